@@ -1,0 +1,2 @@
+//! The `quartier` command-line tool.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Wire formats of results: timeseries CSV, KPI JSON and printed tables.
+#![deny(missing_docs)]
