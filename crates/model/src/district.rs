@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use chrono_tz::Tz;
+use quartier_solar::PvSpec;
 use quartier_timeseries::Axis;
 
 /// A whole district.
@@ -167,36 +168,6 @@ pub struct Load {
     pub source: LoadSource,
 }
 
-/// Cell temperature model.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum CellTemperatureModel {
-    /// Faiman: T_cell = T_air + POA / (u0 + u1·wind).
-    Faiman {
-        /// Constant heat transfer, W/(m²·K).
-        u0: f64,
-        /// Wind heat transfer, W·s/(m³·K).
-        u1: f64,
-    },
-    /// SAPM (King et al.).
-    Sapm {
-        /// a coefficient.
-        a: f64,
-        /// b coefficient, s/m.
-        b: f64,
-        /// Cell–module temperature difference at 1000 W/m², °C.
-        delta_t_c: f64,
-    },
-}
-
-/// Transposition model to the plane of array.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TranspositionModel {
-    /// Perez 1990.
-    Perez,
-    /// Hay–Davies.
-    HayDavies,
-}
-
 /// A PV system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PvSystem {
@@ -204,26 +175,8 @@ pub struct PvSystem {
     pub name: String,
     /// Participant (producer) it belongs to, if any.
     pub participant: Option<String>,
-    /// DC peak power at STC, kWp.
-    pub kwp: f64,
-    /// Tilt from horizontal, degrees.
-    pub tilt_deg: f64,
-    /// Azimuth clockwise from north, degrees (180 = south).
-    pub azimuth_deg: f64,
-    /// System losses (soiling, wiring, mismatch, …), percent of DC.
-    pub losses_pct: f64,
-    /// DC/AC ratio: inverter AC rating = kwp / dc_ac_ratio.
-    pub dc_ac_ratio: f64,
-    /// Nominal inverter efficiency (0–1).
-    pub inverter_efficiency: f64,
-    /// Power temperature coefficient, 1/°C (e.g. -0.004).
-    pub gamma_pdc_per_c: f64,
-    /// Ground albedo (0–1).
-    pub albedo: f64,
-    /// Transposition model.
-    pub transposition: TranspositionModel,
-    /// Cell temperature model.
-    pub cell_temperature: CellTemperatureModel,
+    /// Electrical and geometric parameters.
+    pub spec: PvSpec,
 }
 
 /// A stationary battery.

@@ -7,3 +7,5 @@
 
 mod district;
 pub use district::*;
+mod data;
+pub use data::{DistrictData, EvSession};
