@@ -1,2 +1,46 @@
-//! Wire formats of results: timeseries CSV, KPI JSON and printed tables.
+//! Wire formats of simulation results: the per-step `timeseries.csv`, `kpis.json` and the
+//! printed KPI table, and atomic writing of an output directory (a temporary sibling folder,
+//! renamed into place once everything is written, so an interrupted run never leaves a
+//! half-written result).
+//!
+//! This crate knows nothing of CLI flags, SQL or HTTP.
 #![deny(missing_docs)]
+
+mod atomic;
+mod csv_out;
+mod kpis;
+
+pub use atomic::OutputDir;
+pub use csv_out::write_timeseries_csv;
+pub use kpis::{kpi_rows, kpi_table, kpis_json};
+
+/// Errors while writing results.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// An I/O error on a path.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A CSV error on a path.
+    #[error("{path}: {source}")]
+    Csv {
+        /// The path.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: csv::Error,
+    },
+    /// Columns of different lengths.
+    #[error("column {name} has {len} values for an axis of {axis_len} steps")]
+    Length {
+        /// Column name.
+        name: String,
+        /// Its length.
+        len: usize,
+        /// Axis length.
+        axis_len: usize,
+    },
+}

@@ -1,0 +1,123 @@
+//! Atomic output directories: write everything into a hidden temporary sibling, then rename it
+//! over the target. A run that fails or is killed leaves the previous result untouched.
+
+use std::path::{Path, PathBuf};
+
+use crate::ReportError;
+
+/// An output directory being written. Call [`OutputDir::commit`] when everything is written;
+/// dropping it uncommitted removes the temporary folder.
+#[derive(Debug)]
+pub struct OutputDir {
+    target: PathBuf,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+impl OutputDir {
+    /// Starts writing `target` (created or replaced on commit).
+    pub fn create(target: &Path) -> Result<OutputDir, ReportError> {
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|source| ReportError::Io {
+            path: parent.clone(),
+            source,
+        })?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(|source| ReportError::Io {
+                path: tmp.clone(),
+                source,
+            })?;
+        }
+        std::fs::create_dir_all(&tmp).map_err(|source| ReportError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            tmp,
+            committed: false,
+        })
+    }
+
+    /// Path of `name` inside the temporary folder (write files there).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.tmp.join(name)
+    }
+
+    /// Writes `contents` to `name`.
+    pub fn write(&self, name: &str, contents: &[u8]) -> Result<(), ReportError> {
+        let p = self.path(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| ReportError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(&p, contents).map_err(|source| ReportError::Io { path: p, source })
+    }
+
+    /// Moves the finished folder into place, replacing a previous result.
+    pub fn commit(mut self) -> Result<PathBuf, ReportError> {
+        if self.target.exists() {
+            let old = self.tmp.with_extension("old");
+            std::fs::rename(&self.target, &old).map_err(|source| ReportError::Io {
+                path: self.target.clone(),
+                source,
+            })?;
+            std::fs::rename(&self.tmp, &self.target).map_err(|source| ReportError::Io {
+                path: self.target.clone(),
+                source,
+            })?;
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            std::fs::rename(&self.tmp, &self.target).map_err(|source| ReportError::Io {
+                path: self.target.clone(),
+                source,
+            })?;
+        }
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uncommitted_output_leaves_previous_result() {
+        let root = std::env::temp_dir().join(format!("quartier-atomic-{}", std::process::id()));
+        let target = root.join("out");
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::write(target.join("kpis.json"), b"old").unwrap();
+        {
+            let o = OutputDir::create(&target).unwrap();
+            o.write("kpis.json", b"new").unwrap();
+            // dropped without commit, as when a run fails half-way
+        }
+        assert_eq!(std::fs::read(target.join("kpis.json")).unwrap(), b"old");
+        let o = OutputDir::create(&target).unwrap();
+        o.write("kpis.json", b"new").unwrap();
+        o.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("kpis.json")).unwrap(), b"new");
+        let leftovers: Vec<_> = std::fs::read_dir(&root).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary folder left behind");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
