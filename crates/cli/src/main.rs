@@ -1,2 +1,68 @@
-//! The `quartier` command-line tool.
-fn main() {}
+//! The `quartier` command-line tool: parses flags, calls the library crates, writes files.
+//!
+//! Exit codes are decided here only: 0 success, 1 the run failed, 2 wrong command line (clap),
+//! 3 the district file has problems.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod check;
+mod demo;
+mod pv;
+mod run;
+mod schema;
+mod simulate;
+
+/// Plan, pilot, share and evaluate the energy of an innovation district.
+#[derive(Parser, Debug)]
+#[command(name = "quartier", version, about, long_about = None)]
+struct Cli {
+    /// Print nothing but errors (no progress bars, no tables).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Simulate the embedded demo districts for a year and print their KPIs.
+    Demo(demo::DemoArgs),
+    /// Check a district file and report every problem at once.
+    Check(check::CheckArgs),
+    /// Simulate a district and write timeseries.csv and kpis.json.
+    Simulate(simulate::SimulateArgs),
+    /// Compute the AC energy of one PV system from a weather file.
+    Pv(pv::PvArgs),
+    /// Print every attribute of the district file as Markdown.
+    Schema,
+}
+
+/// How a command ended when it did not fail outright.
+pub enum Outcome {
+    /// Everything went well.
+    Success,
+    /// The district file has problems (already printed).
+    InvalidDistrict,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ui = run::Ui { quiet: cli.quiet };
+    let result = match &cli.command {
+        Command::Demo(a) => demo::run(a, &ui),
+        Command::Check(a) => check::run(a, &ui),
+        Command::Simulate(a) => simulate::run(a, &ui),
+        Command::Pv(a) => pv::run(a).map(|()| Outcome::Success),
+        Command::Schema => schema::run(),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::InvalidDistrict) => ExitCode::from(3),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

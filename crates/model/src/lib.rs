@@ -2,10 +2,27 @@
 //! file (TOML) parsed into a validated [`District`] with diagnostics that carry file, line and
 //! column, schema rendering, and loading of referenced data onto the district's axis.
 //!
-//! This crate knows nothing of solvers, SQL or HTTP.
+//! The flow is: [`read_district`] (or [`parse_district`]) → `(District, SourceMap)` or every
+//! problem at once as [`Diagnostics`]; then [`load`] → [`DistrictData`] on the district axis.
+//! [`ATTRIBUTES`] drives both the parser's checks and [`schema_markdown`].
+//!
+//! **Architecture invariant:** this crate knows nothing of solvers, SQL or HTTP, and never
+//! panics on input: every problem becomes a [`Diagnostic`] pointing at the field at fault.
 #![deny(missing_docs)]
 
+mod attributes;
+pub use attributes::{
+    ATTRIBUTES, Attribute, Bound, COMPONENTS, DefaultValue, Kind, attribute, attributes_of, suggest,
+};
+mod diagnostic;
+pub use diagnostic::{Diagnostic, Diagnostics, Position, SourceMap};
 mod district;
 pub use district::*;
 mod data;
 pub use data::{DistrictData, EvSession};
+mod parse;
+pub use parse::{MAX_AXIS_DAYS, MAX_FILE_BYTES, parse_district, read_district};
+mod schema;
+pub use schema::{EXAMPLE_DISTRICT, schema_markdown};
+mod load;
+pub use load::{LoadReport, SessionsReport, load, load_with_report};

@@ -1,0 +1,135 @@
+//! The pipeline shared by `simulate`, `check` and `demo`: read and validate a district, load
+//! its data, simulate it with the rule controller, account for it, write the results. Also the
+//! user-interface settings (quiet mode, progress bars).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use quartier_model::{District, DistrictData, SourceMap};
+use quartier_report::OutputDir;
+use quartier_sim::{Flows, Kpis, RuleConfig};
+
+/// User-interface settings common to every command.
+pub struct Ui {
+    /// Print nothing but errors.
+    pub quiet: bool,
+}
+
+impl Ui {
+    /// A progress bar on standard error, hidden when quiet or when stderr is not a terminal.
+    /// It draws only after one second, so short work shows nothing.
+    pub fn progress(&self, len: u64, message: &str) -> ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+        pb.set_style(
+            ProgressStyle::with_template("{msg:30} [{bar:40}] {percent:>3}% ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        pb.set_message(message.to_string());
+        let shown = pb.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(1));
+            if !shown.is_finished() {
+                shown.set_draw_target(ProgressDrawTarget::stderr());
+            }
+        });
+        pb
+    }
+
+    /// Prints a line unless quiet.
+    pub fn say(&self, text: &str) {
+        if !self.quiet {
+            println!("{text}");
+        }
+    }
+}
+
+/// A district read, validated and loaded.
+pub struct Loaded {
+    /// The district.
+    pub district: District,
+    /// Its data on the axis.
+    pub data: DistrictData,
+}
+
+/// Reads, validates and loads `path`. Problems with the district are printed to stderr
+/// (all of them) and give `Ok(None)`.
+pub fn load_district(path: &Path) -> anyhow::Result<Option<Loaded>> {
+    let (district, sources): (District, SourceMap) = match quartier_model::read_district(path) {
+        Ok(x) => x,
+        Err(diags) => {
+            report_diagnostics(&diags);
+            return Ok(None);
+        }
+    };
+    match quartier_model::load(&district, &sources) {
+        Ok(data) => Ok(Some(Loaded { district, data })),
+        Err(diags) => {
+            report_diagnostics(&diags);
+            Ok(None)
+        }
+    }
+}
+
+fn report_diagnostics(diags: &quartier_model::Diagnostics) {
+    for d in diags.iter() {
+        eprintln!("{d}");
+    }
+    eprintln!(
+        "{} problem{} found",
+        diags.len(),
+        if diags.len() == 1 { "" } else { "s" }
+    );
+}
+
+/// The outcome of one simulation.
+pub struct Simulated {
+    /// Per-step flows.
+    pub flows: Flows,
+    /// KPIs from the accounting pass.
+    pub kpis: Kpis,
+}
+
+/// Simulates a loaded district with the rule controller and accounts for it.
+pub fn simulate(loaded: &Loaded, ui: &Ui, label: &str) -> anyhow::Result<Simulated> {
+    let inputs = quartier_sim::assemble(&loaded.district, &loaded.data)
+        .with_context(|| format!("{label}: assembling the simulation inputs"))?;
+    let pb = ui.progress(inputs.axis.len() as u64, &format!("simulating {label}"));
+    let mut progress = |done: usize, _total: usize| pb.set_position(done as u64);
+    let flows = quartier_sim::simulate(&inputs, &RuleConfig::default(), &mut progress)
+        .with_context(|| format!("{label}: simulation"))?;
+    pb.finish_and_clear();
+    let kpis = quartier_sim::account(&inputs, &flows)
+        .with_context(|| format!("{label}: accounting pass"))?;
+    Ok(Simulated { flows, kpis })
+}
+
+/// Writes `timeseries.csv` and `kpis.json` into `dir` atomically, plus any extra files.
+pub fn write_results(
+    dir: &Path,
+    loaded: &Loaded,
+    sim: &Simulated,
+    extra: &[(&str, &[u8])],
+) -> anyhow::Result<PathBuf> {
+    let out = OutputDir::create(dir)?;
+    quartier_report::write_timeseries_csv(
+        &out.path("timeseries.csv"),
+        &sim.flows.axis,
+        &sim.flows.columns(),
+    )?;
+    out.write(
+        "kpis.json",
+        quartier_report::kpis_json(&loaded.district.site.name, &sim.flows.axis, &sim.kpis)
+            .as_bytes(),
+    )?;
+    for (name, bytes) in extra {
+        out.write(name, bytes)?;
+    }
+    Ok(out.commit()?)
+}

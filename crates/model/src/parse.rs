@@ -1,0 +1,1490 @@
+//! Parsing a district file (TOML) into a validated [`District`], driven by the attribute
+//! table ([`crate::ATTRIBUTES`]).
+//!
+//! **Parsing never stops at the first problem**: syntax errors (recovered by the TOML
+//! parser where possible), unknown fields, wrong types, out-of-range values, missing fields,
+//! unknown participants, duplicate names, missing files and a bad time axis are all
+//! collected and returned together as [`Diagnostics`], sorted by position. A field's value
+//! is checked once, generically, from its attribute; the component builders below only
+//! assemble checked values and check what relates several fields.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use quartier_solar::{CellTemperature, PvSpec, Transposition};
+use quartier_timeseries::{Axis, Step};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+use toml::value::{Datetime, Offset};
+
+use crate::attributes::{self, Attribute, DefaultValue, Kind};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
+use crate::district::*;
+
+/// Largest district file read, bytes.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Longest axis accepted, days (guards memory against a mistyped year).
+pub const MAX_AXIS_DAYS: i64 = 3660;
+
+/// Reads and parses a district file; relative paths in it are resolved against its folder.
+pub fn read_district(path: &Path) -> Result<(District, SourceMap), Diagnostics> {
+    let whole = |message: String, expected: Option<&str>| {
+        Diagnostics::from(Diagnostic {
+            file: path.to_path_buf(),
+            position: None,
+            path: String::new(),
+            message,
+            expected: expected.map(str::to_owned),
+        })
+    };
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => whole("district file not found".into(), None),
+        _ => whole(format!("cannot read the district file: {e}"), None),
+    })?;
+    if !meta.is_file() {
+        return Err(whole("not a file".into(), Some("a district file (TOML)")));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(whole(
+            format!(
+                "the file is {} bytes, too large for a district file",
+                meta.len()
+            ),
+            Some("at most 16 MiB"),
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| whole(format!("cannot read the district file: {e}"), None))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        whole(
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+            Some("a UTF-8 TOML file"),
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Err(whole(
+            "the district file is empty".into(),
+            Some("[site], [time], [weather] and [grid] sections"),
+        ));
+    }
+    parse_district(&text, path)
+}
+
+/// Parses district text read from `path` (used for messages and to resolve relative paths).
+///
+/// ```
+/// use std::path::Path;
+/// let text = "[site]\nname = \"x\"\nlatitude_deg = 95\nlongitud_deg = 8\n";
+/// let err = quartier_model::parse_district(text, Path::new("d.toml")).unwrap_err();
+/// let all = err.to_string();
+/// assert!(all.contains(
+///     "d.toml:3:16: site.latitude_deg: 95 deg is out of range (expected -90 ≤ latitude_deg ≤ 90)"
+/// ));
+/// assert!(all.contains("d.toml:4:1: site.longitud_deg: unknown field `longitud_deg`; did you mean `longitude_deg`?"));
+/// assert!(all.contains("d.toml:1:1: time: missing required field `time`"));
+/// ```
+pub fn parse_district(text: &str, path: &Path) -> Result<(District, SourceMap), Diagnostics> {
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    let mut p = Parser {
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        map: SourceMap::new(path, text),
+        diags: Vec::new(),
+        syntax_lines: Vec::new(),
+        tz: chrono_tz::Europe::Paris,
+        names: BTreeMap::new(),
+    };
+    for e in &errors {
+        let at = e.span().map_or(0, |s| s.start);
+        let pos = p.map.position_of(at);
+        p.syntax_lines.push(pos.line);
+        let (message, expected) = match e.message().split_once(", expected ") {
+            Some((m, x)) => (m.to_owned(), Some(x.to_owned())),
+            None => (e.message().to_owned(), None),
+        };
+        p.diags.push(Diagnostic {
+            file: path.to_path_buf(),
+            position: Some(pos),
+            path: syntax_path(text, pos.line),
+            message: format!("TOML syntax: {message}"),
+            expected,
+        });
+    }
+    let span = doc.span();
+    let district = p.district(doc.get_ref(), span);
+    let Parser {
+        mut diags,
+        syntax_lines,
+        map,
+        ..
+    } = p;
+    // A recovered syntax error leaves odd values behind: report the syntax error only.
+    diags.retain(|d| {
+        d.message.starts_with("TOML syntax")
+            || d.position
+                .is_none_or(|pos| !syntax_lines.contains(&pos.line))
+    });
+    diags.sort_by_key(|d| d.position);
+    match district {
+        Some(d) if diags.is_empty() => Ok((d, map)),
+        _ if diags.is_empty() => Err(Diagnostics(vec![Diagnostic {
+            file: path.to_path_buf(),
+            position: None,
+            path: String::new(),
+            message: "the district could not be built (internal error: no diagnostic)".into(),
+            expected: None,
+        }])),
+        _ => Err(Diagnostics(diags)),
+    }
+}
+
+/// Best-effort dotted path of the line of a syntax error: its table header and key.
+fn syntax_path(text: &str, line: usize) -> String {
+    let mut header = String::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut key = String::new();
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if i + 1 == line {
+            if let Some((k, _)) = t.split_once('=') {
+                let k = k.trim();
+                if !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                {
+                    key = k.to_owned();
+                }
+            }
+            break;
+        }
+        if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split_once("]]")) {
+            let name = name.0.trim().to_owned();
+            let n = counts.entry(name.clone()).or_insert(0);
+            header = format!("{name}[{n}]");
+            *n += 1;
+        } else if let Some(name) = t.strip_prefix('[').and_then(|r| r.split_once(']')) {
+            header = name.0.trim().to_owned();
+        }
+    }
+    match (header.is_empty(), key.is_empty()) {
+        (true, true) => "toml".into(),
+        (true, false) => key,
+        (false, true) => header,
+        (false, false) => format!("{header}.{key}"),
+    }
+}
+
+/// A checked value.
+#[derive(Debug, Clone)]
+enum Val<'a> {
+    F(f64),
+    I(i64),
+    S(String),
+    B(bool),
+    Dt(Datetime),
+    Ints(Vec<i64>),
+    Strs(Vec<String>),
+    Path(PathBuf),
+    Tz(Tz),
+    Table(&'a DeTable<'a>, Range<usize>),
+    Tables(Vec<(&'a DeTable<'a>, Range<usize>)>),
+}
+
+/// The checked fields of one table: present and valid, present and invalid (already
+/// reported), or absent (then the attribute's default applies).
+struct Fields<'a> {
+    comp: &'static str,
+    path: String,
+    header: Range<usize>,
+    vals: BTreeMap<&'static str, Option<(Val<'a>, Range<usize>)>>,
+}
+
+impl<'a> Fields<'a> {
+    fn attr(&self, name: &str) -> Option<&'static Attribute> {
+        attributes::attribute(self.comp, name)
+    }
+
+    fn present(&self, name: &str) -> bool {
+        self.vals.contains_key(name)
+    }
+
+    fn get(&self, name: &str) -> Option<&Val<'a>> {
+        self.vals.get(name)?.as_ref().map(|(v, _)| v)
+    }
+
+    fn span(&self, name: &str) -> Range<usize> {
+        match self.vals.get(name) {
+            Some(Some((_, s))) => s.clone(),
+            _ => self.header.clone(),
+        }
+    }
+
+    fn field_path(&self, name: &str) -> String {
+        format!("{}.{name}", self.path)
+    }
+
+    fn num(&self, name: &str) -> Option<f64> {
+        match self.vals.get(name) {
+            Some(Some((Val::F(x), _))) => Some(*x),
+            Some(_) => None,
+            None => match self.attr(name)?.default {
+                DefaultValue::Float(x) => Some(x),
+                _ => None,
+            },
+        }
+    }
+
+    fn int(&self, name: &str) -> Option<i64> {
+        match self.vals.get(name) {
+            Some(Some((Val::I(x), _))) => Some(*x),
+            Some(_) => None,
+            None => match self.attr(name)?.default {
+                DefaultValue::Integer(x) => Some(x),
+                _ => None,
+            },
+        }
+    }
+
+    fn u32(&self, name: &str) -> Option<u32> {
+        self.int(name).and_then(|x| u32::try_from(x).ok())
+    }
+
+    fn str(&self, name: &str) -> Option<String> {
+        match self.vals.get(name) {
+            Some(Some((Val::S(x), _))) => Some(x.clone()),
+            Some(_) => None,
+            None => match self.attr(name)?.default {
+                DefaultValue::Str(x) => Some(x.to_owned()),
+                _ => None,
+            },
+        }
+    }
+
+    /// `Some(None)` when absent, `Some(Some(_))` when valid, `None` when invalid.
+    fn opt_str(&self, name: &str) -> Option<Option<String>> {
+        if self.present(name) {
+            self.str(name).map(Some)
+        } else {
+            Some(None)
+        }
+    }
+
+    fn bool(&self, name: &str) -> Option<bool> {
+        match self.vals.get(name) {
+            Some(Some((Val::B(x), _))) => Some(*x),
+            Some(_) => None,
+            None => match self.attr(name)?.default {
+                DefaultValue::Bool(x) => Some(x),
+                _ => None,
+            },
+        }
+    }
+
+    fn path_val(&self, name: &str) -> Option<PathBuf> {
+        match self.get(name)? {
+            Val::Path(p) => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    fn tz(&self, name: &str) -> Option<Option<Tz>> {
+        match self.vals.get(name) {
+            Some(Some((Val::Tz(t), _))) => Some(Some(*t)),
+            Some(_) => None,
+            None => Some(None),
+        }
+    }
+
+    fn ints(&self, name: &str) -> Option<Vec<i64>> {
+        match self.vals.get(name) {
+            Some(Some((Val::Ints(x), _))) => Some(x.clone()),
+            Some(_) => None,
+            None => match self.attr(name)?.default {
+                DefaultValue::IntegerList(x) => Some(x.to_vec()),
+                _ => None,
+            },
+        }
+    }
+
+    fn strs(&self, name: &str) -> Option<Vec<String>> {
+        match self.vals.get(name) {
+            Some(Some((Val::Strs(x), _))) => Some(x.clone()),
+            Some(_) => None,
+            None => match self.attr(name)?.default {
+                DefaultValue::StrList(x) => Some(x.iter().map(|s| (*s).to_owned()).collect()),
+                _ => None,
+            },
+        }
+    }
+
+    fn table(&self, name: &str) -> Option<(&'a DeTable<'a>, Range<usize>)> {
+        match self.get(name)? {
+            Val::Table(t, s) => Some((t, s.clone())),
+            _ => None,
+        }
+    }
+
+    fn tables(&self, name: &str) -> Vec<(&'a DeTable<'a>, Range<usize>)> {
+        match self.get(name) {
+            Some(Val::Tables(t)) => t.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+struct Parser {
+    dir: PathBuf,
+    map: SourceMap,
+    diags: Vec<Diagnostic>,
+    syntax_lines: Vec<usize>,
+    /// The site's time zone once known (Europe/Paris until then).
+    tz: Tz,
+    /// Component names seen so far → path of their first use.
+    names: BTreeMap<String, String>,
+}
+
+fn describe(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("string \"{s}\""),
+        DeValue::Integer(i) => format!("integer {i}"),
+        DeValue::Float(f) => format!("float {f}"),
+        DeValue::Boolean(b) => format!("boolean {b}"),
+        DeValue::Datetime(d) => format!("datetime {d}"),
+        DeValue::Array(_) => "an array".into(),
+        DeValue::Table(_) => "a table".into(),
+    }
+}
+
+fn to_f64(v: &DeValue<'_>) -> Option<f64> {
+    match v {
+        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
+        DeValue::Integer(i) => to_i64(v).map(|x| x as f64).or_else(|| {
+            // Beyond i64: still a number.
+            i.as_str().replace('_', "").parse().ok()
+        }),
+        _ => None,
+    }
+}
+
+fn to_i64(v: &DeValue<'_>) -> Option<i64> {
+    match v {
+        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok(),
+        _ => None,
+    }
+}
+
+fn one_of(values: &[&str]) -> String {
+    let v: Vec<String> = values.iter().map(|s| format!("\"{s}\"")).collect();
+    format!("one of {}", v.join(", "))
+}
+
+impl Parser {
+    fn err(&mut self, span: Range<usize>, path: &str, message: String, expected: Option<String>) {
+        self.diags.push(Diagnostic {
+            file: self.map.file().to_path_buf(),
+            position: Some(self.map.position_of(span.start)),
+            path: path.to_owned(),
+            message,
+            expected,
+        });
+    }
+
+    /// Checks every key of `table` against the attributes of `comp`.
+    fn fields<'a>(
+        &mut self,
+        comp: &'static str,
+        path: &str,
+        table: &'a DeTable<'a>,
+        header: Range<usize>,
+    ) -> Fields<'a> {
+        self.map.insert(path.to_owned(), header.clone());
+        let mut vals = BTreeMap::new();
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref();
+            let fpath = if path.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{path}.{name}")
+            };
+            let Some(attr) = attributes::attribute(comp, name) else {
+                let names = attributes::attributes_of(comp).map(|a| a.name);
+                let hint = attributes::suggest(name, names)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                let known: Vec<&str> = attributes::attributes_of(comp).map(|a| a.name).collect();
+                self.err(
+                    key.span(),
+                    &fpath,
+                    format!("unknown field `{name}`{hint}"),
+                    Some(format!("one of {}", known.join(", "))),
+                );
+                continue;
+            };
+            self.map.insert(fpath.clone(), value.span());
+            let checked = self.value(attr, &fpath, value);
+            vals.insert(attr.name, checked.map(|v| (v, value.span())));
+        }
+        for attr in attributes::attributes_of(comp) {
+            if attr.default == DefaultValue::Required && !vals.contains_key(attr.name) {
+                let fpath = if path.is_empty() {
+                    attr.name.to_owned()
+                } else {
+                    format!("{path}.{}", attr.name)
+                };
+                let unit = if attr.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", attr.unit)
+                };
+                self.err(
+                    header.clone(),
+                    &fpath,
+                    format!("missing required field `{}`", attr.name),
+                    Some(format!("{} = <{}{unit}>", attr.name, attr.kind)),
+                );
+            }
+        }
+        Fields {
+            comp,
+            path: path.to_owned(),
+            header,
+            vals,
+        }
+    }
+
+    /// Checks one value against its attribute's kind and bounds.
+    fn value<'a>(
+        &mut self,
+        attr: &Attribute,
+        path: &str,
+        value: &'a Spanned<DeValue<'a>>,
+    ) -> Option<Val<'a>> {
+        let span = value.span();
+        let v = value.get_ref();
+        let wrong = |p: &mut Parser| {
+            p.err(
+                span.clone(),
+                path,
+                format!("wrong type: found {}", describe(v)),
+                Some(attr.kind.to_string()),
+            );
+            None
+        };
+        let bounded = |p: &mut Parser, x: f64| {
+            if attr.in_bounds(x) {
+                true
+            } else {
+                let unit = match attr.unit {
+                    "" | "1" => String::new(),
+                    u => format!(" {u}"),
+                };
+                p.err(
+                    span.clone(),
+                    path,
+                    format!("{x}{unit} is out of range"),
+                    Some(attr.bounds_text()),
+                );
+                false
+            }
+        };
+        match attr.kind {
+            Kind::Float => {
+                let Some(x) = to_f64(v) else {
+                    return wrong(self);
+                };
+                if !x.is_finite() {
+                    self.err(span, path, format!("{x} is not a finite number"), None);
+                    return None;
+                }
+                bounded(self, x).then_some(Val::F(x))
+            }
+            Kind::Integer => {
+                let Some(x) = to_i64(v) else {
+                    return wrong(self);
+                };
+                bounded(self, x as f64).then_some(Val::I(x))
+            }
+            Kind::IntegerOf(allowed) => {
+                let Some(x) = to_i64(v) else {
+                    return wrong(self);
+                };
+                if allowed.contains(&x) {
+                    Some(Val::I(x))
+                } else {
+                    let a: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+                    self.err(
+                        span,
+                        path,
+                        format!("{x} is not allowed"),
+                        Some(format!("one of {}", a.join(", "))),
+                    );
+                    None
+                }
+            }
+            Kind::String => match v.as_str() {
+                Some(s) if s.trim().is_empty() => {
+                    self.err(span, path, "empty string".into(), Some("some text".into()));
+                    None
+                }
+                Some(s) => Some(Val::S(s.to_owned())),
+                None => wrong(self),
+            },
+            Kind::Bool => match v.as_bool() {
+                Some(b) => Some(Val::B(b)),
+                None => wrong(self),
+            },
+            Kind::Enum(allowed) => {
+                let Some(s) = v.as_str() else {
+                    return wrong(self);
+                };
+                if allowed.contains(&s) {
+                    return Some(Val::S(s.to_owned()));
+                }
+                let hint = attributes::suggest(s, allowed.iter().copied())
+                    .map(|h| format!("; did you mean \"{h}\"?"))
+                    .unwrap_or_default();
+                self.err(
+                    span,
+                    path,
+                    format!("unknown value \"{s}\"{hint}"),
+                    Some(one_of(allowed)),
+                );
+                None
+            }
+            Kind::Path => {
+                let Some(s) = v.as_str() else {
+                    return wrong(self);
+                };
+                if s.trim().is_empty() {
+                    self.err(span, path, "empty path".into(), Some("a file path".into()));
+                    return None;
+                }
+                let p = self.dir.join(s);
+                if p.is_file() {
+                    Some(Val::Path(p))
+                } else {
+                    let what = if p.exists() {
+                        "is not a file"
+                    } else {
+                        "not found"
+                    };
+                    self.err(
+                        span,
+                        path,
+                        format!("file {} {what}", p.display()),
+                        Some(
+                            "an existing file (relative paths start at the district file's folder)"
+                                .into(),
+                        ),
+                    );
+                    None
+                }
+            }
+            Kind::Timezone => {
+                let Some(s) = v.as_str() else {
+                    return wrong(self);
+                };
+                match s.parse::<Tz>() {
+                    Ok(tz) => Some(Val::Tz(tz)),
+                    Err(_) => {
+                        let hint =
+                            attributes::suggest(s, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
+                                .map(|h| format!("; did you mean \"{h}\"?"))
+                                .unwrap_or_default();
+                        self.err(
+                            span,
+                            path,
+                            format!("unknown time zone \"{s}\"{hint}"),
+                            Some("an IANA time zone name such as \"Europe/Paris\"".into()),
+                        );
+                        None
+                    }
+                }
+            }
+            Kind::DateTime => match v.as_datetime() {
+                Some(d) if d.date.is_some() => Some(Val::Dt(*d)),
+                Some(_) => {
+                    self.err(
+                        span,
+                        path,
+                        "a time without a date".into(),
+                        Some("a date such as 2025-01-01 or a date-time 2025-01-01T06:00:00".into()),
+                    );
+                    None
+                }
+                None => wrong(self),
+            },
+            Kind::IntegerList => {
+                let Some(arr) = v.as_array() else {
+                    return wrong(self);
+                };
+                let mut out = Vec::new();
+                let mut ok = true;
+                for (i, item) in arr.iter().enumerate() {
+                    let ipath = format!("{path}[{i}]");
+                    match to_i64(item.get_ref()) {
+                        Some(x) if attr.in_bounds(x as f64) => out.push(x),
+                        Some(x) => {
+                            self.err(
+                                item.span(),
+                                &ipath,
+                                format!("{x} is out of range"),
+                                Some(attr.bounds_text()),
+                            );
+                            ok = false;
+                        }
+                        None => {
+                            self.err(
+                                item.span(),
+                                &ipath,
+                                format!("wrong type: found {}", describe(item.get_ref())),
+                                Some("integer".into()),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(Val::Ints(out))
+            }
+            Kind::EnumList(allowed) => {
+                let Some(arr) = v.as_array() else {
+                    return wrong(self);
+                };
+                let mut out = Vec::new();
+                let mut ok = true;
+                for (i, item) in arr.iter().enumerate() {
+                    let ipath = format!("{path}[{i}]");
+                    match item.get_ref().as_str() {
+                        Some(s) if allowed.contains(&s) => out.push(s.to_owned()),
+                        Some(s) => {
+                            let hint = attributes::suggest(s, allowed.iter().copied())
+                                .map(|h| format!("; did you mean \"{h}\"?"))
+                                .unwrap_or_default();
+                            self.err(
+                                item.span(),
+                                &ipath,
+                                format!("unknown value \"{s}\"{hint}"),
+                                Some(one_of(allowed)),
+                            );
+                            ok = false;
+                        }
+                        None => {
+                            self.err(
+                                item.span(),
+                                &ipath,
+                                format!("wrong type: found {}", describe(item.get_ref())),
+                                Some(one_of(allowed)),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(Val::Strs(out))
+            }
+            Kind::Table(_) => match v.as_table() {
+                Some(t) => Some(Val::Table(t, span)),
+                None => wrong(self),
+            },
+            Kind::Tables(_) => {
+                let Some(arr) = v.as_array() else {
+                    if v.is_table() {
+                        self.err(
+                            span,
+                            path,
+                            format!("`{}` is a single table", attr.name),
+                            Some(format!("an array of tables: [[{}]]", attr.name)),
+                        );
+                        return None;
+                    }
+                    return wrong(self);
+                };
+                let mut out = Vec::new();
+                let mut ok = true;
+                for (i, item) in arr.iter().enumerate() {
+                    match item.get_ref().as_table() {
+                        Some(t) => out.push((t, item.span())),
+                        None => {
+                            self.err(
+                                item.span(),
+                                &format!("{path}[{i}]"),
+                                format!("wrong type: found {}", describe(item.get_ref())),
+                                Some("a table".into()),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(Val::Tables(out))
+            }
+            Kind::FloatOrTable(_) => {
+                if let Some(t) = v.as_table() {
+                    return Some(Val::Table(t, span));
+                }
+                let Some(x) = to_f64(v) else {
+                    return wrong(self);
+                };
+                bounded(self, x).then_some(Val::F(x))
+            }
+        }
+    }
+
+    /// Registers a component name; reports a duplicate.
+    fn name(&mut self, f: &Fields<'_>) -> Option<String> {
+        let name = f.str("name")?;
+        if let Some(first) = self.names.get(&name) {
+            let first_pos = self.map.position(first);
+            let at = first_pos.map_or(String::new(), |p| format!(" at line {}", p.line));
+            let msg = format!("duplicate name \"{name}\" (already used by {first}{at})");
+            self.err(
+                f.span("name"),
+                &f.field_path("name"),
+                msg,
+                Some("names unique within the district".into()),
+            );
+        } else {
+            self.names.insert(name.clone(), f.path.clone());
+        }
+        Some(name)
+    }
+
+    fn district<'a>(&mut self, doc: &'a DeTable<'a>, span: Range<usize>) -> Option<District> {
+        let top = self.fields("district", "", doc, span.start..span.start);
+        let site = top.table("site").and_then(|(t, s)| self.site(t, s));
+        if let Some(site) = &site {
+            self.tz = site.timezone;
+        }
+        let axis = top.table("time").and_then(|(t, s)| self.time(t, s));
+        let weather = top.table("weather").and_then(|(t, s)| self.weather(t, s));
+        let participants = self.each(&top, "participants", Parser::participant);
+        let loads = self.each(&top, "loads", Parser::load);
+        let pv_systems = self.each(&top, "pv", Parser::pv);
+        let batteries = self.each(&top, "batteries", Parser::battery);
+        let electrolysers = self.each(&top, "electrolysers", Parser::electrolyser);
+        let hydrogen_tanks = self.each(&top, "hydrogen_tanks", Parser::tank);
+        let fuel_cells = self.each(&top, "fuel_cells", Parser::fuel_cell);
+        let hydrogen_demands = self.each(&top, "hydrogen_demands", Parser::hydrogen_demand);
+        let ev_chargers = self.each(&top, "ev_charging", Parser::ev_charging);
+        let fleets = self.each(&top, "fleets", Parser::fleet);
+        let grid = top.table("grid").and_then(|(t, s)| self.grid(t, s));
+        let carbon = match top.table("carbon") {
+            Some((t, s)) => self.carbon(t, s),
+            None if top.present("carbon") => None,
+            None => Some(CarbonSource::Constant(50.0)),
+        };
+
+        self.check_participants(&top, &participants);
+        self.check_hydrogen(&top, &hydrogen_tanks);
+
+        Some(District {
+            site: site?,
+            axis: axis?,
+            weather: weather?,
+            participants: participants.into_iter().collect::<Option<_>>()?,
+            loads: loads.into_iter().collect::<Option<_>>()?,
+            pv_systems: pv_systems.into_iter().collect::<Option<_>>()?,
+            batteries: batteries.into_iter().collect::<Option<_>>()?,
+            electrolysers: electrolysers.into_iter().collect::<Option<_>>()?,
+            hydrogen_tanks: hydrogen_tanks.into_iter().collect::<Option<_>>()?,
+            fuel_cells: fuel_cells.into_iter().collect::<Option<_>>()?,
+            hydrogen_demands: hydrogen_demands.into_iter().collect::<Option<_>>()?,
+            ev_chargers: ev_chargers.into_iter().collect::<Option<_>>()?,
+            fleets: fleets.into_iter().collect::<Option<_>>()?,
+            grid: grid?,
+            carbon: carbon?,
+        })
+    }
+
+    /// Builds every table of an array of tables (each checked even if another fails).
+    fn each<'a, T>(
+        &mut self,
+        top: &Fields<'a>,
+        key: &'static str,
+        build: impl Fn(&mut Parser, Fields<'a>) -> Option<T>,
+    ) -> Vec<Option<T>> {
+        let comp = match top.attr(key).map(|a| a.kind) {
+            Some(Kind::Tables(c)) => c,
+            _ => return Vec::new(),
+        };
+        top.tables(key)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, s))| {
+                let f = self.fields(comp, &format!("{key}[{i}]"), t, s);
+                build(self, f)
+            })
+            .collect()
+    }
+
+    fn site<'a>(&mut self, t: &'a DeTable<'a>, s: Range<usize>) -> Option<Site> {
+        let f = self.fields("site", "site", t, s);
+        Some(Site {
+            name: f.str("name")?,
+            latitude_deg: f.num("latitude_deg")?,
+            longitude_deg: f.num("longitude_deg")?,
+            altitude_m: f.num("altitude_m")?,
+            timezone: f.tz("timezone")?.unwrap_or(chrono_tz::Europe::Paris),
+        })
+    }
+
+    /// A date or date-time of the file as a UTC instant (local ones in the site's zone).
+    fn instant(&mut self, f: &Fields<'_>, name: &str) -> Option<DateTime<Utc>> {
+        let Some(Val::Dt(dt)) = f.get(name) else {
+            return None;
+        };
+        let d = dt.date?;
+        let span = f.span(name);
+        let path = f.field_path(name);
+        let Some(date) =
+            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+        else {
+            self.err(span, &path, format!("{dt} is not a valid date"), None);
+            return None;
+        };
+        let time = match dt.time {
+            None => NaiveTime::MIN,
+            Some(t) => NaiveTime::from_hms_nano_opt(
+                u32::from(t.hour),
+                u32::from(t.minute),
+                u32::from(t.second.unwrap_or(0)),
+                t.nanosecond.unwrap_or(0),
+            )
+            .unwrap_or(NaiveTime::MIN),
+        };
+        let naive = NaiveDateTime::new(date, time);
+        match dt.offset {
+            Some(Offset::Z) => Some(naive.and_utc()),
+            Some(Offset::Custom { minutes }) => {
+                Some(naive.and_utc() - chrono::Duration::minutes(i64::from(minutes)))
+            }
+            None => match self.tz.from_local_datetime(&naive) {
+                chrono::LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+                chrono::LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
+                chrono::LocalResult::None => {
+                    self.err(
+                        span,
+                        &path,
+                        format!(
+                            "local time {naive} does not exist in {} (skipped by a daylight-saving change)",
+                            self.tz
+                        ),
+                        Some("an existing local time".into()),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn time<'a>(&mut self, t: &'a DeTable<'a>, s: Range<usize>) -> Option<Axis> {
+        let f = self.fields("time", "time", t, s);
+        let start = self.instant(&f, "start");
+        let end = self.instant(&f, "end");
+        let step = Step::from_minutes(u32::try_from(f.int("step_minutes")?).ok()?).ok()?;
+        let (start, end) = (start?, end?);
+        let tz = self.tz;
+        let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string();
+        if end <= start {
+            self.err(
+                f.span("end"),
+                &f.field_path("end"),
+                format!(
+                    "the time axis is empty: end {} is not after start {}",
+                    local(end),
+                    local(start)
+                ),
+                Some("end > start (end is exclusive)".into()),
+            );
+            return None;
+        }
+        let step_s = i64::from(step.minutes()) * 60;
+        if start.timestamp().rem_euclid(step_s) != 0 || start.timestamp_subsec_nanos() != 0 {
+            self.err(
+                f.span("start"),
+                &f.field_path("start"),
+                format!("start {} is not on the {step} grid", local(start)),
+                Some(format!("a start on a whole multiple of {step}")),
+            );
+            return None;
+        }
+        let span_s = (end - start).num_seconds();
+        if span_s % step_s != 0 || end.timestamp_subsec_nanos() != 0 {
+            self.err(
+                f.span("end"),
+                &f.field_path("end"),
+                format!(
+                    "end {} is not a whole number of {step} steps after start",
+                    local(end)
+                ),
+                Some(format!("a whole multiple of {step}")),
+            );
+            return None;
+        }
+        if span_s > MAX_AXIS_DAYS * 86_400 {
+            self.err(
+                f.span("end"),
+                &f.field_path("end"),
+                format!("the axis spans {} days", span_s / 86_400),
+                Some(format!("at most {MAX_AXIS_DAYS} days")),
+            );
+            return None;
+        }
+        match Axis::from_range(start, end, step) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.err(f.header.clone(), &f.path, e.to_string(), None);
+                None
+            }
+        }
+    }
+
+    fn weather<'a>(&mut self, t: &'a DeTable<'a>, s: Range<usize>) -> Option<WeatherSource> {
+        let f = self.fields("weather", "weather", t, s);
+        let format = match f.str("format")?.as_str() {
+            "pvgis-tmy-csv" => WeatherFormat::PvgisTmyCsv,
+            "pvgis-tmy-json" => WeatherFormat::PvgisTmyJson,
+            "pvgis-hourly-csv" => WeatherFormat::PvgisHourlyCsv,
+            "pvgis-hourly-json" => WeatherFormat::PvgisHourlyJson,
+            _ => WeatherFormat::Epw,
+        };
+        let typical_default = matches!(
+            format,
+            WeatherFormat::PvgisTmyCsv | WeatherFormat::PvgisTmyJson | WeatherFormat::Epw
+        );
+        let typical_year = if f.present("typical_year") {
+            f.bool("typical_year")?
+        } else {
+            typical_default
+        };
+        Some(WeatherSource {
+            path: f.path_val("file")?,
+            format,
+            typical_year,
+        })
+    }
+
+    fn participant(&mut self, f: Fields<'_>) -> Option<Participant> {
+        let id = f.str("id")?;
+        if id.chars().all(|c| c.is_ascii_digit()) && id.len() != 14 {
+            self.err(
+                f.span("id"),
+                &f.field_path("id"),
+                format!("\"{id}\" looks like a PRM but has {} digits", id.len()),
+                Some("a 14-digit PRM, or an id that is not all digits".into()),
+            );
+            return None;
+        }
+        let role = match f.str("role")?.as_str() {
+            "producer" => Role::Producer,
+            "prosumer" => Role::Prosumer,
+            _ => Role::Consumer,
+        };
+        Some(Participant {
+            name: f.opt_str("name")?.unwrap_or_else(|| id.clone()),
+            id,
+            role,
+        })
+    }
+
+    /// An inline series table (`curve = { … }`, `series = { … }`).
+    fn series_file(&mut self, f: &Fields<'_>, key: &str, allow_enedis: bool) -> Option<SeriesFile> {
+        let (t, s) = f.table(key)?;
+        let sf = self.fields("series", &f.field_path(key), t, s);
+        let format = match sf.str("format")?.as_str() {
+            "enedis" if allow_enedis => SeriesFormat::Enedis,
+            "enedis" => {
+                self.err(
+                    sf.span("format"),
+                    &sf.field_path("format"),
+                    "the Enedis format holds load curves only".into(),
+                    Some("\"csv\"".into()),
+                );
+                return None;
+            }
+            _ => SeriesFormat::Csv,
+        };
+        Some(SeriesFile {
+            path: sf.path_val("file")?,
+            format,
+            column: sf.opt_str("column")?,
+            timezone: sf.tz("timezone")?,
+            scale: sf.num("scale")?,
+        })
+    }
+
+    /// Reports that exactly one of two alternatives must be given.
+    fn exactly_one(&mut self, f: &Fields<'_>, a: &str, b: &str) -> bool {
+        match (f.present(a), f.present(b)) {
+            (true, false) | (false, true) => true,
+            (true, true) => {
+                self.err(
+                    f.span(b),
+                    &f.field_path(b),
+                    format!("`{a}` and `{b}` are alternatives"),
+                    Some(format!("either `{a}` or `{b}`, not both")),
+                );
+                false
+            }
+            (false, false) => {
+                self.err(
+                    f.header.clone(),
+                    &f.path,
+                    format!("neither `{a}` nor `{b}` is given"),
+                    Some(format!("either `{a}` or `{b}`")),
+                );
+                false
+            }
+        }
+    }
+
+    fn load(&mut self, f: Fields<'_>) -> Option<Load> {
+        let name = self.name(&f);
+        let participant = f.opt_str("participant");
+        let source = if !self.exactly_one(&f, "profile", "curve") {
+            None
+        } else if f.present("profile") {
+            if !f.present("annual_kwh") {
+                self.err(
+                    f.span("profile"),
+                    &f.field_path("annual_kwh"),
+                    "missing `annual_kwh` for the standard profile".into(),
+                    Some("annual_kwh = <float in kWh>".into()),
+                );
+            }
+            let profile = match f.str("profile")?.as_str() {
+                "G25" => StandardProfile::G25,
+                _ => StandardProfile::H25,
+            };
+            Some(LoadSource::Profile {
+                profile,
+                annual_kwh: f.num("annual_kwh")?,
+            })
+        } else {
+            if f.present("annual_kwh") {
+                self.err(
+                    f.span("annual_kwh"),
+                    &f.field_path("annual_kwh"),
+                    "`annual_kwh` only applies with `profile`".into(),
+                    Some("a curve alone (scale it with `scale`)".into()),
+                );
+            }
+            self.series_file(&f, "curve", true).map(LoadSource::Curve)
+        };
+        Some(Load {
+            name: name?,
+            participant: participant?,
+            source: source?,
+        })
+    }
+
+    fn pv(&mut self, f: Fields<'_>) -> Option<PvSystem> {
+        let name = self.name(&f);
+        let participant = f.opt_str("participant");
+        let model = f.str("temperature_model")?;
+        let (own, other): (&[&str], &[&str]) = if model == "sapm" {
+            (
+                &["sapm_a", "sapm_b", "sapm_delta_t_c"],
+                &["faiman_u0", "faiman_u1"],
+            )
+        } else {
+            (
+                &["faiman_u0", "faiman_u1"],
+                &["sapm_a", "sapm_b", "sapm_delta_t_c"],
+            )
+        };
+        let _ = own;
+        for k in other {
+            if f.present(k) {
+                self.err(
+                    f.span(k),
+                    &f.field_path(k),
+                    format!("`{k}` does not apply to temperature_model = \"{model}\""),
+                    Some(format!(
+                        "temperature_model = \"{}\"",
+                        if model == "sapm" { "faiman" } else { "sapm" }
+                    )),
+                );
+            }
+        }
+        let cell_temperature = if model == "sapm" {
+            CellTemperature::Sapm {
+                a: f.num("sapm_a")?,
+                b: f.num("sapm_b")?,
+                delta_t_c: f.num("sapm_delta_t_c")?,
+            }
+        } else {
+            CellTemperature::Faiman {
+                u0: f.num("faiman_u0")?,
+                u1: f.num("faiman_u1")?,
+            }
+        };
+        let transposition = match f.str("transposition")?.as_str() {
+            "hay-davies" => Transposition::HayDavies,
+            _ => Transposition::Perez,
+        };
+        let spec = PvSpec {
+            kwp: f.num("kwp")?,
+            tilt_deg: f.num("tilt_deg")?,
+            azimuth_deg: f.num("azimuth_deg")?,
+            losses_pct: f.num("losses_pct")?,
+            dc_ac_ratio: f.num("dc_ac_ratio")?,
+            inverter_efficiency: f.num("inverter_efficiency")?,
+            gamma_pdc_per_c: f.num("gamma_pdc_per_c")?,
+            albedo: f.num("albedo")?,
+            transposition,
+            cell_temperature,
+        };
+        Some(PvSystem {
+            name: name?,
+            participant: participant?,
+            spec,
+        })
+    }
+
+    fn battery(&mut self, f: Fields<'_>) -> Option<Battery> {
+        let name = self.name(&f);
+        let charge_kw = f.num("charge_kw")?;
+        let discharge_kw = if f.present("discharge_kw") {
+            f.num("discharge_kw")?
+        } else {
+            charge_kw
+        };
+        let soc_min = f.num("soc_min")?;
+        let soc_initial = f.num("soc_initial")?;
+        if soc_initial < soc_min {
+            self.err(
+                f.span("soc_initial"),
+                &f.field_path("soc_initial"),
+                format!("soc_initial {soc_initial} is below soc_min {soc_min}"),
+                Some("soc_min ≤ soc_initial ≤ 1".into()),
+            );
+            return None;
+        }
+        Some(Battery {
+            name: name?,
+            participant: f.opt_str("participant")?,
+            energy_kwh: f.num("energy_kwh")?,
+            charge_kw,
+            discharge_kw,
+            charge_efficiency: f.num("charge_efficiency")?,
+            discharge_efficiency: f.num("discharge_efficiency")?,
+            soc_min,
+            soc_initial,
+            standing_loss_per_h: f.num("standing_loss_per_h")?,
+        })
+    }
+
+    fn electrolyser(&mut self, f: Fields<'_>) -> Option<Electrolyser> {
+        let name = self.name(&f);
+        let (max_kw, min_kw) = (f.num("max_kw")?, f.num("min_kw")?);
+        if min_kw > max_kw {
+            self.err(
+                f.span("min_kw"),
+                &f.field_path("min_kw"),
+                format!("min_kw {min_kw} is above max_kw {max_kw}"),
+                Some("min_kw ≤ max_kw".into()),
+            );
+            return None;
+        }
+        Some(Electrolyser {
+            name: name?,
+            max_kw,
+            min_kw,
+            kwh_per_kg: f.num("kwh_per_kg")?,
+        })
+    }
+
+    fn tank(&mut self, f: Fields<'_>) -> Option<HydrogenTank> {
+        let name = self.name(&f);
+        let (capacity_kg, min_kg) = (f.num("capacity_kg")?, f.num("min_kg")?);
+        let initial_kg = if f.present("initial_kg") {
+            f.num("initial_kg")?
+        } else {
+            min_kg
+        };
+        if min_kg > capacity_kg {
+            self.err(
+                f.span("min_kg"),
+                &f.field_path("min_kg"),
+                format!("min_kg {min_kg} is above capacity_kg {capacity_kg}"),
+                Some("min_kg ≤ capacity_kg".into()),
+            );
+            return None;
+        }
+        if initial_kg < min_kg || initial_kg > capacity_kg {
+            self.err(
+                f.span("initial_kg"),
+                &f.field_path("initial_kg"),
+                format!("initial_kg {initial_kg} is outside [{min_kg}, {capacity_kg}]"),
+                Some("min_kg ≤ initial_kg ≤ capacity_kg".into()),
+            );
+            return None;
+        }
+        Some(HydrogenTank {
+            name: name?,
+            capacity_kg,
+            min_kg,
+            initial_kg,
+        })
+    }
+
+    fn fuel_cell(&mut self, f: Fields<'_>) -> Option<FuelCell> {
+        let name = self.name(&f);
+        Some(FuelCell {
+            name: name?,
+            max_kw: f.num("max_kw")?,
+            kwh_per_kg: f.num("kwh_per_kg")?,
+        })
+    }
+
+    fn hydrogen_demand(&mut self, f: Fields<'_>) -> Option<HydrogenDemand> {
+        let name = self.name(&f);
+        let source = if !self.exactly_one(&f, "kg_per_day", "series") {
+            None
+        } else if f.present("kg_per_day") {
+            let hours = f.ints("hours")?;
+            let mut sorted = hours.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            if hours.is_empty() || sorted.len() != hours.len() {
+                self.err(
+                    f.span("hours"),
+                    &f.field_path("hours"),
+                    "the refuelling hours are empty or repeated".into(),
+                    Some("distinct local hours, e.g. [6, 12, 18]".into()),
+                );
+                return None;
+            }
+            Some(HydrogenDemandSource::Daily {
+                kg_per_day: f.num("kg_per_day")?,
+                hours: sorted
+                    .iter()
+                    .filter_map(|h| u32::try_from(*h).ok())
+                    .collect(),
+            })
+        } else {
+            if f.present("hours") {
+                self.err(
+                    f.span("hours"),
+                    &f.field_path("hours"),
+                    "`hours` only applies with `kg_per_day`".into(),
+                    Some("a series alone".into()),
+                );
+            }
+            self.series_file(&f, "series", false)
+                .map(HydrogenDemandSource::Series)
+        };
+        Some(HydrogenDemand {
+            name: name?,
+            source: source?,
+        })
+    }
+
+    fn ev_charging(&mut self, f: Fields<'_>) -> Option<EvCharging> {
+        let name = self.name(&f);
+        Some(EvCharging {
+            name: name?,
+            participant: f.opt_str("participant")?,
+            chargers: f.u32("chargers")?,
+            charger_kw: f.num("charger_kw")?,
+            sessions: f.path_val("sessions")?,
+            timezone: f.tz("timezone")?.unwrap_or(self.tz),
+            shift_days: f.int("shift_days")?,
+        })
+    }
+
+    fn fleet(&mut self, f: Fields<'_>) -> Option<Fleet> {
+        let name = self.name(&f);
+        let days = f.strs("days")?;
+        if days.is_empty() {
+            self.err(
+                f.span("days"),
+                &f.field_path("days"),
+                "no day of use".into(),
+                Some("at least one of \"mon\" … \"sun\"".into()),
+            );
+            return None;
+        }
+        let mut weekdays = [false; 7];
+        for (i, d) in attributes::DAYS.iter().enumerate() {
+            if let Some(w) = weekdays.get_mut(i) {
+                *w = days.iter().any(|x| x == d);
+            }
+        }
+        Some(Fleet {
+            name: name?,
+            participant: f.opt_str("participant")?,
+            vehicles: f.u32("vehicles")?,
+            km_per_day: f.num("km_per_day")?,
+            kwh_per_km: f.num("kwh_per_km")?,
+            charger_kw: f.num("charger_kw")?,
+            plug_in_hour: f.u32("plug_in_hour")?,
+            plug_out_hour: f.u32("plug_out_hour")?,
+            weekdays,
+        })
+    }
+
+    fn grid<'a>(&mut self, t: &'a DeTable<'a>, s: Range<usize>) -> Option<Grid> {
+        let f = self.fields("grid", "grid", t, s);
+        let import_price = match f.get("import_price") {
+            Some(Val::F(x)) => Some(ImportPrice::Flat(*x)),
+            Some(Val::Table(t, s)) => self.import_price(t, s.clone()),
+            _ => None,
+        };
+        Some(Grid {
+            import_limit_kw: f.num("import_limit_kw")?,
+            export_limit_kw: f.num("export_limit_kw")?,
+            import_price: import_price?,
+            export_price_eur_per_kwh: f.num("export_price_eur_per_kwh")?,
+        })
+    }
+
+    fn import_price<'a>(&mut self, t: &'a DeTable<'a>, s: Range<usize>) -> Option<ImportPrice> {
+        let f = self.fields("grid.import_price", "grid.import_price", t, s);
+        if f.present("series") {
+            for k in ["base_eur_per_kwh", "periods"] {
+                if f.present(k) {
+                    self.err(
+                        f.span(k),
+                        &f.field_path(k),
+                        format!("`{k}` does not apply with a price `series`"),
+                        Some("either a series, or base_eur_per_kwh with periods".into()),
+                    );
+                }
+            }
+            return self
+                .series_file(&f, "series", false)
+                .map(ImportPrice::Series);
+        }
+        if !f.present("base_eur_per_kwh") {
+            self.err(
+                f.header.clone(),
+                &f.field_path("base_eur_per_kwh"),
+                "missing `base_eur_per_kwh` (or a `series`)".into(),
+                Some("base_eur_per_kwh = <float in EUR/kWh>".into()),
+            );
+        }
+        let periods: Vec<Option<TouPeriod>> = f
+            .tables("periods")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, s))| {
+                let pf = self.fields(
+                    "grid.import_price.periods",
+                    &format!("grid.import_price.periods[{i}]"),
+                    t,
+                    s,
+                );
+                let (start_hour, end_hour) = (pf.u32("start_hour")?, pf.u32("end_hour")?);
+                if start_hour == end_hour {
+                    self.err(
+                        pf.span("end_hour"),
+                        &pf.field_path("end_hour"),
+                        format!("the period {start_hour}h–{end_hour}h is empty"),
+                        Some("end_hour ≠ start_hour (0 to 24 for a whole day)".into()),
+                    );
+                    return None;
+                }
+                Some(TouPeriod {
+                    name: pf.str("name")?,
+                    start_hour,
+                    end_hour,
+                    eur_per_kwh: pf.num("eur_per_kwh")?,
+                })
+            })
+            .collect();
+        Some(ImportPrice::TimeOfUse {
+            base_eur_per_kwh: f.num("base_eur_per_kwh")?,
+            periods: periods.into_iter().collect::<Option<_>>()?,
+        })
+    }
+
+    fn carbon<'a>(&mut self, t: &'a DeTable<'a>, s: Range<usize>) -> Option<CarbonSource> {
+        let f = self.fields("carbon", "carbon", t, s);
+        if !self.exactly_one(&f, "constant_g_per_kwh", "series") {
+            return None;
+        }
+        if f.present("series") {
+            self.series_file(&f, "series", false)
+                .map(CarbonSource::Series)
+        } else {
+            f.num("constant_g_per_kwh").map(CarbonSource::Constant)
+        }
+    }
+
+    /// Unique participant ids, and references to existing ones.
+    fn check_participants(&mut self, top: &Fields<'_>, participants: &[Option<Participant>]) {
+        let mut ids: Vec<String> = Vec::new();
+        for (i, p) in participants.iter().enumerate() {
+            let Some(p) = p else { continue };
+            if ids.contains(&p.id) {
+                let path = format!("participants[{i}].id");
+                let span = self.map.span(&path).unwrap_or(0..0);
+                self.err(
+                    span,
+                    &path,
+                    format!("duplicate participant id \"{}\"", p.id),
+                    Some("ids unique within the district".into()),
+                );
+            }
+            ids.push(p.id.clone());
+        }
+        // Participants whose table failed still count as declared (no cascade).
+        let declared: Vec<String> = top
+            .tables("participants")
+            .iter()
+            .filter_map(|(t, _)| {
+                t.get("id")
+                    .and_then(|v| v.get_ref().as_str().map(str::to_owned))
+            })
+            .collect();
+        for key in ["loads", "pv", "batteries", "ev_charging", "fleets"] {
+            for (i, (t, _)) in top.tables(key).iter().enumerate() {
+                let Some(v) = t.get("participant") else {
+                    continue;
+                };
+                let Some(id) = v.get_ref().as_str() else {
+                    continue;
+                };
+                if declared.iter().any(|d| d == id) {
+                    continue;
+                }
+                let hint = attributes::suggest(id, declared.iter().map(String::as_str))
+                    .map(|h| format!("; did you mean \"{h}\"?"))
+                    .unwrap_or_default();
+                let expected = if declared.is_empty() {
+                    "a [[participants]] entry with this id".to_owned()
+                } else {
+                    format!("one of the participant ids: {}", declared.join(", "))
+                };
+                self.err(
+                    v.span(),
+                    &format!("{key}[{i}].participant"),
+                    format!("unknown participant \"{id}\"{hint}"),
+                    Some(expected),
+                );
+            }
+        }
+    }
+
+    /// Electrolysers, fuel cells and hydrogen demands need a tank.
+    fn check_hydrogen(&mut self, top: &Fields<'_>, tanks: &[Option<HydrogenTank>]) {
+        if !tanks.is_empty() {
+            return;
+        }
+        for key in ["electrolysers", "fuel_cells", "hydrogen_demands"] {
+            for (i, (_, s)) in top.tables(key).iter().enumerate() {
+                self.err(
+                    s.clone(),
+                    &format!("{key}[{i}]"),
+                    format!("`{key}` need a hydrogen tank"),
+                    Some("at least one [[hydrogen_tanks]]".into()),
+                );
+            }
+        }
+    }
+}
