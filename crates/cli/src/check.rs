@@ -15,7 +15,7 @@ pub struct CheckArgs {
 
 /// Runs the check.
 pub fn run(args: &CheckArgs, ui: &Ui) -> anyhow::Result<Outcome> {
-    match load_district(&args.file)? {
+    match load_district(&args.file, ui)? {
         Some(loaded) => {
             let d = &loaded.district;
             ui.say(&format!(

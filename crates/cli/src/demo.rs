@@ -68,7 +68,7 @@ pub fn run(args: &DemoArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     let mut results = Vec::new();
     for (slug, file) in DISTRICTS {
         let path = inputs.join(file);
-        let Some(loaded) = load_district(&path)? else {
+        let Some(loaded) = load_district(&path, ui)? else {
             anyhow::bail!("the embedded demo district {} is invalid", path.display());
         };
         let sim = simulate(&loaded, ui, slug)?;

@@ -59,8 +59,9 @@ pub struct Loaded {
 }
 
 /// Reads, validates and loads `path`. Problems with the district are printed to stderr
-/// (all of them) and give `Ok(None)`.
-pub fn load_district(path: &Path) -> anyhow::Result<Option<Loaded>> {
+/// (all of them) and give `Ok(None)`. What loading dropped, skipped or capped (EV sessions
+/// outside the axis, unreadable session rows) is printed as warnings unless quiet.
+pub fn load_district(path: &Path, ui: &Ui) -> anyhow::Result<Option<Loaded>> {
     let (district, sources): (District, SourceMap) = match quartier_model::read_district(path) {
         Ok(x) => x,
         Err(diags) => {
@@ -68,8 +69,20 @@ pub fn load_district(path: &Path) -> anyhow::Result<Option<Loaded>> {
             return Ok(None);
         }
     };
-    match quartier_model::load(&district, &sources) {
-        Ok(data) => Ok(Some(Loaded { district, data })),
+    match quartier_model::load_with_report(&district, &sources) {
+        Ok((data, report)) => {
+            if !ui.quiet {
+                for s in report.ev_charging.iter().chain(&report.fleets) {
+                    if s.outside_axis + s.invalid_rows + s.capped > 0 {
+                        eprintln!("warning: {}: {s}", path.display());
+                        for example in &s.invalid_examples {
+                            eprintln!("  {example}");
+                        }
+                    }
+                }
+            }
+            Ok(Some(Loaded { district, data }))
+        }
         Err(diags) => {
             report_diagnostics(&diags);
             Ok(None)

@@ -18,7 +18,7 @@ pub struct SimulateArgs {
 
 /// Runs the simulation.
 pub fn run(args: &SimulateArgs, ui: &Ui) -> anyhow::Result<Outcome> {
-    let Some(loaded) = load_district(&args.file)? else {
+    let Some(loaded) = load_district(&args.file, ui)? else {
         return Ok(Outcome::InvalidDistrict);
     };
     let sim = simulate(&loaded, ui, &loaded.district.site.name)?;

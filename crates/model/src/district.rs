@@ -111,13 +111,7 @@ pub struct Participant {
 }
 
 /// Standard load profile, embedded (see `quartier-profiles`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StandardProfile {
-    /// BDEW 2025 households.
-    H25,
-    /// BDEW 2025 commerce.
-    G25,
-}
+pub use quartier_profiles::StandardProfile;
 
 /// A time series in a file.
 #[derive(Debug, Clone, PartialEq)]

@@ -346,11 +346,7 @@ impl Loader<'_> {
                 profile,
                 annual_kwh,
             } => {
-                let p = match profile {
-                    StandardProfile::H25 => quartier_profiles::StandardProfile::H25,
-                    StandardProfile::G25 => quartier_profiles::StandardProfile::G25,
-                };
-                match profile_energy(p, &self.axis, self.tz, *annual_kwh, &FrenchHolidays) {
+                match profile_energy(*profile, &self.axis, self.tz, *annual_kwh, &FrenchHolidays) {
                     Ok(s) => Some(s),
                     Err(e) => {
                         self.push(&format!("loads[{i}].profile"), e.to_string(), None);

@@ -1055,10 +1055,8 @@ impl Parser {
                     Some("annual_kwh = <float in kWh>".into()),
                 );
             }
-            let profile = match f.str("profile")?.as_str() {
-                "G25" => StandardProfile::G25,
-                _ => StandardProfile::H25,
-            };
+            // The attribute table restricts `profile` to the known names.
+            let profile = StandardProfile::from_name(&f.str("profile")?).ok()?;
             Some(LoadSource::Profile {
                 profile,
                 annual_kwh: f.num("annual_kwh")?,

@@ -159,7 +159,13 @@ pub fn kpi_table(runs: &[(&str, &Kpis)]) -> String {
         lines.push(line);
     }
     let widths: Vec<usize> = (0..lines[0].len())
-        .map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            lines
+                .iter()
+                .map(|l| l[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for (li, l) in lines.iter().enumerate() {

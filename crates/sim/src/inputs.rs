@@ -76,11 +76,24 @@ pub fn pv_ac_energy_per_system(
         longitude_deg: district.site.longitude_deg,
         altitude_m: district.site.altitude_m,
     };
+    if district.pv_systems.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The sun is the same for every system of the site: compute it once.
+    let sun = quartier_solar::SunTrack::compute(
+        &data.weather,
+        &location,
+        quartier_solar::position::PositionAlgorithm::default(),
+    )
+    .map_err(|e| SimError::Solar {
+        system: "(sun position of the site)".into(),
+        source: e,
+    })?;
     district
         .pv_systems
         .iter()
         .map(|pv| {
-            quartier_solar::pv_ac_energy(&data.weather, &location, &pv.spec).map_err(|e| {
+            quartier_solar::pv_ac_energy_with_sun(&data.weather, &sun, &pv.spec).map_err(|e| {
                 SimError::Solar {
                     system: pv.name.clone(),
                     source: e,

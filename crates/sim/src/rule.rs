@@ -24,8 +24,9 @@
 //!    then the fuel cells run (in the district's order, up to `max_kw`), then the grid
 //!    imports up to the import limit; what remains is `unserved_kwh`, reported and never
 //!    hidden. Fuel cells only burn hydrogen above the tanks' minimum level **plus the
-//!    hydrogen demand of the next [`RuleConfig::h2_reserve_hours`] hours** (24 h by
-//!    default): refuelling keeps priority over re-electrification.
+//!    hydrogen demand of the next [`RuleConfig::h2_reserve_hours`] hours** (168 h by
+//!    default, a week of refuelling autonomy): refuelling keeps priority over
+//!    re-electrification.
 //! 6. **Grid charging** of batteries, only if [`RuleConfig::battery_grid_charging`] allows
 //!    it (default: never), and only in a step where no battery discharged, nothing was
 //!    exported and nothing was unserved, within the import limit left.
@@ -48,7 +49,7 @@ pub struct RuleConfig {
     /// Whether batteries may charge from the grid (default: never).
     pub battery_grid_charging: GridCharging,
     /// Hours of future hydrogen demand kept in the tanks for refuelling: fuel cells only use
-    /// hydrogen above the tanks' minimum level plus this demand (default 24 h).
+    /// hydrogen above the tanks' minimum level plus this demand (default 168 h, a week).
     pub h2_reserve_hours: f64,
 }
 
@@ -56,7 +57,7 @@ impl Default for RuleConfig {
     fn default() -> Self {
         RuleConfig {
             battery_grid_charging: GridCharging::Never,
-            h2_reserve_hours: 24.0,
+            h2_reserve_hours: 168.0,
         }
     }
 }

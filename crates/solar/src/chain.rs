@@ -87,6 +87,64 @@ pub fn pv_ac_energy(
     pv_chain(weather, location, spec, &ChainOptions::default())?.ac_energy()
 }
 
+/// The sun seen from one location at the sampling instants of one weather axis: computed once
+/// and shared by every PV system of a site (the solar position is most of the chain's cost).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SunTrack {
+    /// The weather axis it was computed for.
+    pub axis: Axis,
+    /// The weather's sampling offset it was computed with, minutes.
+    pub sample_offset_minutes: f64,
+    /// Apparent (refracted) solar zenith, degrees.
+    pub apparent_zenith_deg: Vec<f64>,
+    /// Solar azimuth clockwise from north, degrees.
+    pub azimuth_deg: Vec<f64>,
+    /// Extraterrestrial normal irradiance, W/m².
+    pub dni_extra_w_m2: Vec<f64>,
+    /// Kasten–Young relative air mass (`None` with the sun below the horizon).
+    pub relative_airmass: Vec<Option<f64>>,
+}
+
+impl SunTrack {
+    /// Computes the sun at `time(i) + weather.sample_offset_minutes` for every interval.
+    pub fn compute(
+        weather: &Weather,
+        location: &Location,
+        algorithm: PositionAlgorithm,
+    ) -> Result<SunTrack, SolarError> {
+        let offset = weather.sample_offset_minutes;
+        if !offset.is_finite() || offset.abs() > 1440.0 {
+            return Err(SolarError::InvalidSpec {
+                field: "sample_offset_minutes",
+                value: offset,
+                expected: "a finite offset within a day",
+            });
+        }
+        let sun = SunCalculator::new(location, algorithm)?;
+        let shift = Duration::milliseconds((offset * 60_000.0).round() as i64);
+        let n = weather.axis.len();
+        let mut track = SunTrack {
+            axis: weather.axis,
+            sample_offset_minutes: offset,
+            apparent_zenith_deg: Vec::with_capacity(n),
+            azimuth_deg: Vec::with_capacity(n),
+            dni_extra_w_m2: Vec::with_capacity(n),
+            relative_airmass: Vec::with_capacity(n),
+        };
+        for i in 0..n {
+            let t = weather.axis.time(i) + shift;
+            let (zen, azimuth) = sun.apparent_at(t)?;
+            track.apparent_zenith_deg.push(zen);
+            track.azimuth_deg.push(azimuth);
+            track.dni_extra_w_m2.push(extraterrestrial_dni_at(t));
+            track
+                .relative_airmass
+                .push(relative_airmass_kasten_young(zen));
+        }
+        Ok(track)
+    }
+}
+
 /// The whole chain with its intermediate arrays (see [`PvChain`]).
 pub fn pv_chain(
     weather: &Weather,
@@ -97,12 +155,35 @@ pub fn pv_chain(
     spec.validate()?;
     weather.validate()?;
     check_weather(weather)?;
-    let offset = weather.sample_offset_minutes;
-    if !offset.is_finite() || offset.abs() > 1440.0 {
-        return Err(SolarError::InvalidSpec {
-            field: "sample_offset_minutes",
-            value: offset,
-            expected: "a finite offset within a day",
+    let sun = SunTrack::compute(weather, location, options.algorithm)?;
+    pv_chain_with_sun(weather, &sun, spec, options)
+}
+
+/// AC energy per interval (kWh) of `spec` under `weather`, with the sun already computed for
+/// this weather axis and location (see [`SunTrack`]); [`ChainOptions::default`] otherwise.
+pub fn pv_ac_energy_with_sun(
+    weather: &Weather,
+    sun: &SunTrack,
+    spec: &PvSpec,
+) -> Result<Series, SolarError> {
+    spec.validate()?;
+    weather.validate()?;
+    check_weather(weather)?;
+    pv_chain_with_sun(weather, sun, spec, &ChainOptions::default())?.ac_energy()
+}
+
+/// The chain from a precomputed [`SunTrack`] (validated spec and weather assumed).
+fn pv_chain_with_sun(
+    weather: &Weather,
+    sun: &SunTrack,
+    spec: &PvSpec,
+    options: &ChainOptions,
+) -> Result<PvChain, SolarError> {
+    if sun.axis != weather.axis || sun.sample_offset_minutes != weather.sample_offset_minutes {
+        return Err(SolarError::LengthMismatch {
+            name: "sun track (computed for another weather axis or sampling offset)",
+            len: sun.axis.len(),
+            expected: weather.axis.len(),
         });
     }
     if let Some(b0) = match options.iam {
@@ -115,9 +196,7 @@ pub fn pv_chain(
             expected: "0..=1",
         });
     }
-    let sun = SunCalculator::new(location, options.algorithm)?;
     let plane = Plane::new(spec.tilt_deg, spec.azimuth_deg);
-    let offset = Duration::milliseconds((offset * 60_000.0).round() as i64);
     let loss_factor = 1.0 - spec.losses_pct / 100.0;
     let pac0_kw = spec.ac_rating_kw();
     let pdc0_inverter_kw = pac0_kw / spec.inverter_efficiency;
@@ -126,8 +205,8 @@ pub fn pv_chain(
     let mut out = PvChain {
         axis: weather.axis,
         sample_offset_minutes: weather.sample_offset_minutes,
-        apparent_zenith_deg: Vec::with_capacity(n),
-        azimuth_deg: Vec::with_capacity(n),
+        apparent_zenith_deg: sun.apparent_zenith_deg.clone(),
+        azimuth_deg: sun.azimuth_deg.clone(),
         aoi_deg: Vec::with_capacity(n),
         poa_beam_w_m2: Vec::with_capacity(n),
         poa_sky_diffuse_w_m2: Vec::with_capacity(n),
@@ -145,9 +224,9 @@ pub fn pv_chain(
         .zip(&weather.temp_air_c)
         .zip(&weather.wind_speed_m_s);
     for (i, ((((&ghi, &dni), &dhi), &t_air), &wind)) in fields.enumerate() {
-        let t = weather.axis.time(i) + offset;
-        let (zen, sun_azimuth) = sun.apparent_at(t)?;
-        let dni_extra = extraterrestrial_dni_at(t);
+        let zen = sun.apparent_zenith_deg[i];
+        let sun_azimuth = sun.azimuth_deg[i];
+        let dni_extra = sun.dni_extra_w_m2[i];
         let cos_aoi = plane.aoi_projection(zen, sun_azimuth);
         let aoi = cos_aoi.acos().to_degrees();
         let beam = poa_beam(dni, cos_aoi);
@@ -156,7 +235,7 @@ pub fn pv_chain(
                 dhi,
                 dni,
                 dni_extra,
-                relative_airmass_kasten_young(zen),
+                sun.relative_airmass[i],
                 cos_aoi,
                 zen,
                 &plane,
@@ -179,8 +258,6 @@ pub fn pv_chain(
             spec.inverter_efficiency,
             PVWATTS_ETA_INV_REF,
         );
-        out.apparent_zenith_deg.push(zen);
-        out.azimuth_deg.push(sun_azimuth);
         out.aoi_deg.push(aoi);
         out.poa_beam_w_m2.push(beam);
         out.poa_sky_diffuse_w_m2.push(sky);

@@ -41,7 +41,7 @@ pub mod power;
 mod spec;
 pub mod temperature;
 
-pub use chain::{ChainOptions, PvChain, pv_ac_energy, pv_chain};
+pub use chain::{ChainOptions, PvChain, SunTrack, pv_ac_energy, pv_ac_energy_with_sun, pv_chain};
 pub use error::SolarError;
 pub use irradiance::{Iam, Plane};
 pub use position::{

@@ -70,7 +70,8 @@ impl Axis {
     /// (a whole number of steps after midnight UTC).
     pub fn new(start: DateTime<Utc>, step: Step, len: usize) -> Result<Axis, TimeError> {
         let secs = start.timestamp();
-        if secs.rem_euclid(i64::from(step.minutes()) * 60) != 0 || start.timestamp_subsec_nanos() != 0
+        if secs.rem_euclid(i64::from(step.minutes()) * 60) != 0
+            || start.timestamp_subsec_nanos() != 0
         {
             return Err(TimeError::Misaligned { at: start, step });
         }
@@ -168,8 +169,7 @@ impl Axis {
         other.step == self.step
             && other.start >= self.start
             && other.end() <= self.end()
-            && (other.start - self.start).num_seconds() % (i64::from(self.step.minutes()) * 60)
-                == 0
+            && (other.start - self.start).num_seconds() % (i64::from(self.step.minutes()) * 60) == 0
     }
 
     /// The same span with another step; the span must be a whole number of the new step.
@@ -217,13 +217,24 @@ mod tests {
 
     #[test]
     fn index_roundtrip() {
-        let a = Axis::new(Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), Step::MIN15, 100)
-            .unwrap();
+        let a = Axis::new(
+            Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            Step::MIN15,
+            100,
+        )
+        .unwrap();
         for i in 0..100 {
             assert_eq!(a.index_of(a.time(i)), Some(i));
         }
         assert_eq!(a.index_of(a.end()), None);
-        assert!(Axis::new(Utc.with_ymd_and_hms(2025, 1, 1, 0, 7, 0).unwrap(), Step::MIN15, 1).is_err());
+        assert!(
+            Axis::new(
+                Utc.with_ymd_and_hms(2025, 1, 1, 0, 7, 0).unwrap(),
+                Step::MIN15,
+                1
+            )
+            .is_err()
+        );
         assert!(Step::from_minutes(7).is_err());
     }
 }

@@ -81,6 +81,28 @@ pub enum TimeError {
         /// To step.
         to: Step,
     },
+    /// A typical-year mapping onto a target axis whose step does not divide the source step.
+    #[error(
+        "cannot map a typical year of step {source_step} onto an axis of step {target_step}: the target step must divide the source step"
+    )]
+    TypicalStep {
+        /// Step of the typical-year data.
+        source_step: Step,
+        /// Step of the target axis.
+        target_step: Step,
+    },
+    /// A target interval whose (month, day, time of day) is absent from the typical year.
+    #[error(
+        "the typical year has no value for {month:02}-{day:02} {minute_of_day} min after midnight UTC"
+    )]
+    MissingTypicalTime {
+        /// Month (1..12).
+        month: u32,
+        /// Day of month.
+        day: u32,
+        /// Minutes after midnight UTC of the interval start.
+        minute_of_day: u32,
+    },
 }
 
 /// A problem found while reading a file, with its location.

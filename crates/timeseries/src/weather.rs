@@ -51,3 +51,26 @@ impl Weather {
             .expect("validated lengths")
     }
 }
+
+/// Where a weather file was made and what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeatherMeta {
+    /// Latitude, degrees north.
+    pub latitude_deg: f64,
+    /// Longitude, degrees east.
+    pub longitude_deg: f64,
+    /// Elevation above sea level, m.
+    pub elevation_m: f64,
+    /// True for a typical year made of months of different years (TMY, most EPW): its rows
+    /// are placed on the reference year [`TYPICAL_REFERENCE_YEAR`] (or
+    /// [`TYPICAL_REFERENCE_LEAP_YEAR`] when the file holds a 29 February); map it onto a real
+    /// year with [`Weather::onto_axis_typical`].
+    pub typical_year: bool,
+    /// What the file is, e.g. "PVGIS TMY CSV (PVGIS-SARAH3), months from 2005–2023".
+    pub source: String,
+}
+
+/// The year on which typical-year files without a 29 February are placed (not a leap year).
+pub const TYPICAL_REFERENCE_YEAR: i32 = 1990;
+/// The year on which typical-year files holding a 29 February are placed.
+pub const TYPICAL_REFERENCE_LEAP_YEAR: i32 = 1988;

@@ -1,0 +1,452 @@
+//! Generic CSV series: a timestamp column, then value columns.
+//!
+//! - First column: the timestamp, ISO 8601 with an offset or `Z`, or a naive local time
+//!   (`YYYY-MM-DD HH:MM[:SS]`, `YYYY-MM-DDTHH:MM`, `dd/mm/yyyy HH:MM`) read in
+//!   [`CsvOptions::timezone`] (autumn-fold repeats resolved in file order, see
+//!   [`crate::reader`]).
+//! - Value column: chosen by header name ([`CsvOptions::column`]) or the second column.
+//! - Delimiter `,` or `;`, sniffed from the first line; with `;`, a decimal comma is accepted.
+//! - The step is the most common difference between timestamps and must divide a day.
+//! - [`CsvOptions::label`] says whether a timestamp starts or ends its interval; the
+//!   [`Series`] is always labelled by interval start. Values are taken as they are, in the unit
+//!   of [`CsvOptions::quantity`] (kWh per interval for energy, kW for power…).
+//!
+//! Every problem is reported with its line and timestamp: unparsable timestamps or values,
+//! non-finite values, time going backwards, duplicates, gaps, local times that do not exist,
+//! and negative values of an extensive quantity unless [`CsvOptions::allow_negative`].
+
+use std::path::Path;
+
+use chrono_tz::Tz;
+
+use crate::reader::{
+    Diag, FillPolicy, IntervalLabel, LocalResolver, Stamp, Stamped, TIMESTAMP_FORMS, build_grid,
+    csv_rows, empty_file, fill_column, infer_step, parse_number, parse_timestamp, read_text,
+    sniff_delimiter, strip_bom,
+};
+use crate::{Quantity, ReadError, ReadErrors, Series};
+
+/// How to read a generic CSV series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvOptions {
+    /// Header name of the value column (case-insensitive); `None`: the second column.
+    pub column: Option<String>,
+    /// Time zone of naive timestamps.
+    pub timezone: Tz,
+    /// What the values measure (and so their unit).
+    pub quantity: Quantity,
+    /// Whether a timestamp starts or ends its interval.
+    pub label: IntervalLabel,
+    /// What to do with missing steps.
+    pub fill: FillPolicy,
+    /// Accept negative values of an extensive quantity (a net export, for example).
+    pub allow_negative: bool,
+}
+
+impl Default for CsvOptions {
+    /// Second column, Europe/Paris, energy in kWh per interval, labelled by start, gaps are
+    /// errors, negative energy is an error.
+    fn default() -> Self {
+        CsvOptions {
+            column: None,
+            timezone: chrono_tz::Europe::Paris,
+            quantity: Quantity::EnergyKwh,
+            label: IntervalLabel::Start,
+            fill: FillPolicy::None,
+            allow_negative: false,
+        }
+    }
+}
+
+/// Reads a generic CSV series from a file (at most 512 MiB).
+pub fn read_csv(path: &Path, options: &CsvOptions) -> Result<Series, ReadErrors> {
+    let text = read_text(path)?;
+    parse_csv(&text, path, options)
+}
+
+/// Parses a generic CSV series; `source` names the input in diagnostics.
+pub fn parse_csv(text: &str, source: &Path, options: &CsvOptions) -> Result<Series, ReadErrors> {
+    let text = strip_bom(text);
+    if text.trim().is_empty() {
+        return Err(empty_file(source));
+    }
+    let delim = sniff_delimiter(text);
+    let decimal_comma = delim == b';';
+    let rows = csv_rows(text, delim);
+    let mut diag = Diag::new(source);
+    let Some(first) = rows.first() else {
+        return Err(empty_file(source));
+    };
+    let has_header = first
+        .fields
+        .first()
+        .is_none_or(|f| parse_timestamp(f).is_none());
+    let (col, col_name) = if has_header {
+        match &options.column {
+            Some(name) => match first
+                .fields
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(name.trim()))
+            {
+                Some(i) if i > 0 => (i, name.clone()),
+                _ => {
+                    diag.push(
+                        ReadError::new(format!("wrong header: no value column named {name:?}"))
+                            .line(first.line)
+                            .expected(format!("one of {:?}", first.fields.get(1..).unwrap_or(&[]))),
+                    );
+                    return diag.fail();
+                }
+            },
+            None => {
+                if first.fields.len() < 2 {
+                    diag.push(
+                        ReadError::new(format!(
+                            "wrong header: {} column(s), {:?}",
+                            first.fields.len(),
+                            first.fields
+                        ))
+                        .line(first.line)
+                        .expected("a timestamp column and at least one value column"),
+                    );
+                    return diag.fail();
+                }
+                let name = first.fields.get(1).cloned().unwrap_or_default();
+                (1, name)
+            }
+        }
+    } else if let Some(name) = &options.column {
+        diag.push(
+            ReadError::new(format!(
+                "the file has no header row to find column {name:?} in"
+            ))
+            .line(first.line),
+        );
+        return diag.fail();
+    } else {
+        (1, "column 2".to_string())
+    };
+    let ts_name = if has_header {
+        first.fields.first().cloned().unwrap_or_default()
+    } else {
+        "column 1".to_string()
+    };
+
+    let mut resolver = LocalResolver::new(options.timezone);
+    let mut stamps = Vec::new();
+    let mut values = Vec::new();
+    let data = if has_header {
+        rows.get(1..).unwrap_or(&[])
+    } else {
+        &rows[..]
+    };
+    for row in data {
+        let ts_text = row.fields.first().map(String::as_str).unwrap_or("");
+        let t = match parse_timestamp(ts_text) {
+            Some(Stamped::Instant(t)) => {
+                resolver.note(t);
+                t
+            }
+            Some(Stamped::Naive(n)) => match resolver.resolve(n) {
+                Ok(t) => t,
+                Err(msg) => {
+                    diag.at(row.line, Some(&ts_name), Some(ts_text), msg);
+                    continue;
+                }
+            },
+            None => {
+                diag.push(
+                    ReadError::new(format!("unparsable timestamp {ts_text:?}"))
+                        .line(row.line)
+                        .field(ts_name.as_str())
+                        .expected(TIMESTAMP_FORMS),
+                );
+                continue;
+            }
+        };
+        let Some(raw) = row.fields.get(col) else {
+            diag.at(
+                row.line,
+                Some(&col_name),
+                Some(ts_text),
+                format!(
+                    "row has {} field(s), the value column is number {}",
+                    row.fields.len(),
+                    col + 1
+                ),
+            );
+            continue;
+        };
+        let present = !raw.is_empty();
+        let v = if present {
+            match parse_number(raw, decimal_comma) {
+                Some(v) if v.is_finite() => v,
+                Some(_) => {
+                    diag.at(
+                        row.line,
+                        Some(&col_name),
+                        Some(ts_text),
+                        format!("value {raw:?} is not a finite number"),
+                    );
+                    0.0
+                }
+                None => {
+                    diag.push(
+                        ReadError::new(format!("unparsable value {raw:?}"))
+                            .line(row.line)
+                            .field(col_name.as_str())
+                            .timestamp(ts_text)
+                            .expected(if decimal_comma {
+                                "a number such as 1.5 or 1,5"
+                            } else {
+                                "a number such as 1.5"
+                            }),
+                    );
+                    0.0
+                }
+            }
+        } else {
+            0.0
+        };
+        if v < 0.0 && options.quantity.is_extensive() && !options.allow_negative {
+            diag.at(
+                row.line,
+                Some(&col_name),
+                Some(ts_text),
+                format!(
+                    "negative {} value {v} (allow it with CsvOptions::allow_negative)",
+                    options.quantity.unit()
+                ),
+            );
+        }
+        stamps.push(Stamp {
+            line: row.line,
+            text: ts_text.to_string(),
+            t,
+            present,
+        });
+        values.push(v);
+    }
+    if stamps.is_empty() {
+        diag.push(ReadError::new("no data rows after the header"));
+        return diag.fail();
+    }
+    let step = match infer_step(&stamps) {
+        Ok(s) => s,
+        Err(e) => {
+            diag.push(*e);
+            return diag.fail();
+        }
+    };
+    if options.label == IntervalLabel::End {
+        for st in &mut stamps {
+            st.t -= step.duration();
+        }
+    }
+    let Some(grid) = build_grid(&stamps, step, options.fill, &mut diag) else {
+        return diag.fail();
+    };
+    let filled = fill_column(&grid, &values, options.fill);
+    match Series::new(grid.axis, options.quantity, filled) {
+        Ok(s) => diag.result(s),
+        Err(e) => {
+            diag.push(ReadError::new(e.to_string()));
+            diag.fail()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Step;
+    use chrono::{TimeZone, Utc};
+
+    fn parse(text: &str, o: &CsvOptions) -> Result<Series, ReadErrors> {
+        parse_csv(text, Path::new("t.csv"), o)
+    }
+
+    fn messages(e: &ReadErrors) -> String {
+        e.to_string()
+    }
+
+    #[test]
+    fn reads_iso_with_offset_comma() {
+        let s = parse(
+            "time,kwh\n2025-01-01T00:00:00Z,1\n2025-01-01T00:15:00Z,2\n2025-01-01T00:30:00Z,3.5\n",
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(s.axis().step(), Step::MIN15);
+        assert_eq!(s.values(), [1.0, 2.0, 3.5]);
+        assert_eq!(
+            s.axis().start(),
+            Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn semicolon_decimal_comma_named_column_end_label() {
+        let o = CsvOptions {
+            column: Some("B".into()),
+            label: IntervalLabel::End,
+            ..CsvOptions::default()
+        };
+        let s = parse(
+            "date;a;b\n01/01/2025 01:00;9;1,5\n01/01/2025 02:00;9;2,5\n",
+            &o,
+        )
+        .unwrap();
+        assert_eq!(s.values(), [1.5, 2.5]);
+        // 01:00 Paris = 00:00 UTC, labelled end → interval starts 23:00 UTC.
+        assert_eq!(
+            s.axis().start(),
+            Utc.with_ymd_and_hms(2024, 12, 31, 23, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn paris_autumn_fold_resolved_in_order() {
+        let text = "t,v\n2025-10-26 01:30,1\n2025-10-26 02:00,1\n2025-10-26 02:30,1\n\
+                    2025-10-26 02:00,1\n2025-10-26 02:30,1\n2025-10-26 03:00,1\n";
+        let s = parse(text, &CsvOptions::default()).unwrap();
+        assert_eq!(s.values().len(), 6);
+        assert_eq!(s.axis().step(), Step::MIN30);
+        assert_eq!(
+            s.axis().start(),
+            Utc.with_ymd_and_hms(2025, 10, 25, 23, 30, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn paris_fold_third_repeat_is_reported() {
+        let text = "t,v\n2025-10-26 01:30,1\n2025-10-26 02:30,1\n2025-10-26 02:30,1\n\
+                    2025-10-26 02:30,1\n2025-10-26 03:30,1\n";
+        let e = parse(text, &CsvOptions::default()).unwrap_err();
+        assert!(
+            messages(&e).contains("t.csv:5: t: local time 2025-10-26 02:30:00 occurs twice"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn paris_spring_missing_hour_is_reported() {
+        let text =
+            "t,v\n2025-03-30 01:30,1\n2025-03-30 02:00,1\n2025-03-30 02:30,1\n2025-03-30 03:00,1\n";
+        let e = parse(text, &CsvOptions::default()).unwrap_err();
+        assert_eq!(e.0.len(), 2, "{e}");
+        assert!(messages(&e).contains("t.csv:3: t: local time 2025-03-30 02:00:00 does not exist"));
+        assert!(messages(&e).contains("[at 2025-03-30 02:30]"));
+    }
+
+    #[test]
+    fn paris_spring_day_without_missing_hour_is_fine() {
+        let text =
+            "t,v\n2025-03-30 01:00,1\n2025-03-30 01:30,1\n2025-03-30 03:00,1\n2025-03-30 03:30,1\n";
+        let s = parse(text, &CsvOptions::default()).unwrap();
+        assert_eq!(s.values().len(), 4);
+    }
+
+    #[test]
+    fn every_problem_reported_with_line() {
+        let text = "t,v\n\
+            2025-01-01T00:00Z,1\n\
+            2025-01-01T01:00Z,x\n\
+            2025-01-01T02:00Z,NaN\n\
+            2025-01-01T02:00Z,1\n\
+            2025-01-01T01:00Z,1\n\
+            2025-01-01T05:00Z,-2\n\
+            notatime,1\n\
+            2025-01-01T06:00Z\n";
+        let e = parse(text, &CsvOptions::default()).unwrap_err();
+        let m = messages(&e);
+        for want in [
+            "t.csv:3: v: unparsable value \"x\"",
+            "t.csv:4: v: value \"NaN\" is not a finite number",
+            "t.csv:5: duplicate timestamp (same instant as line 4)",
+            "t.csv:6: timestamps go back in time",
+            "t.csv:7: v: negative kWh value -2",
+            "t.csv:7: gap: 2 missing step(s) of 60 min after 2025-01-01T02:00Z (line 4)",
+            "t.csv:8: t: unparsable timestamp \"notatime\"",
+            "t.csv:9: v: row has 1 field(s)",
+        ] {
+            assert!(m.contains(want), "missing {want:?} in\n{m}");
+        }
+    }
+
+    #[test]
+    fn negative_allowed_and_power_not_checked() {
+        let text = "t,v\n2025-01-01T00:00Z,-1\n2025-01-01T01:00Z,-2\n";
+        let o = CsvOptions {
+            allow_negative: true,
+            ..CsvOptions::default()
+        };
+        assert_eq!(parse(text, &o).unwrap().sum(), -3.0);
+        let o = CsvOptions {
+            quantity: Quantity::PowerKw,
+            ..CsvOptions::default()
+        };
+        assert!(parse(text, &o).is_ok());
+    }
+
+    #[test]
+    fn gaps_filled_by_policy() {
+        let text = "t,v\n2025-01-01T00:00Z,1\n2025-01-01T01:00Z,\n2025-01-01T02:00Z,3\n2025-01-01T04:00Z,5\n";
+        assert!(parse(text, &CsvOptions::default()).is_err());
+        let o = CsvOptions {
+            fill: FillPolicy::Linear,
+            ..CsvOptions::default()
+        };
+        assert_eq!(parse(text, &o).unwrap().values(), [1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn wrong_header_and_empty_and_headerless() {
+        assert!(
+            parse("", &CsvOptions::default())
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
+        assert!(parse(" \n\n", &CsvOptions::default()).is_err());
+        let e = parse("time\n", &CsvOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("wrong header"), "{e}");
+        let o = CsvOptions {
+            column: Some("power".into()),
+            ..CsvOptions::default()
+        };
+        let e = parse("time,kwh\n2025-01-01T00:00Z,1\n", &o).unwrap_err();
+        assert!(
+            e.to_string().contains("no value column named \"power\""),
+            "{e}"
+        );
+        let s = parse(
+            "2025-01-01T00:00Z,1\n2025-01-01T00:30Z,2\n",
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(s.values(), [1.0, 2.0]);
+        let e = parse("t,v\n2025-01-01T00:00Z,1\n", &CsvOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("cannot infer the time step"), "{e}");
+        let e = parse(
+            "t,v\n2025-01-01T00:00Z,1\n2025-01-01T00:07Z,1\n",
+            &CsvOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("not a step that divides a day"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn many_problems_are_capped() {
+        let mut text = String::from("t,v\n");
+        for h in 0..80 {
+            text.push_str(&format!("2025-01-01T00:{:02}Z,bad\n", h % 60));
+        }
+        let e = parse(&text, &CsvOptions::default()).unwrap_err();
+        assert_eq!(e.0.len(), 51);
+        assert!(e.to_string().contains("more problems"));
+    }
+}
