@@ -1,0 +1,194 @@
+//! End-to-end tests of the `quartier` binary, run as a user would: exit codes, what is printed,
+//! and the files written. Districts are the embedded examples, adapted in a temporary folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn quartier(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quartier"))
+        .args(args)
+        .output()
+        .expect("the quartier binary runs")
+}
+
+fn examples() -> PathBuf {
+    quartier_testdata::repo_root().join("examples")
+}
+
+/// The HydroSeine example with its data paths made absolute and its time section replaced.
+fn hydroseine_with_time(dir: &Path, time: &str) -> PathBuf {
+    let text = std::fs::read_to_string(examples().join("hydroseine.toml")).unwrap();
+    let data = examples().join("data");
+    let start = text.find("[time]").unwrap();
+    let end = text.find("[weather]").unwrap();
+    let text = format!("{}{}\n\n{}", &text[..start], time, &text[end..])
+        .replace("\"data/", &format!("\"{}/", data.display()));
+    let path = dir.join("district.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn check_accepts_both_demo_districts() {
+    for f in ["meudon-la-foret.toml", "hydroseine.toml"] {
+        let path = examples().join(f);
+        let o = quartier(&["check", path.to_str().unwrap()]);
+        assert!(o.status.success(), "{f}: {}", stderr(&o));
+        assert!(stdout(&o).contains(": ok"), "{}", stdout(&o));
+    }
+}
+
+#[test]
+fn check_reports_every_problem_with_file_line_column_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = hydroseine_with_time(
+        dir.path(),
+        "[time]\nstart = 2025-01-01\nend = 2025-01-02\nstep_minutes = 15",
+    );
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("tilt_deg = 10\n", "tilt_deg = 100\n")
+        .replace("max_kw = 500\n", "max_kw = 500\nmax_kwh = 3\n")
+        .replace(
+            "participant = \"30100000000004\"",
+            "participant = \"30199999999999\"",
+        );
+    std::fs::write(&path, text).unwrap();
+    let o = quartier(&["check", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    let file = path.display().to_string();
+    // Every problem, each as FILE:LINE:COL: path: message.
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with(&file)).collect();
+    assert!(lines.len() >= 4, "{err}");
+    for l in &lines {
+        let rest = &l[file.len()..];
+        let mut parts = rest.splitn(4, ':');
+        assert_eq!(parts.next(), Some(""), "{l}");
+        assert!(
+            parts.next().unwrap().parse::<u32>().is_ok(),
+            "line number in {l}"
+        );
+        assert!(
+            parts.next().unwrap().parse::<u32>().is_ok(),
+            "column in {l}"
+        );
+    }
+    assert!(err.contains("pv[0].tilt_deg"), "{err}");
+    assert!(err.contains("max_kwh"), "{err}");
+    assert!(err.contains("30199999999999"), "{err}");
+    assert!(err.contains("problems found"), "{err}");
+}
+
+#[test]
+fn missing_file_and_bad_command_line_have_their_exit_codes() {
+    let o = quartier(&["check", "/nonexistent/district.toml"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("/nonexistent/district.toml"));
+    let o = quartier(&["simulate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = quartier(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Simulating a DST day writes one row per quarter-hour of the local day (92 in spring, 100
+/// in autumn), `time_utc` first, and KPIs whose balance adds up.
+#[test]
+fn simulate_dst_days_write_92_and_100_quarter_hours() {
+    for (day, next, rows) in [
+        ("2025-03-30", "2025-03-31", 92),
+        ("2025-10-26", "2025-10-27", 100),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = hydroseine_with_time(
+            dir.path(),
+            &format!("[time]\nstart = {day}\nend = {next}\nstep_minutes = 15"),
+        );
+        let out = dir.path().join("out");
+        let o = quartier(&[
+            "simulate",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{day}: {}", stderr(&o));
+        let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+        let mut lines = csv.lines();
+        let header = lines.next().unwrap();
+        assert!(header.starts_with("time_utc,"), "{header}");
+        assert_eq!(lines.count(), rows, "{day}");
+        let kpis = std::fs::read_to_string(out.join("kpis.json")).unwrap();
+        for key in [
+            "\"production_kwh\"",
+            "\"self_sufficiency_rate\"",
+            "\"annual_balance_kwh\"",
+            "\"h2_produced_kg\"",
+            "\"monthly\"",
+        ] {
+            assert!(kpis.contains(key), "{key} in {kpis}");
+        }
+        assert!(
+            stdout(&o).is_empty(),
+            "--quiet prints nothing: {}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
+fn schema_lists_attributes_with_units() {
+    let o = quartier(&["schema"]);
+    assert!(o.status.success());
+    let s = stdout(&o);
+    for needle in [
+        "| attribute |",
+        "kwp",
+        "kWp",
+        "tilt_deg",
+        "capacity_kg",
+        "step_minutes",
+    ] {
+        assert!(s.contains(needle), "{needle}");
+    }
+}
+
+#[test]
+fn pv_writes_one_row_per_hour_and_prints_the_annual_energy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pv.csv");
+    let weather = examples().join("data/pvlib_pvgis_tmy_45.000_8.000_2005_2023.csv");
+    let o = quartier(&[
+        "pv",
+        "--weather",
+        weather.to_str().unwrap(),
+        "--kwp",
+        "100",
+        "--tilt",
+        "30",
+        "--azimuth",
+        "180",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("time_utc,ac_kwh"));
+    let values: Vec<f64> = lines
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(values.len(), 8760);
+    let annual: f64 = values.iter().sum();
+    // tools/results/pvlib_compare.md: pvlib gives 134,783.84 kWh for this system.
+    assert!((annual - 134_783.84).abs() < 0.5, "{annual}");
+    assert!(stdout(&o).contains("kWh"), "{}", stdout(&o));
+}
