@@ -1,0 +1,411 @@
+//! The dispatch LP, one function per concern, read like a recipe: [`define_grid`],
+//! [`define_pv`], [`define_batteries`], [`define_hydrogen`], [`define_ev`], then
+//! [`define_balance`] and [`define_objective`] (and the optional positive-energy row).
+//!
+//! All flows are energies per interval (kWh) or hydrogen masses per interval (kg); a power
+//! limit `P` kW becomes the column bound `P × step hours`. Names are `{component}-{attr}`:
+//! `grid-import_kwh`, `pv-curtailed_kwh`, `b1-soc_kwh`, `pem-input_kwh`, `h2-tank_level_kg`,
+//! `depot-session3-charge_kwh`, rows `bus-balance`, `b1-soc_balance`, `h2-tank_balance`, …
+//!
+//! Modelling choices (documented where they differ from the accounting pass):
+//!
+//! * **PV curtailment** is one district column per step (all PV feeds one bus, so how it is
+//!   shared among systems does not change the optimum); it is split among systems in
+//!   proportion to their output afterwards, as the rule controller does.
+//! * **Battery floor**: `soc ≥ soc_min × capacity` at every step. The accounting pass also
+//!   accepts a battery that *standing loss* takes below `soc_min`; that set is not convex, so
+//!   the LP keeps the stricter floor (with standing loss it recharges what the loss takes).
+//! * **Electrolyser minimum power** is ignored (LP relaxation); the accounting pass does not
+//!   check it either. Part-load with binaries is a MILP option for the HiGHS back end.
+//! * **EV sessions and fleet days**: one column per plugged step, `0 ≤ x ≤ max_kw × h`, and
+//!   `Σ x = min(energy_kwh, max_kw × h × plugged steps)`: the energy a vehicle can take by its
+//!   departure, which is what the rule controller delivers too. A target the grid cannot
+//!   supply shows up as unserved energy, not as an infeasible problem.
+//! * **Unserved electricity and hydrogen** are columns priced at the configured values of
+//!   lost load, so a district that cannot be supplied is explained, not infeasible.
+
+use quartier_sim::Inputs;
+
+use super::{AnnualBalance, DispatchConfig, EndOfHorizon, Objective};
+use crate::lp::{LpError, Model, Sense, Var, VarBlock};
+
+/// Columns of one battery.
+#[derive(Debug, Clone)]
+pub(crate) struct BatteryVars {
+    pub charge: VarBlock,
+    pub discharge: VarBlock,
+    pub soc: VarBlock,
+}
+
+/// Columns of one charging session: one per plugged step from `arrival`.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionVars {
+    pub arrival: usize,
+    pub charge: VarBlock,
+}
+
+/// Every block of the dispatch model.
+#[derive(Debug, Clone)]
+pub(crate) struct Blocks {
+    pub import: VarBlock,
+    pub export: VarBlock,
+    pub unserved: VarBlock,
+    pub curtailed: VarBlock,
+    pub batteries: Vec<BatteryVars>,
+    pub electrolysers: Vec<VarBlock>,
+    pub fuel_cells: Vec<VarBlock>,
+    /// Hydrogen served and pooled tank level, when the district has a hydrogen chain.
+    pub hydrogen: Option<(VarBlock, VarBlock)>,
+    pub ev_sites: Vec<Vec<SessionVars>>,
+    pub fleets: Vec<Vec<SessionVars>>,
+    /// First row of the electricity balance (one row per step).
+    pub balance_first_row: usize,
+}
+
+/// Builds the whole model.
+pub(crate) fn build(
+    inputs: &Inputs<'_>,
+    config: &DispatchConfig,
+) -> Result<(Model, Blocks), LpError> {
+    let mut m = Model::new();
+    let (import, export, unserved) = define_grid(&mut m, inputs);
+    let curtailed = define_pv(&mut m, inputs);
+    let batteries = define_batteries(&mut m, inputs, config)?;
+    let (electrolysers, fuel_cells, hydrogen) = define_hydrogen(&mut m, inputs, config)?;
+    let (ev_sites, fleets) = define_ev(&mut m, inputs)?;
+    let mut blocks = Blocks {
+        import,
+        export,
+        unserved,
+        curtailed,
+        batteries,
+        electrolysers,
+        fuel_cells,
+        hydrogen,
+        ev_sites,
+        fleets,
+        balance_first_row: 0,
+    };
+    blocks.balance_first_row = define_balance(&mut m, inputs, &blocks)?;
+    if config.annual_balance == AnnualBalance::PositiveEnergy {
+        define_positive_energy(&mut m, inputs, &blocks)?;
+    }
+    define_objective(&mut m, inputs, config, &blocks);
+    Ok((m, blocks))
+}
+
+/// Grid import and export within their limits, and unserved electricity (no upper bound).
+pub(crate) fn define_grid(m: &mut Model, inputs: &Inputs<'_>) -> (VarBlock, VarBlock, VarBlock) {
+    let n = inputs.len();
+    let h = inputs.step_hours();
+    let imp = inputs.grid.import_limit_kw * h;
+    let exp = inputs.grid.export_limit_kw * h;
+    let import = m.add_vars("grid-import_kwh", n, |_| (0.0, imp));
+    let export = m.add_vars("grid-export_kwh", n, |_| (0.0, exp));
+    let unserved = m.add_vars("bus-unserved_kwh", n, |_| (0.0, f64::INFINITY));
+    (import, export, unserved)
+}
+
+/// PV curtailment of the district per step, up to the PV available.
+pub(crate) fn define_pv(m: &mut Model, inputs: &Inputs<'_>) -> VarBlock {
+    let total = pv_total(inputs);
+    m.add_vars("pv-curtailed_kwh", inputs.len(), |t| {
+        (0.0, total.get(t).copied().unwrap_or(0.0))
+    })
+}
+
+pub(crate) fn pv_total(inputs: &Inputs<'_>) -> Vec<f64> {
+    let mut total = vec![0.0; inputs.len()];
+    for p in &inputs.pv_kwh {
+        for (s, v) in total.iter_mut().zip(p) {
+            *s += v;
+        }
+    }
+    total
+}
+
+/// Batteries: charge, discharge and state of charge with the recursion
+/// `soc[t] = soc[t−1]·(1 − loss·h) + η_c·charge[t] − discharge[t]/η_d`, and optionally
+/// `soc[end] ≥ soc[initial]`.
+pub(crate) fn define_batteries(
+    m: &mut Model,
+    inputs: &Inputs<'_>,
+    config: &DispatchConfig,
+) -> Result<Vec<BatteryVars>, LpError> {
+    let n = inputs.len();
+    let h = inputs.step_hours();
+    let mut out = Vec::with_capacity(inputs.batteries.len());
+    for b in inputs.batteries {
+        let charge = m.add_vars(format!("{}-charge_kwh", b.name), n, |_| {
+            (0.0, b.charge_kw * h)
+        });
+        let discharge = m.add_vars(format!("{}-discharge_kwh", b.name), n, |_| {
+            (0.0, b.discharge_kw * h)
+        });
+        let soc = m.add_vars(format!("{}-soc_kwh", b.name), n, |_| {
+            (b.soc_min * b.energy_kwh, b.energy_kwh)
+        });
+        let decay = (1.0 - b.standing_loss_per_h * h).max(0.0);
+        let initial = b.soc_initial * b.energy_kwh;
+        m.begin_rows(format!("{}-soc_balance", b.name));
+        for t in 0..n {
+            let mut terms = vec![
+                (soc.at(t), 1.0),
+                (charge.at(t), -b.charge_efficiency),
+                (discharge.at(t), 1.0 / b.discharge_efficiency),
+            ];
+            let rhs = if t == 0 {
+                decay * initial
+            } else {
+                terms.push((soc.at(t - 1), -decay));
+                0.0
+            };
+            m.add_row(t, terms, Sense::Eq, rhs)?;
+        }
+        if config.end_of_horizon == EndOfHorizon::AtLeastInitial && n > 0 {
+            m.begin_rows(format!("{}-end_soc", b.name));
+            m.add_row(n - 1, [(soc.at(n - 1), 1.0)], Sense::Ge, initial)?;
+        }
+        out.push(BatteryVars {
+            charge,
+            discharge,
+            soc,
+        });
+    }
+    Ok(out)
+}
+
+/// Session columns of every EV site, then of every fleet.
+type ChargingBlocks = (Vec<Vec<SessionVars>>, Vec<Vec<SessionVars>>);
+
+type HydrogenBlocks = (Vec<VarBlock>, Vec<VarBlock>, Option<(VarBlock, VarBlock)>);
+
+/// Electrolysers (input ≤ max_kw × h, hydrogen = input / kwh_per_kg), fuel cells (output ≤
+/// max_kw × h, hydrogen = output / kwh_per_kg), hydrogen demand served (the rest is unserved,
+/// priced), and the pooled tank: `level[t] = level[t−1] + produced − fuel cells − served`,
+/// `Σ min_kg ≤ level ≤ Σ capacity_kg`, optionally `level[end] ≥ initial`.
+pub(crate) fn define_hydrogen(
+    m: &mut Model,
+    inputs: &Inputs<'_>,
+    config: &DispatchConfig,
+) -> Result<HydrogenBlocks, LpError> {
+    let n = inputs.len();
+    let h = inputs.step_hours();
+    let electrolysers: Vec<VarBlock> = inputs
+        .electrolysers
+        .iter()
+        .map(|e| m.add_vars(format!("{}-input_kwh", e.name), n, |_| (0.0, e.max_kw * h)))
+        .collect();
+    let fuel_cells: Vec<VarBlock> = inputs
+        .fuel_cells
+        .iter()
+        .map(|f| m.add_vars(format!("{}-output_kwh", f.name), n, |_| (0.0, f.max_kw * h)))
+        .collect();
+    let any_demand = inputs.h2_demand_kg.iter().any(|&d| d > 0.0);
+    if electrolysers.is_empty()
+        && fuel_cells.is_empty()
+        && inputs.hydrogen_tanks.is_empty()
+        && !any_demand
+    {
+        return Ok((electrolysers, fuel_cells, None));
+    }
+    let (min_kg, cap_kg, initial_kg) = inputs.tank_pool_kg();
+    let served = m.add_vars("h2-served_kg", n, |t| {
+        (0.0, inputs.h2_demand_kg.get(t).copied().unwrap_or(0.0))
+    });
+    let level = m.add_vars("h2-tank_level_kg", n, |_| (min_kg, cap_kg));
+    m.begin_rows("h2-tank_balance");
+    for t in 0..n {
+        let mut terms = vec![(level.at(t), 1.0), (served.at(t), 1.0)];
+        for (e, x) in inputs.electrolysers.iter().zip(&electrolysers) {
+            terms.push((x.at(t), -1.0 / e.kwh_per_kg));
+        }
+        for (f, x) in inputs.fuel_cells.iter().zip(&fuel_cells) {
+            terms.push((x.at(t), 1.0 / f.kwh_per_kg));
+        }
+        let rhs = if t == 0 {
+            initial_kg
+        } else {
+            terms.push((level.at(t - 1), -1.0));
+            0.0
+        };
+        m.add_row(t, terms, Sense::Eq, rhs)?;
+    }
+    if config.end_of_horizon == EndOfHorizon::AtLeastInitial && n > 0 {
+        m.begin_rows("h2-end_level");
+        m.add_row(n - 1, [(level.at(n - 1), 1.0)], Sense::Ge, initial_kg)?;
+    }
+    Ok((electrolysers, fuel_cells, Some((served, level))))
+}
+
+/// The energy a session can take by its departure: `min(energy, max_kw × h × steps)`.
+pub(crate) fn session_target(s: &quartier_model::EvSession, h: f64) -> f64 {
+    let steps = s.departure.saturating_sub(s.arrival) as f64;
+    s.energy_kwh.min(s.max_kw * h * steps)
+}
+
+/// EV sessions and fleet vehicle-days: charging only while plugged, within the session's
+/// power, reaching its target by departure.
+pub(crate) fn define_ev(m: &mut Model, inputs: &Inputs<'_>) -> Result<ChargingBlocks, LpError> {
+    let h = inputs.step_hours();
+    let one = |m: &mut Model,
+               name: &str,
+               sessions: &[quartier_model::EvSession]|
+     -> Result<Vec<SessionVars>, LpError> {
+        let mut out = Vec::new();
+        for (k, s) in sessions.iter().enumerate() {
+            let target = session_target(s, h);
+            let len = s.departure.saturating_sub(s.arrival);
+            if len == 0 || target <= 0.0 {
+                continue;
+            }
+            let cap = s.max_kw * h;
+            let charge = m.add_vars(format!("{name}-session{k}-charge_kwh"), len, |_| (0.0, cap));
+            m.begin_rows(format!("{name}-session{k}-energy"));
+            m.add_row(
+                s.departure.saturating_sub(1),
+                (0..len).map(|i| (charge.at(i), 1.0)),
+                Sense::Eq,
+                target,
+            )?;
+            out.push(SessionVars {
+                arrival: s.arrival,
+                charge,
+            });
+        }
+        Ok(out)
+    };
+    let mut sites = Vec::new();
+    for (e, sessions) in inputs.ev_chargers.iter().zip(&inputs.ev_sessions) {
+        sites.push(one(m, &e.name, sessions)?);
+    }
+    let mut fleets = Vec::new();
+    for (f, sessions) in inputs.fleets.iter().zip(&inputs.fleet_sessions) {
+        fleets.push(one(m, &f.name, sessions)?);
+    }
+    Ok((sites, fleets))
+}
+
+/// Per step `(session column, step)` lists of every charging session.
+pub(crate) fn charging_terms(n: usize, blocks: &Blocks) -> Vec<Vec<Var>> {
+    let mut per_step: Vec<Vec<Var>> = vec![Vec::new(); n];
+    for s in blocks.ev_sites.iter().chain(&blocks.fleets).flatten() {
+        for i in 0..s.charge.len() {
+            if let (Some(list), Some(v)) = (per_step.get_mut(s.arrival + i), s.charge.get(i)) {
+                list.push(v);
+            }
+        }
+    }
+    per_step
+}
+
+pub(crate) fn load_total(inputs: &Inputs<'_>) -> Vec<f64> {
+    let mut total = vec![0.0; inputs.len()];
+    for l in &inputs.loads_kwh {
+        for (s, v) in total.iter_mut().zip(l) {
+            *s += v;
+        }
+    }
+    total
+}
+
+/// The electricity balance of the bus at every step:
+/// `import − export + unserved − curtailed + Σ discharge − Σ charge + Σ fuel cell − Σ
+/// electrolyser − Σ charging = load − pv`. Returns the index of its first row.
+pub(crate) fn define_balance(
+    m: &mut Model,
+    inputs: &Inputs<'_>,
+    b: &Blocks,
+) -> Result<usize, LpError> {
+    let n = inputs.len();
+    let pv = pv_total(inputs);
+    let load = load_total(inputs);
+    let charging = charging_terms(n, b);
+    let first = m.num_rows();
+    m.begin_rows("bus-balance");
+    for t in 0..n {
+        let mut terms = vec![
+            (b.import.at(t), 1.0),
+            (b.export.at(t), -1.0),
+            (b.unserved.at(t), 1.0),
+            (b.curtailed.at(t), -1.0),
+        ];
+        for bat in &b.batteries {
+            terms.push((bat.discharge.at(t), 1.0));
+            terms.push((bat.charge.at(t), -1.0));
+        }
+        terms.extend(b.fuel_cells.iter().map(|x| (x.at(t), 1.0)));
+        terms.extend(b.electrolysers.iter().map(|x| (x.at(t), -1.0)));
+        if let Some(list) = charging.get(t) {
+            terms.extend(list.iter().map(|&v| (v, -1.0)));
+        }
+        m.add_row(t, terms, Sense::Eq, load[t] - pv[t])?;
+    }
+    Ok(first)
+}
+
+/// Positive energy over the horizon: `Σ (pv − curtailed) ≥ Σ (load + charging +
+/// electrolyser)` (the KPI definition: fuel-cell output is not production).
+pub(crate) fn define_positive_energy(
+    m: &mut Model,
+    inputs: &Inputs<'_>,
+    b: &Blocks,
+) -> Result<(), LpError> {
+    let n = inputs.len();
+    let pv: f64 = pv_total(inputs).iter().sum();
+    let load: f64 = load_total(inputs).iter().sum();
+    let mut terms: Vec<(Var, f64)> = (0..n).map(|t| (b.curtailed.at(t), -1.0)).collect();
+    for e in &b.electrolysers {
+        terms.extend((0..n).map(|t| (e.at(t), -1.0)));
+    }
+    for s in b.ev_sites.iter().chain(&b.fleets).flatten() {
+        terms.extend((0..s.charge.len()).map(|i| (s.charge.at(i), -1.0)));
+    }
+    m.begin_rows("district-positive_energy");
+    m.add_row(n.saturating_sub(1), terms, Sense::Ge, load - pv)?;
+    Ok(())
+}
+
+/// Per-step weights of import and export in the objective.
+pub(crate) fn grid_weights(inputs: &Inputs<'_>, objective: Objective, t: usize) -> (f64, f64) {
+    let p_imp = inputs
+        .import_price_eur_per_kwh
+        .get(t)
+        .copied()
+        .unwrap_or(0.0);
+    let p_exp = inputs
+        .export_price_eur_per_kwh
+        .get(t)
+        .copied()
+        .unwrap_or(0.0);
+    let g = inputs.carbon_g_per_kwh.get(t).copied().unwrap_or(0.0);
+    match objective {
+        Objective::Cost => (p_imp, -p_exp),
+        Objective::Co2 => (g / 1000.0, 0.0),
+        Objective::CostPlusCo2 { eur_per_tonne } => (p_imp + eur_per_tonne * g / 1e6, -p_exp),
+    }
+}
+
+/// The objective: grid import and export weighted per [`Objective`], plus unserved
+/// electricity at the value of lost load and unserved hydrogen at the value of lost
+/// hydrogen (`value × (demand − served)`, a constant minus `value × served`).
+pub(crate) fn define_objective(
+    m: &mut Model,
+    inputs: &Inputs<'_>,
+    config: &DispatchConfig,
+    b: &Blocks,
+) {
+    for t in 0..inputs.len() {
+        let (wi, we) = grid_weights(inputs, config.objective, t);
+        m.add_cost(b.import.at(t), wi);
+        m.add_cost(b.export.at(t), we);
+        m.add_cost(b.unserved.at(t), config.value_of_lost_load_eur_per_kwh);
+    }
+    let voll_h2 = config.value_of_lost_hydrogen_eur_per_kg;
+    m.add_constant(voll_h2 * inputs.h2_demand_kg.iter().sum::<f64>());
+    if let Some((served, _)) = &b.hydrogen {
+        for t in 0..served.len() {
+            m.add_cost(served.at(t), -voll_h2);
+        }
+    }
+}
