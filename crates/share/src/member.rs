@@ -1,0 +1,125 @@
+//! Members of a collective self-consumption operation: identifiers ([`MemberId`], usually the
+//! 14-digit PRM of the delivery point), roles ([`Role`]) and the static facts used by the
+//! perimeter checks (location, installed PV).
+
+use std::fmt;
+
+use crate::ShareError;
+
+/// A member's unique identifier: the 14-digit PRM of its delivery point, or any other
+/// non-empty identifier without whitespace or control characters (for a site not yet metered).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MemberId(String);
+
+impl MemberId {
+    /// Validates an identifier.
+    ///
+    /// ```
+    /// use quartier_share::MemberId;
+    /// let id = MemberId::new("30001234567890").unwrap();
+    /// assert!(id.is_prm());
+    /// assert!(MemberId::new("school-roof").is_ok());
+    /// assert!(MemberId::new("two words").is_err());
+    /// ```
+    pub fn new(id: impl Into<String>) -> Result<MemberId, ShareError> {
+        let id = id.into();
+        if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ShareError::BadId { id });
+        }
+        Ok(MemberId(id))
+    }
+
+    /// True when the identifier is a PRM (exactly 14 ASCII digits).
+    pub fn is_prm(&self) -> bool {
+        self.0.len() == 14 && self.0.bytes().all(|b| b.is_ascii_digit())
+    }
+
+    /// The identifier as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MemberId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a member does in the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Draws energy: takes part in the allocation with a consumption curve.
+    Consumer,
+    /// Injects energy: its production curve is shared.
+    Producer,
+    /// A battery: a consumer while charging (charge curve), a producer while discharging
+    /// (discharge curve). It appears on both sides under the same id.
+    Storage,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Consumer => "consumer",
+            Role::Producer => "producer",
+            Role::Storage => "storage",
+        })
+    }
+}
+
+/// A point on the Earth (WGS 84 degrees).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GeoPoint {
+    /// Latitude, degrees north (−90 to 90).
+    pub lat_deg: f64,
+    /// Longitude, degrees east (−180 to 180).
+    pub lon_deg: f64,
+}
+
+/// A member: identifier, role, and optional site facts for the perimeter checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    /// Unique identifier (PRM).
+    pub id: MemberId,
+    /// Role in the operation.
+    pub role: Role,
+    /// Location of the delivery point, for the distance check.
+    pub location: Option<GeoPoint>,
+    /// Installed PV peak power, kW (kWc); 0 for a member without PV.
+    pub installed_pv_kw: f64,
+}
+
+impl Member {
+    /// A member without location or PV.
+    pub fn new(id: MemberId, role: Role) -> Member {
+        Member {
+            id,
+            role,
+            location: None,
+            installed_pv_kw: 0.0,
+        }
+    }
+
+    /// The same member located at `lat_deg`, `lon_deg`.
+    pub fn at(mut self, lat_deg: f64, lon_deg: f64) -> Member {
+        self.location = Some(GeoPoint { lat_deg, lon_deg });
+        self
+    }
+
+    /// The same member with `kw` of installed PV.
+    pub fn with_pv_kw(mut self, kw: f64) -> Member {
+        self.installed_pv_kw = kw;
+        self
+    }
+
+    /// True when the member takes part as a consumer (consumer or storage).
+    pub fn consumes(&self) -> bool {
+        matches!(self.role, Role::Consumer | Role::Storage)
+    }
+
+    /// True when the member takes part as a producer (producer or storage).
+    pub fn produces(&self) -> bool {
+        matches!(self.role, Role::Producer | Role::Storage)
+    }
+}
