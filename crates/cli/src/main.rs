@@ -1,7 +1,7 @@
 //! The `quartier` command-line tool: parses flags, calls the library crates, writes files.
 //!
 //! Exit codes are decided here only: 0 success, 1 the run failed, 2 wrong command line (clap),
-//! 3 the district file has problems.
+//! 3 the district, community or experiment file has problems.
 
 use std::process::ExitCode;
 
@@ -9,10 +9,16 @@ use clap::{Parser, Subcommand};
 
 mod check;
 mod demo;
+mod evaluate;
+mod export;
+mod programme;
 mod pv;
 mod run;
 mod schema;
+mod serve;
+mod share;
 mod simulate;
+mod size;
 
 /// Plan, pilot, share and evaluate the energy of an innovation district.
 #[derive(Parser, Debug)]
@@ -35,8 +41,20 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Compute the AC energy of one PV system from a weather file.
     Pv(pv::PvArgs),
-    /// Print every attribute of the district file as Markdown.
+    /// Size the district's capacities at least annualised cost and write sizing.json.
+    Size(size::SizeArgs),
+    /// Export the district to another tool's format (PyPSA).
+    Export(export::ExportArgs),
+    /// Print every attribute of the district and experiment files as Markdown.
     Schema,
+    /// Collective self-consumption: allocate, settle and bill; what-if comparisons.
+    Share(share::ShareArgs),
+    /// Serve the web dashboard and HTTP API (demo districts loaded on first start).
+    Serve(serve::ServeArgs),
+    /// Evaluate an experiment: baseline, avoided energy with uncertainty, KPIs, HTML report.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Build the programme's month-by-month KPI table from a folder of experiment files.
+    Programme(programme::ProgrammeArgs),
 }
 
 /// How a command ended when it did not fail outright.
@@ -55,7 +73,13 @@ fn main() -> ExitCode {
         Command::Check(a) => check::run(a, &ui),
         Command::Simulate(a) => simulate::run(a, &ui),
         Command::Pv(a) => pv::run(a).map(|()| Outcome::Success),
+        Command::Size(a) => size::run(a, &ui),
+        Command::Export(a) => export::run(a, &ui),
         Command::Schema => schema::run(),
+        Command::Share(a) => share::run(a, &ui),
+        Command::Serve(a) => serve::run(a, &ui),
+        Command::Evaluate(a) => evaluate::run(a, &ui),
+        Command::Programme(a) => programme::run(a, &ui),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -49,6 +49,7 @@ mod data;
 mod error;
 mod hourly;
 mod metrics;
+mod programme;
 mod savings;
 mod stats;
 pub mod temperature;
@@ -66,6 +67,11 @@ pub use hourly::{
     hourly_sufficiency,
 };
 pub use metrics::FitMetrics;
+pub use programme::{
+    Aggregate, Cell, CumulativeAvoided, Direction, Indicator, Month, MonthlyBalance, ProgrammeRow,
+    ProgrammeTable, Target, TargetStatus, cumulative_avoided, monthly_balance, months_from,
+    next_month, programme_table, project_typical_year,
+};
 pub use savings::{
     AvoidedEnergy, Granularity, Guideline14Check, SavingsConfig, SavingsReport, compute_savings,
 };

@@ -26,3 +26,16 @@ mod schema;
 pub use schema::{EXAMPLE_DISTRICT, schema_markdown};
 mod load;
 pub use load::{LoadReport, SessionsReport, load, load_with_report};
+mod community;
+pub use community::{
+    COMMUNITY_ATTRIBUTES, COMMUNITY_COMPONENTS, CommunityEdit, LoadedCommunity, default_tariff,
+    parse_community, parse_tariff, read_community, read_community_with,
+};
+mod experiment;
+pub use experiment::{
+    AGGREGATES, DIRECTIONS, EXAMPLE_EXPERIMENT, EXPERIMENT_ATTRIBUTES, EXPERIMENT_COMPONENTS,
+    EvaluationSpec, Experiment, ExperimentMeter, FreeKpi, KpiAggregate, KpiDirection, METER_ROLES,
+    METHODS, MeterRole, Method, TEMPERATURE_FORMATS, TEMPERATURE_UNITS, THEMES, TemperatureFormat,
+    TemperatureSource, Theme, YearMonth, experiment_schema_markdown, month_of, parse_experiment,
+    read_experiment,
+};

@@ -10,8 +10,13 @@
 
 pub mod dispatch;
 pub mod lp;
+pub mod pypsa;
+pub mod sizing;
 
+pub use dispatch::rolling::{
+    Corrections, Forecast, Regret, RollingConfig, RollingDispatch, WindowReport, rolling,
+};
 pub use dispatch::{
     AnnualBalance, Dispatch, DispatchConfig, DispatchError, DispatchModel, EndOfHorizon, ModelSize,
-    Objective, dispatch, objective_of_flows,
+    Objective, PartLoad, dispatch, objective_of_flows,
 };

@@ -7,11 +7,22 @@
 #![deny(missing_docs)]
 
 mod atomic;
+mod bills;
 mod csv_out;
+mod evaluation;
 mod kpis;
+pub mod svg;
 
 pub use atomic::OutputDir;
+pub use bills::{
+    allocation_csv, bill_file_name, bill_html, coefficients_csv, settlement_csv,
+    write_share_outputs,
+};
 pub use csv_out::write_timeseries_csv;
+pub use evaluation::{
+    BaselineFit, EnergyResults, ExperimentResults, Observations, energy_warnings, evaluation_html,
+    evaluation_json, programme_csv, programme_html, savings_csv,
+};
 pub use kpis::{kpi_rows, kpi_table, kpis_json};
 
 /// Errors while writing results.

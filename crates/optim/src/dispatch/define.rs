@@ -15,8 +15,11 @@
 //! * **Battery floor**: `soc ≥ soc_min × capacity` at every step. The accounting pass also
 //!   accepts a battery that *standing loss* takes below `soc_min`; that set is not convex, so
 //!   the LP keeps the stricter floor (with standing loss it recharges what the loss takes).
-//! * **Electrolyser minimum power** is ignored (LP relaxation); the accounting pass does not
-//!   check it either. Part-load with binaries is a MILP option for the HiGHS back end.
+//! * **Electrolyser minimum power** is ignored by default (LP relaxation); the accounting
+//!   pass does not check it either. With [`PartLoad::OnOff`] each electrolyser with
+//!   `min_kw > 0` gets a binary `{name}-on` per step and the rows `{name}-max_when_on`
+//!   (`input ≤ max_kw·h·on`) and `{name}-min_part_load` (`input ≥ min_kw·h·on`): a MILP for
+//!   the HiGHS back end. Fuel cells have no minimum power in the model.
 //! * **EV sessions and fleet days**: one column per plugged step, `0 ≤ x ≤ max_kw × h`, and
 //!   `Σ x = min(energy_kwh, max_kw × h × plugged steps)`: the energy a vehicle can take by its
 //!   departure, which is what the rule controller delivers too. A target the grid cannot
@@ -26,7 +29,7 @@
 
 use quartier_sim::Inputs;
 
-use super::{AnnualBalance, DispatchConfig, EndOfHorizon, Objective};
+use super::{AnnualBalance, DispatchConfig, EndOfHorizon, Objective, PartLoad};
 use crate::lp::{LpError, Model, Sense, Var, VarBlock};
 
 /// Columns of one battery.
@@ -196,6 +199,9 @@ pub(crate) fn define_hydrogen(
         .iter()
         .map(|e| m.add_vars(format!("{}-input_kwh", e.name), n, |_| (0.0, e.max_kw * h)))
         .collect();
+    if config.part_load == PartLoad::OnOff {
+        define_part_load(m, inputs, &electrolysers)?;
+    }
     let fuel_cells: Vec<VarBlock> = inputs
         .fuel_cells
         .iter()
@@ -236,6 +242,42 @@ pub(crate) fn define_hydrogen(
         m.add_row(n - 1, [(level.at(n - 1), 1.0)], Sense::Ge, initial_kg)?;
     }
     Ok((electrolysers, fuel_cells, Some((served, level))))
+}
+
+/// Binary on/off of each electrolyser with a minimum power:
+/// `min_kw·h·on ≤ input ≤ max_kw·h·on`.
+pub(crate) fn define_part_load(
+    m: &mut Model,
+    inputs: &Inputs<'_>,
+    electrolysers: &[VarBlock],
+) -> Result<(), LpError> {
+    let n = inputs.len();
+    let h = inputs.step_hours();
+    for (e, x) in inputs.electrolysers.iter().zip(electrolysers) {
+        if e.min_kw <= 0.0 {
+            continue;
+        }
+        let on = m.add_bin_vars(format!("{}-on", e.name), n);
+        m.begin_rows(format!("{}-max_when_on", e.name));
+        for t in 0..n {
+            m.add_row(
+                t,
+                [(x.at(t), 1.0), (on.at(t), -e.max_kw * h)],
+                Sense::Le,
+                0.0,
+            )?;
+        }
+        m.begin_rows(format!("{}-min_part_load", e.name));
+        for t in 0..n {
+            m.add_row(
+                t,
+                [(x.at(t), 1.0), (on.at(t), -e.min_kw * h)],
+                Sense::Ge,
+                0.0,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// The energy a session can take by its departure: `min(energy, max_kw × h × steps)`.

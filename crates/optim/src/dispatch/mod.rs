@@ -13,6 +13,7 @@
 
 pub mod define;
 pub mod polish;
+pub mod rolling;
 
 use std::time::Instant;
 
@@ -59,6 +60,19 @@ pub enum AnnualBalance {
     PositiveEnergy,
 }
 
+/// How electrolysers' minimum power (`min_kw`) is modelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartLoad {
+    /// LP relaxation (the default): input anywhere in `[0, max_kw]`, the minimum ignored.
+    #[default]
+    Relaxed,
+    /// A binary on/off column per electrolyser (with `min_kw > 0`) and step:
+    /// `min_kw·h·on ≤ input ≤ max_kw·h·on`. Makes the dispatch a MILP, which needs the HiGHS
+    /// back end; practical on short or rolling horizons, not on a year of quarter-hours.
+    /// Fuel cells have no minimum power in the district model, so they stay continuous.
+    OnOff,
+}
+
 /// Options of the optimal dispatch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DispatchConfig {
@@ -73,6 +87,8 @@ pub struct DispatchConfig {
     pub end_of_horizon: EndOfHorizon,
     /// Positive-energy constraint (default [`AnnualBalance::Free`]).
     pub annual_balance: AnnualBalance,
+    /// Electrolyser minimum power (default [`PartLoad::Relaxed`]).
+    pub part_load: PartLoad,
     /// Solver options (time limit, log).
     pub solver: SolverOptions,
 }
@@ -85,6 +101,7 @@ impl Default for DispatchConfig {
             value_of_lost_hydrogen_eur_per_kg: 100.0,
             end_of_horizon: EndOfHorizon::Free,
             annual_balance: AnnualBalance::Free,
+            part_load: PartLoad::Relaxed,
             solver: SolverOptions::default(),
         }
     }
@@ -133,6 +150,26 @@ impl Dispatch {
     /// True when the solver proved optimality (at full or reduced accuracy).
     pub fn is_optimal(&self) -> bool {
         self.termination.has_solution()
+    }
+
+    /// How the solve ended, in words for a user: "optimal", or for a solver stopped early
+    /// "time limit reached: best solution found, not proven optimal (MIP gap 2.1 %)".
+    pub fn status_message(&self) -> String {
+        let gap = match self.report.mip_gap {
+            Some(g) if g.is_finite() && !self.is_optimal() => {
+                format!(" (MIP gap {:.2} %)", 100.0 * g)
+            }
+            _ => String::new(),
+        };
+        match self.termination {
+            Termination::TimeLimit => {
+                format!("time limit reached: best solution found, not proven optimal{gap}")
+            }
+            Termination::IterationLimit => {
+                format!("iteration limit reached: best solution found, not proven optimal{gap}")
+            }
+            t => t.describe().to_string(),
+        }
     }
 }
 
@@ -351,6 +388,10 @@ fn describe_row(group: &str) -> String {
         format!("battery '{b}' state-of-charge recursion")
     } else if let Some(b) = group.strip_suffix("-end_soc") {
         format!("battery '{b}' ending at least at its initial state of charge")
+    } else if let Some(e) = group.strip_suffix("-min_part_load") {
+        format!("electrolyser '{e}' running at least at its minimum power when on")
+    } else if let Some(e) = group.strip_suffix("-max_when_on") {
+        format!("electrolyser '{e}' drawing power only when on")
     } else if let Some(s) = group.strip_suffix("-energy") {
         format!("charging session {s} reaching its energy by departure")
     } else {

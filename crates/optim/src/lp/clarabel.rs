@@ -24,11 +24,24 @@ use super::{
     SolverOptions, Termination, Var,
 };
 
-/// The clarabel interior-point solver with its default tolerances (1e-8).
+/// The clarabel interior-point solver with its default tolerances (1e-8). Linear programs
+/// only: see [`IntegerColumns`].
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Clarabel {
     /// Iteration limit (`None`: clarabel's default, 200).
     pub max_iterations: Option<u32>,
+    /// What to do with integer columns (default: refuse the model).
+    pub integer_columns: IntegerColumns,
+}
+
+/// What a linear-only back end does with a model that has integer columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IntegerColumns {
+    /// Refuse it with [`LpError::IntegerColumns`] (the default).
+    #[default]
+    Refuse,
+    /// Solve the LP relaxation (integer columns treated as continuous within their bounds).
+    Relax,
 }
 
 /// Where a conic row came from.
@@ -47,6 +60,15 @@ impl Solver for Clarabel {
 
     fn solve(&self, model: &Model, options: &SolverOptions) -> Result<Outcome, LpError> {
         model.validate()?;
+        if self.integer_columns == IntegerColumns::Refuse
+            && let Some(j) = model.integrality().iter().position(|&i| i)
+        {
+            return Err(LpError::IntegerColumns {
+                solver: "clarabel",
+                count: model.num_integer_vars(),
+                first: model.var_name(Var(j)),
+            });
+        }
         let setup = Instant::now();
         let n = model.num_vars();
         let lower = model.lower_bounds();
@@ -170,6 +192,7 @@ impl Solver for Clarabel {
             solver_rows: m,
             solver_cols: n,
             solver_nonzeros: nnz,
+            mip_gap: None,
         };
         if n == 0 {
             // Nothing to decide: feasible iff every row holds at x = ().
@@ -354,6 +377,32 @@ mod tests {
             items.contains(&ConflictItem::Upper(j)) && items.contains(&ConflictItem::Lower(j))
         };
         assert!(!both(x.at(0)) && !both(y.at(0)), "{:?}", o.conflict);
+    }
+
+    #[test]
+    fn integer_columns_are_refused_unless_relaxed() {
+        // max x + y (min −x − y) s.t. 2x + 2y ≤ 3, x, y binary: the relaxation gives 1.5.
+        let mut m = Model::new();
+        let x = m.add_bin_vars("pem-on", 2);
+        m.add_cost(x.at(0), -1.0);
+        m.add_cost(x.at(1), -1.0);
+        m.add_row(0, [(x.at(0), 2.0), (x.at(1), 2.0)], Sense::Le, 3.0)
+            .unwrap();
+        let e = Clarabel::default()
+            .solve(&m, &SolverOptions::default())
+            .unwrap_err();
+        assert!(
+            matches!(&e, LpError::IntegerColumns { count: 2, first, .. } if first == "pem-on[0]"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("HiGHS"), "{e}");
+        let relaxed = Clarabel {
+            integer_columns: IntegerColumns::Relax,
+            ..Clarabel::default()
+        }
+        .solve(&m, &SolverOptions::default())
+        .unwrap();
+        assert!((relaxed.objective.unwrap() + 1.5).abs() < 1e-6);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The LP layer, apart from any domain: a [`Model`] (variables with column bounds, sparse
 //! rows, linear objective), the [`Solver`] trait and its solver-independent [`Outcome`], and
-//! the back ends ([`Clarabel`], the default; a HiGHS back end behind the `highs` feature is
-//! not written yet).
+//! the back ends ([`Clarabel`], the default, linear programs only; [`Highs`] behind the
+//! `highs` feature, which also solves MILPs).
 //!
 //! ```
 //! use quartier_optim::lp::{Clarabel, Model, Sense, Solver, SolverOptions, Termination};
@@ -21,9 +21,13 @@
 //! ```
 
 mod clarabel;
+#[cfg(feature = "highs")]
+mod highs;
 mod model;
 
-pub use clarabel::Clarabel;
+pub use clarabel::{Clarabel, IntegerColumns};
+#[cfg(feature = "highs")]
+pub use highs::{Highs, HighsMethod};
 pub use model::{Model, Row, Sense, Var, VarBlock};
 
 /// How a solve ended, whatever the back end.
@@ -37,7 +41,9 @@ pub enum Termination {
     Infeasible,
     /// The objective decreases without bound.
     Unbounded,
-    /// The time limit was reached; `primal` holds the last iterate (not optimal).
+    /// The time limit was reached; `primal` holds the best point found (a MILP back end's
+    /// best feasible solution, an interior-point back end's last iterate), **not proven
+    /// optimal**, or is empty when the solver had none.
     TimeLimit,
     /// The iteration limit was reached; `primal` holds the last iterate (not optimal).
     IterationLimit,
@@ -58,7 +64,7 @@ impl Termination {
             Termination::AlmostOptimal => "optimal at reduced accuracy",
             Termination::Infeasible => "infeasible: no dispatch meets every constraint",
             Termination::Unbounded => "unbounded: the objective can decrease without limit",
-            Termination::TimeLimit => "stopped at the time limit before optimality",
+            Termination::TimeLimit => "time limit reached before optimality was proven",
             Termination::IterationLimit => "stopped at the iteration limit before optimality",
             Termination::NumericalError => "the solver failed numerically",
         }
@@ -102,6 +108,9 @@ pub struct SolveReport {
     pub solver_rows: usize,
     /// Columns handed to the solver.
     pub solver_cols: usize,
+    /// Relative gap between the best solution and the best bound of a MILP (0 when proven
+    /// optimal); `None` for a linear program.
+    pub mip_gap: Option<f64>,
     /// Nonzeros handed to the solver.
     pub solver_nonzeros: usize,
 }
@@ -174,6 +183,19 @@ pub enum LpError {
         what: String,
         /// Its value.
         value: f64,
+    },
+    /// The model has integer columns and the back end solves only linear programs.
+    #[error(
+        "{solver} cannot solve a model with {count} integer columns (first: {first}); use the \
+         HiGHS back end (build with the `highs` feature), or ask for the LP relaxation"
+    )]
+    IntegerColumns {
+        /// The back end.
+        solver: &'static str,
+        /// How many integer columns.
+        count: usize,
+        /// Name of the first one.
+        first: String,
     },
     /// The back end rejected the problem.
     #[error("{solver}: {message}")]

@@ -9,6 +9,11 @@
 //! coefficient per entry), so building a model of a million entries makes a few large
 //! allocations, not one per row. Bounds are column bounds, never rows; a back end turns them
 //! into whatever its solver needs.
+//!
+//! A column is continuous unless added by [`Model::add_int_vars`] or [`Model::add_bin_vars`]:
+//! a model with integer columns is a MILP, which only a back end that supports integrality
+//! (HiGHS) solves; the others refuse it ([`crate::lp::LpError::IntegerColumns`]) unless told
+//! to solve the relaxation.
 
 use crate::lp::LpError;
 
@@ -103,6 +108,7 @@ pub struct Model {
     var_groups: Vec<Group>,
     lower: Vec<f64>,
     upper: Vec<f64>,
+    integer: Vec<bool>,
     cost: Vec<f64>,
     constant: f64,
     row_groups: Vec<Group>,
@@ -145,17 +151,56 @@ impl Model {
         &mut self,
         name: impl Into<String>,
         len: usize,
+        bounds: impl FnMut(usize) -> (f64, f64),
+    ) -> VarBlock {
+        self.add_block(name.into(), len, bounds, false)
+    }
+
+    /// Adds a block of integer columns (a MILP: see the module documentation); `bounds` as
+    /// in [`Model::add_vars`].
+    pub fn add_int_vars(
+        &mut self,
+        name: impl Into<String>,
+        len: usize,
+        bounds: impl FnMut(usize) -> (f64, f64),
+    ) -> VarBlock {
+        self.add_block(name.into(), len, bounds, true)
+    }
+
+    /// Adds a block of binary columns (integer in `[0, 1]`).
+    pub fn add_bin_vars(&mut self, name: impl Into<String>, len: usize) -> VarBlock {
+        self.add_block(name.into(), len, |_| (0.0, 1.0), true)
+    }
+
+    /// True when the column must take an integer value.
+    pub fn is_integer(&self, var: Var) -> bool {
+        self.integer.get(var.0).copied().unwrap_or(false)
+    }
+
+    /// Number of integer (and binary) columns: 0 for a linear program.
+    pub fn num_integer_vars(&self) -> usize {
+        self.integer.iter().filter(|&&i| i).count()
+    }
+
+    /// One flag per column: true for an integer column.
+    pub fn integrality(&self) -> &[bool] {
+        &self.integer
+    }
+
+    fn add_block(
+        &mut self,
+        name: String,
+        len: usize,
         mut bounds: impl FnMut(usize) -> (f64, f64),
+        integer: bool,
     ) -> VarBlock {
         let first = self.lower.len();
-        self.var_groups.push(Group {
-            name: name.into(),
-            first,
-        });
+        self.var_groups.push(Group { name, first });
         for step in 0..len {
             let (lo, hi) = bounds(step);
             self.lower.push(lo);
             self.upper.push(hi);
+            self.integer.push(integer);
             self.cost.push(0.0);
         }
         VarBlock { first, len }

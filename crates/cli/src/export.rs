@@ -1,0 +1,161 @@
+//! `quartier export pypsa FILE --out DIR`: writes the district as a PyPSA network (CSV
+//! folder, kW/kWh/kg with snapshot weightings in hours; see `quartier_optim::pypsa`).
+//! With `--solve`, also solves Quartier's own LP (dispatch, or sizing with `--sizing`) and
+//! writes its objective and timings to `quartier.json` in the same folder, for
+//! `bench/pypsa/crosscheck.py`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use quartier_optim::sizing::{CostTable, SizingConfig, Target};
+use quartier_optim::{DispatchConfig, DispatchModel};
+use quartier_report::OutputDir;
+
+use crate::Outcome;
+use crate::run::Ui;
+use crate::size::{SolverChoice, load_for_optimisation, num, parse_target, string};
+
+/// Arguments of `quartier export`.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// The format.
+    #[command(subcommand)]
+    pub format: ExportFormat,
+}
+
+/// Export formats.
+#[derive(clap::Subcommand, Debug)]
+pub enum ExportFormat {
+    /// A PyPSA network as a CSV folder (`pypsa.Network().import_from_csv_folder(DIR)`).
+    Pypsa(PypsaArgs),
+}
+
+/// Arguments of `quartier export pypsa`.
+#[derive(clap::Args, Debug)]
+pub struct PypsaArgs {
+    /// The district file (TOML).
+    pub file: PathBuf,
+    /// Output folder (replaced atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Export the sizing problem: every declared capacity extendable, as `quartier size`.
+    #[arg(long)]
+    pub sizing: bool,
+    /// Sizing target (with --sizing).
+    #[arg(long, value_parser = parse_target)]
+    pub target: Option<Target>,
+    /// Upper bound of storage and conversion capacities as a multiple of the declared size
+    /// (with --sizing).
+    #[arg(long, default_value_t = 4.0)]
+    pub max_factor: f64,
+    /// Keep only the first N days of the horizon.
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
+    /// Also solve Quartier's LP and write its objective to quartier.json.
+    #[arg(long)]
+    pub solve: bool,
+    /// LP back end (with --solve).
+    #[arg(long, value_enum, default_value = "clarabel")]
+    pub solver: SolverChoice,
+}
+
+/// Runs the export.
+pub fn run(args: &ExportArgs, ui: &Ui) -> anyhow::Result<Outcome> {
+    match &args.format {
+        ExportFormat::Pypsa(a) => pypsa(a, ui),
+    }
+}
+
+fn pypsa(args: &PypsaArgs, ui: &Ui) -> anyhow::Result<Outcome> {
+    let Some(loaded) = load_for_optimisation(&args.file, args.days, ui)? else {
+        return Ok(Outcome::InvalidDistrict);
+    };
+    let name = loaded.district.site.name.clone();
+    let inputs = quartier_sim::assemble(&loaded.district, &loaded.data)
+        .with_context(|| format!("{name}: assembling the inputs"))?;
+    let dispatch = DispatchConfig::default();
+    let sizing = args.sizing.then(|| SizingConfig {
+        dispatch: dispatch.clone(),
+        candidates: SizingConfig::every_component(&inputs, args.max_factor),
+        costs: CostTable::default(),
+        target: args.target.unwrap_or(Target::None),
+    });
+    if sizing.as_ref().is_some_and(|s| s.target != Target::None) {
+        anyhow::bail!(
+            "targets are constraints over the whole horizon, which PyPSA's CSV format cannot \
+             hold (they would be a GlobalConstraint on custom terms): export without --target"
+        );
+    }
+    let t0 = Instant::now();
+    let files = quartier_optim::pypsa::export(&inputs, &dispatch, sizing.as_ref())
+        .with_context(|| format!("{name}: PyPSA export"))?;
+    let export_seconds = t0.elapsed().as_secs_f64();
+    let out = OutputDir::create(&args.out)?;
+    for f in &files {
+        out.write(&f.name, f.contents.as_bytes())?;
+    }
+    if args.solve {
+        let solver = args.solver.solver()?;
+        let t = Instant::now();
+        let (objective, build, solve, vars, rows) = match &sizing {
+            Some(cfg) => {
+                let s = quartier_optim::sizing::size(&inputs, cfg, solver.as_ref())
+                    .with_context(|| format!("{name}: sizing"))?;
+                (
+                    s.raw_objective,
+                    s.build_seconds,
+                    s.report.solve_seconds,
+                    s.size.vars,
+                    s.size.rows,
+                )
+            }
+            None => {
+                let m = DispatchModel::build(&inputs, &dispatch)
+                    .with_context(|| format!("{name}: dispatch"))?;
+                let d = m
+                    .solve(solver.as_ref())
+                    .with_context(|| format!("{name}: dispatch"))?;
+                (
+                    d.raw_objective,
+                    d.build_seconds,
+                    d.report.solve_seconds,
+                    d.size.vars,
+                    d.size.rows,
+                )
+            }
+        };
+        let wall = t.elapsed().as_secs_f64();
+        let json = format!(
+            "{{\"district\": {}, \"problem\": {}, \"steps\": {}, \"objective\": {}, \
+             \"solver\": {}, \"vars\": {vars}, \"rows\": {rows}, \"build_seconds\": {}, \
+             \"solve_seconds\": {}, \"wall_seconds\": {}}}\n",
+            string(&name),
+            string(if sizing.is_some() {
+                "sizing"
+            } else {
+                "dispatch"
+            }),
+            inputs.len(),
+            num(objective),
+            string(solver.name()),
+            num(build),
+            num(solve),
+            num(wall)
+        );
+        out.write("quartier.json", json.as_bytes())?;
+        ui.say(&format!(
+            "Quartier objective {objective:.6} ({} s build, {} s solve)",
+            num(build),
+            num(solve)
+        ));
+    }
+    let dir = out.commit()?;
+    ui.say(&format!(
+        "PyPSA network of {name} ({} snapshots, {} files) written to {} in {export_seconds:.2} s",
+        inputs.len(),
+        files.len(),
+        dir.display()
+    ));
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,324 @@
+//! End-to-end tests of `quartier evaluate` and `quartier programme`, run as a user would, on
+//! the demo experiments (eemeter's UK sample as a stand-in meter, cargo-bike KPIs) and on
+//! broken copies of them: files written, what the report shows, exit codes for bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn quartier(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quartier"))
+        .args(args)
+        .output()
+        .expect("the quartier binary runs")
+}
+
+fn experiments() -> PathBuf {
+    quartier_testdata::repo_root()
+        .join("examples")
+        .join("experiments")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The renovation experiment with its data paths made absolute, edited by `edit`.
+fn renovation(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(experiments().join("meudon-renovation-mairie-annexe.toml"))
+        .unwrap();
+    let data = experiments().join("data");
+    let text = edit(text.replace("\"data/", &format!("\"{}/", data.display())));
+    let path = dir.join("experiment.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn evaluate_writes_savings_kpis_and_a_report_with_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let file = experiments().join("meudon-renovation-mairie-annexe.toml");
+    let o = quartier(&[
+        "evaluate",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("avoided energy"), "{}", stdout(&o));
+
+    // savings.csv: one row per hour of the reporting year (8,760 h), avoided = baseline − metered.
+    let csv = std::fs::read_to_string(out.join("savings.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time_utc,metered_kwh,baseline_kwh,avoided_kwh")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 8760);
+    let mut sum_avoided = 0.0;
+    for r in &rows {
+        let f: Vec<&str> = r.split(',').collect();
+        let (m, b, a): (f64, f64, f64) = (
+            f[1].parse().unwrap(),
+            f[2].parse().unwrap(),
+            f[3].parse().unwrap(),
+        );
+        assert!((b - m - a).abs() < 1e-5, "{r}");
+        sum_avoided += a;
+    }
+
+    // kpis.json: model, metrics, verdict, avoided energy with uncertainty, sufficiency.
+    let json = std::fs::read_to_string(out.join("kpis.json")).unwrap();
+    for key in [
+        "\"model\"",
+        "\"segments\"",
+        "\"cv_rmse\"",
+        "\"nmbe\"",
+        "\"guideline14\"",
+        "\"verdict\"",
+        "\"sufficiency\"",
+        "\"uncertainty_kwh\"",
+        "\"monthly\"",
+    ] {
+        assert!(json.contains(key), "kpis.json lacks {key}");
+    }
+    let total = json
+        .split("\"total\": {")
+        .nth(1)
+        .and_then(|s| s.split("\"avoided_kwh\": ").nth(1))
+        .and_then(|s| s.split([',', '\n']).next())
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .expect("total avoided energy in kpis.json");
+    assert!((total - sum_avoided).abs() < 1e-3 * total.abs().max(1.0));
+    assert!(total > 0.0);
+
+    // report.html: charts (well-formed SVG), the numbers and the warnings in plain words.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    let svgs: Vec<&str> = html
+        .split("<svg")
+        .skip(1)
+        .map(|s| s.split("</svg>").next().unwrap())
+        .collect();
+    assert!(svgs.len() >= 3, "{} charts", svgs.len());
+    for s in &svgs {
+        let svg = format!("<svg{s}</svg>");
+        quartier_report::svg::check_well_formed(&svg).unwrap();
+    }
+    for text in [
+        "Baseline prediction and metered energy",
+        "Cumulative avoided energy",
+        "uncertainty band",
+        "Guideline 14",
+        "CV(RMSE)",
+        "Read this first",
+    ] {
+        assert!(html.contains(text), "report lacks {text:?}");
+    }
+    assert!(!html.contains("NaN"));
+}
+
+#[test]
+fn bad_experiments_give_exit_code_3_with_located_diagnostics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "reporting_start = 2021-04-01",
+            "reporting_start = 2021-01-01",
+            "evaluation.reporting_start: the reporting period starts (2021-01-01) before the baseline period ends (2021-04-01)",
+        ),
+        (
+            "method = \"hourly\"",
+            "method = \"monthly\"",
+            "evaluation.method: unknown value \"monthly\"",
+        ),
+        (
+            "theme = \"energy\"",
+            "theme = \"enrgy\"",
+            "did you mean \"energy\"?",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        let file = renovation(tmp.path(), |t| t.replacen(from, to, 1));
+        let o = quartier(&[
+            "evaluate",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(3), "{from} -> {to}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("{}:", file.display())) && err.contains(expected),
+            "{from} -> {to}:\n{err}"
+        );
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn bad_data_fails_with_a_clear_error_and_exit_code_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // °F given as °C.
+    let temps = std::fs::read_to_string(
+        experiments()
+            .join("data")
+            .join("eemeter_uk_temperature_sample0_hourly.csv"),
+    )
+    .unwrap();
+    let mut f_text = String::from("time_utc,temp_air_c\n");
+    for line in temps.lines().skip(1) {
+        let (t, v) = line.split_once(',').unwrap();
+        let c: f64 = v.parse().unwrap();
+        f_text.push_str(&format!("{t},{:.3}\n", c * 1.8 + 32.0 + 40.0));
+    }
+    std::fs::write(tmp.path().join("fahrenheit.csv"), f_text).unwrap();
+    let fahrenheit = tmp.path().join("fahrenheit.csv");
+    type Edit = Box<dyn Fn(String) -> String>;
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            Box::new(move |t: String| {
+                let data = experiments().join("data");
+                t.replace(
+                    &format!(
+                        "{}/eemeter_uk_temperature_sample0_hourly.csv",
+                        data.display()
+                    ),
+                    &fahrenheit.display().to_string(),
+                )
+            }),
+            "°F given as °C",
+        ),
+        // Too little baseline: half a year.
+        (
+            Box::new(|t: String| {
+                t.replace("baseline_start = 2020-04-01", "baseline_start = 2020-10-01")
+            }),
+            "baseline data are insufficient",
+        ),
+        // Meter and weather with no overlap: periods after the data.
+        (
+            Box::new(|t: String| {
+                t.replace("baseline_start = 2020-04-01", "baseline_start = 2023-04-01")
+                    .replace("baseline_end = 2021-04-01", "baseline_end = 2024-04-01")
+                    .replace(
+                        "reporting_start = 2021-04-01",
+                        "reporting_start = 2024-04-01",
+                    )
+                    .replace("reporting_end = 2022-04-01", "reporting_end = 2025-04-01")
+            }),
+            "has no value in the period",
+        ),
+    ];
+    for (edit, expected) in cases {
+        let file = renovation(tmp.path(), edit);
+        let o = quartier(&[
+            "evaluate",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{expected}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{expected}:\n{}", stderr(&o));
+        assert!(!out.exists(), "nothing is written on a failed run");
+    }
+}
+
+#[test]
+fn programme_table_has_24_months_totals_and_the_district_balance() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("programme");
+    let o = quartier(&[
+        "programme",
+        experiments().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("programme.csv")).unwrap();
+    let rows: Vec<Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+    // Four indicators (avoided energy, two KPIs, the district balance) × (24 months + total).
+    assert_eq!(rows.len(), 4 * 25);
+    let months: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[2] == "cargo-bike distance")
+        .map(|r| r[4].as_str())
+        .collect();
+    assert_eq!(months.first(), Some(&"2021-04"));
+    assert_eq!(months.get(23), Some(&"2023-03"));
+    assert_eq!(months.get(24), Some(&"total"));
+    let total = |name: &str| {
+        rows.iter()
+            .find(|r| r[2] == name && r[4] == "total")
+            .unwrap_or_else(|| panic!("no total for {name}"))
+            .clone()
+    };
+    let km = total("cargo-bike distance");
+    assert_eq!(km[5], "58550.000");
+    assert_eq!((km[7].as_str(), km[8].as_str()), ("60000.000", "false"));
+    let trips = total("van trips avoided");
+    assert_eq!(trips[8], "true");
+    // Avoided energy: a total with its uncertainty, equal to the sum of the months.
+    let energy: Vec<&Vec<String>> = rows.iter().filter(|r| r[2] == "avoided energy").collect();
+    let monthly_sum: f64 = energy
+        .iter()
+        .filter(|r| r[4] != "total")
+        .filter_map(|r| r[5].parse::<f64>().ok())
+        .sum();
+    let energy_total = total("avoided energy");
+    let t: f64 = energy_total[5].parse().unwrap();
+    assert!((t - monthly_sum).abs() < 0.01, "{t} vs {monthly_sum}");
+    assert!(energy_total[6].parse::<f64>().unwrap() > 0.0);
+    assert!(
+        rows.iter()
+            .any(|r| r[2].starts_with("positive-energy balance"))
+    );
+    let html = std::fs::read_to_string(out.join("programme.html")).unwrap();
+    assert!(html.contains("Issy-les-Moulineaux") && html.contains("Meudon-la-Forêt"));
+    assert!(!html.contains("NaN"));
+}
+
+#[test]
+fn schema_documents_the_experiment_file() {
+    let o = quartier(&["schema"]);
+    assert!(o.status.success());
+    let md = stdout(&o);
+    assert!(md.contains("# The experiment file"));
+    assert!(md.contains("| `baseline_start` |"));
+}
+
+#[test]
+fn demo_evaluates_the_experiments_and_builds_the_programme() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("demo");
+    let o = quartier(&["demo", "--out", out.to_str().unwrap(), "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let exp = out.join("experiments");
+    for f in [
+        "meudon-renovation-mairie-annexe/savings.csv",
+        "meudon-renovation-mairie-annexe/kpis.json",
+        "meudon-renovation-mairie-annexe/report.html",
+        "issy-cargo-bikes/kpis.json",
+        "issy-cargo-bikes/report.html",
+        "programme/programme.csv",
+        "programme/programme.html",
+    ] {
+        assert!(exp.join(f).is_file(), "{f} missing");
+    }
+    assert!(
+        out.join("inputs/experiments/data/LICENSE.eemeter.Apache-2.0.txt")
+            .is_file()
+    );
+}

@@ -1,0 +1,1506 @@
+//! The community file: a collective self-consumption operation (ACC) described in its own TOML
+//! file — operation, members with their curve files, allocation key, prices — parsed with the
+//! same diagnostics as the district file (`FILE:LINE:COL: path: message (expected …)`, every
+//! problem at once), its curves read and put on one axis, and turned into the share crate's
+//! [`Community`], a [`Key`] and the billing crate's [`BillingConfig`]. Also the tariff file
+//! ([`parse_tariff`], [`default_tariff`]).
+//!
+//! Every attribute is declared once in [`COMMUNITY_ATTRIBUTES`] (type, unit, default, bounds,
+//! description), which drives the checks here and the schema.
+//!
+//! **Axis rule.** Curves may have different steps and ranges: each is summed to the coarsest
+//! step (which every other step must divide), then all are cut to the range they share (the
+//! latest start to the earliest end). Members whose curve was cut are listed in
+//! [`LoadedCommunity::warnings`]; no shared range, or a step that does not divide the coarsest,
+//! is an error naming the member and the file. Problems inside a curve file (gaps, negative or
+//! unreadable values, …) are reported with the member, the file, its line and timestamp.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use quartier_billing::{
+    BillingConfig, Cited, PeriodRates, PriceBasis, PricePeriod, Prices, TariffTable, TimeOfUse,
+    TurpeChoice,
+};
+use quartier_share::{
+    Community, CommunityBuilder, CustomKey, Derogation, Group, Inside, Key, Leftover, Member,
+    MemberId, PerimeterRules, Role,
+};
+use quartier_timeseries::{Axis, CsvOptions, FillPolicy, Quantity, Series, Step};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::attributes::{self, Attribute, Bound, DefaultValue, Kind};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
+
+const N: Bound = Bound::None;
+const fn inc(x: f64) -> Bound {
+    Bound::Inclusive(x)
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn at(
+    component: &'static str,
+    name: &'static str,
+    kind: Kind,
+    unit: &'static str,
+    default: DefaultValue,
+    min: Bound,
+    max: Bound,
+    description: &'static str,
+) -> Attribute {
+    Attribute {
+        component,
+        name,
+        kind,
+        unit,
+        default,
+        min,
+        max,
+        description,
+    }
+}
+
+use DefaultValue::{Required, Rule};
+
+/// The components of a community file, with a one-line description.
+pub static COMMUNITY_COMPONENTS: &[(&str, &str)] = &[
+    ("community", "The top level of a community file."),
+    (
+        "operation",
+        "The operation: name, TURPE option, excise, perimeter.",
+    ),
+    (
+        "members",
+        "Members: consumers, producers and storage, each with its curve.",
+    ),
+    (
+        "curve",
+        "A curve file: `curve = { file = \"…\", format = \"enedis\" }`.",
+    ),
+    ("key", "The allocation key."),
+    (
+        "key.coefficients",
+        "Static coefficients (static key) or weights (static priority groups), percent.",
+    ),
+    ("key.groups", "Priority groups, first served first."),
+    ("prices", "Local, supplier and surplus prices."),
+    ("prices.local", "A member's own local price."),
+    (
+        "prices.periods",
+        "Time-of-use periods of a local price, local time; the first matching applies.",
+    ),
+];
+
+/// Every attribute of the community file.
+#[rustfmt::skip]
+pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
+    at("community", "operation", Kind::Table("operation"), "", Required, N, N, "The operation."),
+    at("community", "members", Kind::Tables("members"), "", Required, N, N, "Members."),
+    at("community", "key", Kind::Table("key"), "", Rule("type = \"default\""), N, N, "The allocation key."),
+    at("community", "prices", Kind::Table("prices"), "", Required, N, N, "Prices."),
+    at("operation", "name", Kind::String, "", Required, N, N, "Display name."),
+    at("operation", "turpe_option", Kind::Enum(&["standard", "acc"]), "", DefaultValue::Str("standard"), N, N, "TURPE option billed to consumers: standard, or the collective self-consumption option (self-consumed and complement energy at different rates); bills compare both."),
+    at("operation", "accise_exemption", Kind::Bool, "", DefaultValue::Bool(false), N, N, "Exempt self-consumed energy from renewable producers under 1 MW from the excise on electricity."),
+    at("operation", "derogation", Kind::Enum(&["none", "periurban", "rural"]), "", DefaultValue::Str("none"), N, N, "Perimeter: 2 km between the two most distant members, 10 km (periurban) or 20 km (rural) with a derogation."),
+    at("operation", "pv_cap_kw", Kind::Float, "kW", DefaultValue::Float(3000.0), inc(0.0), N, "Cap on the total installed PV (3 MW; 5 MW under the arrêté of 21 February 2025)."),
+    at("operation", "tariff", Kind::Path, "", Rule("the embedded TURPE 7 table of 2025-08-01"), N, N, "Tariff file (TOML, same layout as the embedded one)."),
+    at("members", "id", Kind::String, "", Required, N, N, "Unique id: the 14-digit PRM, or another id without spaces."),
+    at("members", "name", Kind::String, "", Rule("= id"), N, N, "Display name (printed on the member's bills)."),
+    at("members", "role", Kind::Enum(&["consumer", "producer", "storage"]), "", DefaultValue::Str("consumer"), N, N, "Consumer, producer, or storage (consumer while charging, producer while discharging)."),
+    at("members", "latitude_deg", Kind::Float, "deg", Required, inc(-90.0), inc(90.0), "Latitude of the delivery point, for the distance check."),
+    at("members", "longitude_deg", Kind::Float, "deg", Required, inc(-180.0), inc(180.0), "Longitude of the delivery point."),
+    at("members", "curve", Kind::Table("curve"), "", Required, N, N, "Consumption (consumer), production (producer) or charge (storage) curve."),
+    at("members", "discharge_curve", Kind::Table("curve"), "", Rule("required for storage"), N, N, "Discharge curve of a storage member."),
+    at("members", "kwp", Kind::Float, "kWp", DefaultValue::Float(0.0), inc(0.0), N, "Installed PV peak power (producers), for the PV cap and the excise exemption."),
+    at("members", "supplier_eur_per_kwh", Kind::Float, "EUR/kWh", Rule("prices.supplier_eur_per_kwh"), inc(0.0), N, "The consumer's supplier price, energy only (excluding TURPE and taxes)."),
+    at("curve", "file", Kind::Path, "", Required, N, N, "The file (relative to the community file)."),
+    at("curve", "format", Kind::Enum(&["enedis", "csv"]), "", DefaultValue::Str("csv"), N, N, "Enedis load-curve export (average W) or generic CSV (kWh per interval, Europe/Paris)."),
+    at("curve", "column", Kind::String, "", Rule("the second column"), N, N, "Value column (CSV)."),
+    at("curve", "scale", Kind::Float, "1", DefaultValue::Float(1.0), inc(0.0), N, "Multiplier applied after reading."),
+    at("key", "type", Kind::Enum(&["default", "static", "priority", "custom"]), "", DefaultValue::Str("default"), N, N, "Default (prorata of consumption, D315-6), static coefficients, priority groups, or custom per-step coefficients."),
+    at("key", "leftover", Kind::Enum(&["surplus", "redistribute"]), "", DefaultValue::Str("surplus"), N, N, "Static key: what satisfied consumers leave becomes surplus or is redistributed."),
+    at("key", "coefficients", Kind::Tables("key.coefficients"), "", Rule("required for static"), N, N, "Static coefficients, or weights of static priority groups."),
+    at("key", "groups", Kind::Tables("key.groups"), "", Rule("required for priority"), N, N, "Priority groups."),
+    at("key", "file", Kind::Path, "", Rule("required for custom"), N, N, "Custom key CSV: `time_utc` (RFC 3339 step start) then one column per consumer id, percent of the step's production."),
+    at("key.coefficients", "member", Kind::String, "", Required, N, N, "Consumer id."),
+    at("key.coefficients", "percent", Kind::Float, "%", Required, inc(0.0), inc(100.0), "Share of production, percent."),
+    at("key.groups", "members", Kind::EnumList(&[]), "", Required, N, N, "Consumer ids of the group (any ids)."),
+    at("key.groups", "inside", Kind::Enum(&["prorata", "static"]), "", DefaultValue::Str("prorata"), N, N, "Inside the group: prorata of consumption, or the members' `key.coefficients` with redistribution."),
+    at("prices", "basis", Kind::Enum(&["producer", "consumer"]), "", DefaultValue::Str("producer"), N, N, "Whose local price applies: the producer's or the consumer's."),
+    at("prices", "local_eur_per_kwh", Kind::Float, "EUR/kWh", Required, inc(0.0), N, "Default local price of shared energy (base of its periods)."),
+    at("prices", "periods", Kind::Tables("prices.periods"), "", Rule("none: flat"), N, N, "Time-of-use periods of the default local price."),
+    at("prices", "supplier_eur_per_kwh", Kind::Float, "EUR/kWh", Required, inc(0.0), N, "Default supplier price of consumers, energy only (excluding TURPE and taxes)."),
+    at("prices", "surplus_eur_per_kwh", Kind::Float, "EUR/kWh", DefaultValue::Float(0.0), inc(0.0), N, "Price paid for the surplus."),
+    at("prices", "local", Kind::Tables("prices.local"), "", Rule("none"), N, N, "Members' own local prices."),
+    at("prices.local", "member", Kind::String, "", Required, N, N, "Producer (basis producer) or consumer (basis consumer) id."),
+    at("prices.local", "eur_per_kwh", Kind::Float, "EUR/kWh", Required, inc(0.0), N, "Base price."),
+    at("prices.local", "periods", Kind::Tables("prices.periods"), "", Rule("none: flat"), N, N, "Time-of-use periods."),
+    at("prices.periods", "name", Kind::String, "", Required, N, N, "Name (\"HC\")."),
+    at("prices.periods", "start_hour", Kind::Integer, "h", Required, inc(0.0), inc(23.0), "Local start hour, inclusive."),
+    at("prices.periods", "end_hour", Kind::Integer, "h", Required, inc(1.0), inc(24.0), "Local end hour, exclusive; wraps past midnight when ≤ start_hour."),
+    at("prices.periods", "eur_per_kwh", Kind::Float, "EUR/kWh", Required, inc(0.0), N, "Price in the period."),
+];
+
+fn attr(comp: &str, name: &str) -> Option<&'static Attribute> {
+    COMMUNITY_ATTRIBUTES
+        .iter()
+        .find(|a| a.component == comp && a.name == name)
+}
+
+fn attrs_of(comp: &str) -> impl Iterator<Item = &'static Attribute> + '_ {
+    COMMUNITY_ATTRIBUTES
+        .iter()
+        .filter(move |a| a.component == comp)
+}
+
+/// A community read from its file, its curves loaded.
+#[derive(Debug, Clone)]
+pub struct LoadedCommunity {
+    /// Operation name.
+    pub name: String,
+    /// Members and curves on one axis.
+    pub community: Community,
+    /// The key.
+    pub key: Key,
+    /// Tariff, prices, options.
+    pub billing: BillingConfig,
+    /// Every member: id, display name, role (declaration order).
+    pub members: Vec<(MemberId, String, Role)>,
+    /// Perimeter rules declared.
+    pub perimeter: PerimeterRules,
+    /// What loading changed (curves cut to the shared range, resampled).
+    pub warnings: Vec<String>,
+}
+
+/// One member as written.
+#[derive(Debug, Clone)]
+struct MemberSpec {
+    path: String,
+    id: MemberId,
+    name: String,
+    role: Role,
+    lat: f64,
+    lon: f64,
+    curve: CurveSpec,
+    discharge: Option<CurveSpec>,
+    kwp: f64,
+    supplier: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+struct CurveSpec {
+    path: String,
+    file: PathBuf,
+    enedis: bool,
+    column: Option<String>,
+    scale: f64,
+}
+
+#[derive(Debug, Clone)]
+enum KeySpec {
+    Default,
+    Static(Vec<(String, MemberId, f64)>, Leftover),
+    Priority(
+        Vec<(String, Vec<MemberId>, bool)>,
+        Vec<(String, MemberId, f64)>,
+    ),
+    Custom(String, PathBuf),
+}
+
+/// A parsed community file before its curves are read.
+#[derive(Debug, Clone)]
+struct Spec {
+    name: String,
+    turpe: TurpeChoice,
+    exemption: bool,
+    derogation: Derogation,
+    pv_cap_kw: f64,
+    tariff: Option<PathBuf>,
+    members: Vec<MemberSpec>,
+    key: KeySpec,
+    prices: Prices,
+    price_paths: Vec<(MemberId, String)>,
+}
+
+#[derive(Debug, Clone)]
+enum Val<'a> {
+    F(f64),
+    I(i64),
+    S(String),
+    B(bool),
+    Strs(Vec<String>),
+    Path(PathBuf),
+    Table(&'a DeTable<'a>, Range<usize>),
+    Tables(Vec<(&'a DeTable<'a>, Range<usize>)>),
+}
+
+struct Fields<'a> {
+    comp: &'static str,
+    path: String,
+    vals: BTreeMap<&'static str, Option<Val<'a>>>,
+}
+
+impl<'a> Fields<'a> {
+    fn present(&self, n: &str) -> bool {
+        self.vals.contains_key(n)
+    }
+    fn get(&self, n: &str) -> Option<&Val<'a>> {
+        self.vals.get(n)?.as_ref()
+    }
+    fn fpath(&self, n: &str) -> String {
+        if self.path.is_empty() {
+            n.to_owned()
+        } else {
+            format!("{}.{n}", self.path)
+        }
+    }
+    fn num(&self, n: &str) -> Option<f64> {
+        match self.vals.get(n) {
+            Some(Some(Val::F(x))) => Some(*x),
+            Some(_) => None,
+            None => match attr(self.comp, n)?.default {
+                DefaultValue::Float(x) => Some(x),
+                _ => None,
+            },
+        }
+    }
+    fn opt_num(&self, n: &str) -> Option<Option<f64>> {
+        if self.present(n) {
+            self.num(n).map(Some)
+        } else {
+            Some(None)
+        }
+    }
+    fn int(&self, n: &str) -> Option<i64> {
+        match self.get(n)? {
+            Val::I(x) => Some(*x),
+            _ => None,
+        }
+    }
+    fn str(&self, n: &str) -> Option<String> {
+        match self.vals.get(n) {
+            Some(Some(Val::S(x))) => Some(x.clone()),
+            Some(_) => None,
+            None => match attr(self.comp, n)?.default {
+                DefaultValue::Str(x) => Some(x.to_owned()),
+                _ => None,
+            },
+        }
+    }
+    fn bool(&self, n: &str) -> Option<bool> {
+        match self.vals.get(n) {
+            Some(Some(Val::B(x))) => Some(*x),
+            Some(_) => None,
+            None => match attr(self.comp, n)?.default {
+                DefaultValue::Bool(x) => Some(x),
+                _ => None,
+            },
+        }
+    }
+    fn strs(&self, n: &str) -> Option<Vec<String>> {
+        match self.get(n)? {
+            Val::Strs(x) => Some(x.clone()),
+            _ => None,
+        }
+    }
+    fn path_val(&self, n: &str) -> Option<PathBuf> {
+        match self.get(n)? {
+            Val::Path(p) => Some(p.clone()),
+            _ => None,
+        }
+    }
+    fn table(&self, n: &str) -> Option<(&'a DeTable<'a>, Range<usize>)> {
+        match self.get(n)? {
+            Val::Table(t, s) => Some((t, s.clone())),
+            _ => None,
+        }
+    }
+    fn tables(&self, n: &str) -> Vec<(&'a DeTable<'a>, Range<usize>)> {
+        match self.get(n) {
+            Some(Val::Tables(t)) => t.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+struct P {
+    dir: PathBuf,
+    map: SourceMap,
+    diags: Vec<Diagnostic>,
+}
+
+fn describe(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("string \"{s}\""),
+        DeValue::Integer(i) => format!("integer {i}"),
+        DeValue::Float(f) => format!("float {f}"),
+        DeValue::Boolean(b) => format!("boolean {b}"),
+        DeValue::Datetime(d) => format!("datetime {d}"),
+        DeValue::Array(_) => "an array".into(),
+        DeValue::Table(_) => "a table".into(),
+    }
+}
+
+fn to_i64(v: &DeValue<'_>) -> Option<i64> {
+    match v {
+        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok(),
+        _ => None,
+    }
+}
+
+fn to_f64(v: &DeValue<'_>) -> Option<f64> {
+    match v {
+        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
+        DeValue::Integer(_) => to_i64(v).map(|x| x as f64),
+        _ => None,
+    }
+}
+
+impl P {
+    fn err(&mut self, span: Range<usize>, path: &str, message: String, expected: Option<String>) {
+        self.diags.push(Diagnostic {
+            file: self.map.file().to_path_buf(),
+            position: Some(self.map.position_of(span.start)),
+            path: path.to_owned(),
+            message,
+            expected,
+        });
+    }
+
+    fn at_path(&mut self, path: &str, message: String, expected: Option<String>) {
+        let d = self.map.diagnostic(path, message, expected);
+        self.diags.push(d);
+    }
+
+    fn fields<'a>(
+        &mut self,
+        comp: &'static str,
+        path: &str,
+        table: &'a DeTable<'a>,
+        header: Range<usize>,
+    ) -> Fields<'a> {
+        self.map.insert(path.to_owned(), header.clone());
+        let mut vals = BTreeMap::new();
+        let join = |n: &str| {
+            if path.is_empty() {
+                n.to_owned()
+            } else {
+                format!("{path}.{n}")
+            }
+        };
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref();
+            let fpath = join(name);
+            let Some(a) = attr(comp, name) else {
+                let hint = attributes::suggest(name, attrs_of(comp).map(|a| a.name))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                let known: Vec<&str> = attrs_of(comp).map(|a| a.name).collect();
+                self.err(
+                    key.span(),
+                    &fpath,
+                    format!("unknown field `{name}`{hint}"),
+                    Some(format!("one of {}", known.join(", "))),
+                );
+                continue;
+            };
+            self.map.insert(fpath.clone(), value.span());
+            let v = self.value(a, &fpath, value);
+            vals.insert(a.name, v);
+        }
+        for a in attrs_of(comp) {
+            if a.default == Required && !vals.contains_key(a.name) {
+                let unit = if a.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {}", a.unit)
+                };
+                self.err(
+                    header.clone(),
+                    &join(a.name),
+                    format!("missing required field `{}`", a.name),
+                    Some(format!("{} = <{}{unit}>", a.name, a.kind)),
+                );
+            }
+        }
+        Fields {
+            comp,
+            path: path.to_owned(),
+            vals,
+        }
+    }
+
+    fn value<'a>(
+        &mut self,
+        a: &Attribute,
+        path: &str,
+        value: &'a Spanned<DeValue<'a>>,
+    ) -> Option<Val<'a>> {
+        let span = value.span();
+        let v = value.get_ref();
+        let wrong = |p: &mut P, expected: String| {
+            p.err(
+                span.clone(),
+                path,
+                format!("wrong type: found {}", describe(v)),
+                Some(expected),
+            );
+            None
+        };
+        match a.kind {
+            Kind::Float | Kind::Integer => {
+                let x = if a.kind == Kind::Integer {
+                    to_i64(v).map(|x| x as f64)
+                } else {
+                    to_f64(v)
+                };
+                let Some(x) = x else {
+                    return wrong(self, a.kind.to_string());
+                };
+                if !a.in_bounds(x) {
+                    let unit = match a.unit {
+                        "" | "1" => String::new(),
+                        u => format!(" {u}"),
+                    };
+                    self.err(
+                        span,
+                        path,
+                        format!("{x}{unit} is out of range"),
+                        Some(a.bounds_text()),
+                    );
+                    return None;
+                }
+                Some(if a.kind == Kind::Integer {
+                    Val::I(x as i64)
+                } else {
+                    Val::F(x)
+                })
+            }
+            Kind::String => match v.as_str() {
+                Some(s) if s.trim().is_empty() => {
+                    self.err(span, path, "empty string".into(), Some("some text".into()));
+                    None
+                }
+                Some(s) => Some(Val::S(s.to_owned())),
+                None => wrong(self, "string".into()),
+            },
+            Kind::Bool => match v.as_bool() {
+                Some(b) => Some(Val::B(b)),
+                None => wrong(self, "bool".into()),
+            },
+            Kind::Enum(allowed) => {
+                let Some(s) = v.as_str() else {
+                    return wrong(self, a.kind.to_string());
+                };
+                if allowed.contains(&s) {
+                    return Some(Val::S(s.to_owned()));
+                }
+                let hint = attributes::suggest(s, allowed.iter().copied())
+                    .map(|h| format!("; did you mean \"{h}\"?"))
+                    .unwrap_or_default();
+                let list: Vec<String> = allowed.iter().map(|s| format!("\"{s}\"")).collect();
+                self.err(
+                    span,
+                    path,
+                    format!("unknown value \"{s}\"{hint}"),
+                    Some(format!("one of {}", list.join(", "))),
+                );
+                None
+            }
+            Kind::EnumList(_) => {
+                let Some(arr) = v.as_array() else {
+                    return wrong(self, "list of strings".into());
+                };
+                let mut out = Vec::new();
+                for (i, item) in arr.iter().enumerate() {
+                    match item.get_ref().as_str() {
+                        Some(s) => out.push(s.to_owned()),
+                        None => {
+                            self.err(
+                                item.span(),
+                                &format!("{path}[{i}]"),
+                                format!("wrong type: found {}", describe(item.get_ref())),
+                                Some("string".into()),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Some(Val::Strs(out))
+            }
+            Kind::Path => {
+                let Some(s) = v.as_str() else {
+                    return wrong(self, "path".into());
+                };
+                let p = self.dir.join(s);
+                if s.trim().is_empty() || !p.is_file() {
+                    self.err(
+                        span,
+                        path,
+                        format!("file {} not found", p.display()),
+                        Some("an existing file (relative paths start at the community file's folder)".into()),
+                    );
+                    return None;
+                }
+                Some(Val::Path(p))
+            }
+            Kind::Table(_) => match v.as_table() {
+                Some(t) => Some(Val::Table(t, span)),
+                None => wrong(self, a.kind.to_string()),
+            },
+            Kind::Tables(_) => {
+                let Some(arr) = v.as_array() else {
+                    return wrong(self, format!("an array of tables: [[{}]]", a.name));
+                };
+                let mut out = Vec::new();
+                for (i, item) in arr.iter().enumerate() {
+                    match item.get_ref().as_table() {
+                        Some(t) => out.push((t, item.span())),
+                        None => {
+                            self.err(
+                                item.span(),
+                                &format!("{path}[{i}]"),
+                                format!("wrong type: found {}", describe(item.get_ref())),
+                                Some("a table".into()),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Some(Val::Tables(out))
+            }
+            _ => wrong(self, a.kind.to_string()),
+        }
+    }
+
+    fn periods(&mut self, f: &Fields<'_>) -> Vec<PricePeriod> {
+        let mut out = Vec::new();
+        for (i, (t, s)) in f.tables("periods").into_iter().enumerate() {
+            let path = format!("{}[{i}]", f.fpath("periods"));
+            let g = self.fields("prices.periods", &path, t, s);
+            if let (Some(name), Some(a), Some(b), Some(x)) = (
+                g.str("name"),
+                g.int("start_hour"),
+                g.int("end_hour"),
+                g.num("eur_per_kwh"),
+            ) {
+                out.push(PricePeriod {
+                    name,
+                    start_hour: a as u32,
+                    end_hour: b as u32,
+                    eur_per_kwh: x,
+                });
+            }
+        }
+        out
+    }
+
+    fn spec(&mut self, doc: &DeTable<'_>, span: Range<usize>) -> Option<Spec> {
+        let top = self.fields("community", "", doc, span.start..span.start);
+        let op = top
+            .table("operation")
+            .map(|(t, s)| self.fields("operation", "operation", t, s));
+        let mut members = Vec::new();
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        for (i, (t, s)) in top.tables("members").into_iter().enumerate() {
+            let path = format!("members[{i}]");
+            let f = self.fields("members", &path, t, s);
+            let id = f
+                .str("id")
+                .and_then(|raw| match MemberId::new(raw.clone()) {
+                    Ok(id) => Some(id),
+                    Err(e) => {
+                        self.at_path(&f.fpath("id"), e.to_string(), None);
+                        None
+                    }
+                });
+            if let Some(id) = &id {
+                if let Some(first) = ids.get(id.as_str()) {
+                    let msg = format!("duplicate member id \"{id}\" (already used by {first})");
+                    self.at_path(
+                        &f.fpath("id"),
+                        msg,
+                        Some("ids unique within the community".into()),
+                    );
+                } else {
+                    ids.insert(id.to_string(), path.clone());
+                }
+            }
+            let role = match f.str("role").as_deref() {
+                Some("producer") => Some(Role::Producer),
+                Some("storage") => Some(Role::Storage),
+                Some(_) => Some(Role::Consumer),
+                None => None,
+            };
+            let curve = f
+                .table("curve")
+                .and_then(|(t, s)| self.curve(&f.fpath("curve"), t, s));
+            let discharge = f
+                .table("discharge_curve")
+                .and_then(|(t, s)| self.curve(&f.fpath("discharge_curve"), t, s));
+            if role == Some(Role::Storage) && !f.present("discharge_curve") {
+                self.at_path(
+                    &path,
+                    "a storage member needs `discharge_curve`".into(),
+                    Some("discharge_curve = { file = \"…\" }".into()),
+                );
+            }
+            if role.is_some() && role != Some(Role::Storage) && f.present("discharge_curve") {
+                self.at_path(
+                    &f.fpath("discharge_curve"),
+                    "only a storage member has a discharge curve".into(),
+                    None,
+                );
+            }
+            if let (
+                Some(id),
+                Some(role),
+                Some(lat),
+                Some(lon),
+                Some(curve),
+                Some(kwp),
+                Some(supplier),
+            ) = (
+                id,
+                role,
+                f.num("latitude_deg"),
+                f.num("longitude_deg"),
+                curve,
+                f.num("kwp"),
+                f.opt_num("supplier_eur_per_kwh"),
+            ) {
+                members.push(MemberSpec {
+                    name: f.str("name").unwrap_or_else(|| id.to_string()),
+                    path,
+                    id,
+                    role,
+                    lat,
+                    lon,
+                    curve,
+                    discharge,
+                    kwp,
+                    supplier,
+                });
+            }
+        }
+        let key = match top.table("key") {
+            None => Some(KeySpec::Default),
+            Some((t, s)) => self.key(t, s),
+        };
+        let prices = top.table("prices").and_then(|(t, s)| self.prices(t, s));
+        let op = op?;
+        let (prices, price_paths) = prices?;
+        Some(Spec {
+            name: op.str("name")?,
+            turpe: if op.str("turpe_option")? == "acc" {
+                TurpeChoice::Acc
+            } else {
+                TurpeChoice::Standard
+            },
+            exemption: op.bool("accise_exemption")?,
+            derogation: match op.str("derogation")?.as_str() {
+                "periurban" => Derogation::Periurban,
+                "rural" => Derogation::Rural,
+                _ => Derogation::None,
+            },
+            pv_cap_kw: op.num("pv_cap_kw")?,
+            tariff: if op.present("tariff") {
+                Some(op.path_val("tariff")?)
+            } else {
+                None
+            },
+            members,
+            key: key?,
+            prices,
+            price_paths,
+        })
+    }
+
+    fn curve(&mut self, path: &str, t: &DeTable<'_>, s: Range<usize>) -> Option<CurveSpec> {
+        let f = self.fields("curve", path, t, s);
+        Some(CurveSpec {
+            path: path.to_owned(),
+            file: f.path_val("file")?,
+            enedis: f.str("format")? == "enedis",
+            column: if f.present("column") {
+                Some(f.str("column")?)
+            } else {
+                None
+            },
+            scale: f.num("scale")?,
+        })
+    }
+
+    fn coefficients(&mut self, f: &Fields<'_>) -> Option<Vec<(String, MemberId, f64)>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, (t, s)) in f.tables("coefficients").into_iter().enumerate() {
+            let path = format!("key.coefficients[{i}]");
+            let g = self.fields("key.coefficients", &path, t, s);
+            match (g.str("member").map(MemberId::new), g.num("percent")) {
+                (Some(Ok(id)), Some(pct)) => out.push((g.fpath("member"), id, pct / 100.0)),
+                (Some(Err(e)), _) => {
+                    self.at_path(&g.fpath("member"), e.to_string(), None);
+                    ok = false;
+                }
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn key(&mut self, t: &DeTable<'_>, s: Range<usize>) -> Option<KeySpec> {
+        let f = self.fields("key", "key", t, s);
+        let kind = f.str("type")?;
+        let coefficients = self.coefficients(&f)?;
+        match kind.as_str() {
+            "static" => {
+                if !f.present("coefficients") {
+                    self.at_path(
+                        "key",
+                        "a static key needs `[[key.coefficients]]`".into(),
+                        Some("[[key.coefficients]] member = \"…\", percent = …".into()),
+                    );
+                    return None;
+                }
+                let leftover = if f.str("leftover")? == "redistribute" {
+                    Leftover::Redistribute
+                } else {
+                    Leftover::Surplus
+                };
+                Some(KeySpec::Static(coefficients, leftover))
+            }
+            "priority" => {
+                let mut groups = Vec::new();
+                for (i, (t, s)) in f.tables("groups").into_iter().enumerate() {
+                    let path = format!("key.groups[{i}]");
+                    let g = self.fields("key.groups", &path, t, s);
+                    let mut ids = Vec::new();
+                    for (j, m) in g
+                        .strs("members")
+                        .unwrap_or_default()
+                        .into_iter()
+                        .enumerate()
+                    {
+                        match MemberId::new(m) {
+                            Ok(id) => ids.push(id),
+                            Err(e) => {
+                                self.at_path(&format!("{path}.members[{j}]"), e.to_string(), None)
+                            }
+                        }
+                    }
+                    groups.push((g.fpath("members"), ids, g.str("inside")? == "static"));
+                }
+                if groups.is_empty() {
+                    self.at_path(
+                        "key",
+                        "a priority key needs `[[key.groups]]`".into(),
+                        Some("[[key.groups]] members = [\"…\"]".into()),
+                    );
+                    return None;
+                }
+                Some(KeySpec::Priority(groups, coefficients))
+            }
+            "custom" => {
+                if !f.present("file") {
+                    self.at_path(
+                        "key",
+                        "a custom key needs `file`".into(),
+                        Some("file = \"coefficients.csv\"".into()),
+                    );
+                    return None;
+                }
+                Some(KeySpec::Custom("key.file".into(), f.path_val("file")?))
+            }
+            _ => Some(KeySpec::Default),
+        }
+    }
+
+    fn prices(
+        &mut self,
+        t: &DeTable<'_>,
+        s: Range<usize>,
+    ) -> Option<(Prices, Vec<(MemberId, String)>)> {
+        let f = self.fields("prices", "prices", t, s);
+        let periods = self.periods(&f);
+        let mut local = Vec::new();
+        let mut paths = Vec::new();
+        for (i, (t, s)) in f.tables("local").into_iter().enumerate() {
+            let path = format!("prices.local[{i}]");
+            let g = self.fields("prices.local", &path, t, s);
+            let periods = self.periods(&g);
+            match (g.str("member").map(MemberId::new), g.num("eur_per_kwh")) {
+                (Some(Ok(id)), Some(x)) => {
+                    paths.push((id.clone(), g.fpath("member")));
+                    local.push((
+                        id,
+                        TimeOfUse {
+                            base_eur_per_kwh: x,
+                            periods,
+                        },
+                    ));
+                }
+                (Some(Err(e)), _) => self.at_path(&g.fpath("member"), e.to_string(), None),
+                _ => {}
+            }
+        }
+        Some((
+            Prices {
+                basis: if f.str("basis")? == "consumer" {
+                    PriceBasis::Consumer
+                } else {
+                    PriceBasis::Producer
+                },
+                default_local: TimeOfUse {
+                    base_eur_per_kwh: f.num("local_eur_per_kwh")?,
+                    periods,
+                },
+                local,
+                default_supplier_eur_per_kwh: f.num("supplier_eur_per_kwh")?,
+                supplier: Vec::new(),
+                surplus_eur_per_kwh: f.num("surplus_eur_per_kwh")?,
+            },
+            paths,
+        ))
+    }
+}
+
+/// The edits `quartier share whatif` makes to a community before loading it.
+#[derive(Debug, Clone, Default)]
+pub struct CommunityEdit {
+    /// TOML text of `[[members]]` tables to add (paths relative to the community file).
+    pub join: Option<String>,
+    /// A member to remove (also from the key).
+    pub leave: Option<MemberId>,
+}
+
+/// Reads, checks and loads a community file and its curves.
+pub fn read_community(path: &Path) -> Result<LoadedCommunity, Diagnostics> {
+    read_community_with(path, &CommunityEdit::default())
+}
+
+/// Like [`read_community`], with members added or removed first.
+pub fn read_community_with(
+    path: &Path,
+    edit: &CommunityEdit,
+) -> Result<LoadedCommunity, Diagnostics> {
+    let whole = |message: String| {
+        Diagnostics::from(Diagnostic {
+            file: path.to_path_buf(),
+            position: None,
+            path: String::new(),
+            message,
+            expected: None,
+        })
+    };
+    let meta = std::fs::metadata(path)
+        .map_err(|e| whole(format!("cannot read the community file: {e}")))?;
+    if meta.len() > crate::MAX_FILE_BYTES {
+        return Err(whole(
+            "the file is too large for a community file (at most 16 MiB)".into(),
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| whole(format!("cannot read the community file: {e}")))?;
+    let text = match &edit.join {
+        Some(extra) => format!("{text}\n{extra}\n"),
+        None => text,
+    };
+    parse_community_with(&text, path, edit.leave.as_ref())
+}
+
+/// Parses community text read from `path` (for messages and relative paths) and loads it.
+///
+/// ```
+/// use std::path::Path;
+/// let err = quartier_model::parse_community("[operation]\nnam = 1\n", Path::new("c.toml")).unwrap_err();
+/// let all = err.to_string();
+/// assert!(all.contains("c.toml:2:1: operation.nam: unknown field `nam`; did you mean `name`?"), "{all}");
+/// ```
+pub fn parse_community(text: &str, path: &Path) -> Result<LoadedCommunity, Diagnostics> {
+    parse_community_with(text, path, None)
+}
+
+fn parse_community_with(
+    text: &str,
+    path: &Path,
+    leave: Option<&MemberId>,
+) -> Result<LoadedCommunity, Diagnostics> {
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    let mut p = P {
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        map: SourceMap::new(path, text),
+        diags: Vec::new(),
+    };
+    for e in &errors {
+        let at = e.span().map_or(0, |s| s.start);
+        p.diags.push(Diagnostic {
+            file: path.to_path_buf(),
+            position: Some(p.map.position_of(at)),
+            path: "toml".into(),
+            message: format!("TOML syntax: {}", e.message()),
+            expected: None,
+        });
+    }
+    let span = doc.span();
+    let spec = if errors.is_empty() {
+        p.spec(doc.get_ref(), span)
+    } else {
+        None
+    };
+    let fail = |mut p: P| {
+        p.diags.sort_by_key(|d| d.position);
+        if p.diags.is_empty() {
+            p.at_path(
+                "",
+                "the community could not be built (internal error: no diagnostic)".into(),
+                None,
+            );
+        }
+        Diagnostics(p.diags)
+    };
+    let Some(mut spec) = spec else {
+        return Err(fail(p));
+    };
+    if !p.diags.is_empty() {
+        return Err(fail(p));
+    }
+    if let Some(id) = leave {
+        if !spec.members.iter().any(|m| &m.id == id) {
+            p.at_path("members", format!("--leave {id}: no such member"), None);
+            return Err(fail(p));
+        }
+        spec.members.retain(|m| &m.id != id);
+        match &mut spec.key {
+            KeySpec::Static(c, _) => c.retain(|(_, m, _)| m != id),
+            KeySpec::Priority(g, c) => {
+                c.retain(|(_, m, _)| m != id);
+                g.iter_mut().for_each(|(_, ms, _)| ms.retain(|m| m != id));
+            }
+            _ => {}
+        }
+        spec.prices.local.retain(|(m, _)| m != id);
+    }
+    match build(&mut p, spec) {
+        Some(loaded) if p.diags.is_empty() => Ok(loaded),
+        _ => Err(fail(p)),
+    }
+}
+
+fn read_curve(p: &mut P, member: &MemberSpec, c: &CurveSpec) -> Option<Series> {
+    let read = if c.enedis {
+        quartier_timeseries::read_enedis(&c.file, FillPolicy::None).map(|(s, _)| s)
+    } else {
+        let options = CsvOptions {
+            column: c.column.clone(),
+            ..CsvOptions::default()
+        };
+        quartier_timeseries::read_csv(&c.file, &options)
+    };
+    match read {
+        Ok(s) => Some(s.scaled(c.scale)),
+        Err(errors) => {
+            for e in errors.0.iter().take(5) {
+                p.at_path(
+                    &format!("{}.file", c.path),
+                    format!("member {}: {e}", member.id),
+                    None,
+                );
+            }
+            None
+        }
+    }
+}
+
+/// Cuts `s` to `axis` (which it covers; same step).
+fn cut(s: &Series, axis: &Axis) -> Option<Series> {
+    let from = s.axis().index_of(axis.start())?;
+    let values = s.values().get(from..from + axis.len())?.to_vec();
+    Series::new(*axis, s.quantity(), values).ok()
+}
+
+fn build(p: &mut P, spec: Spec) -> Option<LoadedCommunity> {
+    // Curves, then the common step and range.
+    let mut curves: Vec<(usize, bool, Series)> = Vec::new();
+    for (i, m) in spec.members.iter().enumerate() {
+        if let Some(s) = read_curve(p, m, &m.curve) {
+            curves.push((i, false, s));
+        }
+        if let Some(d) = &m.discharge {
+            if let Some(s) = read_curve(p, m, d) {
+                curves.push((i, true, s));
+            }
+        }
+    }
+    if !p.diags.is_empty() || curves.is_empty() {
+        if curves.is_empty() && p.diags.is_empty() {
+            p.at_path(
+                "members",
+                "no member".into(),
+                Some("at least one [[members]] with a curve".into()),
+            );
+        }
+        return None;
+    }
+    let step_min = curves
+        .iter()
+        .map(|(_, _, s)| s.axis().step().minutes())
+        .max()?;
+    let step = Step::from_minutes(step_min).ok()?;
+    let mut warnings = Vec::new();
+    for (i, d, s) in curves.iter_mut() {
+        let m = spec.members.get(*i)?;
+        let cpath = if *d {
+            m.discharge.as_ref()?.path.clone()
+        } else {
+            m.curve.path.clone()
+        };
+        if s.axis().step() != step {
+            let from = s.axis().step().minutes();
+            match s.resample(step) {
+                Ok(r) if step_min % from == 0 => {
+                    warnings.push(format!(
+                        "member {}: curve summed from {from} to {step_min} min steps",
+                        m.id
+                    ));
+                    *s = r;
+                }
+                _ => {
+                    p.at_path(&format!("{cpath}.file"), format!("member {}: its {from}-minute step does not divide the community's {step_min}-minute step", m.id), Some("curves whose steps divide each other (15, 30, 60 min)".into()));
+                }
+            }
+        }
+        if s.quantity() != Quantity::EnergyKwh {
+            p.at_path(
+                &format!("{cpath}.file"),
+                format!("member {}: the curve is not energy per interval", m.id),
+                Some("kWh per interval".into()),
+            );
+        }
+    }
+    if !p.diags.is_empty() {
+        return None;
+    }
+    let start = curves.iter().map(|(_, _, s)| s.axis().start()).max()?;
+    let end = curves.iter().map(|(_, _, s)| s.axis().end()).min()?;
+    let len = if end > start {
+        ((end - start).num_minutes() / i64::from(step_min)) as usize
+    } else {
+        0
+    };
+    if len == 0 {
+        p.at_path(
+            "members",
+            format!(
+                "the members' curves share no time range (latest start {start}, earliest end {end})"
+            ),
+            Some("curves covering a common period".into()),
+        );
+        return None;
+    }
+    let axis = Axis::new(start, step, len).ok()?;
+    let mut builder = CommunityBuilder::new(axis);
+    let mut storage: BTreeMap<usize, (Option<Series>, Option<Series>)> = BTreeMap::new();
+    let mut members = Vec::new();
+    for m in &spec.members {
+        builder = builder.member(
+            Member::new(m.id.clone(), m.role)
+                .at(m.lat, m.lon)
+                .with_pv_kw(m.kwp),
+        );
+        members.push((m.id.clone(), m.name.clone(), m.role));
+    }
+    for (i, d, s) in &curves {
+        let m = spec.members.get(*i)?;
+        if s.axis() != &axis {
+            warnings.push(format!(
+                "member {}: curve cut to the shared range {}..{}",
+                m.id,
+                axis.start(),
+                axis.end()
+            ));
+        }
+        let c = cut(s, &axis)?;
+        if m.role == Role::Storage {
+            let e = storage.entry(*i).or_default();
+            if *d { e.1 = Some(c) } else { e.0 = Some(c) }
+        } else {
+            builder = builder.curve(&m.id, c);
+        }
+    }
+    for (i, (c, d)) in storage {
+        let m = spec.members.get(i)?;
+        if let (Some(c), Some(d)) = (c, d) {
+            builder = builder.storage_curves(&m.id, c, d);
+        }
+    }
+    let community = match builder.build() {
+        Ok(c) => c,
+        Err(e) => {
+            let path = spec
+                .members
+                .iter()
+                .find(|m| e.to_string().contains(m.id.as_str()))
+                .map_or("members".to_owned(), |m| format!("{}.curve", m.path));
+            p.at_path(&path, e.to_string(), None);
+            return None;
+        }
+    };
+    // Key.
+    let key = match &spec.key {
+        KeySpec::Default => Key::Default,
+        KeySpec::Static(c, leftover) => {
+            for (path, id, _) in c {
+                if !community.consumers().contains(id) {
+                    p.at_path(
+                        path,
+                        format!("unknown consumer {id}"),
+                        Some("the id of a consumer or storage member".into()),
+                    );
+                }
+            }
+            let sum: f64 = c.iter().map(|x| x.2).sum();
+            if sum > 1.0 + 1e-9 {
+                p.at_path(
+                    "key.coefficients",
+                    format!("coefficients sum to {:.3} %", sum * 100.0),
+                    Some("at most 100 %".into()),
+                );
+            }
+            Key::Static {
+                coefficients: c.iter().map(|(_, id, v)| (id.clone(), *v)).collect(),
+                leftover: *leftover,
+            }
+        }
+        KeySpec::Priority(groups, c) => {
+            let mut out = Vec::new();
+            for (path, ids, is_static) in groups {
+                for id in ids {
+                    if !community.consumers().contains(id) {
+                        p.at_path(
+                            path,
+                            format!("unknown consumer {id}"),
+                            Some("ids of consumer or storage members".into()),
+                        );
+                    }
+                }
+                let inside = if *is_static {
+                    Inside::Static(
+                        ids.iter()
+                            .map(|id| c.iter().find(|x| &x.1 == id).map_or(0.0, |x| x.2))
+                            .collect(),
+                    )
+                } else {
+                    Inside::Prorata
+                };
+                out.push(Group {
+                    members: ids.clone(),
+                    inside,
+                });
+            }
+            Key::Priority { groups: out }
+        }
+        KeySpec::Custom(path, file) => custom_key(p, path, file, &community)?,
+    };
+    // Prices.
+    let mut prices = spec.prices.clone();
+    prices.supplier = spec
+        .members
+        .iter()
+        .filter_map(|m| m.supplier.map(|s| (m.id.clone(), s)))
+        .collect();
+    let side = match prices.basis {
+        PriceBasis::Producer => community.producers(),
+        PriceBasis::Consumer => community.consumers(),
+    };
+    for (id, path) in &spec.price_paths {
+        if !side.contains(id) {
+            let what = if prices.basis == PriceBasis::Producer {
+                "producer"
+            } else {
+                "consumer"
+            };
+            p.at_path(
+                path,
+                format!("unknown {what} {id}"),
+                Some(format!("the id of a {what} (prices.basis)")),
+            );
+        }
+    }
+    let tariff = match &spec.tariff {
+        None => match default_tariff() {
+            Ok(t) => t,
+            Err(e) => {
+                p.at_path(
+                    "operation.tariff",
+                    format!("the embedded tariff table is invalid: {e}"),
+                    None,
+                );
+                return None;
+            }
+        },
+        Some(f) => match std::fs::read_to_string(f)
+            .map_err(|e| e.to_string())
+            .and_then(|t| parse_tariff(&t, f).map_err(|d| d.to_string()))
+        {
+            Ok(t) => t,
+            Err(e) => {
+                p.at_path("operation.tariff", e, None);
+                return None;
+            }
+        },
+    };
+    if !p.diags.is_empty() {
+        return None;
+    }
+    Some(LoadedCommunity {
+        name: spec.name,
+        community,
+        key,
+        billing: BillingConfig {
+            tariff,
+            prices,
+            turpe: spec.turpe,
+            excise_exemption: spec.exemption,
+        },
+        members,
+        perimeter: PerimeterRules {
+            derogation: spec.derogation,
+            max_pv_kw: spec.pv_cap_kw,
+        },
+        warnings,
+    })
+}
+
+fn custom_key(p: &mut P, path: &str, file: &Path, community: &Community) -> Option<Key> {
+    let axis = *community.axis();
+    let err = |p: &mut P, line: usize, msg: String| {
+        p.at_path(path, format!("{}:{line}: {msg}", file.display()), None);
+    };
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            err(p, 0, format!("cannot read: {e}"));
+            return None;
+        }
+    };
+    let mut lines = text.lines().enumerate();
+    let Some((_, header)) = lines.next() else {
+        err(p, 1, "empty file".into());
+        return None;
+    };
+    let mut consumers = Vec::new();
+    for name in header.split(',').skip(1) {
+        match MemberId::new(name.trim()) {
+            Ok(id) if community.consumers().contains(&id) => consumers.push(id),
+            _ => {
+                err(
+                    p,
+                    1,
+                    format!(
+                        "column \"{}\" is not a consumer of the community",
+                        name.trim()
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    let nc = consumers.len();
+    let mut coefficients = vec![0.0; axis.len() * nc];
+    let mut rows = 0;
+    for (n, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut cells = line.split(',');
+        let ts = cells.next().unwrap_or("").trim();
+        let Ok(time) = DateTime::parse_from_rfc3339(ts).map(|t| t.with_timezone(&Utc)) else {
+            err(
+                p,
+                n + 1,
+                format!("bad timestamp \"{ts}\" (expected RFC 3339, e.g. 2025-06-01T10:00:00Z)"),
+            );
+            return None;
+        };
+        let Some(t) = axis.index_of(time) else {
+            err(
+                p,
+                n + 1,
+                format!(
+                    "step {time} is not on the community's axis ({}..{} every {} min)",
+                    axis.start(),
+                    axis.end(),
+                    axis.step().minutes()
+                ),
+            );
+            return None;
+        };
+        for (j, cell) in cells.enumerate() {
+            let Ok(v) = cell.trim().parse::<f64>() else {
+                err(
+                    p,
+                    n + 1,
+                    format!("bad value \"{}\" at step {time}", cell.trim()),
+                );
+                return None;
+            };
+            if let Some(slot) = coefficients.get_mut(t * nc + j) {
+                *slot = v / 100.0;
+            }
+        }
+        let sum: f64 = coefficients
+            .get(t * nc..(t + 1) * nc)
+            .map_or(0.0, |r| r.iter().sum());
+        if sum > 1.0 + 1e-9 {
+            err(
+                p,
+                n + 1,
+                format!(
+                    "coefficients sum to {:.3} % at step {time}, above 100 %",
+                    sum * 100.0
+                ),
+            );
+            return None;
+        }
+        rows += 1;
+    }
+    if rows != axis.len() {
+        err(
+            p,
+            0,
+            format!(
+                "{rows} steps, expected {} (one per step of the community's axis)",
+                axis.len()
+            ),
+        );
+        return None;
+    }
+    Some(Key::Custom(CustomKey::PerConsumer {
+        axis,
+        consumers,
+        coefficients,
+    }))
+}
+
+/// The embedded default tariff table (TURPE 7 from 1 August 2025).
+pub fn default_tariff() -> Result<TariffTable, Diagnostics> {
+    parse_tariff(
+        quartier_billing::TURPE7_2025_08_01_TOML,
+        Path::new("turpe7_2025-08-01.toml"),
+    )
+}
+
+/// Parses a tariff file (the layout of `crates/billing/data/turpe7_2025-08-01.toml`).
+pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics> {
+    let mut diags = Vec::new();
+    let d = |path_: &str, message: String| Diagnostic {
+        file: path.to_path_buf(),
+        position: None,
+        path: path_.into(),
+        message,
+        expected: None,
+    };
+    let doc: toml::Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => return Err(Diagnostics(vec![d("toml", format!("TOML syntax: {e}"))])),
+    };
+    let section = |name: &str| doc.get(name).and_then(toml::Value::as_table);
+    let mut cited = |sec: &str, key: &str| -> Cited {
+        let v = section(sec)
+            .and_then(|s| s.get(key))
+            .and_then(toml::Value::as_table);
+        let value = v
+            .and_then(|t| t.get("value"))
+            .and_then(|x| x.as_float().or_else(|| x.as_integer().map(|i| i as f64)));
+        let source = v
+            .and_then(|t| t.get("source"))
+            .and_then(toml::Value::as_str);
+        match (value, source) {
+            (Some(value), Some(source)) if value.is_finite() && value >= 0.0 => Cited {
+                value,
+                source: source.to_owned(),
+                verified: v
+                    .and_then(|t| t.get("verified"))
+                    .and_then(toml::Value::as_bool)
+                    .unwrap_or(false),
+            },
+            _ => {
+                diags.push(d(&format!("{sec}.{key}"), "missing or invalid".into()));
+                Cited::new(0.0, "")
+            }
+        }
+    };
+    let mut rates = |sec: &str, prefix: &str| PeriodRates {
+        hph: cited(sec, &format!("{prefix}hph_eur_per_kwh")),
+        hch: cited(sec, &format!("{prefix}hch_eur_per_kwh")),
+        hpb: cited(sec, &format!("{prefix}hpb_eur_per_kwh")),
+        hcb: cited(sec, &format!("{prefix}hcb_eur_per_kwh")),
+    };
+    let standard_energy = rates("standard", "");
+    let acc_self_consumed = rates("acc", "self_");
+    let acc_complement = rates("acc", "complement_");
+    let standard_management_eur_per_year = cited("standard", "management_eur_per_year");
+    let metering_eur_per_year = cited("standard", "metering_eur_per_year");
+    let acc_management_eur_per_year = cited("acc", "management_eur_per_year");
+    let excise_eur_per_kwh = cited("excise", "eur_per_kwh");
+    let excise_exemption_max_kw = cited("excise", "exemption_max_kw");
+    let periods = section("periods");
+    let hour = |k: &str| {
+        periods
+            .and_then(|p| p.get(k))
+            .and_then(toml::Value::as_integer)
+            .and_then(|h| u32::try_from(h).ok())
+    };
+    let months: Option<Vec<u32>> = periods
+        .and_then(|p| p.get("high_season_months"))
+        .and_then(toml::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.as_integer().and_then(|m| u32::try_from(m).ok()))
+                .collect()
+        });
+    let name = doc.get("name").and_then(toml::Value::as_str);
+    let from = doc
+        .get("effective_from")
+        .and_then(toml::Value::as_datetime)
+        .and_then(|d| d.date)
+        .and_then(|d| {
+            chrono::NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+        });
+    let (Some(name), Some(from), Some(s), Some(e), Some(months)) = (
+        name,
+        from,
+        hour("offpeak_start_hour"),
+        hour("offpeak_end_hour"),
+        months,
+    ) else {
+        diags.push(d("", "missing name, effective_from or [periods] (offpeak_start_hour, offpeak_end_hour, high_season_months)".into()));
+        return Err(Diagnostics(diags));
+    };
+    if !diags.is_empty() {
+        return Err(Diagnostics(diags));
+    }
+    let table = TariffTable {
+        name: name.to_owned(),
+        effective_from: from,
+        offpeak_start_hour: s,
+        offpeak_end_hour: e,
+        high_season_months: months,
+        standard_management_eur_per_year,
+        metering_eur_per_year,
+        standard_energy,
+        acc_management_eur_per_year,
+        acc_self_consumed,
+        acc_complement,
+        excise_eur_per_kwh,
+        excise_exemption_max_kw,
+    };
+    table
+        .validate()
+        .map_err(|e| Diagnostics(vec![d("", e.to_string())]))?;
+    Ok(table)
+}

@@ -1,0 +1,1677 @@
+//! The experiment file (TOML): one experiment of a commune in the innovation-district
+//! programme — what was done, where, when, which meters measure it, which weather explains
+//! its consumption, how its savings are evaluated, and the free KPIs of non-energy themes.
+//!
+//! Like the district file, every attribute is declared once in a table
+//! ([`EXPERIMENT_ATTRIBUTES`], built from the same [`Attribute`] type as the district's
+//! [`crate::ATTRIBUTES`]); the parser checks every field against it and reports every problem
+//! at once as `FILE:LINE:COL: path.to.field: message (expected …)`, and
+//! [`experiment_schema_markdown`] documents it. Meter curves are inline series tables
+//! (`curve = { file = "…", … }`) checked against the district file's `series` attributes.
+//!
+//! The result is plain data ([`Experiment`]): this module knows nothing of baselines or
+//! savings (the CLI maps [`EvaluationSpec`] onto `quartier-evaluate`).
+//!
+//! ```
+//! use std::path::Path;
+//! let text = "commune = \"Meudon\"\ntitle = \"x\"\ntheme = \"energie\"\nstart = 2025-01-01\nend = 2027-01-01\n";
+//! let err = quartier_model::parse_experiment(text, Path::new("e.toml")).unwrap_err();
+//! assert!(err.to_string().contains(
+//!     "e.toml:3:9: theme: unknown value \"energie\"; did you mean \"energy\"?"
+//! ));
+//! ```
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+use toml::value::{Datetime, Offset};
+
+use crate::attributes::{self, Attribute, Bound, DefaultValue, Kind};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
+use crate::district::{SeriesFile, SeriesFormat};
+
+/// A calendar month `(year, month)` with the month in 1…12.
+pub type YearMonth = (i32, u32);
+
+/// The theme of an experiment in the programme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    /// Energy (renovation, PV, self-consumption, smart charging…).
+    Energy,
+    /// Mobility (cargo bikes, car sharing…).
+    Mobility,
+    /// Climate adaptation (de-sealing, cool islands…).
+    ClimateAdaptation,
+    /// Public space.
+    PublicSpace,
+    /// Circular economy.
+    CircularEconomy,
+}
+
+impl Theme {
+    /// The name written in the file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Energy => "energy",
+            Theme::Mobility => "mobility",
+            Theme::ClimateAdaptation => "climate-adaptation",
+            Theme::PublicSpace => "public-space",
+            Theme::CircularEconomy => "circular-economy",
+        }
+    }
+}
+
+/// What a meter measures in the experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeterRole {
+    /// The consumption the experiment acts on (the evaluated meter by default).
+    Treated,
+    /// A comparable consumption left unchanged (a control building).
+    Reference,
+    /// Local production (PV): counts on the production side of the energy balance.
+    Pv,
+}
+
+impl MeterRole {
+    /// The name written in the file.
+    pub fn name(self) -> &'static str {
+        match self {
+            MeterRole::Treated => "treated",
+            MeterRole::Reference => "reference",
+            MeterRole::Pv => "pv",
+        }
+    }
+}
+
+/// One meter of an experiment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentMeter {
+    /// Unique name.
+    pub name: String,
+    /// Its role.
+    pub role: MeterRole,
+    /// Its curve: CSV values are kWh per interval (after scale), Enedis exports average W.
+    pub curve: SeriesFile,
+}
+
+/// Format of the temperature source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemperatureFormat {
+    /// A generic CSV (timestamp, then value columns).
+    Csv,
+    /// EnergyPlus EPW (dry-bulb temperature).
+    Epw,
+    /// PVGIS hourly series, CSV (T2m).
+    PvgisHourlyCsv,
+    /// PVGIS hourly series, JSON (T2m).
+    PvgisHourlyJson,
+}
+
+/// Where the outdoor air temperature comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemperatureSource {
+    /// The file (absolute path).
+    pub path: PathBuf,
+    /// Its format.
+    pub format: TemperatureFormat,
+    /// Value column of a CSV; `None` = the second column.
+    pub column: Option<String>,
+    /// Time zone of naive timestamps of a CSV.
+    pub timezone: Tz,
+    /// True when the CSV values are in °F (converted to °C when read).
+    pub fahrenheit: bool,
+}
+
+/// The baseline method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// CalTRACK daily (degree-day regression).
+    Daily,
+    /// CalTRACK hourly (time-of-week and temperature).
+    Hourly,
+}
+
+/// How the savings of the experiment are evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluationSpec {
+    /// Baseline method.
+    pub method: Method,
+    /// Name of the evaluated meter.
+    pub meter: String,
+    /// Baseline period `[start, end)`, UTC.
+    pub baseline: (DateTime<Utc>, DateTime<Utc>),
+    /// Reporting period `[start, end)`, UTC.
+    pub reporting: (DateTime<Utc>, DateTime<Utc>),
+    /// Two-sided confidence level of the savings uncertainty.
+    pub confidence: f64,
+}
+
+/// Whether a KPI should reach its target from below or stay under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KpiDirection {
+    /// Good when the value is at least the target (km ridden, m² de-sealed).
+    AtLeast,
+    /// Good when the value is at most the target (waste, temperature).
+    AtMost,
+}
+
+/// How monthly values of a KPI combine into the value compared with the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KpiAggregate {
+    /// Sum of the months (distances, areas, tonnes).
+    Sum,
+    /// Mean of the months (rates, temperatures).
+    Mean,
+    /// The last month's value (a stock, a cumulative counter).
+    Last,
+}
+
+/// A free KPI of the experiment (non-energy themes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreeKpi {
+    /// Name.
+    pub name: String,
+    /// Unit (free text: `km`, `m²`, `t`).
+    pub unit: String,
+    /// Target of the aggregated value, if any.
+    pub target: Option<f64>,
+    /// Which side of the target is good.
+    pub direction: KpiDirection,
+    /// How months aggregate.
+    pub aggregate: KpiAggregate,
+    /// Monthly values in month order, one per month at most.
+    pub monthly: Vec<(YearMonth, f64)>,
+}
+
+/// A validated experiment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Experiment {
+    /// The experiment file.
+    pub file: PathBuf,
+    /// The commune.
+    pub commune: String,
+    /// Title.
+    pub title: String,
+    /// Theme.
+    pub theme: Theme,
+    /// District file whose positive-energy balance is reported, if any (absolute path).
+    pub district: Option<PathBuf>,
+    /// Time zone of local dates.
+    pub timezone: Tz,
+    /// Start of the experiment, UTC.
+    pub start: DateTime<Utc>,
+    /// End of the experiment (exclusive), UTC.
+    pub end: DateTime<Utc>,
+    /// Meters.
+    pub meters: Vec<ExperimentMeter>,
+    /// Temperature source (required with an evaluation).
+    pub temperature: Option<TemperatureSource>,
+    /// Savings evaluation, if the experiment saves energy.
+    pub evaluation: Option<EvaluationSpec>,
+    /// Free KPIs.
+    pub kpis: Vec<FreeKpi>,
+}
+
+impl Experiment {
+    /// The meter called `name`.
+    pub fn meter(&self, name: &str) -> Option<&ExperimentMeter> {
+        self.meters.iter().find(|m| m.name == name)
+    }
+}
+
+/// Themes.
+pub const THEMES: &[&str] = &[
+    "energy",
+    "mobility",
+    "climate-adaptation",
+    "public-space",
+    "circular-economy",
+];
+/// Meter roles.
+pub const METER_ROLES: &[&str] = &["treated", "reference", "pv"];
+/// Temperature file formats.
+pub const TEMPERATURE_FORMATS: &[&str] = &["csv", "epw", "pvgis-hourly-csv", "pvgis-hourly-json"];
+/// Temperature units of a CSV.
+pub const TEMPERATURE_UNITS: &[&str] = &["C", "F"];
+/// Baseline methods.
+pub const METHODS: &[&str] = &["daily", "hourly"];
+/// KPI directions.
+pub const DIRECTIONS: &[&str] = &["at-least", "at-most"];
+/// KPI aggregations.
+pub const AGGREGATES: &[&str] = &["sum", "mean", "last"];
+
+/// The components of the experiment file in file order, with a one-line description.
+pub static EXPERIMENT_COMPONENTS: &[(&str, &str)] = &[
+    ("experiment", "The top level of an experiment file."),
+    (
+        "experiment.meters",
+        "Meters of the experiment and their roles; the curve is a series table (`curve = { file = \"…\", … }`, attributes of the district file's `series`).",
+    ),
+    (
+        "experiment.temperature",
+        "Outdoor air temperature explaining the consumption (the weather of the periods, not a typical year).",
+    ),
+    (
+        "experiment.evaluation",
+        "Measurement and verification of avoided energy (CalTRACK baseline, ASHRAE Guideline 14 uncertainty).",
+    ),
+    (
+        "experiment.kpis",
+        "Free KPIs of the experiment (non-energy themes), compared with a target.",
+    ),
+    (
+        "experiment.kpis.monthly",
+        "Monthly values of a KPI, written inline: `monthly = [{ month = \"2025-01\", value = 120 }, …]`.",
+    ),
+];
+
+const N: Bound = Bound::None;
+const fn exc(x: f64) -> Bound {
+    Bound::Exclusive(x)
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn a(
+    component: &'static str,
+    name: &'static str,
+    kind: Kind,
+    unit: &'static str,
+    default: DefaultValue,
+    min: Bound,
+    max: Bound,
+    description: &'static str,
+) -> Attribute {
+    Attribute {
+        component,
+        name,
+        kind,
+        unit,
+        default,
+        min,
+        max,
+        description,
+    }
+}
+
+use DefaultValue::{Optional, Required, Rule, Str};
+
+/// Every attribute of every component of the experiment file.
+#[rustfmt::skip]
+pub static EXPERIMENT_ATTRIBUTES: &[Attribute] = &[
+    // ---- experiment (top level)
+    a("experiment", "commune", Kind::String, "", Required, N, N, "The commune running the experiment."),
+    a("experiment", "title", Kind::String, "", Required, N, N, "Title of the experiment."),
+    a("experiment", "theme", Kind::Enum(THEMES), "", Required, N, N, "Theme of the programme the experiment belongs to."),
+    a("experiment", "district", Kind::Path, "", Optional, N, N, "District file (relative to the experiment file) whose positive-energy balance the programme reports, simulated with the rule controller."),
+    a("experiment", "timezone", Kind::Timezone, "", Str("Europe/Paris"), N, N, "IANA time zone of the local dates of this file and of days and months."),
+    a("experiment", "start", Kind::DateTime, "", Required, N, N, "Start of the experiment (deployment), local date, inclusive."),
+    a("experiment", "end", Kind::DateTime, "", Required, N, N, "End of the experiment's follow-up, local date, exclusive (24 months in the programme)."),
+    a("experiment", "meters", Kind::Tables("experiment.meters"), "", Rule("none"), N, N, "Meters."),
+    a("experiment", "temperature", Kind::Table("experiment.temperature"), "", Rule("required with [evaluation]"), N, N, "Outdoor air temperature."),
+    a("experiment", "evaluation", Kind::Table("experiment.evaluation"), "", Optional, N, N, "Savings evaluation (energy experiments)."),
+    a("experiment", "kpis", Kind::Tables("experiment.kpis"), "", Rule("none"), N, N, "Free KPIs."),
+    // ---- meters
+    a("experiment.meters", "name", Kind::String, "", Required, N, N, "Unique meter name."),
+    a("experiment.meters", "role", Kind::Enum(METER_ROLES), "", Str("treated"), N, N, "`treated`: the consumption acted on; `reference`: a comparable consumption left unchanged; `pv`: local production."),
+    a("experiment.meters", "curve", Kind::Table("series"), "", Required, N, N, "The metered curve; CSV values are kWh per interval (after scale), Enedis exports are average W. Naive CSV timestamps are in the experiment's time zone unless `timezone` is given."),
+    // ---- temperature
+    a("experiment.temperature", "file", Kind::Path, "", Required, N, N, "The file (relative to the experiment file)."),
+    a("experiment.temperature", "format", Kind::Enum(TEMPERATURE_FORMATS), "", Str("csv"), N, N, "Generic CSV, EnergyPlus EPW (dry bulb), or a PVGIS hourly series (T2m)."),
+    a("experiment.temperature", "column", Kind::String, "", Rule("the second column"), N, N, "Column holding the temperatures (CSV)."),
+    a("experiment.temperature", "timezone", Kind::Timezone, "", Rule("the experiment's"), N, N, "Time zone of naive local timestamps (CSV)."),
+    a("experiment.temperature", "unit", Kind::Enum(TEMPERATURE_UNITS), "", Str("C"), N, N, "Unit of the CSV values; °F is converted to °C. Values that look like °F declared as °C are refused."),
+    // ---- evaluation
+    a("experiment.evaluation", "method", Kind::Enum(METHODS), "", Required, N, N, "CalTRACK `daily` (degree-day regression; daily or finer meters) or `hourly` (time-of-week and temperature; hourly or finer meters)."),
+    a("experiment.evaluation", "meter", Kind::String, "", Rule("the only `treated` meter"), N, N, "Name of the evaluated meter."),
+    a("experiment.evaluation", "baseline_start", Kind::DateTime, "", Required, N, N, "Start of the baseline period, local date, inclusive (CalTRACK: the 365 days before the works)."),
+    a("experiment.evaluation", "baseline_end", Kind::DateTime, "", Required, N, N, "End of the baseline period, local date, exclusive."),
+    a("experiment.evaluation", "reporting_start", Kind::DateTime, "", Required, N, N, "Start of the reporting period, local date, inclusive (not before baseline_end)."),
+    a("experiment.evaluation", "reporting_end", Kind::DateTime, "", Required, N, N, "End of the reporting period, local date, exclusive."),
+    a("experiment.evaluation", "confidence", Kind::Float, "1", DefaultValue::Float(0.9), exc(0.0), exc(1.0), "Two-sided confidence level of the savings uncertainty (ASHRAE Guideline 14 commonly reports at 0.9; its 50 % criterion is checked at 0.68)."),
+    // ---- kpis
+    a("experiment.kpis", "name", Kind::String, "", Required, N, N, "Unique KPI name."),
+    a("experiment.kpis", "unit", Kind::String, "", Required, N, N, "Unit (free text: `km`, `m²`, `t`)."),
+    a("experiment.kpis", "target", Kind::Float, "", Optional, N, N, "Target of the aggregated value over the experiment, in the KPI's unit."),
+    a("experiment.kpis", "direction", Kind::Enum(DIRECTIONS), "", Str("at-least"), N, N, "Whether the value should reach the target (`at-least`) or stay under it (`at-most`)."),
+    a("experiment.kpis", "aggregate", Kind::Enum(AGGREGATES), "", Str("sum"), N, N, "How monthly values combine before comparison with the target."),
+    a("experiment.kpis", "monthly", Kind::Tables("experiment.kpis.monthly"), "", Rule("one of monthly or file"), N, N, "Monthly values."),
+    a("experiment.kpis", "file", Kind::Path, "", Rule("one of monthly or file"), N, N, "CSV with a header and two columns `month,value` (`2025-01,120`)."),
+    // ---- kpis.monthly
+    a("experiment.kpis.monthly", "month", Kind::String, "", Required, N, N, "The month, `YYYY-MM`."),
+    a("experiment.kpis.monthly", "value", Kind::Float, "", Required, N, N, "The value of the month, in the KPI's unit."),
+];
+
+/// An experiment file exercising every section, shown at the end of the schema.
+pub const EXAMPLE_EXPERIMENT: &str = r#"commune = "Meudon-la-Forêt"
+title = "Rénovation énergétique du groupe scolaire"
+theme = "energy"
+district = "../meudon-la-foret.toml"     # optional: its positive-energy balance
+timezone = "Europe/Paris"
+start = 2024-04-01                       # local date, inclusive
+end = 2026-04-01                         # local date, exclusive
+
+[[meters]]
+name = "school"
+role = "treated"
+curve = { file = "data/school.csv", column = "energy_kwh" }
+
+[[meters]]
+name = "roof-pv"
+role = "pv"
+curve = { file = "data/roof_pv_enedis.csv", format = "enedis" }
+
+[temperature]
+file = "data/temperature.csv"
+column = "temp_air_c"
+unit = "C"
+
+[evaluation]
+method = "hourly"
+meter = "school"
+baseline_start = 2023-04-01
+baseline_end = 2024-04-01
+reporting_start = 2024-04-01
+reporting_end = 2025-04-01
+confidence = 0.9
+
+[[kpis]]
+name = "Surface désimperméabilisée"
+unit = "m²"
+target = 1200
+monthly = [
+  { month = "2024-06", value = 400 },
+  { month = "2024-09", value = 650 },
+]
+"#;
+
+/// Largest experiment file read, bytes.
+const MAX_EXPERIMENT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads and parses an experiment file; relative paths are resolved against its folder.
+pub fn read_experiment(path: &Path) -> Result<(Experiment, SourceMap), Diagnostics> {
+    let whole = |message: String| {
+        Diagnostics::from(Diagnostic {
+            file: path.to_path_buf(),
+            position: None,
+            path: String::new(),
+            message,
+            expected: None,
+        })
+    };
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => whole("experiment file not found".into()),
+        _ => whole(format!("cannot read the experiment file: {e}")),
+    })?;
+    if !meta.is_file() {
+        return Err(whole("not a file".into()));
+    }
+    if meta.len() > MAX_EXPERIMENT_BYTES {
+        return Err(whole(format!(
+            "the file is {} bytes, too large for an experiment file (at most 4 MiB)",
+            meta.len()
+        )));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| whole(format!("cannot read the experiment file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        whole(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    if text.trim().is_empty() {
+        return Err(whole("the experiment file is empty".into()));
+    }
+    parse_experiment(&text, path)
+}
+
+/// Parses experiment text read from `path` (used for messages and to resolve relative paths).
+pub fn parse_experiment(text: &str, path: &Path) -> Result<(Experiment, SourceMap), Diagnostics> {
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    let mut p = P {
+        file: path.to_path_buf(),
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        map: SourceMap::new(path, text),
+        diags: Vec::new(),
+        tz: chrono_tz::Europe::Paris,
+    };
+    let mut syntax_lines = Vec::new();
+    for e in &errors {
+        let pos = p.map.position_of(e.span().map_or(0, |s| s.start));
+        syntax_lines.push(pos.line);
+        p.diags.push(Diagnostic {
+            file: path.to_path_buf(),
+            position: Some(pos),
+            path: "toml".into(),
+            message: format!("TOML syntax: {}", e.message()),
+            expected: None,
+        });
+    }
+    let span = doc.span();
+    let experiment = p.experiment(doc.get_ref(), span.start..span.start);
+    let P { mut diags, map, .. } = p;
+    diags.retain(|d| {
+        d.message.starts_with("TOML syntax")
+            || d.position
+                .is_none_or(|pos| !syntax_lines.contains(&pos.line))
+    });
+    diags.sort_by_key(|d| d.position);
+    match experiment {
+        Some(e) if diags.is_empty() => Ok((e, map)),
+        _ if diags.is_empty() => Err(Diagnostics(vec![Diagnostic {
+            file: path.to_path_buf(),
+            position: None,
+            path: String::new(),
+            message: "the experiment could not be built (internal error: no diagnostic)".into(),
+            expected: None,
+        }])),
+        _ => Err(Diagnostics(diags)),
+    }
+}
+
+/// The attribute `name` of `component`: the experiment's table, then the district's
+/// (`series`, shared by meter curves).
+fn attribute(component: &str, name: &str) -> Option<&'static Attribute> {
+    EXPERIMENT_ATTRIBUTES
+        .iter()
+        .find(|a| a.component == component && a.name == name)
+        .or_else(|| attributes::attribute(component, name))
+}
+
+fn attributes_of(component: &str) -> Vec<&'static Attribute> {
+    let own: Vec<&'static Attribute> = EXPERIMENT_ATTRIBUTES
+        .iter()
+        .filter(|a| a.component == component)
+        .collect();
+    if own.is_empty() {
+        attributes::attributes_of(component).collect()
+    } else {
+        own
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Val<'a> {
+    F(f64),
+    S(String),
+    Dt(Datetime),
+    Path(PathBuf),
+    Tz(Tz),
+    Table(&'a DeTable<'a>, Range<usize>),
+    Tables(Vec<(&'a DeTable<'a>, Range<usize>)>),
+}
+
+/// Checked fields of one table (absent fields are not in `vals`; invalid ones map to None).
+struct Fields<'a> {
+    comp: &'static str,
+    path: String,
+    header: Range<usize>,
+    vals: BTreeMap<&'static str, Option<(Val<'a>, Range<usize>)>>,
+}
+
+impl<'a> Fields<'a> {
+    fn present(&self, name: &str) -> bool {
+        self.vals.contains_key(name)
+    }
+    fn get(&self, name: &str) -> Option<&Val<'a>> {
+        self.vals.get(name)?.as_ref().map(|(v, _)| v)
+    }
+    fn span(&self, name: &str) -> Range<usize> {
+        match self.vals.get(name) {
+            Some(Some((_, s))) => s.clone(),
+            _ => self.header.clone(),
+        }
+    }
+    fn field_path(&self, name: &str) -> String {
+        if self.path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.path)
+        }
+    }
+    fn num(&self, name: &str) -> Option<f64> {
+        match self.vals.get(name) {
+            Some(Some((Val::F(x), _))) => Some(*x),
+            Some(_) => None,
+            None => match attribute(self.comp, name)?.default {
+                DefaultValue::Float(x) => Some(x),
+                _ => None,
+            },
+        }
+    }
+    /// `Some(None)` when absent, `Some(Some(_))` when valid, `None` when invalid.
+    fn opt_num(&self, name: &str) -> Option<Option<f64>> {
+        if self.present(name) {
+            self.num(name).map(Some)
+        } else {
+            Some(None)
+        }
+    }
+    fn str(&self, name: &str) -> Option<String> {
+        match self.vals.get(name) {
+            Some(Some((Val::S(x), _))) => Some(x.clone()),
+            Some(_) => None,
+            None => match attribute(self.comp, name)?.default {
+                DefaultValue::Str(x) => Some(x.to_owned()),
+                _ => None,
+            },
+        }
+    }
+    fn opt_str(&self, name: &str) -> Option<Option<String>> {
+        if self.present(name) {
+            self.str(name).map(Some)
+        } else {
+            Some(None)
+        }
+    }
+    fn path_val(&self, name: &str) -> Option<PathBuf> {
+        match self.get(name)? {
+            Val::Path(p) => Some(p.clone()),
+            _ => None,
+        }
+    }
+    fn opt_path(&self, name: &str) -> Option<Option<PathBuf>> {
+        if self.present(name) {
+            self.path_val(name).map(Some)
+        } else {
+            Some(None)
+        }
+    }
+    fn tz(&self, name: &str) -> Option<Option<Tz>> {
+        match self.vals.get(name) {
+            Some(Some((Val::Tz(t), _))) => Some(Some(*t)),
+            Some(_) => None,
+            None => Some(None),
+        }
+    }
+    fn table(&self, name: &str) -> Option<(&'a DeTable<'a>, Range<usize>)> {
+        match self.get(name)? {
+            Val::Table(t, s) => Some((t, s.clone())),
+            _ => None,
+        }
+    }
+    fn tables(&self, name: &str) -> Vec<(&'a DeTable<'a>, Range<usize>)> {
+        match self.get(name) {
+            Some(Val::Tables(t)) => t.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+struct P {
+    file: PathBuf,
+    dir: PathBuf,
+    map: SourceMap,
+    diags: Vec<Diagnostic>,
+    tz: Tz,
+}
+
+fn describe(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("string \"{s}\""),
+        DeValue::Integer(i) => format!("integer {i}"),
+        DeValue::Float(f) => format!("float {f}"),
+        DeValue::Boolean(b) => format!("boolean {b}"),
+        DeValue::Datetime(d) => format!("datetime {d}"),
+        DeValue::Array(_) => "an array".into(),
+        DeValue::Table(_) => "a table".into(),
+    }
+}
+
+fn to_f64(v: &DeValue<'_>) -> Option<f64> {
+    match v {
+        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
+        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+            .ok()
+            .map(|x| x as f64)
+            .or_else(|| i.as_str().replace('_', "").parse().ok()),
+        _ => None,
+    }
+}
+
+fn one_of(values: &[&str]) -> String {
+    let v: Vec<String> = values.iter().map(|s| format!("\"{s}\"")).collect();
+    format!("one of {}", v.join(", "))
+}
+
+/// Parses `YYYY-MM`.
+fn parse_month(s: &str) -> Option<YearMonth> {
+    let (y, m) = s.trim().split_once('-')?;
+    if y.len() != 4 || m.len() != 2 {
+        return None;
+    }
+    let y: i32 = y.parse().ok()?;
+    let m: u32 = m.parse().ok()?;
+    (1..=12).contains(&m).then_some((y, m))
+}
+
+impl P {
+    fn err(&mut self, span: Range<usize>, path: &str, message: String, expected: Option<String>) {
+        self.diags.push(Diagnostic {
+            file: self.file.clone(),
+            position: Some(self.map.position_of(span.start)),
+            path: path.to_owned(),
+            message,
+            expected,
+        });
+    }
+
+    fn fields<'a>(
+        &mut self,
+        comp: &'static str,
+        path: &str,
+        table: &'a DeTable<'a>,
+        header: Range<usize>,
+    ) -> Fields<'a> {
+        self.map.insert(path.to_owned(), header.clone());
+        let join = |name: &str| {
+            if path.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{path}.{name}")
+            }
+        };
+        let mut vals = BTreeMap::new();
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref();
+            let fpath = join(name);
+            let Some(attr) = attribute(comp, name) else {
+                let known: Vec<&str> = attributes_of(comp).iter().map(|a| a.name).collect();
+                let hint = attributes::suggest(name, known.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                self.err(
+                    key.span(),
+                    &fpath,
+                    format!("unknown field `{name}`{hint}"),
+                    Some(format!("one of {}", known.join(", "))),
+                );
+                continue;
+            };
+            self.map.insert(fpath.clone(), value.span());
+            let checked = self.value(attr, &fpath, value);
+            vals.insert(attr.name, checked.map(|v| (v, value.span())));
+        }
+        for attr in attributes_of(comp) {
+            if attr.default == DefaultValue::Required && !vals.contains_key(attr.name) {
+                let unit = if attr.unit.is_empty() || attr.unit == "1" {
+                    String::new()
+                } else {
+                    format!(" in {}", attr.unit)
+                };
+                self.err(
+                    header.clone(),
+                    &join(attr.name),
+                    format!("missing required field `{}`", attr.name),
+                    Some(format!("{} = <{}{unit}>", attr.name, attr.kind)),
+                );
+            }
+        }
+        Fields {
+            comp,
+            path: path.to_owned(),
+            header,
+            vals,
+        }
+    }
+
+    fn value<'a>(
+        &mut self,
+        attr: &Attribute,
+        path: &str,
+        value: &'a Spanned<DeValue<'a>>,
+    ) -> Option<Val<'a>> {
+        let span = value.span();
+        let v = value.get_ref();
+        let wrong = |p: &mut P| {
+            p.err(
+                span.clone(),
+                path,
+                format!("wrong type: found {}", describe(v)),
+                Some(attr.kind.to_string()),
+            );
+            None
+        };
+        match attr.kind {
+            Kind::Float => {
+                let Some(x) = to_f64(v) else {
+                    return wrong(self);
+                };
+                if attr.in_bounds(x) {
+                    Some(Val::F(x))
+                } else if !x.is_finite() {
+                    self.err(span, path, format!("{x} is not a finite number"), None);
+                    None
+                } else {
+                    self.err(
+                        span,
+                        path,
+                        format!("{x} is out of range"),
+                        Some(attr.bounds_text()),
+                    );
+                    None
+                }
+            }
+            Kind::String => match v.as_str() {
+                Some(s) if s.trim().is_empty() => {
+                    self.err(span, path, "empty string".into(), Some("some text".into()));
+                    None
+                }
+                Some(s) => Some(Val::S(s.to_owned())),
+                None => wrong(self),
+            },
+            Kind::Enum(allowed) => {
+                let Some(s) = v.as_str() else {
+                    return wrong(self);
+                };
+                if allowed.contains(&s) {
+                    return Some(Val::S(s.to_owned()));
+                }
+                let hint = attributes::suggest(s, allowed.iter().copied())
+                    .map(|h| format!("; did you mean \"{h}\"?"))
+                    .unwrap_or_default();
+                self.err(
+                    span,
+                    path,
+                    format!("unknown value \"{s}\"{hint}"),
+                    Some(one_of(allowed)),
+                );
+                None
+            }
+            Kind::Path => {
+                let Some(s) = v.as_str() else {
+                    return wrong(self);
+                };
+                if s.trim().is_empty() {
+                    self.err(span, path, "empty path".into(), Some("a file path".into()));
+                    return None;
+                }
+                let p = self.dir.join(s);
+                if p.is_file() {
+                    Some(Val::Path(p))
+                } else {
+                    let what = if p.exists() {
+                        "is not a file"
+                    } else {
+                        "not found"
+                    };
+                    self.err(
+                        span,
+                        path,
+                        format!("file {} {what}", p.display()),
+                        Some(
+                            "an existing file (relative paths start at the experiment file's folder)"
+                                .into(),
+                        ),
+                    );
+                    None
+                }
+            }
+            Kind::Timezone => {
+                let Some(s) = v.as_str() else {
+                    return wrong(self);
+                };
+                match s.parse::<Tz>() {
+                    Ok(tz) => Some(Val::Tz(tz)),
+                    Err(_) => {
+                        let hint =
+                            attributes::suggest(s, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
+                                .map(|h| format!("; did you mean \"{h}\"?"))
+                                .unwrap_or_default();
+                        self.err(
+                            span,
+                            path,
+                            format!("unknown time zone \"{s}\"{hint}"),
+                            Some("an IANA time zone name such as \"Europe/Paris\"".into()),
+                        );
+                        None
+                    }
+                }
+            }
+            Kind::DateTime => match v.as_datetime() {
+                Some(d) if d.date.is_some() => Some(Val::Dt(*d)),
+                Some(_) => {
+                    self.err(
+                        span,
+                        path,
+                        "a time without a date".into(),
+                        Some("a date such as 2025-01-01".into()),
+                    );
+                    None
+                }
+                None => wrong(self),
+            },
+            Kind::Table(_) => match v.as_table() {
+                Some(t) => Some(Val::Table(t, span)),
+                None => wrong(self),
+            },
+            Kind::Tables(_) => {
+                let Some(arr) = v.as_array() else {
+                    if v.is_table() {
+                        self.err(
+                            span,
+                            path,
+                            format!("`{}` is a single table", attr.name),
+                            Some(format!("an array of tables: [[{}]]", attr.name)),
+                        );
+                        return None;
+                    }
+                    return wrong(self);
+                };
+                let mut out = Vec::new();
+                let mut ok = true;
+                for (i, item) in arr.iter().enumerate() {
+                    match item.get_ref().as_table() {
+                        Some(t) => out.push((t, item.span())),
+                        None => {
+                            self.err(
+                                item.span(),
+                                &format!("{path}[{i}]"),
+                                format!("wrong type: found {}", describe(item.get_ref())),
+                                Some("a table".into()),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(Val::Tables(out))
+            }
+            // Kinds the experiment table does not use.
+            _ => wrong(self),
+        }
+    }
+
+    /// A date or date-time as a UTC instant (local ones in the experiment's zone).
+    fn instant(&mut self, f: &Fields<'_>, name: &str) -> Option<DateTime<Utc>> {
+        let Some(Val::Dt(dt)) = f.get(name) else {
+            return None;
+        };
+        let d = dt.date?;
+        let span = f.span(name);
+        let path = f.field_path(name);
+        let Some(date) =
+            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+        else {
+            self.err(span, &path, format!("{dt} is not a valid date"), None);
+            return None;
+        };
+        let time = dt
+            .time
+            .and_then(|t| {
+                NaiveTime::from_hms_nano_opt(
+                    u32::from(t.hour),
+                    u32::from(t.minute),
+                    u32::from(t.second.unwrap_or(0)),
+                    t.nanosecond.unwrap_or(0),
+                )
+            })
+            .unwrap_or(NaiveTime::MIN);
+        let naive = NaiveDateTime::new(date, time);
+        match dt.offset {
+            Some(Offset::Z) => Some(naive.and_utc()),
+            Some(Offset::Custom { minutes }) => {
+                Some(naive.and_utc() - chrono::Duration::minutes(i64::from(minutes)))
+            }
+            None => match self.tz.from_local_datetime(&naive) {
+                chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+                    Some(t.with_timezone(&Utc))
+                }
+                chrono::LocalResult::None => {
+                    self.err(
+                        span,
+                        &path,
+                        format!("local time {naive} does not exist in {}", self.tz),
+                        Some("an existing local time".into()),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// Two instants `start < end`, or a diagnostic at `end`.
+    fn range(
+        &mut self,
+        f: &Fields<'_>,
+        start: &str,
+        end: &str,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let (a, b) = (self.instant(f, start), self.instant(f, end));
+        let (a, b) = (a?, b?);
+        if b <= a {
+            let tz = self.tz;
+            let local =
+                |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+            self.err(
+                f.span(end),
+                &f.field_path(end),
+                format!(
+                    "the period is empty: {end} {} is not after {start} {}",
+                    local(b),
+                    local(a)
+                ),
+                Some(format!("{end} > {start} ({end} is exclusive)")),
+            );
+            return None;
+        }
+        Some((a, b))
+    }
+
+    fn experiment<'a>(&mut self, doc: &'a DeTable<'a>, span: Range<usize>) -> Option<Experiment> {
+        let top = self.fields("experiment", "", doc, span);
+        if let Some(Some(tz)) = top.tz("timezone") {
+            self.tz = tz;
+        }
+        let period = self.range(&top, "start", "end");
+        let theme = top.str("theme").map(|t| match t.as_str() {
+            "mobility" => Theme::Mobility,
+            "climate-adaptation" => Theme::ClimateAdaptation,
+            "public-space" => Theme::PublicSpace,
+            "circular-economy" => Theme::CircularEconomy,
+            _ => Theme::Energy,
+        });
+        let meters: Vec<Option<ExperimentMeter>> = top
+            .tables("meters")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, s))| {
+                let f = self.fields("experiment.meters", &format!("meters[{i}]"), t, s);
+                self.meter(&f)
+            })
+            .collect();
+        self.unique_names(&top, "meters");
+        let temperature = top.table("temperature").and_then(|(t, s)| {
+            let f = self.fields("experiment.temperature", "temperature", t, s);
+            self.temperature(&f)
+        });
+        let evaluation = match top.table("evaluation") {
+            Some((t, s)) => {
+                let f = self.fields("experiment.evaluation", "evaluation", t, s);
+                let ev = self.evaluation(&f, &top);
+                if top.present("evaluation") && !top.present("temperature") {
+                    self.err(
+                        f.header.clone(),
+                        "temperature",
+                        "an evaluation needs the outdoor temperature".into(),
+                        Some("a [temperature] section".into()),
+                    );
+                }
+                Some(ev)
+            }
+            None if top.present("evaluation") => Some(None),
+            None => None,
+        };
+        let kpis: Vec<Option<FreeKpi>> = top
+            .tables("kpis")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, s))| {
+                let f = self.fields("experiment.kpis", &format!("kpis[{i}]"), t, s);
+                self.kpi(&f)
+            })
+            .collect();
+        self.unique_names(&top, "kpis");
+        let district = top.opt_path("district");
+        let (start, end) = period?;
+        Some(Experiment {
+            file: self.file.clone(),
+            commune: top.str("commune")?,
+            title: top.str("title")?,
+            theme: theme?,
+            district: district?,
+            timezone: self.tz,
+            start,
+            end,
+            meters: meters.into_iter().collect::<Option<_>>()?,
+            temperature: if top.present("temperature") {
+                Some(temperature?)
+            } else {
+                None
+            },
+            evaluation: evaluation.map_or(Some(None), |e| e.map(Some))?,
+            kpis: kpis.into_iter().collect::<Option<_>>()?,
+        })
+    }
+
+    /// Reports duplicate `name`s among the tables of `key`.
+    fn unique_names(&mut self, top: &Fields<'_>, key: &str) {
+        let mut seen: Vec<String> = Vec::new();
+        for (i, (t, _)) in top.tables(key).iter().enumerate() {
+            let Some(v) = t.get("name") else { continue };
+            let Some(name) = v.get_ref().as_str() else {
+                continue;
+            };
+            if seen.iter().any(|s| s == name) {
+                self.err(
+                    v.span(),
+                    &format!("{key}[{i}].name"),
+                    format!("duplicate name \"{name}\""),
+                    Some(format!("names unique among the {key}")),
+                );
+            }
+            seen.push(name.to_owned());
+        }
+    }
+
+    fn meter(&mut self, f: &Fields<'_>) -> Option<ExperimentMeter> {
+        let role = f.str("role").map(|r| match r.as_str() {
+            "reference" => MeterRole::Reference,
+            "pv" => MeterRole::Pv,
+            _ => MeterRole::Treated,
+        });
+        let curve = f.table("curve").and_then(|(t, s)| {
+            let sf = self.fields("series", &f.field_path("curve"), t, s);
+            let format = match sf.str("format")?.as_str() {
+                "enedis" => SeriesFormat::Enedis,
+                _ => SeriesFormat::Csv,
+            };
+            Some(SeriesFile {
+                path: sf.path_val("file")?,
+                format,
+                column: sf.opt_str("column")?,
+                timezone: Some(sf.tz("timezone")?.unwrap_or(self.tz)),
+                scale: sf.num("scale")?,
+            })
+        });
+        Some(ExperimentMeter {
+            name: f.str("name")?,
+            role: role?,
+            curve: curve?,
+        })
+    }
+
+    fn temperature(&mut self, f: &Fields<'_>) -> Option<TemperatureSource> {
+        let format = match f.str("format")?.as_str() {
+            "epw" => TemperatureFormat::Epw,
+            "pvgis-hourly-csv" => TemperatureFormat::PvgisHourlyCsv,
+            "pvgis-hourly-json" => TemperatureFormat::PvgisHourlyJson,
+            _ => TemperatureFormat::Csv,
+        };
+        if format != TemperatureFormat::Csv {
+            for k in ["column", "timezone", "unit"] {
+                if f.present(k) {
+                    self.err(
+                        f.span(k),
+                        &f.field_path(k),
+                        format!("`{k}` only applies to a CSV temperature file"),
+                        Some("format = \"csv\"".into()),
+                    );
+                }
+            }
+        }
+        Some(TemperatureSource {
+            path: f.path_val("file")?,
+            format,
+            column: f.opt_str("column")?,
+            timezone: f.tz("timezone")?.unwrap_or(self.tz),
+            fahrenheit: f.str("unit")? == "F",
+        })
+    }
+
+    fn evaluation(&mut self, f: &Fields<'_>, top: &Fields<'_>) -> Option<EvaluationSpec> {
+        let method = f.str("method").map(|m| match m.as_str() {
+            "daily" => Method::Daily,
+            _ => Method::Hourly,
+        });
+        let baseline = self.range(f, "baseline_start", "baseline_end");
+        let reporting = self.range(f, "reporting_start", "reporting_end");
+        if let (Some(b), Some(r)) = (baseline, reporting) {
+            if r.0 < b.1 {
+                let tz = self.tz;
+                let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
+                self.err(
+                    f.span("reporting_start"),
+                    &f.field_path("reporting_start"),
+                    format!(
+                        "the reporting period starts ({}) before the baseline period ends ({})",
+                        local(r.0),
+                        local(b.1)
+                    ),
+                    Some("reporting_start ≥ baseline_end".into()),
+                );
+                return None;
+            }
+        }
+        // The evaluated meter: named, or the only treated one.
+        let declared: Vec<(String, String)> = top
+            .tables("meters")
+            .iter()
+            .filter_map(|(t, _)| {
+                let name = t.get("name")?.get_ref().as_str()?.to_owned();
+                let role = t
+                    .get("role")
+                    .and_then(|r| r.get_ref().as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "treated".into());
+                Some((name, role))
+            })
+            .collect();
+        let meter = match f.opt_str("meter")? {
+            Some(m) => {
+                if !declared.iter().any(|(n, _)| *n == m) {
+                    let hint = attributes::suggest(&m, declared.iter().map(|(n, _)| n.as_str()))
+                        .map(|h| format!("; did you mean \"{h}\"?"))
+                        .unwrap_or_default();
+                    let names: Vec<&str> = declared.iter().map(|(n, _)| n.as_str()).collect();
+                    self.err(
+                        f.span("meter"),
+                        &f.field_path("meter"),
+                        format!("unknown meter \"{m}\"{hint}"),
+                        Some(if names.is_empty() {
+                            "a [[meters]] entry with this name".into()
+                        } else {
+                            format!("one of the meters: {}", names.join(", "))
+                        }),
+                    );
+                    return None;
+                }
+                m
+            }
+            // A meter with an invalid role is already reported: do not guess.
+            None if declared
+                .iter()
+                .any(|(_, r)| !METER_ROLES.contains(&r.as_str())) =>
+            {
+                return None;
+            }
+            None => {
+                let treated: Vec<&String> = declared
+                    .iter()
+                    .filter(|(_, r)| r == "treated")
+                    .map(|(n, _)| n)
+                    .collect();
+                match treated.as_slice() {
+                    [one] => (*one).clone(),
+                    _ => {
+                        self.err(
+                            f.header.clone(),
+                            &f.field_path("meter"),
+                            format!(
+                                "which meter is evaluated? {} meters have role \"treated\"",
+                                treated.len()
+                            ),
+                            Some("meter = \"<name of a [[meters]] entry>\"".into()),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(EvaluationSpec {
+            method: method?,
+            meter,
+            baseline: baseline?,
+            reporting: reporting?,
+            confidence: f.num("confidence")?,
+        })
+    }
+
+    fn kpi(&mut self, f: &Fields<'_>) -> Option<FreeKpi> {
+        let direction = f.str("direction").map(|d| match d.as_str() {
+            "at-most" => KpiDirection::AtMost,
+            _ => KpiDirection::AtLeast,
+        });
+        let aggregate = f.str("aggregate").map(|d| match d.as_str() {
+            "mean" => KpiAggregate::Mean,
+            "last" => KpiAggregate::Last,
+            _ => KpiAggregate::Sum,
+        });
+        let monthly = match (f.present("monthly"), f.present("file")) {
+            (true, true) => {
+                self.err(
+                    f.span("file"),
+                    &f.field_path("file"),
+                    "`monthly` and `file` are alternatives".into(),
+                    Some("either `monthly` or `file`, not both".into()),
+                );
+                None
+            }
+            (false, false) => {
+                self.err(
+                    f.header.clone(),
+                    &f.path,
+                    "neither `monthly` nor `file` is given".into(),
+                    Some("either `monthly` or `file`".into()),
+                );
+                None
+            }
+            (true, false) => self.monthly_values(f),
+            (false, true) => f.path_val("file").and_then(|p| self.kpi_file(f, &p)),
+        };
+        Some(FreeKpi {
+            name: f.str("name")?,
+            unit: f.str("unit")?,
+            target: f.opt_num("target")?,
+            direction: direction?,
+            aggregate: aggregate?,
+            monthly: monthly?,
+        })
+    }
+
+    fn monthly_values(&mut self, f: &Fields<'_>) -> Option<Vec<(YearMonth, f64)>> {
+        f.get("monthly")?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, (t, s)) in f.tables("monthly").into_iter().enumerate() {
+            let mf = self.fields(
+                "experiment.kpis.monthly",
+                &format!("{}[{i}]", f.field_path("monthly")),
+                t,
+                s,
+            );
+            let month = mf.str("month").and_then(|m| match parse_month(&m) {
+                Some(ym) => Some(ym),
+                None => {
+                    self.err(
+                        mf.span("month"),
+                        &mf.field_path("month"),
+                        format!("\"{m}\" is not a month"),
+                        Some("\"YYYY-MM\", e.g. \"2025-01\"".into()),
+                    );
+                    None
+                }
+            });
+            match (month, mf.num("value")) {
+                (Some(m), Some(v)) => out.push((m, v, mf.span("month"), mf.field_path("month"))),
+                _ => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        self.sorted_months(out)
+    }
+
+    /// Sorts monthly values; reports repeated months.
+    fn sorted_months(
+        &mut self,
+        mut v: Vec<(YearMonth, f64, Range<usize>, String)>,
+    ) -> Option<Vec<(YearMonth, f64)>> {
+        v.sort_by_key(|x| x.0);
+        let mut ok = true;
+        for w in v.windows(2) {
+            if let [x, y] = w {
+                if x.0 == y.0 {
+                    self.err(
+                        y.2.clone(),
+                        &y.3,
+                        format!("month {}-{:02} is given twice", y.0.0, y.0.1),
+                        Some("one value per month".into()),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then(|| v.into_iter().map(|(m, x, _, _)| (m, x)).collect())
+    }
+
+    /// Reads a `month,value` CSV.
+    fn kpi_file(&mut self, f: &Fields<'_>, path: &Path) -> Option<Vec<(YearMonth, f64)>> {
+        let span = f.span("file");
+        let fpath = f.field_path("file");
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(span, &fpath, format!("{}: {e}", path.display()), None);
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, line) in text.lines().enumerate().skip(1) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let parsed = line
+                .split_once([',', ';'])
+                .and_then(|(m, v)| Some((parse_month(m)?, v.trim().parse::<f64>().ok()?)))
+                .filter(|(_, v)| v.is_finite());
+            match parsed {
+                Some((m, v)) => out.push((m, v, span.clone(), fpath.clone())),
+                None => {
+                    self.err(
+                        span.clone(),
+                        &fpath,
+                        format!("{}:{}: cannot read {line:?}", path.display(), i + 1),
+                        Some("`YYYY-MM,value` rows after a header".into()),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if ok && out.is_empty() {
+            self.err(
+                span,
+                &fpath,
+                format!("{} has no value", path.display()),
+                Some("`month,value` header then `YYYY-MM,value` rows".into()),
+            );
+            return None;
+        }
+        if !ok {
+            return None;
+        }
+        self.sorted_months(out)
+    }
+}
+
+/// The month of a UTC instant in `tz`.
+pub fn month_of(t: DateTime<Utc>, tz: Tz) -> YearMonth {
+    let l = t.with_timezone(&tz);
+    (l.year(), l.month())
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The experiment file format as Markdown, generated from [`EXPERIMENT_ATTRIBUTES`].
+pub fn experiment_schema_markdown() -> String {
+    let mut out = String::new();
+    out.push_str("# The experiment file\n\n");
+    out.push_str(
+        "An experiment of the programme is described in one TOML file, read by `quartier \
+         evaluate` and `quartier programme`. Local dates are in the experiment's time zone, \
+         ends are exclusive. Relative file paths start at the experiment file's folder. Every \
+         problem is reported at once as `FILE:LINE:COL: path.to.field: message (expected …)`.\n\n",
+    );
+    for (comp, what) in EXPERIMENT_COMPONENTS {
+        let short = comp.strip_prefix("experiment.").unwrap_or(comp);
+        let heading = match *comp {
+            "experiment" => "Top level".to_owned(),
+            "experiment.temperature" | "experiment.evaluation" => format!("`[{short}]`"),
+            "experiment.kpis.monthly" => format!("`{short}` (inline tables)"),
+            _ => format!("`[[{short}]]`"),
+        };
+        out.push_str(&format!("## {heading}\n\n{what}\n\n"));
+        out.push_str("| attribute | type | unit | default | bounds | description |\n");
+        out.push_str("|---|---|---|---|---|---|\n");
+        for a in EXPERIMENT_ATTRIBUTES
+            .iter()
+            .filter(|a| a.component == *comp)
+        {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                a.name,
+                cell(&a.kind.to_string()),
+                cell(a.unit),
+                cell(&a.default.to_string()),
+                cell(&a.bounds_text()),
+                cell(a.description),
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str("## Example\n\n```toml\n");
+    out.push_str(EXAMPLE_EXPERIMENT);
+    out.push_str("```\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny temporary folder without the tempfile crate (not a dependency of model).
+    mod tempfile_free {
+        use std::path::{Path, PathBuf};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        static N: AtomicUsize = AtomicUsize::new(0);
+
+        pub struct Dir(PathBuf);
+
+        impl Dir {
+            pub fn new() -> Dir {
+                let p = std::env::temp_dir().join(format!(
+                    "quartier-experiment-test-{}-{}",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::SeqCst)
+                ));
+                std::fs::create_dir_all(&p).unwrap();
+                Dir(p)
+            }
+            pub fn path(&self) -> &Path {
+                &self.0
+            }
+        }
+
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    const GOOD: &str = r#"commune = "Meudon-la-Forêt"
+title = "Rénovation"
+theme = "energy"
+start = 2021-04-01
+end = 2023-04-01
+
+[[meters]]
+name = "school"
+curve = { file = "m.csv", column = "energy_kwh" }
+
+[temperature]
+file = "t.csv"
+
+[evaluation]
+method = "hourly"
+baseline_start = 2020-04-01
+baseline_end = 2021-04-01
+reporting_start = 2021-04-01
+reporting_end = 2022-04-01
+
+[[kpis]]
+name = "km"
+unit = "km"
+target = 100
+monthly = [{ month = "2021-05", value = 40 }, { month = "2021-04", value = 30 }]
+"#;
+
+    fn setup() -> tempfile_free::Dir {
+        let d = tempfile_free::Dir::new();
+        for f in ["m.csv", "t.csv"] {
+            std::fs::write(d.path().join(f), "time_utc,x\n").unwrap();
+        }
+        std::fs::write(
+            d.path().join("k.csv"),
+            "month,value\n2021-04,3\n2021-05,4.5\n",
+        )
+        .unwrap();
+        d
+    }
+
+    #[test]
+    fn a_good_file_parses() {
+        let d = setup();
+        let (e, _) = parse_experiment(GOOD, &d.path().join("e.toml")).unwrap();
+        assert_eq!(e.theme, Theme::Energy);
+        assert_eq!(e.meters[0].role, MeterRole::Treated);
+        let ev = e.evaluation.unwrap();
+        assert_eq!(ev.meter, "school");
+        assert_eq!(ev.method, Method::Hourly);
+        assert_eq!(ev.confidence, 0.9);
+        // Local midnight in Paris (CEST) is 22:00 UTC the day before.
+        assert_eq!(ev.baseline.0.to_rfc3339(), "2020-03-31T22:00:00+00:00");
+        assert_eq!(
+            e.kpis[0].monthly,
+            vec![((2021, 4), 30.0), ((2021, 5), 40.0)]
+        );
+        assert_eq!(e.kpis[0].direction, KpiDirection::AtLeast);
+        assert_eq!(e.temperature.unwrap().timezone, chrono_tz::Europe::Paris);
+    }
+
+    /// Each bad snippet (replacing one line of the good file) → the expected diagnostic.
+    #[test]
+    fn bad_snippets_give_located_diagnostics() {
+        let d = setup();
+        let file = d.path().join("e.toml");
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "theme = \"energy\"",
+                "theme = \"energie\"",
+                "3:9: theme: unknown value \"energie\"; did you mean \"energy\"?",
+            ),
+            (
+                "theme = \"energy\"",
+                "theme = 3",
+                "3:9: theme: wrong type: found integer 3",
+            ),
+            (
+                "title = \"Rénovation\"",
+                "titl = \"Rénovation\"",
+                "2:1: titl: unknown field `titl`; did you mean `title`?",
+            ),
+            (
+                "end = 2023-04-01",
+                "end = 2020-04-01",
+                "5:7: end: the period is empty",
+            ),
+            (
+                "reporting_start = 2021-04-01",
+                "reporting_start = 2021-01-01",
+                "18:19: evaluation.reporting_start: the reporting period starts (2021-01-01) before the baseline period ends (2021-04-01)",
+            ),
+            (
+                "method = \"hourly\"",
+                "method = \"weekly\"",
+                "15:10: evaluation.method: unknown value \"weekly\"",
+            ),
+            (
+                "curve = { file = \"m.csv\", column = \"energy_kwh\" }",
+                "curve = { file = \"missing.csv\" }",
+                "9:18: meters[0].curve.file: file",
+            ),
+            (
+                "curve = { file = \"m.csv\", column = \"energy_kwh\" }",
+                "curve = { file = \"m.csv\", scale = \"x\" }",
+                "9:35: meters[0].curve.scale: wrong type: found string \"x\"",
+            ),
+            (
+                "name = \"school\"",
+                "name = \"school\"\nrole = \"control\"",
+                "9:8: meters[0].role: unknown value \"control\"",
+            ),
+            (
+                "method = \"hourly\"",
+                "method = \"hourly\"\nmeter = \"scool\"",
+                "16:9: evaluation.meter: unknown meter \"scool\"; did you mean \"school\"?",
+            ),
+            (
+                "method = \"hourly\"",
+                "method = \"hourly\"\nconfidence = 1.5",
+                "16:14: evaluation.confidence: 1.5 is out of range (expected 0 < confidence < 1)",
+            ),
+            (
+                "file = \"t.csv\"",
+                "file = \"t.csv\"\nunit = \"K\"",
+                "13:8: temperature.unit: unknown value \"K\"",
+            ),
+            (
+                "file = \"t.csv\"",
+                "file = \"t.csv\"\nformat = \"epw\"\nunit = \"F\"",
+                "14:8: temperature.unit: `unit` only applies to a CSV temperature file",
+            ),
+            (
+                "start = 2021-04-01",
+                "start = \"April\"",
+                "4:9: start: wrong type: found string \"April\"",
+            ),
+            (
+                "{ month = \"2021-04\", value = 30 }",
+                "{ month = \"April\", value = 30 }",
+                "25:57: kpis[0].monthly[1].month: \"April\" is not a month",
+            ),
+            (
+                "{ month = \"2021-04\", value = 30 }",
+                "{ month = \"2021-05\", value = 30 }",
+                "kpis[0].monthly[1].month: month 2021-05 is given twice",
+            ),
+            (
+                "target = 100",
+                "target = 100\nfile = \"k.csv\"",
+                "25:8: kpis[0].file: `monthly` and `file` are alternatives",
+            ),
+            (
+                "commune = \"Meudon-la-Forêt\"",
+                "",
+                "1:1: commune: missing required field `commune`",
+            ),
+        ];
+        let mut failures = Vec::new();
+        for (from, to, expected) in cases {
+            let text = GOOD.replacen(from, to, 1);
+            let got = parse_experiment(&text, &file);
+            let err = got
+                .expect_err(&format!("{from} -> {to} should fail"))
+                .to_string();
+            let want = format!("{}:{expected}", file.display());
+            let want_loose = expected.to_string();
+            let located = expected.chars().next().is_some_and(|c| c.is_ascii_digit());
+            let found = if located {
+                err.lines().any(|l| l.starts_with(&want))
+            } else {
+                err.contains(&want_loose)
+            };
+            if !found {
+                failures.push(format!("{from} -> {to}:\n got: {err}\nwant: {want}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
+    #[test]
+    fn kpi_values_from_a_file_and_evaluation_needs_temperature() {
+        let d = setup();
+        let file = d.path().join("e.toml");
+        let text = GOOD.replacen(
+            "monthly = [{ month = \"2021-05\", value = 40 }, { month = \"2021-04\", value = 30 }]",
+            "file = \"k.csv\"",
+            1,
+        );
+        let (e, _) = parse_experiment(&text, &file).unwrap();
+        assert_eq!(e.kpis[0].monthly, vec![((2021, 4), 3.0), ((2021, 5), 4.5)]);
+        let text = GOOD.replacen("[temperature]\nfile = \"t.csv\"\n", "", 1);
+        let err = parse_experiment(&text, &file).unwrap_err().to_string();
+        assert!(
+            err.contains("temperature: an evaluation needs the outdoor temperature"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn schema_documents_every_attribute() {
+        let md = experiment_schema_markdown();
+        for a in EXPERIMENT_ATTRIBUTES {
+            assert!(md.contains(&format!("| `{}` |", a.name)), "{}", a.name);
+            assert!(!a.description.is_empty());
+        }
+        assert!(
+            EXPERIMENT_ATTRIBUTES
+                .iter()
+                .all(|a| EXPERIMENT_COMPONENTS.iter().any(|(c, _)| *c == a.component))
+        );
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let d = setup();
+        let file = d.path().join("e.toml");
+        for text in [
+            "",
+            "[[[",
+            "kpis = 3",
+            "meters = [1, 2]",
+            "evaluation = {}",
+            "start = 2025-13-01",
+        ] {
+            let _ = parse_experiment(text, &file);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The community file: diagnostics on bad input, loading real and generated curves, the tariff file.
+
+use std::path::{Path, PathBuf};
+
+use quartier_model::{default_tariff, parse_community, read_community};
+
+const HEADER: &str = "time,kwh\n";
+
+/// A folder with two CSV curves (a producer and a consumer, 4 half-hours) and the returned path.
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("quartier-community-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let rows = |v: &[f64]| {
+        let mut s = HEADER.to_string();
+        for (i, x) in v.iter().enumerate() {
+            s += &format!("2025-06-01T{:02}:{:02}:00Z,{x}\n", 10 + i / 2, (i % 2) * 30);
+        }
+        s
+    };
+    std::fs::write(d.join("pv.csv"), rows(&[6.0, 6.0, 6.0, 6.0])).unwrap();
+    std::fs::write(d.join("home.csv"), rows(&[2.0, 2.0, 2.0, 2.0])).unwrap();
+    std::fs::write(d.join("neg.csv"), rows(&[2.0, -1.0, 2.0, 2.0])).unwrap();
+    d
+}
+
+const GOOD: &str = r#"[operation]
+name = "Test"
+[[members]]
+id = "pv"
+role = "producer"
+latitude_deg = 48.77
+longitude_deg = 2.22
+kwp = 36
+curve = { file = "pv.csv" }
+[[members]]
+id = "30000000000001"
+latitude_deg = 48.771
+longitude_deg = 2.221
+curve = { file = "home.csv" }
+[prices]
+local_eur_per_kwh = 0.1
+supplier_eur_per_kwh = 0.2
+"#;
+
+#[test]
+fn a_good_community_loads() {
+    let d = dir("good");
+    let c = parse_community(GOOD, &d.join("c.toml")).unwrap();
+    assert_eq!(c.community.axis().len(), 4);
+    assert_eq!(c.community.consumers().len(), 1);
+    assert!(default_tariff().is_ok());
+}
+
+#[test]
+fn bad_input_is_reported_with_line_column_and_path() {
+    let d = dir("bad");
+    // (edit of GOOD, expected `LINE:COL: path: message` fragment)
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "name = \"Test\"",
+            "nam = \"Test\"",
+            "2:1: operation.nam: unknown field `nam`; did you mean `name`?",
+        ),
+        (
+            "latitude_deg = 48.77\n",
+            "latitude_deg = 98.77\n",
+            "6:16: members[0].latitude_deg: 98.77 deg is out of range (expected -90 ≤ latitude_deg ≤ 90)",
+        ),
+        (
+            "role = \"producer\"",
+            "role = \"producr\"",
+            "5:8: members[0].role: unknown value \"producr\"; did you mean \"producer\"?",
+        ),
+        (
+            "curve = { file = \"home.csv\" }",
+            "curve = { file = \"missing.csv\" }",
+            "14:18: members[1].curve.file: file",
+        ),
+        (
+            "id = \"30000000000001\"",
+            "id = \"pv\"",
+            "11:6: members[1].id: duplicate member id \"pv\"",
+        ),
+        (
+            "supplier_eur_per_kwh = 0.2\n",
+            "",
+            "15:1: prices.supplier_eur_per_kwh: missing required field `supplier_eur_per_kwh`",
+        ),
+        (
+            "curve = { file = \"home.csv\" }",
+            "curve = { file = \"neg.csv\" }",
+            "14:18: members[1].curve.file: member 30000000000001:",
+        ),
+        (
+            "[prices]",
+            "[key]\ntype = \"static\"\n[[key.coefficients]]\nmember = \"nobody\"\npercent = 50\n[prices]",
+            "18:10: key.coefficients[0].member: unknown consumer nobody",
+        ),
+    ];
+    for (from, to, want) in cases {
+        let text = GOOD.replacen(from, to, 1);
+        assert_ne!(text, GOOD, "edit {from:?} did not apply");
+        let err = parse_community(&text, &d.join("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(want),
+            "for {to:?}: expected {want:?} in\n{err}"
+        );
+    }
+}
+
+#[test]
+fn the_real_enedis_curve_is_one_member() {
+    let Some(path) =
+        quartier_testdata::shared_file("linky_enedis_export_household_2022-07_2023-07_30min.csv")
+    else {
+        return;
+    };
+    let d = dir("enedis");
+    // A producer curve covering the Enedis year at 30 minutes (constant 1 kWh per step).
+    let mut pv = String::from(HEADER);
+    let start = chrono::DateTime::parse_from_rfc3339("2022-07-01T00:00:00Z").unwrap();
+    for i in 0..(400 * 48) {
+        let t = start + chrono::Duration::minutes(30 * i);
+        pv += &format!("{},1\n", t.format("%Y-%m-%dT%H:%M:%SZ"));
+    }
+    std::fs::write(d.join("pv_year.csv"), pv).unwrap();
+    let text = GOOD.replacen("\"pv.csv\"", "\"pv_year.csv\"", 1).replacen(
+        "{ file = \"home.csv\" }",
+        &format!(
+            "{{ file = {:?}, format = \"enedis\" }}",
+            path.display().to_string()
+        ),
+        1,
+    );
+    let c = parse_community(&text, &d.join("c.toml")).unwrap();
+    // The Enedis export has 17,520 half-hours: the shared range is the Enedis year.
+    assert_eq!(c.community.axis().len(), 17_520);
+    let total: f64 = c.community.consumption_kwh().iter().sum();
+    assert!((6000.0..9000.0).contains(&total), "{total} kWh");
+    assert!(c.warnings.iter().any(|w| w.contains("pv")));
+    let alloc = quartier_share::allocate(&c.community, &c.key).unwrap();
+    alloc.check_invariants().unwrap();
+}
+
+#[test]
+fn reading_a_missing_file_says_so() {
+    let err = read_community(Path::new("/nonexistent/c.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot read the community file"));
+}

@@ -1,0 +1,1117 @@
+//! Sizing (capacity expansion): PV kWp, battery kWh and kW, electrolyser kW, hydrogen tank kg
+//! and fuel cell kW as variables of the dispatch LP, with their annualised capital cost in
+//! the objective.
+//!
+//! The model is the dispatch model of [`crate::dispatch`] built with the same `define_*`
+//! functions on the district **at its largest candidate sizes**, plus one capacity column
+//! per candidate and rows that tie the flows to it (`x ≤ k·size`, rows rather than bounds
+//! since the size is a variable):
+//!
+//! * PV: the balance sees the PV of the largest system; the curtailment column then also
+//!   holds the part not built: `curtailed[t] + Σ profile_s[t]·kwp_s ≥ Σ profile_s[t]·max_s`
+//!   (`profile_s` = AC kWh per kWp of system `s`, exact since PVWatts scales with kWp at a
+//!   fixed DC/AC ratio);
+//! * batteries: `soc ≤ E`, `soc ≥ soc_min·E`, the first step of the recursion starts from
+//!   `soc_initial·E`, `charge, discharge ≤ P·h` (one power for both directions);
+//! * electrolysers and fuel cells: `x[t] ≤ P·h`; tanks: `level[t] ≤ Σ capacities` (their
+//!   minimum and initial levels are in kg and stay; a sized tank is at least that large).
+//!
+//! Capital costs enter the objective as `annualised EUR/unit × size × horizon years`
+//! (`horizon years` = steps × step hours / 8,760), so a short horizon is sized against
+//! the matching share of a year; reports give costs per year.
+//!
+//! The chosen capacities are written into owned copies of the components
+//! ([`SizedComponents`]) and the flows are polished and checked by
+//! [`quartier_sim::account`] on inputs rebuilt with them.
+
+mod costs;
+
+use std::time::Instant;
+
+use quartier_model::{Battery, Electrolyser, FuelCell, HydrogenTank, PvSystem};
+use quartier_sim::{BalanceError, Flows, Inputs, Kpis, SimError, account};
+
+use crate::dispatch::define::{self, BatteryVars, Blocks};
+use crate::dispatch::{AnnualBalance, DispatchConfig, EndOfHorizon, ModelSize, Objective};
+use crate::lp::{
+    ConflictItem, LpError, Model, Outcome, Sense, SolveReport, Solver, Termination, Var,
+};
+pub use costs::{CapacityKind, CapitalCost, CostTable, capital_recovery_factor};
+
+/// One capacity to size: a component by name, which capacity, and its bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Name of the district component (PV system, battery, electrolyser, tank, fuel cell).
+    pub component: String,
+    /// Which capacity.
+    pub kind: CapacityKind,
+    /// Smallest size (in the kind's unit).
+    pub min: f64,
+    /// Largest size (finite: the model is built at this size).
+    pub max: f64,
+}
+
+/// An optional target on the sized system.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// None: least cost.
+    None,
+    /// Positive energy: Σ PV produced ≥ Σ consumption over the horizon (KPI definitions).
+    PositiveEnergy,
+    /// Self-sufficiency ≥ `min_rate`: Σ import ≤ (1 − rate) × Σ consumption.
+    SelfSufficiency {
+        /// Minimum rate in [0, 1].
+        min_rate: f64,
+    },
+}
+
+/// Options of the sizing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizingConfig {
+    /// Dispatch options (objective must be [`Objective::Cost`] or
+    /// [`Objective::CostPlusCo2`]: capital costs are in EUR).
+    pub dispatch: DispatchConfig,
+    /// The capacities to size; components not listed keep their declared size.
+    pub candidates: Vec<Candidate>,
+    /// Capital costs.
+    pub costs: CostTable,
+    /// Optional target.
+    pub target: Target,
+}
+
+impl SizingConfig {
+    /// Every capacity of every PV system, battery, electrolyser, tank and fuel cell of the
+    /// district as a candidate: PV in `[0, declared kWp]` (the declared system is taken as
+    /// the roof's room), the others in `[0, max_factor × declared]`; components declared
+    /// with size 0 are left out (no scale to bound them).
+    pub fn every_component(inputs: &Inputs<'_>, max_factor: f64) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        let mut push = |name: &str, kind, declared: f64, max: f64| {
+            if declared > 0.0 && max.is_finite() {
+                out.push(Candidate {
+                    component: name.to_string(),
+                    kind,
+                    min: 0.0,
+                    max,
+                });
+            }
+        };
+        for p in inputs.pv_systems {
+            push(&p.name, CapacityKind::PvKwp, p.spec.kwp, p.spec.kwp);
+        }
+        for b in inputs.batteries {
+            let e = b.energy_kwh;
+            push(&b.name, CapacityKind::BatteryKwh, e, e * max_factor);
+            let p = b.charge_kw.max(b.discharge_kw);
+            push(&b.name, CapacityKind::BatteryKw, p, p * max_factor);
+        }
+        for e in inputs.electrolysers {
+            push(
+                &e.name,
+                CapacityKind::ElectrolyserKw,
+                e.max_kw,
+                e.max_kw * max_factor,
+            );
+        }
+        for t in inputs.hydrogen_tanks {
+            push(
+                &t.name,
+                CapacityKind::TankKg,
+                t.capacity_kg,
+                t.capacity_kg * max_factor,
+            );
+        }
+        for f in inputs.fuel_cells {
+            push(
+                &f.name,
+                CapacityKind::FuelCellKw,
+                f.max_kw,
+                f.max_kw * max_factor,
+            );
+        }
+        out
+    }
+}
+
+/// Why no sizing came out.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SizingError {
+    /// The inputs are inconsistent.
+    #[error("inputs: {0}")]
+    Inputs(#[from] SimError),
+    /// An option is out of range.
+    #[error("sizing option {option} = {value}: expected {expected}")]
+    Config {
+        /// The option.
+        option: String,
+        /// Its value.
+        value: f64,
+        /// The allowed range.
+        expected: String,
+    },
+    /// A candidate names no component of that kind.
+    #[error("sizing candidate '{component}' ({kind:?}): no such component in the district")]
+    UnknownComponent {
+        /// The name given.
+        component: String,
+        /// The kind.
+        kind: CapacityKind,
+    },
+    /// No sizing meets every constraint.
+    #[error("no feasible sizing: {explanation}")]
+    Infeasible {
+        /// In words.
+        explanation: String,
+    },
+    /// The solver stopped without a usable point.
+    #[error("the solver ({solver}) {}", termination.describe())]
+    Solver {
+        /// The back end.
+        solver: &'static str,
+        /// How it ended.
+        termination: Termination,
+    },
+    /// The LP could not be built or handed to the solver.
+    #[error("LP: {0}")]
+    Lp(#[from] LpError),
+    /// The polished flows failed the accounting pass (a bug: please report it).
+    #[error("the sized flows fail the accounting pass: {0}")]
+    Account(#[from] BalanceError),
+}
+
+/// The components of a district with the chosen capacities (owned copies).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizedComponents {
+    /// PV systems (spec.kwp set).
+    pub pv_systems: Vec<PvSystem>,
+    /// AC energy per interval of each PV system at its chosen size, kWh.
+    pub pv_kwh: Vec<Vec<f64>>,
+    /// Batteries (energy_kwh, charge_kw, discharge_kw set).
+    pub batteries: Vec<Battery>,
+    /// Electrolysers (max_kw set; min_kw capped at it).
+    pub electrolysers: Vec<Electrolyser>,
+    /// Hydrogen tanks (capacity_kg set).
+    pub hydrogen_tanks: Vec<HydrogenTank>,
+    /// Fuel cells (max_kw set).
+    pub fuel_cells: Vec<FuelCell>,
+}
+
+impl SizedComponents {
+    /// The components of `inputs` as declared.
+    pub fn declared(inputs: &Inputs<'_>) -> SizedComponents {
+        SizedComponents {
+            pv_systems: inputs.pv_systems.to_vec(),
+            pv_kwh: inputs.pv_kwh.clone(),
+            batteries: inputs.batteries.to_vec(),
+            electrolysers: inputs.electrolysers.to_vec(),
+            hydrogen_tanks: inputs.hydrogen_tanks.to_vec(),
+            fuel_cells: inputs.fuel_cells.to_vec(),
+        }
+    }
+
+    /// Sets one capacity (PV output scales with kWp). Unknown names are ignored.
+    pub fn set(&mut self, component: &str, kind: CapacityKind, value: f64) {
+        match kind {
+            CapacityKind::PvKwp => {
+                for (p, kwh) in self.pv_systems.iter_mut().zip(self.pv_kwh.iter_mut()) {
+                    if p.name == component {
+                        let k = if p.spec.kwp > 0.0 {
+                            value / p.spec.kwp
+                        } else {
+                            0.0
+                        };
+                        kwh.iter_mut().for_each(|v| *v *= k);
+                        p.spec.kwp = value;
+                    }
+                }
+            }
+            CapacityKind::BatteryKwh => self
+                .batteries
+                .iter_mut()
+                .filter(|b| b.name == component)
+                .for_each(|b| b.energy_kwh = value),
+            CapacityKind::BatteryKw => self
+                .batteries
+                .iter_mut()
+                .filter(|b| b.name == component)
+                .for_each(|b| {
+                    b.charge_kw = value;
+                    b.discharge_kw = value;
+                }),
+            CapacityKind::ElectrolyserKw => self
+                .electrolysers
+                .iter_mut()
+                .filter(|e| e.name == component)
+                .for_each(|e| {
+                    e.max_kw = value;
+                    e.min_kw = e.min_kw.min(value);
+                }),
+            CapacityKind::TankKg => self
+                .hydrogen_tanks
+                .iter_mut()
+                .filter(|t| t.name == component)
+                .for_each(|t| t.capacity_kg = value),
+            CapacityKind::FuelCellKw => self
+                .fuel_cells
+                .iter_mut()
+                .filter(|f| f.name == component)
+                .for_each(|f| f.max_kw = value),
+        }
+    }
+
+    /// `base` with these components (everything else borrowed from `base`).
+    pub fn inputs<'s>(&'s self, base: &Inputs<'s>) -> Inputs<'s> {
+        Inputs {
+            pv_systems: &self.pv_systems,
+            pv_kwh: self.pv_kwh.clone(),
+            batteries: &self.batteries,
+            electrolysers: &self.electrolysers,
+            hydrogen_tanks: &self.hydrogen_tanks,
+            fuel_cells: &self.fuel_cells,
+            ..base.clone()
+        }
+    }
+
+    /// The size of one capacity as held here (0 for an unknown name).
+    pub fn get(&self, component: &str, kind: CapacityKind) -> f64 {
+        let v = match kind {
+            CapacityKind::PvKwp => self
+                .pv_systems
+                .iter()
+                .find(|p| p.name == component)
+                .map(|p| p.spec.kwp),
+            CapacityKind::BatteryKwh => self
+                .batteries
+                .iter()
+                .find(|b| b.name == component)
+                .map(|b| b.energy_kwh),
+            CapacityKind::BatteryKw => self
+                .batteries
+                .iter()
+                .find(|b| b.name == component)
+                .map(|b| b.charge_kw.max(b.discharge_kw)),
+            CapacityKind::ElectrolyserKw => self
+                .electrolysers
+                .iter()
+                .find(|e| e.name == component)
+                .map(|e| e.max_kw),
+            CapacityKind::TankKg => self
+                .hydrogen_tanks
+                .iter()
+                .find(|t| t.name == component)
+                .map(|t| t.capacity_kg),
+            CapacityKind::FuelCellKw => self
+                .fuel_cells
+                .iter()
+                .find(|f| f.name == component)
+                .map(|f| f.max_kw),
+        };
+        v.unwrap_or(0.0)
+    }
+
+    /// Every capacity held, `(component, kind, size)`, in district order.
+    pub fn all(&self) -> Vec<(String, CapacityKind, f64)> {
+        let mut out = Vec::new();
+        for p in &self.pv_systems {
+            out.push((p.name.clone(), CapacityKind::PvKwp, p.spec.kwp));
+        }
+        for b in &self.batteries {
+            out.push((b.name.clone(), CapacityKind::BatteryKwh, b.energy_kwh));
+            out.push((
+                b.name.clone(),
+                CapacityKind::BatteryKw,
+                b.charge_kw.max(b.discharge_kw),
+            ));
+        }
+        for e in &self.electrolysers {
+            out.push((e.name.clone(), CapacityKind::ElectrolyserKw, e.max_kw));
+        }
+        for t in &self.hydrogen_tanks {
+            out.push((t.name.clone(), CapacityKind::TankKg, t.capacity_kg));
+        }
+        for f in &self.fuel_cells {
+            out.push((f.name.clone(), CapacityKind::FuelCellKw, f.max_kw));
+        }
+        out
+    }
+}
+
+/// One sized capacity in the result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizedCapacity {
+    /// Component name.
+    pub component: String,
+    /// Which capacity.
+    pub kind: CapacityKind,
+    /// The size chosen (or declared, when not a candidate).
+    pub value: f64,
+    /// True when it was a variable.
+    pub candidate: bool,
+    /// Bounds of the candidate (`value, value` otherwise).
+    pub min: f64,
+    /// Upper bound.
+    pub max: f64,
+    /// Annualised cost of this capacity, EUR per year.
+    pub annualised_eur: f64,
+}
+
+/// A sized district.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sizing {
+    /// Every capacity of the district (candidates and declared ones).
+    pub capacities: Vec<SizedCapacity>,
+    /// The components at their chosen sizes.
+    pub components: SizedComponents,
+    /// Polished flows of the sized system (they passed the accounting pass).
+    pub flows: Flows,
+    /// Their KPIs.
+    pub kpis: Kpis,
+    /// How the solve ended.
+    pub termination: Termination,
+    /// Length of the horizon in years (steps × step hours / 8,760).
+    pub horizon_years: f64,
+    /// Annualised capital cost of the candidates, EUR per year (what the objective prices).
+    pub candidates_annualised_eur: f64,
+    /// Annualised capital cost of every capacity of the sized system, EUR per year.
+    pub total_annualised_capital_eur: f64,
+    /// Operating cost over the horizon: the dispatch objective of the polished flows.
+    pub operating_eur: f64,
+    /// Objective over the horizon: operating + candidates' capital × horizon years.
+    pub objective: f64,
+    /// The solver's raw objective (same formula, before polishing).
+    pub raw_objective: f64,
+    /// Total annualised cost, EUR per year: objective / horizon years.
+    pub annualised_cost_eur: f64,
+    /// Levelised cost of PV electricity: annualised PV cost / PV energy produced per year
+    /// (after curtailment), EUR/kWh (`None` without production).
+    pub lcoe_pv_eur_per_kwh: Option<f64>,
+    /// Levelised cost of hydrogen: (annualised electrolyser and tank cost + electricity of
+    /// the electrolysers at the marginal value of each step) / kg produced per year, EUR/kg
+    /// (`None` without production).
+    pub lcoh_eur_per_kg: Option<f64>,
+    /// Electricity cost attributed to the electrolysers over the horizon (Σ input ×
+    /// marginal value), EUR.
+    pub electrolyser_electricity_eur: f64,
+    /// Size of the LP.
+    pub size: ModelSize,
+    /// Time to build the LP, seconds.
+    pub build_seconds: f64,
+    /// Solver statistics.
+    pub report: SolveReport,
+}
+
+/// One point of a Pareto sweep of cost against self-sufficiency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParetoPoint {
+    /// The self-sufficiency asked for (`None` for the least-cost point).
+    pub target_rate: Option<f64>,
+    /// The sizing, or why none exists at this target.
+    pub result: Result<Box<Sizing>, SizingError>,
+}
+
+/// Sizes the district of `inputs`.
+pub fn size(
+    inputs: &Inputs<'_>,
+    config: &SizingConfig,
+    solver: &dyn Solver,
+) -> Result<Sizing, SizingError> {
+    SizingModel::build(inputs, config)?.solve(solver)
+}
+
+/// A Pareto sweep of `points` ≥ 2 sizings: the least-cost one (self-sufficiency s₀, with the
+/// config's target), then self-sufficiency targets evenly spaced from s₀ to 1 (the last ones
+/// may be infeasible, reported as such).
+pub fn pareto(
+    inputs: &Inputs<'_>,
+    config: &SizingConfig,
+    points: usize,
+    solver: &dyn Solver,
+) -> Result<Vec<ParetoPoint>, SizingError> {
+    if points < 2 {
+        return Err(SizingError::Config {
+            option: "pareto points".into(),
+            value: points as f64,
+            expected: "at least 2".into(),
+        });
+    }
+    let first = size(inputs, config, solver)?;
+    let s0 = first.kpis.self_sufficiency_rate.unwrap_or(0.0);
+    let mut out = vec![ParetoPoint {
+        target_rate: None,
+        result: Ok(Box::new(first)),
+    }];
+    for k in 1..points {
+        let rate = s0 + (1.0 - s0) * k as f64 / (points - 1) as f64;
+        let c = SizingConfig {
+            target: Target::SelfSufficiency { min_rate: rate },
+            ..config.clone()
+        };
+        let result = size(inputs, &c, solver).map(Box::new);
+        if let Err(e) = &result
+            && !matches!(e, SizingError::Infeasible { .. })
+        {
+            return Err(e.clone());
+        }
+        out.push(ParetoPoint {
+            target_rate: Some(rate),
+            result,
+        });
+    }
+    Ok(out)
+}
+
+/// Columns of one capacity.
+#[derive(Debug, Clone)]
+struct SizeVar {
+    candidate: Candidate,
+    var: Var,
+}
+
+/// The sizing LP, built and ready to solve.
+#[derive(Debug, Clone)]
+pub struct SizingModel<'i, 'a> {
+    inputs: &'i Inputs<'a>,
+    config: SizingConfig,
+    model: Model,
+    blocks: Blocks,
+    sizes: Vec<SizeVar>,
+    /// Per PV system: (max kWp, AC kWh per kWp per step).
+    pv_profiles: Vec<(f64, Vec<f64>)>,
+    horizon_years: f64,
+    build_seconds: f64,
+}
+
+impl<'i, 'a> SizingModel<'i, 'a> {
+    /// Checks the inputs and options and builds the LP.
+    pub fn build(
+        inputs: &'i Inputs<'a>,
+        config: &SizingConfig,
+    ) -> Result<SizingModel<'i, 'a>, SizingError> {
+        inputs.validate()?;
+        validate(inputs, config)?;
+        let start = Instant::now();
+        // The district at its largest sizes.
+        let mut at_max = SizedComponents::declared(inputs);
+        for c in &config.candidates {
+            at_max.set(&c.component, c.kind, c.max);
+        }
+        let pv_profiles: Vec<(f64, Vec<f64>)> = inputs
+            .pv_systems
+            .iter()
+            .zip(&inputs.pv_kwh)
+            .map(|(p, kwh)| {
+                let per_kwp: Vec<f64> = if p.spec.kwp > 0.0 {
+                    kwh.iter().map(|v| v / p.spec.kwp).collect()
+                } else {
+                    vec![0.0; kwh.len()]
+                };
+                (at_max.get(&p.name, CapacityKind::PvKwp), per_kwp)
+            })
+            .collect();
+        let max_inputs = at_max.inputs(inputs);
+        if config.target == Target::PositiveEnergy {
+            precheck_positive_energy(&max_inputs)?;
+        }
+        let dconf = DispatchConfig {
+            annual_balance: if config.target == Target::PositiveEnergy {
+                AnnualBalance::PositiveEnergy
+            } else {
+                AnnualBalance::Free
+            },
+            ..config.dispatch.clone()
+        };
+        let n = inputs.len();
+        let horizon_years = n as f64 * inputs.step_hours() / 8760.0;
+        let mut m = Model::new();
+        // Capacity columns first (names `{component}-{kind}`), priced per horizon.
+        let sizes: Vec<SizeVar> = config
+            .candidates
+            .iter()
+            .map(|c| {
+                let lo = effective_min(inputs, c);
+                let b = m.add_vars(format!("{}-{}", c.component, c.kind.key()), 1, |_| {
+                    (lo, c.max)
+                });
+                m.add_cost(b.at(0), config.costs.annualised(c.kind) * horizon_years);
+                SizeVar {
+                    candidate: c.clone(),
+                    var: b.at(0),
+                }
+            })
+            .collect();
+        let find = |name: &str, kind: CapacityKind| {
+            sizes
+                .iter()
+                .find(|s| s.candidate.component == name && s.candidate.kind == kind)
+                .map(|s| s.var)
+        };
+        // The dispatch recipe, batteries sized.
+        let (import, export, unserved) = define::define_grid(&mut m, &max_inputs);
+        let curtailed = define::define_pv(&mut m, &max_inputs);
+        let batteries = define_sized_batteries(&mut m, &max_inputs, &dconf, &find)?;
+        let (electrolysers, fuel_cells, hydrogen) =
+            define::define_hydrogen(&mut m, &max_inputs, &dconf)?;
+        let (ev_sites, fleets) = define::define_ev(&mut m, &max_inputs)?;
+        let mut blocks = Blocks {
+            import,
+            export,
+            unserved,
+            curtailed,
+            batteries,
+            electrolysers,
+            fuel_cells,
+            hydrogen,
+            ev_sites,
+            fleets,
+            balance_first_row: 0,
+        };
+        blocks.balance_first_row = define::define_balance(&mut m, &max_inputs, &blocks)?;
+        if dconf.annual_balance == AnnualBalance::PositiveEnergy {
+            define::define_positive_energy(&mut m, &max_inputs, &blocks)?;
+        }
+        define::define_objective(&mut m, &max_inputs, &dconf, &blocks);
+        // Capacity rows.
+        define_pv_capacity(&mut m, inputs, &pv_profiles, &blocks, &find)?;
+        define_conversion_capacity(&mut m, &max_inputs, &blocks, &find)?;
+        if let Target::SelfSufficiency { min_rate } = config.target {
+            define_self_sufficiency(&mut m, &max_inputs, &blocks, min_rate)?;
+        }
+        Ok(SizingModel {
+            inputs,
+            config: config.clone(),
+            model: m,
+            blocks,
+            sizes,
+            pv_profiles,
+            horizon_years,
+            build_seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// The LP (for inspection or another solver).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Solves, reads the capacities, polishes the flows on the sized inputs and accounts.
+    pub fn solve(&self, solver: &dyn Solver) -> Result<Sizing, SizingError> {
+        let out = solver.solve(&self.model, &self.config.dispatch.solver)?;
+        self.interpret(solver.name(), out)
+    }
+
+    fn interpret(&self, name: &'static str, out: Outcome) -> Result<Sizing, SizingError> {
+        match out.termination {
+            Termination::Infeasible => {
+                return Err(SizingError::Infeasible {
+                    explanation: explain_conflict(&self.model, self.inputs, &out),
+                });
+            }
+            Termination::Unbounded | Termination::NumericalError => {
+                return Err(SizingError::Solver {
+                    solver: name,
+                    termination: out.termination,
+                });
+            }
+            _ => {}
+        }
+        if out.primal.len() != self.model.num_vars() {
+            return Err(SizingError::Solver {
+                solver: name,
+                termination: out.termination,
+            });
+        }
+        let mut components = SizedComponents::declared(self.inputs);
+        for s in &self.sizes {
+            let (lo, hi) = self.model.bounds(s.var);
+            let v = out.primal[s.var.index()].clamp(lo, hi);
+            // Drop solver noise on sizes (1e-7 of the bound range).
+            let v = if v - lo < 1e-7 * hi.max(1.0) { lo } else { v };
+            components.set(&s.candidate.component, s.candidate.kind, v);
+        }
+        let sized = components.inputs(self.inputs);
+        let (primal, lower, upper) = self.sized_primal(&sized, &out.primal);
+        let (flows, _polish) =
+            crate::dispatch::polish::polish(&sized, &self.blocks, &lower, &upper, &primal);
+        let kpis = account(&sized, &flows)?;
+        let n = self.inputs.len();
+        let first = self.blocks.balance_first_row;
+        let marginal = out.dual.get(first..first + n).unwrap_or(&[]);
+        let electrolyser_electricity_eur: f64 = marginal
+            .iter()
+            .zip(&flows.electrolyser_kwh)
+            .map(|(l, e)| l * e)
+            .sum();
+        let costs = &self.config.costs;
+        let mut capacities = Vec::new();
+        let mut total_annualised = 0.0;
+        let mut candidates_annualised = 0.0;
+        let mut pv_annualised = 0.0;
+        let mut h2_annualised = 0.0;
+        for (component, kind, value) in components.all() {
+            let cand = self
+                .sizes
+                .iter()
+                .find(|s| s.candidate.component == component && s.candidate.kind == kind);
+            let annualised_eur = costs.annualised(kind) * value;
+            total_annualised += annualised_eur;
+            match kind {
+                CapacityKind::PvKwp => pv_annualised += annualised_eur,
+                CapacityKind::ElectrolyserKw | CapacityKind::TankKg => {
+                    h2_annualised += annualised_eur
+                }
+                _ => {}
+            }
+            let (min, max) = match cand {
+                Some(s) => {
+                    candidates_annualised += annualised_eur;
+                    self.model.bounds(s.var)
+                }
+                None => (value, value),
+            };
+            capacities.push(SizedCapacity {
+                component,
+                kind,
+                value,
+                candidate: cand.is_some(),
+                min,
+                max,
+                annualised_eur,
+            });
+        }
+        let operating_eur =
+            crate::dispatch::objective_of_flows(&sized, &self.config.dispatch, &flows);
+        let y = self.horizon_years;
+        let objective = operating_eur + candidates_annualised * y;
+        let lcoe = (kpis.production_kwh > 0.0).then(|| pv_annualised * y / kpis.production_kwh);
+        let lcoh = (kpis.h2_produced_kg > 0.0)
+            .then(|| (h2_annualised * y + electrolyser_electricity_eur) / kpis.h2_produced_kg);
+        Ok(Sizing {
+            capacities,
+            components,
+            kpis,
+            flows,
+            termination: out.termination,
+            horizon_years: y,
+            candidates_annualised_eur: candidates_annualised,
+            total_annualised_capital_eur: total_annualised,
+            operating_eur,
+            objective,
+            raw_objective: out
+                .objective
+                .unwrap_or_else(|| self.model.objective_value(&out.primal)),
+            annualised_cost_eur: if y > 0.0 { objective / y } else { 0.0 },
+            lcoe_pv_eur_per_kwh: lcoe,
+            lcoh_eur_per_kg: lcoh,
+            electrolyser_electricity_eur,
+            size: ModelSize {
+                vars: self.model.num_vars(),
+                rows: self.model.num_rows(),
+                nonzeros: self.model.num_nonzeros(),
+            },
+            build_seconds: self.build_seconds,
+            report: out.report,
+        })
+    }
+
+    /// The primal vector and bounds seen by polishing on the sized inputs: the curtailment
+    /// column loses the PV not built, and every capacity-tied column gets its sized bound.
+    fn sized_primal(&self, sized: &Inputs<'_>, raw: &[f64]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let mut x = raw.to_vec();
+        let lower = self.model.lower_bounds().to_vec();
+        let mut upper = self.model.upper_bounds().to_vec();
+        let h = sized.step_hours();
+        let mut set_upper = |b: &crate::lp::VarBlock, hi: f64| {
+            for t in 0..b.len() {
+                if let Some(u) = b.get(t).and_then(|v| upper.get_mut(v.index())) {
+                    *u = u.min(hi);
+                }
+            }
+        };
+        for (bat, bv) in sized.batteries.iter().zip(&self.blocks.batteries) {
+            set_upper(&bv.charge, bat.charge_kw * h);
+            set_upper(&bv.discharge, bat.discharge_kw * h);
+            set_upper(&bv.soc, bat.energy_kwh);
+        }
+        for (e, b) in sized.electrolysers.iter().zip(&self.blocks.electrolysers) {
+            set_upper(b, e.max_kw * h);
+        }
+        for (f, b) in sized.fuel_cells.iter().zip(&self.blocks.fuel_cells) {
+            set_upper(b, f.max_kw * h);
+        }
+        for t in 0..sized.len() {
+            let unbuilt: f64 = self
+                .pv_profiles
+                .iter()
+                .zip(sized.pv_systems.iter())
+                .map(|((max, prof), p)| (max - p.spec.kwp) * prof.get(t).copied().unwrap_or(0.0))
+                .sum();
+            if let Some(v) = self.blocks.curtailed.get(t) {
+                x[v.index()] = (x[v.index()] - unbuilt).max(0.0);
+            }
+        }
+        let pv = define::pv_total(sized);
+        let c = self.blocks.curtailed;
+        for t in 0..c.len() {
+            if let (Some(v), Some(p)) = (c.get(t), pv.get(t)) {
+                upper[v.index()] = *p;
+            }
+        }
+        (x, lower, upper)
+    }
+}
+
+/// A candidate's lower bound, raised so the sized component stays valid (a tank at least
+/// as large as its minimum and initial levels).
+fn effective_min(inputs: &Inputs<'_>, c: &Candidate) -> f64 {
+    match c.kind {
+        CapacityKind::TankKg => inputs
+            .hydrogen_tanks
+            .iter()
+            .find(|t| t.name == c.component)
+            .map_or(c.min, |t| c.min.max(t.min_kg).max(t.initial_kg)),
+        _ => c.min,
+    }
+}
+
+fn validate(inputs: &Inputs<'_>, config: &SizingConfig) -> Result<(), SizingError> {
+    let bad = |option: String, value: f64, expected: &str| SizingError::Config {
+        option,
+        value,
+        expected: expected.into(),
+    };
+    if matches!(config.dispatch.objective, Objective::Co2) {
+        return Err(bad(
+            "dispatch.objective".into(),
+            0.0,
+            "cost or cost + CO2 price (capital costs are in EUR, not kgCO2e)",
+        ));
+    }
+    if let Err((what, value, expected)) = config.costs.check() {
+        return Err(bad(format!("costs.{what}"), value, expected));
+    }
+    if let Target::SelfSufficiency { min_rate } = config.target
+        && !(0.0..=1.0).contains(&min_rate)
+    {
+        return Err(bad("target.self_sufficiency".into(), min_rate, "in [0, 1]"));
+    }
+    for (k, c) in config.candidates.iter().enumerate() {
+        let exists = match c.kind {
+            CapacityKind::PvKwp => inputs.pv_systems.iter().any(|p| p.name == c.component),
+            CapacityKind::BatteryKwh | CapacityKind::BatteryKw => {
+                inputs.batteries.iter().any(|b| b.name == c.component)
+            }
+            CapacityKind::ElectrolyserKw => {
+                inputs.electrolysers.iter().any(|e| e.name == c.component)
+            }
+            CapacityKind::TankKg => inputs.hydrogen_tanks.iter().any(|t| t.name == c.component),
+            CapacityKind::FuelCellKw => inputs.fuel_cells.iter().any(|f| f.name == c.component),
+        };
+        if !exists {
+            return Err(SizingError::UnknownComponent {
+                component: c.component.clone(),
+                kind: c.kind,
+            });
+        }
+        if config.candidates[..k]
+            .iter()
+            .any(|d| d.component == c.component && d.kind == c.kind)
+        {
+            return Err(bad(
+                format!("candidates.{}.{}", c.component, c.kind.key()),
+                c.max,
+                "one candidate per component and capacity",
+            ));
+        }
+        if !(c.min.is_finite() && c.min >= 0.0) {
+            return Err(bad(
+                format!("candidates.{}.{}.min", c.component, c.kind.key()),
+                c.min,
+                "a finite value ≥ 0",
+            ));
+        }
+        if !(c.max.is_finite() && c.max >= effective_min(inputs, c)) {
+            return Err(bad(
+                format!("candidates.{}.{}.max", c.component, c.kind.key()),
+                c.max,
+                &format!(
+                    "a finite value ≥ the minimum {} (and, for a tank, ≥ its minimum and \
+                     initial levels)",
+                    effective_min(inputs, c)
+                ),
+            ));
+        }
+        if c.kind == CapacityKind::PvKwp
+            && inputs
+                .pv_systems
+                .iter()
+                .any(|p| p.name == c.component && p.spec.kwp <= 0.0)
+        {
+            return Err(bad(
+                format!("candidates.{}.pv_kwp (declared kwp)", c.component),
+                0.0,
+                "a declared kwp > 0 (its output per kWp is the profile that is scaled)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn precheck_positive_energy(max_inputs: &Inputs<'_>) -> Result<(), SizingError> {
+    let h = max_inputs.step_hours();
+    let pv: f64 = define::pv_total(max_inputs).iter().sum();
+    let load: f64 = define::load_total(max_inputs).iter().sum();
+    let charging: f64 = max_inputs
+        .ev_sessions
+        .iter()
+        .chain(&max_inputs.fleet_sessions)
+        .flatten()
+        .map(|s| define::session_target(s, h))
+        .sum();
+    if pv < load + charging {
+        return Err(SizingError::Infeasible {
+            explanation: format!(
+                "positive energy is out of reach even with every PV system at its largest \
+                 size: {pv:.1} kWh of PV over the horizon for {load:.1} kWh of loads and \
+                 {charging:.1} kWh of vehicle charging ({:.1} kWh missing)",
+                load + charging - pv
+            ),
+        });
+    }
+    Ok(())
+}
+
+type Find<'f> = dyn Fn(&str, CapacityKind) -> Option<Var> + 'f;
+
+/// Batteries with sized energy `E` and power `P` (the dispatch formulation when neither is
+/// a candidate): `soc ≤ E`, `soc ≥ soc_min·E`, `charge, discharge ≤ P·h`, recursion from
+/// `soc_initial·E`, optionally `soc[end] ≥ soc_initial·E`. Columns are bounded at the
+/// largest sizes (`max_inputs`).
+fn define_sized_batteries(
+    m: &mut Model,
+    max_inputs: &Inputs<'_>,
+    config: &DispatchConfig,
+    find: &Find<'_>,
+) -> Result<Vec<BatteryVars>, LpError> {
+    let n = max_inputs.len();
+    let h = max_inputs.step_hours();
+    let mut out = Vec::with_capacity(max_inputs.batteries.len());
+    for b in max_inputs.batteries {
+        let e_var = find(&b.name, CapacityKind::BatteryKwh);
+        let p_var = find(&b.name, CapacityKind::BatteryKw);
+        let charge = m.add_vars(format!("{}-charge_kwh", b.name), n, |_| {
+            (0.0, b.charge_kw * h)
+        });
+        let discharge = m.add_vars(format!("{}-discharge_kwh", b.name), n, |_| {
+            (0.0, b.discharge_kw * h)
+        });
+        let soc_lo = if e_var.is_some() {
+            0.0
+        } else {
+            b.soc_min * b.energy_kwh
+        };
+        let soc = m.add_vars(format!("{}-soc_kwh", b.name), n, |_| (soc_lo, b.energy_kwh));
+        let decay = (1.0 - b.standing_loss_per_h * h).max(0.0);
+        m.begin_rows(format!("{}-soc_balance", b.name));
+        for t in 0..n {
+            let mut terms = vec![
+                (soc.at(t), 1.0),
+                (charge.at(t), -b.charge_efficiency),
+                (discharge.at(t), 1.0 / b.discharge_efficiency),
+            ];
+            let mut rhs = 0.0;
+            if t == 0 {
+                match e_var {
+                    Some(e) => terms.push((e, -decay * b.soc_initial)),
+                    None => rhs = decay * b.soc_initial * b.energy_kwh,
+                }
+            } else {
+                terms.push((soc.at(t - 1), -decay));
+            }
+            m.add_row(t, terms, Sense::Eq, rhs)?;
+        }
+        if config.end_of_horizon == EndOfHorizon::AtLeastInitial && n > 0 {
+            m.begin_rows(format!("{}-end_soc", b.name));
+            match e_var {
+                Some(e) => m.add_row(
+                    n - 1,
+                    [(soc.at(n - 1), 1.0), (e, -b.soc_initial)],
+                    Sense::Ge,
+                    0.0,
+                )?,
+                None => m.add_row(
+                    n - 1,
+                    [(soc.at(n - 1), 1.0)],
+                    Sense::Ge,
+                    b.soc_initial * b.energy_kwh,
+                )?,
+            };
+        }
+        if let Some(e) = e_var {
+            m.begin_rows(format!("{}-soc_max", b.name));
+            for t in 0..n {
+                m.add_row(t, [(soc.at(t), 1.0), (e, -1.0)], Sense::Le, 0.0)?;
+            }
+            if b.soc_min > 0.0 {
+                m.begin_rows(format!("{}-soc_min", b.name));
+                for t in 0..n {
+                    m.add_row(t, [(soc.at(t), 1.0), (e, -b.soc_min)], Sense::Ge, 0.0)?;
+                }
+            }
+        }
+        if let Some(p) = p_var {
+            m.begin_rows(format!("{}-power_max", b.name));
+            for t in 0..n {
+                m.add_row(t, [(charge.at(t), 1.0), (p, -h)], Sense::Le, 0.0)?;
+                m.add_row(t, [(discharge.at(t), 1.0), (p, -h)], Sense::Le, 0.0)?;
+            }
+        }
+        out.push(BatteryVars {
+            charge,
+            discharge,
+            soc,
+        });
+    }
+    Ok(out)
+}
+
+/// `curtailed[t] + Σ profile_s[t]·kwp_s ≥ Σ profile_s[t]·max_s` over the sized PV systems.
+fn define_pv_capacity(
+    m: &mut Model,
+    inputs: &Inputs<'_>,
+    profiles: &[(f64, Vec<f64>)],
+    blocks: &Blocks,
+    find: &Find<'_>,
+) -> Result<(), LpError> {
+    let sized: Vec<(Var, &(f64, Vec<f64>))> = inputs
+        .pv_systems
+        .iter()
+        .zip(profiles)
+        .filter_map(|(p, prof)| find(&p.name, CapacityKind::PvKwp).map(|v| (v, prof)))
+        .collect();
+    if sized.is_empty() {
+        return Ok(());
+    }
+    m.begin_rows("pv-capacity");
+    for t in 0..inputs.len() {
+        let mut terms = vec![(blocks.curtailed.at(t), 1.0)];
+        let mut rhs = 0.0;
+        for (v, (max, prof)) in &sized {
+            let p = prof.get(t).copied().unwrap_or(0.0);
+            terms.push((*v, p));
+            rhs += p * max;
+        }
+        if rhs > 0.0 {
+            m.add_row(t, terms, Sense::Ge, rhs)?;
+        }
+    }
+    Ok(())
+}
+
+/// Electrolyser and fuel-cell flows within `P·h`, the pooled tank level within the sum of
+/// the tank capacities.
+fn define_conversion_capacity(
+    m: &mut Model,
+    max_inputs: &Inputs<'_>,
+    blocks: &Blocks,
+    find: &Find<'_>,
+) -> Result<(), LpError> {
+    let n = max_inputs.len();
+    let h = max_inputs.step_hours();
+    for (e, x) in max_inputs.electrolysers.iter().zip(&blocks.electrolysers) {
+        if let Some(p) = find(&e.name, CapacityKind::ElectrolyserKw) {
+            m.begin_rows(format!("{}-power_max", e.name));
+            for t in 0..n {
+                m.add_row(t, [(x.at(t), 1.0), (p, -h)], Sense::Le, 0.0)?;
+            }
+        }
+    }
+    for (f, x) in max_inputs.fuel_cells.iter().zip(&blocks.fuel_cells) {
+        if let Some(p) = find(&f.name, CapacityKind::FuelCellKw) {
+            m.begin_rows(format!("{}-power_max", f.name));
+            for t in 0..n {
+                m.add_row(t, [(x.at(t), 1.0), (p, -h)], Sense::Le, 0.0)?;
+            }
+        }
+    }
+    let tanks: Vec<(Var, f64)> = max_inputs
+        .hydrogen_tanks
+        .iter()
+        .filter_map(|t| find(&t.name, CapacityKind::TankKg).map(|v| (v, t.capacity_kg)))
+        .collect();
+    if let (false, Some((_, level))) = (tanks.is_empty(), &blocks.hydrogen) {
+        let (_, cap_at_max, _) = max_inputs.tank_pool_kg();
+        let fixed = cap_at_max - tanks.iter().map(|(_, c)| c).sum::<f64>();
+        m.begin_rows("h2-tank_capacity");
+        for t in 0..n {
+            let mut terms = vec![(level.at(t), 1.0)];
+            terms.extend(tanks.iter().map(|(v, _)| (*v, -1.0)));
+            m.add_row(t, terms, Sense::Le, fixed.max(0.0))?;
+        }
+    }
+    Ok(())
+}
+
+/// `Σ import − (1 − x)·(Σ electrolyser + Σ charging) ≤ (1 − x)·Σ load`.
+fn define_self_sufficiency(
+    m: &mut Model,
+    inputs: &Inputs<'_>,
+    b: &Blocks,
+    rate: f64,
+) -> Result<(), LpError> {
+    let n = inputs.len();
+    let k = 1.0 - rate;
+    let load: f64 = define::load_total(inputs).iter().sum();
+    let mut terms: Vec<(Var, f64)> = (0..n).map(|t| (b.import.at(t), 1.0)).collect();
+    for e in &b.electrolysers {
+        terms.extend((0..n).map(|t| (e.at(t), -k)));
+    }
+    for s in b.ev_sites.iter().chain(&b.fleets).flatten() {
+        terms.extend((0..s.charge.len()).map(|i| (s.charge.at(i), -k)));
+    }
+    m.begin_rows("district-self_sufficiency");
+    m.add_row(n.saturating_sub(1), terms, Sense::Le, k * load)?;
+    Ok(())
+}
+
+fn explain_conflict(model: &Model, inputs: &Inputs<'_>, out: &Outcome) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in out.conflict.iter().take(8) {
+        match c.item {
+            ConflictItem::Row(r) => {
+                if let Some((group, step)) = model.row_name(r) {
+                    let what = match group {
+                        "district-self_sufficiency" => {
+                            "the self-sufficiency target (import ≤ (1 − rate) × consumption)"
+                                .to_string()
+                        }
+                        "district-positive_energy" => {
+                            "positive energy (PV production ≥ consumption)".to_string()
+                        }
+                        "bus-balance" => "the electricity balance".to_string(),
+                        g => g.to_string(),
+                    };
+                    parts.push(format!("{what} at {}", inputs.axis.time(step)));
+                }
+            }
+            ConflictItem::Upper(v) => parts.push(format!(
+                "the upper limit {} of {}",
+                model.bounds(v).1,
+                model.var_name(v)
+            )),
+            ConflictItem::Lower(v) => parts.push(format!(
+                "the lower limit {} of {}",
+                model.bounds(v).0,
+                model.var_name(v)
+            )),
+        }
+    }
+    if parts.is_empty() {
+        "the solver reports the constraints cannot all hold, without naming them".into()
+    } else {
+        format!(
+            "these constraints cannot all hold together, even at the largest candidate sizes \
+             (most involved first): {}",
+            parts.join("; ")
+        )
+    }
+}

@@ -1,0 +1,284 @@
+//! Wire formats of a collective self-consumption operation: `allocation.csv` (per step and
+//! member), `coefficients.csv` (the PMO's coefficient file, percent per step and consumer),
+//! `settlement.csv` (per member and local month, the whole community) and one printable HTML
+//! bill per participant and month (`bills/<id>_<YYYY-MM>.html`, bilingual French/English, only
+//! that participant's data), written atomically with [`crate::OutputDir`].
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use quartier_billing::{Bill, Settlement};
+use quartier_share::{Allocation, CoefficientFile, Role};
+
+use crate::{OutputDir, ReportError};
+
+fn ts(a: &Allocation, t: usize) -> String {
+    a.axis().time(t).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `allocation.csv`: `time_utc,member,role,consumption_kwh,allocated_kwh,complement_kwh,
+/// production_kwh,surplus_kwh`, one row per step and member side (a storage member has a
+/// consumer row and a producer row; the other side's columns are empty).
+pub fn allocation_csv(a: &Allocation) -> String {
+    let mut s = String::from(
+        "time_utc,member,role,consumption_kwh,allocated_kwh,complement_kwh,production_kwh,surplus_kwh\n",
+    );
+    for t in 0..a.axis().len() {
+        let time = ts(a, t);
+        for (i, id) in a.consumers().iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "{time},{id},consumer,{:.6},{:.6},{:.6},,",
+                a.consumption_kwh(t, i),
+                a.allocated_kwh(t, i),
+                a.complement_kwh(t, i)
+            );
+        }
+        for (p, id) in a.producers().iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "{time},{id},producer,,,,{:.6},{:.6}",
+                a.production_kwh(t, p),
+                a.surplus_kwh(t, p)
+            );
+        }
+    }
+    s
+}
+
+/// `coefficients.csv`: `time_utc`, one column per consumer (percent, floored to 0.1 %), then
+/// `lost_kwh` (energy lost to the rounding at that step).
+pub fn coefficients_csv(c: &CoefficientFile) -> String {
+    let mut s = String::from("time_utc");
+    for id in c.consumers() {
+        let _ = write!(s, ",{id}");
+    }
+    s.push_str(",lost_kwh\n");
+    for t in 0..c.axis().len() {
+        s.push_str(&c.axis().time(t).format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        for i in 0..c.consumers().len() {
+            let _ = write!(s, ",{:.1}", c.percent(t, i));
+        }
+        let _ = writeln!(s, ",{:.6}", c.lost_kwh(t));
+    }
+    s
+}
+
+/// `settlement.csv`: one row per member side and local month.
+pub fn settlement_csv(s: &Settlement) -> String {
+    let mut out = String::from(
+        "month,member,role,consumption_kwh,self_consumed_kwh,complement_kwh,excise_exempt_kwh,local_cost_eur,production_kwh,production_self_consumed_kwh,surplus_kwh,revenue_eur\n",
+    );
+    for (m, month) in s.months.iter().enumerate() {
+        for (i, id) in s.consumers.iter().enumerate() {
+            if let Some(c) = s.consumer_months.get(i).and_then(|v| v.get(m)) {
+                let _ = writeln!(
+                    out,
+                    "{month},{id},consumer,{:.3},{:.3},{:.3},{:.3},{:.2},,,,",
+                    c.consumption_kwh,
+                    c.self_consumed_kwh,
+                    c.complement_kwh,
+                    c.excise_exempt_kwh,
+                    c.local_cost_eur
+                );
+            }
+        }
+        for (p, id) in s.producers.iter().enumerate() {
+            if let Some(x) = s.producer_months.get(p).and_then(|v| v.get(m)) {
+                let _ = writeln!(
+                    out,
+                    "{month},{id},producer,,,,,,{:.3},{:.3},{:.3},{:.2}",
+                    x.production_kwh, x.self_consumed_kwh, x.surplus_kwh, x.revenue_eur
+                );
+            }
+        }
+    }
+    out
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A number with a thin space between thousands and a decimal comma (French style).
+fn fr(x: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut grouped = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(ch);
+    }
+    let sign = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "−"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped},{frac}")
+    }
+}
+
+const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:48rem;margin:2rem auto;color:#1d2733}\
+h1{font-size:1.4rem;margin-bottom:.2rem}.en{color:#5b6b7c;font-size:.85em}\
+table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{padding:.35rem .5rem;border-bottom:1px solid #d9e0e7;text-align:left}\
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tfoot td{font-weight:600;border-top:2px solid #1d2733}\
+.box{background:#f3f6f9;padding:.6rem 1rem;border-radius:.4rem}.note{font-size:.8rem;color:#5b6b7c}\
+@media print{body{margin:0}.box{background:none;border:1px solid #999}}";
+
+/// One participant's bill as a standalone printable HTML page (French, English beneath).
+pub fn bill_html(operation: &str, b: &Bill) -> String {
+    let mut h = String::new();
+    let role = match b.role {
+        Role::Consumer => "consommateur / consumer",
+        Role::Producer => "producteur / producer",
+        Role::Storage => "stockage / storage",
+    };
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Facture {month} — {name}</title><style>{CSS}</style></head><body>\
+<h1>Facture d'autoconsommation collective <span class=\"en\">/ Collective self-consumption bill</span></h1>\
+<p>{op} — <strong>{month}</strong></p>\
+<div class=\"box\"><p><strong>{name}</strong><br>PRM / id : {id}<br>Rôle / role : {role}</p></div>",
+        month = b.month,
+        name = esc(&b.name),
+        op = esc(operation),
+        id = esc(b.member.as_str()),
+    );
+    h.push_str("<table><thead><tr><th>Énergie <span class=\"en\">/ Energy</span></th><th class=\"n\">kWh</th></tr></thead><tbody>");
+    let mut row = |fr_label: &str, en: &str, v: f64| {
+        let _ = write!(
+            h,
+            "<tr><td>{fr_label} <span class=\"en\">/ {en}</span></td><td class=\"n\">{}</td></tr>",
+            fr(v, 1)
+        );
+    };
+    if matches!(b.role, Role::Consumer | Role::Storage) {
+        row("Consommation", "Consumption", b.consumption_kwh);
+        row(
+            "Autoconsommée (part locale)",
+            "Self-consumed (local share)",
+            b.self_consumed_kwh,
+        );
+        row(
+            "Complément fournisseur",
+            "Supplier complement",
+            b.complement_kwh,
+        );
+    }
+    if matches!(b.role, Role::Producer | Role::Storage) {
+        row("Production", "Production", b.production_kwh);
+        row(
+            "Production autoconsommée",
+            "Production self-consumed",
+            b.production_self_consumed_kwh,
+        );
+        row("Surplus injecté", "Surplus", b.surplus_kwh);
+    }
+    h.push_str("</tbody></table>");
+    h.push_str("<table><thead><tr><th>Ligne <span class=\"en\">/ Line</span></th><th class=\"n\">Quantité</th><th class=\"n\">Prix unitaire</th><th class=\"n\">Montant</th></tr></thead><tbody>");
+    for l in &b.lines {
+        let price = if l.unit == "kWh" {
+            format!("{} €/kWh", fr(l.unit_price_eur, 4))
+        } else {
+            format!("{} €/{}", fr(l.unit_price_eur, 2), l.unit)
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{} <span class=\"en\">/ {}</span></td><td class=\"n\">{} {}</td><td class=\"n\">{price}</td><td class=\"n\">{} €</td></tr>",
+            esc(&l.label_fr),
+            esc(&l.label_en),
+            fr(l.quantity, if l.unit == "kWh" { 1 } else { 4 }),
+            l.unit,
+            fr(l.amount_eur, 2)
+        );
+    }
+    let _ = write!(
+        h,
+        "</tbody><tfoot><tr><td colspan=\"3\">Total HT <span class=\"en\">/ Total excl. VAT</span></td><td class=\"n\">{} €</td></tr></tfoot></table>",
+        fr(b.total_eur, 2)
+    );
+    if let Some(c) = &b.comparison {
+        let _ = write!(
+            h,
+            "<div class=\"box\"><p><strong>Comparaison <span class=\"en\">/ Comparison</span></strong></p>\
+<p>Avec l'opération <span class=\"en\">/ with the operation</span> : {} €<br>\
+Sans l'opération <span class=\"en\">/ without it</span> : {} €<br>\
+Économie <span class=\"en\">/ saving</span> : <strong>{} €</strong></p>\
+<p>TURPE option standard : {} € — option autoconsommation collective <span class=\"en\">/ ACC option</span> : {} €</p></div>",
+            fr(c.with_operation_eur, 2),
+            fr(c.without_operation_eur, 2),
+            fr(c.without_operation_eur - c.with_operation_eur, 2),
+            fr(c.turpe_standard_eur, 2),
+            fr(c.turpe_acc_eur, 2)
+        );
+    }
+    for n in &b.notes {
+        let _ = write!(h, "<p class=\"note\">{}</p>", esc(n));
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// File name of a bill: `<id>_<YYYY-MM>.html` (characters other than letters, digits, `-`
+/// and `_` become `_`).
+pub fn bill_file_name(b: &Bill) -> String {
+    let id: String = b
+        .member
+        .as_str()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{id}_{}.html", b.month)
+}
+
+/// Writes `allocation.csv`, `coefficients.csv`, `settlement.csv` and `bills/` into `dir`
+/// atomically (nothing is left half-written on failure).
+pub fn write_share_outputs(
+    dir: &Path,
+    operation: &str,
+    allocation: &Allocation,
+    coefficients: &CoefficientFile,
+    settlement: &Settlement,
+    bills: &[Bill],
+) -> Result<PathBuf, ReportError> {
+    let out = OutputDir::create(dir)?;
+    out.write("allocation.csv", allocation_csv(allocation).as_bytes())?;
+    out.write(
+        "coefficients.csv",
+        coefficients_csv(coefficients).as_bytes(),
+    )?;
+    out.write("settlement.csv", settlement_csv(settlement).as_bytes())?;
+    for b in bills {
+        out.write(
+            &format!("bills/{}", bill_file_name(b)),
+            bill_html(operation, b).as_bytes(),
+        )?;
+    }
+    out.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_numbers() {
+        assert_eq!(fr(1234567.891, 2), "1\u{202f}234\u{202f}567,89");
+        assert_eq!(fr(-0.5, 1), "−0,5");
+        assert_eq!(fr(-0.0001, 2), "0,00");
+    }
+}

@@ -1,0 +1,302 @@
+//! The rows the store reads and writes: plain data, no behaviour beyond parsing the few
+//! enumerations stored as text.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+/// What a user may see and do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The programme team: reads everything, manages everything.
+    Programme,
+    /// The organiser of one district or community: manages it.
+    Organiser,
+    /// A participant: reads only their own curves.
+    Participant,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Programme => "programme",
+            Role::Organiser => "organiser",
+            Role::Participant => "participant",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Role, String> {
+        match s {
+            "programme" => Ok(Role::Programme),
+            "organiser" => Ok(Role::Organiser),
+            "participant" => Ok(Role::Participant),
+            other => Err(format!(
+                "unknown role `{other}` (expected programme, organiser or participant)"
+            )),
+        }
+    }
+}
+
+/// A user to create. The password hash is made by the caller (argon2 PHC string).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Login name, unique.
+    pub username: String,
+    /// PHC string of the password hash.
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// The district an organiser or participant belongs to.
+    pub district_id: Option<i64>,
+    /// A participant's delivery point (PRM).
+    pub prm: Option<String>,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored user.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// PHC string of the password hash.
+    pub password_hash: String,
+    /// Role.
+    pub role: Role,
+    /// The district an organiser or participant belongs to.
+    pub district_id: Option<i64>,
+    /// A participant's delivery point (PRM).
+    pub prm: Option<String>,
+}
+
+/// A session to record.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// The secret the client holds in its cookie.
+    pub token: String,
+    /// Whose session.
+    pub user_id: i64,
+    /// The CSRF token of the session's HTML forms.
+    pub csrf_token: String,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Expiry instant.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The CSRF token of the session's HTML forms.
+    pub csrf_token: String,
+    /// Expiry instant.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A district to create, with the participants its file declares.
+#[derive(Debug, Clone)]
+pub struct NewDistrict {
+    /// Display name.
+    pub name: String,
+    /// The district file as uploaded.
+    pub source_toml: String,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Participants: (PRM, name, role).
+    pub participants: Vec<(String, String, String)>,
+}
+
+/// A stored district.
+#[derive(Debug, Clone)]
+pub struct DistrictRow {
+    /// Id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// The district file.
+    pub source_toml: String,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A participant of a district.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParticipantRow {
+    /// The district.
+    pub district_id: i64,
+    /// Delivery point (PRM).
+    pub prm: String,
+    /// Display name.
+    pub name: String,
+    /// Role in the community (`producer`, `consumer`, `prosumer`).
+    pub role: String,
+}
+
+/// One point of a meter curve: energy in kWh over the interval starting at `instant`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurvePoint {
+    /// Interval start, UTC.
+    pub instant: DateTime<Utc>,
+    /// Energy over the interval, kWh.
+    pub kwh: f64,
+}
+
+/// A first and a last instant, UTC.
+pub type TimeRange = (DateTime<Utc>, DateTime<Utc>);
+
+/// What an upload changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertSummary {
+    /// Points written (new, or with a new value).
+    pub written: usize,
+    /// Points already stored with the same value.
+    pub unchanged: usize,
+}
+
+/// A job to queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// What it does (`simulation`, …).
+    pub kind: String,
+    /// The district it works on.
+    pub district_id: Option<i64>,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    /// Waiting to start.
+    Queued,
+    /// Working.
+    Running,
+    /// Done, with a result.
+    Succeeded,
+    /// Done, with an error.
+    Failed,
+    /// Stopped by a user.
+    Cancelled,
+}
+
+impl JobStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// True once the job will not change any more.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled
+        )
+    }
+}
+
+impl FromStr for JobStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<JobStatus, String> {
+        Ok(match s {
+            "queued" => JobStatus::Queued,
+            "running" => JobStatus::Running,
+            "succeeded" => JobStatus::Succeeded,
+            "failed" => JobStatus::Failed,
+            "cancelled" => JobStatus::Cancelled,
+            other => return Err(format!("unknown job status `{other}`")),
+        })
+    }
+}
+
+/// A stored job.
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    /// Id.
+    pub id: i64,
+    /// What it does.
+    pub kind: String,
+    /// The district it works on.
+    pub district_id: Option<i64>,
+    /// Where it stands.
+    pub status: JobStatus,
+    /// Progress, 0–100 %.
+    pub progress: u8,
+    /// Result (JSON text) when succeeded.
+    pub result_json: Option<String>,
+    /// Error message when failed.
+    pub error: Option<String>,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The run it produced, if any.
+    pub run_id: Option<i64>,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone)]
+pub enum JobOutcome {
+    /// Succeeded: the result JSON and, for simulations, the run to store with it.
+    Succeeded {
+        /// Result (JSON text).
+        result_json: String,
+        /// The run (KPIs and time series) to store in the same transaction.
+        run: Option<NewRun>,
+        /// Finish instant.
+        finished_at: DateTime<Utc>,
+    },
+    /// Failed with a message safe to show.
+    Failed {
+        /// What went wrong.
+        error: String,
+        /// Finish instant.
+        finished_at: DateTime<Utc>,
+    },
+}
+
+/// A simulation run to store.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// The district simulated.
+    pub district_id: i64,
+    /// `kpis.json` text.
+    pub kpis_json: String,
+    /// `timeseries.csv` text.
+    pub timeseries_csv: String,
+}
+
+/// A stored run.
+#[derive(Debug, Clone)]
+pub struct RunRow {
+    /// Id.
+    pub id: i64,
+    /// The job that produced it.
+    pub job_id: i64,
+    /// The district simulated.
+    pub district_id: i64,
+    /// `kpis.json` text.
+    pub kpis_json: String,
+    /// `timeseries.csv` text.
+    pub timeseries_csv: String,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,698 @@
+//! The JSON API under `/api/v1`: wire types (serde) and handlers. Handlers check the role,
+//! call the store or the domain crates, and convert; they hold no domain logic.
+//!
+//! CSRF: the session cookie is `SameSite=Strict`, and every state-changing API call must
+//! send `Content-Type: application/json` or a non-form body type, which a cross-site HTML
+//! form cannot do without a CORS preflight (which this server never grants).
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use axum::extract::{ConnectInfo, Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use quartier_store::{CurvePoint, DistrictRow, JobRow, NewSession, NewUser, ParticipantRow, Role};
+use quartier_timeseries::{CsvOptions, FillPolicy, ReadErrors};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::auth::{self, CurrentUser};
+use crate::error::{ApiError, InputProblem};
+use crate::{AppState, OPENAPI_JSON, jobs};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/users", post(create_user))
+        .route(
+            "/api/v1/districts",
+            get(list_districts).post(create_district),
+        )
+        .route("/api/v1/districts/{id}", get(read_district))
+        .route(
+            "/api/v1/districts/{id}/participants",
+            get(list_participants).post(add_participant),
+        )
+        .route(
+            "/api/v1/districts/{id}/simulations",
+            post(submit_simulation),
+        )
+        .route(
+            "/api/v1/participants/{prm}/curve",
+            get(read_curve).put(upload_curve),
+        )
+        .route("/api/v1/jobs/{id}", get(read_job))
+        .route("/api/v1/jobs/{id}/cancel", post(cancel_job))
+        .route("/api/v1/runs/{id}", get(read_run))
+        .route("/api/v1/runs/{id}/timeseries.csv", get(read_run_csv))
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+#[derive(Deserialize)]
+pub(crate) struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+/// Checks credentials with the rate limiter and opens a session; returns the session token,
+/// its CSRF token and the user's role. Shared by the API and the login form.
+pub(crate) async fn open_session(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(String, String, Role), ApiError> {
+    if !state.limiter.allowed(username, ip) {
+        return Err(ApiError::RateLimited);
+    }
+    let user = state.store.user_by_name(username).await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let pw = password.to_string();
+    // argon2 is deliberately slow: keep it off the async workers. An unknown user is
+    // checked against a fixed hash so both paths take the same time.
+    let ok = tokio::task::spawn_blocking(move || match hash {
+        Some(h) => auth::verify_password(&pw, &h),
+        None => {
+            auth::verify_password(&pw, dummy_hash());
+            false
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let Some(user) = user.filter(|_| ok) else {
+        state.limiter.failed(username, ip);
+        return Err(ApiError::BadCredentials);
+    };
+    state.limiter.succeeded(username);
+    let token = auth::random_token()?;
+    let csrf = auth::random_token()?;
+    let now = Utc::now();
+    state
+        .store
+        .create_session(NewSession {
+            token: token.clone(),
+            user_id: user.id,
+            csrf_token: csrf.clone(),
+            created_at: now,
+            expires_at: now + Duration::minutes(state.config.session_minutes),
+        })
+        .await?;
+    Ok((token, csrf, user.role))
+}
+
+/// A real hash of a throw-away password, so that an unknown username costs one argon2
+/// verification like a known one.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| auth::hash_password("not a password of anyone").unwrap_or_default())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(req): Json<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let (token, csrf, role) =
+        open_session(&state, &req.username, &req.password, Some(peer.ip())).await?;
+    let cookie = auth::session_cookie(
+        &token,
+        state.config.session_minutes * 60,
+        state.config.secure_cookies,
+    );
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(json!({ "csrf_token": csrf, "role": role.as_str() })),
+    )
+        .into_response())
+}
+
+async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, ApiError> {
+    state.store.delete_session(&user.token).await?;
+    Ok((
+        [(
+            header::SET_COOKIE,
+            auth::session_cookie("", 0, state.config.secure_cookies),
+        )],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
+}
+
+async fn me(user: CurrentUser) -> Json<Value> {
+    Json(json!({
+        "username": user.user.username,
+        "role": user.user.role.as_str(),
+        "district_id": user.user.district_id,
+        "prm": user.user.prm,
+    }))
+}
+
+#[derive(Deserialize)]
+struct CreateUser {
+    username: String,
+    password: String,
+    role: String,
+    district_id: Option<i64>,
+    prm: Option<String>,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(req): Json<CreateUser>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let role: Role = req.role.parse().map_err(ApiError::BadRequest)?;
+    // The programme creates anyone; an organiser only participants of their district.
+    let allowed = match user.user.role {
+        Role::Programme => true,
+        Role::Organiser => role == Role::Participant && req.district_id == user.user.district_id,
+        Role::Participant => false,
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden);
+    }
+    if req.password.chars().count() < 10 {
+        return Err(ApiError::BadRequest(
+            "the password must have at least 10 characters".into(),
+        ));
+    }
+    if role != Role::Programme && req.district_id.is_none() {
+        return Err(ApiError::BadRequest(
+            "organisers and participants need a district_id".into(),
+        ));
+    }
+    if let Some(d) = req.district_id {
+        if state.store.district(d).await?.is_none() {
+            return Err(ApiError::NotFound);
+        }
+    }
+    if role == Role::Participant {
+        let Some(prm) = &req.prm else {
+            return Err(ApiError::BadRequest("a participant needs a prm".into()));
+        };
+        let district = req.district_id.unwrap_or_default();
+        if !state.store.districts_of_prm(prm).await?.contains(&district) {
+            return Err(ApiError::BadRequest(
+                "the prm is not a participant of that district".into(),
+            ));
+        }
+    }
+    let pw = req.password.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let id = state
+        .store
+        .create_user(NewUser {
+            username: req.username.clone(),
+            password_hash: hash,
+            role,
+            district_id: req.district_id,
+            prm: req.prm.clone(),
+            created_at: Utc::now(),
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "username": req.username, "role": role.as_str() })),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Districts and participants
+
+#[derive(Serialize)]
+struct DistrictSummary {
+    id: i64,
+    name: String,
+    created_at: String,
+}
+
+fn summary(d: &DistrictRow) -> DistrictSummary {
+    DistrictSummary {
+        id: d.id,
+        name: d.name.clone(),
+        created_at: rfc3339(d.created_at),
+    }
+}
+
+/// The districts the user sees.
+pub(crate) async fn visible_districts(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Vec<DistrictRow>, ApiError> {
+    Ok(state
+        .store
+        .districts()
+        .await?
+        .into_iter()
+        .filter(|d| user.sees_district(d.id))
+        .collect())
+}
+
+/// A district the user sees, or 404.
+pub(crate) async fn visible_district(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<DistrictRow, ApiError> {
+    if !user.sees_district(id) {
+        return Err(ApiError::NotFound);
+    }
+    state.store.district(id).await?.ok_or(ApiError::NotFound)
+}
+
+async fn list_districts(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    let v: Vec<DistrictSummary> = visible_districts(&state, &user)
+        .await?
+        .iter()
+        .map(summary)
+        .collect();
+    Ok(Json(json!({ "districts": v })))
+}
+
+#[derive(Deserialize)]
+struct CreateDistrict {
+    toml: String,
+}
+
+async fn create_district(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(req): Json<CreateDistrict>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if user.user.role != Role::Programme {
+        return Err(ApiError::Forbidden);
+    }
+    let created = crate::create_district(&state.store, &state.config.data_dir, req.toml).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": created.id,
+            "name": created.name,
+            "participants": created.participants,
+        })),
+    ))
+}
+
+async fn read_district(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let d = visible_district(&state, &user, id).await?;
+    let latest = state.store.latest_run(id).await?;
+    let mut v = json!({
+        "id": d.id,
+        "name": d.name,
+        "created_at": rfc3339(d.created_at),
+        "latest_run_id": latest.as_ref().map(|r| r.id),
+    });
+    // The file lists every participant: only those who manage the district read it.
+    if user.manages_district(id) {
+        v["source_toml"] = Value::String(d.source_toml);
+        v["kpis"] = latest
+            .and_then(|r| serde_json::from_str(&r.kpis_json).ok())
+            .unwrap_or(Value::Null);
+    }
+    Ok(Json(v))
+}
+
+#[derive(Serialize, Deserialize)]
+struct ParticipantWire {
+    prm: String,
+    name: String,
+    role: String,
+}
+
+async fn list_participants(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    visible_district(&state, &user, id).await?;
+    if !user.manages_district(id) {
+        return Err(ApiError::Forbidden);
+    }
+    let v: Vec<ParticipantWire> = state
+        .store
+        .participants(id)
+        .await?
+        .into_iter()
+        .map(|p| ParticipantWire {
+            prm: p.prm,
+            name: p.name,
+            role: p.role,
+        })
+        .collect();
+    Ok(Json(json!({ "participants": v })))
+}
+
+async fn add_participant(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+    Json(p): Json<ParticipantWire>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    visible_district(&state, &user, id).await?;
+    if !user.manages_district(id) {
+        return Err(ApiError::Forbidden);
+    }
+    if p.prm.len() != 14 || !p.prm.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::BadRequest("prm: expected 14 digits".into()));
+    }
+    if !["consumer", "producer", "prosumer"].contains(&p.role.as_str()) {
+        return Err(ApiError::BadRequest(
+            "role: expected consumer, producer or prosumer".into(),
+        ));
+    }
+    state
+        .store
+        .add_participant(ParticipantRow {
+            district_id: id,
+            prm: p.prm.clone(),
+            name: p.name.clone(),
+            role: p.role.clone(),
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(p))))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meter curves
+
+/// A time range; each bound is optional.
+pub(crate) struct RangeQuery {
+    pub(crate) from: Option<DateTime<Utc>>,
+    pub(crate) to: Option<DateTime<Utc>>,
+}
+
+/// The range as written in the query string (RFC 3339 instants).
+#[derive(Deserialize)]
+struct RangeWire {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl RangeWire {
+    fn parse(&self) -> Result<RangeQuery, ApiError> {
+        let p = |name: &str, v: &Option<String>| -> Result<Option<DateTime<Utc>>, ApiError> {
+            v.as_deref()
+                .map(|s| {
+                    DateTime::parse_from_rfc3339(s)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|e| {
+                            ApiError::BadRequest(format!(
+                                "`{name}`: {e} (expected an RFC 3339 instant, e.g. 2025-06-01T00:00:00Z)"
+                            ))
+                        })
+                })
+                .transpose()
+        };
+        Ok(RangeQuery {
+            from: p("from", &self.from)?,
+            to: p("to", &self.to)?,
+        })
+    }
+}
+
+/// Checks that the user may read `prm`'s curve; 404 otherwise, whatever the reason.
+pub(crate) async fn check_prm(
+    state: &AppState,
+    user: &CurrentUser,
+    prm: &str,
+) -> Result<Vec<i64>, ApiError> {
+    let districts = state.store.districts_of_prm(prm).await?;
+    if districts.is_empty() || !user.reads_prm(prm, &districts) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(districts)
+}
+
+/// Largest range one read returns (a year and a bit).
+const MAX_RANGE_DAYS: i64 = 400;
+
+pub(crate) async fn curve_points(
+    state: &AppState,
+    user: &CurrentUser,
+    prm: &str,
+    q: &RangeQuery,
+) -> Result<(DateTime<Utc>, DateTime<Utc>, Vec<CurvePoint>), ApiError> {
+    check_prm(state, user, prm).await?;
+    let to = q.to.unwrap_or_else(Utc::now);
+    let from = q.from.unwrap_or(to - Duration::days(7));
+    if from >= to {
+        return Err(ApiError::BadRequest("`from` must be before `to`".into()));
+    }
+    if to - from > Duration::days(MAX_RANGE_DAYS) {
+        return Err(ApiError::BadRequest(format!(
+            "the range is limited to {MAX_RANGE_DAYS} days"
+        )));
+    }
+    let pts = state.store.curve(prm, from, to).await?;
+    Ok((from, to, pts))
+}
+
+async fn read_curve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(prm): UrlPath<String>,
+    Query(q): Query<RangeWire>,
+) -> Result<Json<Value>, ApiError> {
+    let q = q.parse()?;
+    let (from, to, pts) = curve_points(&state, &user, &prm, &q).await?;
+    let points: Vec<Value> = pts
+        .iter()
+        .map(|p| json!({ "time_utc": rfc3339(p.instant), "kwh": p.kwh }))
+        .collect();
+    Ok(Json(json!({
+        "prm": prm,
+        "from": rfc3339(from),
+        "to": rfc3339(to),
+        "unit": "kWh per interval, labelled by interval start (UTC)",
+        "points": points,
+    })))
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    format: Option<String>,
+}
+
+fn read_problems(e: &ReadErrors) -> Vec<InputProblem> {
+    e.0.iter()
+        .map(|r| InputProblem {
+            line: r.line,
+            column: None,
+            path: r.field.clone().unwrap_or_default(),
+            message: r.message.clone(),
+            expected: r.expected.clone(),
+            timestamp: r.timestamp.clone(),
+        })
+        .collect()
+}
+
+/// Parses an upload into curve points (blocking work: call it off the async workers).
+pub(crate) fn parse_upload(
+    text: &str,
+    format: &str,
+    prm: &str,
+) -> Result<Vec<CurvePoint>, ApiError> {
+    let source = Path::new("upload");
+    let series = match format {
+        "enedis" => {
+            let (series, meta) = quartier_timeseries::parse_enedis(text, source, FillPolicy::None)
+                .map_err(|e| ApiError::Invalid(read_problems(&e)))?;
+            if let Some(file_prm) = meta.prm.filter(|p| p.len() == 14 && p != prm) {
+                return Err(ApiError::Invalid(vec![InputProblem {
+                    line: Some(2),
+                    column: None,
+                    path: "Identifiant PRM".into(),
+                    message: format!("the file is for PRM {file_prm}, not {prm}"),
+                    expected: Some(prm.to_string()),
+                    timestamp: None,
+                }]));
+            }
+            series
+        }
+        "csv" => quartier_timeseries::parse_csv(text, source, &CsvOptions::default())
+            .map_err(|e| ApiError::Invalid(read_problems(&e)))?,
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "unknown format `{other}` (expected enedis or csv)"
+            )));
+        }
+    };
+    let axis = *series.axis();
+    Ok(axis
+        .times()
+        .zip(series.values())
+        .map(|(instant, &kwh)| CurvePoint { instant, kwh })
+        .collect())
+}
+
+async fn upload_curve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(prm): UrlPath<String>,
+    Query(q): Query<UploadQuery>,
+    body: String,
+) -> Result<Json<Value>, ApiError> {
+    let districts = state.store.districts_of_prm(&prm).await?;
+    if districts.is_empty() || !user.reads_prm(&prm, &districts) {
+        return Err(ApiError::NotFound);
+    }
+    if !districts.iter().any(|d| user.manages_district(*d)) {
+        return Err(ApiError::Forbidden);
+    }
+    let format = q.format.unwrap_or_else(|| "enedis".into());
+    let p = prm.clone();
+    let points = tokio::task::spawn_blocking(move || parse_upload(&body, &format, &p))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let n = points.len();
+    let (first, last) = match (points.first(), points.last()) {
+        (Some(a), Some(b)) => (rfc3339(a.instant), rfc3339(b.instant)),
+        _ => return Err(ApiError::BadRequest("the file has no data".into())),
+    };
+    let s = state.store.upsert_curve(&prm, points).await?;
+    Ok(Json(json!({
+        "prm": prm,
+        "points": n,
+        "written": s.written,
+        "unchanged": s.unchanged,
+        "first_utc": first,
+        "last_utc": last,
+    })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs and runs
+
+async fn submit_simulation(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let d = visible_district(&state, &user, id).await?;
+    if !user.manages_district(id) {
+        return Err(ApiError::Forbidden);
+    }
+    let job = jobs::submit_simulation(&state, d).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "job_id": job, "status_url": format!("/api/v1/jobs/{job}") })),
+    ))
+}
+
+/// A job the user may see (a job of a district they manage), or 404.
+pub(crate) async fn visible_job(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<JobRow, ApiError> {
+    let job = state.store.job(id).await?.ok_or(ApiError::NotFound)?;
+    let ok = match job.district_id {
+        Some(d) => user.manages_district(d),
+        None => user.user.role == Role::Programme,
+    };
+    if ok { Ok(job) } else { Err(ApiError::NotFound) }
+}
+
+pub(crate) fn job_json(j: &JobRow) -> Value {
+    json!({
+        "id": j.id,
+        "kind": j.kind,
+        "district_id": j.district_id,
+        "status": j.status.as_str(),
+        "progress": j.progress,
+        "created_at": rfc3339(j.created_at),
+        "finished_at": j.finished_at.map(rfc3339),
+        "error": j.error,
+        "result": j.result_json.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
+        "run_id": j.run_id,
+        "timeseries_url": j.run_id.map(|r| format!("/api/v1/runs/{r}/timeseries.csv")),
+    })
+}
+
+async fn read_job(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(job_json(&visible_job(&state, &user, id).await?)))
+}
+
+async fn cancel_job(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    visible_job(&state, &user, id).await?;
+    if !state.store.cancel_job(id, Utc::now()).await? {
+        return Err(ApiError::JobFinished("the job has already finished".into()));
+    }
+    let j = state.store.job(id).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(job_json(&j)))
+}
+
+async fn visible_run(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<quartier_store::RunRow, ApiError> {
+    let run = state.store.run(id).await?.ok_or(ApiError::NotFound)?;
+    if !user.manages_district(run.district_id) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(run)
+}
+
+async fn read_run(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let run = visible_run(&state, &user, id).await?;
+    Ok(Json(json!({
+        "id": run.id,
+        "job_id": run.job_id,
+        "district_id": run.district_id,
+        "created_at": rfc3339(run.created_at),
+        "kpis": serde_json::from_str::<Value>(&run.kpis_json).unwrap_or(Value::Null),
+        "timeseries_url": format!("/api/v1/runs/{}/timeseries.csv", run.id),
+    })))
+}
+
+async fn read_run_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+    _headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let run = visible_run(&state, &user, id).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        run.timeseries_csv,
+    )
+        .into_response())
+}

@@ -1,0 +1,68 @@
+//! A small HTML toolkit: escaping and the page frame. Every text that comes from data goes
+//! through [`esc`]; there is no template engine.
+
+use crate::i18n::{Lang, t};
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub(crate) fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1d2433;background:#f6f7f9}\
+header{background:#1d3b5a;color:#fff;padding:10px 24px;display:flex;gap:24px;align-items:center}\
+header a{color:#fff;text-decoration:none}header .sp{flex:1}main{padding:16px 24px;max-width:1200px}\
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}\
+.card{background:#fff;border-radius:6px;padding:10px 12px;box-shadow:0 1px 2px #0002}\
+.card .v{font-size:1.35em;font-weight:600}.card .k{font-size:.8em;color:#556}\
+section{background:#fff;border-radius:6px;padding:10px 14px;margin:14px 0;box-shadow:0 1px 2px #0002}\
+table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #e3e6ea;text-align:left}\
+.err{color:#a40000}.bar{background:#e3e6ea;border-radius:4px;height:18px;width:400px}\
+.bar div{background:#2b7a3d;height:18px;border-radius:4px}button{padding:5px 12px}\
+svg text{font-size:11px;fill:#333}";
+
+/// The page frame: header with navigation and logout form, then `body`.
+pub(crate) fn page(lang: Lang, title: &str, user: Option<(&str, &str)>, body: &str) -> String {
+    let nav = match user {
+        Some((name, csrf)) => format!(
+            "<a href=\"/districts?lang={l}\">{d}</a><span class=sp></span><span>{n}</span>\
+             <form method=post action=\"/logout\" style=margin:0><input type=hidden name=csrf \
+             value=\"{c}\"><button>{o}</button></form>",
+            l = lang.code(),
+            d = t(lang, "districts"),
+            n = esc(name),
+            c = esc(csrf),
+            o = t(lang, "logout"),
+        ),
+        None => "<span class=sp></span>".into(),
+    };
+    format!(
+        "<!doctype html><html lang={l}><head><meta charset=utf-8><meta name=viewport \
+         content=\"width=device-width\"><title>{ti} — Quartier</title><style>{STYLE}</style>\
+         </head><body><header><strong>Quartier</strong>{nav}<a href=\"?lang=fr\">FR</a>\
+         <a href=\"?lang=en\">EN</a></header><main><h1>{ti}</h1>{body}</main></body></html>",
+        l = lang.code(),
+        ti = esc(title),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            super::esc("<a href='x'>&\""),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+        );
+    }
+}

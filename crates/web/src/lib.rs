@@ -1,0 +1,206 @@
+//! The Quartier server: a JSON API under `/api/v1` (described by the OpenAPI document at
+//! `/api/v1/openapi.json`) and a server-rendered dashboard, over a [`quartier_store::Store`].
+//!
+//! [`Application::build`] opens the database, binds its own listener (port 0 in tests) and
+//! returns; [`Application::run_until_stopped`] serves. Roles (programme, organiser,
+//! participant) decide what each request may see; anything not visible answers 404.
+//! Simulations run as jobs on the blocking pool, one at a time, with progress stored in the
+//! database.
+//!
+//! **Architecture invariant:** this crate knows nothing of argv; the domain crates know
+//! nothing of HTTP or JSON: wire types (serde) live here and convert at the edge.
+#![deny(missing_docs)]
+
+mod api;
+pub mod auth;
+mod charts;
+pub mod config;
+mod districts;
+pub mod error;
+mod html;
+mod i18n;
+mod jobs;
+mod openapi;
+mod pages;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use quartier_store::{NewUser, Role, Store};
+use tokio::net::TcpListener;
+
+pub use config::{Config, ConfigError, Secret};
+pub use districts::{CreatedDistrict, create_district};
+pub use error::{ApiError, InputProblem};
+pub use openapi::{API_ROUTES, OPENAPI_JSON};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// Failed-login counters.
+    pub limiter: Arc<auth::RateLimiter>,
+    /// One simulation at a time (the machine is small).
+    pub job_slots: Arc<tokio::sync::Semaphore>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] quartier_store::StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The data folder could not be created.
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Setting up the first user failed.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// A server bound to its address, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    addr: SocketAddr,
+}
+
+impl Application {
+    /// Opens and migrates the database, marks jobs a previous process left unfinished as
+    /// failed, creates the data folder and binds the listener.
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let store = Store::open(&config.database_url).await?;
+        store.fail_interrupted_jobs(chrono::Utc::now()).await?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+        let state = AppState {
+            store,
+            limiter: Arc::new(auth::RateLimiter::new(
+                config.login_attempts,
+                Duration::from_secs(config.login_window_seconds),
+            )),
+            config: Arc::new(config),
+            job_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+        };
+        Ok(Application {
+            listener,
+            state,
+            addr,
+        })
+    }
+
+    /// The bound address (with the real port when 0 was asked).
+    pub fn address(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (store and configuration), for setting up a fresh server.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// When the database has no user, creates the programme user `admin` with the
+    /// configured password or a random one; returns the password when it was generated
+    /// (to print once), `None` otherwise.
+    pub async fn ensure_admin(&self) -> Result<Option<String>, StartError> {
+        let store = &self.state.store;
+        if store.user_count().await? > 0 {
+            return Ok(None);
+        }
+        let (password, generated) = match &self.state.config.admin_password {
+            Some(p) => (p.expose().to_string(), false),
+            None => (
+                auth::random_token()
+                    .map_err(|e| StartError::Setup(e.to_string()))?
+                    .chars()
+                    .take(20)
+                    .collect(),
+                true,
+            ),
+        };
+        let hash = auth::hash_password(&password).map_err(|e| StartError::Setup(e.to_string()))?;
+        store
+            .create_user(NewUser {
+                username: "admin".into(),
+                password_hash: hash,
+                role: Role::Programme,
+                district_id: None,
+                prm: None,
+                created_at: chrono::Utc::now(),
+            })
+            .await?;
+        Ok(generated.then_some(password))
+    }
+
+    /// Serves until the process stops.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = router(self.state);
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+async fn no_route() -> impl IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        [("x-quartier-route", "none")],
+        axum::Json(serde_json::json!({ "error": "not found" })),
+    )
+}
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    let max = state.config.max_body_bytes;
+    Router::new()
+        .merge(api::routes())
+        .merge(pages::routes())
+        .fallback(no_route)
+        .layer(DefaultBodyLimit::max(max))
+        .with_state(state)
+}

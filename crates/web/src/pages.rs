@@ -1,0 +1,660 @@
+//! The dashboard: server-rendered HTML pages in French or English. Pages apply the same
+//! visibility rules as the API (through the same helpers) and answer 404 for what the user
+//! may not see. Forms carry the session's CSRF token; the login form a double-submit token.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Europe::Paris;
+use quartier_store::Role;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::api::{self, RangeQuery};
+use crate::auth::{self, CurrentUser, MaybeUser};
+use crate::charts::{self, Line};
+use crate::error::ApiError;
+use crate::html::{esc, page};
+use crate::i18n::{Lang, t};
+use crate::{AppState, jobs};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/districts", get(district_list))
+        .route("/districts/{id}", get(district_overview))
+        .route("/districts/{id}/simulate", post(simulate))
+        .route("/jobs/{id}", get(job_page))
+        .route("/participants/{prm}", get(participant_page))
+}
+
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    lang: Option<String>,
+    from: Option<String>,
+    days: Option<i64>,
+    error: Option<String>,
+}
+
+fn lang(q: &PageQuery, h: &HeaderMap) -> Lang {
+    Lang::pick(q.lang.as_deref(), h)
+}
+
+/// A page error: 404 and 403 as HTML, unauthenticated as a redirect to the login form.
+struct PageError(ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError(e)
+    }
+}
+
+impl From<quartier_store::StoreError> for PageError {
+    fn from(e: quartier_store::StoreError) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            ApiError::Unauthenticated => Redirect::to("/login").into_response(),
+            ApiError::Internal(d) => {
+                eprintln!("internal error: {d}");
+                (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>")).into_response()
+            }
+            e => (
+                e.status(),
+                Html(format!(
+                    "<!doctype html><h1>{}</h1><p>{}</p>",
+                    e.status(),
+                    esc(&e.to_string())
+                )),
+            )
+                .into_response(),
+        }
+    }
+}
+
+fn who(u: &CurrentUser) -> (&str, &str) {
+    (u.user.username.as_str(), u.csrf_token.as_str())
+}
+
+async fn home(MaybeUser(u): MaybeUser) -> Redirect {
+    match u {
+        None => Redirect::to("/login"),
+        Some(u) => match (u.user.role, &u.user.prm) {
+            (Role::Participant, Some(prm)) => Redirect::to(&format!("/participants/{prm}")),
+            _ => Redirect::to("/districts"),
+        },
+    }
+}
+
+const LOGIN_CSRF: &str = "quartier_login_csrf";
+
+async fn login_form(Query(q): Query<PageQuery>, headers: HeaderMap) -> Result<Response, PageError> {
+    let l = lang(&q, &headers);
+    let token = auth::random_token()?;
+    let msg = match q.error.as_deref() {
+        Some("rate") => format!("<p class=err>{}</p>", t(l, "too_many")),
+        Some(_) => format!("<p class=err>{}</p>", t(l, "bad_login")),
+        None => String::new(),
+    };
+    let body = format!(
+        "{msg}<section><form method=post action=\"/login?lang={lc}\"><input type=hidden name=csrf value=\"{token}\">\
+         <p><label>{u}<br><input name=username autocomplete=username required></label></p>\
+         <p><label>{p}<br><input name=password type=password autocomplete=current-password required></label></p>\
+         <button>{li}</button></form></section>",
+        lc = l.code(),
+        u = t(l, "username"),
+        p = t(l, "password"),
+        li = t(l, "login"),
+    );
+    let cookie =
+        format!("{LOGIN_CSRF}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600");
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Html(page(l, t(l, "login"), None, &body)),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let lc = lang(&q, &headers).code();
+    if auth::cookie(&headers, LOGIN_CSRF).as_deref() != Some(f.csrf.as_str()) {
+        return Err(ApiError::Forbidden.into());
+    }
+    match api::open_session(&state, &f.username, &f.password, Some(peer.ip())).await {
+        Ok((token, _csrf, _role)) => {
+            let cookie = auth::session_cookie(
+                &token,
+                state.config.session_minutes * 60,
+                state.config.secure_cookies,
+            );
+            Ok((
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to(&format!("/?lang={lc}")),
+            )
+                .into_response())
+        }
+        Err(ApiError::RateLimited) => {
+            Ok(Redirect::to(&format!("/login?error=rate&lang={lc}")).into_response())
+        }
+        Err(ApiError::BadCredentials) => {
+            Ok(Redirect::to(&format!("/login?error=1&lang={lc}")).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    if f.csrf != user.csrf_token {
+        return Err(ApiError::Forbidden.into());
+    }
+    state.store.delete_session(&user.token).await?;
+    Ok((
+        [(
+            header::SET_COOKIE,
+            auth::session_cookie("", 0, state.config.secure_cookies),
+        )],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+async fn district_list(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let u = u.ok_or(ApiError::Unauthenticated)?;
+    let l = lang(&q, &headers);
+    let mut rows = String::new();
+    for d in api::visible_districts(&state, &u).await? {
+        let link = if u.manages_district(d.id) {
+            format!(
+                "<a href=\"/districts/{}?lang={}\">{}</a>",
+                d.id,
+                l.code(),
+                esc(&d.name)
+            )
+        } else {
+            esc(&d.name)
+        };
+        rows.push_str(&format!(
+            "<tr><td>{link}</td><td>{}</td></tr>",
+            d.created_at.with_timezone(&Paris).format("%Y-%m-%d")
+        ));
+    }
+    if let (Role::Participant, Some(prm)) = (u.user.role, &u.user.prm) {
+        rows.push_str(&format!(
+            "<tr><td colspan=2><a href=\"/participants/{p}?lang={lc}\">{m}</a></td></tr>",
+            p = esc(prm),
+            lc = l.code(),
+            m = t(l, "my_curve")
+        ));
+    }
+    let body = format!(
+        "<section><table><tr><th>{}</th><th>{}</th></tr>{rows}</table></section>",
+        t(l, "districts"),
+        t(l, "created")
+    );
+    Ok(Html(page(l, t(l, "districts"), Some(who(&u)), &body)).into_response())
+}
+
+/// Columns of a run's time series, read from its CSV.
+struct Table {
+    times: Vec<DateTime<Utc>>,
+    header: Vec<String>,
+    rows: Vec<Vec<f64>>,
+}
+
+impl Table {
+    fn parse(csv_text: &str) -> Table {
+        let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+        let header: Vec<String> = r
+            .headers()
+            .map(|h| h.iter().map(str::to_string).collect())
+            .unwrap_or_default();
+        let mut times = Vec::new();
+        let mut rows = Vec::new();
+        for rec in r.records().flatten() {
+            let Some(t) = rec
+                .get(0)
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            else {
+                continue;
+            };
+            times.push(t.with_timezone(&Utc));
+            rows.push(rec.iter().map(|s| s.parse().unwrap_or(f64::NAN)).collect());
+        }
+        Table {
+            times,
+            header,
+            rows,
+        }
+    }
+
+    fn column(&self, name: &str, range: std::ops::Range<usize>) -> Option<Vec<f64>> {
+        let c = self.header.iter().position(|h| h == name)?;
+        Some(
+            self.rows
+                .get(range)?
+                .iter()
+                .map(|r| r.get(c).copied().unwrap_or(f64::NAN))
+                .collect(),
+        )
+    }
+}
+
+fn kpi_card(l: Lang, kpis: &Value, key: &'static str, unit: &str) -> String {
+    let v = &kpis[key];
+    let shown = match (v.as_f64(), unit) {
+        (Some(x), "%") => format!("{:.1} %", x * 100.0),
+        (Some(x), u) if x.abs() >= 100.0 => format!("{} {u}", group(x)),
+        (Some(x), u) => format!("{x:.2} {u}"),
+        (None, _) => "—".into(),
+    };
+    format!(
+        "<div class=card><div class=k>{}</div><div class=v>{}</div></div>",
+        t(l, key),
+        esc(&shown)
+    )
+}
+
+fn group(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut o = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            o.push('\u{202f}');
+        }
+        o.push(c);
+    }
+    if x < 0.0 { format!("-{o}") } else { o }
+}
+
+async fn district_overview(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let u = u.ok_or(ApiError::Unauthenticated)?;
+    let l = lang(&q, &headers);
+    let d = api::visible_district(&state, &u, id).await?;
+    if !u.manages_district(id) {
+        return Err(ApiError::NotFound.into());
+    }
+    let participants = state.store.participants(id).await?.len();
+    let simulate_form = format!(
+        "<form method=post action=\"/districts/{id}/simulate?lang={lc}\"><input type=hidden name=csrf value=\"{c}\"><button>{s}</button></form>",
+        lc = l.code(),
+        c = esc(&u.csrf_token),
+        s = t(l, "simulate")
+    );
+    let mut body = format!(
+        "<p>{}: {participants}</p>{simulate_form}",
+        t(l, "participants")
+    );
+    match state.store.latest_run(id).await? {
+        None => body.push_str(&format!("<p>{}</p>", t(l, "no_run"))),
+        Some(run) => {
+            let doc: Value = serde_json::from_str(&run.kpis_json).unwrap_or(Value::Null);
+            body.push_str(&overview_body(l, &doc, &run.timeseries_csv, &q, id));
+            body.push_str(&format!(
+                "<p><small>{} {} — <a href=\"/api/v1/runs/{}/timeseries.csv\">timeseries.csv</a></small></p>",
+                t(l, "run_of"),
+                run.created_at.with_timezone(&Paris).format("%Y-%m-%d %H:%M"),
+                run.id
+            ));
+        }
+    }
+    Ok(Html(page(l, &d.name, Some(who(&u)), &body)).into_response())
+}
+
+fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -> String {
+    let kpis = &doc["kpis"];
+    let mut out = String::from("<div class=cards>");
+    for (k, unit) in [
+        ("production_kwh", "kWh"),
+        ("consumption_kwh", "kWh"),
+        ("self_consumption_rate", "%"),
+        ("self_sufficiency_rate", "%"),
+        ("import_kwh", "kWh"),
+        ("export_kwh", "kWh"),
+        ("annual_balance_kwh", "kWh"),
+        ("peak_import_kw", "kW"),
+        ("co2_kg", "kgCO2e"),
+        ("cost_eur", "EUR"),
+        ("h2_produced_kg", "kg"),
+        ("h2_unserved_kg", "kg"),
+    ] {
+        out.push_str(&kpi_card(l, kpis, k, unit));
+    }
+    let positive = kpis["positive_energy"].as_bool().unwrap_or(false);
+    out.push_str(&format!(
+        "<div class=card><div class=k>{}</div><div class=v>{}</div></div></div>",
+        t(l, "positive"),
+        t(l, if positive { "yes" } else { "no" })
+    ));
+
+    // Monthly bars.
+    let months = doc["monthly"].as_array().cloned().unwrap_or_default();
+    let labels: Vec<String> = months
+        .iter()
+        .map(|m| m["month"].as_str().unwrap_or("").chars().skip(5).collect())
+        .collect();
+    let col = |k: &str| -> Vec<f64> {
+        months
+            .iter()
+            .map(|m| m[k].as_f64().unwrap_or(0.0) / 1000.0)
+            .collect()
+    };
+    out.push_str("<section>");
+    out.push_str(&charts::bars(
+        t(l, "monthly"),
+        "MWh",
+        &labels,
+        &[
+            Line {
+                label: t(l, "production"),
+                colour: "#e0a100",
+                values: col("production_kwh"),
+            },
+            Line {
+                label: t(l, "consumption"),
+                colour: "#1d5fa0",
+                values: col("consumption_kwh"),
+            },
+        ],
+    ));
+    out.push_str("</section>");
+
+    // A window of flows, zoomable by date and length.
+    let table = Table::parse(csv_text);
+    let (Some(first), Some(last)) = (table.times.first(), table.times.last()) else {
+        return out;
+    };
+    let step_h = doc["axis"]["step_minutes"].as_f64().unwrap_or(60.0) / 60.0;
+    let days = q.days.unwrap_or(7).clamp(1, 62);
+    let default_from = first.with_timezone(&Paris).date_naive() + Duration::days(171);
+    let from_day = q
+        .from
+        .as_deref()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .unwrap_or(default_from);
+    let from_t = quartier_timeseries::local_midnight(from_day, Paris).unwrap_or(*first);
+    let from_t = from_t.clamp(*first, *last);
+    let start = table.times.partition_point(|t| *t < from_t);
+    let end = table
+        .times
+        .partition_point(|t| *t < from_t + Duration::days(days))
+        .max(start);
+    let mut ticks = Vec::new();
+    for (i, t) in table
+        .times
+        .get(start..end)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
+        let local = t.with_timezone(&Paris);
+        if local.format("%H:%M").to_string() == "00:00" {
+            ticks.push((i, local.format("%d/%m").to_string()));
+        }
+    }
+    let per_kw = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(|x| x / step_h).collect() };
+    let sum = |names: &[&str]| -> Vec<f64> {
+        let mut acc = vec![0.0; end - start];
+        for n in names {
+            if let Some(c) = table.column(n, start..end) {
+                for (a, b) in acc.iter_mut().zip(c) {
+                    *a += b;
+                }
+            }
+        }
+        acc
+    };
+    out.push_str(&format!(
+        "<section><form method=get action=\"/districts/{id}\"><input type=hidden name=lang value={lc}>\
+         <label>{f} <input type=date name=from value=\"{fv}\" min=\"{mn}\" max=\"{mx}\"></label> \
+         <label><select name=days>{opts}</select> {dl}</label> <button>{s}</button></form>",
+        lc = l.code(),
+        f = t(l, "from"),
+        fv = from_day.format("%Y-%m-%d"),
+        mn = first.with_timezone(&Paris).format("%Y-%m-%d"),
+        mx = last.with_timezone(&Paris).format("%Y-%m-%d"),
+        opts = [1, 3, 7, 14, 31]
+            .iter()
+            .map(|n| format!(
+                "<option{}>{n}</option>",
+                if *n == days { " selected" } else { "" }
+            ))
+            .collect::<String>(),
+        dl = t(l, "days"),
+        s = t(l, "show"),
+    ));
+    let n = end - start;
+    out.push_str(&charts::lines(
+        t(l, "power"),
+        "kW",
+        n,
+        &ticks,
+        &[
+            Line {
+                label: t(l, "load"),
+                colour: "#1d5fa0",
+                values: per_kw(sum(&["load_kwh", "ev_kwh", "fleet_kwh"])),
+            },
+            Line {
+                label: t(l, "pv"),
+                colour: "#e0a100",
+                values: per_kw(sum(&["pv_kwh"])),
+            },
+        ],
+    ));
+    if let Some(soc) = table.column("battery_soc_kwh", start..end) {
+        if soc.iter().any(|v| *v > 0.0) {
+            out.push_str(&charts::lines(
+                t(l, "soc"),
+                "kWh",
+                n,
+                &ticks,
+                &[Line {
+                    label: t(l, "soc"),
+                    colour: "#2b7a3d",
+                    values: soc,
+                }],
+            ));
+        }
+    }
+    if let Some(h2) = table.column("tank_level_kg", start..end) {
+        if h2.iter().any(|v| *v > 0.0) {
+            out.push_str(&charts::lines(
+                t(l, "h2"),
+                "kg",
+                n,
+                &ticks,
+                &[Line {
+                    label: t(l, "h2"),
+                    colour: "#7a3d9a",
+                    values: h2,
+                }],
+            ));
+        }
+    }
+    out.push_str("</section>");
+    out
+}
+
+async fn simulate(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    if f.csrf != user.csrf_token {
+        return Err(ApiError::Forbidden.into());
+    }
+    let d = api::visible_district(&state, &user, id).await?;
+    if !user.manages_district(id) {
+        return Err(ApiError::NotFound.into());
+    }
+    let job = jobs::submit_simulation(&state, d).await?;
+    let lc = lang(&q, &headers).code();
+    Ok(Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response())
+}
+
+async fn job_page(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let u = u.ok_or(ApiError::Unauthenticated)?;
+    let l = lang(&q, &headers);
+    let j = api::visible_job(&state, &u, id).await?;
+    let back = j
+        .district_id
+        .map(|d| {
+            format!(
+                "<p><a href=\"/districts/{d}?lang={}\">← {}</a></p>",
+                l.code(),
+                t(l, "districts")
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<section><p>{st}: <strong id=status>{s}</strong></p><p>{pr}: <span id=pct>{p}</span> %</p>\
+         <div class=bar><div id=fill style=\"width:{p}%\"></div></div><p id=err class=err>{e}</p></section>{back}\
+         <script>(function(){{var f=function(){{fetch('/api/v1/jobs/{id}').then(function(r){{return r.json()}}).then(function(j){{\
+         document.getElementById('status').textContent=j.status;document.getElementById('pct').textContent=j.progress;\
+         document.getElementById('fill').style.width=j.progress+'%';if(j.error)document.getElementById('err').textContent=j.error;\
+         if(j.status==='queued'||j.status==='running')setTimeout(f,1000);}})}};f();}})();</script>",
+        st = t(l, "status"),
+        s = j.status.as_str(),
+        pr = t(l, "progress"),
+        p = j.progress,
+        e = esc(j.error.as_deref().unwrap_or("")),
+    );
+    Ok(Html(page(
+        l,
+        &format!("{} {id}", t(l, "job")),
+        Some(who(&u)),
+        &body,
+    ))
+    .into_response())
+}
+
+async fn participant_page(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    UrlPath(prm): UrlPath<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let u = u.ok_or(ApiError::Unauthenticated)?;
+    let l = lang(&q, &headers);
+    api::check_prm(&state, &u, &prm).await?;
+    let days = q.days.unwrap_or(7).clamp(1, 62);
+    let bounds = state.store.curve_bounds(&prm).await?;
+    let from = match (
+        q.from
+            .as_deref()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+        bounds,
+    ) {
+        (Some(day), _) => quartier_timeseries::local_midnight(day, Paris).ok(),
+        (None, Some((_, last))) => Some(last - Duration::days(days)),
+        (None, None) => None,
+    };
+    let mut body = String::new();
+    let points = match from {
+        None => Vec::new(),
+        Some(from) => {
+            let range = RangeQuery {
+                from: Some(from),
+                to: Some(from + Duration::days(days)),
+            };
+            api::curve_points(&state, &u, &prm, &range).await?.2
+        }
+    };
+    if points.is_empty() {
+        body.push_str(&format!("<p>{}</p>", t(l, "no_data")));
+    } else {
+        let mut ticks = Vec::new();
+        for (i, p) in points.iter().enumerate() {
+            let local = p.instant.with_timezone(&Paris);
+            if local.format("%H:%M").to_string() == "00:00" {
+                ticks.push((i, local.format("%d/%m").to_string()));
+            }
+        }
+        let values: Vec<f64> = points.iter().map(|p| p.kwh).collect();
+        let total: f64 = values.iter().sum();
+        body.push_str(&format!(
+            "<div class=cards><div class=card><div class=k>{} ({days} {})</div><div class=v>{total:.1} kWh</div></div></div><section>",
+            t(l, "consumption"),
+            t(l, "days")
+        ));
+        body.push_str(&charts::lines(
+            t(l, "energy_interval"),
+            "kWh",
+            values.len(),
+            &ticks,
+            &[Line {
+                label: t(l, "consumption"),
+                colour: "#1d5fa0",
+                values,
+            }],
+        ));
+        body.push_str("</section>");
+    }
+    let fv = from
+        .map(|f| f.with_timezone(&Paris).format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    body.push_str(&format!(
+        "<form method=get><input type=hidden name=lang value={lc}><label>{f} <input type=date name=from value=\"{fv}\"></label> \
+         <label><input type=number name=days value={days} min=1 max=62> {dl}</label> <button>{s}</button></form>",
+        lc = l.code(),
+        f = t(l, "from"),
+        dl = t(l, "days"),
+        s = t(l, "show")
+    ));
+    let title = format!("{} — PRM {}", t(l, "my_curve"), prm);
+    Ok(Html(page(l, &title, Some(who(&u)), &body)).into_response())
+}

@@ -1,0 +1,234 @@
+//! `spawn_app()`: the real server on port 0 with a fresh SQLite file and data folder, and a
+//! tiny blocking HTTP/1.1 client (no client library: one request per connection).
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+
+use quartier_web::{Application, Config, Secret};
+
+pub const ADMIN_PASSWORD: &str = "admin-password-123";
+
+/// The weather file the test districts use (embeddable, BSD-3, from examples/data).
+const TMY: &[u8] =
+    include_bytes!("../../../../examples/data/pvlib_pvgis_tmy_45.000_8.000_2005_2023.csv");
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db_path: PathBuf,
+    pub dir: tempfile::TempDir,
+    _runtime: tokio::runtime::Runtime,
+}
+
+pub fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("data")).unwrap();
+    std::fs::write(data.join("data/tmy.csv"), TMY).unwrap();
+    let db_path = dir.path().join("q.db");
+    let config = Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: format!("sqlite://{}", db_path.display()),
+        data_dir: data,
+        admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+        ..Config::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let app = runtime.block_on(Application::build(config)).unwrap();
+    let generated = runtime.block_on(app.ensure_admin()).unwrap();
+    assert!(generated.is_none(), "the configured password is used");
+    let addr = app.address();
+    runtime.spawn(app.run_until_stopped());
+    TestApp {
+        addr,
+        db_path,
+        dir,
+        _runtime: runtime,
+    }
+}
+
+/// A response: status, headers (lower-case names), body.
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A client with an optional session cookie.
+#[derive(Clone)]
+pub struct Client {
+    pub addr: SocketAddr,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        Client {
+            addr: self.addr,
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    /// A client logged in as `user`.
+    pub fn login(&self, user: &str, password: &str) -> Client {
+        let mut c = self.client();
+        let r = c.post_json(
+            "/api/v1/login",
+            &serde_json::json!({"username": user, "password": password}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let set = r.header("set-cookie").expect("a session cookie");
+        c.cookie = Some(set.split(';').next().unwrap().to_string());
+        c.csrf = r.json()["csrf_token"].as_str().map(str::to_string);
+        c
+    }
+
+    pub fn admin(&self) -> Client {
+        self.login("admin", ADMIN_PASSWORD)
+    }
+}
+
+impl Client {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Resp {
+        let mut s = TcpStream::connect(self.addr).unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if let Some(ct) = content_type {
+            head.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        if let Some(c) = &self.cookie {
+            head.push_str(&format!("Cookie: {c}\r\n"));
+        }
+        head.push_str("\r\n");
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        parse(&raw)
+    }
+    pub fn get(&self, path: &str) -> Resp {
+        self.request("GET", path, None, b"")
+    }
+    pub fn post_json(&self, path: &str, v: &serde_json::Value) -> Resp {
+        self.request(
+            "POST",
+            path,
+            Some("application/json"),
+            v.to_string().as_bytes(),
+        )
+    }
+    pub fn put_text(&self, path: &str, text: &str) -> Resp {
+        self.request("PUT", path, Some("text/plain"), text.as_bytes())
+    }
+    pub fn post_form(&self, path: &str, form: &str) -> Resp {
+        self.request(
+            "POST",
+            path,
+            Some("application/x-www-form-urlencoded"),
+            form.as_bytes(),
+        )
+    }
+}
+
+fn parse(raw: &[u8]) -> Resp {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+    {
+        body = dechunk(&body);
+    }
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).to_string(),
+    }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(i) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..i]).trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[i + 2..i + 2 + n]);
+        b = &b[i + 2 + n + 2..];
+    }
+    out
+}
+
+/// A small district: a week in June, hourly, a school with PV and a battery, two households.
+pub fn small_district(name: &str, prms: &[&str]) -> String {
+    let mut s = format!(
+        "[site]\nname = \"{name}\"\nlatitude_deg = 48.77\nlongitude_deg = 2.22\naltitude_m = 170\ntimezone = \"Europe/Paris\"\n\n\
+         [time]\nstart = 2025-06-02\nend = 2025-06-09\nstep_minutes = 60\n\n\
+         [weather]\nfile = \"data/tmy.csv\"\nformat = \"pvgis-tmy-csv\"\n\n"
+    );
+    for (i, prm) in prms.iter().enumerate() {
+        s.push_str(&format!(
+            "[[participants]]\nid = \"{prm}\"\nname = \"Foyer {i}\"\nrole = \"consumer\"\n\n\
+             [[loads]]\nname = \"home-{i}\"\nparticipant = \"{prm}\"\nprofile = \"H25\"\nannual_kwh = 4000\n\n"
+        ));
+    }
+    s.push_str("[[pv]]\nname = \"roof\"\nkwp = 30\ntilt_deg = 30\nazimuth_deg = 180\n\n\
+                [[batteries]]\nname = \"battery\"\nenergy_kwh = 40\ncharge_kw = 20\n\n\
+                [grid]\nimport_limit_kw = 200\nexport_limit_kw = 100\nexport_price_eur_per_kwh = 0.04\n\n\
+                [grid.import_price]\nbase_eur_per_kwh = 0.2\n\n[carbon]\nconstant_g_per_kwh = 52\n");
+    s
+}
+
+/// A generic CSV curve (kWh per half hour, local time) for one day, from `day`.
+pub fn csv_curve(day: &str, value: f64) -> String {
+    let mut s = String::from("time;kwh\n");
+    for i in 0..48 {
+        s.push_str(&format!("{day} {:02}:{:02};{value}\n", i / 2, (i % 2) * 30));
+    }
+    s
+}
