@@ -28,6 +28,9 @@ mod inputs;
 mod progress;
 mod rule;
 
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
 pub use account::{Kpis, MonthlyKpis, TOLERANCE, account};
 pub use error::{BalanceError, SimError};
 pub use flows::{BatteryFlows, ChargingFlows, ElectrolyserFlows, Flows, FuelCellFlows, PvFlows};
