@@ -47,7 +47,7 @@ def timed(cmd: list[str]) -> tuple[float, float, str]:
     return wall, (int(m.group(1)) / 1024 if m else float("nan")), r.stdout
 
 
-def worker(folder: str, ipm: bool) -> None:
+def worker(folder: str, ipm: bool, time_limit: float) -> None:
     """Imports, builds and solves a network; prints one JSON line."""
     import logging
 
@@ -70,7 +70,9 @@ def worker(folder: str, ipm: bool) -> None:
     if extendable:
         tie_battery_power(n, n.snapshots)
     t2 = time.perf_counter()
-    options = {"solver": "ipm"} if ipm else {}
+    options = {"time_limit": time_limit}
+    if ipm:
+        options["solver"] = "ipm"
     status, condition = n.optimize.solve_model(solver_name="highs", solver_options=options)
     t3 = time.perf_counter()
     print(
@@ -78,7 +80,7 @@ def worker(folder: str, ipm: bool) -> None:
             {
                 "status": status,
                 "condition": condition,
-                "objective": float(n.objective),
+                "objective": float(n.objective) if status == "ok" else None,
                 "import_seconds": t1 - t0,
                 "build_seconds": t2 - t1,
                 "solve_seconds": t3 - t2,
@@ -93,11 +95,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quartier", default=str(ROOT / "target" / "release" / "quartier"))
     ap.add_argument("--skip-pypsa-sizing", action="store_true")
+    ap.add_argument("--pypsa-time-limit", type=float, default=3000.0, help="HiGHS time limit, s")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--ipm", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        worker(args.worker, args.ipm)
+        worker(args.worker, args.ipm, args.pypsa_time_limit)
         return 0
     py = sys.executable
     results = {}
@@ -118,7 +121,7 @@ def main() -> int:
             print(f"quartier {problem}: {json.dumps(q)}", flush=True)
             entry = {"quartier": q}
             if not (problem == "sizing" and args.skip_pypsa_sizing):
-                cmd = [py, __file__, "--worker", str(folder)]
+                cmd = [py, __file__, "--worker", str(folder), "--pypsa-time-limit", str(args.pypsa_time_limit)]
                 if problem == "sizing":
                     cmd.append("--ipm")
                 wall, rss, out = timed(cmd)
@@ -155,14 +158,19 @@ def main() -> int:
             p = e["pypsa"]
             print(
                 f"| {problem} | PyPSA + HiGHS | {p['vars']} × {p['rows']} | {p['import_seconds'] + p['build_seconds']:.2f} | "
-                f"{p['solve_seconds']:.2f} | {p['process_wall_seconds']:.2f} | {p['peak_mb']:.0f} | {p['objective']:.4f} |"
+                f"{p['solve_seconds']:.2f} | {p['process_wall_seconds']:.2f} | {p['peak_mb']:.0f} | "
+                f"{p['objective'] if p['objective'] is None else format(p['objective'], '.4f')} ({p['condition']}) |"
             )
     print()
     for problem, e in results.items():
         if "pypsa" not in e:
             continue
         q, p = e["quartier"], e["pypsa"]
-        rel = abs(q["objective"] - p["objective"]) / max(1.0, abs(p["objective"]))
+        rel = (
+            float("nan")
+            if p["objective"] is None
+            else abs(q["objective"] - p["objective"]) / max(1.0, abs(p["objective"]))
+        )
         print(
             f"{problem}: PyPSA/Quartier wall {p['process_wall_seconds'] / q['process_wall_seconds']:.1f}×, "
             f"solve {p['solve_seconds'] / q['solve_seconds']:.1f}×, "
