@@ -250,16 +250,20 @@ pub static COMPONENTS: &[(&str, &str)] = &[
     ),
 ];
 
-const N: Bound = Bound::None;
-const fn inc(x: f64) -> Bound {
+/// No bound (shorthand of the attribute tables, shared by the community and experiment ones).
+pub(crate) const N: Bound = Bound::None;
+/// An inclusive bound.
+pub(crate) const fn inc(x: f64) -> Bound {
     Bound::Inclusive(x)
 }
-const fn exc(x: f64) -> Bound {
+/// An exclusive bound.
+pub(crate) const fn exc(x: f64) -> Bound {
     Bound::Exclusive(x)
 }
 
+/// One row of an attribute table.
 #[allow(clippy::too_many_arguments)]
-const fn a(
+pub(crate) const fn a(
     component: &'static str,
     name: &'static str,
     kind: Kind,

@@ -29,39 +29,13 @@ use quartier_share::{
     MemberId, PerimeterRules, Role,
 };
 use quartier_timeseries::{Axis, CsvOptions, FillPolicy, Quantity, Series, Step};
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
-use crate::attributes::{self, Attribute, Bound, DefaultValue, Kind};
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
+use crate::attributes::{Attribute, DefaultValue, Kind};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::walk::{Fields, Schema, Style, Walker, whole_file};
 
-const N: Bound = Bound::None;
-const fn inc(x: f64) -> Bound {
-    Bound::Inclusive(x)
-}
-
-#[allow(clippy::too_many_arguments)]
-const fn at(
-    component: &'static str,
-    name: &'static str,
-    kind: Kind,
-    unit: &'static str,
-    default: DefaultValue,
-    min: Bound,
-    max: Bound,
-    description: &'static str,
-) -> Attribute {
-    Attribute {
-        component,
-        name,
-        kind,
-        unit,
-        default,
-        min,
-        max,
-        description,
-    }
-}
+use crate::attributes::{N, a as at, inc};
 
 use DefaultValue::{Required, Rule};
 
@@ -144,18 +118,6 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("prices.periods", "eur_per_kwh", Kind::Float, "EUR/kWh", Required, inc(0.0), N, "Price in the period."),
 ];
 
-fn attr(comp: &str, name: &str) -> Option<&'static Attribute> {
-    COMMUNITY_ATTRIBUTES
-        .iter()
-        .find(|a| a.component == comp && a.name == name)
-}
-
-fn attrs_of(comp: &str) -> impl Iterator<Item = &'static Attribute> + '_ {
-    COMMUNITY_ATTRIBUTES
-        .iter()
-        .filter(move |a| a.component == comp)
-}
-
 /// A community read from its file, its curves loaded.
 #[derive(Debug, Clone)]
 pub struct LoadedCommunity {
@@ -225,361 +187,25 @@ struct Spec {
     price_paths: Vec<(MemberId, String)>,
 }
 
-#[derive(Debug, Clone)]
-enum Val<'a> {
-    F(f64),
-    I(i64),
-    S(String),
-    B(bool),
-    Strs(Vec<String>),
-    Path(PathBuf),
-    Table(&'a DeTable<'a>, Range<usize>),
-    Tables(Vec<(&'a DeTable<'a>, Range<usize>)>),
-}
-
-struct Fields<'a> {
-    comp: &'static str,
-    path: String,
-    vals: BTreeMap<&'static str, Option<Val<'a>>>,
-}
-
-impl<'a> Fields<'a> {
-    fn present(&self, n: &str) -> bool {
-        self.vals.contains_key(n)
-    }
-    fn get(&self, n: &str) -> Option<&Val<'a>> {
-        self.vals.get(n)?.as_ref()
-    }
-    fn fpath(&self, n: &str) -> String {
-        if self.path.is_empty() {
-            n.to_owned()
-        } else {
-            format!("{}.{n}", self.path)
-        }
-    }
-    fn num(&self, n: &str) -> Option<f64> {
-        match self.vals.get(n) {
-            Some(Some(Val::F(x))) => Some(*x),
-            Some(_) => None,
-            None => match attr(self.comp, n)?.default {
-                DefaultValue::Float(x) => Some(x),
-                _ => None,
-            },
-        }
-    }
-    fn opt_num(&self, n: &str) -> Option<Option<f64>> {
-        if self.present(n) {
-            self.num(n).map(Some)
-        } else {
-            Some(None)
-        }
-    }
-    fn int(&self, n: &str) -> Option<i64> {
-        match self.get(n)? {
-            Val::I(x) => Some(*x),
-            _ => None,
-        }
-    }
-    fn str(&self, n: &str) -> Option<String> {
-        match self.vals.get(n) {
-            Some(Some(Val::S(x))) => Some(x.clone()),
-            Some(_) => None,
-            None => match attr(self.comp, n)?.default {
-                DefaultValue::Str(x) => Some(x.to_owned()),
-                _ => None,
-            },
-        }
-    }
-    fn bool(&self, n: &str) -> Option<bool> {
-        match self.vals.get(n) {
-            Some(Some(Val::B(x))) => Some(*x),
-            Some(_) => None,
-            None => match attr(self.comp, n)?.default {
-                DefaultValue::Bool(x) => Some(x),
-                _ => None,
-            },
-        }
-    }
-    fn strs(&self, n: &str) -> Option<Vec<String>> {
-        match self.get(n)? {
-            Val::Strs(x) => Some(x.clone()),
-            _ => None,
-        }
-    }
-    fn path_val(&self, n: &str) -> Option<PathBuf> {
-        match self.get(n)? {
-            Val::Path(p) => Some(p.clone()),
-            _ => None,
-        }
-    }
-    fn table(&self, n: &str) -> Option<(&'a DeTable<'a>, Range<usize>)> {
-        match self.get(n)? {
-            Val::Table(t, s) => Some((t, s.clone())),
-            _ => None,
-        }
-    }
-    fn tables(&self, n: &str) -> Vec<(&'a DeTable<'a>, Range<usize>)> {
-        match self.get(n) {
-            Some(Val::Tables(t)) => t.clone(),
-            _ => Vec::new(),
-        }
-    }
-}
+/// The community file's attributes and wording.
+static COMMUNITY: Schema = Schema {
+    attrs: COMMUNITY_ATTRIBUTES,
+    fallback: &[],
+    file: "community",
+    style: Style::Community,
+};
 
 struct P {
-    dir: PathBuf,
-    map: SourceMap,
-    diags: Vec<Diagnostic>,
+    w: Walker,
 }
 
-fn describe(v: &DeValue<'_>) -> String {
-    match v {
-        DeValue::String(s) => format!("string \"{s}\""),
-        DeValue::Integer(i) => format!("integer {i}"),
-        DeValue::Float(f) => format!("float {f}"),
-        DeValue::Boolean(b) => format!("boolean {b}"),
-        DeValue::Datetime(d) => format!("datetime {d}"),
-        DeValue::Array(_) => "an array".into(),
-        DeValue::Table(_) => "a table".into(),
-    }
-}
-
-fn to_i64(v: &DeValue<'_>) -> Option<i64> {
-    match v {
-        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok(),
-        _ => None,
-    }
-}
-
-fn to_f64(v: &DeValue<'_>) -> Option<f64> {
-    match v {
-        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
-        DeValue::Integer(_) => to_i64(v).map(|x| x as f64),
-        _ => None,
-    }
-}
+crate::walk::deref_walker!(P);
 
 impl P {
-    fn err(&mut self, span: Range<usize>, path: &str, message: String, expected: Option<String>) {
-        self.diags.push(Diagnostic {
-            file: self.map.file().to_path_buf(),
-            position: Some(self.map.position_of(span.start)),
-            path: path.to_owned(),
-            message,
-            expected,
-        });
-    }
-
-    fn at_path(&mut self, path: &str, message: String, expected: Option<String>) {
-        let d = self.map.diagnostic(path, message, expected);
-        self.diags.push(d);
-    }
-
-    fn fields<'a>(
-        &mut self,
-        comp: &'static str,
-        path: &str,
-        table: &'a DeTable<'a>,
-        header: Range<usize>,
-    ) -> Fields<'a> {
-        self.map.insert(path.to_owned(), header.clone());
-        let mut vals = BTreeMap::new();
-        let join = |n: &str| {
-            if path.is_empty() {
-                n.to_owned()
-            } else {
-                format!("{path}.{n}")
-            }
-        };
-        for (key, value) in table.iter() {
-            let name: &str = key.get_ref();
-            let fpath = join(name);
-            let Some(a) = attr(comp, name) else {
-                let hint = attributes::suggest(name, attrs_of(comp).map(|a| a.name))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                let known: Vec<&str> = attrs_of(comp).map(|a| a.name).collect();
-                self.err(
-                    key.span(),
-                    &fpath,
-                    format!("unknown field `{name}`{hint}"),
-                    Some(format!("one of {}", known.join(", "))),
-                );
-                continue;
-            };
-            self.map.insert(fpath.clone(), value.span());
-            let v = self.value(a, &fpath, value);
-            vals.insert(a.name, v);
-        }
-        for a in attrs_of(comp) {
-            if a.default == Required && !vals.contains_key(a.name) {
-                let unit = if a.unit.is_empty() {
-                    String::new()
-                } else {
-                    format!(" in {}", a.unit)
-                };
-                self.err(
-                    header.clone(),
-                    &join(a.name),
-                    format!("missing required field `{}`", a.name),
-                    Some(format!("{} = <{}{unit}>", a.name, a.kind)),
-                );
-            }
-        }
-        Fields {
-            comp,
-            path: path.to_owned(),
-            vals,
-        }
-    }
-
-    fn value<'a>(
-        &mut self,
-        a: &Attribute,
-        path: &str,
-        value: &'a Spanned<DeValue<'a>>,
-    ) -> Option<Val<'a>> {
-        let span = value.span();
-        let v = value.get_ref();
-        let wrong = |p: &mut P, expected: String| {
-            p.err(
-                span.clone(),
-                path,
-                format!("wrong type: found {}", describe(v)),
-                Some(expected),
-            );
-            None
-        };
-        match a.kind {
-            Kind::Float | Kind::Integer => {
-                let x = if a.kind == Kind::Integer {
-                    to_i64(v).map(|x| x as f64)
-                } else {
-                    to_f64(v)
-                };
-                let Some(x) = x else {
-                    return wrong(self, a.kind.to_string());
-                };
-                if !a.in_bounds(x) {
-                    let unit = match a.unit {
-                        "" | "1" => String::new(),
-                        u => format!(" {u}"),
-                    };
-                    self.err(
-                        span,
-                        path,
-                        format!("{x}{unit} is out of range"),
-                        Some(a.bounds_text()),
-                    );
-                    return None;
-                }
-                Some(if a.kind == Kind::Integer {
-                    Val::I(x as i64)
-                } else {
-                    Val::F(x)
-                })
-            }
-            Kind::String => match v.as_str() {
-                Some(s) if s.trim().is_empty() => {
-                    self.err(span, path, "empty string".into(), Some("some text".into()));
-                    None
-                }
-                Some(s) => Some(Val::S(s.to_owned())),
-                None => wrong(self, "string".into()),
-            },
-            Kind::Bool => match v.as_bool() {
-                Some(b) => Some(Val::B(b)),
-                None => wrong(self, "bool".into()),
-            },
-            Kind::Enum(allowed) => {
-                let Some(s) = v.as_str() else {
-                    return wrong(self, a.kind.to_string());
-                };
-                if allowed.contains(&s) {
-                    return Some(Val::S(s.to_owned()));
-                }
-                let hint = attributes::suggest(s, allowed.iter().copied())
-                    .map(|h| format!("; did you mean \"{h}\"?"))
-                    .unwrap_or_default();
-                let list: Vec<String> = allowed.iter().map(|s| format!("\"{s}\"")).collect();
-                self.err(
-                    span,
-                    path,
-                    format!("unknown value \"{s}\"{hint}"),
-                    Some(format!("one of {}", list.join(", "))),
-                );
-                None
-            }
-            Kind::EnumList(_) => {
-                let Some(arr) = v.as_array() else {
-                    return wrong(self, "list of strings".into());
-                };
-                let mut out = Vec::new();
-                for (i, item) in arr.iter().enumerate() {
-                    match item.get_ref().as_str() {
-                        Some(s) => out.push(s.to_owned()),
-                        None => {
-                            self.err(
-                                item.span(),
-                                &format!("{path}[{i}]"),
-                                format!("wrong type: found {}", describe(item.get_ref())),
-                                Some("string".into()),
-                            );
-                            return None;
-                        }
-                    }
-                }
-                Some(Val::Strs(out))
-            }
-            Kind::Path => {
-                let Some(s) = v.as_str() else {
-                    return wrong(self, "path".into());
-                };
-                let p = self.dir.join(s);
-                if s.trim().is_empty() || !p.is_file() {
-                    self.err(
-                        span,
-                        path,
-                        format!("file {} not found", p.display()),
-                        Some("an existing file (relative paths start at the community file's folder)".into()),
-                    );
-                    return None;
-                }
-                Some(Val::Path(p))
-            }
-            Kind::Table(_) => match v.as_table() {
-                Some(t) => Some(Val::Table(t, span)),
-                None => wrong(self, a.kind.to_string()),
-            },
-            Kind::Tables(_) => {
-                let Some(arr) = v.as_array() else {
-                    return wrong(self, format!("an array of tables: [[{}]]", a.name));
-                };
-                let mut out = Vec::new();
-                for (i, item) in arr.iter().enumerate() {
-                    match item.get_ref().as_table() {
-                        Some(t) => out.push((t, item.span())),
-                        None => {
-                            self.err(
-                                item.span(),
-                                &format!("{path}[{i}]"),
-                                format!("wrong type: found {}", describe(item.get_ref())),
-                                Some("a table".into()),
-                            );
-                            return None;
-                        }
-                    }
-                }
-                Some(Val::Tables(out))
-            }
-            _ => wrong(self, a.kind.to_string()),
-        }
-    }
-
     fn periods(&mut self, f: &Fields<'_>) -> Vec<PricePeriod> {
         let mut out = Vec::new();
         for (i, (t, s)) in f.tables("periods").into_iter().enumerate() {
-            let path = format!("{}[{i}]", f.fpath("periods"));
+            let path = format!("{}[{i}]", f.field_path("periods"));
             let g = self.fields("prices.periods", &path, t, s);
             if let (Some(name), Some(a), Some(b), Some(x)) = (
                 g.str("name"),
@@ -613,7 +239,7 @@ impl P {
                 .and_then(|raw| match MemberId::new(raw.clone()) {
                     Ok(id) => Some(id),
                     Err(e) => {
-                        self.at_path(&f.fpath("id"), e.to_string(), None);
+                        self.at_path(&f.field_path("id"), e.to_string(), None);
                         None
                     }
                 });
@@ -621,7 +247,7 @@ impl P {
                 if let Some(first) = ids.get(id.as_str()) {
                     let msg = format!("duplicate member id \"{id}\" (already used by {first})");
                     self.at_path(
-                        &f.fpath("id"),
+                        &f.field_path("id"),
                         msg,
                         Some("ids unique within the community".into()),
                     );
@@ -637,10 +263,10 @@ impl P {
             };
             let curve = f
                 .table("curve")
-                .and_then(|(t, s)| self.curve(&f.fpath("curve"), t, s));
+                .and_then(|(t, s)| self.curve(&f.field_path("curve"), t, s));
             let discharge = f
                 .table("discharge_curve")
-                .and_then(|(t, s)| self.curve(&f.fpath("discharge_curve"), t, s));
+                .and_then(|(t, s)| self.curve(&f.field_path("discharge_curve"), t, s));
             if role == Some(Role::Storage) && !f.present("discharge_curve") {
                 self.at_path(
                     &path,
@@ -650,7 +276,7 @@ impl P {
             }
             if role.is_some() && role != Some(Role::Storage) && f.present("discharge_curve") {
                 self.at_path(
-                    &f.fpath("discharge_curve"),
+                    &f.field_path("discharge_curve"),
                     "only a storage member has a discharge curve".into(),
                     None,
                 );
@@ -741,9 +367,9 @@ impl P {
             let path = format!("key.coefficients[{i}]");
             let g = self.fields("key.coefficients", &path, t, s);
             match (g.str("member").map(MemberId::new), g.num("percent")) {
-                (Some(Ok(id)), Some(pct)) => out.push((g.fpath("member"), id, pct / 100.0)),
+                (Some(Ok(id)), Some(pct)) => out.push((g.field_path("member"), id, pct / 100.0)),
                 (Some(Err(e)), _) => {
-                    self.at_path(&g.fpath("member"), e.to_string(), None);
+                    self.at_path(&g.field_path("member"), e.to_string(), None);
                     ok = false;
                 }
                 _ => ok = false,
@@ -792,7 +418,7 @@ impl P {
                             }
                         }
                     }
-                    groups.push((g.fpath("members"), ids, g.str("inside")? == "static"));
+                    groups.push((g.field_path("members"), ids, g.str("inside")? == "static"));
                 }
                 if groups.is_empty() {
                     self.at_path(
@@ -834,7 +460,7 @@ impl P {
             let periods = self.periods(&g);
             match (g.str("member").map(MemberId::new), g.num("eur_per_kwh")) {
                 (Some(Ok(id)), Some(x)) => {
-                    paths.push((id.clone(), g.fpath("member")));
+                    paths.push((id.clone(), g.field_path("member")));
                     local.push((
                         id,
                         TimeOfUse {
@@ -843,7 +469,7 @@ impl P {
                         },
                     ));
                 }
-                (Some(Err(e)), _) => self.at_path(&g.fpath("member"), e.to_string(), None),
+                (Some(Err(e)), _) => self.at_path(&g.field_path("member"), e.to_string(), None),
                 _ => {}
             }
         }
@@ -887,15 +513,7 @@ pub fn read_community_with(
     path: &Path,
     edit: &CommunityEdit,
 ) -> Result<LoadedCommunity, Diagnostics> {
-    let whole = |message: String| {
-        Diagnostics::from(Diagnostic {
-            file: path.to_path_buf(),
-            position: None,
-            path: String::new(),
-            message,
-            expected: None,
-        })
-    };
+    let whole = |message: String| whole_file(path, message, None);
     let meta = std::fs::metadata(path)
         .map_err(|e| whole(format!("cannot read the community file: {e}")))?;
     if meta.len() > crate::MAX_FILE_BYTES {
@@ -931,15 +549,14 @@ fn parse_community_with(
 ) -> Result<LoadedCommunity, Diagnostics> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut p = P {
-        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-        map: SourceMap::new(path, text),
-        diags: Vec::new(),
+        w: Walker::new(&COMMUNITY, path, text),
     };
     for e in &errors {
         let at = e.span().map_or(0, |s| s.start);
+        let position = Some(p.map.position_of(at));
         p.diags.push(Diagnostic {
             file: path.to_path_buf(),
-            position: Some(p.map.position_of(at)),
+            position,
             path: "toml".into(),
             message: format!("TOML syntax: {}", e.message()),
             expected: None,
@@ -960,7 +577,7 @@ fn parse_community_with(
                 None,
             );
         }
-        Diagnostics(p.diags)
+        Diagnostics(p.w.diags)
     };
     let Some(mut spec) = spec else {
         return Err(fail(p));

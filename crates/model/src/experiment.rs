@@ -21,19 +21,17 @@
 //! ));
 //! ```
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
-use toml::value::{Datetime, Offset};
+use toml::de::DeTable;
 
-use crate::attributes::{self, Attribute, Bound, DefaultValue, Kind};
+use crate::attributes::{self, Attribute, DefaultValue, Kind};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
 use crate::district::{SeriesFile, SeriesFormat};
+use crate::walk::{Fields, Schema, Style, Walker, whole_file};
 
 /// A calendar month `(year, month)` with the month in 1…12.
 pub type YearMonth = (i32, u32);
@@ -270,33 +268,7 @@ pub static EXPERIMENT_COMPONENTS: &[(&str, &str)] = &[
     ),
 ];
 
-const N: Bound = Bound::None;
-const fn exc(x: f64) -> Bound {
-    Bound::Exclusive(x)
-}
-
-#[allow(clippy::too_many_arguments)]
-const fn a(
-    component: &'static str,
-    name: &'static str,
-    kind: Kind,
-    unit: &'static str,
-    default: DefaultValue,
-    min: Bound,
-    max: Bound,
-    description: &'static str,
-) -> Attribute {
-    Attribute {
-        component,
-        name,
-        kind,
-        unit,
-        default,
-        min,
-        max,
-        description,
-    }
-}
+use crate::attributes::{N, a, exc};
 
 use DefaultValue::{Optional, Required, Rule, Str};
 
@@ -394,15 +366,7 @@ const MAX_EXPERIMENT_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Reads and parses an experiment file; relative paths are resolved against its folder.
 pub fn read_experiment(path: &Path) -> Result<(Experiment, SourceMap), Diagnostics> {
-    let whole = |message: String| {
-        Diagnostics::from(Diagnostic {
-            file: path.to_path_buf(),
-            position: None,
-            path: String::new(),
-            message,
-            expected: None,
-        })
-    };
+    let whole = |message: String| whole_file(path, message, None);
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => whole("experiment file not found".into()),
         _ => whole(format!("cannot read the experiment file: {e}")),
@@ -434,10 +398,7 @@ pub fn read_experiment(path: &Path) -> Result<(Experiment, SourceMap), Diagnosti
 pub fn parse_experiment(text: &str, path: &Path) -> Result<(Experiment, SourceMap), Diagnostics> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut p = P {
-        file: path.to_path_buf(),
-        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-        map: SourceMap::new(path, text),
-        diags: Vec::new(),
+        w: Walker::new(&EXPERIMENT, path, text),
         tz: chrono_tz::Europe::Paris,
     };
     let mut syntax_lines = Vec::new();
@@ -454,190 +415,25 @@ pub fn parse_experiment(text: &str, path: &Path) -> Result<(Experiment, SourceMa
     }
     let span = doc.span();
     let experiment = p.experiment(doc.get_ref(), span.start..span.start);
-    let P { mut diags, map, .. } = p;
-    diags.retain(|d| {
-        d.message.starts_with("TOML syntax")
-            || d.position
-                .is_none_or(|pos| !syntax_lines.contains(&pos.line))
-    });
-    diags.sort_by_key(|d| d.position);
-    match experiment {
-        Some(e) if diags.is_empty() => Ok((e, map)),
-        _ if diags.is_empty() => Err(Diagnostics(vec![Diagnostic {
-            file: path.to_path_buf(),
-            position: None,
-            path: String::new(),
-            message: "the experiment could not be built (internal error: no diagnostic)".into(),
-            expected: None,
-        }])),
-        _ => Err(Diagnostics(diags)),
-    }
+    let P { w, .. } = p;
+    w.finish(experiment, &syntax_lines, "experiment")
 }
 
-/// The attribute `name` of `component`: the experiment's table, then the district's
+/// The experiment file's attributes and wording: its own table, then the district's
 /// (`series`, shared by meter curves).
-fn attribute(component: &str, name: &str) -> Option<&'static Attribute> {
-    EXPERIMENT_ATTRIBUTES
-        .iter()
-        .find(|a| a.component == component && a.name == name)
-        .or_else(|| attributes::attribute(component, name))
-}
-
-fn attributes_of(component: &str) -> Vec<&'static Attribute> {
-    let own: Vec<&'static Attribute> = EXPERIMENT_ATTRIBUTES
-        .iter()
-        .filter(|a| a.component == component)
-        .collect();
-    if own.is_empty() {
-        attributes::attributes_of(component).collect()
-    } else {
-        own
-    }
-}
-
-#[derive(Debug, Clone)]
-enum Val<'a> {
-    F(f64),
-    S(String),
-    Dt(Datetime),
-    Path(PathBuf),
-    Tz(Tz),
-    Table(&'a DeTable<'a>, Range<usize>),
-    Tables(Vec<(&'a DeTable<'a>, Range<usize>)>),
-}
-
-/// Checked fields of one table (absent fields are not in `vals`; invalid ones map to None).
-struct Fields<'a> {
-    comp: &'static str,
-    path: String,
-    header: Range<usize>,
-    vals: BTreeMap<&'static str, Option<(Val<'a>, Range<usize>)>>,
-}
-
-impl<'a> Fields<'a> {
-    fn present(&self, name: &str) -> bool {
-        self.vals.contains_key(name)
-    }
-    fn get(&self, name: &str) -> Option<&Val<'a>> {
-        self.vals.get(name)?.as_ref().map(|(v, _)| v)
-    }
-    fn span(&self, name: &str) -> Range<usize> {
-        match self.vals.get(name) {
-            Some(Some((_, s))) => s.clone(),
-            _ => self.header.clone(),
-        }
-    }
-    fn field_path(&self, name: &str) -> String {
-        if self.path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{}.{name}", self.path)
-        }
-    }
-    fn num(&self, name: &str) -> Option<f64> {
-        match self.vals.get(name) {
-            Some(Some((Val::F(x), _))) => Some(*x),
-            Some(_) => None,
-            None => match attribute(self.comp, name)?.default {
-                DefaultValue::Float(x) => Some(x),
-                _ => None,
-            },
-        }
-    }
-    /// `Some(None)` when absent, `Some(Some(_))` when valid, `None` when invalid.
-    fn opt_num(&self, name: &str) -> Option<Option<f64>> {
-        if self.present(name) {
-            self.num(name).map(Some)
-        } else {
-            Some(None)
-        }
-    }
-    fn str(&self, name: &str) -> Option<String> {
-        match self.vals.get(name) {
-            Some(Some((Val::S(x), _))) => Some(x.clone()),
-            Some(_) => None,
-            None => match attribute(self.comp, name)?.default {
-                DefaultValue::Str(x) => Some(x.to_owned()),
-                _ => None,
-            },
-        }
-    }
-    fn opt_str(&self, name: &str) -> Option<Option<String>> {
-        if self.present(name) {
-            self.str(name).map(Some)
-        } else {
-            Some(None)
-        }
-    }
-    fn path_val(&self, name: &str) -> Option<PathBuf> {
-        match self.get(name)? {
-            Val::Path(p) => Some(p.clone()),
-            _ => None,
-        }
-    }
-    fn opt_path(&self, name: &str) -> Option<Option<PathBuf>> {
-        if self.present(name) {
-            self.path_val(name).map(Some)
-        } else {
-            Some(None)
-        }
-    }
-    fn tz(&self, name: &str) -> Option<Option<Tz>> {
-        match self.vals.get(name) {
-            Some(Some((Val::Tz(t), _))) => Some(Some(*t)),
-            Some(_) => None,
-            None => Some(None),
-        }
-    }
-    fn table(&self, name: &str) -> Option<(&'a DeTable<'a>, Range<usize>)> {
-        match self.get(name)? {
-            Val::Table(t, s) => Some((t, s.clone())),
-            _ => None,
-        }
-    }
-    fn tables(&self, name: &str) -> Vec<(&'a DeTable<'a>, Range<usize>)> {
-        match self.get(name) {
-            Some(Val::Tables(t)) => t.clone(),
-            _ => Vec::new(),
-        }
-    }
-}
+static EXPERIMENT: Schema = Schema {
+    attrs: EXPERIMENT_ATTRIBUTES,
+    fallback: attributes::ATTRIBUTES,
+    file: "experiment",
+    style: Style::Experiment,
+};
 
 struct P {
-    file: PathBuf,
-    dir: PathBuf,
-    map: SourceMap,
-    diags: Vec<Diagnostic>,
+    w: Walker,
     tz: Tz,
 }
 
-fn describe(v: &DeValue<'_>) -> String {
-    match v {
-        DeValue::String(s) => format!("string \"{s}\""),
-        DeValue::Integer(i) => format!("integer {i}"),
-        DeValue::Float(f) => format!("float {f}"),
-        DeValue::Boolean(b) => format!("boolean {b}"),
-        DeValue::Datetime(d) => format!("datetime {d}"),
-        DeValue::Array(_) => "an array".into(),
-        DeValue::Table(_) => "a table".into(),
-    }
-}
-
-fn to_f64(v: &DeValue<'_>) -> Option<f64> {
-    match v {
-        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
-        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
-            .ok()
-            .map(|x| x as f64)
-            .or_else(|| i.as_str().replace('_', "").parse().ok()),
-        _ => None,
-    }
-}
-
-fn one_of(values: &[&str]) -> String {
-    let v: Vec<String> = values.iter().map(|s| format!("\"{s}\"")).collect();
-    format!("one of {}", v.join(", "))
-}
+crate::walk::deref_walker!(P);
 
 /// Parses `YYYY-MM`.
 fn parse_month(s: &str) -> Option<YearMonth> {
@@ -651,287 +447,10 @@ fn parse_month(s: &str) -> Option<YearMonth> {
 }
 
 impl P {
-    fn err(&mut self, span: Range<usize>, path: &str, message: String, expected: Option<String>) {
-        self.diags.push(Diagnostic {
-            file: self.file.clone(),
-            position: Some(self.map.position_of(span.start)),
-            path: path.to_owned(),
-            message,
-            expected,
-        });
-    }
-
-    fn fields<'a>(
-        &mut self,
-        comp: &'static str,
-        path: &str,
-        table: &'a DeTable<'a>,
-        header: Range<usize>,
-    ) -> Fields<'a> {
-        self.map.insert(path.to_owned(), header.clone());
-        let join = |name: &str| {
-            if path.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{path}.{name}")
-            }
-        };
-        let mut vals = BTreeMap::new();
-        for (key, value) in table.iter() {
-            let name: &str = key.get_ref();
-            let fpath = join(name);
-            let Some(attr) = attribute(comp, name) else {
-                let known: Vec<&str> = attributes_of(comp).iter().map(|a| a.name).collect();
-                let hint = attributes::suggest(name, known.iter().copied())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                self.err(
-                    key.span(),
-                    &fpath,
-                    format!("unknown field `{name}`{hint}"),
-                    Some(format!("one of {}", known.join(", "))),
-                );
-                continue;
-            };
-            self.map.insert(fpath.clone(), value.span());
-            let checked = self.value(attr, &fpath, value);
-            vals.insert(attr.name, checked.map(|v| (v, value.span())));
-        }
-        for attr in attributes_of(comp) {
-            if attr.default == DefaultValue::Required && !vals.contains_key(attr.name) {
-                let unit = if attr.unit.is_empty() || attr.unit == "1" {
-                    String::new()
-                } else {
-                    format!(" in {}", attr.unit)
-                };
-                self.err(
-                    header.clone(),
-                    &join(attr.name),
-                    format!("missing required field `{}`", attr.name),
-                    Some(format!("{} = <{}{unit}>", attr.name, attr.kind)),
-                );
-            }
-        }
-        Fields {
-            comp,
-            path: path.to_owned(),
-            header,
-            vals,
-        }
-    }
-
-    fn value<'a>(
-        &mut self,
-        attr: &Attribute,
-        path: &str,
-        value: &'a Spanned<DeValue<'a>>,
-    ) -> Option<Val<'a>> {
-        let span = value.span();
-        let v = value.get_ref();
-        let wrong = |p: &mut P| {
-            p.err(
-                span.clone(),
-                path,
-                format!("wrong type: found {}", describe(v)),
-                Some(attr.kind.to_string()),
-            );
-            None
-        };
-        match attr.kind {
-            Kind::Float => {
-                let Some(x) = to_f64(v) else {
-                    return wrong(self);
-                };
-                if attr.in_bounds(x) {
-                    Some(Val::F(x))
-                } else if !x.is_finite() {
-                    self.err(span, path, format!("{x} is not a finite number"), None);
-                    None
-                } else {
-                    self.err(
-                        span,
-                        path,
-                        format!("{x} is out of range"),
-                        Some(attr.bounds_text()),
-                    );
-                    None
-                }
-            }
-            Kind::String => match v.as_str() {
-                Some(s) if s.trim().is_empty() => {
-                    self.err(span, path, "empty string".into(), Some("some text".into()));
-                    None
-                }
-                Some(s) => Some(Val::S(s.to_owned())),
-                None => wrong(self),
-            },
-            Kind::Enum(allowed) => {
-                let Some(s) = v.as_str() else {
-                    return wrong(self);
-                };
-                if allowed.contains(&s) {
-                    return Some(Val::S(s.to_owned()));
-                }
-                let hint = attributes::suggest(s, allowed.iter().copied())
-                    .map(|h| format!("; did you mean \"{h}\"?"))
-                    .unwrap_or_default();
-                self.err(
-                    span,
-                    path,
-                    format!("unknown value \"{s}\"{hint}"),
-                    Some(one_of(allowed)),
-                );
-                None
-            }
-            Kind::Path => {
-                let Some(s) = v.as_str() else {
-                    return wrong(self);
-                };
-                if s.trim().is_empty() {
-                    self.err(span, path, "empty path".into(), Some("a file path".into()));
-                    return None;
-                }
-                let p = self.dir.join(s);
-                if p.is_file() {
-                    Some(Val::Path(p))
-                } else {
-                    let what = if p.exists() {
-                        "is not a file"
-                    } else {
-                        "not found"
-                    };
-                    self.err(
-                        span,
-                        path,
-                        format!("file {} {what}", p.display()),
-                        Some(
-                            "an existing file (relative paths start at the experiment file's folder)"
-                                .into(),
-                        ),
-                    );
-                    None
-                }
-            }
-            Kind::Timezone => {
-                let Some(s) = v.as_str() else {
-                    return wrong(self);
-                };
-                match s.parse::<Tz>() {
-                    Ok(tz) => Some(Val::Tz(tz)),
-                    Err(_) => {
-                        let hint =
-                            attributes::suggest(s, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
-                                .map(|h| format!("; did you mean \"{h}\"?"))
-                                .unwrap_or_default();
-                        self.err(
-                            span,
-                            path,
-                            format!("unknown time zone \"{s}\"{hint}"),
-                            Some("an IANA time zone name such as \"Europe/Paris\"".into()),
-                        );
-                        None
-                    }
-                }
-            }
-            Kind::DateTime => match v.as_datetime() {
-                Some(d) if d.date.is_some() => Some(Val::Dt(*d)),
-                Some(_) => {
-                    self.err(
-                        span,
-                        path,
-                        "a time without a date".into(),
-                        Some("a date such as 2025-01-01".into()),
-                    );
-                    None
-                }
-                None => wrong(self),
-            },
-            Kind::Table(_) => match v.as_table() {
-                Some(t) => Some(Val::Table(t, span)),
-                None => wrong(self),
-            },
-            Kind::Tables(_) => {
-                let Some(arr) = v.as_array() else {
-                    if v.is_table() {
-                        self.err(
-                            span,
-                            path,
-                            format!("`{}` is a single table", attr.name),
-                            Some(format!("an array of tables: [[{}]]", attr.name)),
-                        );
-                        return None;
-                    }
-                    return wrong(self);
-                };
-                let mut out = Vec::new();
-                let mut ok = true;
-                for (i, item) in arr.iter().enumerate() {
-                    match item.get_ref().as_table() {
-                        Some(t) => out.push((t, item.span())),
-                        None => {
-                            self.err(
-                                item.span(),
-                                &format!("{path}[{i}]"),
-                                format!("wrong type: found {}", describe(item.get_ref())),
-                                Some("a table".into()),
-                            );
-                            ok = false;
-                        }
-                    }
-                }
-                ok.then_some(Val::Tables(out))
-            }
-            // Kinds the experiment table does not use.
-            _ => wrong(self),
-        }
-    }
-
     /// A date or date-time as a UTC instant (local ones in the experiment's zone).
     fn instant(&mut self, f: &Fields<'_>, name: &str) -> Option<DateTime<Utc>> {
-        let Some(Val::Dt(dt)) = f.get(name) else {
-            return None;
-        };
-        let d = dt.date?;
-        let span = f.span(name);
-        let path = f.field_path(name);
-        let Some(date) =
-            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-        else {
-            self.err(span, &path, format!("{dt} is not a valid date"), None);
-            return None;
-        };
-        let time = dt
-            .time
-            .and_then(|t| {
-                NaiveTime::from_hms_nano_opt(
-                    u32::from(t.hour),
-                    u32::from(t.minute),
-                    u32::from(t.second.unwrap_or(0)),
-                    t.nanosecond.unwrap_or(0),
-                )
-            })
-            .unwrap_or(NaiveTime::MIN);
-        let naive = NaiveDateTime::new(date, time);
-        match dt.offset {
-            Some(Offset::Z) => Some(naive.and_utc()),
-            Some(Offset::Custom { minutes }) => {
-                Some(naive.and_utc() - chrono::Duration::minutes(i64::from(minutes)))
-            }
-            None => match self.tz.from_local_datetime(&naive) {
-                chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-                    Some(t.with_timezone(&Utc))
-                }
-                chrono::LocalResult::None => {
-                    self.err(
-                        span,
-                        &path,
-                        format!("local time {naive} does not exist in {}", self.tz),
-                        Some("an existing local time".into()),
-                    );
-                    None
-                }
-            },
-        }
+        let tz = self.tz;
+        self.w.instant_in(f, name, tz)
     }
 
     /// Two instants `start < end`, or a diagnostic at `end`.
@@ -1019,7 +538,7 @@ impl P {
         let district = top.opt_path("district");
         let (start, end) = period?;
         Some(Experiment {
-            file: self.file.clone(),
+            file: self.map.file().to_path_buf(),
             commune: top.str("commune")?,
             title: top.str("title")?,
             theme: theme?,

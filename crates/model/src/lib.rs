@@ -23,6 +23,7 @@ pub use data::{DistrictData, EvSession};
 mod parse;
 pub use parse::{MAX_AXIS_DAYS, MAX_FILE_BYTES, parse_district, read_district};
 mod schema;
+mod walk;
 pub use schema::{EXAMPLE_DISTRICT, schema_markdown};
 mod load;
 pub use load::{LoadReport, SessionsReport, load, load_with_report};

@@ -10,19 +10,18 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use quartier_solar::{CellTemperature, PvSpec, Transposition};
 use quartier_timeseries::{Axis, Step};
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
-use toml::value::{Datetime, Offset};
+use toml::de::DeTable;
 
-use crate::attributes::{self, Attribute, DefaultValue, Kind};
+use crate::attributes::{self, Kind};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
 use crate::district::*;
+use crate::walk::{Fields, Schema, Style, Val, Walker, whole_file};
 
 /// Largest district file read, bytes.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -31,15 +30,7 @@ pub const MAX_AXIS_DAYS: i64 = 3660;
 
 /// Reads and parses a district file; relative paths in it are resolved against its folder.
 pub fn read_district(path: &Path) -> Result<(District, SourceMap), Diagnostics> {
-    let whole = |message: String, expected: Option<&str>| {
-        Diagnostics::from(Diagnostic {
-            file: path.to_path_buf(),
-            position: None,
-            path: String::new(),
-            message,
-            expected: expected.map(str::to_owned),
-        })
-    };
+    let whole = |message: String, expected: Option<&str>| whole_file(path, message, expected);
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => whole("district file not found".into(), None),
         _ => whole(format!("cannot read the district file: {e}"), None),
@@ -92,9 +83,7 @@ pub fn read_district(path: &Path) -> Result<(District, SourceMap), Diagnostics> 
 pub fn parse_district(text: &str, path: &Path) -> Result<(District, SourceMap), Diagnostics> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut p = Parser {
-        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-        map: SourceMap::new(path, text),
-        diags: Vec::new(),
+        w: Walker::new(&DISTRICT, path, text),
         syntax_lines: Vec::new(),
         tz: chrono_tz::Europe::Paris,
         names: BTreeMap::new(),
@@ -118,29 +107,9 @@ pub fn parse_district(text: &str, path: &Path) -> Result<(District, SourceMap), 
     let span = doc.span();
     let district = p.district(doc.get_ref(), span);
     let Parser {
-        mut diags,
-        syntax_lines,
-        map,
-        ..
+        w, syntax_lines, ..
     } = p;
-    // A recovered syntax error leaves odd values behind: report the syntax error only.
-    diags.retain(|d| {
-        d.message.starts_with("TOML syntax")
-            || d.position
-                .is_none_or(|pos| !syntax_lines.contains(&pos.line))
-    });
-    diags.sort_by_key(|d| d.position);
-    match district {
-        Some(d) if diags.is_empty() => Ok((d, map)),
-        _ if diags.is_empty() => Err(Diagnostics(vec![Diagnostic {
-            file: path.to_path_buf(),
-            position: None,
-            path: String::new(),
-            message: "the district could not be built (internal error: no diagnostic)".into(),
-            expected: None,
-        }])),
-        _ => Err(Diagnostics(diags)),
-    }
+    w.finish(district, &syntax_lines, "district")
 }
 
 /// Best-effort dotted path of the line of a syntax error: its table header and key.
@@ -179,168 +148,16 @@ fn syntax_path(text: &str, line: usize) -> String {
     }
 }
 
-/// A checked value.
-#[derive(Debug, Clone)]
-enum Val<'a> {
-    F(f64),
-    I(i64),
-    S(String),
-    B(bool),
-    Dt(Datetime),
-    Ints(Vec<i64>),
-    Strs(Vec<String>),
-    Path(PathBuf),
-    Tz(Tz),
-    Table(&'a DeTable<'a>, Range<usize>),
-    Tables(Vec<(&'a DeTable<'a>, Range<usize>)>),
-}
-
-/// The checked fields of one table: present and valid, present and invalid (already
-/// reported), or absent (then the attribute's default applies).
-struct Fields<'a> {
-    comp: &'static str,
-    path: String,
-    header: Range<usize>,
-    vals: BTreeMap<&'static str, Option<(Val<'a>, Range<usize>)>>,
-}
-
-impl<'a> Fields<'a> {
-    fn attr(&self, name: &str) -> Option<&'static Attribute> {
-        attributes::attribute(self.comp, name)
-    }
-
-    fn present(&self, name: &str) -> bool {
-        self.vals.contains_key(name)
-    }
-
-    fn get(&self, name: &str) -> Option<&Val<'a>> {
-        self.vals.get(name)?.as_ref().map(|(v, _)| v)
-    }
-
-    fn span(&self, name: &str) -> Range<usize> {
-        match self.vals.get(name) {
-            Some(Some((_, s))) => s.clone(),
-            _ => self.header.clone(),
-        }
-    }
-
-    fn field_path(&self, name: &str) -> String {
-        format!("{}.{name}", self.path)
-    }
-
-    fn num(&self, name: &str) -> Option<f64> {
-        match self.vals.get(name) {
-            Some(Some((Val::F(x), _))) => Some(*x),
-            Some(_) => None,
-            None => match self.attr(name)?.default {
-                DefaultValue::Float(x) => Some(x),
-                _ => None,
-            },
-        }
-    }
-
-    fn int(&self, name: &str) -> Option<i64> {
-        match self.vals.get(name) {
-            Some(Some((Val::I(x), _))) => Some(*x),
-            Some(_) => None,
-            None => match self.attr(name)?.default {
-                DefaultValue::Integer(x) => Some(x),
-                _ => None,
-            },
-        }
-    }
-
-    fn u32(&self, name: &str) -> Option<u32> {
-        self.int(name).and_then(|x| u32::try_from(x).ok())
-    }
-
-    fn str(&self, name: &str) -> Option<String> {
-        match self.vals.get(name) {
-            Some(Some((Val::S(x), _))) => Some(x.clone()),
-            Some(_) => None,
-            None => match self.attr(name)?.default {
-                DefaultValue::Str(x) => Some(x.to_owned()),
-                _ => None,
-            },
-        }
-    }
-
-    /// `Some(None)` when absent, `Some(Some(_))` when valid, `None` when invalid.
-    fn opt_str(&self, name: &str) -> Option<Option<String>> {
-        if self.present(name) {
-            self.str(name).map(Some)
-        } else {
-            Some(None)
-        }
-    }
-
-    fn bool(&self, name: &str) -> Option<bool> {
-        match self.vals.get(name) {
-            Some(Some((Val::B(x), _))) => Some(*x),
-            Some(_) => None,
-            None => match self.attr(name)?.default {
-                DefaultValue::Bool(x) => Some(x),
-                _ => None,
-            },
-        }
-    }
-
-    fn path_val(&self, name: &str) -> Option<PathBuf> {
-        match self.get(name)? {
-            Val::Path(p) => Some(p.clone()),
-            _ => None,
-        }
-    }
-
-    fn tz(&self, name: &str) -> Option<Option<Tz>> {
-        match self.vals.get(name) {
-            Some(Some((Val::Tz(t), _))) => Some(Some(*t)),
-            Some(_) => None,
-            None => Some(None),
-        }
-    }
-
-    fn ints(&self, name: &str) -> Option<Vec<i64>> {
-        match self.vals.get(name) {
-            Some(Some((Val::Ints(x), _))) => Some(x.clone()),
-            Some(_) => None,
-            None => match self.attr(name)?.default {
-                DefaultValue::IntegerList(x) => Some(x.to_vec()),
-                _ => None,
-            },
-        }
-    }
-
-    fn strs(&self, name: &str) -> Option<Vec<String>> {
-        match self.vals.get(name) {
-            Some(Some((Val::Strs(x), _))) => Some(x.clone()),
-            Some(_) => None,
-            None => match self.attr(name)?.default {
-                DefaultValue::StrList(x) => Some(x.iter().map(|s| (*s).to_owned()).collect()),
-                _ => None,
-            },
-        }
-    }
-
-    fn table(&self, name: &str) -> Option<(&'a DeTable<'a>, Range<usize>)> {
-        match self.get(name)? {
-            Val::Table(t, s) => Some((t, s.clone())),
-            _ => None,
-        }
-    }
-
-    fn tables(&self, name: &str) -> Vec<(&'a DeTable<'a>, Range<usize>)> {
-        match self.get(name) {
-            Some(Val::Tables(t)) => t.clone(),
-            _ => Vec::new(),
-        }
-    }
-}
+/// The district file's attributes and wording.
+static DISTRICT: Schema = Schema {
+    attrs: attributes::ATTRIBUTES,
+    fallback: &[],
+    file: "district",
+    style: Style::District,
+};
 
 struct Parser {
-    dir: PathBuf,
-    map: SourceMap,
-    diags: Vec<Diagnostic>,
+    w: Walker,
     syntax_lines: Vec<usize>,
     /// The site's time zone once known (Europe/Paris until then).
     tz: Tz,
@@ -348,391 +165,9 @@ struct Parser {
     names: BTreeMap<String, String>,
 }
 
-fn describe(v: &DeValue<'_>) -> String {
-    match v {
-        DeValue::String(s) => format!("string \"{s}\""),
-        DeValue::Integer(i) => format!("integer {i}"),
-        DeValue::Float(f) => format!("float {f}"),
-        DeValue::Boolean(b) => format!("boolean {b}"),
-        DeValue::Datetime(d) => format!("datetime {d}"),
-        DeValue::Array(_) => "an array".into(),
-        DeValue::Table(_) => "a table".into(),
-    }
-}
-
-fn to_f64(v: &DeValue<'_>) -> Option<f64> {
-    match v {
-        DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
-        DeValue::Integer(i) => to_i64(v).map(|x| x as f64).or_else(|| {
-            // Beyond i64: still a number.
-            i.as_str().replace('_', "").parse().ok()
-        }),
-        _ => None,
-    }
-}
-
-fn to_i64(v: &DeValue<'_>) -> Option<i64> {
-    match v {
-        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok(),
-        _ => None,
-    }
-}
-
-fn one_of(values: &[&str]) -> String {
-    let v: Vec<String> = values.iter().map(|s| format!("\"{s}\"")).collect();
-    format!("one of {}", v.join(", "))
-}
+crate::walk::deref_walker!(Parser);
 
 impl Parser {
-    fn err(&mut self, span: Range<usize>, path: &str, message: String, expected: Option<String>) {
-        self.diags.push(Diagnostic {
-            file: self.map.file().to_path_buf(),
-            position: Some(self.map.position_of(span.start)),
-            path: path.to_owned(),
-            message,
-            expected,
-        });
-    }
-
-    /// Checks every key of `table` against the attributes of `comp`.
-    fn fields<'a>(
-        &mut self,
-        comp: &'static str,
-        path: &str,
-        table: &'a DeTable<'a>,
-        header: Range<usize>,
-    ) -> Fields<'a> {
-        self.map.insert(path.to_owned(), header.clone());
-        let mut vals = BTreeMap::new();
-        for (key, value) in table.iter() {
-            let name: &str = key.get_ref();
-            let fpath = if path.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{path}.{name}")
-            };
-            let Some(attr) = attributes::attribute(comp, name) else {
-                let names = attributes::attributes_of(comp).map(|a| a.name);
-                let hint = attributes::suggest(name, names)
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                let known: Vec<&str> = attributes::attributes_of(comp).map(|a| a.name).collect();
-                self.err(
-                    key.span(),
-                    &fpath,
-                    format!("unknown field `{name}`{hint}"),
-                    Some(format!("one of {}", known.join(", "))),
-                );
-                continue;
-            };
-            self.map.insert(fpath.clone(), value.span());
-            let checked = self.value(attr, &fpath, value);
-            vals.insert(attr.name, checked.map(|v| (v, value.span())));
-        }
-        for attr in attributes::attributes_of(comp) {
-            if attr.default == DefaultValue::Required && !vals.contains_key(attr.name) {
-                let fpath = if path.is_empty() {
-                    attr.name.to_owned()
-                } else {
-                    format!("{path}.{}", attr.name)
-                };
-                let unit = if attr.unit.is_empty() {
-                    String::new()
-                } else {
-                    format!(" in {}", attr.unit)
-                };
-                self.err(
-                    header.clone(),
-                    &fpath,
-                    format!("missing required field `{}`", attr.name),
-                    Some(format!("{} = <{}{unit}>", attr.name, attr.kind)),
-                );
-            }
-        }
-        Fields {
-            comp,
-            path: path.to_owned(),
-            header,
-            vals,
-        }
-    }
-
-    /// Checks one value against its attribute's kind and bounds.
-    fn value<'a>(
-        &mut self,
-        attr: &Attribute,
-        path: &str,
-        value: &'a Spanned<DeValue<'a>>,
-    ) -> Option<Val<'a>> {
-        let span = value.span();
-        let v = value.get_ref();
-        let wrong = |p: &mut Parser| {
-            p.err(
-                span.clone(),
-                path,
-                format!("wrong type: found {}", describe(v)),
-                Some(attr.kind.to_string()),
-            );
-            None
-        };
-        let bounded = |p: &mut Parser, x: f64| {
-            if attr.in_bounds(x) {
-                true
-            } else {
-                let unit = match attr.unit {
-                    "" | "1" => String::new(),
-                    u => format!(" {u}"),
-                };
-                p.err(
-                    span.clone(),
-                    path,
-                    format!("{x}{unit} is out of range"),
-                    Some(attr.bounds_text()),
-                );
-                false
-            }
-        };
-        match attr.kind {
-            Kind::Float => {
-                let Some(x) = to_f64(v) else {
-                    return wrong(self);
-                };
-                if !x.is_finite() {
-                    self.err(span, path, format!("{x} is not a finite number"), None);
-                    return None;
-                }
-                bounded(self, x).then_some(Val::F(x))
-            }
-            Kind::Integer => {
-                let Some(x) = to_i64(v) else {
-                    return wrong(self);
-                };
-                bounded(self, x as f64).then_some(Val::I(x))
-            }
-            Kind::IntegerOf(allowed) => {
-                let Some(x) = to_i64(v) else {
-                    return wrong(self);
-                };
-                if allowed.contains(&x) {
-                    Some(Val::I(x))
-                } else {
-                    let a: Vec<String> = allowed.iter().map(ToString::to_string).collect();
-                    self.err(
-                        span,
-                        path,
-                        format!("{x} is not allowed"),
-                        Some(format!("one of {}", a.join(", "))),
-                    );
-                    None
-                }
-            }
-            Kind::String => match v.as_str() {
-                Some(s) if s.trim().is_empty() => {
-                    self.err(span, path, "empty string".into(), Some("some text".into()));
-                    None
-                }
-                Some(s) => Some(Val::S(s.to_owned())),
-                None => wrong(self),
-            },
-            Kind::Bool => match v.as_bool() {
-                Some(b) => Some(Val::B(b)),
-                None => wrong(self),
-            },
-            Kind::Enum(allowed) => {
-                let Some(s) = v.as_str() else {
-                    return wrong(self);
-                };
-                if allowed.contains(&s) {
-                    return Some(Val::S(s.to_owned()));
-                }
-                let hint = attributes::suggest(s, allowed.iter().copied())
-                    .map(|h| format!("; did you mean \"{h}\"?"))
-                    .unwrap_or_default();
-                self.err(
-                    span,
-                    path,
-                    format!("unknown value \"{s}\"{hint}"),
-                    Some(one_of(allowed)),
-                );
-                None
-            }
-            Kind::Path => {
-                let Some(s) = v.as_str() else {
-                    return wrong(self);
-                };
-                if s.trim().is_empty() {
-                    self.err(span, path, "empty path".into(), Some("a file path".into()));
-                    return None;
-                }
-                let p = self.dir.join(s);
-                if p.is_file() {
-                    Some(Val::Path(p))
-                } else {
-                    let what = if p.exists() {
-                        "is not a file"
-                    } else {
-                        "not found"
-                    };
-                    self.err(
-                        span,
-                        path,
-                        format!("file {} {what}", p.display()),
-                        Some(
-                            "an existing file (relative paths start at the district file's folder)"
-                                .into(),
-                        ),
-                    );
-                    None
-                }
-            }
-            Kind::Timezone => {
-                let Some(s) = v.as_str() else {
-                    return wrong(self);
-                };
-                match s.parse::<Tz>() {
-                    Ok(tz) => Some(Val::Tz(tz)),
-                    Err(_) => {
-                        let hint =
-                            attributes::suggest(s, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
-                                .map(|h| format!("; did you mean \"{h}\"?"))
-                                .unwrap_or_default();
-                        self.err(
-                            span,
-                            path,
-                            format!("unknown time zone \"{s}\"{hint}"),
-                            Some("an IANA time zone name such as \"Europe/Paris\"".into()),
-                        );
-                        None
-                    }
-                }
-            }
-            Kind::DateTime => match v.as_datetime() {
-                Some(d) if d.date.is_some() => Some(Val::Dt(*d)),
-                Some(_) => {
-                    self.err(
-                        span,
-                        path,
-                        "a time without a date".into(),
-                        Some("a date such as 2025-01-01 or a date-time 2025-01-01T06:00:00".into()),
-                    );
-                    None
-                }
-                None => wrong(self),
-            },
-            Kind::IntegerList => {
-                let Some(arr) = v.as_array() else {
-                    return wrong(self);
-                };
-                let mut out = Vec::new();
-                let mut ok = true;
-                for (i, item) in arr.iter().enumerate() {
-                    let ipath = format!("{path}[{i}]");
-                    match to_i64(item.get_ref()) {
-                        Some(x) if attr.in_bounds(x as f64) => out.push(x),
-                        Some(x) => {
-                            self.err(
-                                item.span(),
-                                &ipath,
-                                format!("{x} is out of range"),
-                                Some(attr.bounds_text()),
-                            );
-                            ok = false;
-                        }
-                        None => {
-                            self.err(
-                                item.span(),
-                                &ipath,
-                                format!("wrong type: found {}", describe(item.get_ref())),
-                                Some("integer".into()),
-                            );
-                            ok = false;
-                        }
-                    }
-                }
-                ok.then_some(Val::Ints(out))
-            }
-            Kind::EnumList(allowed) => {
-                let Some(arr) = v.as_array() else {
-                    return wrong(self);
-                };
-                let mut out = Vec::new();
-                let mut ok = true;
-                for (i, item) in arr.iter().enumerate() {
-                    let ipath = format!("{path}[{i}]");
-                    match item.get_ref().as_str() {
-                        Some(s) if allowed.contains(&s) => out.push(s.to_owned()),
-                        Some(s) => {
-                            let hint = attributes::suggest(s, allowed.iter().copied())
-                                .map(|h| format!("; did you mean \"{h}\"?"))
-                                .unwrap_or_default();
-                            self.err(
-                                item.span(),
-                                &ipath,
-                                format!("unknown value \"{s}\"{hint}"),
-                                Some(one_of(allowed)),
-                            );
-                            ok = false;
-                        }
-                        None => {
-                            self.err(
-                                item.span(),
-                                &ipath,
-                                format!("wrong type: found {}", describe(item.get_ref())),
-                                Some(one_of(allowed)),
-                            );
-                            ok = false;
-                        }
-                    }
-                }
-                ok.then_some(Val::Strs(out))
-            }
-            Kind::Table(_) => match v.as_table() {
-                Some(t) => Some(Val::Table(t, span)),
-                None => wrong(self),
-            },
-            Kind::Tables(_) => {
-                let Some(arr) = v.as_array() else {
-                    if v.is_table() {
-                        self.err(
-                            span,
-                            path,
-                            format!("`{}` is a single table", attr.name),
-                            Some(format!("an array of tables: [[{}]]", attr.name)),
-                        );
-                        return None;
-                    }
-                    return wrong(self);
-                };
-                let mut out = Vec::new();
-                let mut ok = true;
-                for (i, item) in arr.iter().enumerate() {
-                    match item.get_ref().as_table() {
-                        Some(t) => out.push((t, item.span())),
-                        None => {
-                            self.err(
-                                item.span(),
-                                &format!("{path}[{i}]"),
-                                format!("wrong type: found {}", describe(item.get_ref())),
-                                Some("a table".into()),
-                            );
-                            ok = false;
-                        }
-                    }
-                }
-                ok.then_some(Val::Tables(out))
-            }
-            Kind::FloatOrTable(_) => {
-                if let Some(t) = v.as_table() {
-                    return Some(Val::Table(t, span));
-                }
-                let Some(x) = to_f64(v) else {
-                    return wrong(self);
-                };
-                bounded(self, x).then_some(Val::F(x))
-            }
-        }
-    }
-
     /// Registers a component name; reports a duplicate.
     fn name(&mut self, f: &Fields<'_>) -> Option<String> {
         let name = f.str("name")?;
@@ -833,51 +268,8 @@ impl Parser {
 
     /// A date or date-time of the file as a UTC instant (local ones in the site's zone).
     fn instant(&mut self, f: &Fields<'_>, name: &str) -> Option<DateTime<Utc>> {
-        let Some(Val::Dt(dt)) = f.get(name) else {
-            return None;
-        };
-        let d = dt.date?;
-        let span = f.span(name);
-        let path = f.field_path(name);
-        let Some(date) =
-            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-        else {
-            self.err(span, &path, format!("{dt} is not a valid date"), None);
-            return None;
-        };
-        let time = match dt.time {
-            None => NaiveTime::MIN,
-            Some(t) => NaiveTime::from_hms_nano_opt(
-                u32::from(t.hour),
-                u32::from(t.minute),
-                u32::from(t.second.unwrap_or(0)),
-                t.nanosecond.unwrap_or(0),
-            )
-            .unwrap_or(NaiveTime::MIN),
-        };
-        let naive = NaiveDateTime::new(date, time);
-        match dt.offset {
-            Some(Offset::Z) => Some(naive.and_utc()),
-            Some(Offset::Custom { minutes }) => {
-                Some(naive.and_utc() - chrono::Duration::minutes(i64::from(minutes)))
-            }
-            None => match self.tz.from_local_datetime(&naive) {
-                chrono::LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-                chrono::LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
-                chrono::LocalResult::None => {
-                    self.err(
-                        span,
-                        &path,
-                        format!(
-                            "local time {naive} does not exist in {} (skipped by a daylight-saving change)",
-                            self.tz
-                        ),
-                        Some("an existing local time".into()),
-                    );
-                    None
-                }
-            },
-        }
+        let tz = self.tz;
+        self.w.instant_in(f, name, tz)
     }
 
     fn time<'a>(&mut self, t: &'a DeTable<'a>, s: Range<usize>) -> Option<Axis> {
