@@ -1,40 +1,9 @@
 //! End-to-end tests of the `quartier` binary, run as a user would: exit codes, what is printed,
 //! and the files written. Districts are the embedded examples, adapted in a temporary folder.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn quartier(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_quartier"))
-        .args(args)
-        .output()
-        .expect("the quartier binary runs")
-}
-
-fn examples() -> PathBuf {
-    quartier_testdata::repo_root().join("examples")
-}
-
-/// The HydroSeine example with its data paths made absolute and its time section replaced.
-fn hydroseine_with_time(dir: &Path, time: &str) -> PathBuf {
-    let text = std::fs::read_to_string(examples().join("hydroseine.toml")).unwrap();
-    let data = examples().join("data");
-    let start = text.find("[time]").unwrap();
-    let end = text.find("[weather]").unwrap();
-    let text = format!("{}{}\n\n{}", &text[..start], time, &text[end..])
-        .replace("\"data/", &format!("\"{}/", data.display()));
-    let path = dir.join("district.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{examples, hydroseine_with_time, quartier, stderr, stdout};
 
 #[test]
 fn check_accepts_both_demo_districts() {

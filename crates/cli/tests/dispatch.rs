@@ -3,31 +3,17 @@
 //! rolling control, and clear errors for options that cannot work.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn quartier(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_quartier"))
-        .args(args)
-        .output()
-        .expect("the quartier binary runs")
-}
+mod common;
 
-fn examples() -> PathBuf {
-    quartier_testdata::repo_root().join("examples")
-}
+use common::{hydroseine_with_time, quartier};
 
 /// The HydroSeine example, data paths absolute, on three days of June.
 fn hydroseine_days(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(examples().join("hydroseine.toml")).unwrap();
-    let data = examples().join("data");
-    let start = text.find("[time]").unwrap();
-    let end = text.find("[weather]").unwrap();
-    let time = "[time]\nstart = 2025-06-02\nend = 2025-06-05\nstep_minutes = 15";
-    let text = format!("{}{}\n\n{}", &text[..start], time, &text[end..])
-        .replace("\"data/", &format!("\"{}/", data.display()));
-    let path = dir.join("district.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+    hydroseine_with_time(
+        dir,
+        "[time]\nstart = 2025-06-02\nend = 2025-06-05\nstep_minutes = 15",
+    )
 }
 
 fn text(b: &[u8]) -> String {

@@ -3,27 +3,15 @@
 //! broken copies of them: files written, what the report shows, exit codes for bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn quartier(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_quartier"))
-        .args(args)
-        .output()
-        .expect("the quartier binary runs")
-}
+mod common;
+
+use common::{quartier, stderr, stdout};
 
 fn experiments() -> PathBuf {
     quartier_testdata::repo_root()
         .join("examples")
         .join("experiments")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// The renovation experiment with its data paths made absolute, edited by `edit`.

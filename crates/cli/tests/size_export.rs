@@ -2,14 +2,11 @@
 //! demo districts and of the synthetic cross-check districts (bench/pypsa/districts).
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn quartier(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_quartier"))
-        .args(args)
-        .output()
-        .expect("the quartier binary runs")
-}
+mod common;
+
+use common::quartier;
 
 fn repo(path: &str) -> PathBuf {
     quartier_testdata::repo_root().join(path)
