@@ -71,11 +71,25 @@ pub(crate) fn build(
     config: &DispatchConfig,
 ) -> Result<(Model, Blocks), LpError> {
     let mut m = Model::new();
-    let (import, export, unserved) = define_grid(&mut m, inputs);
-    let curtailed = define_pv(&mut m, inputs);
-    let batteries = define_batteries(&mut m, inputs, config)?;
-    let (electrolysers, fuel_cells, hydrogen) = define_hydrogen(&mut m, inputs, config)?;
-    let (ev_sites, fleets) = define_ev(&mut m, inputs)?;
+    let blocks = define_recipe(&mut m, inputs, config, |m| {
+        define_batteries(m, inputs, config)
+    })?;
+    Ok((m, blocks))
+}
+
+/// The dispatch recipe into `m`: grid, PV, batteries (by `batteries`, so that sizing can
+/// make their capacities variables), hydrogen, EV, balance, positive energy, objective.
+pub(crate) fn define_recipe(
+    m: &mut Model,
+    inputs: &Inputs<'_>,
+    config: &DispatchConfig,
+    batteries: impl FnOnce(&mut Model) -> Result<Vec<BatteryVars>, LpError>,
+) -> Result<Blocks, LpError> {
+    let (import, export, unserved) = define_grid(m, inputs);
+    let curtailed = define_pv(m, inputs);
+    let batteries = batteries(m)?;
+    let (electrolysers, fuel_cells, hydrogen) = define_hydrogen(m, inputs, config)?;
+    let (ev_sites, fleets) = define_ev(m, inputs)?;
     let mut blocks = Blocks {
         import,
         export,
@@ -89,12 +103,12 @@ pub(crate) fn build(
         fleets,
         balance_first_row: 0,
     };
-    blocks.balance_first_row = define_balance(&mut m, inputs, &blocks)?;
+    blocks.balance_first_row = define_balance(m, inputs, &blocks)?;
     if config.annual_balance == AnnualBalance::PositiveEnergy {
-        define_positive_energy(&mut m, inputs, &blocks)?;
+        define_positive_energy(m, inputs, &blocks)?;
     }
-    define_objective(&mut m, inputs, config, &blocks);
-    Ok((m, blocks))
+    define_objective(m, inputs, config, &blocks);
+    Ok(blocks)
 }
 
 /// Grid import and export within their limits, and unserved electricity (no upper bound).

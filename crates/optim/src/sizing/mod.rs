@@ -546,30 +546,9 @@ impl<'i, 'a> SizingModel<'i, 'a> {
                 .map(|s| s.var)
         };
         // The dispatch recipe, batteries sized.
-        let (import, export, unserved) = define::define_grid(&mut m, &max_inputs);
-        let curtailed = define::define_pv(&mut m, &max_inputs);
-        let batteries = define_sized_batteries(&mut m, &max_inputs, &dconf, &find)?;
-        let (electrolysers, fuel_cells, hydrogen) =
-            define::define_hydrogen(&mut m, &max_inputs, &dconf)?;
-        let (ev_sites, fleets) = define::define_ev(&mut m, &max_inputs)?;
-        let mut blocks = Blocks {
-            import,
-            export,
-            unserved,
-            curtailed,
-            batteries,
-            electrolysers,
-            fuel_cells,
-            hydrogen,
-            ev_sites,
-            fleets,
-            balance_first_row: 0,
-        };
-        blocks.balance_first_row = define::define_balance(&mut m, &max_inputs, &blocks)?;
-        if dconf.annual_balance == AnnualBalance::PositiveEnergy {
-            define::define_positive_energy(&mut m, &max_inputs, &blocks)?;
-        }
-        define::define_objective(&mut m, &max_inputs, &dconf, &blocks);
+        let blocks = define::define_recipe(&mut m, &max_inputs, &dconf, |m| {
+            define_sized_batteries(m, &max_inputs, &dconf, &find)
+        })?;
         // Capacity rows.
         define_pv_capacity(&mut m, inputs, &pv_profiles, &blocks, &find)?;
         define_conversion_capacity(&mut m, &max_inputs, &blocks, &find)?;
