@@ -13,8 +13,9 @@ use quartier_optim::{DispatchConfig, DispatchModel};
 use quartier_report::OutputDir;
 
 use crate::Outcome;
+use crate::json::{num, string};
 use crate::run::Ui;
-use crate::size::{SolverChoice, load_for_optimisation, num, parse_target, string};
+use crate::size::{SolverChoice, load_for_optimisation, parse_target};
 
 /// Arguments of `quartier export`.
 #[derive(clap::Args, Debug)]

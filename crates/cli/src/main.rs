@@ -11,6 +11,7 @@ mod check;
 mod demo;
 mod evaluate;
 mod export;
+mod json;
 mod programme;
 mod pv;
 mod run;

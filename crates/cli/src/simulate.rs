@@ -5,6 +5,7 @@
 //! (termination, objective raw and polished, times, model size, regret for rolling). The KPI
 //! table shows the rule baseline beside the chosen dispatch.
 
+use crate::json::{num, opt, string};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -379,34 +380,4 @@ fn objective_name(o: Objective) -> String {
         Objective::Co2 => "co2".into(),
         Objective::CostPlusCo2 { eur_per_tonne } => format!("cost+co2={eur_per_tonne}"),
     }
-}
-
-/// A number as JSON (non-finite as null).
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        "null".into()
-    }
-}
-
-fn opt(x: Option<f64>) -> String {
-    x.map_or("null".into(), num)
-}
-
-/// A string as JSON.
-fn string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

@@ -2,6 +2,7 @@
 //! kW, electrolyser kW, tank kg, fuel cell kW) at least annualised cost, optionally under a
 //! target, and writes `sizing.json`, `timeseries.csv` and `kpis.json` of the sized dispatch.
 
+use crate::json::{num, opt, string};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -272,36 +273,6 @@ pub fn summary(name: &str, s: &Sizing, wall: f64) -> String {
         s.termination.describe(),
         wall
     );
-    out
-}
-
-/// A number as JSON (non-finite as null).
-pub fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        "null".into()
-    }
-}
-
-fn opt(x: Option<f64>) -> String {
-    x.map_or("null".into(), num)
-}
-
-/// A string as JSON.
-pub fn string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
     out
 }
 
