@@ -25,7 +25,7 @@ pub enum PositionAlgorithm {
     /// pvlib `solarposition.spa_python` / `get_solarposition(method='nrel_numpy')`.
     #[default]
     Spa,
-    /// Grena 2012 algorithm 3 (±0.01°, years 2010..2110, about 10× faster), evaluated at sea
+    /// Grena 2012 algorithm 3 (±0.01°, years 2010..2110; cheaper than SPA), evaluated at sea
     /// level (the `solar-positioning` crate requires height 0 for it).
     Grena3,
 }
