@@ -13,10 +13,15 @@ and one link per session with dense per-snapshot series (2 × 2,063 × 35,040 �
 variables); Quartier's run on the full demo district, EV sessions included, is timed beside
 it for reference.
 
+Quartier runs once per back end: clarabel (the default build) and HiGHS (`--solver highs`,
+which needs a build with the `highs` feature; HiGHS's default LP algorithm, dual simplex, is
+the fastest on this LP: see `RESULTS.md`). The sides run back to back, one process at a time.
+
 Usage (repository root, release build first):
 
-    cargo build --release -p quartier-cli
-    bench/.venv-pypsa/bin/python bench/pypsa/bench.py [--skip-pypsa-sizing]
+    cargo build --release -p quartier-cli --features highs
+    bench/.venv-pypsa/bin/python bench/pypsa/bench.py [--skip-pypsa-sizing] \
+        [--solvers clarabel,highs] [--skip-sizing] [--skip-full-demo]
 """
 
 from __future__ import annotations
@@ -95,6 +100,11 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quartier", default=str(ROOT / "target" / "release" / "quartier"))
     ap.add_argument("--skip-pypsa-sizing", action="store_true")
+    ap.add_argument("--skip-sizing", action="store_true", help="dispatch only (both sides)")
+    ap.add_argument("--skip-full-demo", action="store_true", help="no full-demo reference run")
+    ap.add_argument(
+        "--solvers", default="clarabel,highs", help="Quartier back ends, comma-separated"
+    )
     ap.add_argument("--pypsa-time-limit", type=float, default=3000.0, help="HiGHS time limit, s")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--ipm", action="store_true", help=argparse.SUPPRESS)
@@ -103,23 +113,28 @@ def main() -> int:
         worker(args.worker, args.ipm, args.pypsa_time_limit)
         return 0
     py = sys.executable
+    solvers = [s for s in args.solvers.split(",") if s]
+    problems = [("dispatch", [])] + ([] if args.skip_sizing else [("sizing", ["--sizing"])])
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for problem, flags in [("dispatch", []), ("sizing", ["--sizing"])]:
+        for problem, flags in problems:
             folder = Path(tmp) / problem
             # Export once (not timed against either side).
             subprocess.run(
                 [args.quartier, "-q", "export", "pypsa", str(DISTRICT), "--out", str(folder), *flags],
                 check=True,
             )
-            qdir = Path(tmp) / f"q-{problem}"
-            wall, rss, _ = timed(
-                [args.quartier, "-q", "export", "pypsa", str(DISTRICT), "--out", str(qdir), "--solve", *flags]
-            )
-            q = json.loads((qdir / "quartier.json").read_text())
-            q.update(process_wall_seconds=wall, peak_mb=rss)
-            print(f"quartier {problem}: {json.dumps(q)}", flush=True)
-            entry = {"quartier": q}
+            entry = {"quartier": {}}
+            for solver in solvers:
+                qdir = Path(tmp) / f"q-{problem}-{solver}"
+                wall, rss, _ = timed(
+                    [args.quartier, "-q", "export", "pypsa", str(DISTRICT), "--out", str(qdir),
+                     "--solve", "--solver", solver, *flags]
+                )
+                q = json.loads((qdir / "quartier.json").read_text())
+                q.update(process_wall_seconds=wall, peak_mb=rss)
+                print(f"quartier {solver} {problem}: {json.dumps(q)}", flush=True)
+                entry["quartier"][solver] = q
             if not (problem == "sizing" and args.skip_pypsa_sizing):
                 cmd = [py, __file__, "--worker", str(folder), "--pypsa-time-limit", str(args.pypsa_time_limit)]
                 if problem == "sizing":
@@ -131,7 +146,7 @@ def main() -> int:
                 entry["pypsa"] = p
             results[problem] = entry
         # Quartier on the full demo district (EV sessions included), for reference.
-        for problem, flags in [("dispatch", []), ("sizing", ["--sizing"])]:
+        for problem, flags in [] if args.skip_full_demo else problems:
             qdir = Path(tmp) / f"full-{problem}"
             try:
                 wall, rss, _ = timed(
@@ -143,17 +158,18 @@ def main() -> int:
             q = json.loads((qdir / "quartier.json").read_text())
             q.update(process_wall_seconds=wall, peak_mb=rss)
             print(f"quartier full demo {problem}: {json.dumps(q)}", flush=True)
-            results[f"full-{problem}"] = {"quartier": q}
+            results[f"full-{problem}"] = {"quartier": {"clarabel": q}}
 
     print()
     print("| problem | side | LP vars × rows | build s | solve s | process wall s | peak MB | objective |")
     print("|---|---|---|---|---|---|---|---|")
     for problem, e in results.items():
-        q = e["quartier"]
-        print(
-            f"| {problem} | Quartier (clarabel) | {q['vars']} × {q['rows']} | {q['build_seconds']:.2f} | "
-            f"{q['solve_seconds']:.2f} | {q['process_wall_seconds']:.2f} | {q['peak_mb']:.0f} | {q['objective']:.4f} |"
-        )
+        for solver, q in e["quartier"].items():
+            print(
+                f"| {problem} | Quartier ({solver}) | {q['vars']} × {q['rows']} | {q['build_seconds']:.2f} | "
+                f"{q['solve_seconds']:.2f} | {q['process_wall_seconds']:.2f} | {q['peak_mb']:.0f} | "
+                f"{q['objective']:.4f} |"
+            )
         if "pypsa" in e:
             p = e["pypsa"]
             print(
@@ -165,18 +181,25 @@ def main() -> int:
     for problem, e in results.items():
         if "pypsa" not in e:
             continue
-        q, p = e["quartier"], e["pypsa"]
-        rel = (
-            float("nan")
-            if p["objective"] is None
-            else abs(q["objective"] - p["objective"]) / max(1.0, abs(p["objective"]))
-        )
-        print(
-            f"{problem}: PyPSA/Quartier wall {p['process_wall_seconds'] / q['process_wall_seconds']:.1f}×, "
-            f"solve {p['solve_seconds'] / q['solve_seconds']:.1f}×, "
-            f"build {(p['import_seconds'] + p['build_seconds']) / max(q['build_seconds'], 1e-9):.0f}×, "
-            f"peak memory {p['peak_mb'] / q['peak_mb']:.1f}×; objectives differ by {rel:.1e} (relative)"
-        )
+        p = e["pypsa"]
+        for solver, q in e["quartier"].items():
+            rel = (
+                float("nan")
+                if p["objective"] is None
+                else abs(q["objective"] - p["objective"]) / max(1.0, abs(p["objective"]))
+            )
+            print(
+                f"{problem} ({solver}): PyPSA/Quartier wall "
+                f"{p['process_wall_seconds'] / q['process_wall_seconds']:.1f}×, "
+                f"solve {p['solve_seconds'] / q['solve_seconds']:.1f}×, "
+                f"build {(p['import_seconds'] + p['build_seconds']) / max(q['build_seconds'], 1e-9):.0f}×, "
+                f"peak memory {p['peak_mb'] / q['peak_mb']:.1f}×; objectives differ by {rel:.1e} (relative)"
+            )
+    for problem, e in results.items():
+        q = e["quartier"]
+        if "clarabel" in q and "highs" in q:
+            a, b = q["clarabel"]["objective"], q["highs"]["objective"]
+            print(f"{problem}: clarabel and HiGHS objectives differ by {abs(a - b) / max(1.0, abs(b)):.1e} (relative)")
     return 0
 
 

@@ -70,8 +70,9 @@ pub struct SimulateArgs {
     /// to choose them).
     #[arg(long, default_value = "perfect", value_parser = parse_forecast)]
     pub forecast: Forecast,
-    /// Electrolysers keep their minimum power when on (binary on/off per step: a MILP, needs
-    /// --solver highs; practical on days or rolling windows, not on a year).
+    /// Electrolysers and fuel cells keep their minimum power (`min_kw`) when on (binary on/off
+    /// per step: a MILP, needs --solver highs; practical on days or rolling windows, not on a
+    /// year).
     #[arg(long)]
     pub min_part_load: bool,
     /// Time limit of each solve, seconds: at the limit the best solution found is used and

@@ -393,6 +393,7 @@ pub static ATTRIBUTES: &[Attribute] = &[
     // ---- fuel cells
     a("fuel_cells", "name", Kind::String, "", Required, N, N, "Unique component name."),
     a("fuel_cells", "max_kw", Kind::Float, "kW", Required, exc(0.0), N, "Maximum electrical output."),
+    a("fuel_cells", "min_kw", Kind::Float, "kW", DefaultValue::Float(0.0), inc(0.0), N, "Minimum output when running (≤ max_kw); the rule controller stays off rather than run below it."),
     a("fuel_cells", "kwh_per_kg", Kind::Float, "kWh/kg", DefaultValue::Float(16.5), exc(0.0), exc(33.33), "Electricity per kg of hydrogen (16.5 kWh/kg ≈ 50 % of the 33.33 kWh/kg LHV)."),
     // ---- hydrogen demands
     a("hydrogen_demands", "name", Kind::String, "", Required, N, N, "Unique component name."),

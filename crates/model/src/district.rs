@@ -231,6 +231,9 @@ pub struct FuelCell {
     pub name: String,
     /// Maximum electrical output, kW.
     pub max_kw: f64,
+    /// Minimum electrical output when running, kW (the rule controller stays off rather
+    /// than run below it; the optimiser respects it only with on/off part-load).
+    pub min_kw: f64,
     /// Electricity produced per kg of hydrogen, kWh/kg.
     pub kwh_per_kg: f64,
 }

@@ -568,8 +568,9 @@ impl Parser {
         })
     }
 
-    fn electrolyser(&mut self, f: Fields<'_>) -> Option<Electrolyser> {
-        let name = self.name(&f);
+    /// `(max_kw, min_kw)` of a unit with a minimum power when running (electrolysers, fuel
+    /// cells); reports `min_kw > max_kw`.
+    fn power_range(&mut self, f: &Fields<'_>) -> Option<(f64, f64)> {
         let (max_kw, min_kw) = (f.num("max_kw")?, f.num("min_kw")?);
         if min_kw > max_kw {
             self.err(
@@ -580,6 +581,12 @@ impl Parser {
             );
             return None;
         }
+        Some((max_kw, min_kw))
+    }
+
+    fn electrolyser(&mut self, f: Fields<'_>) -> Option<Electrolyser> {
+        let name = self.name(&f);
+        let (max_kw, min_kw) = self.power_range(&f)?;
         Some(Electrolyser {
             name: name?,
             max_kw,
@@ -624,9 +631,11 @@ impl Parser {
 
     fn fuel_cell(&mut self, f: Fields<'_>) -> Option<FuelCell> {
         let name = self.name(&f);
+        let (max_kw, min_kw) = self.power_range(&f)?;
         Some(FuelCell {
             name: name?,
-            max_kw: f.num("max_kw")?,
+            max_kw,
+            min_kw,
             kwh_per_kg: f.num("kwh_per_kg")?,
         })
     }
@@ -876,5 +885,48 @@ impl Parser {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid district with a tank and a fuel cell whose other lines start at line 15.
+    fn with_fuel_cell(lines: &str) -> Result<(District, SourceMap), Diagnostics> {
+        let text = format!(
+            "weather = {{ file = \"weather_hourly_2025-03-29_31.csv\", format = \"pvgis-hourly-csv\" }}\n\
+             grid = {{ import_limit_kw = 10, export_limit_kw = 5, import_price = 0.2 }}\n\
+             [site]\nname = \"t\"\nlatitude_deg = 45\nlongitude_deg = 8\n\
+             [time]\nstart = 2025-03-30\nend = 2025-03-31\n\
+             [[hydrogen_tanks]]\nname = \"t1\"\ncapacity_kg = 10\n\
+             [[fuel_cells]]\nname = \"fc\"\n{lines}"
+        );
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        parse_district(&text, &dir.join("inline.toml"))
+    }
+
+    #[test]
+    fn fuel_cell_min_kw_above_max_kw_is_one_diagnostic_at_min_kw() {
+        let Err(d) = with_fuel_cell("max_kw = 10\nmin_kw = 20\n") else {
+            panic!("min_kw 20 > max_kw 10 was accepted");
+        };
+        let got: Vec<String> = d.iter().map(ToString::to_string).collect();
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert!(
+            got[0].ends_with(
+                ":16:10: fuel_cells[0].min_kw: min_kw 20 is above max_kw 10 (expected min_kw ≤ max_kw)"
+            ),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn fuel_cell_min_kw_defaults_to_zero_and_reads_back() {
+        let (d, _) = with_fuel_cell("max_kw = 10\n").unwrap();
+        assert_eq!(d.fuel_cells[0].min_kw, 0.0);
+        let (d, _) = with_fuel_cell("max_kw = 10\nmin_kw = 10\n").unwrap();
+        assert_eq!(d.fuel_cells[0].min_kw, 10.0);
+        assert!(with_fuel_cell("max_kw = 10\nmin_kw = -1\n").is_err());
     }
 }

@@ -66,6 +66,7 @@ fn district(import_kw: f64) -> Case {
         .fuel_cell(FuelCell {
             name: "fc".into(),
             max_kw: 5.0,
+            min_kw: 0.0,
             kwh_per_kg: 16.0,
         })
         .h2_demand(

@@ -62,6 +62,7 @@ fn a_year_of_half_hours_with_the_hydrogen_chain_and_ev_sessions() {
         .fuel_cell(FuelCell {
             name: "fc".into(),
             max_kw: 30.0,
+            min_kw: 0.0,
             kwh_per_kg: 16.0,
         })
         .h2_demand(

@@ -22,7 +22,8 @@
 //!   standing loss (which no controller can prevent) may;
 //! * electrolysers: input ≤ `max_kw·h`, `h2_kg × kwh_per_kg = input_kwh`; their `min_kw` is an
 //!   operating rule of the controller, not checked here (an LP relaxation may run below it);
-//! * fuel cells: output ≤ `max_kw·h`, `h2_kg × kwh_per_kg = output_kwh`;
+//! * fuel cells: output ≤ `max_kw·h`, `h2_kg × kwh_per_kg = output_kwh`; their `min_kw`,
+//!   like the electrolysers', is not checked here;
 //! * hydrogen: `served + unserved = demand`, pooled tank level
 //!   `level[t] = level[t−1] + produced − fuel_cell_h2 − served` (from the tanks' initial
 //!   levels), `Σ min_kg ≤ level ≤ Σ capacity_kg`;

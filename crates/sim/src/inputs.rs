@@ -448,21 +448,25 @@ impl Inputs<'_> {
                 "a fraction per hour in [0, 1 / step hours]",
             )?;
         }
+        // Units with a minimum power when running: 0 ≤ min_kw ≤ max_kw.
+        let power = |c: &str, max_kw: f64, min_kw: f64| {
+            check(c, "max_kw", max_kw, nn(max_kw), NON_NEGATIVE)?;
+            check(
+                c,
+                "min_kw",
+                min_kw,
+                nn(min_kw) && min_kw <= max_kw,
+                "in [0, max_kw]",
+            )
+        };
         for e in self.electrolysers {
             let c = format!("electrolyser '{}'", e.name);
-            check(&c, "max_kw", e.max_kw, nn(e.max_kw), NON_NEGATIVE)?;
-            check(
-                &c,
-                "min_kw",
-                e.min_kw,
-                nn(e.min_kw) && e.min_kw <= e.max_kw,
-                "in [0, max_kw]",
-            )?;
+            power(&c, e.max_kw, e.min_kw)?;
             check(&c, "kwh_per_kg", e.kwh_per_kg, e.kwh_per_kg > 0.0, POSITIVE)?;
         }
         for f in self.fuel_cells {
             let c = format!("fuel cell '{}'", f.name);
-            check(&c, "max_kw", f.max_kw, nn(f.max_kw), NON_NEGATIVE)?;
+            power(&c, f.max_kw, f.min_kw)?;
             check(&c, "kwh_per_kg", f.kwh_per_kg, f.kwh_per_kg > 0.0, POSITIVE)?;
         }
         for t in self.hydrogen_tanks {

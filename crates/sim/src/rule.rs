@@ -23,7 +23,10 @@
 //! 5. **Deficit** (PV < loads + EV + fleets): the batteries discharge (down to `soc_min`),
 //!    then the fuel cells run (in the district's order, up to `max_kw`), then the grid
 //!    imports up to the import limit; what remains is `unserved_kwh`, reported and never
-//!    hidden. Fuel cells only burn hydrogen above the tanks' minimum level **plus the
+//!    hidden. A fuel cell runs only if it can deliver at least its `min_kw` (the deficit
+//!    left and its hydrogen allow it); otherwise it stays off and the next fuel cell or the
+//!    grid covers the deficit: it never runs at its minimum to export or curtail the
+//!    excess. Fuel cells only burn hydrogen above the tanks' minimum level **plus the
 //!    hydrogen demand of the next [`RuleConfig::h2_reserve_hours`] hours** (168 h by
 //!    default, a week of refuelling autonomy): refuelling keeps priority over
 //!    re-electrification.
@@ -184,7 +187,7 @@ pub fn simulate(
             for (e, ef) in inputs.electrolysers.iter().zip(f.electrolysers.iter_mut()) {
                 let room_kwh = (h2_cap - level).max(0.0) * e.kwh_per_kg;
                 let x = surplus.min(e.max_kw * h).min(room_kwh);
-                if x > 0.0 && x >= e.min_kw * h {
+                if runs(x, e.min_kw, h) {
                     let kg = x / e.kwh_per_kg;
                     level += kg;
                     surplus -= x;
@@ -221,7 +224,7 @@ pub fn simulate(
             let mut avail_kg = (level - h2_min - reserve).max(0.0);
             for (fc, ff) in inputs.fuel_cells.iter().zip(f.fuel_cells.iter_mut()) {
                 let out = deficit.min(fc.max_kw * h).min(avail_kg * fc.kwh_per_kg);
-                if out > 0.0 {
+                if runs(out, fc.min_kw, h) {
                     let kg = out / fc.kwh_per_kg;
                     avail_kg = (avail_kg - kg).max(0.0);
                     level -= kg;
@@ -269,6 +272,12 @@ pub fn simulate(
     }
     f.fill_totals();
     Ok(f)
+}
+
+/// Whether a unit with a minimum power (electrolyser, fuel cell) runs at `x` kWh in a step of
+/// `h` hours: it does only at `x > 0` and `x ≥ min_kw·h`; otherwise it stays off.
+fn runs(x: f64, min_kw: f64, h: f64) -> bool {
+    x > 0.0 && x >= min_kw * h
 }
 
 /// Charges each session as soon as it is plugged in: `max_kw × h` per step until its energy
@@ -382,5 +391,109 @@ mod tests {
         };
         charge_asap(&[s], 0.5, &mut out);
         assert_eq!(out, vec![0.0, 3.5, 1.5, 0.0, 0.0, 0.0]);
+    }
+}
+
+/// The minimum power of fuel cells (and electrolysers) in the rule controller: a fuel cell
+/// either delivers at least `min_kw·h` or stays off.
+#[cfg(test)]
+mod part_load {
+    use proptest::prelude::*;
+    use quartier_model::{FuelCell, HydrogenTank};
+
+    use super::*;
+    use crate::NoProgress;
+    use crate::testkit::random::{StandingLoss, build, config, shapes};
+    use crate::testkit::{Case, assert_all_close};
+
+    /// Deficits of 3, 6 and 12 kWh (hours) with a 10 kW fuel cell whose minimum is 4 kW and
+    /// hydrogen to spare: off at 3 (the grid imports it), 6 at 6, 10 at 12 (import 2).
+    #[test]
+    fn a_fuel_cell_stays_off_below_its_minimum_and_runs_above_it() {
+        let mut case = Case::new(60, 3, 100.0, 0.0);
+        case.load("hall", vec![3.0, 6.0, 12.0])
+            .tank(HydrogenTank {
+                name: "t1".into(),
+                capacity_kg: 10.0,
+                min_kg: 0.0,
+                initial_kg: 10.0,
+            })
+            .fuel_cell(FuelCell {
+                name: "fc".into(),
+                max_kw: 10.0,
+                min_kw: 4.0,
+                kwh_per_kg: 16.0,
+            });
+        let inputs = case.inputs();
+        let config = RuleConfig {
+            h2_reserve_hours: 0.0,
+            ..RuleConfig::default()
+        };
+        let f = simulate(&inputs, &config, &mut NoProgress).unwrap();
+        assert_all_close(&f.fuel_cell_kwh, &[0.0, 6.0, 10.0]);
+        assert_all_close(&f.import_kwh, &[3.0, 0.0, 2.0]);
+        crate::account(&inputs, &f).unwrap();
+    }
+
+    /// Two fuel cells, the first with a minimum the deficit does not reach: the second,
+    /// with none, covers it.
+    #[test]
+    fn the_next_fuel_cell_covers_a_deficit_below_the_first_ones_minimum() {
+        let mut case = Case::new(30, 1, 100.0, 0.0);
+        case.load("hall", vec![1.5])
+            .tank(HydrogenTank {
+                name: "t1".into(),
+                capacity_kg: 10.0,
+                min_kg: 0.0,
+                initial_kg: 10.0,
+            })
+            .fuel_cell(FuelCell {
+                name: "big".into(),
+                max_kw: 20.0,
+                min_kw: 5.0,
+                kwh_per_kg: 16.0,
+            })
+            .fuel_cell(FuelCell {
+                name: "small".into(),
+                max_kw: 4.0,
+                min_kw: 0.0,
+                kwh_per_kg: 16.0,
+            });
+        let inputs = case.inputs();
+        let f = simulate(&inputs, &RuleConfig::default(), &mut NoProgress).unwrap();
+        // 30-minute step: the first one's minimum is 2.5 kWh > 1.5.
+        assert_all_close(&f.fuel_cells[0].output_kwh, &[0.0]);
+        assert_all_close(&f.fuel_cells[1].output_kwh, &[1.5]);
+        assert_all_close(&f.import_kwh, &[0.0]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Never `0 < output < min_kw·h` (fuel cells) nor `0 < input < min_kw·h`
+        /// (electrolysers), on random small districts.
+        #[test]
+        fn no_unit_ever_runs_between_zero_and_its_minimum(s in shapes()) {
+            let case = build(&s, StandingLoss::Random);
+            let inputs = case.inputs();
+            let f = simulate(&inputs, &config(&s), &mut NoProgress).unwrap();
+            let h = inputs.step_hours();
+            for (fc, ff) in inputs.fuel_cells.iter().zip(&f.fuel_cells) {
+                for (t, &x) in ff.output_kwh.iter().enumerate() {
+                    prop_assert!(
+                        x == 0.0 || x >= fc.min_kw * h,
+                        "fuel cell {} at {t}: {x} kWh, minimum {} kWh", fc.name, fc.min_kw * h
+                    );
+                }
+            }
+            for (e, ef) in inputs.electrolysers.iter().zip(&f.electrolysers) {
+                for (t, &x) in ef.input_kwh.iter().enumerate() {
+                    prop_assert!(
+                        x == 0.0 || x >= e.min_kw * h,
+                        "electrolyser {} at {t}: {x} kWh, minimum {} kWh", e.name, e.min_kw * h
+                    );
+                }
+            }
+        }
     }
 }

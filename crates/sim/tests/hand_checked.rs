@@ -84,6 +84,7 @@ fn electrolyser_tank_fuel_cell_chain_keeps_refuelling_reserve() {
         .fuel_cell(FuelCell {
             name: "fc".into(),
             max_kw: 5.0,
+            min_kw: 0.0,
             kwh_per_kg: 16.0,
         })
         .h2_demand("buses", vec![0.0, 0.0, 0.0, 0.05, 0.02, 0.01]);

@@ -53,6 +53,7 @@ fn a_year_of_quarter_hours_with_50_loads_and_10_pv_systems() {
         .fuel_cell(FuelCell {
             name: "fc".into(),
             max_kw: 30.0,
+            min_kw: 0.0,
             kwh_per_kg: 16.0,
         })
         .h2_demand(

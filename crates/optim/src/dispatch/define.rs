@@ -15,11 +15,13 @@
 //! * **Battery floor**: `soc ≥ soc_min × capacity` at every step. The accounting pass also
 //!   accepts a battery that *standing loss* takes below `soc_min`; that set is not convex, so
 //!   the LP keeps the stricter floor (with standing loss it recharges what the loss takes).
-//! * **Electrolyser minimum power** is ignored by default (LP relaxation); the accounting
-//!   pass does not check it either. With [`PartLoad::OnOff`] each electrolyser with
-//!   `min_kw > 0` gets a binary `{name}-on` per step and the rows `{name}-max_when_on`
-//!   (`input ≤ max_kw·h·on`) and `{name}-min_part_load` (`input ≥ min_kw·h·on`): a MILP for
-//!   the HiGHS back end. Fuel cells have no minimum power in the model.
+//! * **Minimum power of electrolysers and fuel cells** (`min_kw`) is ignored by default (LP
+//!   relaxation: `0 ≤ flow ≤ max_kw·h`); the accounting pass does not check it either. With
+//!   [`PartLoad::OnOff`] each electrolyser and fuel cell with `min_kw > 0` gets a binary
+//!   `{name}-on` per step and the rows `{name}-max_when_on` (`flow ≤ max_kw·h·on`) and
+//!   `{name}-min_part_load` (`flow ≥ min_kw·h·on`), where the flow is the electrolyser's
+//!   input or the fuel cell's output ([`define_part_load`], one function for both): a MILP
+//!   for the HiGHS back end.
 //! * **EV sessions and fleet days**: one column per plugged step, `0 ≤ x ≤ max_kw × h`, and
 //!   `Σ x = min(energy_kwh, max_kw × h × plugged steps)`: the energy a vehicle can take by its
 //!   departure, which is what the rule controller delivers too. A target the grid cannot
@@ -213,14 +215,26 @@ pub(crate) fn define_hydrogen(
         .iter()
         .map(|e| m.add_vars(format!("{}-input_kwh", e.name), n, |_| (0.0, e.max_kw * h)))
         .collect();
-    if config.part_load == PartLoad::OnOff {
-        define_part_load(m, inputs, &electrolysers)?;
-    }
     let fuel_cells: Vec<VarBlock> = inputs
         .fuel_cells
         .iter()
         .map(|f| m.add_vars(format!("{}-output_kwh", f.name), n, |_| (0.0, f.max_kw * h)))
         .collect();
+    if config.part_load == PartLoad::OnOff {
+        let unit = |name, min_kw, max_kw, flow| OnOffUnit {
+            name,
+            min_kw,
+            max_kw,
+            flow,
+        };
+        let units = (inputs.electrolysers.iter().zip(&electrolysers))
+            .map(|(e, x)| unit(e.name.as_str(), e.min_kw, e.max_kw, x))
+            .chain(
+                (inputs.fuel_cells.iter().zip(&fuel_cells))
+                    .map(|(f, x)| unit(f.name.as_str(), f.min_kw, f.max_kw, x)),
+            );
+        define_part_load(m, h, units)?;
+    }
     let any_demand = inputs.h2_demand_kg.iter().any(|&d| d > 0.0);
     if electrolysers.is_empty()
         && fuel_cells.is_empty()
@@ -258,34 +272,44 @@ pub(crate) fn define_hydrogen(
     Ok((electrolysers, fuel_cells, Some((served, level))))
 }
 
-/// Binary on/off of each electrolyser with a minimum power:
-/// `min_kw·h·on ≤ input ≤ max_kw·h·on`.
-pub(crate) fn define_part_load(
+/// A unit with a minimum power when running (an electrolyser or a fuel cell) and its energy
+/// column per step (the electrolyser's input, the fuel cell's output).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OnOffUnit<'b> {
+    pub name: &'b str,
+    pub min_kw: f64,
+    pub max_kw: f64,
+    pub flow: &'b VarBlock,
+}
+
+/// Binary on/off of each unit with a minimum power (`min_kw > 0`), at every step of `h`
+/// hours: a binary `{name}-on` and `min_kw·h·on ≤ flow ≤ max_kw·h·on` (rows
+/// `{name}-min_part_load` and `{name}-max_when_on`). Units with `min_kw = 0` stay continuous.
+pub(crate) fn define_part_load<'b>(
     m: &mut Model,
-    inputs: &Inputs<'_>,
-    electrolysers: &[VarBlock],
+    h: f64,
+    units: impl IntoIterator<Item = OnOffUnit<'b>>,
 ) -> Result<(), LpError> {
-    let n = inputs.len();
-    let h = inputs.step_hours();
-    for (e, x) in inputs.electrolysers.iter().zip(electrolysers) {
-        if e.min_kw <= 0.0 {
+    for u in units {
+        if u.min_kw <= 0.0 {
             continue;
         }
-        let on = m.add_bin_vars(format!("{}-on", e.name), n);
-        m.begin_rows(format!("{}-max_when_on", e.name));
+        let (x, n) = (u.flow, u.flow.len());
+        let on = m.add_bin_vars(format!("{}-on", u.name), n);
+        m.begin_rows(format!("{}-max_when_on", u.name));
         for t in 0..n {
             m.add_row(
                 t,
-                [(x.at(t), 1.0), (on.at(t), -e.max_kw * h)],
+                [(x.at(t), 1.0), (on.at(t), -u.max_kw * h)],
                 Sense::Le,
                 0.0,
             )?;
         }
-        m.begin_rows(format!("{}-min_part_load", e.name));
+        m.begin_rows(format!("{}-min_part_load", u.name));
         for t in 0..n {
             m.add_row(
                 t,
-                [(x.at(t), 1.0), (on.at(t), -e.min_kw * h)],
+                [(x.at(t), 1.0), (on.at(t), -u.min_kw * h)],
                 Sense::Ge,
                 0.0,
             )?;

@@ -60,16 +60,19 @@ pub enum AnnualBalance {
     PositiveEnergy,
 }
 
-/// How electrolysers' minimum power (`min_kw`) is modelled.
+/// How the minimum power (`min_kw`) of electrolysers and fuel cells is modelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PartLoad {
-    /// LP relaxation (the default): input anywhere in `[0, max_kw]`, the minimum ignored.
+    /// LP relaxation (the default): an electrolyser's input or a fuel cell's output anywhere
+    /// in `[0, max_kw·h]`, the minimum ignored.
     #[default]
     Relaxed,
-    /// A binary on/off column per electrolyser (with `min_kw > 0`) and step:
-    /// `min_kw·h·on ≤ input ≤ max_kw·h·on`. Makes the dispatch a MILP, which needs the HiGHS
-    /// back end; practical on short or rolling horizons, not on a year of quarter-hours.
-    /// Fuel cells have no minimum power in the district model, so they stay continuous.
+    /// A binary on/off column per electrolyser and fuel cell (with `min_kw > 0`) and step:
+    /// `min_kw·h·on ≤ flow ≤ max_kw·h·on` (the electrolyser's input, the fuel cell's
+    /// output). Makes the dispatch a MILP, which needs the HiGHS back end; practical on
+    /// short or rolling horizons, not on a year of quarter-hours. Rolling-horizon
+    /// realisation may still trim a committed set-point below the minimum where a tank or
+    /// grid limit forces it.
     OnOff,
 }
 
@@ -87,7 +90,7 @@ pub struct DispatchConfig {
     pub end_of_horizon: EndOfHorizon,
     /// Positive-energy constraint (default [`AnnualBalance::Free`]).
     pub annual_balance: AnnualBalance,
-    /// Electrolyser minimum power (default [`PartLoad::Relaxed`]).
+    /// Minimum power of electrolysers and fuel cells (default [`PartLoad::Relaxed`]).
     pub part_load: PartLoad,
     /// Solver options (time limit, log).
     pub solver: SolverOptions,
@@ -342,7 +345,7 @@ impl<'i, 'a> DispatchModel<'i, 'a> {
                     let Some((group, step)) = self.model.row_name(r) else {
                         continue;
                     };
-                    let what = describe_row(group);
+                    let what = describe_row(self.inputs, group);
                     format!("{what} at step {step} ({})", axis.time(step))
                 }
                 ConflictItem::Upper(v) | ConflictItem::Lower(v) => {
@@ -375,7 +378,10 @@ impl<'i, 'a> DispatchModel<'i, 'a> {
     }
 }
 
-fn describe_row(group: &str) -> String {
+/// A row group in words; part-load rows name their unit's kind (names are unique within a
+/// district).
+fn describe_row(inputs: &Inputs<'_>, group: &str) -> String {
+    let is_fuel_cell = |name: &str| inputs.fuel_cells.iter().any(|f| f.name == name);
     if group == "bus-balance" {
         "the electricity balance (supply = demand)".into()
     } else if group == "h2-tank_balance" {
@@ -388,10 +394,18 @@ fn describe_row(group: &str) -> String {
         format!("battery '{b}' state-of-charge recursion")
     } else if let Some(b) = group.strip_suffix("-end_soc") {
         format!("battery '{b}' ending at least at its initial state of charge")
-    } else if let Some(e) = group.strip_suffix("-min_part_load") {
-        format!("electrolyser '{e}' running at least at its minimum power when on")
-    } else if let Some(e) = group.strip_suffix("-max_when_on") {
-        format!("electrolyser '{e}' drawing power only when on")
+    } else if let Some(u) = group.strip_suffix("-min_part_load") {
+        if is_fuel_cell(u) {
+            format!("fuel cell '{u}' delivering at least its minimum power when on")
+        } else {
+            format!("electrolyser '{u}' running at least at its minimum power when on")
+        }
+    } else if let Some(u) = group.strip_suffix("-max_when_on") {
+        if is_fuel_cell(u) {
+            format!("fuel cell '{u}' delivering power only when on")
+        } else {
+            format!("electrolyser '{u}' drawing power only when on")
+        }
     } else if let Some(s) = group.strip_suffix("-energy") {
         format!("charging session {s} reaching its energy by departure")
     } else {
@@ -526,4 +540,70 @@ pub fn objective_of_flows(inputs: &Inputs<'_>, config: &DispatchConfig, flows: &
             * flows.h2_unserved_kg.get(t).copied().unwrap_or(0.0);
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use quartier_model::{Electrolyser, FuelCell, HydrogenTank};
+    use quartier_sim::testkit::Case;
+
+    use super::*;
+    use crate::lp::Row;
+
+    /// The part-load rows of an electrolyser and a fuel cell, named `{name}-…` and explained
+    /// in words with the kind of unit.
+    #[test]
+    fn part_load_rows_of_fuel_cells_and_electrolysers_are_named_and_explained() {
+        let mut case = Case::new(60, 3, 100.0, 0.0);
+        case.load("hall", vec![1.0; 3])
+            .tank(HydrogenTank {
+                name: "t1".into(),
+                capacity_kg: 1.0,
+                min_kg: 0.0,
+                initial_kg: 1.0,
+            })
+            .electrolyser(Electrolyser {
+                name: "pem".into(),
+                max_kw: 10.0,
+                min_kw: 2.0,
+                kwh_per_kg: 55.0,
+            })
+            .fuel_cell(FuelCell {
+                name: "fc".into(),
+                max_kw: 5.0,
+                min_kw: 1.0,
+                kwh_per_kg: 16.0,
+            });
+        let inputs = case.inputs();
+        let config = DispatchConfig {
+            part_load: PartLoad::OnOff,
+            ..DispatchConfig::default()
+        };
+        let m = DispatchModel::build(&inputs, &config).unwrap();
+        let mut groups: Vec<&str> = (0..m.model().num_rows())
+            .filter_map(|r| m.model().row_name(Row(r)).map(|(g, _)| g))
+            .filter(|g| g.ends_with("_when_on") || g.ends_with("_part_load"))
+            .collect();
+        groups.dedup();
+        assert_eq!(
+            groups,
+            [
+                "pem-max_when_on",
+                "pem-min_part_load",
+                "fc-max_when_on",
+                "fc-min_part_load"
+            ]
+        );
+        assert_eq!(m.model().num_integer_vars(), 6);
+        let said: Vec<String> = groups.iter().map(|g| describe_row(&inputs, g)).collect();
+        assert_eq!(
+            said,
+            [
+                "electrolyser 'pem' drawing power only when on",
+                "electrolyser 'pem' running at least at its minimum power when on",
+                "fuel cell 'fc' delivering power only when on",
+                "fuel cell 'fc' delivering at least its minimum power when on",
+            ]
+        );
+    }
 }

@@ -24,6 +24,10 @@
 //! | EV session / fleet vehicle-day | its own bus with a Store (`e_nom` = the energy it can take, `e_min_pu` = 1 from its last plugged step) fed by a Link (`p_nom` = max kW, `p_max_pu` = 1 only while plugged): exact, one column of each series per session |
 //! | end of horizon at least initial | `e_min_pu` of the last snapshot = initial level / capacity |
 //!
+//! **Minimum power** (`min_kw` of electrolysers and fuel cells) is not exported: the network
+//! is the LP relaxation ([`crate::PartLoad::Relaxed`], the default), whatever
+//! `config.part_load` says (PyPSA's `committable` Links with `p_min_pu` would be its MILP).
+//!
 //! The objective constants differ: Quartier's objective counts the value of lost hydrogen
 //! as `value × (demand − served)` and PyPSA as `value × h2_unserved`: the same number.
 //!

@@ -192,7 +192,7 @@ pub struct SizedComponents {
     pub electrolysers: Vec<Electrolyser>,
     /// Hydrogen tanks (capacity_kg set).
     pub hydrogen_tanks: Vec<HydrogenTank>,
-    /// Fuel cells (max_kw set).
+    /// Fuel cells (max_kw set; min_kw capped at it).
     pub fuel_cells: Vec<FuelCell>,
 }
 
@@ -255,7 +255,10 @@ impl SizedComponents {
                 .fuel_cells
                 .iter_mut()
                 .filter(|f| f.name == component)
-                .for_each(|f| f.max_kw = value),
+                .for_each(|f| {
+                    f.max_kw = value;
+                    f.min_kw = f.min_kw.min(value);
+                }),
         }
     }
 

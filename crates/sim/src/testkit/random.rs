@@ -177,9 +177,11 @@ pub fn build(s: &Shape, standing_loss: StandingLoss) -> Case {
         });
     }
     for k in 0..s.fuel_cells {
+        let max_kw = r.range(0.0, 20.0);
         case.fuel_cell(FuelCell {
             name: format!("fc{k}"),
-            max_kw: r.range(0.0, 20.0),
+            max_kw,
+            min_kw: r.range(0.0, max_kw),
             kwh_per_kg: r.range(12.0, 20.0),
         });
     }
