@@ -116,7 +116,8 @@ def main():
     print(f"numpy {np.__version__}: {N} consumers × {T} steps = {N * T:,} values; "
           f"huge pages: {args.hugepages}")
     header = ("key", "numpy s", "numpy val/s", "rust 1T s", "rust 1T val/s", "1T ratio",
-              "rust rayon s", "rayon ratio", "max |diff| kWh")
+              "rust rayon s", "rayon ratio", "rust 1T+matrix s", "1T+matrix ratio",
+              "max |diff| kWh")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for name, fn in keys.items():
@@ -129,8 +130,10 @@ def main():
         R = np.load(d / f"alloc_{name}.npy")
         diff = float(np.max(np.abs(A - R)))
         s1, sr = rust[(name, "single")], rust[(name, "rayon")]
+        sm = rust.get((name, "single_matrix"), float("nan"))
         print(f"| {name} | {best:.3f} | {N * T / best:.3e} | {s1:.3f} | {N * T / s1:.3e} | "
-              f"{best / s1:.1f}× | {sr:.3f} | {best / sr:.1f}× | {diff:.1e} |")
+              f"{best / s1:.1f}× | {sr:.3f} | {best / sr:.1f}× | {sm:.3f} | {best / sm:.1f}× | "
+              f"{diff:.1e} |")
         if diff > 1e-9:
             raise SystemExit(f"{name}: results differ by {diff} kWh")
 

@@ -16,7 +16,13 @@
 //! **Computation.** Steps are independent: the matrices are step-major and are cut into
 //! chunks of [`CHUNK_STEPS`] steps; each chunk is computed by the same sequential code with
 //! its own scratch buffers (no allocation per step), by one thread ([`Threads::Single`]) or
-//! by rayon's pool ([`Threads::Rayon`]); both give bit-identical results.
+//! by rayon's pool ([`Threads::Rayon`]); both give bit-identical results. The default and
+//! static keys have a closed form per step (`a_i = C_i × min(1, P/ΣC)`, `min(C_i, P k_i)`,
+//! `min(C_i, λ k_i)` with the water level `λ`): their pass reads each consumption row once,
+//! computes the step's scalar, Σ allocated and the checks in one fused loop, and stores only
+//! that scalar; [`Allocation`] computes `allocated_i` on read. Priority and custom keys
+//! store the dense matrix. Water filling runs rounds of one dense, masked pass each over the
+//! step's (contiguous) consumers.
 //!
 //! **Invariants**, checked at every step inside the allocation pass while the step is in
 //! cache (an [`ShareError::Invariant`] would be a bug; [`Allocation::check_invariants`]
@@ -24,7 +30,7 @@
 //! `Σ allocated ≤ P`, `surplus_p = P_p − allocated_p ≥ 0`, `complement_i = C_i − allocated_i
 //! ≥ 0`, `Σ_p allocated_p = Σ_i allocated_i`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use quartier_timeseries::{Axis, Quantity, Series};
 use rayon::prelude::*;
@@ -92,6 +98,11 @@ pub fn allocate(community: &Community, key: &Key) -> Result<Allocation, ShareErr
 /// Errors: a key naming an unknown or duplicated member, static coefficients above 100 %, a
 /// custom key on another axis, of the wrong size, with a coefficient that is not a share in
 /// `[0, 1]` or summing above 100 % at a step (naming the step in UTC and local time).
+/// Shares each step's production among the consumers of `community` with `key`.
+///
+/// Errors: a key naming an unknown or duplicated member, static coefficients above 100 %, a
+/// custom key on another axis, of the wrong size, with a coefficient that is not a share in
+/// `[0, 1]` or summing above 100 % at a step (naming the step in UTC and local time).
 pub fn allocate_with(
     community: &Community,
     key: &Key,
@@ -106,7 +117,17 @@ pub fn allocate_with(
     let (nc, np, steps) = (consumers.len(), producers.len(), axis.len());
     let consumption = community.shared_consumption();
     let production = community.shared_production();
-    let mut allocated = vec![0.0; steps * nc];
+
+    // What the kernel writes: a dense matrix only for the keys that have no closed form
+    // (priority, custom); one scalar per step for the others.
+    let scalar = matches!(
+        resolved,
+        Resolved::Default | Resolved::StaticSurplus(_) | Resolved::StaticRedistribute(_)
+    );
+    let dense_len = if scalar { 0 } else { steps * nc };
+    let mut dense = vec![0.0; dense_len];
+    let mut x = vec![0.0; if scalar { steps } else { 0 }];
+    let mut totals = vec![0.0; steps];
     let mut producer_allocated = vec![0.0; steps * np];
     let pair_mode = matches!(resolved, Resolved::CustomPair { .. });
     let mut pairs = if pair_mode {
@@ -129,20 +150,23 @@ pub fn allocate_with(
                 _ => false,
             },
         };
-        let a_chunks = allocated.chunks_mut(CHUNK_STEPS * nc);
-        let pa_chunks = producer_allocated.chunks_mut(CHUNK_STEPS * np);
-        let failures: Vec<(usize, String)> = if pair_mode {
-            let pair_chunks = pairs.chunks_mut(CHUNK_STEPS * np * nc);
-            let work = a_chunks.zip(pa_chunks).zip(pair_chunks).enumerate();
-            let run = |(b, ((a, pa), pr)): PairJob<'_>| ctx.run_pairs(b * CHUNK_STEPS, a, pa, pr);
-            run_all(work, run, options.threads)
-        } else {
-            let work = a_chunks.zip(pa_chunks).enumerate();
-            let run = |(b, (a, pa)): (usize, (&mut [f64], &mut [f64]))| {
-                ctx.run_pooled(b * CHUNK_STEPS, a, pa)
-            };
-            run_all(work, run, options.threads)
-        };
+        let n = steps.div_ceil(CHUNK_STEPS);
+        let jobs: Vec<Job<'_>> = pieces(&mut dense, CHUNK_STEPS * nc, n)
+            .zip(pieces(&mut x, CHUNK_STEPS, n))
+            .zip(pieces(&mut totals, CHUNK_STEPS, n))
+            .zip(pieces(&mut producer_allocated, CHUNK_STEPS * np, n))
+            .zip(pieces(&mut pairs, CHUNK_STEPS * np * nc, n))
+            .enumerate()
+            .map(|(b, ((((a, x), total), pa), pairs))| Job {
+                t0: b * CHUNK_STEPS,
+                a,
+                x,
+                total,
+                pa,
+                pairs,
+            })
+            .collect();
+        let failures = run_all(jobs, |job| ctx.run(job), options.threads);
         if let Some((t, message)) = failures.into_iter().next() {
             return Err(ShareError::Invariant {
                 at: StepTime::of(&axis, t),
@@ -151,34 +175,64 @@ pub fn allocate_with(
         }
     }
 
-    let allocation = Allocation {
+    let allocated = match resolved {
+        Resolved::Default => Stored::Prorata { ratio: x },
+        Resolved::StaticSurplus(k) => Stored::Static {
+            k,
+            production_kwh: x,
+        },
+        Resolved::StaticRedistribute(w) => Stored::Level { w, level: x },
+        Resolved::Priority(_) | Resolved::CustomConsumer { .. } | Resolved::CustomPair { .. } => {
+            Stored::Dense(dense)
+        }
+    };
+    Ok(Allocation {
         axis,
         consumers,
         producers,
         consumption_kwh: consumption,
         production_kwh: production,
-        allocated_kwh: allocated,
+        allocated,
+        dense: OnceLock::new(),
+        allocated_total_kwh: totals,
         producer_allocated_kwh: producer_allocated,
         pairs_kwh: pair_mode.then_some(pairs),
-    };
-    Ok(allocation)
+    })
 }
 
-/// One chunk of a per-pair allocation: index, ((allocated, producer allocated), pairs).
-type PairJob<'a> = (usize, ((&'a mut [f64], &'a mut [f64]), &'a mut [f64]));
+/// `n` consecutive pieces of `size` values of `buf` (the last may be shorter); empty slices
+/// once `buf` is exhausted (an output this key does not write).
+fn pieces(buf: &mut [f64], size: usize, n: usize) -> impl Iterator<Item = &mut [f64]> {
+    buf.chunks_mut(size.max(1))
+        .chain(std::iter::repeat_with(|| -> &mut [f64] { &mut [] }))
+        .take(n)
+}
+
+/// One chunk of steps `t0..`: the kernel's outputs for those steps.
+struct Job<'a> {
+    t0: usize,
+    /// Dense allocation (`steps × nc`), empty for the closed-form keys.
+    a: &'a mut [f64],
+    /// The per-step scalar of a closed-form key (prorata ratio, production or water
+    /// level), empty for the others.
+    x: &'a mut [f64],
+    /// Σ allocated per step.
+    total: &'a mut [f64],
+    /// Allocated part of each producer's production (`steps × np`).
+    pa: &'a mut [f64],
+    /// Per-pair allocation (`steps × np × nc`), empty unless the key is per pair.
+    pairs: &'a mut [f64],
+}
 
 /// Runs the chunk jobs (which write disjoint slices, so the order of execution changes no
 /// result) and returns the invariant failures, in step order.
-fn run_all<I, F>(work: I, run: F, threads: Threads) -> Vec<(usize, String)>
+fn run_all<F>(jobs: Vec<Job<'_>>, run: F, threads: Threads) -> Vec<(usize, String)>
 where
-    I: Iterator,
-    I::Item: Send,
-    F: Fn(I::Item) -> Option<(usize, String)> + Sync + Send,
+    F: Fn(Job<'_>) -> Option<(usize, String)> + Sync + Send,
 {
     match threads {
-        Threads::Single => work.filter_map(run).collect(),
+        Threads::Single => jobs.into_iter().filter_map(run).collect(),
         Threads::Rayon => {
-            let jobs: Vec<I::Item> = work.collect();
             let mut failures: Vec<(usize, String)> = jobs.into_par_iter().filter_map(run).collect();
             failures.sort_by_key(|f| f.0);
             failures
@@ -199,8 +253,85 @@ fn sum(x: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
 }
 
-/// Checks one step's invariants (data still in cache); returns what is broken. `p` and
-/// `total` are the step's production and allocation.
+/// What one fused pass over a step's consumers found.
+struct Fused {
+    /// Σ allocated.
+    allocated: f64,
+    /// Σ consumption.
+    consumption: f64,
+    /// Largest `allocated_i − C_i`.
+    excess: f64,
+    /// Some allocation is negative or NaN.
+    negative: bool,
+}
+
+/// One pass over a step's consumers computing `a_i = f(C_i, g_i)` without storing it: the
+/// sums and the per-consumer checks of the invariants, four lanes wide (vectorisable).
+#[inline(always)]
+fn fused(c: &[f64], g: &[f64], f: impl Fn(f64, f64) -> f64) -> Fused {
+    let mut sa = [0.0f64; 4];
+    let mut sc = [0.0f64; 4];
+    let mut ex = [f64::NEG_INFINITY; 4];
+    let mut bad = false;
+    let (mut cs, mut gs) = (c.chunks_exact(4), g.chunks_exact(4));
+    for (c4, g4) in (&mut cs).zip(&mut gs) {
+        for ((((&c, &g), sa), sc), ex) in c4.iter().zip(g4).zip(&mut sa).zip(&mut sc).zip(&mut ex) {
+            let a = f(c, g);
+            *sa += a;
+            *sc += c;
+            *ex = ex.max(a - c);
+            bad |= a.is_nan() | (a < 0.0);
+        }
+    }
+    let (mut ra, mut rc, mut rx) = (0.0, 0.0, f64::NEG_INFINITY);
+    for (&c, &g) in cs.remainder().iter().zip(gs.remainder()) {
+        let a = f(c, g);
+        ra += a;
+        rc += c;
+        rx = rx.max(a - c);
+        bad |= a.is_nan() | (a < 0.0);
+    }
+    Fused {
+        allocated: (sa[0] + sa[1]) + (sa[2] + sa[3]) + ra,
+        consumption: (sc[0] + sc[1]) + (sc[2] + sc[3]) + rc,
+        excess: ex.iter().fold(rx, |m, &v| m.max(v)),
+        negative: bad,
+    }
+}
+
+/// The first consumer whose allocation breaks `0 ≤ a_i ≤ C_i + tol`, as a message.
+fn consumer_failure(c: &[f64], g: &[f64], tol: f64, f: impl Fn(f64, f64) -> f64) -> Option<String> {
+    c.iter()
+        .zip(g)
+        .map(|(&c, &g)| (c, f(c, g)))
+        .enumerate()
+        .find(|(_, (c, a))| !(*a >= 0.0 && *a <= *c + tol))
+        .map(|(i, (c, a))| format!("consumer {i}: allocated {a} kWh, consumption {c} kWh"))
+}
+
+/// Checks one step's totals: `Σ allocated ≤ P`, each producer's allocated part within its
+/// production, and producers giving what consumers got.
+fn check_totals(p_row: &[f64], pa: &[f64], p: f64, total: f64, tol: f64) -> Option<String> {
+    if total > p + tol {
+        return Some(format!("allocated {total} kWh > production {p} kWh"));
+    }
+    let mut by_producers = 0.0;
+    for (&pa, &pp) in pa.iter().zip(p_row) {
+        if !(pa >= 0.0 && pa <= pp + tol) {
+            return Some(format!("producer allocated {pa} kWh > production {pp} kWh"));
+        }
+        by_producers += pa;
+    }
+    if (by_producers - total).abs() > tol {
+        return Some(format!(
+            "producers gave {by_producers} kWh, consumers got {total} kWh"
+        ));
+    }
+    None
+}
+
+/// Checks one step's invariants on a stored allocation row (data still in cache); returns
+/// what is broken. `p` and `total` are the step's production and allocation.
 fn check_step(
     c: &[f64],
     a: &[f64],
@@ -216,31 +347,52 @@ fn check_step(
         .zip(c)
         .fold(true, |ok, (&a, &c)| ok & (a >= 0.0) & (a <= c + tol));
     if !ok {
-        let (i, (a, c)) = a
-            .iter()
-            .zip(c)
-            .enumerate()
-            .find(|(_, (a, c))| !(**a >= 0.0 && **a <= **c + tol))?;
-        return Some(format!(
-            "consumer {i}: allocated {a} kWh, consumption {c} kWh"
-        ));
+        return consumer_failure(c, a, tol, |_, a| a);
     }
-    if total > p + tol {
-        return Some(format!("allocated {total} kWh > production {p} kWh"));
+    if c.is_empty() {
+        return None;
     }
-    let mut by_producers = 0.0;
-    for (&pa, &pp) in pa.iter().zip(p_row) {
-        if !(pa >= 0.0 && pa <= pp + tol) {
-            return Some(format!("producer allocated {pa} kWh > production {pp} kWh"));
-        }
-        by_producers += pa;
+    check_totals(p_row, pa, p, total, tol)
+}
+
+/// Producers' allocated parts at a pooled step: each gives the same fraction of its
+/// production.
+fn pooled_producers(pa: &mut [f64], p_row: &[f64], p: f64, total: f64) {
+    let ratio = if p > 0.0 { (total / p).min(1.0) } else { 0.0 };
+    for (pa, &pp) in pa.iter_mut().zip(p_row) {
+        *pa = pp * ratio;
     }
-    if !c.is_empty() && (by_producers - total).abs() > tol {
-        return Some(format!(
-            "producers gave {by_producers} kWh, consumers got {total} kWh"
-        ));
+}
+
+fn put(v: &mut [f64], i: usize, x: f64) {
+    if let Some(slot) = v.get_mut(i) {
+        *slot = x;
     }
-    None
+}
+
+/// Default key: the step's ratio `q = min(1, P / ΣC)` (0 when ΣC ≤ 0), so that
+/// `a_i = min(C_i, P × C_i / ΣC) = C_i × q` (no division per consumer).
+fn prorata_ratio(p: f64, s: f64) -> f64 {
+    if s > 0.0 { (p / s).min(1.0) } else { 0.0 }
+}
+
+/// Default key: `a_i = C_i × q` (see [`prorata_ratio`]).
+#[inline(always)]
+fn prorata_value(c: f64, q: f64) -> f64 {
+    c * q
+}
+
+/// Static key: `a_i = min(C_i, P × k_i)`.
+#[inline(always)]
+fn static_value(c: f64, p: f64, k: f64) -> f64 {
+    c.min(p * k)
+}
+
+/// Water filling at level `λ`: `a_i = min(C_i, λ × w_i)` for `w_i > 0`, else 0 (`λ = ∞`:
+/// everyone keyed is satisfied).
+#[inline(always)]
+fn level_value(c: f64, level: f64, w: f64) -> f64 {
+    if w > 0.0 { c.min(level * w) } else { 0.0 }
 }
 
 struct Kernel<'a, 'k> {
@@ -254,11 +406,26 @@ struct Kernel<'a, 'k> {
 }
 
 impl Kernel<'_, '_> {
-    /// Pooled keys on the steps `t0..` covered by `a` (`steps × nc`) and `pa` (`steps × np`).
-    fn run_pooled(&self, t0: usize, a: &mut [f64], pa: &mut [f64]) -> Option<(usize, String)> {
-        let mut scratch: Vec<usize> = Vec::with_capacity(self.nc);
-        for (dt, (a_row, pa_row)) in a
-            .chunks_exact_mut(self.nc)
+    fn run(&self, job: Job<'_>) -> Option<(usize, String)> {
+        match self.key {
+            Resolved::CustomPair { .. } => self.run_pairs(job),
+            Resolved::Default | Resolved::StaticSurplus(_) | Resolved::StaticRedistribute(_) => {
+                self.run_closed(job)
+            }
+            Resolved::Priority(_) | Resolved::CustomConsumer { .. } => self.run_dense(job),
+        }
+    }
+
+    /// Keys with a closed form per step (default, static): one fused pass per step over the
+    /// consumption row computes the step's scalar(s), Σ allocated and the checks; nothing of
+    /// size `nc` is written.
+    fn run_closed(&self, job: Job<'_>) -> Option<(usize, String)> {
+        let mut mask: Vec<f64> = Vec::with_capacity(self.nc);
+        let Job {
+            t0, x, total, pa, ..
+        } = job;
+        for (dt, (total, pa_row)) in total
+            .iter_mut()
             .zip(pa.chunks_exact_mut(self.np))
             .enumerate()
         {
@@ -266,19 +433,55 @@ impl Kernel<'_, '_> {
             let c = row(self.consumption, self.nc, t);
             let p_row = row(self.production, self.np, t);
             let p = sum(p_row);
-            match self.key {
-                Resolved::Default => prorata_all(c, p, a_row),
+            let step = match self.key {
+                Resolved::Default => {
+                    let q = prorata_ratio(p, sum(c));
+                    put(x, dt, q);
+                    closed_step(c, c, p, |c, _| prorata_value(c, q))
+                }
                 Resolved::StaticSurplus(k) => {
-                    for ((a, &c), &k) in a_row.iter_mut().zip(c).zip(k) {
-                        *a = c.min(p * k);
-                    }
+                    put(x, dt, p);
+                    closed_step(c, k, p, |c, k| static_value(c, p, k))
                 }
-                Resolved::StaticRedistribute(k) => {
-                    scratch.clear();
-                    scratch.extend(0..self.nc);
-                    a_row.iter_mut().for_each(|v| *v = 0.0);
-                    water_fill(&mut scratch, c, k, p, a_row);
+                Resolved::StaticRedistribute(w) => {
+                    let level = water_level(c, w, p, &mut mask);
+                    put(x, dt, level);
+                    closed_step(c, w, p, |c, w| level_value(c, level, w))
                 }
+                _ => return None,
+            };
+            let (allocated, tol) = match step {
+                Ok(v) => v,
+                Err(m) => return Some((t, m)),
+            };
+            *total = allocated;
+            pooled_producers(pa_row, p_row, p, allocated);
+            if let Some(m) = check_totals(p_row, pa_row, p, allocated, tol) {
+                return Some((t, m));
+            }
+        }
+        None
+    }
+
+    /// Keys stored densely (priority, custom per consumer) on the steps of `job`.
+    fn run_dense(&self, job: Job<'_>) -> Option<(usize, String)> {
+        let mut members: Vec<f64> = Vec::with_capacity(self.nc);
+        let mut weights: Vec<f64> = Vec::with_capacity(self.nc);
+        let mut mask: Vec<f64> = Vec::with_capacity(self.nc);
+        let Job {
+            t0, a, total, pa, ..
+        } = job;
+        for (dt, ((a_row, pa_row), total)) in a
+            .chunks_exact_mut(self.nc)
+            .zip(pa.chunks_exact_mut(self.np))
+            .zip(total.iter_mut())
+            .enumerate()
+        {
+            let t = t0 + dt;
+            let c = row(self.consumption, self.nc, t);
+            let p_row = row(self.production, self.np, t);
+            let p = sum(p_row);
+            match self.key {
                 Resolved::Priority(groups) => {
                     a_row.iter_mut().for_each(|v| *v = 0.0);
                     let mut left = p;
@@ -289,9 +492,23 @@ impl Kernel<'_, '_> {
                         let given = match &g.weights {
                             None => prorata_group(&g.members, c, left, a_row),
                             Some(w) => {
-                                scratch.clear();
-                                scratch.extend_from_slice(&g.members);
-                                water_fill(&mut scratch, c, w, left, a_row)
+                                // Gather the group (contiguous, in cache), fill, scatter.
+                                members.clear();
+                                weights.clear();
+                                for &i in &g.members {
+                                    members.push(c.get(i).copied().unwrap_or(0.0));
+                                    weights.push(w.get(i).copied().unwrap_or(0.0));
+                                }
+                                let level = water_level(&members, &weights, left, &mut mask);
+                                let mut given = 0.0;
+                                for ((&i, &ci), &wi) in g.members.iter().zip(&members).zip(&weights)
+                                {
+                                    if let Some(a) = a_row.get_mut(i) {
+                                        *a = level_value(ci, level, wi);
+                                        given += *a;
+                                    }
+                                }
+                                given
                             }
                         };
                         left = (left - given).max(0.0);
@@ -316,29 +533,19 @@ impl Kernel<'_, '_> {
                         }
                     }
                 }
-                // Handled by run_pairs.
-                Resolved::CustomPair { .. } => a_row.iter_mut().for_each(|v| *v = 0.0),
+                _ => return None,
             }
-            let total = sum(a_row);
-            let ratio = if p > 0.0 { (total / p).min(1.0) } else { 0.0 };
-            for (pa, &pp) in pa_row.iter_mut().zip(p_row) {
-                *pa = pp * ratio;
-            }
-            if let Some(m) = check_step(c, a_row, p_row, pa_row, p, total) {
+            *total = sum(a_row);
+            pooled_producers(pa_row, p_row, p, *total);
+            if let Some(m) = check_step(c, a_row, p_row, pa_row, p, *total) {
                 return Some((t, m));
             }
         }
         None
     }
 
-    /// Per-pair custom key on the steps `t0..` (pairs: `steps × np × nc`).
-    fn run_pairs(
-        &self,
-        t0: usize,
-        a: &mut [f64],
-        pa: &mut [f64],
-        pairs: &mut [f64],
-    ) -> Option<(usize, String)> {
+    /// Per-pair custom key on the steps of `job` (pairs: `steps × np × nc`).
+    fn run_pairs(&self, job: Job<'_>) -> Option<(usize, String)> {
         let Resolved::CustomPair {
             prods,
             cols,
@@ -349,12 +556,21 @@ impl Kernel<'_, '_> {
         else {
             return None;
         };
+        let Job {
+            t0,
+            a,
+            total,
+            pa,
+            pairs,
+            ..
+        } = job;
         let (nc, np) = (self.nc, self.np);
         let mut norms = vec![1.0; np];
-        for (dt, ((a_row, pa_row), pair_rows)) in a
+        for (dt, (((a_row, pa_row), pair_rows), total)) in a
             .chunks_exact_mut(nc)
             .zip(pa.chunks_exact_mut(np))
             .zip(pairs.chunks_exact_mut(np * nc))
+            .zip(total.iter_mut())
             .enumerate()
         {
             let t = t0 + dt;
@@ -402,8 +618,9 @@ impl Kernel<'_, '_> {
             for (a, &c) in a_row.iter_mut().zip(c) {
                 *a = a.min(c);
             }
-            let (p, total) = (sum(p_row), sum(a_row));
-            if let Some(m) = check_step(c, a_row, p_row, pa_row, p, total) {
+            let p = sum(p_row);
+            *total = sum(a_row);
+            if let Some(m) = check_step(c, a_row, p_row, pa_row, p, *total) {
                 return Some((t, m));
             }
         }
@@ -411,16 +628,22 @@ impl Kernel<'_, '_> {
     }
 }
 
-/// Default key on all consumers: `a_i = min(C_i, P × C_i / ΣC)`.
-fn prorata_all(c: &[f64], p: f64, a: &mut [f64]) {
-    let total = sum(c);
-    if total <= 0.0 {
-        a.iter_mut().for_each(|v| *v = 0.0);
-        return;
+/// One step of a closed-form key: the fused pass, then the per-consumer checks; returns
+/// `(Σ allocated, tolerance)` or what is broken.
+#[inline(always)]
+fn closed_step(
+    c: &[f64],
+    g: &[f64],
+    p: f64,
+    f: impl Fn(f64, f64) -> f64 + Copy,
+) -> Result<(f64, f64), String> {
+    let r = fused(c, g, f);
+    let tol = tolerance_kwh(p.max(r.consumption));
+    if r.negative || r.excess > tol {
+        return Err(consumer_failure(c, g, tol, f)
+            .unwrap_or_else(|| format!("allocation above consumption by {} kWh", r.excess)));
     }
-    for (a, &c) in a.iter_mut().zip(c) {
-        *a = c.min(p * c / total);
-    }
+    Ok((r.allocated, tol))
 }
 
 /// Prorata of consumption among `members`, sharing `p`; returns what was given.
@@ -439,55 +662,122 @@ fn prorata_group(members: &[usize], c: &[f64], p: f64, a: &mut [f64]) -> f64 {
     given
 }
 
-/// Shares `p` among the consumers listed in `active` in proportion to `w`, capped by `c`,
-/// redistributing what satisfied consumers leave (water filling). Writes `a[i]` for every
-/// listed consumer (0 for those with no weight or no consumption) and returns what was given.
+/// Shares `p` among consumers in proportion to `w`, capped by `c`, redistributing what
+/// satisfied consumers leave (water filling); returns the level `λ` such that consumer `i`
+/// gets [`level_value`]`(c_i, λ, w_i) = min(c_i, λ w_i)` (0 without weight), `f64::INFINITY`
+/// when every consumer with a weight can be satisfied, 0 when `p ≤ 0`.
 ///
-/// Each round computes the level `λ = left / Σ_{active} w`; every active consumer with
-/// `c_i ≤ λ w_i` is satisfied (gets `c_i`) and leaves the set. A round that satisfies nobody
-/// gives `λ w_i` to everyone left and ends, so there are at most `active.len()` rounds.
-fn water_fill(active: &mut Vec<usize>, c: &[f64], w: &[f64], p: f64, a: &mut [f64]) -> f64 {
-    let mut given = 0.0;
-    for &i in active.iter() {
-        if let Some(a) = a.get_mut(i) {
-            *a = 0.0;
-        }
+/// Rounds, each one dense, branch-free pass over contiguous memory with an activity mask
+/// (`mask`, reused scratch): the level of a round is `λ = left / Σ_{active} w`; every active
+/// consumer with `c_i ≤ λ w_i` is satisfied and leaves; a round that satisfies nobody ends
+/// with that level. Each round satisfies at least one consumer or ends, so there are at most
+/// `c.len()` rounds; and as soon as what is left covers every active consumer's consumption,
+/// everyone is satisfied.
+fn water_level(c: &[f64], w: &[f64], p: f64, mask: &mut Vec<f64>) -> f64 {
+    if p.is_nan() || p <= 0.0 {
+        return 0.0;
     }
-    active.retain(|&i| w.get(i).is_some_and(|&w| w > 0.0) && c.get(i).is_some_and(|&c| c > 0.0));
+    mask.clear();
+    mask.extend(
+        c.iter()
+            .zip(w)
+            .map(|(&c, &w)| if c > 0.0 && w > 0.0 { 1.0 } else { 0.0 }),
+    );
     let mut left = p;
-    while !active.is_empty() && left > 0.0 {
-        let weight: f64 = active.iter().filter_map(|&i| w.get(i)).sum();
-        if weight <= 0.0 {
-            break;
+    let (mut weight, mut demand) = masked_sums(mask, w, c);
+    loop {
+        if weight.is_nan() || weight <= 0.0 || demand <= left {
+            return f64::INFINITY;
         }
         let level = left / weight;
-        let before = active.len();
-        active.retain(|&i| {
-            let (Some(&ci), Some(&wi)) = (c.get(i), w.get(i)) else {
-                return false;
-            };
-            if ci <= level * wi {
-                if let Some(a) = a.get_mut(i) {
-                    *a = ci;
-                }
-                left -= ci;
-                given += ci;
-                false
-            } else {
-                true
-            }
-        });
-        if active.len() == before {
-            for &i in active.iter() {
-                if let (Some(a), Some(&ci), Some(&wi)) = (a.get_mut(i), c.get(i), w.get(i)) {
-                    *a = ci.min(level * wi);
-                    given += *a;
-                }
-            }
-            break;
+        let round = satisfy(mask, c, w, level);
+        if round.satisfied == 0.0 {
+            return level;
+        }
+        left -= round.given;
+        if left.is_nan() || left <= 0.0 {
+            return level;
+        }
+        (weight, demand) = (round.weight, round.demand);
+    }
+}
+
+/// `(Σ m_i w_i, Σ m_i c_i)`, four lanes wide.
+fn masked_sums(m: &[f64], w: &[f64], c: &[f64]) -> (f64, f64) {
+    let (mut sw, mut sc) = ([0.0f64; 4], [0.0f64; 4]);
+    let (mut ms, mut ws, mut cs) = (m.chunks_exact(4), w.chunks_exact(4), c.chunks_exact(4));
+    for ((m4, w4), c4) in (&mut ms).zip(&mut ws).zip(&mut cs) {
+        for ((((&m, &w), &c), sw), sc) in m4.iter().zip(w4).zip(c4).zip(&mut sw).zip(&mut sc) {
+            *sw += m * w;
+            *sc += m * c;
         }
     }
-    given
+    let (mut rw, mut rc) = (0.0, 0.0);
+    for ((&m, &w), &c) in ms
+        .remainder()
+        .iter()
+        .zip(ws.remainder())
+        .zip(cs.remainder())
+    {
+        rw += m * w;
+        rc += m * c;
+    }
+    (
+        (sw[0] + sw[1]) + (sw[2] + sw[3]) + rw,
+        (sc[0] + sc[1]) + (sc[2] + sc[3]) + rc,
+    )
+}
+
+/// One water-filling round.
+struct Round {
+    /// Consumption of the consumers satisfied in this round.
+    given: f64,
+    /// How many they are.
+    satisfied: f64,
+    /// Weight of the consumers still active after the round.
+    weight: f64,
+    /// Consumption of the consumers still active after the round.
+    demand: f64,
+}
+
+/// Marks the active consumers with `c_i ≤ level × w_i` as satisfied (mask to 0) and, in the
+/// same pass, sums what the next round needs.
+fn satisfy(m: &mut [f64], c: &[f64], w: &[f64], level: f64) -> Round {
+    let mut lanes = [[0.0f64; 4]; 4]; // given, satisfied, weight, demand
+    let one = |m: &mut f64, c: f64, w: f64, acc: &mut [f64; 4]| {
+        let s = if *m > 0.0 && c <= level * w { 1.0 } else { 0.0 };
+        *m -= s;
+        acc[0] += s * c;
+        acc[1] += s;
+        acc[2] += *m * w;
+        acc[3] += *m * c;
+    };
+    let (mut ms, mut cs, mut ws) = (m.chunks_exact_mut(4), c.chunks_exact(4), w.chunks_exact(4));
+    for ((m4, c4), w4) in (&mut ms).zip(&mut cs).zip(&mut ws) {
+        for (((m, &c), &w), acc) in m4.iter_mut().zip(c4).zip(w4).zip(&mut lanes) {
+            one(m, c, w, acc);
+        }
+    }
+    let mut rest = [0.0f64; 4];
+    for ((m, &c), &w) in ms
+        .into_remainder()
+        .iter_mut()
+        .zip(cs.remainder())
+        .zip(ws.remainder())
+    {
+        one(m, c, w, &mut rest);
+    }
+    let total = |k: usize| {
+        (lanes[0][k] + lanes[1][k])
+            + (lanes[2][k] + lanes[3][k])
+            + rest.get(k).copied().unwrap_or(0.0)
+    };
+    Round {
+        given: total(0),
+        satisfied: total(1),
+        weight: total(2),
+        demand: total(3),
+    }
 }
 
 /// Checks the coefficients of a custom key: shares in `[0, 1]`, sums ≤ 100 % at each step
@@ -542,11 +832,34 @@ fn validate_custom(axis: &Axis, key: &CustomKey) -> Result<(), ShareError> {
     Ok(())
 }
 
-/// The result of an allocation: step-major matrices on the community's axis.
+/// How the consumers' allocations are stored.
+///
+/// The keys with a closed form keep one or two scalars per step and compute
+/// `allocated_i` on read, from the shared consumption matrix, with the same expression as the
+/// allocation pass (so values are identical); the others keep the dense matrix.
+#[derive(Debug, Clone)]
+enum Stored {
+    /// `steps × consumers`, step-major.
+    Dense(Vec<f64>),
+    /// Default key: per step, the ratio `min(1, P / ΣC)`.
+    Prorata { ratio: Vec<f64> },
+    /// Static key, leftovers to surplus: per consumer `k_i`, per step `P`.
+    Static {
+        k: Vec<f64>,
+        production_kwh: Vec<f64>,
+    },
+    /// Static key with redistribution: per consumer `w_i`, per step the water level `λ`.
+    Level { w: Vec<f64>, level: Vec<f64> },
+}
+
+/// The result of an allocation: step-major on the community's axis.
 ///
 /// Consumer `i` and producer `p` are indices into [`Allocation::consumers`] and
 /// [`Allocation::producers`] (the community's order). Accessors return 0 past the axis or
-/// the member lists.
+/// the member lists. For the default and static keys the consumers' allocations are not
+/// stored but computed on read from per-step scalars (the allocation pass never writes a
+/// `steps × consumers` matrix); the slice accessors ([`Allocation::allocated_row`],
+/// [`Allocation::allocated_matrix_kwh`]) build the full matrix once, on first use.
 #[derive(Debug, Clone)]
 pub struct Allocation {
     axis: Axis,
@@ -554,7 +867,10 @@ pub struct Allocation {
     producers: Arc<[MemberId]>,
     consumption_kwh: Arc<[f64]>,
     production_kwh: Arc<[f64]>,
-    allocated_kwh: Vec<f64>,
+    allocated: Stored,
+    /// The full matrix of a closed-form allocation, built on first use of a slice accessor.
+    dense: OnceLock<Vec<f64>>,
+    allocated_total_kwh: Vec<f64>,
     producer_allocated_kwh: Vec<f64>,
     pairs_kwh: Option<Vec<f64>>,
 }
@@ -563,7 +879,10 @@ fn at(m: &[f64], n: usize, t: usize, i: usize) -> f64 {
     if i >= n {
         return 0.0;
     }
-    m.get(t * n + i).copied().unwrap_or(0.0)
+    t.checked_mul(n)
+        .and_then(|r| m.get(r + i))
+        .copied()
+        .unwrap_or(0.0)
 }
 
 impl Allocation {
@@ -589,7 +908,69 @@ impl Allocation {
 
     /// Energy allocated to consumer `i` at step `t` (self-consumed), kWh.
     pub fn allocated_kwh(&self, t: usize, i: usize) -> f64 {
-        at(&self.allocated_kwh, self.consumers.len(), t, i)
+        let nc = self.consumers.len();
+        if i >= nc {
+            return 0.0;
+        }
+        let c = at(&self.consumption_kwh, nc, t, i);
+        match &self.allocated {
+            Stored::Dense(m) => at(m, nc, t, i),
+            Stored::Prorata { ratio } => ratio.get(t).map_or(0.0, |&q| prorata_value(c, q)),
+            Stored::Static { k, production_kwh } => match (k.get(i), production_kwh.get(t)) {
+                (Some(&k), Some(&p)) => static_value(c, p, k),
+                _ => 0.0,
+            },
+            Stored::Level { w, level } => match (w.get(i), level.get(t)) {
+                (Some(&w), Some(&l)) => level_value(c, l, w),
+                _ => 0.0,
+            },
+        }
+    }
+
+    /// Writes step `t`'s allocations of a closed-form key into `out` (one per consumer).
+    fn fill_row(&self, t: usize, out: &mut [f64]) {
+        let c = self.consumption_row(t);
+        match &self.allocated {
+            Stored::Dense(m) => {
+                let r = row(m, self.consumers.len(), t);
+                for (o, &v) in out.iter_mut().zip(r) {
+                    *o = v;
+                }
+            }
+            Stored::Prorata { ratio } => {
+                let q = ratio.get(t).copied().unwrap_or(0.0);
+                for (o, &c) in out.iter_mut().zip(c) {
+                    *o = prorata_value(c, q);
+                }
+            }
+            Stored::Static { k, production_kwh } => {
+                let p = production_kwh.get(t).copied().unwrap_or(0.0);
+                for ((o, &c), &k) in out.iter_mut().zip(c).zip(k) {
+                    *o = static_value(c, p, k);
+                }
+            }
+            Stored::Level { w, level } => {
+                let l = level.get(t).copied().unwrap_or(0.0);
+                for ((o, &c), &w) in out.iter_mut().zip(c).zip(w) {
+                    *o = level_value(c, l, w);
+                }
+            }
+        }
+    }
+
+    /// The allocation matrix: stored, or built once from the per-step scalars.
+    fn dense(&self) -> &[f64] {
+        if let Stored::Dense(m) = &self.allocated {
+            return m;
+        }
+        self.dense.get_or_init(|| {
+            let nc = self.consumers.len();
+            let mut m = vec![0.0; self.axis.len() * nc];
+            for (t, r) in m.chunks_exact_mut(nc.max(1)).enumerate() {
+                self.fill_row(t, r);
+            }
+            m
+        })
     }
 
     /// Complement of consumer `i` at step `t` (billed by its supplier): `C_i − allocated_i`, kWh.
@@ -641,7 +1022,7 @@ impl Allocation {
 
     /// Total allocated at step `t`, kWh.
     pub fn total_allocated_kwh(&self, t: usize) -> f64 {
-        self.allocated_row(t).iter().sum()
+        self.allocated_total_kwh.get(t).copied().unwrap_or(0.0)
     }
 
     /// Total surplus at step `t`, kWh.
@@ -656,9 +1037,10 @@ impl Allocation {
         row(&self.consumption_kwh, self.consumers.len(), t)
     }
 
-    /// Allocation to every consumer at step `t`, kWh.
+    /// Allocation to every consumer at step `t`, kWh (builds the full matrix on first use
+    /// for the default and static keys; see [`Allocation`]).
     pub fn allocated_row(&self, t: usize) -> &[f64] {
-        row(&self.allocated_kwh, self.consumers.len(), t)
+        row(self.dense(), self.consumers.len(), t)
     }
 
     /// Production of every producer at step `t`, kWh.
@@ -671,9 +1053,10 @@ impl Allocation {
         row(&self.producer_allocated_kwh, self.producers.len(), t)
     }
 
-    /// The allocation matrix, `steps × consumers`, step-major, kWh.
+    /// The allocation matrix, `steps × consumers`, step-major, kWh (built on first use for
+    /// the default and static keys; see [`Allocation`]).
     pub fn allocated_matrix_kwh(&self) -> &[f64] {
-        &self.allocated_kwh
+        self.dense()
     }
 
     fn column(&self, f: impl Fn(usize) -> f64) -> Series {

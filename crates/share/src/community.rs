@@ -330,5 +330,7 @@ impl Community {
 }
 
 pub(crate) fn row(m: &[f64], n: usize, t: usize) -> &[f64] {
-    m.get(t * n..(t + 1) * n).unwrap_or(&[])
+    t.checked_mul(n)
+        .and_then(|start| m.get(start..start.checked_add(n)?))
+        .unwrap_or(&[])
 }
