@@ -97,7 +97,7 @@ pub fn run(args: &DemoArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         };
         let sim = simulate(&loaded, ui, slug)?;
         write_results(&args.out.join(slug), &loaded, &sim, &[])?;
-        if *slug == "meudon-la-foret" {
+        if *slug == COMMUNITY_DISTRICT {
             community(
                 &inputs,
                 &args.out.join(slug).join("community"),
@@ -149,11 +149,35 @@ fn experiments(dir: &Path, out: &Path, ui: &Ui) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes one meter curve per member of Meudon's community (kWh per step, CSV) from the
-/// simulation: a consumer withdraws its loads, EV charging and fleets minus its own PV used
-/// behind the meter; a PV system injects what its owner does not use (split between the
-/// owner's systems in proportion to their output). Then allocates, settles and bills the
-/// community file into `out`.
+/// The demo district whose members form an energy community: its folder name, and the
+/// community file (relative to the inputs folder, its curves in `community-curves/`).
+pub(crate) const COMMUNITY_DISTRICT: &str = "meudon-la-foret";
+/// The community file of [`COMMUNITY_DISTRICT`], relative to the inputs folder.
+pub(crate) const COMMUNITY_FILE: &str = "meudon-community.toml";
+
+/// The embedded community file's text.
+pub(crate) fn community_file() -> Option<String> {
+    let f = FILES.iter().find(|f| f.path == COMMUNITY_FILE)?;
+    Some(String::from_utf8_lossy(f.bytes).into_owned())
+}
+
+/// Writes one meter curve per member of Meudon's community (kWh per step, CSV) derived from
+/// the simulation (see [`quartier_report::community::member_curves`]) into
+/// `inputs/community-curves/`, where the community file looks for them.
+pub(crate) fn write_community_curves(
+    inputs: &Path,
+    loaded: &Loaded,
+    sim: &Simulated,
+) -> anyhow::Result<()> {
+    let inp = quartier_sim::assemble(&loaded.district, &loaded.data)
+        .context("meudon: assembling inputs")?;
+    let curves = quartier_report::community::member_curves(&inp, &sim.flows);
+    quartier_report::community::write_member_curves(&inputs.join("community-curves"), &curves)?;
+    Ok(())
+}
+
+/// Writes Meudon's member curves from the simulation, then allocates, settles and bills the
+/// community file into `out`, with its own key and with the optimised key.
 fn community(
     inputs: &Path,
     out: &Path,
@@ -161,91 +185,8 @@ fn community(
     sim: &Simulated,
     ui: &Ui,
 ) -> anyhow::Result<()> {
-    let district = &loaded.district;
-    let inp =
-        quartier_sim::assemble(district, &loaded.data).context("meudon: assembling inputs")?;
-    let n = inp.axis.len();
-    let mut load: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
-    let mut add = |who: &Option<String>, v: &[f64]| {
-        if let Some(p) = who {
-            let e = load.entry(p.clone()).or_insert_with(|| vec![0.0; n]);
-            e.iter_mut().zip(v).for_each(|(a, b)| *a += b);
-        }
-    };
-    for (l, v) in inp.loads.iter().zip(&inp.loads_kwh) {
-        add(&l.participant, v);
-    }
-    for (e, f) in district.ev_chargers.iter().zip(&sim.flows.ev_sites) {
-        add(&e.participant, &f.charge_kwh);
-    }
-    for (e, f) in district.fleets.iter().zip(&sim.flows.fleets) {
-        add(&e.participant, &f.charge_kwh);
-    }
-    // PV available after curtailment, per system.
-    let pv: Vec<(String, Option<String>, Vec<f64>)> = district
-        .pv_systems
-        .iter()
-        .zip(&sim.flows.pv)
-        .map(|(s, f)| {
-            let v = f
-                .pv_kwh
-                .iter()
-                .zip(&f.curtailed_kwh)
-                .map(|(a, c)| (a - c).max(0.0))
-                .collect();
-            (s.name.clone(), s.participant.clone(), v)
-        })
-        .collect();
-    let mut injected: Vec<Vec<f64>> = pv.iter().map(|_| vec![0.0; n]).collect();
-    for t in 0..n {
-        let mut own: std::collections::BTreeMap<&str, f64> = Default::default();
-        for (_, who, v) in &pv {
-            if let Some(w) = who {
-                *own.entry(w.as_str()).or_default() += v.get(t).copied().unwrap_or(0.0);
-            }
-        }
-        for (k, (_, who, v)) in pv.iter().enumerate() {
-            let p = v.get(t).copied().unwrap_or(0.0);
-            let Some(w) = who else { continue };
-            let total = own.get(w.as_str()).copied().unwrap_or(0.0);
-            let l = load.get(w).and_then(|x| x.get(t)).copied().unwrap_or(0.0);
-            let export = (total - l).max(0.0);
-            if let Some(slot) = injected.get_mut(k).and_then(|x| x.get_mut(t)) {
-                *slot = if total > 0.0 { export * p / total } else { 0.0 };
-            }
-        }
-        for (w, total) in own {
-            if let Some(x) = load.get_mut(w).and_then(|x| x.get_mut(t)) {
-                *x = (*x - total).max(0.0);
-            }
-        }
-    }
-    let dir = inputs.join("community-curves");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let times: Vec<String> = inp
-        .axis
-        .times()
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .collect();
-    let write = |name: &str, v: &[f64]| -> anyhow::Result<()> {
-        let mut s = String::with_capacity(n * 32);
-        s.push_str("time_utc,kwh\n");
-        for (t, x) in times.iter().zip(v) {
-            s.push_str(t);
-            s.push(',');
-            s.push_str(&format!("{x:.6}"));
-            s.push('\n');
-        }
-        let p = dir.join(format!("{name}.csv"));
-        std::fs::write(&p, s).with_context(|| format!("writing {}", p.display()))
-    };
-    for (who, v) in &load {
-        write(who, v)?;
-    }
-    for ((name, _, _), v) in pv.iter().zip(&injected) {
-        write(name, v)?;
-    }
-    let file = inputs.join("meudon-community.toml");
+    write_community_curves(inputs, loaded, sim)?;
+    let file = inputs.join(COMMUNITY_FILE);
     let community = match quartier_model::read_community(&file) {
         Ok(c) => c,
         Err(d) => anyhow::bail!("the embedded demo community is invalid:\n{d}"),
@@ -259,8 +200,8 @@ fn community(
         "Meudon community, optimised key",
         &s_opt,
     ));
-    let (.., bills0) = crate::share::totals(&s);
-    let (.., bills1) = crate::share::totals(&s_opt);
+    let bills0 = quartier_report::community::totals(&s).consumer_bills_eur;
+    let bills1 = quartier_report::community::totals(&s_opt).consumer_bills_eur;
     ui.say(&format!(
         "optimised key: consumers' bills {:.2} EUR lower than with the default key; bills in {}",
         bills0 - bills1,

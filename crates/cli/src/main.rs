@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod assets;
 mod check;
 mod demo;
 mod evaluate;
@@ -56,6 +57,8 @@ enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Build the programme's month-by-month KPI table from a folder of experiment files.
     Programme(programme::ProgrammeArgs),
+    /// Asset registry: the lifecycle-cost and replacement plan of a district's assets.
+    Assets(assets::AssetsArgs),
 }
 
 /// How a command ended when it did not fail outright.
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => serve::run(a, &ui),
         Command::Evaluate(a) => evaluate::run(a, &ui),
         Command::Programme(a) => programme::run(a, &ui),
+        Command::Assets(a) => assets::run(a, &ui),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -2,22 +2,17 @@
 //! evaluates each (as `quartier evaluate` does), simulates the districts they reference with
 //! the rule controller (the pipeline of `quartier simulate`, from `run.rs`), and writes the
 //! month-by-month KPI table of the programme across communes: `programme.csv` and
-//! `programme.html`.
-//!
-//! A district's positive-energy balance is `export − import` of its simulation (production
-//! minus every use, storage and conversion losses included). When the district's year does
-//! not cover the programme's months and its weather is a typical year, each month takes the
-//! simulated month of the same name, and the row's source says so.
+//! `programme.html`. The indicators and balances come from [`quartier_report::programme`],
+//! shared with the server; this file loads districts with the CLI's diagnostics and prints.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use quartier_evaluate::{
-    Indicator, Month, MonthlyBalance, ProgrammeTable, monthly_balance, programme_table,
-    project_typical_year,
-};
+use quartier_evaluate::{Month, ProgrammeTable, programme_table};
 use quartier_report::OutputDir;
+use quartier_report::programme::{
+    DistrictBalance, experiment_files, first_month, programme_indicators,
+};
 
 use crate::Outcome;
 use crate::evaluate::{self, Evaluated};
@@ -51,123 +46,20 @@ fn parse_month(s: &str) -> Result<Month, String> {
     }
 }
 
-/// A simulated district's monthly balance, cached by file.
-struct DistrictBalance {
-    name: String,
-    year_label: String,
-    typical: bool,
-    months: Vec<MonthlyBalance>,
-}
-
+/// Loads and simulates a district as `quartier simulate` does (diagnostics and warnings
+/// printed, progress bar), then takes its monthly balance.
 fn district_balance(path: &Path, ui: &Ui) -> anyhow::Result<Option<DistrictBalance>> {
     let Some(loaded) = load_district(path, ui)? else {
         return Ok(None);
     };
     let name = loaded.district.site.name.clone();
     let sim = simulate(&loaded, ui, &name)?;
-    let f = &sim.flows;
-    let production: Vec<f64> = f
-        .pv_kwh
-        .iter()
-        .zip(&f.curtailed_kwh)
-        .map(|(p, c)| p - c)
-        .collect();
-    // Every use, losses included: production + import − export.
-    let consumption: Vec<f64> = production
-        .iter()
-        .zip(&f.import_kwh)
-        .zip(&f.export_kwh)
-        .map(|((p, i), e)| p + i - e)
-        .collect();
-    let tz = loaded.district.site.timezone;
-    let months = monthly_balance(f.axis.times(), &production, &consumption, tz);
-    let year_label = match (months.first(), months.last()) {
-        (Some(a), Some(b)) => format!(
-            "{}-{:02}…{}-{:02}",
-            a.month.0, a.month.1, b.month.0, b.month.1
-        ),
-        _ => String::new(),
-    };
-    Ok(Some(DistrictBalance {
-        name,
-        year_label,
-        typical: loaded.district.weather.typical_year,
-        months,
-    }))
-}
-
-/// Experiment files of a folder, sorted.
-fn experiment_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading the folder {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        anyhow::bail!("{} holds no experiment file (*.toml)", dir.display());
-    }
-    Ok(files)
-}
-
-/// The programme's indicators and notes, from evaluated experiments and their districts.
-fn indicators(
-    evaluated: &[Evaluated],
-    ui: &Ui,
-) -> anyhow::Result<Option<(Vec<Indicator>, Vec<String>)>> {
-    let mut cache: BTreeMap<PathBuf, DistrictBalance> = BTreeMap::new();
-    let mut out = Vec::new();
-    let mut notes = Vec::new();
-    for ev in evaluated {
-        let e = &ev.experiment;
-        out.extend(ev.indicators.iter().cloned());
-        notes.extend(
-            ev.warnings
-                .iter()
-                .map(|w| format!("{} — {}: {w}", e.commune, e.title)),
-        );
-        let Some(path) = &e.district else { continue };
-        if !cache.contains_key(path) {
-            let Some(b) = district_balance(path, ui)? else {
-                return Ok(None);
-            };
-            cache.insert(path.clone(), b);
-        }
-        let Some(b) = cache.get(path) else { continue };
-        let months = evaluate::experiment_months(e);
-        let covered = months
-            .iter()
-            .all(|m| b.months.iter().any(|x| x.month == *m));
-        let (balance, source) = if covered || !b.typical {
-            (
-                b.months
-                    .iter()
-                    .filter(|x| months.contains(&x.month))
-                    .copied()
-                    .collect::<Vec<_>>(),
-                format!("simulated: {} (rule controller), export − import", b.name),
-            )
-        } else {
-            (
-                project_typical_year(&b.months, &months),
-                format!(
-                    "simulated typical year of {} ({}), projected by calendar month; export − import",
-                    b.name, b.year_label
-                ),
-            )
-        };
-        if balance.is_empty() {
-            notes.push(format!(
-                "{} — {}: the district {} is simulated over {}, outside the experiment's months; no balance is shown.",
-                e.commune, e.title, b.name, b.year_label
-            ));
-            continue;
-        }
-        out.push(Indicator::energy_balance(
-            &e.commune, &e.title, &source, &balance,
-        ));
-    }
-    Ok(Some((out, notes)))
+    Ok(Some(DistrictBalance::from_flows(
+        &name,
+        loaded.district.weather.typical_year,
+        &sim.flows,
+        loaded.district.site.timezone,
+    )))
 }
 
 /// A built programme: the table, notes for the reader, and the evaluated experiments with
@@ -190,7 +82,11 @@ pub fn build(
     months: usize,
     ui: &Ui,
 ) -> anyhow::Result<Option<Built>> {
-    let files = experiment_files(dir)?;
+    let files =
+        experiment_files(dir).with_context(|| format!("reading the folder {}", dir.display()))?;
+    if files.is_empty() {
+        anyhow::bail!("{} holds no experiment file (*.toml)", dir.display());
+    }
     let mut experiments = Vec::new();
     let mut invalid = false;
     for f in &files {
@@ -202,23 +98,22 @@ pub fn build(
     if invalid {
         return Ok(None);
     }
-    let first = start.or_else(|| {
-        experiments
-            .iter()
-            .map(|e| evaluate::experiment_months(e).first().copied())
-            .min()
-            .flatten()
-    });
-    let Some(first) = first else {
-        anyhow::bail!("no experiment to lay on a programme");
-    };
     let mut evaluated = Vec::new();
     for (e, f) in experiments.into_iter().zip(&files) {
         evaluated.push(evaluate::evaluate(e).with_context(|| format!("{}", f.display()))?);
     }
-    let Some((inds, notes)) = indicators(&evaluated, ui)? else {
-        return Ok(None);
+    let Some(first) = start.or_else(|| first_month(&evaluated)) else {
+        anyhow::bail!("no experiment to lay on a programme");
     };
+    let mut invalid_district = false;
+    let (inds, notes) = programme_indicators(&evaluated, |path| {
+        let b = district_balance(path, ui)?;
+        invalid_district |= b.is_none();
+        anyhow::Ok(b)
+    })?;
+    if invalid_district {
+        return Ok(None);
+    }
     Ok(Some(Built {
         table: programme_table(inds, first, months),
         notes,

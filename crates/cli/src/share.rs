@@ -6,9 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use quartier_billing::{Bill, Settlement};
 use quartier_model::{CommunityEdit, LoadedCommunity};
-use quartier_share::{Allocation, Key, Leftover, MemberId};
+use quartier_share::{Key, MemberId};
 
 use crate::Outcome;
 use crate::run::Ui;
@@ -61,120 +60,53 @@ struct WhatifArgs {
     out: Option<PathBuf>,
 }
 
-/// One allocation, settled and billed.
-pub struct Scenario {
-    /// The allocation.
-    pub allocation: Allocation,
-    /// Its settlement.
-    pub settlement: Settlement,
-    /// Every member's bills.
-    pub bills: Vec<Bill>,
-}
+pub use quartier_report::community::Scenario;
+use quartier_report::community::{KeyChoice, member_totals};
 
 /// The key named by `spec` for `loaded` (`file`: the community's own).
 pub fn key_of(loaded: &LoadedCommunity, spec: &str) -> anyhow::Result<Key> {
-    Ok(match spec {
-        "file" => loaded.key.clone(),
-        "default" => Key::Default,
-        "equal" => {
-            let n = loaded.community.consumers().len().max(1) as f64;
-            Key::Static {
-                coefficients: loaded
-                    .community
-                    .consumers()
-                    .iter()
-                    .map(|c| (c.clone(), 1.0 / n))
-                    .collect(),
-                leftover: Leftover::Redistribute,
-            }
-        }
-        "optimised" | "optimized" => {
-            quartier_billing::optimised_key(&loaded.community, &loaded.billing.prices)?
-        }
-        other => {
-            anyhow::bail!("unknown key \"{other}\" (expected file, default, equal or optimised)")
-        }
-    })
+    let choice: KeyChoice = spec.parse()?;
+    Ok(quartier_report::community::key_of(loaded, choice)?)
 }
 
 /// Allocates, settles and bills `loaded` with `key`.
 pub fn scenario(loaded: &LoadedCommunity, key: &Key) -> anyhow::Result<Scenario> {
-    let allocation = quartier_share::allocate(&loaded.community, key).context("allocation")?;
-    let settlement = quartier_billing::settle(&loaded.community, &allocation, &loaded.billing)
-        .context("settlement")?;
-    let bills = quartier_billing::bills(&settlement, &loaded.billing, &loaded.members);
-    Ok(Scenario {
-        allocation,
-        settlement,
-        bills,
-    })
+    Ok(quartier_report::community::scenario(loaded, key)?)
 }
 
 /// Writes the outputs of a scenario into `dir` atomically.
 pub fn write(dir: &Path, loaded: &LoadedCommunity, s: &Scenario) -> anyhow::Result<PathBuf> {
-    let coefficients = quartier_share::coefficient_file(&s.allocation);
-    Ok(quartier_report::write_share_outputs(
+    Ok(quartier_report::community::write_outputs(
         dir,
         &loaded.name,
-        &s.allocation,
-        &coefficients,
-        &s.settlement,
-        &s.bills,
+        s,
     )?)
-}
-
-/// Community totals: (consumption, self-consumed, production) kWh, bills EUR.
-pub fn totals(s: &Scenario) -> (f64, f64, f64, f64) {
-    let c = s.settlement.consumer_months.iter().flatten();
-    let (mut cons, mut selfc) = (0.0, 0.0);
-    for m in c {
-        cons += m.consumption_kwh;
-        selfc += m.self_consumed_kwh;
-    }
-    let prod: f64 = s
-        .settlement
-        .producer_months
-        .iter()
-        .flatten()
-        .map(|m| m.production_kwh)
-        .sum();
-    let bills: f64 = s
-        .bills
-        .iter()
-        .filter_map(|b| b.comparison.as_ref())
-        .map(|c| c.with_operation_eur)
-        .sum();
-    (cons, selfc, prod, bills)
 }
 
 /// Per member over the whole period: (self-consumed kWh, bill total EUR, saving EUR).
 fn per_member(s: &Scenario, id: &MemberId) -> (f64, f64, f64) {
-    let mut out = (0.0, 0.0, 0.0);
-    for b in s.bills.iter().filter(|b| &b.member == id) {
-        out.0 += b.self_consumed_kwh;
-        out.1 += b.total_eur;
-        if let Some(c) = &b.comparison {
-            out.2 += c.without_operation_eur - c.with_operation_eur;
-        }
-    }
-    out
+    let t = member_totals(s, id);
+    (t.self_consumed_kwh, t.bills_eur, t.saving_eur)
 }
 
 /// A one-paragraph summary of a scenario.
 pub fn summary(label: &str, s: &Scenario) -> String {
-    let (cons, selfc, prod, bills) = totals(s);
-    let pct = |a: f64, b: f64| if b > 0.0 { 100.0 * a / b } else { 0.0 };
+    let t = quartier_report::community::totals(s);
     format!(
-        "{label}: consumption {cons:.0} kWh, self-consumed {selfc:.0} kWh ({:.1} % of consumption, {:.1} % of production {prod:.0} kWh), consumers' bills {bills:.2} EUR",
-        pct(selfc, cons),
-        pct(selfc, prod)
+        "{label}: consumption {:.0} kWh, self-consumed {:.0} kWh ({:.1} % of consumption, {:.1} % of production {:.0} kWh), consumers' bills {:.2} EUR",
+        t.consumption_kwh,
+        t.self_consumed_kwh,
+        100.0 * t.self_sufficiency_rate,
+        100.0 * t.self_consumption_rate,
+        t.production_kwh,
+        t.consumer_bills_eur
     )
 }
 
 fn load(path: &Path, edit: &CommunityEdit, ui: &Ui) -> Option<LoadedCommunity> {
     match quartier_model::read_community_with(path, edit) {
         Ok(l) => {
-            if let Err(e) = quartier_share::check_perimeter(l.community.members(), &l.perimeter) {
+            if let Err(e) = quartier_report::community::check_perimeter(&l) {
                 eprintln!("{}: {e}", path.display());
                 return None;
             }

@@ -14,12 +14,12 @@ use chrono::{DateTime, Utc};
 use quartier_evaluate::{
     Aggregate, DailyFit, DailyModelKind, Direction, FitMetrics, Granularity, HourlyFit, Month,
     ProgrammeRow, ProgrammeTable, SavingsReport, SufficiencyIssue, SufficiencyReport,
-    cumulative_avoided,
 };
 use quartier_model::Experiment;
 use serde_json::{Value, json};
 
-use crate::svg::{self, AxisSpec, Band, BarChart, BarSeries, LineChart, LineSeries, X, escape};
+use crate::evaluation_charts::{ChartText, baseline_chart, cumulative_chart};
+use crate::svg::{self, AxisSpec, BarChart, BarSeries, LineChart, LineSeries, X, escape};
 
 /// The fitted baseline, daily or hourly.
 #[derive(Debug, Clone, Copy)]
@@ -473,75 +473,14 @@ fn energy_section(out: &mut String, en: &EnergyResults<'_>, tz: chrono_tz::Tz) {
         escape(en.meter)
     );
 
-    // Chart 1: baseline vs metered, per day.
-    let day_x = |d: chrono::NaiveDate| {
-        quartier_timeseries::local_midnight(d, tz)
-            .map(X::Instant)
-            .unwrap_or(X::Index(f64::NAN))
-    };
-    let daily = &en.savings.daily;
-    let chart1 = svg::line_chart(&LineChart {
-        title: "Baseline prediction and metered energy, per day".into(),
-        x: AxisSpec::new("date", ""),
-        y: AxisSpec::new("energy per day", "kWh"),
-        series: vec![
-            LineSeries {
-                color: Some("#0072B2".into()),
-                ..LineSeries::new(
-                    "metered",
-                    daily
-                        .iter()
-                        .map(|(d, a)| (day_x(*d), a.metered_kwh))
-                        .collect(),
-                )
-            },
-            LineSeries {
-                color: Some("#D55E00".into()),
-                dashed: false,
-                ..LineSeries::new(
-                    "baseline (what would have been used without the works)",
-                    daily
-                        .iter()
-                        .map(|(d, a)| (day_x(*d), a.baseline_kwh))
-                        .collect(),
-                )
-            },
-        ],
-        ..LineChart::default()
-    });
+    // Charts 1 and 2: baseline vs metered per day; cumulative savings with band.
+    let text = ChartText::default();
+    let chart1 = baseline_chart(en, tz, &text);
     let _ = write!(
         out,
         "<figure>{chart1}<figcaption>Each point is one local day of the reporting period. Where the orange line is above the blue one, energy was saved.</figcaption></figure>"
     );
-    // Chart 2: cumulative savings with band.
-    let cum = cumulative_avoided(en.savings);
-    let chart2 = svg::line_chart(&LineChart {
-        title: "Cumulative avoided energy".into(),
-        x: AxisSpec::new("date", ""),
-        y: AxisSpec::new("avoided energy since the start of reporting", "kWh"),
-        series: vec![LineSeries {
-            color: Some("#009E73".into()),
-            ..LineSeries::new(
-                "cumulative avoided energy",
-                cum.iter().map(|c| (day_x(c.day), c.avoided_kwh)).collect(),
-            )
-        }],
-        bands: vec![Band {
-            label: format!("{conf} uncertainty band"),
-            points: cum
-                .iter()
-                .map(|c| {
-                    (
-                        day_x(c.day),
-                        c.avoided_kwh - c.uncertainty_kwh,
-                        c.avoided_kwh + c.uncertainty_kwh,
-                    )
-                })
-                .collect(),
-            color: Some("#009E73".into()),
-        }],
-        ..LineChart::default()
-    });
+    let chart2 = cumulative_chart(en, tz, &text);
     let _ = write!(
         out,
         "<figure>{chart2}<figcaption>The band is the Guideline 14 uncertainty of the running total; when it stays above zero, the savings are distinguishable from the model's noise.</figcaption></figure>"

@@ -6,11 +6,16 @@
 //! This crate knows nothing of CLI flags, SQL or HTTP.
 #![deny(missing_docs)]
 
+pub mod assets;
 mod atomic;
 mod bills;
+pub mod community;
 mod csv_out;
 mod evaluation;
+pub mod evaluation_charts;
+pub mod experiment;
 mod kpis;
+pub mod programme;
 pub mod svg;
 
 pub use atomic::OutputDir;

@@ -1,0 +1,503 @@
+//! From an experiment file to its evaluation: reads the experiment's meters and temperature
+//! through the timeseries readers, fits the CalTRACK baseline it asks for, computes the
+//! avoided energy with its Guideline 14 uncertainty, lays its free KPIs and its metered
+//! energy balance on its months, and writes `savings.csv`, `kpis.json` and `report.html`.
+//!
+//! `quartier evaluate`, `quartier programme` and the server share this one pipeline. It maps
+//! the model's plain experiment types onto `quartier-evaluate`; failures are an
+//! [`ExperimentError`] saying which input or step went wrong.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, Utc};
+use quartier_evaluate::{
+    Aggregate, Cell, DailyConfig, DailyFit, Direction, EvalError, FitMetrics, Granularity,
+    HourlyConfig, HourlyFit, Indicator, Month, MonthlyBalance, Period, ProgrammeTable,
+    SavingsConfig, SavingsReport, Target, check_periods, fit_daily, fit_hourly, programme_table,
+};
+use quartier_model::{
+    Experiment, ExperimentMeter, FreeKpi, KpiAggregate, KpiDirection, MeterRole, Method,
+    SeriesFormat, TemperatureFormat, TemperatureSource,
+};
+use quartier_timeseries::{
+    CsvOptions, FillPolicy, IntervalLabel, Quantity, ReadErrors, Series, TimeError, read_csv,
+    read_enedis, read_epw, read_pvgis,
+};
+
+use crate::evaluation::{BaselineFit, EnergyResults, ExperimentResults, Observations};
+use crate::{OutputDir, ReportError};
+
+/// Why an experiment could not be evaluated.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// A meter or temperature file could not be read.
+    #[error("reading {what}: {source}")]
+    Read {
+        /// What was read (`meter "x"`, `the temperature`).
+        what: String,
+        /// Every problem of the file.
+        source: ReadErrors,
+    },
+    /// The evaluation names a meter the experiment does not declare.
+    #[error("no meter named \"{0}\"")]
+    NoMeter(String),
+    /// A series had the wrong quantity or an impossible axis.
+    #[error("{what}: {source}")]
+    Series {
+        /// What was being done.
+        what: String,
+        /// The cause.
+        source: TimeError,
+    },
+    /// The baseline fit, prediction or savings computation failed (too little data, no
+    /// overlap, periods in the wrong order…).
+    #[error("{what}: {source}")]
+    Evaluate {
+        /// The step (`evaluating meter "x": fitting the hourly baseline`).
+        what: String,
+        /// The cause.
+        source: EvalError,
+    },
+}
+
+/// The fitted baseline.
+#[derive(Debug, Clone)]
+pub enum Fit {
+    /// CalTRACK daily.
+    Daily(Box<DailyFit>),
+    /// CalTRACK hourly.
+    Hourly(Box<HourlyFit>),
+}
+
+impl Fit {
+    /// The fit metrics of the baseline (CV(RMSE), NMBE, R² on the baseline period).
+    pub fn metrics(&self) -> &FitMetrics {
+        match self {
+            Fit::Daily(f) => &f.metrics,
+            Fit::Hourly(f) => &f.metrics,
+        }
+    }
+}
+
+/// The energy evaluation of an experiment.
+#[derive(Debug, Clone)]
+pub struct EnergyEval {
+    /// Evaluated meter.
+    pub meter: String,
+    /// Baseline.
+    pub fit: Fit,
+    /// Avoided energy.
+    pub savings: SavingsReport,
+    /// Days or hours.
+    pub granularity: Granularity,
+    /// Observation starts of the reporting period.
+    pub times: Vec<DateTime<Utc>>,
+    /// Metered energy, kWh.
+    pub metered_kwh: Vec<f64>,
+    /// Baseline prediction, kWh.
+    pub predicted_kwh: Vec<f64>,
+}
+
+impl EnergyEval {
+    /// The report's view of this evaluation.
+    pub fn results(&self) -> EnergyResults<'_> {
+        EnergyResults {
+            meter: &self.meter,
+            fit: match &self.fit {
+                Fit::Daily(f) => BaselineFit::Daily(f),
+                Fit::Hourly(f) => BaselineFit::Hourly(f),
+            },
+            savings: &self.savings,
+            observations: Observations {
+                granularity: self.granularity,
+                times: &self.times,
+                metered_kwh: &self.metered_kwh,
+                predicted_kwh: &self.predicted_kwh,
+            },
+        }
+    }
+}
+
+/// An evaluated experiment.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    /// The experiment.
+    pub experiment: Experiment,
+    /// Its energy evaluation, when it has an `[evaluation]`.
+    pub energy: Option<EnergyEval>,
+    /// Its indicators (avoided energy, free KPIs, metered energy balance).
+    pub indicators: Vec<Indicator>,
+    /// Input warnings in plain words.
+    pub warnings: Vec<String>,
+}
+
+/// Reads a meter's curve (kWh per interval for CSV after scale; Enedis: average W → kW).
+pub fn read_meter(m: &ExperimentMeter, tz: chrono_tz::Tz) -> Result<Series, ExperimentError> {
+    let sf = &m.curve;
+    let series = match sf.format {
+        SeriesFormat::Enedis => read_enedis(&sf.path, FillPolicy::None).map(|(s, _)| s),
+        SeriesFormat::Csv => read_csv(
+            &sf.path,
+            &CsvOptions {
+                column: sf.column.clone(),
+                timezone: sf.timezone.unwrap_or(tz),
+                quantity: Quantity::EnergyKwh,
+                label: IntervalLabel::Start,
+                fill: FillPolicy::None,
+                allow_negative: false,
+            },
+        ),
+    }
+    .map_err(|source| ExperimentError::Read {
+        what: format!("meter \"{}\"", m.name),
+        source,
+    })?;
+    Ok(series.scaled(sf.scale))
+}
+
+/// Reads the outdoor temperature in °C.
+pub fn read_temperature(t: &TemperatureSource) -> Result<Series, ExperimentError> {
+    let read = |source| ExperimentError::Read {
+        what: "the temperature".into(),
+        source,
+    };
+    Ok(match t.format {
+        TemperatureFormat::Csv => {
+            let s = read_csv(
+                &t.path,
+                &CsvOptions {
+                    column: t.column.clone(),
+                    timezone: t.timezone,
+                    quantity: Quantity::TemperatureC,
+                    label: IntervalLabel::Start,
+                    fill: FillPolicy::None,
+                    allow_negative: true,
+                },
+            )
+            .map_err(read)?;
+            if t.fahrenheit {
+                let values: Vec<f64> = s
+                    .values()
+                    .iter()
+                    .map(|f| quartier_evaluate::temperature::fahrenheit_to_celsius(*f))
+                    .collect();
+                Series::new(*s.axis(), Quantity::TemperatureC, values).map_err(|source| {
+                    ExperimentError::Series {
+                        what: "converting the temperature to °C".into(),
+                        source,
+                    }
+                })?
+            } else {
+                s
+            }
+        }
+        TemperatureFormat::Epw => read_epw(&t.path).map_err(read)?.0.temperature(),
+        TemperatureFormat::PvgisHourlyCsv | TemperatureFormat::PvgisHourlyJson => {
+            read_pvgis(&t.path).map_err(read)?.0.temperature()
+        }
+    })
+}
+
+/// The local calendar month of an instant.
+pub fn month_of(t: DateTime<Utc>, tz: chrono_tz::Tz) -> Month {
+    let l = t.with_timezone(&tz);
+    (l.year(), l.month())
+}
+
+/// Months of the experiment, from its start's month to the month before its end.
+pub fn experiment_months(e: &Experiment) -> Vec<Month> {
+    let first = month_of(e.start, e.timezone);
+    let last = month_of(e.end - chrono::Duration::seconds(1), e.timezone);
+    let n = ((last.0 - first.0) * 12 + last.1 as i32 - first.1 as i32 + 1).max(1) as usize;
+    quartier_evaluate::months_from(first, n.min(1200))
+}
+
+fn free_kpi(e: &Experiment, k: &FreeKpi) -> Indicator {
+    Indicator {
+        commune: e.commune.clone(),
+        experiment: e.title.clone(),
+        name: k.name.clone(),
+        unit: k.unit.clone(),
+        source: "declared monthly values".into(),
+        aggregate: match k.aggregate {
+            KpiAggregate::Sum => Aggregate::Sum,
+            KpiAggregate::Mean => Aggregate::Mean,
+            KpiAggregate::Last => Aggregate::Last,
+        },
+        target: k.target.map(|value| Target {
+            value,
+            direction: match k.direction {
+                KpiDirection::AtLeast => Direction::AtLeast,
+                KpiDirection::AtMost => Direction::AtMost,
+            },
+        }),
+        monthly: k
+            .monthly
+            .iter()
+            .map(|(m, v)| (*m, Cell::exact(*v)))
+            .collect(),
+    }
+}
+
+/// Monthly sums of an energy series (kWh), in local months.
+fn monthly_sums(s: &Series, tz: chrono_tz::Tz) -> Result<BTreeMap<Month, f64>, ExperimentError> {
+    let s = s
+        .to_quantity(Quantity::EnergyKwh)
+        .map_err(|source| ExperimentError::Series {
+            what: "summing a meter per month".into(),
+            source,
+        })?;
+    let mut out = BTreeMap::new();
+    for (t, v) in s.axis().times().zip(s.values()) {
+        if v.is_finite() {
+            *out.entry(month_of(t, tz)).or_insert(0.0) += v;
+        }
+    }
+    Ok(out)
+}
+
+/// The metered positive-energy balance: `pv` meters against `treated` meters, per month
+/// where both are metered.
+fn metered_balance(e: &Experiment) -> Result<Option<Vec<MonthlyBalance>>, ExperimentError> {
+    let of_role =
+        |role| -> Vec<&ExperimentMeter> { e.meters.iter().filter(|m| m.role == role).collect() };
+    let (pv, used) = (of_role(MeterRole::Pv), of_role(MeterRole::Treated));
+    if pv.is_empty() || used.is_empty() {
+        return Ok(None);
+    }
+    let sum_of = |ms: &[&ExperimentMeter]| -> Result<Vec<BTreeMap<Month, f64>>, ExperimentError> {
+        ms.iter()
+            .map(|m| monthly_sums(&read_meter(m, e.timezone)?, e.timezone))
+            .collect()
+    };
+    let (p, c) = (sum_of(&pv)?, sum_of(&used)?);
+    Ok(Some(
+        experiment_months(e)
+            .into_iter()
+            .filter_map(|m| {
+                let prod: Option<f64> = p.iter().map(|x| x.get(&m).copied()).sum();
+                let cons: Option<f64> = c.iter().map(|x| x.get(&m).copied()).sum();
+                Some(MonthlyBalance {
+                    month: m,
+                    production_kwh: prod?,
+                    consumption_kwh: cons?,
+                })
+            })
+            .collect(),
+    ))
+}
+
+fn step(what: &str, doing: &str) -> impl FnOnce(EvalError) -> ExperimentError {
+    let what = format!("{what}: {doing}");
+    move |source| ExperimentError::Evaluate { what, source }
+}
+
+/// Fits the baseline the experiment asks for and computes the avoided energy.
+fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
+    let (Some(spec), Some(temp_src)) = (&e.evaluation, &e.temperature) else {
+        return Ok(None);
+    };
+    let meter = e
+        .meter(&spec.meter)
+        .ok_or_else(|| ExperimentError::NoMeter(spec.meter.clone()))?;
+    let series = read_meter(meter, e.timezone)?;
+    let temperature = read_temperature(temp_src)?;
+    let what = format!("evaluating meter \"{}\"", meter.name);
+    let baseline =
+        Period::new(spec.baseline.0, spec.baseline.1).map_err(step(&what, "baseline period"))?;
+    let reporting =
+        Period::new(spec.reporting.0, spec.reporting.1).map_err(step(&what, "reporting period"))?;
+    check_periods(baseline, reporting).map_err(step(&what, "periods"))?;
+    let savings_config = SavingsConfig {
+        confidence: spec.confidence,
+        tz: e.timezone,
+    };
+    Ok(Some(match spec.method {
+        Method::Daily => {
+            let config = DailyConfig {
+                tz: e.timezone,
+                ..DailyConfig::default()
+            };
+            let fit = fit_daily(&series, &temperature, baseline, &config)
+                .map_err(step(&what, "fitting the daily baseline"))?;
+            let pred = fit
+                .predict(Some(&series), &temperature, reporting)
+                .map_err(step(&what, "predicting the reporting period"))?;
+            let savings = fit
+                .savings(&series, &temperature, reporting, &savings_config)
+                .map_err(step(&what, "computing savings"))?;
+            let times = pred
+                .data
+                .days
+                .iter()
+                .map(|d| quartier_timeseries::local_midnight(*d, e.timezone))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|source| ExperimentError::Series {
+                    what: format!("{what}: local days"),
+                    source,
+                })?;
+            EnergyEval {
+                meter: meter.name.clone(),
+                fit: Fit::Daily(Box::new(fit)),
+                savings,
+                granularity: Granularity::Daily,
+                times,
+                metered_kwh: pred.data.energy_kwh,
+                predicted_kwh: pred.predicted_kwh,
+            }
+        }
+        Method::Hourly => {
+            let config = HourlyConfig {
+                tz: e.timezone,
+                ..HourlyConfig::default()
+            };
+            let fit = fit_hourly(&series, &temperature, baseline, &config)
+                .map_err(step(&what, "fitting the hourly baseline"))?;
+            let pred = fit
+                .predict(Some(&series), &temperature, reporting)
+                .map_err(step(&what, "predicting the reporting period"))?;
+            let savings = fit
+                .savings(&series, &temperature, reporting, &savings_config)
+                .map_err(step(&what, "computing savings"))?;
+            EnergyEval {
+                meter: meter.name.clone(),
+                fit: Fit::Hourly(Box::new(fit)),
+                savings,
+                granularity: Granularity::Hourly,
+                times: pred.times,
+                metered_kwh: pred.metered_kwh,
+                predicted_kwh: pred.predicted_kwh,
+            }
+        }
+    }))
+}
+
+/// Evaluates an experiment: energy savings (if it has an `[evaluation]`), free KPIs and the
+/// metered energy balance (if it has `pv` meters).
+pub fn evaluate_experiment(experiment: Experiment) -> Result<Evaluated, ExperimentError> {
+    let e = &experiment;
+    let mut warnings = Vec::new();
+    let mut indicators = Vec::new();
+    let energy = energy(e)?;
+    if let (Some(ev), Some(spec)) = (&energy, &e.evaluation) {
+        let source = format!(
+            "metered, CalTRACK {} baseline, {:.0} % confidence",
+            match spec.method {
+                Method::Daily => "daily",
+                Method::Hourly => "hourly",
+            },
+            100.0 * spec.confidence
+        );
+        indicators.push(Indicator::avoided_energy(
+            &e.commune,
+            &e.title,
+            &source,
+            &ev.savings,
+        ));
+        let rep_end = month_of(spec.reporting.1 - chrono::Duration::seconds(1), e.timezone);
+        if rep_end < month_of(e.end - chrono::Duration::seconds(1), e.timezone) {
+            warnings.push(format!(
+                "Avoided energy is evaluated until {}-{:02} (the end of the reporting period); later months of the experiment have no value.",
+                rep_end.0, rep_end.1
+            ));
+        }
+    }
+    for k in &e.kpis {
+        indicators.push(free_kpi(e, k));
+    }
+    if let Some(balance) = metered_balance(e)? {
+        indicators.push(Indicator::energy_balance(
+            &e.commune,
+            &e.title,
+            "metered: pv meters − treated meters",
+            &balance,
+        ));
+    }
+    Ok(Evaluated {
+        experiment,
+        energy,
+        indicators,
+        warnings,
+    })
+}
+
+/// The experiment's own KPI table (its months).
+pub fn own_table(ev: &Evaluated) -> ProgrammeTable {
+    let months = experiment_months(&ev.experiment);
+    let first = months.first().copied().unwrap_or((2000, 1));
+    programme_table(ev.indicators.clone(), first, months.len())
+}
+
+/// Writes `savings.csv` (with an energy evaluation), `kpis.json` and `report.html` to `dir`
+/// atomically; returns the final folder.
+pub fn write_evaluation(dir: &Path, ev: &Evaluated) -> Result<PathBuf, ReportError> {
+    // Free KPIs and balances only: avoided energy has its own section.
+    let mut table = own_table(ev);
+    table
+        .rows
+        .retain(|r| ev.energy.is_none() || r.indicator.name != "avoided energy");
+    let energy = ev.energy.as_ref().map(EnergyEval::results);
+    let results = ExperimentResults {
+        experiment: &ev.experiment,
+        energy,
+        kpis: &table,
+        input_warnings: &ev.warnings,
+    };
+    let out = OutputDir::create(dir)?;
+    if let Some(en) = &energy {
+        out.write(
+            "savings.csv",
+            crate::savings_csv(&en.observations).as_bytes(),
+        )?;
+    }
+    out.write("kpis.json", crate::evaluation_json(&results).as_bytes())?;
+    out.write("report.html", crate::evaluation_html(&results).as_bytes())?;
+    out.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn examples() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/experiments")
+    }
+
+    #[test]
+    fn the_demo_renovation_saves_215_kwh_give_or_take_35() {
+        let (e, _) = quartier_model::read_experiment(
+            &examples().join("meudon-renovation-mairie-annexe.toml"),
+        )
+        .unwrap();
+        let ev = evaluate_experiment(e).unwrap();
+        let en = ev.energy.as_ref().unwrap();
+        let t = &en.savings.total;
+        assert_eq!(t.avoided_kwh.round(), 215.0);
+        assert_eq!(t.uncertainty_kwh.round(), 35.0);
+        assert!((en.fit.metrics().cv_rmse - 0.679).abs() < 0.001);
+        assert_eq!(ev.indicators[0].name, "avoided energy");
+        assert_eq!(ev.warnings.len(), 1, "reporting ends before the experiment");
+        // The charts the report and the server share.
+        let res = en.results();
+        let text = crate::evaluation_charts::ChartText::default();
+        for svg in [
+            crate::evaluation_charts::baseline_chart(&res, ev.experiment.timezone, &text),
+            crate::evaluation_charts::cumulative_chart(&res, ev.experiment.timezone, &text),
+        ] {
+            crate::svg::check_well_formed(&svg).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_missing_meter_file_is_a_read_error_naming_the_meter() {
+        let (mut e, _) = quartier_model::read_experiment(
+            &examples().join("meudon-renovation-mairie-annexe.toml"),
+        )
+        .unwrap();
+        e.meters[0].curve.path = examples().join("data/no-such-file.csv");
+        let err = evaluate_experiment(e).unwrap_err();
+        assert!(matches!(err, ExperimentError::Read { .. }), "{err}");
+        assert!(err.to_string().contains("meter \"mairie-annexe\""), "{err}");
+    }
+}
