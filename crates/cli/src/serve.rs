@@ -1,10 +1,14 @@
 //! `quartier serve [--db URL] [--addr HOST:PORT] [--config FILE] [--data-dir DIR]`: starts the
 //! web dashboard and API. On first start the database is created, the demo districts are
 //! loaded (their data files written to the data folder) and the programme user `admin` is
-//! created; its password is printed once, unless `QUARTIER_ADMIN_PASSWORD` gives it.
+//! created; its password is printed once, unless `QUARTIER_ADMIN_PASSWORD` gives it. Meudon's
+//! energy community is attached too: Meudon is simulated once to derive its members' meter
+//! curves into `DATA/community-curves/` (as `quartier demo` does), the community file is
+//! attached and allocated once, so a fresh server shows the community and its bills.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::Context;
 
@@ -60,6 +64,17 @@ pub fn run(args: &ServeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                     "loaded demo district {} (id {})",
                     created.name, created.id
                 ));
+                // Meudon's registry adds what the model does not know (real commissioning
+                // dates, conditions, maintenance); HydroSeine's assets come from its model.
+                let registry = (slug == demo::COMMUNITY_DISTRICT)
+                    .then_some(include_str!("../../../examples/meudon-assets.toml"));
+                let n = quartier_web::seed_assets(&store, &data_dir, created.id, registry)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo assets of {slug}: {e}"))?;
+                ui.say(&format!("registered {n} assets of {}", created.name));
+                if slug == demo::COMMUNITY_DISTRICT {
+                    demo_community(app.state(), &data_dir, created.id, ui).await?;
+                }
             }
         }
         ui.say(&format!("Quartier is serving on http://{}/", app.address()));
@@ -71,4 +86,37 @@ pub fn run(args: &ServeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         anyhow::Ok(())
     })?;
     Ok(Outcome::Success)
+}
+
+/// Derives the members' curves of the demo community from a simulation of its district
+/// (already written to `data_dir`), attaches the community file to district `id` and
+/// allocates it once.
+async fn demo_community(
+    state: &quartier_web::AppState,
+    data_dir: &Path,
+    id: i64,
+    ui: &Ui,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let file = data_dir.join(format!("{}.toml", demo::COMMUNITY_DISTRICT));
+    // Blocking work (a year at 30 min), before the server accepts requests.
+    let Some(loaded) = crate::run::load_district(&file, ui)? else {
+        anyhow::bail!("the embedded demo district {} is invalid", file.display());
+    };
+    let sim = crate::run::simulate(&loaded, ui, demo::COMMUNITY_DISTRICT)?;
+    demo::write_community_curves(data_dir, &loaded, &sim)?;
+    let text = demo::community_file().context("the demo community file is not embedded")?;
+    let attached = quartier_web::attach_community(data_dir, id, text)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo community: {e}"))?;
+    let job = quartier_web::allocate_community(state, id)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo community allocation: {e}"))?;
+    ui.say(&format!(
+        "attached the demo community {} ({} members) and allocated it (job {job}) in {:.1} s",
+        attached.name,
+        attached.members,
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(())
 }

@@ -1,22 +1,36 @@
 //! The database of the Quartier server: users (argon2 hashes made by the caller), sessions,
-//! districts with their source file, participants, meter curves, jobs and simulation runs.
+//! districts with their source file, participants, meter curves, jobs and simulation runs,
+//! and the infrastructure asset registry (assets and their maintenance log).
 //!
-//! [`Store`] is one interface over a back end chosen by URL: `sqlite://PATH` (the file is
-//! created and migrated on first open, WAL mode) or `sqlite::memory:`. PostgreSQL
-//! (`postgres://…`) is refused with [`StoreError::Unsupported`] until its back end lands behind
-//! the same methods. Every method is `async`: SQLite work runs on tokio's blocking pool, never
-//! on the async workers. Writes that must be all-or-nothing (a meter-curve upload, a district
-//! and its participants) are one transaction each.
+//! [`Store`] is one interface over a back end chosen by URL:
+//! - `sqlite://PATH` (the file is created and migrated on first open, WAL mode) or
+//!   `sqlite::memory:`;
+//! - `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` or `postgresql://…` (the database must
+//!   exist; its tables are created and migrated on first open; no TLS).
+//!
+//! Every method is `async`: the blocking driver calls run on tokio's blocking pool, never on
+//! the async workers. Writes that must be all-or-nothing (a meter-curve upload, a district
+//! and its participants, a batch of assets) are one transaction each.
+//!
+//! Each method is written once, over a small internal data-access layer (a connection that
+//! runs `?N`-placeholder SQL and returns rows of neutral values) with one adapter per back
+//! end; the SQL is the subset both accept (`RETURNING`, `ON CONFLICT … DO UPDATE`, instants as
+//! integer Unix seconds, dates as ISO text).
 //!
 //! Migrations are numbered SQL files embedded in the binary ([`MIGRATIONS`]) and recorded in a
-//! `schema_migrations` table; they avoid SQLite-only syntax except `INTEGER PRIMARY KEY`
-//! (PostgreSQL: an identity column), which the PostgreSQL back end will rewrite.
+//! `schema_migrations` table, the same files for both back ends. They are written in SQLite's
+//! types; the PostgreSQL adapter maps `INTEGER PRIMARY KEY` to an identity column, `INTEGER` to
+//! `BIGINT` and `REAL` to `DOUBLE PRECISION` (one tested rewrite function).
 //!
 //! **Architecture invariant:** this crate knows nothing of HTTP, JSON or the district model:
-//! it stores text, numbers and UTC instants.
+//! it stores text, numbers, dates and UTC instants. No SQL lives outside it.
 #![deny(missing_docs)]
 
+mod db;
+mod postgres;
+mod queries;
 mod sqlite;
+pub mod testing;
 mod types;
 
 pub use types::*;
@@ -25,22 +39,37 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-/// The embedded migrations: (version, name, SQL), applied in order.
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+use db::{Conn, Pool};
 
-/// Errors of the store. The text of database errors is for logs, not for clients.
+/// The embedded migrations: (version, name, SQL), applied in order.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/0001_initial.sql")),
+    (2, "assets", include_str!("../migrations/0002_assets.sql")),
+];
+
+/// Errors of the store. The text of database errors is for logs, not for clients; it never
+/// holds the password of a database URL.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The URL names a back end this build does not have, or is malformed.
-    #[error("unsupported database URL `{0}` (expected sqlite://PATH or sqlite::memory:)")]
+    /// The URL names a back end this build does not have, or is malformed (the password, if
+    /// any, is masked).
+    #[error(
+        "unsupported database URL `{0}` (expected sqlite://PATH, sqlite::memory: or \
+         postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)"
+    )]
     Unsupported(String),
     /// A uniqueness rule was broken (e.g. a username already taken).
     #[error("already exists: {0}")]
     Conflict(String),
-    /// The database failed.
+    /// A value breaks a rule of the schema (e.g. an asset condition outside 1–5).
+    #[error("invalid value: {0}")]
+    Invalid(String),
+    /// SQLite failed.
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed (connection, query or server error).
+    #[error("database error: {0}")]
+    Postgres(#[source] ::postgres::Error),
     /// A value read back could not be understood (a corrupt row).
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -49,63 +78,136 @@ pub enum StoreError {
     Task(String),
 }
 
+impl StoreError {
+    /// The same error with a [`StoreError::Conflict`] described as `what` (the database only
+    /// names its constraint).
+    fn conflict_on(self, what: impl FnOnce() -> String) -> StoreError {
+        match self {
+            StoreError::Conflict(_) => StoreError::Conflict(what()),
+            other => other,
+        }
+    }
+}
+
+/// The URL with its password masked (`postgres://user:***@host/db`), for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = url.find("://") {
+        let rest = url.get(scheme_end + 3..).unwrap_or("");
+        let authority_len = rest.find(['/', '?']).unwrap_or(rest.len());
+        let authority = rest.get(..authority_len).unwrap_or("");
+        if let Some(at) = authority.rfind('@') {
+            let userinfo = authority.get(..at).unwrap_or("");
+            if let Some(colon) = userinfo.find(':') {
+                let start = scheme_end + 3 + colon + 1;
+                let end = scheme_end + 3 + at;
+                out.replace_range(start..end, "***");
+            }
+        }
+    }
+    // `password=` in a query string or a key-value connection string.
+    let mut masked = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(i) = rest.to_ascii_lowercase().find("password=") {
+        let value_start = i + "password=".len();
+        masked.push_str(rest.get(..value_start).unwrap_or(""));
+        masked.push_str("***");
+        let tail = rest.get(value_start..).unwrap_or("");
+        let value_len = tail.find(['&', ' ']).unwrap_or(tail.len());
+        rest = tail.get(value_len..).unwrap_or("");
+    }
+    masked.push_str(rest);
+    masked
+}
+
 /// The store: cheap to clone, shared by every request.
 #[derive(Clone)]
 pub struct Store {
-    backend: Arc<Backend>,
-}
-
-enum Backend {
-    Sqlite(sqlite::Sqlite),
-}
-
-macro_rules! blocking {
-    ($self:ident, |$db:ident| $body:expr) => {{
-        let backend = Arc::clone(&$self.backend);
-        tokio::task::spawn_blocking(move || match &*backend {
-            Backend::Sqlite($db) => $body,
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
-    }};
+    pool: Arc<Pool>,
 }
 
 impl Store {
     /// Opens (creating and migrating when needed) the database named by `url`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let url = url.to_string();
-        let db = tokio::task::spawn_blocking(move || sqlite::Sqlite::open(&url))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
-        Ok(Store {
-            backend: Arc::new(Backend::Sqlite(db)),
+        let pool = tokio::task::spawn_blocking(move || {
+            let pool = if url.starts_with("sqlite:") {
+                Pool::Sqlite(sqlite::Sqlite::open(&url)?)
+            } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                Pool::Postgres(Box::new(postgres::Postgres::open(&url)?))
+            } else {
+                return Err(StoreError::Unsupported(redact_url(&url)));
+            };
+            pool.migrate()?;
+            Ok(pool)
         })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok(Store {
+            pool: Arc::new(pool),
+        })
+    }
+
+    /// Runs `f` on a connection, on the blocking pool.
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = Arc::clone(&self.pool);
+        tokio::task::spawn_blocking(move || pool.run(f))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Runs `f` in one transaction, on the blocking pool.
+    async fn in_tx<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Conn) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = Arc::clone(&self.pool);
+        tokio::task::spawn_blocking(move || pool.tx(f))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// The back end in use: `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match &*self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
     }
 
     /// Versions of the migrations applied, in order.
     pub async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
-        blocking!(self, |db| db.applied_migrations())
+        self.with_conn(move |c| queries::applied_migrations(c))
+            .await
     }
 
     /// Creates a user; [`StoreError::Conflict`] when the username is taken.
     pub async fn create_user(&self, user: NewUser) -> Result<i64, StoreError> {
-        blocking!(self, |db| db.create_user(&user))
+        self.with_conn(move |c| queries::create_user(c, &user))
+            .await
     }
 
     /// The user with this username, with their password hash.
     pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
         let name = username.to_string();
-        blocking!(self, |db| db.user_by_name(&name))
+        self.with_conn(move |c| queries::user_by_name(c, &name))
+            .await
     }
 
     /// Number of users.
     pub async fn user_count(&self) -> Result<i64, StoreError> {
-        blocking!(self, |db| db.user_count())
+        self.with_conn(move |c| queries::user_count(c)).await
     }
 
     /// Records a session; `token` is the secret the client holds.
     pub async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {
-        blocking!(self, |db| db.create_session(&session))
+        self.with_conn(move |c| queries::create_session(c, &session))
+            .await
     }
 
     /// The live session with this token and its user; expired sessions are not returned.
@@ -115,60 +217,69 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<(Session, User)>, StoreError> {
         let token = token.to_string();
-        blocking!(self, |db| db.session(&token, now))
+        self.with_conn(move |c| queries::session(c, &token, now))
+            .await
     }
 
     /// Deletes a session (logout); deleting an unknown token is not an error.
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
         let token = token.to_string();
-        blocking!(self, |db| db.delete_session(&token))
+        self.with_conn(move |c| queries::delete_session(c, &token))
+            .await
     }
 
     /// Deletes every session expired at `now`; returns how many.
     pub async fn purge_sessions(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        blocking!(self, |db| db.purge_sessions(now))
+        self.with_conn(move |c| queries::purge_sessions(c, now))
+            .await
     }
 
     /// Creates a district and its participants in one transaction; returns its id.
     pub async fn create_district(&self, district: NewDistrict) -> Result<i64, StoreError> {
-        blocking!(self, |db| db.create_district(&district))
+        self.in_tx(move |c| queries::create_district(c, &district))
+            .await
     }
 
     /// Every district, by id.
     pub async fn districts(&self) -> Result<Vec<DistrictRow>, StoreError> {
-        blocking!(self, |db| db.districts())
+        self.with_conn(move |c| queries::districts(c)).await
     }
 
     /// One district.
     pub async fn district(&self, id: i64) -> Result<Option<DistrictRow>, StoreError> {
-        blocking!(self, |db| db.district(id))
+        self.with_conn(move |c| queries::district(c, id)).await
     }
 
     /// The participants of a district, by PRM.
     pub async fn participants(&self, district_id: i64) -> Result<Vec<ParticipantRow>, StoreError> {
-        blocking!(self, |db| db.participants(district_id))
+        self.with_conn(move |c| queries::participants(c, district_id))
+            .await
     }
 
     /// Adds a participant to a district; [`StoreError::Conflict`] when the PRM is already in it.
     pub async fn add_participant(&self, p: ParticipantRow) -> Result<(), StoreError> {
-        blocking!(self, |db| db.add_participant(&p))
+        self.with_conn(move |c| queries::add_participant(c, &p))
+            .await
     }
 
     /// Ids of the districts a PRM belongs to.
     pub async fn districts_of_prm(&self, prm: &str) -> Result<Vec<i64>, StoreError> {
         let prm = prm.to_string();
-        blocking!(self, |db| db.districts_of_prm(&prm))
+        self.with_conn(move |c| queries::districts_of_prm(c, &prm))
+            .await
     }
 
     /// Writes a meter curve in one transaction: every point or none. A point already stored
-    /// for the same PRM and instant is replaced, so a re-upload never duplicates.
+    /// for the same PRM and instant is replaced, so a re-upload never duplicates (an instant
+    /// given twice keeps its last value). Points go in multi-row statements of 1,000.
     pub async fn upsert_curve(
         &self,
         prm: &str,
         points: Vec<CurvePoint>,
     ) -> Result<UpsertSummary, StoreError> {
         let prm = prm.to_string();
-        blocking!(self, |db| db.upsert_curve(&prm, &points))
+        self.in_tx(move |c| queries::upsert_curve(c, &prm, &points))
+            .await
     }
 
     /// The points of a PRM's curve with `from <= instant < to`, in time order.
@@ -179,59 +290,137 @@ impl Store {
         to: DateTime<Utc>,
     ) -> Result<Vec<CurvePoint>, StoreError> {
         let prm = prm.to_string();
-        blocking!(self, |db| db.curve(&prm, from, to))
+        self.with_conn(move |c| queries::curve(c, &prm, from, to))
+            .await
     }
 
     /// The first and last instants stored for a PRM.
     pub async fn curve_bounds(&self, prm: &str) -> Result<Option<TimeRange>, StoreError> {
         let prm = prm.to_string();
-        blocking!(self, |db| db.curve_bounds(&prm))
+        self.with_conn(move |c| queries::curve_bounds(c, &prm))
+            .await
     }
 
     /// Number of stored curve points (all PRMs).
     pub async fn curve_point_count(&self) -> Result<i64, StoreError> {
-        blocking!(self, |db| db.curve_point_count())
+        self.with_conn(move |c| queries::curve_point_count(c)).await
     }
 
     /// Creates a queued job; returns its id.
     pub async fn create_job(&self, job: NewJob) -> Result<i64, StoreError> {
-        blocking!(self, |db| db.create_job(&job))
+        self.with_conn(move |c| queries::create_job(c, &job)).await
     }
 
     /// One job.
     pub async fn job(&self, id: i64) -> Result<Option<JobRow>, StoreError> {
-        blocking!(self, |db| db.job(id))
+        self.with_conn(move |c| queries::job(c, id)).await
     }
 
     /// Sets a job running at `progress` % (clamped to 0–100). A job already finished or
     /// cancelled is left as it is; returns false then, so the worker can stop.
     pub async fn set_job_progress(&self, id: i64, progress: u8) -> Result<bool, StoreError> {
-        blocking!(self, |db| db.set_job_progress(id, progress))
+        self.with_conn(move |c| queries::set_job_progress(c, id, progress))
+            .await
     }
 
     /// Finishes a job: succeeded with its result and run, or failed with its error. A job
     /// cancelled meanwhile stays cancelled (its run is not stored); returns false then.
     pub async fn finish_job(&self, id: i64, outcome: JobOutcome) -> Result<bool, StoreError> {
-        blocking!(self, |db| db.finish_job(id, &outcome))
+        self.in_tx(move |c| queries::finish_job(c, id, &outcome))
+            .await
     }
 
     /// Cancels a queued or running job; returns false when it had already finished.
     pub async fn cancel_job(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        blocking!(self, |db| db.cancel_job(id, now))
+        self.with_conn(move |c| queries::cancel_job(c, id, now))
+            .await
     }
 
     /// Marks jobs left queued or running by a previous process as failed ("interrupted").
     pub async fn fail_interrupted_jobs(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        blocking!(self, |db| db.fail_interrupted_jobs(now))
+        self.with_conn(move |c| queries::fail_interrupted_jobs(c, now))
+            .await
     }
 
     /// One run (KPIs and time series).
     pub async fn run(&self, id: i64) -> Result<Option<RunRow>, StoreError> {
-        blocking!(self, |db| db.run(id))
+        self.with_conn(move |c| queries::run(c, id)).await
     }
 
-    /// The most recent run of a district.
-    pub async fn latest_run(&self, district_id: i64) -> Result<Option<RunRow>, StoreError> {
-        blocking!(self, |db| db.latest_run(district_id))
+    /// The most recent run of a district made by a job of `kind` (e.g. "simulation",
+    /// "allocation").
+    pub async fn latest_run(
+        &self,
+        district_id: i64,
+        kind: &str,
+    ) -> Result<Option<RunRow>, StoreError> {
+        let kind = kind.to_string();
+        self.with_conn(move |c| queries::latest_run(c, district_id, &kind))
+            .await
+    }
+
+    /// Registers assets of a district in one transaction; returns their ids in order. A name
+    /// already used in the district (or twice in `assets`) is a [`StoreError::Conflict`] and
+    /// nothing is stored; a condition outside 1–5 or a zero lifetime is
+    /// [`StoreError::Invalid`].
+    pub async fn create_assets(
+        &self,
+        district_id: i64,
+        assets: Vec<NewAsset>,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.in_tx(move |c| queries::create_assets(c, district_id, &assets))
+            .await
+    }
+
+    /// Replaces the whole registry of a district in one transaction: its assets and their
+    /// maintenance logs are deleted, then `assets` are stored with their logs; returns the new
+    /// ids in order. On any error (a duplicate name: [`StoreError::Conflict`]; a bad value:
+    /// [`StoreError::Invalid`]) the previous registry is left as it was.
+    pub async fn replace_assets(
+        &self,
+        district_id: i64,
+        assets: Vec<(NewAsset, Vec<NewMaintenance>)>,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.in_tx(move |c| queries::replace_assets(c, district_id, &assets))
+            .await
+    }
+
+    /// The assets of a district, by name.
+    pub async fn assets(&self, district_id: i64) -> Result<Vec<AssetRow>, StoreError> {
+        self.with_conn(move |c| queries::assets(c, district_id))
+            .await
+    }
+
+    /// One asset.
+    pub async fn asset(&self, id: i64) -> Result<Option<AssetRow>, StoreError> {
+        self.with_conn(move |c| queries::asset(c, id)).await
+    }
+
+    /// Sets an asset's condition (1–5) and decided replacement year; returns false when there
+    /// is no such asset.
+    pub async fn update_asset_condition(
+        &self,
+        id: i64,
+        condition: u8,
+        replacement_year: Option<i32>,
+    ) -> Result<bool, StoreError> {
+        self.with_conn(move |c| queries::update_asset_condition(c, id, condition, replacement_year))
+            .await
+    }
+
+    /// Logs a maintenance intervention on an asset; returns its id.
+    pub async fn add_maintenance(
+        &self,
+        asset_id: i64,
+        entry: NewMaintenance,
+    ) -> Result<i64, StoreError> {
+        self.with_conn(move |c| queries::add_maintenance(c, asset_id, &entry))
+            .await
+    }
+
+    /// The maintenance log of an asset, by date (then by entry order).
+    pub async fn maintenance(&self, asset_id: i64) -> Result<Vec<MaintenanceRow>, StoreError> {
+        self.with_conn(move |c| queries::maintenance(c, asset_id))
+            .await
     }
 }

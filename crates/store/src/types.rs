@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// What a user may see and do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -299,4 +299,73 @@ pub struct RunRow {
     pub timeseries_csv: String,
     /// Creation instant.
     pub created_at: DateTime<Utc>,
+}
+
+/// An infrastructure asset to register (PV array, inverter, battery, electrolyser, charge
+/// point…). The store keeps the kind as text: its vocabulary belongs to the asset crate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAsset {
+    /// The district-model component it is linked to, if any.
+    pub component: Option<String>,
+    /// What it is (`pv`, `inverter`, `battery`…).
+    pub kind: String,
+    /// Display name, unique within the district.
+    pub name: String,
+    /// Where it is (address, building, roof).
+    pub location: Option<String>,
+    /// Latitude, degrees north.
+    pub latitude_deg: Option<f64>,
+    /// Longitude, degrees east.
+    pub longitude_deg: Option<f64>,
+    /// Date of commissioning.
+    pub commissioned_on: NaiveDate,
+    /// Expected lifetime, years (at least 1).
+    pub lifetime_years: u32,
+    /// Investment, EUR.
+    pub capex_eur: f64,
+    /// Operation and maintenance, EUR per year.
+    pub annual_om_eur: f64,
+    /// Condition rating, 1 (very poor) to 5 (as new).
+    pub condition: u8,
+    /// Year of the next replacement when decided (overrides the computed one).
+    pub replacement_year: Option<i32>,
+    /// Free notes.
+    pub notes: String,
+}
+
+/// A stored asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetRow {
+    /// Id.
+    pub id: i64,
+    /// The district it belongs to.
+    pub district_id: i64,
+    /// Its fields.
+    pub asset: NewAsset,
+}
+
+/// A maintenance intervention to log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMaintenance {
+    /// When it was done.
+    pub performed_on: NaiveDate,
+    /// What it was (`inspection`, `repair`, `replacement`…; text owned by the asset crate).
+    pub kind: String,
+    /// What it cost, EUR.
+    pub cost_eur: f64,
+    /// Free note.
+    pub note: String,
+    /// When it was logged.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A logged maintenance intervention.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaintenanceRow {
+    /// Id.
+    pub id: i64,
+    /// The asset.
+    pub asset_id: i64,
+    /// Its fields.
+    pub entry: NewMaintenance,
 }

@@ -320,7 +320,7 @@ async fn read_district(
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
     let d = visible_district(&state, &user, id).await?;
-    let latest = state.store.latest_run(id).await?;
+    let latest = state.store.latest_run(id, crate::jobs::SIMULATION).await?;
     let mut v = json!({
         "id": d.id,
         "name": d.name,

@@ -1,6 +1,9 @@
 //! A small HTML toolkit: escaping and the page frame. Every text that comes from data goes
 //! through [`esc`]; there is no template engine.
 
+use quartier_store::Role;
+
+use crate::auth::CurrentUser;
 use crate::i18n::{Lang, t};
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -31,17 +34,28 @@ table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #e
 .bar div{background:#2b7a3d;height:18px;border-radius:4px}button{padding:5px 12px}\
 svg text{font-size:11px;fill:#333}";
 
-/// The page frame: header with navigation and logout form, then `body`.
-pub(crate) fn page(lang: Lang, title: &str, user: Option<(&str, &str)>, body: &str) -> String {
+/// The page frame: header with navigation (only the sections the user may open: participants
+/// have no experiments link) and logout form, then `body`.
+pub(crate) fn page(lang: Lang, title: &str, user: Option<&CurrentUser>, body: &str) -> String {
     let nav = match user {
-        Some((name, csrf)) => format!(
-            "<a href=\"/districts?lang={l}\">{d}</a><span class=sp></span><span>{n}</span>\
+        Some(u) => format!(
+            "<a href=\"/districts?lang={l}\">{d}</a>{x}\
+             <span class=sp></span><span>{n}</span>\
              <form method=post action=\"/logout\" style=margin:0><input type=hidden name=csrf \
              value=\"{c}\"><button>{o}</button></form>",
             l = lang.code(),
             d = t(lang, "districts"),
-            n = esc(name),
-            c = esc(csrf),
+            x = if u.user.role == Role::Participant {
+                String::new()
+            } else {
+                format!(
+                    "<a href=\"/experiments?lang={}\">{}</a>",
+                    lang.code(),
+                    t(lang, "exp_experiments")
+                )
+            },
+            n = esc(&u.user.username),
+            c = esc(&u.csrf_token),
             o = t(lang, "logout"),
         ),
         None => "<span class=sp></span>".into(),

@@ -14,6 +14,9 @@ use quartier_store::{DistrictRow, JobOutcome, NewJob, NewRun, Store};
 use tokio::runtime::Handle;
 
 use crate::AppState;
+
+/// The kind of simulation jobs (and of the runs they store).
+pub(crate) const SIMULATION: &str = "simulation";
 use crate::districts::parse_and_load;
 use crate::error::ApiError;
 
@@ -25,7 +28,7 @@ pub(crate) async fn submit_simulation(
     let id = state
         .store
         .create_job(NewJob {
-            kind: "simulation".into(),
+            kind: SIMULATION.into(),
             district_id: Some(district.id),
             created_at: Utc::now(),
         })

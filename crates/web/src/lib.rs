@@ -12,16 +12,19 @@
 #![deny(missing_docs)]
 
 mod api;
+mod assets;
 pub mod auth;
-mod charts;
+mod community;
 pub mod config;
 mod districts;
 pub mod error;
+mod experiments;
 mod html;
 mod i18n;
 mod jobs;
 mod openapi;
 mod pages;
+mod upload_page;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,6 +38,8 @@ use axum::response::IntoResponse;
 use quartier_store::{NewUser, Role, Store};
 use tokio::net::TcpListener;
 
+pub use assets::seed_assets;
+pub use community::{AttachedCommunity, allocate_community, attach_community};
 pub use config::{Config, ConfigError, Secret};
 pub use districts::{CreatedDistrict, create_district};
 pub use error::{ApiError, InputProblem};
@@ -200,6 +205,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(community::routes())
+        .merge(assets::routes())
+        .merge(experiments::routes())
+        .merge(upload_page::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(max))
         .with_state(state)

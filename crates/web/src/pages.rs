@@ -15,9 +15,10 @@ use quartier_store::Role;
 use serde::Deserialize;
 use serde_json::Value;
 
+use quartier_report::svg;
+
 use crate::api::{self, RangeQuery};
 use crate::auth::{self, CurrentUser, MaybeUser};
-use crate::charts::{self, Line};
 use crate::error::ApiError;
 use crate::html::{esc, page};
 use crate::i18n::{Lang, t};
@@ -68,23 +69,30 @@ impl IntoResponse for PageError {
             ApiError::Unauthenticated => Redirect::to("/login").into_response(),
             ApiError::Internal(d) => {
                 eprintln!("internal error: {d}");
-                (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>")).into_response()
+                error_page(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
             }
-            e => (
-                e.status(),
-                Html(format!(
-                    "<!doctype html><h1>{}</h1><p>{}</p>",
-                    e.status(),
-                    esc(&e.to_string())
-                )),
-            )
-                .into_response(),
+            e => error_page(e.status(), &e.to_string()),
         }
     }
 }
 
-fn who(u: &CurrentUser) -> (&str, &str) {
-    (u.user.username.as_str(), u.csrf_token.as_str())
+/// An error in the dashboard's frame, in both languages (the request's language is not known
+/// here), with a way back to the district list.
+fn error_page(status: StatusCode, detail: &str) -> Response {
+    let (fr, en) = match status {
+        StatusCode::NOT_FOUND => ("Page introuvable", "Not found"),
+        StatusCode::FORBIDDEN => ("Accès refusé", "Forbidden"),
+        StatusCode::INTERNAL_SERVER_ERROR => ("Erreur interne", "Internal error"),
+        _ => ("Requête refusée", "Request refused"),
+    };
+    let body = format!(
+        "<section><p>{fr} / {en} ({code}): {detail}</p>\
+         <p><a href=\"/districts\">Quartiers / Districts</a></p></section>",
+        code = status.as_u16(),
+        detail = esc(detail),
+    );
+    let title = format!("{} — {fr}", status.as_u16());
+    (status, Html(page(Lang::Fr, &title, None, &body))).into_response()
 }
 
 async fn home(MaybeUser(u): MaybeUser) -> Redirect {
@@ -223,13 +231,20 @@ async fn district_list(
             lc = l.code(),
             m = t(l, "my_curve")
         ));
+        if let Some(d) = u.user.district_id {
+            rows.push_str(&format!(
+                "<tr><td colspan=2><a href=\"/districts/{d}/community?lang={lc}\">{m}</a></td></tr>",
+                lc = l.code(),
+                m = t(l, "my_share")
+            ));
+        }
     }
     let body = format!(
         "<section><table><tr><th>{}</th><th>{}</th></tr>{rows}</table></section>",
         t(l, "districts"),
         t(l, "created")
     );
-    Ok(Html(page(l, t(l, "districts"), Some(who(&u)), &body)).into_response())
+    Ok(Html(page(l, t(l, "districts"), Some(&u), &body)).into_response())
 }
 
 /// Columns of a run's time series, read from its CSV.
@@ -325,10 +340,13 @@ async fn district_overview(
         s = t(l, "simulate")
     );
     let mut body = format!(
-        "<p>{}: {participants}</p>{simulate_form}",
-        t(l, "participants")
+        "<p>{}: {participants}</p>{simulate_form}{}",
+        t(l, "participants"),
+        crate::upload_page::link(l, &u, id, None)
     );
-    match state.store.latest_run(id).await? {
+    body.push_str(&crate::community::link(l, id));
+    body.push_str(&crate::assets::link(l, id));
+    match state.store.latest_run(id, crate::jobs::SIMULATION).await? {
         None => body.push_str(&format!("<p>{}</p>", t(l, "no_run"))),
         Some(run) => {
             let doc: Value = serde_json::from_str(&run.kpis_json).unwrap_or(Value::Null);
@@ -341,7 +359,7 @@ async fn district_overview(
             ));
         }
     }
-    Ok(Html(page(l, &d.name, Some(who(&u)), &body)).into_response())
+    Ok(Html(page(l, &d.name, Some(&u), &body)).into_response())
 }
 
 fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -> String {
@@ -383,23 +401,27 @@ fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -
             .collect()
     };
     out.push_str("<section>");
-    out.push_str(&charts::bars(
-        t(l, "monthly"),
-        "MWh",
-        &labels,
-        &[
-            Line {
-                label: t(l, "production"),
-                colour: "#e0a100",
+    out.push_str(&svg::bar_chart(&svg::BarChart {
+        title: t(l, "monthly").into(),
+        categories: labels,
+        x: svg::AxisSpec::new(t(l, "month"), ""),
+        y: svg::AxisSpec::new(t(l, "energy"), "MWh"),
+        series: vec![
+            svg::BarSeries {
+                label: t(l, "production").into(),
                 values: col("production_kwh"),
+                errors: None,
+                color: Some("#e0a100".into()),
             },
-            Line {
-                label: t(l, "consumption"),
-                colour: "#1d5fa0",
+            svg::BarSeries {
+                label: t(l, "consumption").into(),
                 values: col("consumption_kwh"),
+                errors: None,
+                color: Some("#1d5fa0".into()),
             },
         ],
-    ));
+        ..svg::BarChart::default()
+    }));
     out.push_str("</section>");
 
     // A window of flows, zoomable by date and length.
@@ -422,19 +444,7 @@ fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -
         .times
         .partition_point(|t| *t < from_t + Duration::days(days))
         .max(start);
-    let mut ticks = Vec::new();
-    for (i, t) in table
-        .times
-        .get(start..end)
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
-        let local = t.with_timezone(&Paris);
-        if local.format("%H:%M").to_string() == "00:00" {
-            ticks.push((i, local.format("%d/%m").to_string()));
-        }
-    }
+    let times = table.times.get(start..end).unwrap_or(&[]);
     let per_kw = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(|x| x / step_h).collect() };
     let sum = |names: &[&str]| -> Vec<f64> {
         let mut acc = vec![0.0; end - start];
@@ -466,57 +476,69 @@ fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -
         dl = t(l, "days"),
         s = t(l, "show"),
     ));
-    let n = end - start;
-    out.push_str(&charts::lines(
-        t(l, "power"),
-        "kW",
-        n,
-        &ticks,
-        &[
-            Line {
-                label: t(l, "load"),
-                colour: "#1d5fa0",
-                values: per_kw(sum(&["load_kwh", "ev_kwh", "fleet_kwh"])),
-            },
-            Line {
-                label: t(l, "pv"),
-                colour: "#e0a100",
-                values: per_kw(sum(&["pv_kwh"])),
-            },
+    out.push_str(&time_chart(
+        l,
+        (t(l, "power"), "kW"),
+        times,
+        vec![
+            (
+                t(l, "load"),
+                "#1d5fa0",
+                per_kw(sum(&["load_kwh", "ev_kwh", "fleet_kwh"])),
+            ),
+            (t(l, "pv"), "#e0a100", per_kw(sum(&["pv_kwh"]))),
         ],
     ));
     if let Some(soc) = table.column("battery_soc_kwh", start..end) {
         if soc.iter().any(|v| *v > 0.0) {
-            out.push_str(&charts::lines(
-                t(l, "soc"),
-                "kWh",
-                n,
-                &ticks,
-                &[Line {
-                    label: t(l, "soc"),
-                    colour: "#2b7a3d",
-                    values: soc,
-                }],
+            out.push_str(&time_chart(
+                l,
+                (t(l, "soc"), "kWh"),
+                times,
+                vec![(t(l, "soc"), "#2b7a3d", soc)],
             ));
         }
     }
     if let Some(h2) = table.column("tank_level_kg", start..end) {
         if h2.iter().any(|v| *v > 0.0) {
-            out.push_str(&charts::lines(
-                t(l, "h2"),
-                "kg",
-                n,
-                &ticks,
-                &[Line {
-                    label: t(l, "h2"),
-                    colour: "#7a3d9a",
-                    values: h2,
-                }],
+            out.push_str(&time_chart(
+                l,
+                (t(l, "h2"), "kg"),
+                times,
+                vec![(t(l, "h2"), "#7a3d9a", h2)],
             ));
         }
     }
     out.push_str("</section>");
     out
+}
+
+/// A line chart over UTC instants: `(label, colour, values)` per series, `y` = (label, unit).
+fn time_chart(
+    l: Lang,
+    y: (&str, &str),
+    times: &[DateTime<Utc>],
+    series: Vec<(&str, &str, Vec<f64>)>,
+) -> String {
+    svg::line_chart(&svg::LineChart {
+        title: y.0.into(),
+        x: svg::AxisSpec::new(t(l, "time_utc"), ""),
+        y: svg::AxisSpec::new(y.0, y.1),
+        series: series
+            .into_iter()
+            .map(|(label, colour, values)| svg::LineSeries {
+                label: label.into(),
+                points: times
+                    .iter()
+                    .zip(values)
+                    .map(|(t, v)| (svg::X::Instant(*t), v))
+                    .collect(),
+                dashed: false,
+                color: Some(colour.into()),
+            })
+            .collect(),
+        ..svg::LineChart::default()
+    })
 }
 
 async fn simulate(
@@ -572,13 +594,7 @@ async fn job_page(
         p = j.progress,
         e = esc(j.error.as_deref().unwrap_or("")),
     );
-    Ok(Html(page(
-        l,
-        &format!("{} {id}", t(l, "job")),
-        Some(who(&u)),
-        &body,
-    ))
-    .into_response())
+    Ok(Html(page(l, &format!("{} {id}", t(l, "job")), Some(&u), &body)).into_response())
 }
 
 async fn participant_page(
@@ -590,7 +606,7 @@ async fn participant_page(
 ) -> Result<Response, PageError> {
     let u = u.ok_or(ApiError::Unauthenticated)?;
     let l = lang(&q, &headers);
-    api::check_prm(&state, &u, &prm).await?;
+    let districts = api::check_prm(&state, &u, &prm).await?;
     let days = q.days.unwrap_or(7).clamp(1, 62);
     let bounds = state.store.curve_bounds(&prm).await?;
     let from = match (
@@ -617,13 +633,7 @@ async fn participant_page(
     if points.is_empty() {
         body.push_str(&format!("<p>{}</p>", t(l, "no_data")));
     } else {
-        let mut ticks = Vec::new();
-        for (i, p) in points.iter().enumerate() {
-            let local = p.instant.with_timezone(&Paris);
-            if local.format("%H:%M").to_string() == "00:00" {
-                ticks.push((i, local.format("%d/%m").to_string()));
-            }
-        }
+        let times: Vec<DateTime<Utc>> = points.iter().map(|p| p.instant).collect();
         let values: Vec<f64> = points.iter().map(|p| p.kwh).collect();
         let total: f64 = values.iter().sum();
         body.push_str(&format!(
@@ -631,16 +641,11 @@ async fn participant_page(
             t(l, "consumption"),
             t(l, "days")
         ));
-        body.push_str(&charts::lines(
-            t(l, "energy_interval"),
-            "kWh",
-            values.len(),
-            &ticks,
-            &[Line {
-                label: t(l, "consumption"),
-                colour: "#1d5fa0",
-                values,
-            }],
+        body.push_str(&time_chart(
+            l,
+            (t(l, "energy_interval"), "kWh"),
+            &times,
+            vec![(t(l, "consumption"), "#1d5fa0", values)],
         ));
         body.push_str("</section>");
     }
@@ -655,6 +660,7 @@ async fn participant_page(
         dl = t(l, "days"),
         s = t(l, "show")
     ));
+    body.push_str(&crate::upload_page::link_for_prm(l, &u, &districts, &prm));
     let title = format!("{} — PRM {}", t(l, "my_curve"), prm);
-    Ok(Html(page(l, &title, Some(who(&u)), &body)).into_response())
+    Ok(Html(page(l, &title, Some(&u), &body)).into_response())
 }

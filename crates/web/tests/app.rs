@@ -169,7 +169,13 @@ fn a_participant_never_reads_another_participants_curve() {
     let r = a.get(&format!("/api/v1/participants/{A}/curve?{range}"));
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["points"].as_array().unwrap().len(), 48);
-    assert_eq!(a.get(&format!("/participants/{A}")).status, 200);
+    let own = a.get(&format!("/participants/{A}"));
+    assert_eq!(own.status, 200);
+    assert!(
+        !own.body.contains("href=\"/experiments"),
+        "a participant's navigation has no link they may not follow"
+    );
+    assert!(admin_page_links_experiments(&app));
     // …but not Bruno's, by API, page or a guessed id: 404, like a PRM that does not exist.
     let theirs = a.get(&format!("/api/v1/participants/{B}/curve?{range}"));
     let nobody = a.get(&format!(
@@ -376,6 +382,13 @@ fn login_page_then_dashboard() {
     let page = c.get("/districts");
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Quartiers") || page.body.contains("Districts"));
+}
+
+fn admin_page_links_experiments(app: &TestApp) -> bool {
+    app.admin()
+        .get("/districts")
+        .body
+        .contains("href=\"/experiments")
 }
 
 #[test]

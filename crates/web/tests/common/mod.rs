@@ -23,6 +23,11 @@ pub struct TestApp {
 }
 
 pub fn spawn_app() -> TestApp {
+    spawn_app_at(None)
+}
+
+/// The server on `database_url`, or on a fresh SQLite file in its folder when `None`.
+fn spawn_app_at(database_url: Option<&str>) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(data.join("data")).unwrap();
@@ -30,7 +35,9 @@ pub fn spawn_app() -> TestApp {
     let db_path = dir.path().join("q.db");
     let config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
-        database_url: format!("sqlite://{}", db_path.display()),
+        database_url: database_url
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("sqlite://{}", db_path.display())),
         data_dir: data,
         admin_password: Some(Secret::new(ADMIN_PASSWORD)),
         ..Config::default()
@@ -128,10 +135,25 @@ impl Client {
             head.push_str(&format!("Cookie: {c}\r\n"));
         }
         head.push_str("\r\n");
-        s.write_all(head.as_bytes()).unwrap();
-        s.write_all(body).unwrap();
+        // A server may answer early (413) and close while the body is still being written:
+        // a failed write is then not the test's failure, the response read after it decides.
+        let written = s
+            .write_all(head.as_bytes())
+            .and_then(|()| s.write_all(body));
         let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => raw.extend_from_slice(&buf[..n]),
+                // A reset after the response (unread body on the server side) ends it.
+                Err(e) if !raw.is_empty() => {
+                    eprintln!("connection ended by {e} after the response");
+                    break;
+                }
+                Err(e) => panic!("no response ({e}); writing the request gave {written:?}"),
+            }
+        }
         parse(&raw)
     }
     pub fn get(&self, path: &str) -> Resp {
@@ -231,4 +253,26 @@ pub fn csv_curve(day: &str, value: f64) -> String {
         s.push_str(&format!("{day} {:02}:{:02};{value}\n", i / 2, (i % 2) * 30));
     }
     s
+}
+
+pub use quartier_store::testing::TestDb;
+
+/// One fresh database per back end to test: SQLite always, PostgreSQL when
+/// `QUARTIER_TEST_POSTGRES_URL` is set (an error when `QUARTIER_REQUIRE_POSTGRES=1` and it is
+/// not; otherwise a printed skip). See `quartier_store::testing`.
+pub fn test_databases() -> Vec<TestDb> {
+    quartier_store::testing::test_databases().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The real server on the given test database (`spawn_app()` is SQLite in the app's folder).
+/// The database lives as long as the app and is dropped after the server stops.
+pub fn spawn_app_on(db: TestDb) -> TestApp {
+    let app = spawn_app_at(Some(db.url()));
+    // The database is owned by a task of the app's runtime: it is dropped (and a PostgreSQL
+    // database removed) when the runtime shuts down with the TestApp.
+    app._runtime.spawn(async move {
+        let _db = db;
+        std::future::pending::<()>().await
+    });
+    app
 }

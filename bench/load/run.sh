@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Load test of `quartier serve` on loopback: CLIENTS concurrent keep-alive connections read a
+# participant's meter curve (GET /api/v1/participants/{prm}/curve?from=..&to=..) for DURATION
+# with wrk. Builds the release binary, starts the server on a free port with a temporary
+# database (demo districts loaded at first start), uploads a year of quarter-hours for the
+# first participant of the first demo district, checks one read, runs wrk, stops the server.
+# Fails when any request errs (connect, read, write, timeout, or a status other than 2xx/3xx).
+#
+#   bench/load/run.sh                       # 50 clients, 30 s, a 7-day window (672 points)
+#   CLIENTS=100 DURATION=60s DAYS=31 bench/load/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+CLIENTS=${CLIENTS:-50}
+DURATION=${DURATION:-30s}
+THREADS=${THREADS:-2}
+DAYS=${DAYS:-7}
+PASSWORD=load-test-password
+
+if ! command -v wrk >/dev/null || ! command -v curl >/dev/null || ! command -v jq >/dev/null; then
+  SUDO=$([ "$(id -u)" -eq 0 ] || echo sudo)
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq wrk curl jq
+fi
+
+cargo build --release --locked -p quartier-cli
+BIN=target/release/quartier
+
+TMP=$(mktemp -d)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ADDR=127.0.0.1:$PORT
+BASE=http://$ADDR
+QUARTIER_ADMIN_PASSWORD=$PASSWORD "$BIN" serve --addr "$ADDR" --db "sqlite://$TMP/q.db" \
+  --data-dir "$TMP/data" >"$TMP/serve.log" 2>&1 &
+PID=$!
+trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$TMP"' EXIT
+
+for _ in $(seq 600); do
+  curl -sf "$BASE/api/v1/openapi.json" >/dev/null && break
+  kill -0 "$PID" 2>/dev/null || { cat "$TMP/serve.log"; exit 1; }
+  sleep 0.2
+done
+curl -sf "$BASE/api/v1/openapi.json" >/dev/null
+
+curl -sf -c "$TMP/jar" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"admin\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/login" >/dev/null
+SESSION=$(awk '$6 == "quartier_session" { print $7 }' "$TMP/jar")
+COOKIE="quartier_session=$SESSION"
+DISTRICT=$(curl -sf -H "Cookie: $COOKIE" "$BASE/api/v1/districts" | jq -r '.districts[0].id')
+PRM=$(curl -sf -H "Cookie: $COOKIE" "$BASE/api/v1/districts/$DISTRICT/participants" \
+  | jq -r '.participants[0].prm')
+
+# A year (2025) of quarter-hours in UTC, then the read window: DAYS from 1 June.
+python3 - "$TMP/curve.csv" <<'PY'
+import sys, datetime as dt
+t = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+end = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+with open(sys.argv[1], "w") as f:
+    f.write("time;kwh\n")
+    i = 0
+    while t < end:
+        f.write(f"{t:%Y-%m-%dT%H:%M:%SZ};{0.05 + (i * 37 % 97) / 400:.4f}\n")
+        t += dt.timedelta(minutes=15)
+        i += 1
+PY
+curl -sf -X PUT -H "Cookie: $COOKIE" -H 'Content-Type: text/plain' \
+  --data-binary "@$TMP/curve.csv" "$BASE/api/v1/participants/$PRM/curve?format=csv" | jq -c .
+TO=$(date -u -d "2025-06-01 + $DAYS days" +%Y-%m-%dT%H:%M:%SZ)
+PATH_Q="/api/v1/participants/$PRM/curve?from=2025-06-01T00:00:00Z&to=$TO"
+POINTS=$(curl -sf -H "Cookie: $COOKIE" "$BASE$PATH_Q" | jq '.points | length')
+BYTES=$(curl -sf -H "Cookie: $COOKIE" "$BASE$PATH_Q" | wc -c)
+echo "one read: $POINTS points, $BYTES bytes of JSON: GET $PATH_Q"
+
+echo "wrk -t$THREADS -c$CLIENTS -d$DURATION --latency (machine: $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+wrk -t"$THREADS" -c"$CLIENTS" -d"$DURATION" --latency -H "Cookie: $COOKIE" \
+  -s bench/load/curve.lua "$BASE$PATH_Q" | tee "$TMP/wrk.txt"
+RESULT=$(grep '^RESULT ' "$TMP/wrk.txt")
+ERRORS=$(echo "$RESULT" | tr ' ' '\n' | awk -F= '/^errors_/ { n += $2 } END { print n + 0 }')
+if [ "$ERRORS" -ne 0 ]; then
+  echo "FAILED: $ERRORS request(s) failed"; tail -20 "$TMP/serve.log"; exit 1
+fi
+echo "no errors"

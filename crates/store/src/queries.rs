@@ -1,0 +1,626 @@
+//! Every query of the store, written once over [`Conn`] in the SQL both back ends accept.
+//! Functions that must be all-or-nothing are called inside a transaction by [`crate::Store`].
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::db::{Conn, Row, Value, params};
+use crate::*;
+
+/// Rows per multi-row insert of a curve upload (3 parameters a row, well under both limits).
+const CURVE_ROWS_PER_STATEMENT: usize = 1000;
+
+pub(crate) fn applied_migrations(c: &mut dyn Conn) -> Result<Vec<i64>, StoreError> {
+    c.query(
+        "SELECT version FROM schema_migrations ORDER BY version",
+        &[],
+    )?
+    .iter()
+    .map(|r| r.int(0))
+    .collect()
+}
+
+pub(crate) fn create_user(c: &mut dyn Conn, u: &NewUser) -> Result<i64, StoreError> {
+    c.query_one(
+        "INSERT INTO users (username, password_hash, role, district_id, prm, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        &params![
+            &u.username,
+            &u.password_hash,
+            u.role.as_str(),
+            u.district_id,
+            u.prm.as_ref(),
+            u.created_at
+        ],
+    )
+    .map_err(|e| e.conflict_on(|| format!("user `{}`", u.username)))?
+    .int(0)
+}
+
+/// Columns 0–5 of a user: id, username, password_hash, role, district_id, prm.
+fn user(r: &mut Row) -> Result<User, StoreError> {
+    Ok(User {
+        id: r.int(0)?,
+        username: r.text(1)?,
+        password_hash: r.text(2)?,
+        role: r.text(3)?.parse().map_err(StoreError::Corrupt)?,
+        district_id: r.opt_int(4)?,
+        prm: r.opt_text(5)?,
+    })
+}
+
+pub(crate) fn user_by_name(c: &mut dyn Conn, name: &str) -> Result<Option<User>, StoreError> {
+    c.query_opt(
+        "SELECT id, username, password_hash, role, district_id, prm FROM users
+         WHERE username = ?1",
+        &params![name],
+    )?
+    .map(|mut r| user(&mut r))
+    .transpose()
+}
+
+pub(crate) fn user_count(c: &mut dyn Conn) -> Result<i64, StoreError> {
+    c.query_one("SELECT COUNT(*) FROM users", &[])?.int(0)
+}
+
+pub(crate) fn create_session(c: &mut dyn Conn, s: &NewSession) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO sessions (token, user_id, csrf_token, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        &params![
+            &s.token,
+            s.user_id,
+            &s.csrf_token,
+            s.created_at,
+            s.expires_at
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn session(
+    c: &mut dyn Conn,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Session, User)>, StoreError> {
+    let Some(mut r) = c.query_opt(
+        "SELECT u.id, u.username, u.password_hash, u.role, u.district_id, u.prm,
+                s.csrf_token, s.expires_at
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token = ?1 AND s.expires_at > ?2",
+        &params![token, now],
+    )?
+    else {
+        return Ok(None);
+    };
+    let session = Session {
+        csrf_token: r.text(6)?,
+        expires_at: r.instant(7)?,
+    };
+    Ok(Some((session, user(&mut r)?)))
+}
+
+pub(crate) fn delete_session(c: &mut dyn Conn, token: &str) -> Result<(), StoreError> {
+    c.execute("DELETE FROM sessions WHERE token = ?1", &params![token])?;
+    Ok(())
+}
+
+pub(crate) fn purge_sessions(c: &mut dyn Conn, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    c.execute("DELETE FROM sessions WHERE expires_at <= ?1", &params![now])
+}
+
+pub(crate) fn create_district(c: &mut dyn Conn, d: &NewDistrict) -> Result<i64, StoreError> {
+    let id = c
+        .query_one(
+            "INSERT INTO districts (name, source_toml, created_at) VALUES (?1, ?2, ?3)
+             RETURNING id",
+            &params![&d.name, &d.source_toml, d.created_at],
+        )?
+        .int(0)?;
+    let mut seen = HashSet::new();
+    for (prm, name, role) in &d.participants {
+        // The district is new: the only possible duplicate is within the file itself.
+        if !seen.insert(prm) {
+            return Err(StoreError::Conflict(format!("participant {prm}")));
+        }
+        c.execute(
+            "INSERT INTO participants (district_id, prm, name, role) VALUES (?1, ?2, ?3, ?4)",
+            &params![id, prm, name, role],
+        )
+        .map_err(|e| e.conflict_on(|| format!("participant {prm}")))?;
+    }
+    Ok(id)
+}
+
+fn district_row(mut r: Row) -> Result<DistrictRow, StoreError> {
+    Ok(DistrictRow {
+        id: r.int(0)?,
+        name: r.text(1)?,
+        source_toml: r.text(2)?,
+        created_at: r.instant(3)?,
+    })
+}
+
+pub(crate) fn districts(c: &mut dyn Conn) -> Result<Vec<DistrictRow>, StoreError> {
+    c.query(
+        "SELECT id, name, source_toml, created_at FROM districts ORDER BY id",
+        &[],
+    )?
+    .into_iter()
+    .map(district_row)
+    .collect()
+}
+
+pub(crate) fn district(c: &mut dyn Conn, id: i64) -> Result<Option<DistrictRow>, StoreError> {
+    c.query_opt(
+        "SELECT id, name, source_toml, created_at FROM districts WHERE id = ?1",
+        &params![id],
+    )?
+    .map(district_row)
+    .transpose()
+}
+
+pub(crate) fn participants(
+    c: &mut dyn Conn,
+    district_id: i64,
+) -> Result<Vec<ParticipantRow>, StoreError> {
+    let mut v = c
+        .query(
+            "SELECT district_id, prm, name, role FROM participants WHERE district_id = ?1",
+            &params![district_id],
+        )?
+        .into_iter()
+        .map(|mut r| {
+            Ok(ParticipantRow {
+                district_id: r.int(0)?,
+                prm: r.text(1)?,
+                name: r.text(2)?,
+                role: r.text(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    // Sorted here, not in SQL: PostgreSQL's collation may differ from SQLite's byte order.
+    v.sort_by(|a, b| a.prm.cmp(&b.prm));
+    Ok(v)
+}
+
+pub(crate) fn add_participant(c: &mut dyn Conn, p: &ParticipantRow) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO participants (district_id, prm, name, role) VALUES (?1, ?2, ?3, ?4)",
+        &params![p.district_id, &p.prm, &p.name, &p.role],
+    )
+    .map_err(|e| e.conflict_on(|| format!("participant {}", p.prm)))?;
+    Ok(())
+}
+
+pub(crate) fn districts_of_prm(c: &mut dyn Conn, prm: &str) -> Result<Vec<i64>, StoreError> {
+    c.query(
+        "SELECT DISTINCT district_id FROM participants WHERE prm = ?1 ORDER BY district_id",
+        &params![prm],
+    )?
+    .iter()
+    .map(|r| r.int(0))
+    .collect()
+}
+
+/// The upsert of `rows` curve points in one statement: `?1` is the PRM, then (instant, kWh)
+/// pairs. A value already stored unchanged is not rewritten (and not counted).
+fn curve_upsert_sql(rows: usize) -> String {
+    let mut sql = String::from("INSERT INTO meter_curves (prm, instant, kwh) VALUES ");
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(?1, ?{}, ?{})", 2 * i + 2, 2 * i + 3));
+    }
+    sql.push_str(
+        " ON CONFLICT (prm, instant) DO UPDATE SET kwh = excluded.kwh
+         WHERE meter_curves.kwh <> excluded.kwh",
+    );
+    sql
+}
+
+pub(crate) fn upsert_curve(
+    c: &mut dyn Conn,
+    prm: &str,
+    points: &[CurvePoint],
+) -> Result<UpsertSummary, StoreError> {
+    // One statement may not touch a row twice (PostgreSQL refuses): the last value of an
+    // instant given twice wins, as it would row by row.
+    let mut unique: Vec<(i64, f64)> = points
+        .iter()
+        .map(|p| (p.instant.timestamp(), p.kwh))
+        .collect();
+    unique.reverse();
+    unique.sort_by_key(|&(t, _)| t); // stable: the last given comes first
+    unique.dedup_by_key(|&mut (t, _)| t);
+    let per_statement = CURVE_ROWS_PER_STATEMENT
+        .min((c.max_params() - 1) / 2)
+        .max(1);
+    let mut written = 0;
+    for chunk in unique.chunks(per_statement) {
+        let mut args = Vec::with_capacity(1 + 2 * chunk.len());
+        args.push(Value::from(prm));
+        for &(t, kwh) in chunk {
+            args.push(Value::Int(t));
+            args.push(Value::Real(kwh));
+        }
+        written += c.execute(&curve_upsert_sql(chunk.len()), &args)?;
+    }
+    Ok(UpsertSummary {
+        written,
+        unchanged: points.len().saturating_sub(written),
+    })
+}
+
+pub(crate) fn curve(
+    c: &mut dyn Conn,
+    prm: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<CurvePoint>, StoreError> {
+    c.query(
+        "SELECT instant, kwh FROM meter_curves WHERE prm = ?1 AND instant >= ?2
+         AND instant < ?3 ORDER BY instant",
+        &params![prm, from, to],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(CurvePoint {
+            instant: r.instant(0)?,
+            kwh: r.real(1)?,
+        })
+    })
+    .collect()
+}
+
+pub(crate) fn curve_bounds(c: &mut dyn Conn, prm: &str) -> Result<Option<TimeRange>, StoreError> {
+    let r = c.query_one(
+        "SELECT MIN(instant), MAX(instant) FROM meter_curves WHERE prm = ?1",
+        &params![prm],
+    )?;
+    match (r.opt_instant(0)?, r.opt_instant(1)?) {
+        (Some(a), Some(b)) => Ok(Some((a, b))),
+        _ => Ok(None),
+    }
+}
+
+pub(crate) fn curve_point_count(c: &mut dyn Conn) -> Result<i64, StoreError> {
+    c.query_one("SELECT COUNT(*) FROM meter_curves", &[])?
+        .int(0)
+}
+
+pub(crate) fn create_job(c: &mut dyn Conn, j: &NewJob) -> Result<i64, StoreError> {
+    c.query_one(
+        "INSERT INTO jobs (kind, district_id, status, progress, created_at)
+         VALUES (?1, ?2, 'queued', 0, ?3) RETURNING id",
+        &params![&j.kind, j.district_id, j.created_at],
+    )?
+    .int(0)
+}
+
+pub(crate) fn job(c: &mut dyn Conn, id: i64) -> Result<Option<JobRow>, StoreError> {
+    let Some(mut r) = c.query_opt(
+        "SELECT j.id, j.kind, j.district_id, j.status, j.progress, j.result_json,
+                j.error, j.created_at, j.finished_at, r.id
+         FROM jobs j LEFT JOIN runs r ON r.job_id = j.id WHERE j.id = ?1",
+        &params![id],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(JobRow {
+        id: r.int(0)?,
+        kind: r.text(1)?,
+        district_id: r.opt_int(2)?,
+        status: r.text(3)?.parse().map_err(StoreError::Corrupt)?,
+        progress: u8::try_from(r.int(4)?.clamp(0, 100)).unwrap_or(0),
+        result_json: r.opt_text(5)?,
+        error: r.opt_text(6)?,
+        created_at: r.instant(7)?,
+        finished_at: r.opt_instant(8)?,
+        run_id: r.opt_int(9)?,
+    }))
+}
+
+pub(crate) fn set_job_progress(
+    c: &mut dyn Conn,
+    id: i64,
+    progress: u8,
+) -> Result<bool, StoreError> {
+    let n = c.execute(
+        "UPDATE jobs SET status = 'running', progress = ?2
+         WHERE id = ?1 AND status IN ('queued', 'running')",
+        &params![id, i64::from(progress.min(100))],
+    )?;
+    Ok(n == 1)
+}
+
+pub(crate) fn finish_job(
+    c: &mut dyn Conn,
+    id: i64,
+    outcome: &JobOutcome,
+) -> Result<bool, StoreError> {
+    let n = match outcome {
+        JobOutcome::Succeeded {
+            result_json,
+            run,
+            finished_at,
+        } => {
+            let n = c.execute(
+                "UPDATE jobs SET status = 'succeeded', progress = 100, result_json = ?2,
+                 finished_at = ?3 WHERE id = ?1 AND status IN ('queued', 'running')",
+                &params![id, result_json, *finished_at],
+            )?;
+            if let (1, Some(run)) = (n, run) {
+                c.execute(
+                    "INSERT INTO runs (job_id, district_id, kpis_json, timeseries_csv,
+                     created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    &params![
+                        id,
+                        run.district_id,
+                        &run.kpis_json,
+                        &run.timeseries_csv,
+                        *finished_at
+                    ],
+                )?;
+            }
+            n
+        }
+        JobOutcome::Failed { error, finished_at } => c.execute(
+            "UPDATE jobs SET status = 'failed', error = ?2, finished_at = ?3
+             WHERE id = ?1 AND status IN ('queued', 'running')",
+            &params![id, error, *finished_at],
+        )?,
+    };
+    Ok(n == 1)
+}
+
+pub(crate) fn cancel_job(
+    c: &mut dyn Conn,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let n = c.execute(
+        "UPDATE jobs SET status = 'cancelled', finished_at = ?2
+         WHERE id = ?1 AND status IN ('queued', 'running')",
+        &params![id, now],
+    )?;
+    Ok(n == 1)
+}
+
+pub(crate) fn fail_interrupted_jobs(
+    c: &mut dyn Conn,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    c.execute(
+        "UPDATE jobs SET status = 'failed', error = 'interrupted: the server stopped',
+         finished_at = ?1 WHERE status IN ('queued', 'running')",
+        &params![now],
+    )
+}
+
+const RUN_COLUMNS: &str =
+    "SELECT r.id, r.job_id, r.district_id, r.kpis_json, r.timeseries_csv, r.created_at FROM runs r";
+
+fn run_row(mut r: Row) -> Result<RunRow, StoreError> {
+    Ok(RunRow {
+        id: r.int(0)?,
+        job_id: r.int(1)?,
+        district_id: r.int(2)?,
+        kpis_json: r.text(3)?,
+        timeseries_csv: r.text(4)?,
+        created_at: r.instant(5)?,
+    })
+}
+
+pub(crate) fn run(c: &mut dyn Conn, id: i64) -> Result<Option<RunRow>, StoreError> {
+    c.query_opt(&format!("{RUN_COLUMNS} WHERE r.id = ?1"), &params![id])?
+        .map(run_row)
+        .transpose()
+}
+
+pub(crate) fn latest_run(
+    c: &mut dyn Conn,
+    district_id: i64,
+    kind: &str,
+) -> Result<Option<RunRow>, StoreError> {
+    c.query_opt(
+        &format!(
+            "{RUN_COLUMNS} JOIN jobs j ON j.id = r.job_id \
+             WHERE r.district_id = ?1 AND j.kind = ?2 ORDER BY r.id DESC LIMIT 1"
+        ),
+        &params![district_id, kind],
+    )?
+    .map(run_row)
+    .transpose()
+}
+
+// --- The asset registry ---------------------------------------------------------------------
+
+const DATE: &str = "%Y-%m-%d";
+
+fn date(r: &mut Row, i: usize) -> Result<NaiveDate, StoreError> {
+    let s = r.text(i)?;
+    NaiveDate::parse_from_str(&s, DATE)
+        .map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not a YYYY-MM-DD date")))
+}
+
+fn int_as<T: TryFrom<i64>>(r: &Row, i: usize) -> Result<T, StoreError> {
+    let v = r.int(i)?;
+    T::try_from(v).map_err(|_| StoreError::Corrupt(format!("column {i}: {v} out of range")))
+}
+
+/// Replaces the registry of a district: its assets (and, by cascade, their logs) are deleted,
+/// then `assets` are inserted with their logs. Run inside one transaction by the caller.
+pub(crate) fn replace_assets(
+    c: &mut dyn Conn,
+    district_id: i64,
+    assets: &[(NewAsset, Vec<NewMaintenance>)],
+) -> Result<Vec<i64>, StoreError> {
+    c.execute(
+        "DELETE FROM assets WHERE district_id = ?1",
+        &params![district_id],
+    )?;
+    let mut ids = Vec::with_capacity(assets.len());
+    for (a, log) in assets {
+        let id = create_assets(c, district_id, std::slice::from_ref(a))?[0];
+        for m in log {
+            add_maintenance(c, id, m)?;
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+pub(crate) fn create_assets(
+    c: &mut dyn Conn,
+    district_id: i64,
+    assets: &[NewAsset],
+) -> Result<Vec<i64>, StoreError> {
+    assets
+        .iter()
+        .map(|a| {
+            c.query_one(
+                "INSERT INTO assets (district_id, component, kind, name, location, latitude_deg,
+                 longitude_deg, commissioned_on, lifetime_years, capex_eur, annual_om_eur,
+                 condition, replacement_year, notes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 RETURNING id",
+                &params![
+                    district_id,
+                    a.component.as_ref(),
+                    &a.kind,
+                    &a.name,
+                    a.location.as_ref(),
+                    a.latitude_deg,
+                    a.longitude_deg,
+                    a.commissioned_on.format(DATE).to_string().as_str(),
+                    i64::from(a.lifetime_years),
+                    a.capex_eur,
+                    a.annual_om_eur,
+                    i64::from(a.condition),
+                    a.replacement_year.map(i64::from),
+                    &a.notes
+                ],
+            )
+            .map_err(|e| e.conflict_on(|| format!("asset `{}`", a.name)))?
+            .int(0)
+        })
+        .collect()
+}
+
+const ASSET_COLUMNS: &str = "SELECT id, district_id, component, kind, name, location, latitude_deg,
+    longitude_deg, commissioned_on, lifetime_years, capex_eur, annual_om_eur, condition,
+    replacement_year, notes FROM assets";
+
+fn asset_row(mut r: Row) -> Result<AssetRow, StoreError> {
+    Ok(AssetRow {
+        id: r.int(0)?,
+        district_id: r.int(1)?,
+        asset: NewAsset {
+            component: r.opt_text(2)?,
+            kind: r.text(3)?,
+            name: r.text(4)?,
+            location: r.opt_text(5)?,
+            latitude_deg: r.opt_real(6)?,
+            longitude_deg: r.opt_real(7)?,
+            commissioned_on: date(&mut r, 8)?,
+            lifetime_years: int_as(&r, 9)?,
+            capex_eur: r.real(10)?,
+            annual_om_eur: r.real(11)?,
+            condition: int_as(&r, 12)?,
+            replacement_year: r
+                .opt_int(13)?
+                .map(|y| {
+                    i32::try_from(y)
+                        .map_err(|_| StoreError::Corrupt(format!("replacement year {y}")))
+                })
+                .transpose()?,
+            notes: r.text(14)?,
+        },
+    })
+}
+
+pub(crate) fn assets(c: &mut dyn Conn, district_id: i64) -> Result<Vec<AssetRow>, StoreError> {
+    let mut v = c
+        .query(
+            &format!("{ASSET_COLUMNS} WHERE district_id = ?1"),
+            &params![district_id],
+        )?
+        .into_iter()
+        .map(asset_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    // Sorted here, not in SQL: PostgreSQL's collation may differ from SQLite's byte order.
+    v.sort_by(|a, b| a.asset.name.cmp(&b.asset.name));
+    Ok(v)
+}
+
+pub(crate) fn asset(c: &mut dyn Conn, id: i64) -> Result<Option<AssetRow>, StoreError> {
+    c.query_opt(&format!("{ASSET_COLUMNS} WHERE id = ?1"), &params![id])?
+        .map(asset_row)
+        .transpose()
+}
+
+pub(crate) fn update_asset_condition(
+    c: &mut dyn Conn,
+    id: i64,
+    condition: u8,
+    replacement_year: Option<i32>,
+) -> Result<bool, StoreError> {
+    let n = c.execute(
+        "UPDATE assets SET condition = ?2, replacement_year = ?3 WHERE id = ?1",
+        &params![id, i64::from(condition), replacement_year.map(i64::from)],
+    )?;
+    Ok(n == 1)
+}
+
+pub(crate) fn add_maintenance(
+    c: &mut dyn Conn,
+    asset_id: i64,
+    m: &NewMaintenance,
+) -> Result<i64, StoreError> {
+    c.query_one(
+        "INSERT INTO maintenance_log (asset_id, performed_on, kind, cost_eur, note, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        &params![
+            asset_id,
+            m.performed_on.format(DATE).to_string().as_str(),
+            &m.kind,
+            m.cost_eur,
+            &m.note,
+            m.created_at
+        ],
+    )?
+    .int(0)
+}
+
+pub(crate) fn maintenance(
+    c: &mut dyn Conn,
+    asset_id: i64,
+) -> Result<Vec<MaintenanceRow>, StoreError> {
+    let mut v = c
+        .query(
+            "SELECT id, asset_id, performed_on, kind, cost_eur, note, created_at
+             FROM maintenance_log WHERE asset_id = ?1",
+            &params![asset_id],
+        )?
+        .into_iter()
+        .map(|mut r| {
+            Ok(MaintenanceRow {
+                id: r.int(0)?,
+                asset_id: r.int(1)?,
+                entry: NewMaintenance {
+                    performed_on: date(&mut r, 2)?,
+                    kind: r.text(3)?,
+                    cost_eur: r.real(4)?,
+                    note: r.text(5)?,
+                    created_at: r.instant(6)?,
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    v.sort_by_key(|m| (m.entry.performed_on, m.id));
+    Ok(v)
+}

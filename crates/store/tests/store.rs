@@ -1,0 +1,525 @@
+//! The store on every back end ([`quartier_store::testing::test_databases`]: SQLite always,
+//! PostgreSQL when `QUARTIER_TEST_POSTGRES_URL` is set), each test on a fresh database:
+//! migrations, users and sessions, all-or-nothing writes, idempotent curve uploads, the job
+//! lifecycle, the asset registry.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use quartier_store::testing::{TestDb, test_databases};
+use quartier_store::*;
+
+fn databases() -> Vec<TestDb> {
+    test_databases().unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn open(db: &TestDb) -> Store {
+    let store = Store::open(db.url())
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+    assert_eq!(store.backend(), db.backend());
+    store
+}
+
+fn district(name: &str, participants: &[&str]) -> NewDistrict {
+    NewDistrict {
+        name: name.into(),
+        source_toml: "[site]".into(),
+        created_at: Utc::now(),
+        participants: participants
+            .iter()
+            .map(|p| (p.to_string(), format!("Foyer {p}"), "consumer".to_string()))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_reopen_keeps_data() {
+    for db in databases() {
+        let store = open(&db).await;
+        assert_eq!(store.applied_migrations().await.unwrap(), vec![1, 2]);
+        store.create_district(district("x", &[])).await.unwrap();
+        drop(store);
+        let again = open(&db).await;
+        assert_eq!(again.applied_migrations().await.unwrap(), vec![1, 2]);
+        assert_eq!(
+            again.districts().await.unwrap().len(),
+            1,
+            "{}",
+            db.backend()
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_urls_are_refused_without_showing_the_password() {
+    let e = Store::open("mysql://ana:s3cret@localhost/q")
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, StoreError::Unsupported(_)));
+    let text = e.to_string();
+    assert!(
+        text.contains("postgres://") && !text.contains("s3cret"),
+        "{text}"
+    );
+    // Nothing listens on port 1: the connection fails, and the message keeps the secret.
+    let e = Store::open("postgres://ana:s3cret@127.0.0.1:1/q?connect_timeout=2")
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, StoreError::Postgres(_)), "{e}");
+    assert!(!format!("{e} {e:?}").contains("s3cret"));
+    assert_eq!(
+        redact_url("postgresql://ana:s3cret@db:5432/q?password=x&sslmode=disable"),
+        "postgresql://ana:***@db:5432/q?password=***&sslmode=disable"
+    );
+    assert_eq!(redact_url("sqlite:///tmp/q.db"), "sqlite:///tmp/q.db");
+}
+
+#[tokio::test]
+async fn users_sessions_expire() {
+    for db in databases() {
+        let store = open(&db).await;
+        let now = Utc::now();
+        let user = |name: &str, role| NewUser {
+            username: name.into(),
+            password_hash: "h".into(),
+            role,
+            district_id: None,
+            prm: Some("1".into()),
+            created_at: now,
+        };
+        let id = store
+            .create_user(user("ana", Role::Participant))
+            .await
+            .unwrap();
+        let dup = store.create_user(user("ana", Role::Programme)).await;
+        assert!(
+            matches!(&dup, Err(StoreError::Conflict(w)) if w == "user `ana`"),
+            "{}: {dup:?}",
+            db.backend()
+        );
+        assert_eq!(store.user_count().await.unwrap(), 1);
+        let u = store.user_by_name("ana").await.unwrap().unwrap();
+        assert_eq!(
+            (u.id, u.prm.as_deref(), u.district_id),
+            (id, Some("1"), None)
+        );
+        store
+            .create_session(NewSession {
+                token: "t".into(),
+                user_id: id,
+                csrf_token: "c".into(),
+                created_at: now,
+                expires_at: now + Duration::hours(1),
+            })
+            .await
+            .unwrap();
+        let (s, u) = store.session("t", now).await.unwrap().unwrap();
+        assert_eq!((s.csrf_token.as_str(), u.role), ("c", Role::Participant));
+        assert_eq!(
+            s.expires_at.timestamp(),
+            (now + Duration::hours(1)).timestamp()
+        );
+        let later = now + Duration::hours(2);
+        assert!(store.session("t", later).await.unwrap().is_none());
+        assert_eq!(store.purge_sessions(later).await.unwrap(), 1);
+        store.delete_session("gone").await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn district_with_duplicate_participants_is_not_created() {
+    for db in databases() {
+        let store = open(&db).await;
+        let r = store.create_district(district("x", &["1", "2", "1"])).await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+        assert!(
+            store.districts().await.unwrap().is_empty(),
+            "{}",
+            db.backend()
+        );
+
+        let id = store
+            .create_district(district("y", &["2", "1"]))
+            .await
+            .unwrap();
+        let p = store.participants(id).await.unwrap();
+        let prms: Vec<&str> = p.iter().map(|p| p.prm.as_str()).collect();
+        assert_eq!(prms, ["1", "2"]);
+        let again = ParticipantRow {
+            district_id: id,
+            prm: "2".into(),
+            name: "n".into(),
+            role: "consumer".into(),
+        };
+        let r = store.add_participant(again).await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+        assert_eq!(store.districts_of_prm("1").await.unwrap(), vec![id]);
+        assert_eq!(store.district(id).await.unwrap().unwrap().name, "y");
+        assert!(store.district(id + 100).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn curve_upload_is_idempotent_and_range_read() {
+    for db in databases() {
+        let store = open(&db).await;
+        let t0 = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let pts: Vec<CurvePoint> = (0..48)
+            .map(|i| CurvePoint {
+                instant: t0 + Duration::minutes(30 * i),
+                kwh: i as f64 * 0.1,
+            })
+            .collect();
+        let s = store.upsert_curve("p1", pts.clone()).await.unwrap();
+        assert_eq!(
+            s,
+            UpsertSummary {
+                written: 48,
+                unchanged: 0
+            }
+        );
+        let s = store.upsert_curve("p1", pts.clone()).await.unwrap();
+        assert_eq!(
+            s,
+            UpsertSummary {
+                written: 0,
+                unchanged: 48
+            }
+        );
+        assert_eq!(store.curve_point_count().await.unwrap(), 48);
+        let part = store
+            .curve("p1", t0 + Duration::hours(1), t0 + Duration::hours(2))
+            .await
+            .unwrap();
+        assert_eq!(part, pts[2..4].to_vec());
+        assert!(
+            store
+                .curve("p2", t0, t0 + Duration::days(1))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let last = t0 + Duration::minutes(30 * 47);
+        assert_eq!(store.curve_bounds("p1").await.unwrap(), Some((t0, last)));
+        assert_eq!(store.curve_bounds("p2").await.unwrap(), None);
+
+        // One changed value is written; an instant given twice keeps its last value.
+        let mut changed = pts[..2].to_vec();
+        changed[1].kwh = 7.5;
+        changed.push(CurvePoint {
+            instant: t0,
+            kwh: 9.0,
+        });
+        let s = store.upsert_curve("p1", changed).await.unwrap();
+        assert_eq!(
+            s,
+            UpsertSummary {
+                written: 2,
+                unchanged: 1
+            },
+            "{}",
+            db.backend()
+        );
+        let head = store
+            .curve("p1", t0, t0 + Duration::hours(1))
+            .await
+            .unwrap();
+        assert_eq!((head[0].kwh, head[1].kwh), (9.0, 7.5));
+    }
+}
+
+#[tokio::test]
+async fn a_year_upload_spans_several_statements() {
+    for db in databases() {
+        let store = open(&db).await;
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let pts = year(t0, 2500);
+        let s = store.upsert_curve("p", pts.clone()).await.unwrap();
+        assert_eq!(s.written, 2500);
+        let back = store
+            .curve("p", t0, t0 + Duration::days(400))
+            .await
+            .unwrap();
+        assert_eq!(back, pts, "{}", db.backend());
+    }
+}
+
+fn year(t0: chrono::DateTime<Utc>, n: i64) -> Vec<CurvePoint> {
+    (0..n)
+        .map(|i| CurvePoint {
+            instant: t0 + Duration::minutes(15 * i),
+            kwh: (i % 96) as f64 * 0.01,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_uploads_all_land() {
+    for db in databases() {
+        let store = open(&db).await;
+        let t0 = Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap();
+        let tasks: Vec<_> = (0..8)
+            .map(|k| {
+                let store = store.clone();
+                tokio::spawn(
+                    async move { store.upsert_curve(&format!("prm{k}"), year(t0, 300)).await },
+                )
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap().written, 300);
+        }
+        assert_eq!(
+            store.curve_point_count().await.unwrap(),
+            8 * 300,
+            "{}",
+            db.backend()
+        );
+    }
+}
+
+#[tokio::test]
+async fn job_lifecycle_and_cancel_wins() {
+    for db in databases() {
+        let store = open(&db).await;
+        let did = store.create_district(district("x", &[])).await.unwrap();
+        let new = || NewJob {
+            kind: "simulation".into(),
+            district_id: Some(did),
+            created_at: Utc::now(),
+        };
+        let a = store.create_job(new()).await.unwrap();
+        assert_eq!(
+            store.job(a).await.unwrap().unwrap().status,
+            JobStatus::Queued
+        );
+        assert!(store.set_job_progress(a, 40).await.unwrap());
+        let j = store.job(a).await.unwrap().unwrap();
+        assert_eq!((j.status, j.progress), (JobStatus::Running, 40));
+        let run = NewRun {
+            district_id: did,
+            kpis_json: "{}".into(),
+            timeseries_csv: "time_utc\n".into(),
+        };
+        let ok = JobOutcome::Succeeded {
+            result_json: "{\"k\":1}".into(),
+            run: Some(run.clone()),
+            finished_at: Utc::now(),
+        };
+        assert!(store.finish_job(a, ok.clone()).await.unwrap());
+        let j = store.job(a).await.unwrap().unwrap();
+        assert_eq!((j.status, j.progress), (JobStatus::Succeeded, 100));
+        assert_eq!(j.result_json.as_deref(), Some("{\"k\":1}"));
+        assert!(j.finished_at.is_some());
+        let run_id = j.run_id.unwrap();
+        let latest = store.latest_run(did, "simulation").await.unwrap().unwrap();
+        assert_eq!((latest.id, latest.job_id), (run_id, a));
+        assert!(
+            store.latest_run(did, "allocation").await.unwrap().is_none(),
+            "runs are told apart by their job's kind"
+        );
+        assert_eq!(
+            store.run(run_id).await.unwrap().unwrap().timeseries_csv,
+            "time_utc\n"
+        );
+
+        let b = store.create_job(new()).await.unwrap();
+        assert!(store.cancel_job(b, Utc::now()).await.unwrap());
+        assert!(!store.set_job_progress(b, 50).await.unwrap());
+        assert!(!store.finish_job(b, ok).await.unwrap());
+        let j = store.job(b).await.unwrap().unwrap();
+        assert_eq!((j.status, j.run_id), (JobStatus::Cancelled, None));
+
+        let c = store.create_job(new()).await.unwrap();
+        let failed = JobOutcome::Failed {
+            error: "boom".into(),
+            finished_at: Utc::now(),
+        };
+        let d = store.create_job(new()).await.unwrap();
+        assert!(store.finish_job(d, failed).await.unwrap());
+        assert_eq!(
+            store.job(d).await.unwrap().unwrap().error.as_deref(),
+            Some("boom")
+        );
+        assert_eq!(store.fail_interrupted_jobs(Utc::now()).await.unwrap(), 1);
+        let j = store.job(c).await.unwrap().unwrap();
+        assert_eq!(j.status, JobStatus::Failed, "{}", db.backend());
+        assert!(store.job(c + 100).await.unwrap().is_none());
+    }
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn asset(name: &str) -> NewAsset {
+    NewAsset {
+        component: Some("pv-ecole".into()),
+        kind: "pv".into(),
+        name: name.into(),
+        location: Some("École Jules Ferry, toit".into()),
+        latitude_deg: Some(48.77),
+        longitude_deg: Some(2.22),
+        commissioned_on: day(2021, 6, 15),
+        lifetime_years: 30,
+        capex_eur: 45_000.0,
+        annual_om_eur: 450.5,
+        condition: 4,
+        replacement_year: None,
+        notes: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn assets_are_stored_all_or_nothing_and_read_by_name() {
+    for db in databases() {
+        let store = open(&db).await;
+        let did = store.create_district(district("x", &[])).await.unwrap();
+        let other = store.create_district(district("y", &[])).await.unwrap();
+
+        // A name used twice: nothing stored.
+        let r = store
+            .create_assets(did, vec![asset("onduleur"), asset("b"), asset("onduleur")])
+            .await;
+        assert!(
+            matches!(&r, Err(StoreError::Conflict(w)) if w == "asset `onduleur`"),
+            "{}: {r:?}",
+            db.backend()
+        );
+        assert!(store.assets(did).await.unwrap().is_empty());
+        // A condition outside 1–5 is refused by the schema.
+        let mut bad = asset("bad");
+        bad.condition = 6;
+        let r = store.create_assets(did, vec![bad]).await;
+        assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+
+        let mut bare = asset("Batterie");
+        (
+            bare.component,
+            bare.location,
+            bare.latitude_deg,
+            bare.longitude_deg,
+        ) = (None, None, None, None);
+        bare.replacement_year = Some(2035);
+        bare.notes = "note".into();
+        let ids = store
+            .create_assets(did, vec![asset("pv-toit"), bare.clone()])
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), 2);
+        // The same name in another district is fine.
+        store
+            .create_assets(other, vec![asset("pv-toit")])
+            .await
+            .unwrap();
+
+        let list = store.assets(did).await.unwrap();
+        let names: Vec<&str> = list.iter().map(|a| a.asset.name.as_str()).collect();
+        assert_eq!(names, ["Batterie", "pv-toit"]);
+        assert_eq!(list[0].asset, bare);
+        assert_eq!((list[0].id, list[0].district_id), (ids[1], did));
+        let one = store.asset(ids[0]).await.unwrap().unwrap();
+        assert_eq!(one.asset, asset("pv-toit"), "{}", db.backend());
+        assert!(store.asset(ids[0] + 100).await.unwrap().is_none());
+
+        assert!(
+            store
+                .update_asset_condition(ids[0], 2, Some(2030))
+                .await
+                .unwrap()
+        );
+        let one = store.asset(ids[0]).await.unwrap().unwrap().asset;
+        assert_eq!((one.condition, one.replacement_year), (2, Some(2030)));
+        assert!(store.update_asset_condition(ids[0], 3, None).await.unwrap());
+        assert_eq!(
+            store
+                .asset(ids[0])
+                .await
+                .unwrap()
+                .unwrap()
+                .asset
+                .replacement_year,
+            None
+        );
+        assert!(
+            !store
+                .update_asset_condition(ids[0] + 100, 3, None)
+                .await
+                .unwrap()
+        );
+        let r = store.update_asset_condition(ids[0], 0, None).await;
+        assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
+    }
+}
+
+#[tokio::test]
+async fn maintenance_log_is_read_by_date() {
+    for db in databases() {
+        let store = open(&db).await;
+        let did = store.create_district(district("x", &[])).await.unwrap();
+        let ids = store
+            .create_assets(did, vec![asset("a"), asset("b")])
+            .await
+            .unwrap();
+        let entry = |on, kind: &str, cost| NewMaintenance {
+            performed_on: on,
+            kind: kind.into(),
+            cost_eur: cost,
+            note: format!("{kind} note"),
+            created_at: Utc.with_ymd_and_hms(2025, 5, 1, 8, 0, 0).unwrap(),
+        };
+        let late = entry(day(2024, 11, 3), "repair", 320.0);
+        let early = entry(day(2023, 2, 10), "inspection", 0.0);
+        let l = store.add_maintenance(ids[0], late.clone()).await.unwrap();
+        let e = store.add_maintenance(ids[0], early.clone()).await.unwrap();
+        store
+            .add_maintenance(ids[1], entry(day(2022, 1, 1), "cleaning", 50.0))
+            .await
+            .unwrap();
+        let log = store.maintenance(ids[0]).await.unwrap();
+        let got: Vec<(i64, i64, &NewMaintenance)> =
+            log.iter().map(|m| (m.id, m.asset_id, &m.entry)).collect();
+        assert_eq!(
+            got,
+            vec![(e, ids[0], &early), (l, ids[0], &late)],
+            "{}",
+            db.backend()
+        );
+        assert!(store.maintenance(ids[1] + 100).await.unwrap().is_empty());
+        // An entry for an asset that does not exist is refused.
+        assert!(store.add_maintenance(ids[1] + 100, early).await.is_err());
+    }
+}
+
+/// Upload of a year of 15-minute points (35,040) on each back end, timed. Run with
+/// `cargo test -p quartier-store --test store -- --ignored --nocapture upload_timing`.
+#[tokio::test]
+#[ignore = "a measurement: prints timings"]
+async fn upload_timing() {
+    for db in databases() {
+        let store = open(&db).await;
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let pts = year(t0, 35_040);
+        let start = std::time::Instant::now();
+        let s = store.upsert_curve("p", pts.clone()).await.unwrap();
+        let first = start.elapsed();
+        let start = std::time::Instant::now();
+        let again = store.upsert_curve("p", pts.clone()).await.unwrap();
+        let second = start.elapsed();
+        let start = std::time::Instant::now();
+        let back = store
+            .curve("p", t0, t0 + Duration::days(400))
+            .await
+            .unwrap();
+        let read = start.elapsed();
+        assert_eq!(
+            (s.written, again.unchanged, back.len()),
+            (35_040, 35_040, 35_040)
+        );
+        println!(
+            "{}: upsert 35040 points {first:.2?}, re-upload {second:.2?}, read back {read:.2?}",
+            db.backend()
+        );
+    }
+}

@@ -1,0 +1,815 @@
+//! A district's energy community (collective self-consumption, ACC): the community file is
+//! attached by those who manage the district, allocations run as jobs, and the latest
+//! settlement is served per role: organiser and programme see every member and the community
+//! totals; a participant sees only the member whose id is their PRM (their own months and
+//! bills), nothing about the others (their rows, their bills and the community sums answer
+//! as absent).
+//!
+//! Routes: `PUT|GET /api/v1/districts/{id}/community`, `POST /api/v1/districts/{id}/allocations`,
+//! the page `/districts/{id}/community` (with its form `POST …/community/allocate`) and the
+//! bills `/districts/{id}/community/bills/{member}/{YYYY-MM}`.
+//!
+//! Storage, without a schema of its own: the community file is
+//! `DATA/communities/{id}.toml` (its curve paths resolve against the data folder, like a
+//! district file's); an allocation job writes `allocation.csv`, `coefficients.csv`,
+//! `settlement.csv` and `bills/` into `DATA/communities/{id}/job-{job}/` and stores a run whose
+//! `kpis_json` is a [`CommunityRun`] and whose `timeseries_csv` is `settlement.csv`. The
+//! latest allocation is the latest run of an `allocation` job; its bills are in its job folder.
+//! The computation itself is [`quartier_report::community`], shared with the CLI.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::extract::{Form, Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{SecondsFormat, Utc};
+use chrono_tz::Europe::Paris;
+use quartier_report::community::{CommunityRun, MemberRun};
+use quartier_report::svg::{AxisSpec, BarChart, BarSeries, bar_chart};
+use quartier_store::{JobOutcome, JobStatus, NewJob, NewRun, RunRow, Store};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::runtime::Handle;
+
+use crate::AppState;
+use crate::api::visible_district;
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::districts::problems;
+use crate::error::{ApiError, InputProblem};
+use crate::html::{esc, page};
+use crate::i18n::{Lang, t};
+
+/// The job kind of allocations.
+const KIND: &str = "allocation";
+
+/// The name the community file has in diagnostics, inside the data folder.
+const FILE_NAME: &str = "community.toml";
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/districts/{id}/community",
+            get(read_community).put(attach),
+        )
+        .route("/api/v1/districts/{id}/allocations", post(submit))
+        .route("/districts/{id}/community", get(community_page))
+        .route("/districts/{id}/community/allocate", post(allocate_form))
+        .route(
+            "/districts/{id}/community/bills/{member}/{month}",
+            get(bill_page),
+        )
+}
+
+fn stored_path(data_dir: &Path, district: i64) -> PathBuf {
+    data_dir
+        .join("communities")
+        .join(format!("{district}.toml"))
+}
+
+fn outputs_root(data_dir: &Path, district: i64) -> PathBuf {
+    data_dir.join("communities").join(district.to_string())
+}
+
+fn outputs_dir(data_dir: &Path, district: i64, job: i64) -> PathBuf {
+    outputs_root(data_dir, district).join(format!("job-{job}"))
+}
+
+/// Parses and loads community text as if it were `DATA/community.toml` (blocking: reads the
+/// curves), then checks the perimeter.
+fn parse_and_load(
+    data_dir: &Path,
+    text: &str,
+) -> Result<quartier_model::LoadedCommunity, Vec<InputProblem>> {
+    let loaded = quartier_model::parse_community(text, &data_dir.join(FILE_NAME))
+        .map_err(|d| problems(&d))?;
+    quartier_report::community::check_perimeter(&loaded).map_err(|e| {
+        vec![InputProblem {
+            line: None,
+            column: None,
+            path: "operation".into(),
+            message: e.to_string(),
+            expected: None,
+            timestamp: None,
+        }]
+    })?;
+    Ok(loaded)
+}
+
+/// A community that was attached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachedCommunity {
+    /// Operation name.
+    pub name: String,
+    /// Number of members.
+    pub members: usize,
+    /// What loading changed (curves cut to the shared range, …).
+    pub warnings: Vec<String>,
+}
+
+/// Validates `text` as a community file (parse, load its curves from `data_dir`, perimeter)
+/// and stores it as district `district`'s community, replacing any previous one. Nothing is
+/// stored when it is invalid: every problem is returned at once as [`ApiError::Invalid`].
+pub async fn attach_community(
+    data_dir: &Path,
+    district: i64,
+    text: String,
+) -> Result<AttachedCommunity, ApiError> {
+    let dir = data_dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let loaded = parse_and_load(&dir, &text).map_err(ApiError::Invalid)?;
+        let path = stored_path(&dir, district);
+        let internal = |e: std::io::Error| ApiError::Internal(format!("{}: {e}", path.display()));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(internal)?;
+        }
+        let tmp = path.with_extension(format!("toml.tmp-{}", std::process::id()));
+        std::fs::write(&tmp, text.as_bytes()).map_err(internal)?;
+        std::fs::rename(&tmp, &path).map_err(internal)?;
+        Ok(AttachedCommunity {
+            name: loaded.name.clone(),
+            members: loaded.members.len(),
+            warnings: loaded.warnings.clone(),
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+fn is_attached(data_dir: &Path, district: i64) -> bool {
+    stored_path(data_dir, district).is_file()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+/// Queues an allocation of district `district`'s community and starts it in the background;
+/// returns the job id.
+async fn submit_allocation(state: &AppState, district: i64) -> Result<i64, ApiError> {
+    if !is_attached(&state.config.data_dir, district) {
+        return Err(ApiError::Conflict(
+            "the district has no community: attach one first".into(),
+        ));
+    }
+    let id = create_job(&state.store, district).await?;
+    let state = state.clone();
+    tokio::spawn(async move { run_job(&state, id, district).await });
+    Ok(id)
+}
+
+/// Allocates district `district`'s community now (waiting for a free job slot) and returns
+/// the job id; the job records success or failure like a submitted one.
+pub async fn allocate_community(state: &AppState, district: i64) -> Result<i64, ApiError> {
+    if !is_attached(&state.config.data_dir, district) {
+        return Err(ApiError::Conflict(
+            "the district has no community: attach one first".into(),
+        ));
+    }
+    let id = create_job(&state.store, district).await?;
+    run_job(state, id, district).await;
+    match state.store.job(id).await?.map(|j| (j.status, j.error)) {
+        Some((JobStatus::Succeeded, _)) => Ok(id),
+        Some((_, error)) => Err(ApiError::Internal(format!(
+            "allocation job {id}: {}",
+            error.unwrap_or_default()
+        ))),
+        None => Err(ApiError::Internal(format!("allocation job {id} vanished"))),
+    }
+}
+
+async fn create_job(store: &Store, district: i64) -> Result<i64, ApiError> {
+    Ok(store
+        .create_job(NewJob {
+            kind: KIND.into(),
+            district_id: Some(district),
+            created_at: Utc::now(),
+        })
+        .await?)
+}
+
+async fn run_job(state: &AppState, id: i64, district: i64) {
+    let Ok(_slot) = state.job_slots.clone().acquire_owned().await else {
+        return;
+    };
+    let store = state.store.clone();
+    let data_dir = state.config.data_dir.clone();
+    let handle = Handle::current();
+    let outcome = tokio::task::spawn_blocking(move || {
+        run_allocation(&handle, &store, id, district, &data_dir)
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the allocation task failed: {e}")));
+    let finished_at = Utc::now();
+    let outcome = match outcome {
+        Ok((result_json, run)) => JobOutcome::Succeeded {
+            result_json,
+            run: Some(run),
+            finished_at,
+        },
+        Err(error) => JobOutcome::Failed { error, finished_at },
+    };
+    if let Err(e) = state.store.finish_job(id, outcome).await {
+        eprintln!("job {id}: cannot record its end: {e}");
+    }
+}
+
+/// Writes progress when it moves; remembers a cancellation.
+struct Progress<'a> {
+    handle: &'a Handle,
+    store: &'a Store,
+    id: i64,
+    cancelled: AtomicBool,
+}
+
+impl Progress<'_> {
+    /// Records `pct`; `Err` when the job was cancelled.
+    fn set(&self, pct: u8) -> Result<(), String> {
+        if !self.cancelled.load(Ordering::Relaxed) {
+            match self
+                .handle
+                .block_on(self.store.set_job_progress(self.id, pct))
+            {
+                Ok(true) => {}
+                Ok(false) => self.cancelled.store(true, Ordering::Relaxed),
+                Err(e) => eprintln!("job {}: cannot record progress: {e}", self.id),
+            }
+        }
+        if self.cancelled.load(Ordering::Relaxed) {
+            Err("cancelled".into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Loading 0–40 % (the curves), allocation and settlement 40–80 %, outputs 80–100 %.
+fn run_allocation(
+    handle: &Handle,
+    store: &Store,
+    id: i64,
+    district: i64,
+    data_dir: &Path,
+) -> Result<(String, NewRun), String> {
+    let p = Progress {
+        handle,
+        store,
+        id,
+        cancelled: AtomicBool::new(false),
+    };
+    p.set(0)?;
+    let text = std::fs::read_to_string(stored_path(data_dir, district))
+        .map_err(|e| format!("reading the community file: {e}"))?;
+    let loaded = parse_and_load(data_dir, &text).map_err(|problems| {
+        let first: Vec<String> = problems.iter().take(5).map(|p| p.message.clone()).collect();
+        format!("the community file no longer loads: {}", first.join("; "))
+    })?;
+    p.set(40)?;
+    let s =
+        quartier_report::community::scenario(&loaded, &loaded.key).map_err(|e| e.to_string())?;
+    p.set(80)?;
+    quartier_report::community::write_outputs(
+        &outputs_dir(data_dir, district, id),
+        &loaded.name,
+        &s,
+    )
+    .map_err(|e| format!("writing the bills: {e}"))?;
+    let run = CommunityRun::new(&loaded, &s);
+    let result = json!({
+        "operation": run.operation,
+        "months": run.months.len(),
+        "members": run.members.len(),
+        "totals": run.totals,
+    });
+    p.set(95)?;
+    Ok((
+        result.to_string(),
+        NewRun {
+            district_id: district,
+            kpis_json: run.to_json(),
+            timeseries_csv: quartier_report::settlement_csv(&s.settlement),
+        },
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading runs back
+
+/// The latest successful allocation of `district`: its run, its job id and its content.
+pub(crate) struct Latest {
+    run: RunRow,
+    job: i64,
+    content: CommunityRun,
+}
+
+async fn latest_allocation(state: &AppState, district: i64) -> Result<Option<Latest>, ApiError> {
+    let Some(run) = state.store.latest_run(district, KIND).await? else {
+        return Ok(None);
+    };
+    let content = CommunityRun::from_json(&run.kpis_json)
+        .map_err(|e| ApiError::Internal(format!("run {}: {e}", run.id)))?;
+    Ok(Some(Latest {
+        job: run.job_id,
+        run,
+        content,
+    }))
+}
+
+/// What `user` may see of an allocation of district `district`: everything for those who
+/// manage it, only their own member for a participant.
+fn view_for(user: &CurrentUser, district: i64, run: &CommunityRun) -> CommunityRun {
+    if user.manages_district(district) {
+        run.clone()
+    } else {
+        run.for_member(user.user.prm.as_deref().unwrap_or(""))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API
+
+fn rfc3339(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+async fn attach(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+    body: String,
+) -> Result<Json<Value>, ApiError> {
+    visible_district(&state, &user, id).await?;
+    if !user.manages_district(id) {
+        return Err(ApiError::Forbidden);
+    }
+    let a = attach_community(&state.config.data_dir, id, body).await?;
+    Ok(Json(json!({
+        "district_id": id,
+        "operation": a.name,
+        "members": a.members,
+        "warnings": a.warnings,
+        "allocations_url": format!("/api/v1/districts/{id}/allocations"),
+    })))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    visible_district(&state, &user, id).await?;
+    if !user.manages_district(id) {
+        return Err(ApiError::Forbidden);
+    }
+    let job = submit_allocation(&state, id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "job_id": job, "status_url": format!("/api/v1/jobs/{job}") })),
+    ))
+}
+
+async fn read_community(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    visible_district(&state, &user, id).await?;
+    let latest = latest_allocation(&state, id).await?;
+    let mut v = json!({
+        "district_id": id,
+        "attached": is_attached(&state.config.data_dir, id),
+        "allocation": Value::Null,
+    });
+    if let Some(l) = latest {
+        let mut a = serde_json::to_value(view_for(&user, id, &l.content))
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        a["created_at"] = Value::String(rfc3339(l.run.created_at));
+        if user.manages_district(id) {
+            a["run_id"] = json!(l.run.id);
+            a["job_id"] = json!(l.job);
+        }
+        for m in a["members"].as_array_mut().into_iter().flatten() {
+            let member = m["id"].as_str().unwrap_or("").to_string();
+            for month in m["months"].as_array_mut().into_iter().flatten() {
+                let mm = month["month"].as_str().unwrap_or("").to_string();
+                month["bill_url"] = Value::String(bill_url(id, &member, &mm));
+            }
+        }
+        v["allocation"] = a;
+    }
+    Ok(Json(v))
+}
+
+fn bill_url(district: i64, member: &str, month: &str) -> String {
+    format!(
+        "/districts/{district}/community/bills/{}/{}",
+        url_segment(member),
+        url_segment(month)
+    )
+}
+
+/// Percent-encodes everything but unreserved characters (ids may hold any non-space text).
+fn url_segment(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    lang: Option<String>,
+}
+
+/// A failed page: the login form when there is no session, else the status with its text.
+fn fail(e: ApiError) -> Response {
+    match e {
+        ApiError::Unauthenticated => Redirect::to("/login").into_response(),
+        ApiError::Internal(d) => {
+            eprintln!("internal error: {d}");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>")).into_response()
+        }
+        e => (
+            e.status(),
+            Html(format!(
+                "<!doctype html><h1>{}</h1><p>{}</p>",
+                e.status(),
+                esc(&e.to_string())
+            )),
+        )
+            .into_response(),
+    }
+}
+
+/// The link to the community page, for the district page.
+pub(crate) fn link(l: Lang, id: i64) -> String {
+    format!(
+        "<p><a id=community-link href=\"/districts/{id}/community?lang={}\">{}</a></p>",
+        l.code(),
+        t(l, "community")
+    )
+}
+
+/// A whole number with thin spaces between thousands.
+fn kwh(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut o = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            o.push('\u{202f}');
+        }
+        o.push(c);
+    }
+    if x < 0.0 && o != "0" {
+        format!("-{o}")
+    } else {
+        o
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1} %", 100.0 * x)
+}
+
+fn card(k: &str, v: &str) -> String {
+    format!(
+        "<div class=card><div class=k>{}</div><div class=v>{}</div></div>",
+        esc(k),
+        esc(v)
+    )
+}
+
+/// Allocated and complement per month as bars (kWh).
+fn monthly_chart(
+    l: Lang,
+    title: &str,
+    months: &[String],
+    allocated: Vec<f64>,
+    complement: Vec<f64>,
+) -> String {
+    bar_chart(&BarChart {
+        title: title.to_string(),
+        categories: months.to_vec(),
+        x: AxisSpec::new(t(l, "month"), ""),
+        y: AxisSpec::new(t(l, "energy"), "kWh"),
+        series: vec![
+            BarSeries {
+                label: t(l, "allocated").into(),
+                values: allocated,
+                errors: None,
+                color: Some("#2b7a3d".into()),
+            },
+            BarSeries {
+                label: t(l, "complement").into(),
+                values: complement,
+                errors: None,
+                color: Some("#1d5fa0".into()),
+            },
+        ],
+        ..BarChart::default()
+    })
+}
+
+/// One member's monthly table with links to the bills.
+fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
+    let mut rows = String::new();
+    for mm in &m.months {
+        let (cons, alloc, comp, rate) = match &mm.consumer {
+            Some(c) => (
+                kwh(c.consumption_kwh),
+                kwh(c.allocated_kwh),
+                kwh(c.complement_kwh),
+                pct(c.coverage_rate),
+            ),
+            None => ("—".into(), "—".into(), "—".into(), "—".into()),
+        };
+        let (prod, surplus) = match &mm.producer {
+            Some(p) => (kwh(p.production_kwh), kwh(p.surplus_kwh)),
+            None => ("—".into(), "—".into()),
+        };
+        rows.push_str(&format!(
+            "<tr><td>{mo}</td><td class=n>{cons}</td><td class=n>{alloc}</td><td class=n>{comp}</td><td class=n>{rate}</td>\
+             <td class=n>{prod}</td><td class=n>{surplus}</td><td class=n>{bill:.2} EUR</td><td><a href=\"{url}\">{b}</a></td></tr>",
+            mo = esc(&mm.month),
+            bill = mm.bill_eur,
+            url = esc(&bill_url(district, &m.id, &mm.month)),
+            b = t(l, "bill"),
+        ));
+    }
+    format!(
+        "<table><tr><th>{mo}</th><th>{c} (kWh)</th><th>{a} (kWh)</th><th>{co} (kWh)</th><th>{r}</th><th>{p} (kWh)</th><th>{s} (kWh)</th><th>{b}</th><th></th></tr>{rows}</table>",
+        mo = t(l, "month"),
+        c = t(l, "consumption"),
+        a = t(l, "allocated"),
+        co = t(l, "complement"),
+        r = t(l, "coverage"),
+        p = t(l, "production_kwh"),
+        s = t(l, "surplus"),
+        b = t(l, "bill"),
+    )
+}
+
+fn member_months(m: &MemberRun) -> (Vec<f64>, Vec<f64>) {
+    m.months
+        .iter()
+        .map(|x| {
+            x.consumer
+                .map_or((0.0, 0.0), |c| (c.allocated_kwh, c.complement_kwh))
+        })
+        .unzip()
+}
+
+fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
+    let mut out = String::new();
+    if let Some(tt) = &r.totals {
+        out.push_str("<div class=cards>");
+        out.push_str(&card(
+            t(l, "production_kwh"),
+            &format!("{} kWh", kwh(tt.production_kwh)),
+        ));
+        out.push_str(&card(
+            t(l, "consumption"),
+            &format!("{} kWh", kwh(tt.consumption_kwh)),
+        ));
+        out.push_str(&card(
+            t(l, "self_consumed"),
+            &format!("{} kWh", kwh(tt.self_consumed_kwh)),
+        ));
+        out.push_str(&card(
+            t(l, "surplus"),
+            &format!("{} kWh", kwh(tt.surplus_kwh)),
+        ));
+        out.push_str(&card(
+            t(l, "self_consumption_rate"),
+            &pct(tt.self_consumption_rate),
+        ));
+        out.push_str(&card(
+            t(l, "self_sufficiency_rate"),
+            &pct(tt.self_sufficiency_rate),
+        ));
+        out.push_str(&card(
+            t(l, "bills_with"),
+            &format!("{} EUR", kwh(tt.consumer_bills_eur)),
+        ));
+        out.push_str(&card(
+            t(l, "bills_without"),
+            &format!("{} EUR", kwh(tt.consumer_bills_without_operation_eur)),
+        ));
+        out.push_str("</div>");
+    }
+    let (allocated, complement): (Vec<f64>, Vec<f64>) = r
+        .monthly
+        .iter()
+        .map(|m| (m.allocated_kwh, m.complement_kwh))
+        .unzip();
+    out.push_str("<section>");
+    out.push_str(&monthly_chart(
+        l,
+        t(l, "community_monthly"),
+        &r.months,
+        allocated,
+        complement,
+    ));
+    out.push_str("</section><section>");
+    for m in &r.members {
+        let (alloc, comp) = member_months(m);
+        let alloc: f64 = alloc.iter().sum();
+        let comp: f64 = comp.iter().sum();
+        let prod: f64 = m
+            .months
+            .iter()
+            .filter_map(|x| x.producer.map(|p| p.production_kwh))
+            .sum();
+        let summary = if m.role == "producer" {
+            format!("{}: {} kWh", t(l, "production_kwh"), kwh(prod))
+        } else {
+            format!(
+                "{}: {} kWh, {}: {} kWh",
+                t(l, "allocated"),
+                kwh(alloc),
+                t(l, "complement"),
+                kwh(comp)
+            )
+        };
+        out.push_str(&format!(
+            "<details><summary><strong>{name}</strong> ({id}, {role}) — {summary}</summary>{table}</details>",
+            name = esc(&m.name),
+            id = esc(&m.id),
+            role = esc(&m.role),
+            summary = esc(&summary),
+            table = member_table(l, district, m),
+        ));
+    }
+    out.push_str("</section>");
+    out
+}
+
+fn participant_body(l: Lang, district: i64, r: &CommunityRun) -> String {
+    let Some(m) = r.members.first() else {
+        return format!("<p>{}</p>", t(l, "not_member"));
+    };
+    let (allocated, complement) = member_months(m);
+    format!(
+        "<p><strong>{name}</strong> ({id})</p><section>{chart}</section><section>{table}</section>",
+        name = esc(&m.name),
+        id = esc(&m.id),
+        chart = monthly_chart(l, t(l, "my_share"), &r.months, allocated, complement),
+        table = member_table(l, district, m),
+    )
+}
+
+async fn community_page(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match community_page_inner(&state, u, id, &q, &headers).await {
+        Ok(r) => r,
+        Err(e) => fail(e),
+    }
+}
+
+async fn community_page_inner(
+    state: &AppState,
+    u: Option<CurrentUser>,
+    id: i64,
+    q: &PageQuery,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let u = u.ok_or(ApiError::Unauthenticated)?;
+    let l = Lang::pick(q.lang.as_deref(), headers);
+    let d = visible_district(state, &u, id).await?;
+    let manages = u.manages_district(id);
+    let mut body = String::new();
+    if manages {
+        body.push_str(&format!(
+            "<p><a href=\"/districts/{id}?lang={lc}\">← {n}</a></p>",
+            lc = l.code(),
+            n = esc(&d.name)
+        ));
+        if is_attached(&state.config.data_dir, id) {
+            body.push_str(&format!(
+                "<form method=post action=\"/districts/{id}/community/allocate?lang={lc}\"><input type=hidden name=csrf value=\"{c}\"><button>{a}</button></form>",
+                lc = l.code(),
+                c = esc(&u.csrf_token),
+                a = t(l, "allocate")
+            ));
+        } else {
+            body.push_str(&format!("<p>{}</p>", t(l, "community_none")));
+        }
+    }
+    match latest_allocation(state, id).await? {
+        None => body.push_str(&format!("<p>{}</p>", t(l, "no_allocation"))),
+        Some(latest) => {
+            let view = view_for(&u, id, &latest.content);
+            body.push_str(&format!(
+                "<p>{} — <small>{} {}</small></p>",
+                esc(&view.operation),
+                t(l, "allocation_of"),
+                latest
+                    .run
+                    .created_at
+                    .with_timezone(&Paris)
+                    .format("%Y-%m-%d %H:%M")
+            ));
+            if manages {
+                body.push_str(&manager_body(l, id, &view));
+                body.push_str(&format!(
+                    "<p><small><a href=\"/api/v1/runs/{}/timeseries.csv\">settlement.csv</a></small></p>",
+                    latest.run.id
+                ));
+            } else {
+                body.push_str(&participant_body(l, id, &view));
+            }
+        }
+    }
+    let title = if manages {
+        format!("{} — {}", t(l, "community"), d.name)
+    } else {
+        t(l, "my_share").to_string()
+    };
+    Ok(Html(page(l, &title, Some(&u), &body)).into_response())
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn allocate_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let go = async {
+        if f.csrf != user.csrf_token {
+            return Err(ApiError::Forbidden);
+        }
+        visible_district(&state, &user, id).await?;
+        if !user.manages_district(id) {
+            return Err(ApiError::NotFound);
+        }
+        submit_allocation(&state, id).await
+    };
+    match go.await {
+        Ok(job) => {
+            let lc = Lang::pick(q.lang.as_deref(), &headers).code();
+            Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response()
+        }
+        Err(e) => fail(e),
+    }
+}
+
+async fn bill_page(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    UrlPath((id, member, month)): UrlPath<(i64, String, String)>,
+) -> Response {
+    let go = async {
+        let u = u.ok_or(ApiError::Unauthenticated)?;
+        visible_district(&state, &u, id).await?;
+        if !u.manages_district(id) && u.user.prm.as_deref() != Some(member.as_str()) {
+            return Err(ApiError::NotFound);
+        }
+        let latest = latest_allocation(&state, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let file = latest
+            .content
+            .member_month(&member, &month)
+            .map(|m| m.bill_file.clone())
+            .filter(|f| {
+                !f.is_empty()
+                    && f.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    && !f.contains("..")
+            })
+            .ok_or(ApiError::NotFound)?;
+        let path = outputs_dir(&state.config.data_dir, id, latest.job)
+            .join("bills")
+            .join(file);
+        let html = tokio::task::spawn_blocking(move || std::fs::read_to_string(path))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|_| ApiError::NotFound)?;
+        Ok(html)
+    };
+    match go.await {
+        Ok(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Err(e) => fail(e),
+    }
+}

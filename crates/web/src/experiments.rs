@@ -1,0 +1,1184 @@
+//! Experiments (measurement and verification) and the programme overview: the API
+//! (`/api/v1/experiments`, `/api/v1/experiments/{slug}`, `/api/v1/programme`) and the pages
+//! (`/experiments`, `/experiments/{slug}`, `/programme`).
+//!
+//! Experiments are the files `data_dir/experiments/*.toml` (the slug is the file name without
+//! `.toml`); `POST /api/v1/experiments` validates a new file like a district upload and
+//! writes it there. Relative paths in a file resolve against that folder.
+//!
+//! Evaluation runs on first read, not as a job: evaluating an experiment takes about 0.1 s
+//! and the programme (which simulates the districts experiments name) about 0.4 s, so a job
+//! would add polling for nothing. Results are cached in memory, keyed by the file's text and
+//! the size and modification time of every file it reads, so an edited file or data file is
+//! re-evaluated on the next read; after a restart the first read evaluates again.
+//!
+//! Visibility: the programme sees every experiment; an organiser sees an experiment only when
+//! its file names a district (`district = "…"`) whose `[site] name` is the district they
+//! organise; a participant sees none. Anything not visible answers 404 like a missing slug.
+//! The pipeline is [`quartier_report::experiment`] and [`quartier_report::programme`],
+//! shared with the CLI; this module only finds files, caches, checks roles and converts.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{Datelike, Utc};
+use quartier_evaluate::{Cell, Month, ProgrammeTable, cumulative_avoided, programme_table};
+use quartier_model::Experiment;
+use quartier_report::evaluation_charts::{ChartText, baseline_chart, cumulative_chart};
+use quartier_report::experiment::{Evaluated, evaluate_experiment, own_table};
+use quartier_report::programme::{
+    experiment_files, first_month, programme_indicators, simulate_district_balance,
+};
+use quartier_store::{DistrictRow, Role};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::districts::problems;
+use crate::error::{ApiError, InputProblem};
+use crate::html::{esc, page};
+use crate::i18n::{Lang, t};
+
+/// Months of the programme table.
+const PROGRAMME_MONTHS: usize = 24;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/experiments", get(api_list).post(api_create))
+        .route("/api/v1/experiments/{slug}", get(api_read))
+        .route("/api/v1/programme", get(api_programme))
+        .route("/experiments", get(page_list))
+        .route("/experiments/{slug}", get(page_read))
+        .route("/programme", get(page_programme))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding, evaluating and caching
+
+/// What reading one experiment file gave.
+enum Outcome {
+    /// The file does not parse: every problem, located.
+    Invalid(Vec<InputProblem>),
+    /// The file parses but its evaluation failed (missing data, too little baseline…).
+    Failed(Box<Experiment>, String),
+    /// Evaluated.
+    Evaluated(Box<Evaluated>),
+}
+
+/// One experiment file and its evaluation.
+struct Entry {
+    slug: String,
+    outcome: Outcome,
+    /// `[site] name` of the district file the experiment names, if it reads.
+    district_name: Option<String>,
+    /// What the cached result depends on.
+    fingerprint: Fingerprint,
+}
+
+impl Entry {
+    fn experiment(&self) -> Option<&Experiment> {
+        match &self.outcome {
+            Outcome::Invalid(_) => None,
+            Outcome::Failed(e, _) => Some(e),
+            Outcome::Evaluated(ev) => Some(&ev.experiment),
+        }
+    }
+}
+
+/// The file's text and the size and modification time of each file it reads.
+#[derive(Clone, PartialEq)]
+struct Fingerprint {
+    text: String,
+    inputs: Vec<(PathBuf, Option<(u64, SystemTime)>)>,
+}
+
+fn stamp(p: &Path) -> Option<(u64, SystemTime)> {
+    let m = std::fs::metadata(p).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
+fn fingerprint(text: &str, e: Option<&Experiment>) -> Fingerprint {
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    if let Some(e) = e {
+        inputs.extend(e.meters.iter().map(|m| m.curve.path.clone()));
+        inputs.extend(e.temperature.iter().map(|t| t.path.clone()));
+        inputs.extend(e.district.iter().cloned());
+    }
+    Fingerprint {
+        text: text.to_string(),
+        inputs: inputs
+            .into_iter()
+            .map(|p| {
+                let s = stamp(&p);
+                (p, s)
+            })
+            .collect(),
+    }
+}
+
+type Cache = Mutex<HashMap<PathBuf, Arc<Entry>>>;
+
+fn cache() -> &'static Cache {
+    static C: OnceLock<Cache> = OnceLock::new();
+    C.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn experiments_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("experiments")
+}
+
+/// A slug is a file stem of letters, digits, `-` and `_` (so it is safe in URLs and paths).
+fn valid_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Hides the server's data folder in messages shown to users.
+fn relative(msg: &str, data_dir: &Path) -> String {
+    msg.replace(&format!("{}/", experiments_dir(data_dir).display()), "")
+        .replace(&format!("{}/", data_dir.display()), "")
+}
+
+/// Reads (or takes from the cache) the experiment at `path`. Blocking.
+fn load_entry(data_dir: &Path, slug: &str, path: &Path) -> Arc<Entry> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let parsed = quartier_model::parse_experiment(&text, path).map(|(e, _)| e);
+    let fp = fingerprint(&text, parsed.as_ref().ok());
+    if let Ok(map) = cache().lock() {
+        if let Some(hit) = map.get(path).filter(|e| e.fingerprint == fp) {
+            return hit.clone();
+        }
+    }
+    let (outcome, district_name) = match parsed {
+        Err(diags) => {
+            let mut ps = problems(&diags);
+            for p in &mut ps {
+                p.message = relative(&p.message, data_dir);
+            }
+            (Outcome::Invalid(ps), None)
+        }
+        Ok(e) => {
+            let district_name = e.district.as_deref().and_then(|d| {
+                quartier_model::read_district(d)
+                    .ok()
+                    .map(|(d, _)| d.site.name)
+            });
+            let outcome = match evaluate_experiment(e.clone()) {
+                Ok(ev) => Outcome::Evaluated(Box::new(ev)),
+                Err(err) => Outcome::Failed(Box::new(e), relative(&err.to_string(), data_dir)),
+            };
+            (outcome, district_name)
+        }
+    };
+    let entry = Arc::new(Entry {
+        slug: slug.to_string(),
+        outcome,
+        district_name,
+        fingerprint: fp,
+    });
+    if let Ok(mut map) = cache().lock() {
+        map.insert(path.to_path_buf(), entry.clone());
+    }
+    entry
+}
+
+/// Every experiment of the data folder, by file name. Blocking.
+fn load_all(data_dir: &Path) -> Vec<Arc<Entry>> {
+    let files = experiment_files(&experiments_dir(data_dir)).unwrap_or_default();
+    files
+        .iter()
+        .filter_map(|f| {
+            let slug = f.file_stem()?.to_str()?.to_string();
+            valid_slug(&slug).then(|| load_entry(data_dir, &slug, f))
+        })
+        .collect()
+}
+
+async fn all_entries(state: &AppState) -> Result<Vec<Arc<Entry>>, ApiError> {
+    let dir = state.config.data_dir.clone();
+    tokio::task::spawn_blocking(move || load_all(&dir))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// May `user` see `entry`? See the module documentation.
+fn sees(user: &CurrentUser, entry: &Entry, districts: &[DistrictRow]) -> bool {
+    match user.user.role {
+        Role::Programme => true,
+        Role::Participant => false,
+        Role::Organiser => entry.district_name.as_ref().is_some_and(|name| {
+            districts
+                .iter()
+                .any(|d| &d.name == name && user.user.district_id == Some(d.id))
+        }),
+    }
+}
+
+/// The experiments `user` sees; a participant gets 404 (the feature does not exist for them).
+async fn visible_entries(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Vec<Arc<Entry>>, ApiError> {
+    if user.user.role == Role::Participant {
+        return Err(ApiError::NotFound);
+    }
+    let districts = state.store.districts().await?;
+    Ok(all_entries(state)
+        .await?
+        .into_iter()
+        .filter(|e| sees(user, e, &districts))
+        .collect())
+}
+
+async fn visible_entry(
+    state: &AppState,
+    user: &CurrentUser,
+    slug: &str,
+) -> Result<Arc<Entry>, ApiError> {
+    if user.user.role == Role::Participant || !valid_slug(slug) {
+        return Err(ApiError::NotFound);
+    }
+    let path = experiments_dir(&state.config.data_dir).join(format!("{slug}.toml"));
+    if !path.is_file() {
+        return Err(ApiError::NotFound);
+    }
+    let (dir, s) = (state.config.data_dir.clone(), slug.to_string());
+    let entry = tokio::task::spawn_blocking(move || load_entry(&dir, &s, &path))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let districts = state.store.districts().await?;
+    if !sees(user, &entry, &districts) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(entry)
+}
+
+/// The programme built from every evaluated experiment, with notes.
+struct Programme {
+    table: ProgrammeTable,
+    notes: Vec<String>,
+}
+
+type ProgrammeCache = Mutex<HashMap<PathBuf, (Vec<usize>, Arc<Programme>)>>;
+
+fn programme_cache() -> &'static ProgrammeCache {
+    static C: OnceLock<ProgrammeCache> = OnceLock::new();
+    C.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Builds (or takes from the cache) the programme of every experiment. Blocking: simulates
+/// the districts experiments name.
+fn build_programme(data_dir: &Path, entries: &[Arc<Entry>]) -> Arc<Programme> {
+    // The entries are cached themselves: the same Arcs mean the same inputs.
+    let key: Vec<usize> = entries.iter().map(|e| Arc::as_ptr(e) as usize).collect();
+    if let Ok(map) = programme_cache().lock() {
+        if let Some((k, p)) = map.get(data_dir) {
+            if *k == key {
+                return p.clone();
+            }
+        }
+    }
+    let evaluated: Vec<Evaluated> = entries
+        .iter()
+        .filter_map(|e| match &e.outcome {
+            Outcome::Evaluated(ev) => Some((**ev).clone()),
+            _ => None,
+        })
+        .collect();
+    let mut notes: Vec<String> = entries
+        .iter()
+        .filter_map(|e| match &e.outcome {
+            Outcome::Invalid(_) => Some(format!("{}: invalid experiment file", e.slug)),
+            Outcome::Failed(x, why) => Some(format!("{} — {}: {why}", x.commune, x.title)),
+            Outcome::Evaluated(_) => None,
+        })
+        .collect();
+    let (indicators, more) = match programme_indicators(&evaluated, |p| {
+        Ok::<_, std::convert::Infallible>(simulate_district_balance(p).ok())
+    }) {
+        Ok(x) => x,
+        Err(never) => match never {},
+    };
+    notes.extend(more.iter().map(|n| relative(n, data_dir)));
+    let first = first_month(&evaluated).unwrap_or((2000, 1));
+    let p = Arc::new(Programme {
+        table: programme_table(indicators, first, PROGRAMME_MONTHS),
+        notes,
+    });
+    if let Ok(mut map) = programme_cache().lock() {
+        map.insert(data_dir.to_path_buf(), (key, p.clone()));
+    }
+    p
+}
+
+/// The programme table restricted to what `user` sees (all of it for the programme).
+async fn visible_programme(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<(ProgrammeTable, Vec<String>), ApiError> {
+    let visible = visible_entries(state, user).await?;
+    let all = all_entries(state).await?;
+    let dir = state.config.data_dir.clone();
+    let p = tokio::task::spawn_blocking(move || build_programme(&dir, &all))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let shown: Vec<(String, String)> = visible
+        .iter()
+        .filter_map(|e| e.experiment())
+        .map(|x| (x.commune.clone(), x.title.clone()))
+        .collect();
+    let mut table = p.table.clone();
+    table.rows.retain(|r| {
+        shown
+            .iter()
+            .any(|(c, ti)| *c == r.indicator.commune && *ti == r.indicator.experiment)
+    });
+    let notes = p
+        .notes
+        .iter()
+        .filter(|n| {
+            shown
+                .iter()
+                .any(|(c, ti)| n.starts_with(&format!("{c} — {ti}:")))
+        })
+        .cloned()
+        .collect();
+    Ok((table, notes))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire types (JSON)
+
+fn month_label(m: Month) -> String {
+    format!("{}-{:02}", m.0, m.1)
+}
+
+fn local_date(t: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    t.with_timezone(&tz).date_naive().to_string()
+}
+
+/// Planned, running or finished, from the experiment's dates.
+fn phase(e: &Experiment) -> &'static str {
+    let now = Utc::now();
+    if now < e.start {
+        "planned"
+    } else if now < e.end {
+        "running"
+    } else {
+        "finished"
+    }
+}
+
+fn status(entry: &Entry) -> &'static str {
+    match &entry.outcome {
+        Outcome::Invalid(_) => "invalid",
+        Outcome::Failed(..) => "failed",
+        Outcome::Evaluated(ev) => phase(&ev.experiment),
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b != 0.0 { a / b } else { f64::NAN }
+}
+
+/// The avoided energy in total: kWh, % of the baseline, FSU.
+fn savings_json(ev: &Evaluated) -> Value {
+    let Some(en) = &ev.energy else {
+        return Value::Null;
+    };
+    let t = &en.savings.total;
+    json!({
+        "baseline_kwh": t.baseline_kwh,
+        "metered_kwh": t.metered_kwh,
+        "avoided_kwh": t.avoided_kwh,
+        "uncertainty_kwh": t.uncertainty_kwh,
+        "savings_percent": 100.0 * ratio(t.avoided_kwh, t.baseline_kwh),
+        "confidence": en.savings.confidence,
+        "fsu": t.fsu,
+        "fsu_68": en.savings.guideline14.fsu_68,
+        "meets_guideline14": en.savings.guideline14.passes(),
+    })
+}
+
+fn summary_json(entry: &Entry) -> Value {
+    let mut v = json!({
+        "slug": entry.slug,
+        "status": status(entry),
+        "district": entry.district_name,
+    });
+    if let Some(e) = entry.experiment() {
+        v["commune"] = json!(e.commune);
+        v["title"] = json!(e.title);
+        v["theme"] = json!(e.theme.name());
+        v["period"] = json!({
+            "start": local_date(e.start, e.timezone),
+            "end": local_date(e.end, e.timezone),
+        });
+    }
+    match &entry.outcome {
+        Outcome::Invalid(ps) => v["problems"] = json!(ps),
+        Outcome::Failed(_, why) => v["error"] = json!(why),
+        Outcome::Evaluated(ev) => v["savings"] = savings_json(ev),
+    }
+    v
+}
+
+fn cell_json(c: Option<Cell>) -> Value {
+    c.map_or(
+        Value::Null,
+        |c| json!({ "value": c.value, "uncertainty": c.uncertainty }),
+    )
+}
+
+/// Cumulative avoided energy (and its uncertainty) at the end of each month: the last day of
+/// the month in the report's day-by-day running total.
+fn cumulative_by_month(
+    ev: &quartier_report::experiment::EnergyEval,
+) -> BTreeMap<Month, (f64, f64)> {
+    cumulative_avoided(&ev.savings)
+        .into_iter()
+        .map(|c| {
+            (
+                (c.day.year(), c.day.month()),
+                (c.avoided_kwh, c.uncertainty_kwh),
+            )
+        })
+        .collect()
+}
+
+fn detail_json(entry: &Entry) -> Value {
+    let mut v = summary_json(entry);
+    let Outcome::Evaluated(ev) = &entry.outcome else {
+        return v;
+    };
+    let e = &ev.experiment;
+    let mut warnings = ev.warnings.clone();
+    if let (Some(en), Some(spec)) = (&ev.energy, &e.evaluation) {
+        warnings.extend(quartier_report::energy_warnings(&en.results()));
+        let m = en.fit.metrics();
+        let g = &en.savings.guideline14;
+        let cum = cumulative_by_month(en);
+        let monthly: Vec<Value> = en
+            .savings
+            .monthly
+            .iter()
+            .map(|(mo, a)| {
+                let (c, cu) = cum.get(mo).copied().unwrap_or((f64::NAN, f64::NAN));
+                json!({
+                    "month": month_label(*mo),
+                    "observations": a.m,
+                    "baseline_kwh": a.baseline_kwh,
+                    "metered_kwh": a.metered_kwh,
+                    "avoided_kwh": a.avoided_kwh,
+                    "uncertainty_kwh": a.uncertainty_kwh,
+                    "cumulative_avoided_kwh": c,
+                    "cumulative_uncertainty_kwh": cu,
+                })
+            })
+            .collect();
+        v["energy"] = json!({
+            "meter": en.meter,
+            "method": match spec.method {
+                quartier_model::Method::Daily => "caltrack-daily",
+                quartier_model::Method::Hourly => "caltrack-hourly",
+            },
+            "baseline_period": {
+                "start": local_date(spec.baseline.0, e.timezone),
+                "end": local_date(spec.baseline.1, e.timezone),
+            },
+            "reporting_period": {
+                "start": local_date(spec.reporting.0, e.timezone),
+                "end": local_date(spec.reporting.1, e.timezone),
+            },
+            "fit": {
+                "cv_rmse": m.cv_rmse,
+                "nmbe": m.nmbe,
+                "r_squared": m.r_squared,
+                "n": m.n,
+                "p": m.p,
+                "autocorrelation": m.autocorrelation,
+                "n_effective": m.n_effective,
+            },
+            "guideline14": {
+                "passes": g.passes(),
+                "cv_rmse_limit": g.cv_rmse_limit,
+                "cv_rmse_exceeded": g.cv_rmse_exceeded,
+                "nmbe_limit": g.nmbe_limit,
+                "nmbe_exceeded": g.nmbe_exceeded,
+                "fsu_68": g.fsu_68,
+                "fsu_exceeded": g.fsu_exceeded,
+            },
+            "monthly": monthly,
+        });
+    }
+    let table = own_table(ev);
+    v["indicators"] = json!(
+        table
+            .rows
+            .iter()
+            .map(|r| {
+                let i = &r.indicator;
+                json!({
+                    "name": i.name,
+                    "unit": i.unit,
+                    "source": i.source,
+                    "total": cell_json(r.total),
+                    "target": r.status.map(|s| s.target.value),
+                    "target_met": r.status.map(|s| s.met),
+                    "monthly": table.months.iter().zip(&r.cells).map(|(m, c)| json!({
+                        "month": month_label(*m),
+                        "value": cell_json(*c),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect::<Vec<_>>()
+    );
+    v["warnings"] = json!(warnings);
+    v
+}
+
+fn programme_json(table: &ProgrammeTable, notes: &[String]) -> Value {
+    json!({
+        "months": table.months.iter().map(|m| month_label(*m)).collect::<Vec<_>>(),
+        "rows": table.rows.iter().map(|r| {
+            let i = &r.indicator;
+            json!({
+                "commune": i.commune,
+                "experiment": i.experiment,
+                "indicator": i.name,
+                "unit": i.unit,
+                "source": i.source,
+                "cells": r.cells.iter().map(|c| cell_json(*c)).collect::<Vec<_>>(),
+                "total": cell_json(r.total),
+                "target": r.status.map(|s| s.target.value),
+                "target_met": r.status.map(|s| s.met),
+            })
+        }).collect::<Vec<_>>(),
+        "notes": notes,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// API handlers
+
+async fn api_list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    let entries = visible_entries(&state, &user).await?;
+    Ok(Json(
+        json!({ "experiments": entries.iter().map(|e| summary_json(e)).collect::<Vec<_>>() }),
+    ))
+}
+
+async fn api_read(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(slug): UrlPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let entry = visible_entry(&state, &user, &slug).await?;
+    Ok(Json(detail_json(&entry)))
+}
+
+async fn api_programme(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    let (table, notes) = visible_programme(&state, &user).await?;
+    Ok(Json(programme_json(&table, &notes)))
+}
+
+/// The slug of a new experiment: its title in lower-case ASCII words joined by `-`.
+fn slug_of(title: &str) -> String {
+    let mut s = String::new();
+    for c in title.chars() {
+        let c = match c {
+            'à' | 'â' | 'ä' | 'À' | 'Â' => 'a',
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c => c.to_ascii_lowercase(),
+        };
+        if c.is_ascii_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    let s: String = s.trim_end_matches('-').chars().take(80).collect();
+    let s = s.trim_end_matches('-').to_string();
+    if s.is_empty() { "experiment".into() } else { s }
+}
+
+#[derive(Deserialize)]
+struct CreateExperiment {
+    toml: String,
+    slug: Option<String>,
+}
+
+/// `POST /api/v1/experiments`: the programme registers an experiment file, sent as
+/// `application/toml` or as JSON `{"toml": "…", "slug": "…"}`. The file is validated (every
+/// problem with its line and field) and evaluated before it is written; 201 with its summary.
+async fn api_create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    match user.user.role {
+        Role::Programme => {}
+        Role::Organiser => return Err(ApiError::Forbidden),
+        Role::Participant => return Err(ApiError::NotFound),
+    }
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (text, slug) = if ct.starts_with("application/json") {
+        let req: CreateExperiment = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("JSON body: {e}")))?;
+        (req.toml, req.slug)
+    } else if ct.starts_with("application/toml") {
+        let text = String::from_utf8(body.to_vec())
+            .map_err(|_| ApiError::BadRequest("the body is not UTF-8 text".into()))?;
+        (text, None)
+    } else {
+        return Err(ApiError::BadRequest(
+            "send the experiment file as application/toml, or JSON {\"toml\": \"…\"}".into(),
+        ));
+    };
+    let dir = experiments_dir(&state.config.data_dir);
+    let data_dir = state.config.data_dir.clone();
+    let created = tokio::task::spawn_blocking(move || -> Result<Arc<Entry>, ApiError> {
+        // Parsed as if already in the folder, so relative paths resolve there.
+        let probe = dir.join("new-experiment.toml");
+        let (e, _) = quartier_model::parse_experiment(&text, &probe).map_err(|d| {
+            let mut ps = problems(&d);
+            for p in &mut ps {
+                p.message = relative(&p.message, &data_dir);
+            }
+            ApiError::Invalid(ps)
+        })?;
+        let slug = match slug {
+            Some(s) if valid_slug(&s) => s,
+            Some(_) => {
+                return Err(ApiError::BadRequest(
+                    "slug: letters, digits, `-` and `_` only (at most 100)".into(),
+                ));
+            }
+            None => slug_of(&e.title),
+        };
+        if let Err(err) = evaluate_experiment(e) {
+            return Err(ApiError::Invalid(vec![InputProblem {
+                line: None,
+                column: None,
+                path: "evaluation".into(),
+                message: relative(&err.to_string(), &data_dir),
+                expected: None,
+                timestamp: None,
+            }]));
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let path = dir.join(format!("{slug}.toml"));
+        // `create_new`: never replace an experiment, even when two uploads race.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => {
+                    ApiError::Conflict(format!("experiment {slug} already exists"))
+                }
+                _ => ApiError::Internal(e.to_string()),
+            })?;
+        std::io::Write::write_all(&mut f, text.as_bytes())
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(load_entry(&data_dir, &slug, &path))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok((StatusCode::CREATED, Json(summary_json(&created))).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    lang: Option<String>,
+}
+
+/// A page error: unauthenticated redirects to the login form, anything else is its status.
+struct PageError(ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            ApiError::Unauthenticated => Redirect::to("/login").into_response(),
+            ApiError::Internal(d) => {
+                eprintln!("internal error: {d}");
+                (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>")).into_response()
+            }
+            e => (
+                e.status(),
+                Html(format!("<!doctype html><h1>{}</h1>", e.status())),
+            )
+                .into_response(),
+        }
+    }
+}
+
+fn logged_in(u: MaybeUser) -> Result<CurrentUser, PageError> {
+    u.0.ok_or(PageError(ApiError::Unauthenticated))
+}
+
+/// A number with a thin space between thousands; `—` when not finite.
+fn num(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "—".into();
+    }
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((s.as_str(), ""));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push('\u{202F}');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push(',');
+        out.push_str(frac);
+    }
+    format!("{}{out}", if x < 0.0 { "−" } else { "" })
+}
+
+fn pct(x: f64, lang: Lang) -> String {
+    let s = format!("{} %", num(100.0 * x, 1));
+    match lang {
+        Lang::Fr => s,
+        Lang::En => s.replace(',', "."),
+    }
+}
+
+fn n(x: f64, d: usize, lang: Lang) -> String {
+    let s = num(x, d);
+    match lang {
+        Lang::Fr => s,
+        Lang::En => s.replace(',', "."),
+    }
+}
+
+fn status_label(entry: &Entry, l: Lang) -> &'static str {
+    match status(entry) {
+        "invalid" => t(l, "exp_invalid"),
+        "failed" => t(l, "exp_failed"),
+        "planned" => t(l, "exp_planned"),
+        "running" => t(l, "exp_running"),
+        _ => t(l, "exp_finished"),
+    }
+}
+
+async fn page_list(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Html<String>, PageError> {
+    let user = logged_in(u)?;
+    let l = Lang::pick(q.lang.as_deref(), &headers);
+    let entries = visible_entries(&state, &user).await?;
+    let mut body = format!(
+        "<p><a href=\"/programme?lang={lc}\">{p}</a></p><section><table><tr><th>{c}</th><th>{e}</th>\
+         <th>{per}</th><th>{st}</th><th>{av}</th><th>{sp}</th><th>{fsu}</th></tr>",
+        lc = l.code(),
+        p = t(l, "exp_programme"),
+        c = t(l, "exp_commune"),
+        e = t(l, "exp_experiment"),
+        per = t(l, "exp_period"),
+        st = t(l, "status"),
+        av = t(l, "exp_avoided"),
+        sp = t(l, "exp_savings_pct"),
+        fsu = t(l, "exp_fsu"),
+    );
+    for entry in &entries {
+        let (commune, title, period) = match entry.experiment() {
+            Some(e) => (
+                e.commune.clone(),
+                e.title.clone(),
+                format!(
+                    "{} → {}",
+                    local_date(e.start, e.timezone),
+                    local_date(e.end, e.timezone)
+                ),
+            ),
+            None => (String::new(), entry.slug.clone(), String::new()),
+        };
+        let (avoided, share, fsu) = match &entry.outcome {
+            Outcome::Evaluated(ev) => match &ev.energy {
+                Some(en) => {
+                    let tt = &en.savings.total;
+                    (
+                        format!(
+                            "{} ± {} kWh",
+                            n(tt.avoided_kwh, 0, l),
+                            n(tt.uncertainty_kwh, 0, l)
+                        ),
+                        pct(ratio(tt.avoided_kwh, tt.baseline_kwh), l),
+                        pct(tt.fsu, l),
+                    )
+                }
+                None => ("—".into(), "—".into(), "—".into()),
+            },
+            _ => ("—".into(), "—".into(), "—".into()),
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td><a href=\"/experiments/{}?lang={}\">{}</a></td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&commune),
+            esc(&entry.slug),
+            l.code(),
+            esc(&title),
+            esc(&period),
+            status_label(entry, l),
+            avoided,
+            share,
+            fsu
+        );
+    }
+    if entries.is_empty() {
+        let _ = write!(body, "<tr><td colspan=7>{}</td></tr>", t(l, "exp_none"));
+    }
+    body.push_str("</table></section>");
+    Ok(Html(page(l, t(l, "exp_experiments"), Some(&user), &body)))
+}
+
+fn chart_text(l: Lang) -> ChartText {
+    ChartText {
+        baseline_title: t(l, "exp_chart_baseline").into(),
+        date: t(l, "exp_date").into(),
+        energy_per_day: t(l, "exp_energy_per_day").into(),
+        metered: t(l, "exp_metered").into(),
+        baseline: t(l, "exp_baseline_line").into(),
+        cumulative_title: t(l, "exp_chart_cumulative").into(),
+        cumulative_axis: t(l, "exp_cumulative_axis").into(),
+        cumulative: t(l, "exp_cumulative").into(),
+        band: t(l, "exp_band").into(),
+    }
+}
+
+fn card(value: &str, label: &str) -> String {
+    format!("<div class=card><div class=v>{value}</div><div class=k>{label}</div></div>")
+}
+
+fn energy_html(body: &mut String, ev: &Evaluated, l: Lang) {
+    let Some(en) = &ev.energy else {
+        return;
+    };
+    let tt = &en.savings.total;
+    let m = en.fit.metrics();
+    let g = &en.savings.guideline14;
+    let conf = format!("{:.0} %", 100.0 * en.savings.confidence);
+    body.push_str("<div class=cards>");
+    body.push_str(&card(
+        &format!(
+            "{} ± {} kWh",
+            n(tt.avoided_kwh, 0, l),
+            n(tt.uncertainty_kwh, 0, l)
+        ),
+        &format!("{} ({conf})", t(l, "exp_avoided")),
+    ));
+    body.push_str(&card(
+        &pct(ratio(tt.avoided_kwh, tt.baseline_kwh), l),
+        &format!(
+            "{} ({} kWh)",
+            t(l, "exp_of_baseline"),
+            n(tt.baseline_kwh, 0, l)
+        ),
+    ));
+    body.push_str(&card(
+        &pct(tt.fsu, l),
+        &format!("{} ({conf}) ; 68 % : {}", t(l, "exp_fsu"), pct(g.fsu_68, l)),
+    ));
+    body.push_str(&card(
+        &format!("CV(RMSE) {}", pct(m.cv_rmse, l)),
+        &format!("NMBE {}, R² {}", pct(m.nmbe, l), n(m.r_squared, 3, l)),
+    ));
+    body.push_str(&card(
+        t(
+            l,
+            if g.passes() {
+                "exp_g14_ok"
+            } else {
+                "exp_g14_fail"
+            },
+        ),
+        &format!(
+            "CV(RMSE) ≤ {}, |NMBE| ≤ {}",
+            pct(g.cv_rmse_limit, l),
+            pct(g.nmbe_limit, l)
+        ),
+    ));
+    body.push_str("</div>");
+    let tz = ev.experiment.timezone;
+    let text = chart_text(l);
+    let res = en.results();
+    let _ = write!(
+        body,
+        "<section>{}</section><section>{}<p>{}</p></section>",
+        baseline_chart(&res, tz, &text),
+        cumulative_chart(&res, tz, &text),
+        t(l, "exp_band_hint")
+    );
+    let cum = cumulative_by_month(en);
+    let _ = write!(
+        body,
+        "<section><table><tr><th>{}</th><th>{} kWh</th><th>{} kWh</th><th>{} kWh</th><th>± kWh</th>\
+         <th>{} kWh</th><th>± kWh</th></tr>",
+        t(l, "exp_month"),
+        t(l, "exp_baseline"),
+        t(l, "exp_metered"),
+        t(l, "exp_avoided"),
+        t(l, "exp_cumulative"),
+    );
+    for (mo, a) in &en.savings.monthly {
+        let (c, cu) = cum.get(mo).copied().unwrap_or((f64::NAN, f64::NAN));
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            month_label(*mo),
+            n(a.baseline_kwh, 0, l),
+            n(a.metered_kwh, 0, l),
+            n(a.avoided_kwh, 0, l),
+            n(a.uncertainty_kwh, 0, l),
+            n(c, 0, l),
+            n(cu, 0, l)
+        );
+    }
+    body.push_str("</table></section>");
+}
+
+async fn page_read(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    UrlPath(slug): UrlPath<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Html<String>, PageError> {
+    let user = logged_in(u)?;
+    let l = Lang::pick(q.lang.as_deref(), &headers);
+    let entry = visible_entry(&state, &user, &slug).await?;
+    let mut body = format!(
+        "<p><a href=\"/experiments?lang={}\">{}</a></p>",
+        l.code(),
+        t(l, "exp_experiments")
+    );
+    let title = match entry.experiment() {
+        Some(e) => {
+            let _ = write!(
+                body,
+                "<p>{} — {} → {} — {}</p>",
+                esc(&e.commune),
+                local_date(e.start, e.timezone),
+                local_date(e.end, e.timezone),
+                status_label(&entry, l)
+            );
+            e.title.clone()
+        }
+        None => entry.slug.clone(),
+    };
+    match &entry.outcome {
+        Outcome::Invalid(ps) => {
+            let _ = write!(
+                body,
+                "<section><p class=err>{}</p><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+                t(l, "exp_invalid"),
+                t(l, "line"),
+                t(l, "field"),
+                t(l, "reason")
+            );
+            for p in ps {
+                let _ = write!(
+                    body,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    p.line.map_or(String::new(), |x| x.to_string()),
+                    esc(&p.path),
+                    esc(&p.message)
+                );
+            }
+            body.push_str("</table></section>");
+        }
+        Outcome::Failed(_, why) => {
+            let _ = write!(
+                body,
+                "<section><p class=err>{}</p><p>{}</p></section>",
+                t(l, "exp_failed"),
+                esc(why)
+            );
+        }
+        Outcome::Evaluated(ev) => {
+            energy_html(&mut body, ev, l);
+            let table = own_table(ev);
+            let rows: Vec<_> = table
+                .rows
+                .iter()
+                .filter(|r| ev.energy.is_none() || r.indicator.name != "avoided energy")
+                .collect();
+            if !rows.is_empty() {
+                let _ = write!(
+                    body,
+                    "<section><h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+                    t(l, "exp_indicators"),
+                    t(l, "exp_indicator"),
+                    t(l, "exp_total"),
+                    t(l, "exp_target"),
+                    t(l, "exp_met")
+                );
+                for r in rows {
+                    let i = &r.indicator;
+                    let _ = write!(
+                        body,
+                        "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
+                        esc(&i.name),
+                        r.total.map_or("—".into(), |c| n(c.value, 0, l)),
+                        esc(&i.unit),
+                        r.status.map_or("—".into(), |s| n(s.target.value, 0, l)),
+                        r.status
+                            .map_or("—", |s| t(l, if s.met { "yes" } else { "no" }))
+                    );
+                }
+                body.push_str("</table></section>");
+            }
+            let mut warnings = ev.warnings.clone();
+            if let Some(en) = &ev.energy {
+                warnings.extend(quartier_report::energy_warnings(&en.results()));
+            }
+            if !warnings.is_empty() {
+                body.push_str("<section><ul>");
+                for w in &warnings {
+                    let _ = write!(body, "<li>{}</li>", esc(w));
+                }
+                body.push_str("</ul></section>");
+            }
+        }
+    }
+    Ok(Html(page(l, &title, Some(&user), &body)))
+}
+
+fn cell_text(c: Option<Cell>, l: Lang) -> String {
+    match c {
+        None => "—".into(),
+        Some(Cell {
+            value,
+            uncertainty: Some(u),
+        }) => format!("{} ± {}", n(value, 0, l), n(u, 0, l)),
+        Some(c) => n(c.value, 0, l),
+    }
+}
+
+async fn page_programme(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Html<String>, PageError> {
+    let user = logged_in(u)?;
+    let l = Lang::pick(q.lang.as_deref(), &headers);
+    let (table, notes) = visible_programme(&state, &user).await?;
+    let mut body = format!(
+        "<p><a href=\"/experiments?lang={}\">{}</a></p><section style=overflow-x:auto><table>\
+         <tr><th>{}</th><th>{}</th><th>{}</th>",
+        l.code(),
+        t(l, "exp_experiments"),
+        t(l, "exp_commune"),
+        t(l, "exp_experiment"),
+        t(l, "exp_indicator"),
+    );
+    for m in &table.months {
+        let _ = write!(body, "<th>{}</th>", month_label(*m));
+    }
+    let _ = write!(
+        body,
+        "<th>{}</th><th>{}</th><th>{}</th></tr>",
+        t(l, "exp_total"),
+        t(l, "exp_target"),
+        t(l, "exp_met")
+    );
+    for r in &table.rows {
+        let i = &r.indicator;
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{} ({})</td>",
+            esc(&i.commune),
+            esc(&i.experiment),
+            esc(&i.name),
+            esc(&i.unit)
+        );
+        for c in &r.cells {
+            let _ = write!(body, "<td>{}</td>", cell_text(*c, l));
+        }
+        let _ = write!(
+            body,
+            "<td>{}</td><td>{}</td><td>{}</td></tr>",
+            cell_text(r.total, l),
+            r.status.map_or("—".into(), |s| n(s.target.value, 0, l)),
+            r.status
+                .map_or("—", |s| t(l, if s.met { "yes" } else { "no" }))
+        );
+    }
+    body.push_str("</table></section>");
+    if !notes.is_empty() {
+        body.push_str("<section><ul>");
+        for note in &notes {
+            let _ = write!(body, "<li>{}</li>", esc(note));
+        }
+        body.push_str("</ul></section>");
+    }
+    Ok(Html(page(l, t(l, "exp_programme"), Some(&user), &body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert_eq!(
+            slug_of("Rénovation énergétique de la mairie (démo)"),
+            "renovation-energetique-de-la-mairie-demo"
+        );
+        assert_eq!(slug_of("!!!"), "experiment");
+        assert!(valid_slug("issy-cargo-bikes"));
+        assert!(!valid_slug("../etc"));
+        assert!(!valid_slug(""));
+    }
+
+    #[test]
+    fn numbers_group_thousands() {
+        assert_eq!(num(1234567.891, 1), "1\u{202F}234\u{202F}567,9");
+        assert_eq!(num(-215.0, 0), "−215");
+        assert_eq!(num(f64::NAN, 0), "—");
+    }
+}

@@ -1,0 +1,325 @@
+//! The energy community of a district: attach a community file, allocate, read per role.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+const A: &str = "30000000000001";
+const B: &str = "30000000000002";
+const P: &str = "30000000000099";
+
+/// Three days at 30 min from 2025-06-02 00:00 UTC, kWh per step.
+fn curve(kwh: impl Fn(usize) -> f64) -> String {
+    let mut s = String::from("time_utc,kwh\n");
+    for i in 0..3 * 48 {
+        s.push_str(&format!(
+            "2025-06-{:02}T{:02}:{:02}:00Z,{:.3}\n",
+            2 + i / 48,
+            (i % 48) / 2,
+            (i % 2) * 30,
+            kwh(i)
+        ));
+    }
+    s
+}
+
+/// Writes the members' curves into the data folder: a PV producer (a bell from 6 to 18 h
+/// UTC) and two consumers.
+fn write_curves(app: &TestApp) {
+    let dir = app.dir.path().join("data/curves");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{P}.csv")),
+        curve(|i| {
+            let h = (i % 48) as f64 / 2.0;
+            if (6.0..18.0).contains(&h) {
+                6.0 * (std::f64::consts::PI * (h - 6.0) / 12.0).sin()
+            } else {
+                0.0
+            }
+        }),
+    )
+    .unwrap();
+    std::fs::write(dir.join(format!("{A}.csv")), curve(|_| 1.0)).unwrap();
+    std::fs::write(dir.join(format!("{B}.csv")), curve(|_| 0.5)).unwrap();
+}
+
+fn community_toml() -> String {
+    let mut s = String::from(
+        "[operation]\nname = \"ACC des Tilleuls\"\n\n\
+         [prices]\nlocal_eur_per_kwh = 0.10\nsupplier_eur_per_kwh = 0.15\nsurplus_eur_per_kwh = 0.04\n\n",
+    );
+    for (id, role, lat) in [
+        (A, "consumer", 48.770),
+        (B, "consumer", 48.771),
+        (P, "producer", 48.772),
+    ] {
+        s.push_str(&format!(
+            "[[members]]\nid = \"{id}\"\nrole = \"{role}\"\nlatitude_deg = {lat}\nlongitude_deg = 2.22\n\
+             curve = {{ file = \"curves/{id}.csv\" }}\n"
+        ));
+        if role == "producer" {
+            s.push_str("kwp = 30\n");
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// A district with consumers A and B and producer P (added through the API), an organiser
+/// and logins for A and B: (district id, organiser, A, B).
+fn setup(app: &TestApp) -> (i64, Client, Client, Client) {
+    let admin = app.admin();
+    let r = admin.post_json(
+        "/api/v1/districts",
+        &json!({"toml": small_district("Les Tilleuls", &[A, B])}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let r = admin.post_json(
+        &format!("/api/v1/districts/{id}/participants"),
+        &json!({"prm": P, "name": "Toiture de l'école", "role": "producer"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let users = [
+        ("olga", "organiser", None),
+        ("alice", "participant", Some(A)),
+        ("bruno", "participant", Some(B)),
+    ];
+    for (user, role, prm) in users {
+        let r = admin.post_json(
+            "/api/v1/users",
+            &json!({"username": user, "password": "long-password-1", "role": role, "district_id": id, "prm": prm}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    write_curves(app);
+    (
+        id,
+        app.login("olga", "long-password-1"),
+        app.login("alice", "long-password-1"),
+        app.login("bruno", "long-password-1"),
+    )
+}
+
+/// Polls a job until it is final; returns its JSON.
+fn wait(c: &Client, job: i64) -> serde_json::Value {
+    for _ in 0..1200 {
+        let j = c.get(&format!("/api/v1/jobs/{job}")).json();
+        if !matches!(j["status"].as_str(), Some("queued" | "running")) {
+            return j;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("job {job} did not finish");
+}
+
+fn allocate(c: &Client, id: i64) -> serde_json::Value {
+    let r = c.post_json(&format!("/api/v1/districts/{id}/allocations"), &json!({}));
+    assert_eq!(r.status, 202, "{}", r.body);
+    let j = wait(c, r.json()["job_id"].as_i64().unwrap());
+    assert_eq!(j["status"], "succeeded", "{j}");
+    assert_eq!(j["kind"], "allocation");
+    j
+}
+
+#[test]
+fn organiser_sees_every_member_and_a_participant_only_their_own() {
+    let app = spawn_app();
+    let (id, olga, alice, bruno) = setup(&app);
+    let url = format!("/api/v1/districts/{id}/community");
+    assert_eq!(olga.get(&url).json()["attached"], false);
+
+    let r = olga.put_text(&url, &community_toml());
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["members"], 3);
+    assert_eq!(
+        alice.put_text(&url, &community_toml()).status,
+        403,
+        "a participant does not attach"
+    );
+    assert_eq!(
+        alice
+            .post_json(&format!("/api/v1/districts/{id}/allocations"), &json!({}))
+            .status,
+        403
+    );
+    allocate(&olga, id);
+
+    // The organiser: every member, the producer, the totals.
+    let all = olga.get(&url).json();
+    let a = &all["allocation"];
+    let ids: Vec<&str> = a["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [A, B, P]);
+    assert_eq!(a["months"], json!(["2025-06"]));
+    let t = &a["totals"];
+    let prod = t["production_kwh"].as_f64().unwrap();
+    let cons = t["consumption_kwh"].as_f64().unwrap();
+    let selfc = t["self_consumed_kwh"].as_f64().unwrap();
+    assert!((cons - 3.0 * 48.0 * 1.5).abs() < 1e-6, "{cons}");
+    assert!(selfc > 0.0 && selfc <= prod.min(cons) + 1e-6);
+    assert!((t["self_sufficiency_rate"].as_f64().unwrap() - selfc / cons).abs() < 1e-9);
+    let p_month = &a["members"][2]["months"][0]["producer"];
+    assert!((p_month["production_kwh"].as_f64().unwrap() - prod).abs() < 1e-6);
+
+    // Participant A: only A, no totals, nothing of B or P anywhere.
+    let r = alice.get(&url);
+    assert_eq!(r.status, 200);
+    assert!(!r.body.contains(B) && !r.body.contains(P), "{}", r.body);
+    let mine = r.json();
+    let members = mine["allocation"]["members"].as_array().unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["id"], A);
+    assert!(mine["allocation"]["totals"].is_null());
+    assert!(mine["allocation"]["monthly"].as_array().unwrap().is_empty());
+    let month = &members[0]["months"][0];
+    let c = &month["consumer"];
+    assert!(
+        (c["allocated_kwh"].as_f64().unwrap() + c["complement_kwh"].as_f64().unwrap()
+            - c["consumption_kwh"].as_f64().unwrap())
+        .abs()
+            < 1e-6
+    );
+
+    // Bills: A reads A's, not B's nor P's (404 like a missing bill); the organiser reads all.
+    let bill = |m: &str| format!("/districts/{id}/community/bills/{m}/2025-06");
+    assert_eq!(month["bill_url"], bill(A));
+    let r = alice.get(&bill(A));
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains(A) && !r.body.contains(B), "A's bill only");
+    assert_eq!(alice.get(&bill(B)).status, 404);
+    assert_eq!(alice.get(&bill(P)).status, 404);
+    assert_eq!(
+        alice
+            .get(&format!("/districts/{id}/community/bills/{A}/2025-07"))
+            .status,
+        404
+    );
+    assert_eq!(bruno.get(&bill(A)).status, 404);
+    assert_eq!(bruno.get(&bill(B)).status, 200);
+    for m in [A, B, P] {
+        assert_eq!(olga.get(&bill(m)).status, 200, "{m}");
+    }
+
+    // Pages: the organiser's lists everyone with the chart; A's only A.
+    let page = olga.get(&format!("/districts/{id}/community?lang=en"));
+    assert_eq!(page.status, 200);
+    for m in [A, B, P] {
+        assert!(page.body.contains(m), "{m}");
+    }
+    assert!(page.body.contains("Self-sufficiency rate") && page.body.contains("<svg"));
+    let svg_start = page.body.find("<svg").unwrap();
+    let svg_end = page.body[svg_start..].find("</svg>").unwrap() + svg_start + 6;
+    quartier_report::svg::check_well_formed(&page.body[svg_start..svg_end]).unwrap();
+    let page = alice.get(&format!("/districts/{id}/community?lang=fr"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(A) && page.body.contains("Facture"));
+    assert!(!page.body.contains(B) && !page.body.contains(P));
+    let page = olga.get(&format!("/districts/{id}?lang=en"));
+    assert!(page.body.contains(&format!("/districts/{id}/community")));
+}
+
+#[test]
+fn another_district_does_not_see_the_community() {
+    let app = spawn_app();
+    let (id, olga, ..) = setup(&app);
+    let url = format!("/api/v1/districts/{id}/community");
+    assert_eq!(olga.put_text(&url, &community_toml()).status, 200);
+    allocate(&olga, id);
+    let admin = app.admin();
+    let r = admin.post_json(
+        "/api/v1/districts",
+        &json!({"toml": small_district("Ailleurs", &["30000000000050"])}),
+    );
+    let other = r.json()["id"].as_i64().unwrap();
+    let r = admin.post_json(
+        "/api/v1/users",
+        &json!({"username": "zoe", "password": "long-password-1", "role": "organiser", "district_id": other}),
+    );
+    assert_eq!(r.status, 201);
+    let zoe = app.login("zoe", "long-password-1");
+    assert_eq!(zoe.get(&url).status, 404);
+    assert_eq!(zoe.put_text(&url, &community_toml()).status, 404);
+    assert_eq!(
+        zoe.get(&format!("/districts/{id}/community/bills/{A}/2025-06"))
+            .status,
+        404
+    );
+    assert_eq!(zoe.get(&format!("/districts/{id}/community")).status, 404);
+    assert_eq!(
+        zoe.post_json(
+            &format!("/api/v1/districts/{other}/allocations"),
+            &json!({})
+        )
+        .status,
+        409,
+        "no community attached to zoe's district"
+    );
+}
+
+#[test]
+fn malformed_community_file_is_refused_with_line_and_field_and_nothing_is_stored() {
+    let app = spawn_app();
+    let (id, olga, ..) = setup(&app);
+    let url = format!("/api/v1/districts/{id}/community");
+    let stored = app.dir.path().join(format!("data/communities/{id}.toml"));
+
+    let bad = community_toml().replace("local_eur_per_kwh = 0.10", "local_eur_per_kwh = \"cheap\"");
+    let r = olga.put_text(&url, &bad);
+    assert_eq!(r.status, 422, "{}", r.body);
+    let errors = r.json()["errors"].as_array().unwrap().clone();
+    let e = errors
+        .iter()
+        .find(|e| e["path"] == "prices.local_eur_per_kwh")
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert_eq!(e["line"], 5);
+    assert!(!stored.exists(), "nothing stored");
+    assert_eq!(olga.get(&url).json()["attached"], false);
+
+    let missing = community_toml().replace(&format!("curves/{B}.csv"), "curves/nobody.csv");
+    let r = olga.put_text(&url, &missing);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("nobody.csv"), "{}", r.body);
+    assert!(!stored.exists());
+
+    // A valid file, then a bad one: the valid one stays.
+    assert_eq!(olga.put_text(&url, &community_toml()).status, 200);
+    assert_eq!(olga.put_text(&url, "[operation\n").status, 422);
+    assert_eq!(std::fs::read_to_string(&stored).unwrap(), community_toml());
+}
+
+/// Regression: allocation runs share the runs table with simulations, and the district page
+/// showed the latest run whatever its kind.
+#[test]
+fn the_district_page_still_shows_the_simulation_after_an_allocation() {
+    let app = spawn_app();
+    let (id, olga, ..) = setup(&app);
+    let r = olga.post_json(&format!("/api/v1/districts/{id}/simulations"), &json!({}));
+    assert_eq!(r.status, 202, "{}", r.body);
+    let sim = wait(&olga, r.json()["job_id"].as_i64().unwrap());
+    assert_eq!(sim["status"], "succeeded", "{sim}");
+    let sim_run = sim["run_id"].as_i64().unwrap();
+    assert_eq!(
+        olga.put_text(
+            &format!("/api/v1/districts/{id}/community"),
+            &community_toml()
+        )
+        .status,
+        200
+    );
+    let alloc = allocate(&olga, id);
+    assert_ne!(alloc["run_id"].as_i64().unwrap(), sim_run);
+    let page = olga.get(&format!("/districts/{id}?lang=en"));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains(&format!("/api/v1/runs/{sim_run}/timeseries.csv")),
+        "the simulation run is shown"
+    );
+}
