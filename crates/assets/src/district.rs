@@ -71,32 +71,21 @@ pub fn registry_from_district(district: &District, commissioned_on: NaiveDate) -
             ],
         );
     }
-    for e in &district.electrolysers {
-        b.push(
-            &e.name,
-            AssetKind::Electrolyser,
-            &e.name,
-            None,
-            &[(Quantity::ElectrolyserKw, e.max_kw)],
-        );
-    }
-    for t in &district.hydrogen_tanks {
-        b.push(
-            &t.name,
-            AssetKind::HydrogenTank,
-            &t.name,
-            None,
-            &[(Quantity::TankKg, t.capacity_kg)],
-        );
-    }
-    for f in &district.fuel_cells {
-        b.push(
-            &f.name,
-            AssetKind::FuelCell,
-            &f.name,
-            None,
-            &[(Quantity::FuelCellKw, f.max_kw)],
-        );
+    // Single-quantity components not tied to a participant, in this order.
+    let electrolysers = district.electrolysers.iter().map(|e| {
+        let q = (Quantity::ElectrolyserKw, e.max_kw);
+        (&e.name, AssetKind::Electrolyser, q)
+    });
+    let tanks = district.hydrogen_tanks.iter().map(|t| {
+        let q = (Quantity::TankKg, t.capacity_kg);
+        (&t.name, AssetKind::HydrogenTank, q)
+    });
+    let fuel_cells = district.fuel_cells.iter().map(|f| {
+        let q = (Quantity::FuelCellKw, f.max_kw);
+        (&f.name, AssetKind::FuelCell, q)
+    });
+    for (name, kind, quantity) in electrolysers.chain(tanks).chain(fuel_cells) {
+        b.push(name, kind, name, None, &[quantity]);
     }
     for ev in &district.ev_chargers {
         let width = digits(ev.chargers);

@@ -38,7 +38,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use quartier_model::{Diagnostic, Diagnostics, Position, suggest};
+use quartier_model::{
+    Diagnostic, Diagnostics, LineIndex, Position, TomlFileKind, one_of, read_toml_text, suggest,
+    syntax_message, to_i64,
+};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -253,11 +256,6 @@ fn kind_text(k: FieldKind) -> String {
     }
 }
 
-fn one_of(values: &[&str]) -> String {
-    let v: Vec<String> = values.iter().map(|s| format!("\"{s}\"")).collect();
-    format!("one of {}", v.join(", "))
-}
-
 /// A checked field value.
 #[derive(Debug, Clone, PartialEq)]
 enum Val {
@@ -316,39 +314,15 @@ pub struct RegistryFile {
 
 /// Reads and parses a registry file.
 pub fn read_registry(path: &Path) -> Result<RegistryFile, Diagnostics> {
-    let whole = |message: String, expected: Option<&str>| {
-        Diagnostics::from(Diagnostic {
-            file: path.to_path_buf(),
-            position: None,
-            path: String::new(),
-            message,
-            expected: expected.map(str::to_owned),
-        })
-    };
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => whole("registry file not found".into(), None),
-        _ => whole(format!("cannot read the registry file: {e}"), None),
-    })?;
-    if !meta.is_file() {
-        return Err(whole("not a file".into(), Some("an asset registry (TOML)")));
-    }
-    if meta.len() > MAX_REGISTRY_BYTES {
-        return Err(whole(
-            format!("the file is {} bytes, too large for a registry", meta.len()),
-            Some("at most 16 MiB"),
-        ));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| whole(format!("cannot read the registry file: {e}"), None))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        whole(
-            format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-            Some("a UTF-8 TOML file"),
-        )
-    })?;
+    let text = read_toml_text(
+        path,
+        &TomlFileKind {
+            name: "registry file",
+            expected: "an asset registry (TOML)",
+            too_large_for: "a registry",
+            max_bytes: MAX_REGISTRY_BYTES,
+        },
+    )?;
     parse_registry(&text, path)
 }
 
@@ -371,16 +345,8 @@ pub fn parse_registry(text: &str, path: &Path) -> Result<RegistryFile, Diagnosti
     };
     for e in &errors {
         let at = e.span().map_or(0, |s| s.start);
-        let (message, expected) = match e.message().split_once(", expected ") {
-            Some((m, x)) => (m.to_owned(), Some(x.to_owned())),
-            None => (e.message().to_owned(), None),
-        };
-        p.diag(
-            at,
-            String::new(),
-            format!("TOML syntax: {message}"),
-            expected,
-        );
+        let (message, expected) = syntax_message(e);
+        p.diag(at, String::new(), message, expected);
     }
     let mut records = Vec::new();
     for (key, value) in doc.get_ref().iter() {
@@ -663,35 +629,6 @@ impl AssetRecord {
     }
 }
 
-/// Byte offsets of line starts, to turn byte offsets into lines and columns.
-struct LineIndex {
-    text: String,
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex {
-            text: text.to_owned(),
-            starts,
-        }
-    }
-
-    fn position(&self, at: usize) -> Position {
-        let at = at.min(self.text.len());
-        let line = self.starts.partition_point(|&s| s <= at).max(1);
-        let start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..at)
-            .map_or(at.saturating_sub(start), |s| s.chars().count())
-            + 1;
-        Position { line, column }
-    }
-}
-
 struct Parser {
     file: PathBuf,
     lines: LineIndex,
@@ -878,32 +815,18 @@ fn num(vals: &BTreeMap<&'static str, Val>, name: &str) -> Option<f64> {
     }
 }
 
-/// A TOML value as found, for "wrong type" messages.
+/// A TOML value as found, for "wrong type" messages: the model's wording, but integers
+/// without their radix prefix (`integer ff` for `0xff`), as this file always wrote them.
 fn describe(v: &DeValue<'_>) -> String {
     match v {
-        DeValue::String(s) => format!("string \"{s}\""),
         DeValue::Integer(i) => format!("integer {}", i.as_str()),
-        DeValue::Float(x) => format!("float {}", x.as_str()),
-        DeValue::Boolean(b) => format!("boolean {b}"),
-        DeValue::Datetime(d) => format!("datetime {d}"),
-        DeValue::Array(_) => "an array".into(),
-        DeValue::Table(_) => "a table".into(),
+        other => quartier_model::describe(other),
     }
 }
 
-fn to_i64(v: &DeValue<'_>) -> Option<i64> {
-    match v {
-        DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok(),
-        _ => None,
-    }
-}
-
+/// A TOML number as `f64` (integers within `i64` only).
 fn to_f64(v: &DeValue<'_>) -> Option<f64> {
-    match v {
-        DeValue::Float(x) => x.as_str().replace('_', "").parse().ok(),
-        DeValue::Integer(_) => to_i64(v).map(|i| i as f64),
-        _ => None,
-    }
+    quartier_model::to_f64(v, false)
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -925,25 +848,11 @@ fn check(field: &Field, v: &DeValue<'_>) -> Result<Val, (String, Option<String>)
             _ => Err(wrong()),
         },
         FieldKind::AssetKind => match v {
-            DeValue::String(s) => s.parse::<AssetKind>().map(Val::Kind).map_err(|e| {
-                let hint =
-                    suggest(s, AssetKind::keys()).map(|k| format!("; did you mean \"{k}\"?"));
-                (
-                    format!("{e}{}", hint.unwrap_or_default()),
-                    Some(one_of(&AssetKind::keys())),
-                )
-            }),
+            DeValue::String(s) => keyed(s, &AssetKind::keys(), Val::Kind),
             _ => Err(wrong()),
         },
         FieldKind::MaintenanceKind => match v {
-            DeValue::String(s) => s.parse::<MaintenanceKind>().map(Val::MKind).map_err(|e| {
-                let hint =
-                    suggest(s, MaintenanceKind::keys()).map(|k| format!("; did you mean \"{k}\"?"));
-                (
-                    format!("{e}{}", hint.unwrap_or_default()),
-                    Some(one_of(&MaintenanceKind::keys())),
-                )
-            }),
+            DeValue::String(s) => keyed(s, &MaintenanceKind::keys(), Val::MKind),
             _ => Err(wrong()),
         },
         FieldKind::Date => {
@@ -981,6 +890,26 @@ fn check(field: &Field, v: &DeValue<'_>) -> Result<Val, (String, Option<String>)
         }
         FieldKind::Maintenance => Err(wrong()),
     }
+}
+
+/// A keyed enumeration (asset or maintenance kind) parsed from `s`, or its error with a
+/// "did you mean" hint among `keys`.
+fn keyed<T>(
+    s: &str,
+    keys: &[&'static str],
+    val: fn(T) -> Val,
+) -> Result<Val, (String, Option<String>)>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    s.parse::<T>().map(val).map_err(|e| {
+        let hint = suggest(s, keys.iter().copied()).map(|k| format!("; did you mean \"{k}\"?"));
+        (
+            format!("{e}{}", hint.unwrap_or_default()),
+            Some(one_of(keys)),
+        )
+    })
 }
 
 fn bounds_text(field: &Field) -> String {

@@ -8,11 +8,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use chrono::{Datelike, NaiveDate};
 use quartier_assets::{PlanConfig, lifecycle_plan, read_registry, registry_from_district};
-use quartier_report::OutputDir;
 use quartier_report::assets::{maintenance_csv, plan_csv, plan_html, registry_csv};
 
 use crate::Outcome;
-use crate::run::Ui;
+use crate::run::{Ui, reported, write_files};
 
 /// Arguments of `quartier assets`.
 #[derive(clap::Args, Debug)]
@@ -65,24 +64,9 @@ pub fn run(args: &AssetsArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     }
 }
 
-fn report(diags: &quartier_model::Diagnostics) {
-    for d in diags.iter() {
-        eprintln!("{d}");
-    }
-    eprintln!(
-        "{} problem{} found",
-        diags.len(),
-        if diags.len() == 1 { "" } else { "s" }
-    );
-}
-
 fn plan(args: &PlanArgs, ui: &Ui) -> anyhow::Result<Outcome> {
-    let district = match quartier_model::read_district(&args.file) {
-        Ok((d, _)) => d,
-        Err(diags) => {
-            report(&diags);
-            return Ok(Outcome::InvalidDistrict);
-        }
+    let Some((district, _)) = reported(quartier_model::read_district(&args.file)) else {
+        return Ok(Outcome::InvalidDistrict);
     };
     let tz = district.site.timezone;
     let commissioned_on = args
@@ -99,20 +83,13 @@ fn plan(args: &PlanArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     let mut assets = registry_from_district(&district, commissioned_on);
     let derived = assets.len();
     if let Some(path) = &args.registry {
-        let file = match read_registry(path) {
-            Ok(f) => f,
-            Err(diags) => {
-                report(&diags);
-                return Ok(Outcome::InvalidDistrict);
-            }
+        let Some(file) = reported(read_registry(path)) else {
+            return Ok(Outcome::InvalidDistrict);
         };
-        assets = match file.apply(assets, start_year) {
-            Ok(a) => a,
-            Err(diags) => {
-                report(&diags);
-                return Ok(Outcome::InvalidDistrict);
-            }
+        let Some(applied) = reported(file.apply(assets, start_year)) else {
+            return Ok(Outcome::InvalidDistrict);
         };
+        assets = applied;
     }
     let plan = lifecycle_plan(&assets, &config).context("making the lifecycle plan")?;
 
@@ -123,18 +100,21 @@ fn plan(args: &PlanArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             "No registry file: every asset is taken as commissioned on {commissioned_on}, in good condition, at the default costs below."
         ));
     }
-    let out = OutputDir::create(&args.out)?;
-    out.write(
-        "registry.csv",
-        registry_csv(&assets, Some(&plan)).as_bytes(),
+    let dir = write_files(
+        &args.out,
+        &[
+            (
+                "registry.csv",
+                registry_csv(&assets, Some(&plan)).as_bytes(),
+            ),
+            ("maintenance.csv", maintenance_csv(&assets).as_bytes()),
+            ("plan.csv", plan_csv(&plan).as_bytes()),
+            (
+                "plan.html",
+                plan_html(&title, &plan, &assets, &notes).as_bytes(),
+            ),
+        ],
     )?;
-    out.write("maintenance.csv", maintenance_csv(&assets).as_bytes())?;
-    out.write("plan.csv", plan_csv(&plan).as_bytes())?;
-    out.write(
-        "plan.html",
-        plan_html(&title, &plan, &assets, &notes).as_bytes(),
-    )?;
-    let dir = out.commit()?;
 
     let t = &plan.totals;
     ui.say(&format!(

@@ -13,7 +13,7 @@ use quartier_model::Experiment;
 pub use quartier_report::experiment::Evaluated;
 
 use crate::Outcome;
-use crate::run::Ui;
+use crate::run::{Ui, reported};
 
 /// Arguments of `quartier evaluate`.
 #[derive(clap::Args, Debug)]
@@ -27,20 +27,7 @@ pub struct EvaluateArgs {
 
 /// Reads an experiment file; prints every problem and gives `None` when it is invalid.
 pub fn read(path: &Path) -> Option<Experiment> {
-    match quartier_model::read_experiment(path) {
-        Ok((e, _)) => Some(e),
-        Err(diags) => {
-            for d in diags.iter() {
-                eprintln!("{d}");
-            }
-            eprintln!(
-                "{} problem{} found",
-                diags.len(),
-                if diags.len() == 1 { "" } else { "s" }
-            );
-            None
-        }
-    }
+    reported(quartier_model::read_experiment(path)).map(|(e, _)| e)
 }
 
 /// Evaluates an experiment (see [`quartier_report::experiment::evaluate_experiment`]).

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use quartier_model::{District, DistrictData, SourceMap};
+use quartier_model::{Diagnostics, District, DistrictData};
 use quartier_report::OutputDir;
 use quartier_sim::{Flows, Kpis, RuleConfig};
 
@@ -62,43 +62,53 @@ pub struct Loaded {
 /// (all of them) and give `Ok(None)`. What loading dropped, skipped or capped (EV sessions
 /// outside the axis, unreadable session rows) is printed as warnings unless quiet.
 pub fn load_district(path: &Path, ui: &Ui) -> anyhow::Result<Option<Loaded>> {
-    let (district, sources): (District, SourceMap) = match quartier_model::read_district(path) {
-        Ok(x) => x,
-        Err(diags) => {
-            report_diagnostics(&diags);
-            return Ok(None);
-        }
+    let Some((district, sources)) = reported(quartier_model::read_district(path)) else {
+        return Ok(None);
     };
-    match quartier_model::load_with_report(&district, &sources) {
-        Ok((data, report)) => {
-            if !ui.quiet {
-                for s in report.ev_charging.iter().chain(&report.fleets) {
-                    if s.outside_axis + s.invalid_rows + s.capped > 0 {
-                        eprintln!("warning: {}: {s}", path.display());
-                        for example in &s.invalid_examples {
-                            eprintln!("  {example}");
-                        }
-                    }
+    let Some((data, report)) = reported(quartier_model::load_with_report(&district, &sources))
+    else {
+        return Ok(None);
+    };
+    if !ui.quiet {
+        for s in report.ev_charging.iter().chain(&report.fleets) {
+            if s.outside_axis + s.invalid_rows + s.capped > 0 {
+                eprintln!("warning: {}: {s}", path.display());
+                for example in &s.invalid_examples {
+                    eprintln!("  {example}");
                 }
             }
-            Ok(Some(Loaded { district, data }))
         }
+    }
+    Ok(Some(Loaded { district, data }))
+}
+
+/// The value of a read or check, or `None` after printing every problem to stderr followed
+/// by the count (`3 problems found`). Every command reports invalid input files this way.
+pub fn reported<T>(result: Result<T, Diagnostics>) -> Option<T> {
+    match result {
+        Ok(x) => Some(x),
         Err(diags) => {
-            report_diagnostics(&diags);
-            Ok(None)
+            for d in diags.iter() {
+                eprintln!("{d}");
+            }
+            eprintln!(
+                "{} problem{} found",
+                diags.len(),
+                if diags.len() == 1 { "" } else { "s" }
+            );
+            None
         }
     }
 }
 
-fn report_diagnostics(diags: &quartier_model::Diagnostics) {
-    for d in diags.iter() {
-        eprintln!("{d}");
+/// Writes `files` (name, content) into `dir` atomically: the directory is replaced only
+/// once all are written. Gives the directory written.
+pub fn write_files(dir: &Path, files: &[(&str, &[u8])]) -> anyhow::Result<PathBuf> {
+    let out = OutputDir::create(dir)?;
+    for (name, bytes) in files {
+        out.write(name, bytes)?;
     }
-    eprintln!(
-        "{} problem{} found",
-        diags.len(),
-        if diags.len() == 1 { "" } else { "s" }
-    );
+    Ok(out.commit()?)
 }
 
 /// The outcome of one simulation.

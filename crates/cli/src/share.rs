@@ -10,7 +10,7 @@ use quartier_model::{CommunityEdit, LoadedCommunity};
 use quartier_share::{Key, MemberId};
 
 use crate::Outcome;
-use crate::run::Ui;
+use crate::run::{Ui, reported, write_files};
 
 /// Arguments of `quartier share`.
 #[derive(clap::Args, Debug)]
@@ -104,31 +104,17 @@ pub fn summary(label: &str, s: &Scenario) -> String {
 }
 
 fn load(path: &Path, edit: &CommunityEdit, ui: &Ui) -> Option<LoadedCommunity> {
-    match quartier_model::read_community_with(path, edit) {
-        Ok(l) => {
-            if let Err(e) = quartier_report::community::check_perimeter(&l) {
-                eprintln!("{}: {e}", path.display());
-                return None;
-            }
-            if !ui.quiet {
-                for w in &l.warnings {
-                    eprintln!("warning: {}: {w}", path.display());
-                }
-            }
-            Some(l)
-        }
-        Err(diags) => {
-            for d in diags.iter() {
-                eprintln!("{d}");
-            }
-            eprintln!(
-                "{} problem{} found",
-                diags.len(),
-                if diags.len() == 1 { "" } else { "s" }
-            );
-            None
+    let l = reported(quartier_model::read_community_with(path, edit))?;
+    if let Err(e) = quartier_report::community::check_perimeter(&l) {
+        eprintln!("{}: {e}", path.display());
+        return None;
+    }
+    if !ui.quiet {
+        for w in &l.warnings {
+            eprintln!("warning: {}: {w}", path.display());
         }
     }
+    Some(l)
 }
 
 /// Runs `quartier share …`.
@@ -219,9 +205,7 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             }
             ui.say(&table);
             if let Some(dir) = &w.out {
-                let out = quartier_report::OutputDir::create(dir)?;
-                out.write("whatif.csv", csv.as_bytes())?;
-                out.commit()?;
+                write_files(dir, &[("whatif.csv", csv.as_bytes())])?;
             }
             Ok(Outcome::Success)
         }

@@ -88,15 +88,17 @@ impl From<Diagnostic> for Diagnostics {
     }
 }
 
-/// Byte offsets of line starts, to turn byte spans into lines and columns.
+/// Byte offsets of line starts, to turn byte spans into lines and columns. Shared by every
+/// TOML reader that reports [`Position`]s (the model's files, the asset registry).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct LineIndex {
+pub struct LineIndex {
     text: String,
     starts: Vec<usize>,
 }
 
 impl LineIndex {
-    pub(crate) fn new(text: &str) -> LineIndex {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex {
@@ -106,7 +108,7 @@ impl LineIndex {
     }
 
     /// Position of byte offset `at` (clamped to the text).
-    pub(crate) fn position(&self, at: usize) -> Position {
+    pub fn position(&self, at: usize) -> Position {
         let at = at.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= at).max(1);
         let start = self.starts.get(line - 1).copied().unwrap_or(0);

@@ -15,7 +15,7 @@ pub use attributes::{
     ATTRIBUTES, Attribute, Bound, COMPONENTS, DefaultValue, Kind, attribute, attributes_of, suggest,
 };
 mod diagnostic;
-pub use diagnostic::{Diagnostic, Diagnostics, Position, SourceMap};
+pub use diagnostic::{Diagnostic, Diagnostics, LineIndex, Position, SourceMap};
 mod district;
 pub use district::*;
 mod data;
@@ -25,6 +25,9 @@ pub use parse::{MAX_AXIS_DAYS, MAX_FILE_BYTES, parse_district, read_district};
 mod schema;
 mod walk;
 pub use schema::{EXAMPLE_DISTRICT, schema_markdown};
+pub use walk::{
+    TomlFileKind, describe, one_of, read_toml_text, syntax_message, to_f64, to_i64, whole_file,
+};
 mod load;
 pub use load::{LoadReport, SessionsReport, load, load_with_report};
 mod community;

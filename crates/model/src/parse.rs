@@ -21,7 +21,9 @@ use toml::de::DeTable;
 use crate::attributes::{self, Kind};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
 use crate::district::*;
-use crate::walk::{Fields, Schema, Style, Val, Walker, whole_file};
+use crate::walk::{
+    Fields, Schema, Style, TomlFileKind, Val, Walker, read_toml_text, syntax_message, whole_file,
+};
 
 /// Largest district file read, bytes.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -30,36 +32,18 @@ pub const MAX_AXIS_DAYS: i64 = 3660;
 
 /// Reads and parses a district file; relative paths in it are resolved against its folder.
 pub fn read_district(path: &Path) -> Result<(District, SourceMap), Diagnostics> {
-    let whole = |message: String, expected: Option<&str>| whole_file(path, message, expected);
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => whole("district file not found".into(), None),
-        _ => whole(format!("cannot read the district file: {e}"), None),
-    })?;
-    if !meta.is_file() {
-        return Err(whole("not a file".into(), Some("a district file (TOML)")));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(whole(
-            format!(
-                "the file is {} bytes, too large for a district file",
-                meta.len()
-            ),
-            Some("at most 16 MiB"),
-        ));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| whole(format!("cannot read the district file: {e}"), None))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        whole(
-            format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-            Some("a UTF-8 TOML file"),
-        )
-    })?;
+    let text = read_toml_text(
+        path,
+        &TomlFileKind {
+            name: "district file",
+            expected: "a district file (TOML)",
+            too_large_for: "a district file",
+            max_bytes: MAX_FILE_BYTES,
+        },
+    )?;
     if text.trim().is_empty() {
-        return Err(whole(
+        return Err(whole_file(
+            path,
             "the district file is empty".into(),
             Some("[site], [time], [weather] and [grid] sections"),
         ));
@@ -92,15 +76,12 @@ pub fn parse_district(text: &str, path: &Path) -> Result<(District, SourceMap), 
         let at = e.span().map_or(0, |s| s.start);
         let pos = p.map.position_of(at);
         p.syntax_lines.push(pos.line);
-        let (message, expected) = match e.message().split_once(", expected ") {
-            Some((m, x)) => (m.to_owned(), Some(x.to_owned())),
-            None => (e.message().to_owned(), None),
-        };
+        let (message, expected) = syntax_message(e);
         p.diags.push(Diagnostic {
             file: path.to_path_buf(),
             position: Some(pos),
             path: syntax_path(text, pos.line),
-            message: format!("TOML syntax: {message}"),
+            message,
             expected,
         });
     }

@@ -299,7 +299,7 @@ macro_rules! deref_walker {
 pub(crate) use deref_walker;
 
 /// A problem with the whole file at `path` (missing, unreadable, too large…): no position.
-pub(crate) fn whole_file(path: &Path, message: String, expected: Option<&str>) -> Diagnostics {
+pub fn whole_file(path: &Path, message: String, expected: Option<&str>) -> Diagnostics {
     Diagnostics::from(Diagnostic {
         file: path.to_path_buf(),
         position: None,
@@ -309,8 +309,70 @@ pub(crate) fn whole_file(path: &Path, message: String, expected: Option<&str>) -
     })
 }
 
-/// A TOML value as found, for "wrong type" messages.
-pub(crate) fn describe(v: &DeValue<'_>) -> String {
+/// How a TOML file kind is named in the messages of [`read_toml_text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TomlFileKind {
+    /// The file's name in messages: "district file" gives "district file not found" and
+    /// "cannot read the district file: …".
+    pub name: &'static str,
+    /// What is expected when the path is not a file: "a district file (TOML)".
+    pub expected: &'static str,
+    /// What a too large file is too large for: "a district file".
+    pub too_large_for: &'static str,
+    /// Largest file read, bytes.
+    pub max_bytes: u64,
+}
+
+/// Reads the text of a TOML file of `kind`: every problem with the file as a whole (missing,
+/// not a file, unreadable, larger than `kind.max_bytes`, not UTF-8) as one diagnostic
+/// without a position.
+pub fn read_toml_text(path: &Path, kind: &TomlFileKind) -> Result<String, Diagnostics> {
+    let whole = |message: String, expected: Option<&str>| whole_file(path, message, expected);
+    let cannot_read =
+        |e: std::io::Error| whole(format!("cannot read the {}: {e}", kind.name), None);
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => whole(format!("{} not found", kind.name), None),
+        _ => cannot_read(e),
+    })?;
+    if !meta.is_file() {
+        return Err(whole("not a file".into(), Some(kind.expected)));
+    }
+    if meta.len() > kind.max_bytes {
+        let at_most = format!("at most {} MiB", kind.max_bytes / (1024 * 1024));
+        return Err(whole(
+            format!(
+                "the file is {} bytes, too large for {}",
+                meta.len(),
+                kind.too_large_for
+            ),
+            Some(&at_most),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(cannot_read)?;
+    String::from_utf8(bytes).map_err(|e| {
+        whole(
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+            Some("a UTF-8 TOML file"),
+        )
+    })
+}
+
+/// The message and expectation of a TOML syntax error: `TOML syntax: …`, with what the
+/// parser expected split off.
+pub fn syntax_message(e: &toml::de::Error) -> (String, Option<String>) {
+    let (message, expected) = match e.message().split_once(", expected ") {
+        Some((m, x)) => (m, Some(x.to_owned())),
+        None => (e.message(), None),
+    };
+    (format!("TOML syntax: {message}"), expected)
+}
+
+/// A TOML value as found, for "wrong type" messages: `string "x"`, `integer 0x1f`,
+/// `float 1.5`, `an array`…
+pub fn describe(v: &DeValue<'_>) -> String {
     match v {
         DeValue::String(s) => format!("string \"{s}\""),
         DeValue::Integer(i) => format!("integer {i}"),
@@ -322,8 +384,9 @@ pub(crate) fn describe(v: &DeValue<'_>) -> String {
     }
 }
 
-/// A TOML number as `f64`; integers beyond `i64` too when `wide`.
-fn to_f64(v: &DeValue<'_>, wide: bool) -> Option<f64> {
+/// A TOML number (float or integer) as `f64`; integers beyond `i64` too when `wide`.
+/// `None` for any other value or an unparsable number.
+pub fn to_f64(v: &DeValue<'_>, wide: bool) -> Option<f64> {
     match v {
         DeValue::Float(f) => f.as_str().replace('_', "").parse().ok(),
         DeValue::Integer(i) => to_i64(v).map(|x| x as f64).or_else(|| {
@@ -338,15 +401,17 @@ fn to_f64(v: &DeValue<'_>, wide: bool) -> Option<f64> {
     }
 }
 
-pub(crate) fn to_i64(v: &DeValue<'_>) -> Option<i64> {
+/// A TOML integer (any radix, `_` separators allowed) as `i64`; `None` for any other value
+/// or one beyond `i64`.
+pub fn to_i64(v: &DeValue<'_>) -> Option<i64> {
     match v {
         DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok(),
         _ => None,
     }
 }
 
-/// `one of "a", "b"`.
-pub(crate) fn one_of(values: &[&str]) -> String {
+/// `one of "a", "b"`: the expectation of an enumerated value.
+pub fn one_of(values: &[&str]) -> String {
     let v: Vec<String> = values.iter().map(|s| format!("\"{s}\"")).collect();
     format!("one of {}", v.join(", "))
 }

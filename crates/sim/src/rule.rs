@@ -406,18 +406,23 @@ mod part_load {
     use crate::testkit::random::{StandingLoss, build, config, shapes};
     use crate::testkit::{Case, assert_all_close};
 
+    /// A full 10 kg tank with no minimum: hydrogen to spare.
+    fn full_tank() -> HydrogenTank {
+        HydrogenTank {
+            name: "t1".into(),
+            capacity_kg: 10.0,
+            min_kg: 0.0,
+            initial_kg: 10.0,
+        }
+    }
+
     /// Deficits of 3, 6 and 12 kWh (hours) with a 10 kW fuel cell whose minimum is 4 kW and
     /// hydrogen to spare: off at 3 (the grid imports it), 6 at 6, 10 at 12 (import 2).
     #[test]
     fn a_fuel_cell_stays_off_below_its_minimum_and_runs_above_it() {
         let mut case = Case::new(60, 3, 100.0, 0.0);
         case.load("hall", vec![3.0, 6.0, 12.0])
-            .tank(HydrogenTank {
-                name: "t1".into(),
-                capacity_kg: 10.0,
-                min_kg: 0.0,
-                initial_kg: 10.0,
-            })
+            .tank(full_tank())
             .fuel_cell(FuelCell {
                 name: "fc".into(),
                 max_kw: 10.0,
@@ -441,12 +446,7 @@ mod part_load {
     fn the_next_fuel_cell_covers_a_deficit_below_the_first_ones_minimum() {
         let mut case = Case::new(30, 1, 100.0, 0.0);
         case.load("hall", vec![1.5])
-            .tank(HydrogenTank {
-                name: "t1".into(),
-                capacity_kg: 10.0,
-                min_kg: 0.0,
-                initial_kg: 10.0,
-            })
+            .tank(full_tank())
             .fuel_cell(FuelCell {
                 name: "big".into(),
                 max_kw: 20.0,
