@@ -4,7 +4,9 @@
 //! created; its password is printed once, unless `QUARTIER_ADMIN_PASSWORD` gives it. Meudon's
 //! energy community is attached too: Meudon is simulated once to derive its members' meter
 //! curves into `DATA/community-curves/` (as `quartier demo` does), the community file is
-//! attached and allocated once, so a fresh server shows the community and its bills.
+//! attached and allocated once, so a fresh server shows the community and its bills. Each demo
+//! district gets its asset registry (Meudon's completed by `examples/meudon-assets.toml`) and
+//! a first simulation job, so the dashboard opens on KPIs.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -75,6 +77,12 @@ pub fn run(args: &ServeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 if slug == demo::COMMUNITY_DISTRICT {
                     demo_community(app.state(), &data_dir, created.id, ui).await?;
                 }
+                // The dashboard opens on KPIs: each demo district is simulated once, in the
+                // background (jobs run one at a time; their pages show the progress).
+                let job = quartier_web::simulate_district(app.state(), created.id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("simulating demo district {slug}: {e}"))?;
+                ui.say(&format!("simulating {} (job {job})", created.name));
             }
         }
         ui.say(&format!("Quartier is serving on http://{}/", app.address()));

@@ -57,7 +57,8 @@ async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
+/// An instant as RFC 3339 UTC to the second (`2024-06-01T12:00:00Z`).
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -278,6 +279,21 @@ pub(crate) async fn visible_district(
     state.store.district(id).await?.ok_or(ApiError::NotFound)
 }
 
+/// A district the user sees and manages, or 404; `otherwise` when they see it without
+/// managing it (403 where the district's existence is no secret, 404 where it stays hidden).
+pub(crate) async fn managed_district(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    otherwise: ApiError,
+) -> Result<DistrictRow, ApiError> {
+    let d = visible_district(state, user, id).await?;
+    if !user.manages_district(id) {
+        return Err(otherwise);
+    }
+    Ok(d)
+}
+
 async fn list_districts(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -349,10 +365,7 @@ async fn list_participants(
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    visible_district(&state, &user, id).await?;
-    if !user.manages_district(id) {
-        return Err(ApiError::Forbidden);
-    }
+    managed_district(&state, &user, id, ApiError::Forbidden).await?;
     let v: Vec<ParticipantWire> = state
         .store
         .participants(id)
@@ -373,10 +386,7 @@ async fn add_participant(
     UrlPath(id): UrlPath<i64>,
     Json(p): Json<ParticipantWire>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    visible_district(&state, &user, id).await?;
-    if !user.manages_district(id) {
-        return Err(ApiError::Forbidden);
-    }
+    managed_district(&state, &user, id, ApiError::Forbidden).await?;
     if p.prm.len() != 14 || !p.prm.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::BadRequest("prm: expected 14 digits".into()));
     }
@@ -593,10 +603,7 @@ async fn submit_simulation(
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let d = visible_district(&state, &user, id).await?;
-    if !user.manages_district(id) {
-        return Err(ApiError::Forbidden);
-    }
+    let d = managed_district(&state, &user, id, ApiError::Forbidden).await?;
     let job = jobs::submit_simulation(&state, d).await?;
     Ok((
         StatusCode::ACCEPTED,

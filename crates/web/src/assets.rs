@@ -33,7 +33,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Europe::Paris;
 use quartier_assets::{
     ASSET_FIELDS, Asset, AssetError, AssetKind, CONDITION_RANGE, FieldKind, MaintenanceEntry,
@@ -45,12 +45,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::visible_district;
+use crate::api::{self, rfc3339};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::districts::{district_path, problems};
 use crate::error::{ApiError, InputProblem};
-use crate::html::{esc, page};
+use crate::html::{card, esc, group_thousands, page};
 use crate::i18n::{Lang, t};
+use crate::page_support::{LangQuery, PageError, check_csrf};
 
 /// The name the registry file has in diagnostics, inside the data folder.
 const REGISTRY_FILE_NAME: &str = "assets.toml";
@@ -81,11 +82,7 @@ async fn managed_district(
     user: &CurrentUser,
     id: i64,
 ) -> Result<DistrictRow, ApiError> {
-    let d = visible_district(state, user, id).await?;
-    if !user.manages_district(id) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(d)
+    api::managed_district(state, user, id, ApiError::NotFound).await
 }
 
 /// An asset of a district the user manages, or 404.
@@ -106,10 +103,6 @@ async fn managed_asset(
 
 fn today() -> NaiveDate {
     Utc::now().with_timezone(&Paris).date_naive()
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// The store's row of an asset.
@@ -1031,11 +1024,6 @@ async fn add_maintenance(
 /// (a 422 lists the problems).
 fn fail(e: ApiError, l: Lang, back: Option<&str>) -> Response {
     match e {
-        ApiError::Unauthenticated => Redirect::to("/login").into_response(),
-        ApiError::Internal(d) => {
-            eprintln!("internal error: {d}");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>")).into_response()
-        }
         ApiError::Invalid(errs) => {
             let mut body = format!("<p class=err>{}</p><ul>", t(l, "asset_problems"));
             for p in &errs {
@@ -1063,15 +1051,7 @@ fn fail(e: ApiError, l: Lang, back: Option<&str>) -> Response {
             )
                 .into_response()
         }
-        e => (
-            e.status(),
-            Html(format!(
-                "<!doctype html><h1>{}</h1><p>{}</p>",
-                e.status(),
-                esc(&e.to_string())
-            )),
-        )
-            .into_response(),
+        e => PageError::from(e).into_response(),
     }
 }
 
@@ -1089,23 +1069,8 @@ fn money(x: f64) -> String {
     if !x.is_finite() {
         return "—".into();
     }
-    let s = format!("{:.0}", x.abs());
-    let mut o = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            o.push('\u{202f}');
-        }
-        o.push(c);
-    }
+    let o = group_thousands(x, 0, '.');
     if x <= -0.5 { format!("−{o}") } else { o }
-}
-
-fn card(k: &str, v: &str) -> String {
-    format!(
-        "<div class=card><div class=k>{}</div><div class=v>{}</div></div>",
-        esc(k),
-        esc(v)
-    )
 }
 
 fn condition_label(l: Lang, c: u8) -> String {
@@ -1386,11 +1351,6 @@ fn asset_body(l: Lang, s: &Stored, p: &quartier_assets::AssetPlan, csrf: &str) -
     out
 }
 
-#[derive(Deserialize, Default)]
-struct LangQuery {
-    lang: Option<String>,
-}
-
 async fn asset_page(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
@@ -1398,7 +1358,7 @@ async fn asset_page(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let l = Lang::pick(q.lang.as_deref(), &headers);
+    let l = q.pick(&headers);
     let go = async {
         let u = u.ok_or(ApiError::Unauthenticated)?;
         let row = managed_asset(&state, &u, id).await?;
@@ -1413,6 +1373,26 @@ async fn asset_page(
         Ok::<_, ApiError>(Html(page(l, &s.asset.name, Some(&u), &body)).into_response())
     };
     go.await.unwrap_or_else(|e| fail(e, l, None))
+}
+
+/// The asset a posted form changes: its CSRF token checked, the asset one the user manages.
+async fn form_asset(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    csrf: &str,
+) -> Result<AssetRow, ApiError> {
+    check_csrf(user, csrf)?;
+    managed_asset(state, user, id).await
+}
+
+/// After a form: back to the asset's page, or the failure (with a link back there).
+fn after_form(done: Result<(), ApiError>, l: Lang, id: i64) -> Response {
+    let back = format!("/assets/{id}?lang={}", l.code());
+    match done {
+        Ok(()) => Redirect::to(&back).into_response(),
+        Err(e) => fail(e, l, Some(&back)),
+    }
 }
 
 #[derive(Deserialize)]
@@ -1432,25 +1412,18 @@ async fn maintenance_form(
     headers: HeaderMap,
     Form(f): Form<MaintenanceForm>,
 ) -> Response {
-    let l = Lang::pick(q.lang.as_deref(), &headers);
-    let back = format!("/assets/{id}?lang={}", l.code());
+    let l = q.pick(&headers);
     let go = async {
-        if f.csrf != user.csrf_token {
-            return Err(ApiError::Forbidden);
-        }
-        let row = managed_asset(&state, &user, id).await?;
+        let row = form_asset(&state, &user, id, &f.csrf).await?;
         let input = MaintenanceInput {
             performed_on: f.performed_on,
             kind: f.kind,
             cost_eur: f.cost_eur,
             note: f.note,
         };
-        log_maintenance(&state, &row, &input).await
+        log_maintenance(&state, &row, &input).await.map(drop)
     };
-    match go.await {
-        Ok(_) => Redirect::to(&back).into_response(),
-        Err(e) => fail(e, l, Some(&back)),
-    }
+    after_form(go.await, l, id)
 }
 
 #[derive(Deserialize)]
@@ -1468,13 +1441,9 @@ async fn condition_form(
     headers: HeaderMap,
     Form(f): Form<ConditionForm>,
 ) -> Response {
-    let l = Lang::pick(q.lang.as_deref(), &headers);
-    let back = format!("/assets/{id}?lang={}", l.code());
+    let l = q.pick(&headers);
     let go = async {
-        if f.csrf != user.csrf_token {
-            return Err(ApiError::Forbidden);
-        }
-        let row = managed_asset(&state, &user, id).await?;
+        let row = form_asset(&state, &user, id, &f.csrf).await?;
         let mut errs = Vec::new();
         let mut int = |name: &str, v: Option<&str>| -> Option<Option<i64>> {
             match v.map(str::trim) {
@@ -1509,10 +1478,7 @@ async fn condition_form(
         )
         .await
     };
-    match go.await {
-        Ok(()) => Redirect::to(&back).into_response(),
-        Err(e) => fail(e, l, Some(&back)),
-    }
+    after_form(go.await, l, id)
 }
 
 #[cfg(test)]

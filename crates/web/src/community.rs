@@ -18,29 +18,27 @@
 //! The computation itself is [`quartier_report::community`], shared with the CLI.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::{Form, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{SecondsFormat, Utc};
 use chrono_tz::Europe::Paris;
 use quartier_report::community::{CommunityRun, MemberRun};
 use quartier_report::svg::{AxisSpec, BarChart, BarSeries, bar_chart};
-use quartier_store::{JobOutcome, JobStatus, NewJob, NewRun, RunRow, Store};
-use serde::Deserialize;
+use quartier_store::{JobStatus, NewRun, RunRow};
 use serde_json::{Value, json};
-use tokio::runtime::Handle;
 
 use crate::AppState;
-use crate::api::visible_district;
+use crate::api::{managed_district, rfc3339, visible_district};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
-use crate::html::{esc, page};
+use crate::html::{card, esc, page, whole};
 use crate::i18n::{Lang, t};
+use crate::jobs::{self, Progress};
+use crate::page_support::{CsrfForm, LangQuery, PageError, check_csrf, signed_in};
 
 /// The job kind of allocations.
 const KIND: &str = "allocation";
@@ -145,30 +143,51 @@ fn is_attached(data_dir: &Path, district: i64) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-/// Queues an allocation of district `district`'s community and starts it in the background;
-/// returns the job id.
-async fn submit_allocation(state: &AppState, district: i64) -> Result<i64, ApiError> {
+/// Queues an allocation of district `district`'s community (409 when it has none); returns
+/// the job id.
+async fn queue_allocation(state: &AppState, district: i64) -> Result<i64, ApiError> {
     if !is_attached(&state.config.data_dir, district) {
         return Err(ApiError::Conflict(
             "the district has no community: attach one first".into(),
         ));
     }
-    let id = create_job(&state.store, district).await?;
-    let state = state.clone();
-    tokio::spawn(async move { run_job(&state, id, district).await });
+    jobs::create_job(&state.store, KIND, district).await
+}
+
+/// The work of allocation job `id`.
+fn allocation_work(
+    state: &AppState,
+    id: i64,
+    district: i64,
+) -> impl FnOnce(&mut Progress<'_>) -> Result<(String, NewRun), String> + Send + 'static {
+    let data_dir = state.config.data_dir.clone();
+    move |p| run_allocation(p, id, district, &data_dir)
+}
+
+/// Queues an allocation of district `district`'s community and starts it in the background;
+/// returns the job id.
+async fn submit_allocation(state: &AppState, district: i64) -> Result<i64, ApiError> {
+    let id = queue_allocation(state, district).await?;
+    jobs::spawn_job(
+        state,
+        id,
+        "allocation",
+        allocation_work(state, id, district),
+    );
     Ok(id)
 }
 
 /// Allocates district `district`'s community now (waiting for a free job slot) and returns
 /// the job id; the job records success or failure like a submitted one.
 pub async fn allocate_community(state: &AppState, district: i64) -> Result<i64, ApiError> {
-    if !is_attached(&state.config.data_dir, district) {
-        return Err(ApiError::Conflict(
-            "the district has no community: attach one first".into(),
-        ));
-    }
-    let id = create_job(&state.store, district).await?;
-    run_job(state, id, district).await;
+    let id = queue_allocation(state, district).await?;
+    jobs::run_job(
+        state,
+        id,
+        "allocation",
+        allocation_work(state, id, district),
+    )
+    .await;
     match state.store.job(id).await?.map(|j| (j.status, j.error)) {
         Some((JobStatus::Succeeded, _)) => Ok(id),
         Some((_, error)) => Err(ApiError::Internal(format!(
@@ -179,96 +198,24 @@ pub async fn allocate_community(state: &AppState, district: i64) -> Result<i64, 
     }
 }
 
-async fn create_job(store: &Store, district: i64) -> Result<i64, ApiError> {
-    Ok(store
-        .create_job(NewJob {
-            kind: KIND.into(),
-            district_id: Some(district),
-            created_at: Utc::now(),
-        })
-        .await?)
-}
-
-async fn run_job(state: &AppState, id: i64, district: i64) {
-    let Ok(_slot) = state.job_slots.clone().acquire_owned().await else {
-        return;
-    };
-    let store = state.store.clone();
-    let data_dir = state.config.data_dir.clone();
-    let handle = Handle::current();
-    let outcome = tokio::task::spawn_blocking(move || {
-        run_allocation(&handle, &store, id, district, &data_dir)
-    })
-    .await
-    .unwrap_or_else(|e| Err(format!("the allocation task failed: {e}")));
-    let finished_at = Utc::now();
-    let outcome = match outcome {
-        Ok((result_json, run)) => JobOutcome::Succeeded {
-            result_json,
-            run: Some(run),
-            finished_at,
-        },
-        Err(error) => JobOutcome::Failed { error, finished_at },
-    };
-    if let Err(e) = state.store.finish_job(id, outcome).await {
-        eprintln!("job {id}: cannot record its end: {e}");
-    }
-}
-
-/// Writes progress when it moves; remembers a cancellation.
-struct Progress<'a> {
-    handle: &'a Handle,
-    store: &'a Store,
-    id: i64,
-    cancelled: AtomicBool,
-}
-
-impl Progress<'_> {
-    /// Records `pct`; `Err` when the job was cancelled.
-    fn set(&self, pct: u8) -> Result<(), String> {
-        if !self.cancelled.load(Ordering::Relaxed) {
-            match self
-                .handle
-                .block_on(self.store.set_job_progress(self.id, pct))
-            {
-                Ok(true) => {}
-                Ok(false) => self.cancelled.store(true, Ordering::Relaxed),
-                Err(e) => eprintln!("job {}: cannot record progress: {e}", self.id),
-            }
-        }
-        if self.cancelled.load(Ordering::Relaxed) {
-            Err("cancelled".into())
-        } else {
-            Ok(())
-        }
-    }
-}
-
 /// Loading 0–40 % (the curves), allocation and settlement 40–80 %, outputs 80–100 %.
 fn run_allocation(
-    handle: &Handle,
-    store: &Store,
+    p: &mut Progress<'_>,
     id: i64,
     district: i64,
     data_dir: &Path,
 ) -> Result<(String, NewRun), String> {
-    let p = Progress {
-        handle,
-        store,
-        id,
-        cancelled: AtomicBool::new(false),
-    };
-    p.set(0)?;
+    p.step(0)?;
     let text = std::fs::read_to_string(stored_path(data_dir, district))
         .map_err(|e| format!("reading the community file: {e}"))?;
     let loaded = parse_and_load(data_dir, &text).map_err(|problems| {
         let first: Vec<String> = problems.iter().take(5).map(|p| p.message.clone()).collect();
         format!("the community file no longer loads: {}", first.join("; "))
     })?;
-    p.set(40)?;
+    p.step(40)?;
     let s =
         quartier_report::community::scenario(&loaded, &loaded.key).map_err(|e| e.to_string())?;
-    p.set(80)?;
+    p.step(80)?;
     quartier_report::community::write_outputs(
         &outputs_dir(data_dir, district, id),
         &loaded.name,
@@ -282,7 +229,7 @@ fn run_allocation(
         "members": run.members.len(),
         "totals": run.totals,
     });
-    p.set(95)?;
+    p.step(95)?;
     Ok((
         result.to_string(),
         NewRun {
@@ -329,20 +276,13 @@ fn view_for(user: &CurrentUser, district: i64, run: &CommunityRun) -> CommunityR
 // ---------------------------------------------------------------------------------------------
 // API
 
-fn rfc3339(t: chrono::DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 async fn attach(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
     body: String,
 ) -> Result<Json<Value>, ApiError> {
-    visible_district(&state, &user, id).await?;
-    if !user.manages_district(id) {
-        return Err(ApiError::Forbidden);
-    }
+    managed_district(&state, &user, id, ApiError::Forbidden).await?;
     let a = attach_community(&state.config.data_dir, id, body).await?;
     Ok(Json(json!({
         "district_id": id,
@@ -358,10 +298,7 @@ async fn submit(
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    visible_district(&state, &user, id).await?;
-    if !user.manages_district(id) {
-        return Err(ApiError::Forbidden);
-    }
+    managed_district(&state, &user, id, ApiError::Forbidden).await?;
     let job = submit_allocation(&state, id).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -425,30 +362,7 @@ fn url_segment(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-#[derive(Deserialize, Default)]
-struct PageQuery {
-    lang: Option<String>,
-}
-
-/// A failed page: the login form when there is no session, else the status with its text.
-fn fail(e: ApiError) -> Response {
-    match e {
-        ApiError::Unauthenticated => Redirect::to("/login").into_response(),
-        ApiError::Internal(d) => {
-            eprintln!("internal error: {d}");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>")).into_response()
-        }
-        e => (
-            e.status(),
-            Html(format!(
-                "<!doctype html><h1>{}</h1><p>{}</p>",
-                e.status(),
-                esc(&e.to_string())
-            )),
-        )
-            .into_response(),
-    }
-}
+/// Community pages answer a failure with its status and text.
 
 /// The link to the community page, for the district page.
 pub(crate) fn link(l: Lang, id: i64) -> String {
@@ -459,33 +373,8 @@ pub(crate) fn link(l: Lang, id: i64) -> String {
     )
 }
 
-/// A whole number with thin spaces between thousands.
-fn kwh(x: f64) -> String {
-    let s = format!("{:.0}", x.abs());
-    let mut o = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            o.push('\u{202f}');
-        }
-        o.push(c);
-    }
-    if x < 0.0 && o != "0" {
-        format!("-{o}")
-    } else {
-        o
-    }
-}
-
 fn pct(x: f64) -> String {
     format!("{:.1} %", 100.0 * x)
-}
-
-fn card(k: &str, v: &str) -> String {
-    format!(
-        "<div class=card><div class=k>{}</div><div class=v>{}</div></div>",
-        esc(k),
-        esc(v)
-    )
 }
 
 /// Allocated and complement per month as bars (kWh).
@@ -525,15 +414,15 @@ fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
     for mm in &m.months {
         let (cons, alloc, comp, rate) = match &mm.consumer {
             Some(c) => (
-                kwh(c.consumption_kwh),
-                kwh(c.allocated_kwh),
-                kwh(c.complement_kwh),
+                whole(c.consumption_kwh),
+                whole(c.allocated_kwh),
+                whole(c.complement_kwh),
                 pct(c.coverage_rate),
             ),
             None => ("—".into(), "—".into(), "—".into(), "—".into()),
         };
         let (prod, surplus) = match &mm.producer {
-            Some(p) => (kwh(p.production_kwh), kwh(p.surplus_kwh)),
+            Some(p) => (whole(p.production_kwh), whole(p.surplus_kwh)),
             None => ("—".into(), "—".into()),
         };
         rows.push_str(&format!(
@@ -574,19 +463,19 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
         out.push_str("<div class=cards>");
         out.push_str(&card(
             t(l, "production_kwh"),
-            &format!("{} kWh", kwh(tt.production_kwh)),
+            &format!("{} kWh", whole(tt.production_kwh)),
         ));
         out.push_str(&card(
             t(l, "consumption"),
-            &format!("{} kWh", kwh(tt.consumption_kwh)),
+            &format!("{} kWh", whole(tt.consumption_kwh)),
         ));
         out.push_str(&card(
             t(l, "self_consumed"),
-            &format!("{} kWh", kwh(tt.self_consumed_kwh)),
+            &format!("{} kWh", whole(tt.self_consumed_kwh)),
         ));
         out.push_str(&card(
             t(l, "surplus"),
-            &format!("{} kWh", kwh(tt.surplus_kwh)),
+            &format!("{} kWh", whole(tt.surplus_kwh)),
         ));
         out.push_str(&card(
             t(l, "self_consumption_rate"),
@@ -598,11 +487,11 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
         ));
         out.push_str(&card(
             t(l, "bills_with"),
-            &format!("{} EUR", kwh(tt.consumer_bills_eur)),
+            &format!("{} EUR", whole(tt.consumer_bills_eur)),
         ));
         out.push_str(&card(
             t(l, "bills_without"),
-            &format!("{} EUR", kwh(tt.consumer_bills_without_operation_eur)),
+            &format!("{} EUR", whole(tt.consumer_bills_without_operation_eur)),
         ));
         out.push_str("</div>");
     }
@@ -630,14 +519,14 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
             .filter_map(|x| x.producer.map(|p| p.production_kwh))
             .sum();
         let summary = if m.role == "producer" {
-            format!("{}: {} kWh", t(l, "production_kwh"), kwh(prod))
+            format!("{}: {} kWh", t(l, "production_kwh"), whole(prod))
         } else {
             format!(
                 "{}: {} kWh, {}: {} kWh",
                 t(l, "allocated"),
-                kwh(alloc),
+                whole(alloc),
                 t(l, "complement"),
-                kwh(comp)
+                whole(comp)
             )
         };
         out.push_str(&format!(
@@ -671,24 +560,12 @@ async fn community_page(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
     UrlPath(id): UrlPath<i64>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<LangQuery>,
     headers: HeaderMap,
-) -> Response {
-    match community_page_inner(&state, u, id, &q, &headers).await {
-        Ok(r) => r,
-        Err(e) => fail(e),
-    }
-}
-
-async fn community_page_inner(
-    state: &AppState,
-    u: Option<CurrentUser>,
-    id: i64,
-    q: &PageQuery,
-    headers: &HeaderMap,
-) -> Result<Response, ApiError> {
-    let u = u.ok_or(ApiError::Unauthenticated)?;
-    let l = Lang::pick(q.lang.as_deref(), headers);
+) -> Result<Response, PageError> {
+    let state = &state;
+    let u = signed_in(u)?;
+    let l = q.pick(&headers);
     let d = visible_district(state, &u, id).await?;
     let manages = u.manages_district(id);
     let mut body = String::new();
@@ -742,74 +619,51 @@ async fn community_page_inner(
     Ok(Html(page(l, &title, Some(&u), &body)).into_response())
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn allocate_form(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<LangQuery>,
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
-) -> Response {
-    let go = async {
-        if f.csrf != user.csrf_token {
-            return Err(ApiError::Forbidden);
-        }
-        visible_district(&state, &user, id).await?;
-        if !user.manages_district(id) {
-            return Err(ApiError::NotFound);
-        }
-        submit_allocation(&state, id).await
-    };
-    match go.await {
-        Ok(job) => {
-            let lc = Lang::pick(q.lang.as_deref(), &headers).code();
-            Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response()
-        }
-        Err(e) => fail(e),
-    }
+) -> Result<Response, PageError> {
+    check_csrf(&user, &f.csrf)?;
+    managed_district(&state, &user, id, ApiError::NotFound).await?;
+    let job = submit_allocation(&state, id).await?;
+    let lc = q.pick(&headers).code();
+    Ok(Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response())
 }
 
 async fn bill_page(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
     UrlPath((id, member, month)): UrlPath<(i64, String, String)>,
-) -> Response {
-    let go = async {
-        let u = u.ok_or(ApiError::Unauthenticated)?;
-        visible_district(&state, &u, id).await?;
-        if !u.manages_district(id) && u.user.prm.as_deref() != Some(member.as_str()) {
-            return Err(ApiError::NotFound);
-        }
-        let latest = latest_allocation(&state, id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        let file = latest
-            .content
-            .member_month(&member, &month)
-            .map(|m| m.bill_file.clone())
-            .filter(|f| {
-                !f.is_empty()
-                    && f.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                    && !f.contains("..")
-            })
-            .ok_or(ApiError::NotFound)?;
-        let path = outputs_dir(&state.config.data_dir, id, latest.job)
-            .join("bills")
-            .join(file);
-        let html = tokio::task::spawn_blocking(move || std::fs::read_to_string(path))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(|_| ApiError::NotFound)?;
-        Ok(html)
-    };
-    match go.await {
-        Ok(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
-        Err(e) => fail(e),
+) -> Result<Response, PageError> {
+    let u = signed_in(u)?;
+    visible_district(&state, &u, id).await?;
+    if !u.manages_district(id) && u.user.prm.as_deref() != Some(member.as_str()) {
+        return Err(ApiError::NotFound.into());
     }
+    let latest = latest_allocation(&state, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let file = latest
+        .content
+        .member_month(&member, &month)
+        .map(|m| m.bill_file.clone())
+        .filter(|f| {
+            !f.is_empty()
+                && f.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && !f.contains("..")
+        })
+        .ok_or(ApiError::NotFound)?;
+    let path = outputs_dir(&state.config.data_dir, id, latest.job)
+        .join("bills")
+        .join(file);
+    let html = tokio::task::spawn_blocking(move || std::fs::read_to_string(path))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|_| ApiError::NotFound)?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }

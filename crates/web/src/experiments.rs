@@ -27,7 +27,7 @@ use std::time::SystemTime;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{Datelike, Utc};
@@ -46,8 +46,9 @@ use crate::AppState;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
-use crate::html::{esc, page};
+use crate::html::{esc, group_thousands, page};
 use crate::i18n::{Lang, t};
+use crate::page_support::{LangQuery, PageError, signed_in};
 
 /// Months of the programme table.
 const PROGRAMME_MONTHS: usize = 24;
@@ -718,59 +719,14 @@ async fn api_create(
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-#[derive(Deserialize, Default)]
-struct PageQuery {
-    lang: Option<String>,
-}
-
-/// A page error: unauthenticated redirects to the login form, anything else is its status.
-struct PageError(ApiError);
-
-impl From<ApiError> for PageError {
-    fn from(e: ApiError) -> Self {
-        PageError(e)
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        match self.0 {
-            ApiError::Unauthenticated => Redirect::to("/login").into_response(),
-            ApiError::Internal(d) => {
-                eprintln!("internal error: {d}");
-                (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>")).into_response()
-            }
-            e => (
-                e.status(),
-                Html(format!("<!doctype html><h1>{}</h1>", e.status())),
-            )
-                .into_response(),
-        }
-    }
-}
-
-fn logged_in(u: MaybeUser) -> Result<CurrentUser, PageError> {
-    u.0.ok_or(PageError(ApiError::Unauthenticated))
-}
+/// Experiment pages answer a failure with its status alone.
 
 /// A number with a thin space between thousands; `—` when not finite.
 fn num(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
         return "—".into();
     }
-    let s = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((s.as_str(), ""));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push('\u{202F}');
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push(',');
-        out.push_str(frac);
-    }
+    let out = group_thousands(x, decimals, ',');
     format!("{}{out}", if x < 0.0 { "−" } else { "" })
 }
 
@@ -803,11 +759,11 @@ fn status_label(entry: &Entry, l: Lang) -> &'static str {
 async fn page_list(
     State(state): State<AppState>,
     u: MaybeUser,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
-    let user = logged_in(u)?;
-    let l = Lang::pick(q.lang.as_deref(), &headers);
+    let user = signed_in(u.0)?;
+    let l = q.pick(&headers);
     let entries = visible_entries(&state, &user).await?;
     let mut body = format!(
         "<p><a href=\"/programme?lang={lc}\">{p}</a></p><section><table><tr><th>{c}</th><th>{e}</th>\
@@ -984,11 +940,11 @@ async fn page_read(
     State(state): State<AppState>,
     u: MaybeUser,
     UrlPath(slug): UrlPath<String>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
-    let user = logged_in(u)?;
-    let l = Lang::pick(q.lang.as_deref(), &headers);
+    let user = signed_in(u.0)?;
+    let l = q.pick(&headers);
     let entry = visible_entry(&state, &user, &slug).await?;
     let mut body = format!(
         "<p><a href=\"/experiments?lang={}\">{}</a></p>",
@@ -1101,11 +1057,11 @@ fn cell_text(c: Option<Cell>, l: Lang) -> String {
 async fn page_programme(
     State(state): State<AppState>,
     u: MaybeUser,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
-    let user = logged_in(u)?;
-    let l = Lang::pick(q.lang.as_deref(), &headers);
+    let user = signed_in(u.0)?;
+    let l = q.pick(&headers);
     let (table, notes) = visible_programme(&state, &user).await?;
     let mut body = format!(
         "<p><a href=\"/experiments?lang={}\">{}</a></p><section style=overflow-x:auto><table>\

@@ -1,4 +1,5 @@
-//! A small HTML toolkit: escaping and the page frame. Every text that comes from data goes
+//! A small HTML toolkit: escaping, the page frame, key-figure cards and number formatting
+//! (thousands separated by a narrow no-break space). Every text that comes from data goes
 //! through [`esc`]; there is no template engine.
 
 use quartier_store::Role;
@@ -20,6 +21,45 @@ pub(crate) fn esc(s: &str) -> String {
         }
     }
     o
+}
+
+/// `|x|` rounded to `decimals` places, with a narrow no-break space (U+202F) between
+/// thousands and `point` before the decimals. The sign is left to the caller.
+pub(crate) fn group_thousands(x: f64, decimals: usize, point: char) -> String {
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((s.as_str(), ""));
+    let mut out = String::with_capacity(s.len() + int.len());
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push('\u{202F}');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
+    }
+    out
+}
+
+/// A whole number with narrow no-break spaces between thousands, and a hyphen-minus in front
+/// of a negative number that does not round to 0.
+pub(crate) fn whole(x: f64) -> String {
+    let o = group_thousands(x, 0, '.');
+    if x < 0.0 && o != "0" {
+        format!("-{o}")
+    } else {
+        o
+    }
+}
+
+/// A key-figure card: label `k` above value `v`, both escaped.
+pub(crate) fn card(k: &str, v: &str) -> String {
+    format!(
+        "<div class=card><div class=k>{}</div><div class=v>{}</div></div>",
+        esc(k),
+        esc(v)
+    )
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1d2433;background:#f6f7f9}\
@@ -78,5 +118,17 @@ mod tests {
             super::esc("<a href='x'>&\""),
             "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
         );
+    }
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(
+            super::group_thousands(1234567.891, 1, ','),
+            "1\u{202F}234\u{202F}567,9"
+        );
+        assert_eq!(super::group_thousands(-999.4, 0, '.'), "999");
+        assert_eq!(super::whole(-1234.0), "-1\u{202F}234");
+        assert_eq!(super::whole(-0.2), "0");
+        assert_eq!(super::whole(100.0), "100");
     }
 }

@@ -1,12 +1,12 @@
-//! Simulation jobs: queued in the database, run one at a time on the blocking pool, with
+//! Background jobs: queued in the database, run one at a time on the blocking pool, with
 //! their progress (0–100 %) written to the database as it moves. A job cancelled while it
-//! runs is left cancelled: the controller cannot be interrupted mid-year, but its result is
-//! discarded and the progress hook stops writing.
+//! runs is left cancelled: the work cannot be interrupted at every point, but its result is
+//! discarded and the progress hook stops writing. [`create_job`], [`spawn_job`], [`run_job`]
+//! and [`Progress`] serve every kind of job: simulations (here) and community allocations
+//! (`crate::community`).
 //!
-//! Progress: loading 0–10 %, PV and inputs 10–20 %, the controller 20–90 %, accounting and
-//! results 90–100 %.
-
-use std::sync::atomic::{AtomicBool, Ordering};
+//! Simulation progress: loading 0–10 %, PV and inputs 10–20 %, the controller 20–90 %,
+//! accounting and results 90–100 %.
 
 use chrono::Utc;
 use quartier_sim::RuleConfig;
@@ -14,66 +14,81 @@ use quartier_store::{DistrictRow, JobOutcome, NewJob, NewRun, Store};
 use tokio::runtime::Handle;
 
 use crate::AppState;
-
-/// The kind of simulation jobs (and of the runs they store).
-pub(crate) const SIMULATION: &str = "simulation";
 use crate::districts::parse_and_load;
 use crate::error::ApiError;
 
-/// Queues a simulation of `district` and starts it in the background; returns the job id.
-pub(crate) async fn submit_simulation(
-    state: &AppState,
-    district: DistrictRow,
-) -> Result<i64, ApiError> {
-    let id = state
-        .store
+/// The kind of simulation jobs (and of the runs they store).
+pub(crate) const SIMULATION: &str = "simulation";
+
+/// Queues a job of `kind` on district `district`; returns its id.
+pub(crate) async fn create_job(store: &Store, kind: &str, district: i64) -> Result<i64, ApiError> {
+    Ok(store
         .create_job(NewJob {
-            kind: SIMULATION.into(),
-            district_id: Some(district.id),
+            kind: kind.into(),
+            district_id: Some(district),
             created_at: Utc::now(),
         })
-        .await?;
-    let state = state.clone();
-    tokio::spawn(async move {
-        let Ok(_slot) = state.job_slots.clone().acquire_owned().await else {
-            return;
-        };
-        let store = state.store.clone();
-        let data_dir = state.config.data_dir.clone();
-        let handle = Handle::current();
-        let outcome = tokio::task::spawn_blocking(move || {
-            run_simulation(&handle, &store, id, &district, &data_dir)
-        })
-        .await
-        .unwrap_or_else(|e| Err(format!("the simulation task failed: {e}")));
-        let finished_at = Utc::now();
-        let outcome = match outcome {
-            Ok((result_json, run)) => JobOutcome::Succeeded {
-                result_json,
-                run: Some(run),
-                finished_at,
-            },
-            Err(error) => JobOutcome::Failed { error, finished_at },
-        };
-        if let Err(e) = state.store.finish_job(id, outcome).await {
-            eprintln!("job {id}: cannot record its end: {e}");
-        }
-    });
-    Ok(id)
+        .await?)
 }
 
-/// Writes progress when the percentage moves; remembers a cancellation.
-struct Reporter<'a> {
+/// Runs job `id` in the background (see [`run_job`]).
+pub(crate) fn spawn_job<W>(state: &AppState, id: i64, what: &'static str, work: W)
+where
+    W: FnOnce(&mut Progress<'_>) -> Result<(String, NewRun), String> + Send + 'static,
+{
+    let state = state.clone();
+    tokio::spawn(async move { run_job(&state, id, what, work).await });
+}
+
+/// Waits for a free job slot, runs `work` on the blocking pool and records its end: the
+/// result and the run on success, the error otherwise (`what` names the job in a crash).
+pub(crate) async fn run_job<W>(state: &AppState, id: i64, what: &str, work: W)
+where
+    W: FnOnce(&mut Progress<'_>) -> Result<(String, NewRun), String> + Send + 'static,
+{
+    let Ok(_slot) = state.job_slots.clone().acquire_owned().await else {
+        return;
+    };
+    let store = state.store.clone();
+    let handle = Handle::current();
+    let outcome = tokio::task::spawn_blocking(move || {
+        work(&mut Progress {
+            handle: &handle,
+            store: &store,
+            id,
+            last: None,
+            cancelled: false,
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the {what} task failed: {e}")));
+    let finished_at = Utc::now();
+    let outcome = match outcome {
+        Ok((result_json, run)) => JobOutcome::Succeeded {
+            result_json,
+            run: Some(run),
+            finished_at,
+        },
+        Err(error) => JobOutcome::Failed { error, finished_at },
+    };
+    if let Err(e) = state.store.finish_job(id, outcome).await {
+        eprintln!("job {id}: cannot record its end: {e}");
+    }
+}
+
+/// A running job's progress: written when the percentage moves; remembers a cancellation.
+pub(crate) struct Progress<'a> {
     handle: &'a Handle,
     store: &'a Store,
     id: i64,
     last: Option<u8>,
-    cancelled: AtomicBool,
+    cancelled: bool,
 }
 
-impl Reporter<'_> {
-    fn set(&mut self, pct: u8) {
-        if self.last == Some(pct) || self.cancelled.load(Ordering::Relaxed) {
+impl Progress<'_> {
+    /// Records `pct` (once the job is found cancelled, nothing more is written).
+    pub(crate) fn set(&mut self, pct: u8) {
+        if self.last == Some(pct) || self.cancelled {
             return;
         }
         self.last = Some(pct);
@@ -82,39 +97,59 @@ impl Reporter<'_> {
             .block_on(self.store.set_job_progress(self.id, pct))
         {
             Ok(true) => {}
-            Ok(false) => self.cancelled.store(true, Ordering::Relaxed),
+            Ok(false) => self.cancelled = true,
             Err(e) => eprintln!("job {}: cannot record progress: {e}", self.id),
         }
     }
 
-    fn cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Relaxed)
+    /// Whether the job was found cancelled.
+    pub(crate) fn cancelled(&self) -> bool {
+        self.cancelled
+    }
+
+    /// Records `pct`, then `Err("cancelled")` when the job was cancelled.
+    pub(crate) fn step(&mut self, pct: u8) -> Result<(), String> {
+        self.set(pct);
+        if self.cancelled {
+            Err("cancelled".into())
+        } else {
+            Ok(())
+        }
     }
 }
 
+/// Queues a simulation of district `id` (rule-based controller, a year) and starts it in the
+/// background; returns the job id. [`ApiError::NotFound`] for an unknown district.
+pub async fn simulate_district(state: &AppState, id: i64) -> Result<i64, ApiError> {
+    let district = state.store.district(id).await?.ok_or(ApiError::NotFound)?;
+    submit_simulation(state, district).await
+}
+
+/// Queues a simulation of `district` and starts it in the background; returns the job id.
+pub(crate) async fn submit_simulation(
+    state: &AppState,
+    district: DistrictRow,
+) -> Result<i64, ApiError> {
+    let id = create_job(&state.store, SIMULATION, district.id).await?;
+    let data_dir = state.config.data_dir.clone();
+    spawn_job(state, id, "simulation", move |p| {
+        run_simulation(p, id, &district, &data_dir)
+    });
+    Ok(id)
+}
+
 fn run_simulation(
-    handle: &Handle,
-    store: &Store,
+    r: &mut Progress<'_>,
     id: i64,
     district: &DistrictRow,
     data_dir: &std::path::Path,
 ) -> Result<(String, NewRun), String> {
-    let mut r = Reporter {
-        handle,
-        store,
-        id,
-        last: None,
-        cancelled: AtomicBool::new(false),
-    };
     r.set(0);
     let (d, data) = parse_and_load(data_dir, &district.source_toml).map_err(|problems| {
         let first: Vec<String> = problems.iter().take(5).map(|p| p.message.clone()).collect();
         format!("the district file no longer loads: {}", first.join("; "))
     })?;
-    r.set(10);
-    if r.cancelled() {
-        return Err("cancelled".into());
-    }
+    r.step(10)?;
     let inputs = quartier_sim::assemble(&d, &data).map_err(|e| format!("assembling: {e}"))?;
     r.set(20);
     let mut hook = |done: usize, total: usize| {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, Path as UrlPath, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -20,8 +20,9 @@ use quartier_report::svg;
 use crate::api::{self, RangeQuery};
 use crate::auth::{self, CurrentUser, MaybeUser};
 use crate::error::ApiError;
-use crate::html::{esc, page};
+use crate::html::{esc, page, whole};
 use crate::i18n::{Lang, t};
+use crate::page_support::{CsrfForm, PageError, check_csrf, signed_in};
 use crate::{AppState, jobs};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -46,53 +47,6 @@ struct PageQuery {
 
 fn lang(q: &PageQuery, h: &HeaderMap) -> Lang {
     Lang::pick(q.lang.as_deref(), h)
-}
-
-/// A page error: 404 and 403 as HTML, unauthenticated as a redirect to the login form.
-struct PageError(ApiError);
-
-impl From<ApiError> for PageError {
-    fn from(e: ApiError) -> Self {
-        PageError(e)
-    }
-}
-
-impl From<quartier_store::StoreError> for PageError {
-    fn from(e: quartier_store::StoreError) -> Self {
-        PageError(e.into())
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        match self.0 {
-            ApiError::Unauthenticated => Redirect::to("/login").into_response(),
-            ApiError::Internal(d) => {
-                eprintln!("internal error: {d}");
-                error_page(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-            }
-            e => error_page(e.status(), &e.to_string()),
-        }
-    }
-}
-
-/// An error in the dashboard's frame, in both languages (the request's language is not known
-/// here), with a way back to the district list.
-fn error_page(status: StatusCode, detail: &str) -> Response {
-    let (fr, en) = match status {
-        StatusCode::NOT_FOUND => ("Page introuvable", "Not found"),
-        StatusCode::FORBIDDEN => ("Accès refusé", "Forbidden"),
-        StatusCode::INTERNAL_SERVER_ERROR => ("Erreur interne", "Internal error"),
-        _ => ("Requête refusée", "Request refused"),
-    };
-    let body = format!(
-        "<section><p>{fr} / {en} ({code}): {detail}</p>\
-         <p><a href=\"/districts\">Quartiers / Districts</a></p></section>",
-        code = status.as_u16(),
-        detail = esc(detail),
-    );
-    let title = format!("{} — {fr}", status.as_u16());
-    (status, Html(page(Lang::Fr, &title, None, &body))).into_response()
 }
 
 async fn home(MaybeUser(u): MaybeUser) -> Redirect {
@@ -175,19 +129,12 @@ async fn login_submit(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn logout(
     State(state): State<AppState>,
     user: CurrentUser,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    if f.csrf != user.csrf_token {
-        return Err(ApiError::Forbidden.into());
-    }
+    check_csrf(&user, &f.csrf)?;
     state.store.delete_session(&user.token).await?;
     Ok((
         [(
@@ -205,7 +152,7 @@ async fn district_list(
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let u = u.ok_or(ApiError::Unauthenticated)?;
+    let u = signed_in(u)?;
     let l = lang(&q, &headers);
     let mut rows = String::new();
     for d in api::visible_districts(&state, &u).await? {
@@ -296,7 +243,7 @@ fn kpi_card(l: Lang, kpis: &Value, key: &'static str, unit: &str) -> String {
     let v = &kpis[key];
     let shown = match (v.as_f64(), unit) {
         (Some(x), "%") => format!("{:.1} %", x * 100.0),
-        (Some(x), u) if x.abs() >= 100.0 => format!("{} {u}", group(x)),
+        (Some(x), u) if x.abs() >= 100.0 => format!("{} {u}", whole(x)),
         (Some(x), u) => format!("{x:.2} {u}"),
         (None, _) => "—".into(),
     };
@@ -307,18 +254,6 @@ fn kpi_card(l: Lang, kpis: &Value, key: &'static str, unit: &str) -> String {
     )
 }
 
-fn group(x: f64) -> String {
-    let s = format!("{:.0}", x.abs());
-    let mut o = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            o.push('\u{202f}');
-        }
-        o.push(c);
-    }
-    if x < 0.0 { format!("-{o}") } else { o }
-}
-
 async fn district_overview(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
@@ -326,12 +261,9 @@ async fn district_overview(
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let u = u.ok_or(ApiError::Unauthenticated)?;
+    let u = signed_in(u)?;
     let l = lang(&q, &headers);
-    let d = api::visible_district(&state, &u, id).await?;
-    if !u.manages_district(id) {
-        return Err(ApiError::NotFound.into());
-    }
+    let d = api::managed_district(&state, &u, id, ApiError::NotFound).await?;
     let participants = state.store.participants(id).await?.len();
     let simulate_form = format!(
         "<form method=post action=\"/districts/{id}/simulate?lang={lc}\"><input type=hidden name=csrf value=\"{c}\"><button>{s}</button></form>",
@@ -549,13 +481,8 @@ async fn simulate(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    if f.csrf != user.csrf_token {
-        return Err(ApiError::Forbidden.into());
-    }
-    let d = api::visible_district(&state, &user, id).await?;
-    if !user.manages_district(id) {
-        return Err(ApiError::NotFound.into());
-    }
+    check_csrf(&user, &f.csrf)?;
+    let d = api::managed_district(&state, &user, id, ApiError::NotFound).await?;
     let job = jobs::submit_simulation(&state, d).await?;
     let lc = lang(&q, &headers).code();
     Ok(Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response())
@@ -568,7 +495,7 @@ async fn job_page(
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let u = u.ok_or(ApiError::Unauthenticated)?;
+    let u = signed_in(u)?;
     let l = lang(&q, &headers);
     let j = api::visible_job(&state, &u, id).await?;
     let back = j
@@ -604,7 +531,7 @@ async fn participant_page(
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let u = u.ok_or(ApiError::Unauthenticated)?;
+    let u = signed_in(u)?;
     let l = lang(&q, &headers);
     let districts = api::check_prm(&state, &u, &prm).await?;
     let days = q.days.unwrap_or(7).clamp(1, 62);

@@ -12,9 +12,8 @@
 use axum::Router;
 use axum::extract::{Multipart, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use chrono::SecondsFormat;
 use quartier_store::ParticipantRow;
 use serde::Deserialize;
 
@@ -23,6 +22,7 @@ use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::ApiError;
 use crate::html::{esc, page};
 use crate::i18n::{Lang, t};
+use crate::page_support::{PageError, check_csrf, signed_in};
 use crate::{AppState, InputProblem};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -60,25 +60,7 @@ struct UploadPageQuery {
     prm: Option<String>,
 }
 
-/// A failed page: the login form when there is no session, else the status with its text.
-fn fail(e: ApiError) -> Response {
-    match e {
-        ApiError::Unauthenticated => Redirect::to("/login").into_response(),
-        ApiError::Internal(d) => {
-            eprintln!("internal error: {d}");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>500</h1>")).into_response()
-        }
-        e => (
-            e.status(),
-            Html(format!(
-                "<!doctype html><h1>{}</h1><p>{}</p>",
-                e.status(),
-                esc(&e.to_string())
-            )),
-        )
-            .into_response(),
-    }
-}
+/// Upload pages answer a failure with its status and text.
 
 /// The district (its name) and participants, when the user manages it; 404 otherwise.
 async fn managed(
@@ -86,10 +68,7 @@ async fn managed(
     user: &CurrentUser,
     id: i64,
 ) -> Result<(String, Vec<ParticipantRow>), ApiError> {
-    let d = api::visible_district(state, user, id).await?;
-    if !user.manages_district(id) {
-        return Err(ApiError::NotFound);
-    }
+    let d = api::managed_district(state, user, id, ApiError::NotFound).await?;
     Ok((d.name, state.store.participants(id).await?))
 }
 
@@ -149,18 +128,13 @@ async fn form(
     UrlPath(id): UrlPath<i64>,
     Query(q): Query<UploadPageQuery>,
     headers: HeaderMap,
-) -> Response {
-    let Some(u) = u else {
-        return fail(ApiError::Unauthenticated);
-    };
+) -> Result<Response, PageError> {
+    let u = signed_in(u)?;
     let l = Lang::pick(q.lang.as_deref(), &headers);
-    let (name, participants) = match managed(&state, &u, id).await {
-        Ok(x) => x,
-        Err(e) => return fail(e),
-    };
+    let (name, participants) = managed(&state, &u, id).await?;
     let body = form_html(l, &u, id, &participants, q.prm.as_deref(), "enedis");
     let title = format!("{} — {name}", t(l, "upload_curve"));
-    Html(page(l, &title, Some(&u), &body)).into_response()
+    Ok(Html(page(l, &title, Some(&u), &body)).into_response())
 }
 
 /// The fields of the posted form.
@@ -279,8 +253,8 @@ async fn store_upload(state: &AppState, f: &Fields) -> Result<Outcome, ApiError>
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return Err(ApiError::BadRequest("the file has no data".into()));
     };
-    let first_utc = first.instant.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let last_utc = last.instant.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let first_utc = api::rfc3339(first.instant);
+    let last_utc = api::rfc3339(last.instant);
     let n = points.len();
     let s = state.store.upsert_curve(&f.prm, points).await?;
     Ok(Outcome::Stored {
@@ -299,24 +273,14 @@ async fn submit(
     Query(q): Query<UploadPageQuery>,
     headers: HeaderMap,
     multipart: Multipart,
-) -> Response {
-    let Some(u) = user else {
-        return fail(ApiError::Unauthenticated);
-    };
+) -> Result<Response, PageError> {
+    let u = signed_in(user)?;
     let l = Lang::pick(q.lang.as_deref(), &headers);
-    let f = match read_fields(multipart).await {
-        Ok(f) => f,
-        Err(e) => return fail(e),
-    };
-    if f.csrf != u.csrf_token {
-        return fail(ApiError::Forbidden);
-    }
-    let (name, participants) = match managed(&state, &u, id).await {
-        Ok(x) => x,
-        Err(e) => return fail(e),
-    };
+    let f = read_fields(multipart).await?;
+    check_csrf(&u, &f.csrf)?;
+    let (name, participants) = managed(&state, &u, id).await?;
     if !participants.iter().any(|p| p.prm == f.prm) {
-        return fail(ApiError::NotFound);
+        return Err(ApiError::NotFound.into());
     }
     let (status, result) = match store_upload(&state, &f).await {
         Ok(o @ Outcome::Stored { .. }) => (StatusCode::OK, outcome_html(l, &f.prm, &o)),
@@ -331,7 +295,7 @@ async fn submit(
                 esc(&e.to_string())
             ),
         ),
-        Err(e) => return fail(e),
+        Err(e) => return Err(e.into()),
     };
     let format = if f.format == "csv" { "csv" } else { "enedis" };
     let body = format!(
@@ -339,5 +303,5 @@ async fn submit(
         form_html(l, &u, id, &participants, Some(&f.prm), format)
     );
     let title = format!("{} — {name}", t(l, "upload_curve"));
-    (status, Html(page(l, &title, Some(&u), &body))).into_response()
+    Ok((status, Html(page(l, &title, Some(&u), &body))).into_response())
 }

@@ -11,23 +11,7 @@ const B: &str = "30000000000002";
 /// Creates a district with households A and B and a login for each; returns
 /// (district id, admin, participant A, participant B).
 fn community(app: &TestApp) -> (i64, Client, Client, Client) {
-    let admin = app.admin();
-    let r = admin.post_json(
-        "/api/v1/districts",
-        &json!({"toml": small_district("Les Tilleuls", &[A, B])}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.json()["id"].as_i64().unwrap();
-    for (user, prm) in [("alice", A), ("bruno", B)] {
-        let r = admin.post_json(
-            "/api/v1/users",
-            &json!({"username": user, "password": "long-password-1", "role": "participant", "district_id": id, "prm": prm}),
-        );
-        assert_eq!(r.status, 201, "{}", r.body);
-    }
-    let a = app.login("alice", "long-password-1");
-    let b = app.login("bruno", "long-password-1");
-    (id, admin, a, b)
+    two_households(app, A, B)
 }
 
 #[test]
@@ -225,12 +209,7 @@ fn a_participant_never_reads_another_participants_curve() {
 fn a_participant_lists_only_their_own_district() {
     let app = spawn_app();
     let (id, admin, a, _b) = community(&app);
-    let r = admin.post_json(
-        "/api/v1/districts",
-        &json!({"toml": small_district("Autre quartier", &["30000000000009"])}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let other = r.json()["id"].as_i64().unwrap();
+    let other = admin.create_district(&small_district("Autre quartier", &["30000000000009"]));
     let list = a.get("/api/v1/districts").json();
     let ids: Vec<i64> = list["districts"]
         .as_array()

@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 
 const A: &str = "30000000000001";
 const B: &str = "30000000000002";
-const PASSWORD: &str = "long-password-1";
 /// Plans in these tests start in 2026 so that their numbers do not depend on today.
 const START: &str = "start_year=2026";
 
@@ -80,36 +79,23 @@ struct Setup {
     other_organiser: Client,
 }
 
-fn user(admin: &Client, name: &str, role: &str, district: i64, prm: Option<&str>) {
-    let r = admin.post_json(
-        "/api/v1/users",
-        &json!({"username": name, "password": PASSWORD, "role": role, "district_id": district, "prm": prm}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-}
-
 fn setup(app: &TestApp) -> Setup {
     let admin = app.admin();
     let mut ids = Vec::new();
     for (name, prms) in [("Les Tilleuls", [A, B]), ("Autre quartier", [B, A])] {
-        let r = admin.post_json(
-            "/api/v1/districts",
-            &json!({"toml": district_toml(app, name, &prms)}),
-        );
-        assert_eq!(r.status, 201, "{}", r.body);
-        ids.push(r.json()["id"].as_i64().unwrap());
+        ids.push(admin.create_district(&district_toml(app, name, &prms)));
     }
     let (id, other) = (ids[0], ids[1]);
-    user(&admin, "olivia", "organiser", id, None);
-    user(&admin, "alice", "participant", id, Some(A));
-    user(&admin, "olga", "organiser", other, None);
+    admin.create_user("olivia", "organiser", id, None);
+    admin.create_user("alice", "participant", id, Some(A));
+    admin.create_user("olga", "organiser", other, None);
     Setup {
         id,
         other,
         admin,
-        organiser: app.login("olivia", PASSWORD),
-        participant: app.login("alice", PASSWORD),
-        other_organiser: app.login("olga", PASSWORD),
+        organiser: app.login("olivia", USER_PASSWORD),
+        participant: app.login("alice", USER_PASSWORD),
+        other_organiser: app.login("olga", USER_PASSWORD),
     }
 }
 

@@ -13,26 +13,7 @@ const RANGE: &str = "from=2025-06-01T00:00:00Z&to=2025-06-05T00:00:00Z";
 
 /// A district with households A and B and a login for each: (district id, admin, A, B).
 fn community(app: &TestApp) -> (i64, Client, Client, Client) {
-    let admin = app.admin();
-    let r = admin.post_json(
-        "/api/v1/districts",
-        &json!({"toml": small_district("Les Tilleuls", &[A, B])}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.json()["id"].as_i64().unwrap();
-    for (user, prm) in [("alice", A), ("bruno", B)] {
-        let r = admin.post_json(
-            "/api/v1/users",
-            &json!({"username": user, "password": "long-password-1", "role": "participant", "district_id": id, "prm": prm}),
-        );
-        assert_eq!(r.status, 201, "{}", r.body);
-    }
-    (
-        id,
-        admin,
-        app.login("alice", "long-password-1"),
-        app.login("bruno", "long-password-1"),
-    )
+    two_households(app, A, B)
 }
 
 fn upload(c: &Client, prm: &str, csv: &str) -> Resp {
@@ -83,18 +64,9 @@ fn an_organiser_of_another_district_sees_nothing_of_it() {
         let app = spawn_app_on(db);
         let (id, admin, _a, _b) = community(&app);
         assert_eq!(upload(&admin, A, &csv_curve("2025-06-02", 0.5)).status, 200);
-        let r = admin.post_json(
-            "/api/v1/districts",
-            &json!({"toml": small_district("Autre quartier", &["30000000000009"])}),
-        );
-        assert_eq!(r.status, 201, "{}", r.body);
-        let other = r.json()["id"].as_i64().unwrap();
-        let r = admin.post_json(
-            "/api/v1/users",
-            &json!({"username": "olga", "password": "long-password-1", "role": "organiser", "district_id": other}),
-        );
-        assert_eq!(r.status, 201, "{}", r.body);
-        let olga = app.login("olga", "long-password-1");
+        let other = admin.create_district(&small_district("Autre quartier", &["30000000000009"]));
+        admin.create_user("olga", "organiser", other, None);
+        let olga = app.login("olga", USER_PASSWORD);
 
         let curve = olga.get(&format!("/api/v1/participants/{A}/curve?{RANGE}"));
         assert_eq!(curve.status, 404, "{backend}: {}", curve.body);

@@ -109,19 +109,6 @@ fn http_json(addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -
     (status, v)
 }
 
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(i) = b.windows(2).position(|w| w == b"\r\n") {
-        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..i]).trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&b[i + 2..i + 2 + n]);
-        b = &b[i + 2 + n + 2..];
-    }
-    out
-}
-
 /// Standard base64 (RFC 4648, with padding), as WebDriver returns screenshots.
 fn base64_decode(s: &str) -> Vec<u8> {
     fn val(c: u8) -> u32 {
@@ -426,18 +413,8 @@ fn a_user_logs_in_simulates_uploads_and_a_participant_sees_only_their_own_page()
     // Arrange: the server, a district with two households and a login for one of them.
     let app = spawn_app();
     let admin = app.admin();
-    let r = admin.post_json(
-        "/api/v1/districts",
-        &json!({"toml": small_district("Les Tilleuls", &[A, B])}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.json()["id"].as_i64().unwrap();
-    let r = admin.post_json(
-        "/api/v1/users",
-        &json!({"username": "alice", "password": "long-password-1", "role": "participant",
-                "district_id": id, "prm": A}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
+    let id = admin.create_district(&small_district("Les Tilleuls", &[A, B]));
+    admin.create_user("alice", "participant", id, Some(A));
     let files = tempfile::tempdir().unwrap();
     let good = files.path().join("alice-2025-06-02.csv");
     std::fs::write(&good, day_curve("2025-06-02")).unwrap();
@@ -551,7 +528,7 @@ fn a_user_logs_in_simulates_uploads_and_a_participant_sees_only_their_own_page()
     assert!(b.path().starts_with("/login"), "{}", b.path());
 
     // The participant logs in and lands on their own page, with the uploaded curve.
-    b.login("alice", "long-password-1");
+    b.login("alice", USER_PASSWORD);
     b.follow("form button");
     assert_eq!(b.path(), format!("/participants/{A}"));
     let text = b.text();
@@ -599,11 +576,7 @@ fn stored_points(c: &Client, prm: &str) -> usize {
 fn the_upload_form_stores_a_good_file_whole_and_lists_every_problem_of_a_bad_one() {
     let app = spawn_app();
     let admin = app.admin();
-    let r = admin.post_json(
-        "/api/v1/districts",
-        &json!({"toml": small_district("Les Tilleuls", &[A, B])}),
-    );
-    let id = r.json()["id"].as_i64().unwrap();
+    let id = admin.create_district(&small_district("Les Tilleuls", &[A, B]));
     let csrf = admin.csrf.clone().unwrap();
     let url = format!("/districts/{id}/upload?lang=en");
 
@@ -650,17 +623,8 @@ fn the_upload_form_stores_a_good_file_whole_and_lists_every_problem_of_a_bad_one
 fn the_upload_form_needs_the_csrf_token_and_a_managed_district() {
     let app = spawn_app();
     let admin = app.admin();
-    let r = admin.post_json(
-        "/api/v1/districts",
-        &json!({"toml": small_district("Les Tilleuls", &[A, B])}),
-    );
-    let id = r.json()["id"].as_i64().unwrap();
-    let r = admin.post_json(
-        "/api/v1/users",
-        &json!({"username": "alice", "password": "long-password-1", "role": "participant",
-                "district_id": id, "prm": A}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
+    let id = admin.create_district(&small_district("Les Tilleuls", &[A, B]));
+    admin.create_user("alice", "participant", id, Some(A));
     let url = format!("/districts/{id}/upload");
     let curve = day_curve("2025-06-02");
 
@@ -689,7 +653,7 @@ fn the_upload_form_needs_the_csrf_token_and_a_managed_district() {
         404
     );
     // A participant does not manage the district: 404, with their own valid token too.
-    let alice = app.login("alice", "long-password-1");
+    let alice = app.login("alice", USER_PASSWORD);
     assert_eq!(alice.get(&url).status, 404);
     let (ct, body) = upload_form(alice.csrf.as_deref().unwrap(), A, "csv", &curve);
     assert_eq!(

@@ -71,12 +71,7 @@ fn community_toml() -> String {
 /// and logins for A and B: (district id, organiser, A, B).
 fn setup(app: &TestApp) -> (i64, Client, Client, Client) {
     let admin = app.admin();
-    let r = admin.post_json(
-        "/api/v1/districts",
-        &json!({"toml": small_district("Les Tilleuls", &[A, B])}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.json()["id"].as_i64().unwrap();
+    let id = admin.create_district(&small_district("Les Tilleuls", &[A, B]));
     let r = admin.post_json(
         &format!("/api/v1/districts/{id}/participants"),
         &json!({"prm": P, "name": "Toiture de l'école", "role": "producer"}),
@@ -88,18 +83,14 @@ fn setup(app: &TestApp) -> (i64, Client, Client, Client) {
         ("bruno", "participant", Some(B)),
     ];
     for (user, role, prm) in users {
-        let r = admin.post_json(
-            "/api/v1/users",
-            &json!({"username": user, "password": "long-password-1", "role": role, "district_id": id, "prm": prm}),
-        );
-        assert_eq!(r.status, 201, "{}", r.body);
+        admin.create_user(user, role, id, prm);
     }
     write_curves(app);
     (
         id,
-        app.login("olga", "long-password-1"),
-        app.login("alice", "long-password-1"),
-        app.login("bruno", "long-password-1"),
+        app.login("olga", USER_PASSWORD),
+        app.login("alice", USER_PASSWORD),
+        app.login("bruno", USER_PASSWORD),
     )
 }
 
@@ -233,17 +224,9 @@ fn another_district_does_not_see_the_community() {
     assert_eq!(olga.put_text(&url, &community_toml()).status, 200);
     allocate(&olga, id);
     let admin = app.admin();
-    let r = admin.post_json(
-        "/api/v1/districts",
-        &json!({"toml": small_district("Ailleurs", &["30000000000050"])}),
-    );
-    let other = r.json()["id"].as_i64().unwrap();
-    let r = admin.post_json(
-        "/api/v1/users",
-        &json!({"username": "zoe", "password": "long-password-1", "role": "organiser", "district_id": other}),
-    );
-    assert_eq!(r.status, 201);
-    let zoe = app.login("zoe", "long-password-1");
+    let other = admin.create_district(&small_district("Ailleurs", &["30000000000050"]));
+    admin.create_user("zoe", "organiser", other, None);
+    let zoe = app.login("zoe", USER_PASSWORD);
     assert_eq!(zoe.get(&url).status, 404);
     assert_eq!(zoe.put_text(&url, &community_toml()).status, 404);
     assert_eq!(

@@ -51,32 +51,20 @@ fn setup(app: &TestApp) -> (Client, Client, Client, Client) {
     copy_demo(app);
     let admin = app.admin();
     let hydro = std::fs::read_to_string(examples().join("hydroseine.toml")).unwrap();
-    let r = admin.post_json("/api/v1/districts", &json!({ "toml": hydro }));
-    assert_eq!(r.status, 201, "{}", r.body);
-    let hydro_id = r.json()["id"].as_i64().unwrap();
-    let r = admin.post_json(
-        "/api/v1/districts",
-        &json!({ "toml": small_district("Les Tilleuls", &["30000000000001"]) }),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let other_id = r.json()["id"].as_i64().unwrap();
+    let hydro_id = admin.create_district(&hydro);
+    let other_id = admin.create_district(&small_district("Les Tilleuls", &["30000000000001"]));
     for (user, role, district, prm) in [
         ("org-hydro", "organiser", hydro_id, None),
         ("org-other", "organiser", other_id, None),
         ("part-hydro", "participant", hydro_id, Some(HYDRO_PRM)),
     ] {
-        let r = admin.post_json(
-            "/api/v1/users",
-            &json!({"username": user, "password": "long-password-1", "role": role,
-                    "district_id": district, "prm": prm}),
-        );
-        assert_eq!(r.status, 201, "{}", r.body);
+        admin.create_user(user, role, district, prm);
     }
     (
         admin,
-        app.login("org-hydro", "long-password-1"),
-        app.login("org-other", "long-password-1"),
-        app.login("part-hydro", "long-password-1"),
+        app.login("org-hydro", USER_PASSWORD),
+        app.login("org-other", USER_PASSWORD),
+        app.login("part-hydro", USER_PASSWORD),
     )
 }
 

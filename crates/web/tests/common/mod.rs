@@ -213,7 +213,8 @@ fn parse(raw: &[u8]) -> Resp {
     }
 }
 
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
+/// The body of a `Transfer-Encoding: chunked` response, unchunked.
+pub fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(i) = b.windows(2).position(|w| w == b"\r\n") {
         let n = usize::from_str_radix(String::from_utf8_lossy(&b[..i]).trim(), 16).unwrap_or(0);
@@ -224,6 +225,44 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
         b = &b[i + 2 + n + 2..];
     }
     out
+}
+
+/// The password of every login the tests create (the admin's is [`ADMIN_PASSWORD`]).
+pub const USER_PASSWORD: &str = "long-password-1";
+
+impl Client {
+    /// Creates the district described by `toml` (as the programme); returns its id.
+    pub fn create_district(&self, toml: &str) -> i64 {
+        let r = self.post_json("/api/v1/districts", &serde_json::json!({ "toml": toml }));
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_i64().unwrap()
+    }
+
+    /// Creates the login `username` / [`USER_PASSWORD`] with `role` in `district`, with
+    /// meter `prm` when given.
+    pub fn create_user(&self, username: &str, role: &str, district: i64, prm: Option<&str>) {
+        let r = self.post_json(
+            "/api/v1/users",
+            &serde_json::json!({"username": username, "password": USER_PASSWORD, "role": role,
+                                "district_id": district, "prm": prm}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+}
+
+/// District "Les Tilleuls" with households `a` and `b` and a participant login for each
+/// (alice for `a`, bruno for `b`): (district id, admin, alice, bruno).
+pub fn two_households(app: &TestApp, a: &str, b: &str) -> (i64, Client, Client, Client) {
+    let admin = app.admin();
+    let id = admin.create_district(&small_district("Les Tilleuls", &[a, b]));
+    admin.create_user("alice", "participant", id, Some(a));
+    admin.create_user("bruno", "participant", id, Some(b));
+    (
+        id,
+        admin,
+        app.login("alice", USER_PASSWORD),
+        app.login("bruno", USER_PASSWORD),
+    )
 }
 
 /// A small district: a week in June, hourly, a school with PV and a battery, two households.
