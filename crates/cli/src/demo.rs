@@ -168,12 +168,12 @@ pub(crate) fn write_community_curves(
     inputs: &Path,
     loaded: &Loaded,
     sim: &Simulated,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<quartier_report::community::MemberCurves> {
     let inp = quartier_sim::assemble(&loaded.district, &loaded.data)
         .context("meudon: assembling inputs")?;
     let curves = quartier_report::community::member_curves(&inp, &sim.flows);
     quartier_report::community::write_member_curves(&inputs.join("community-curves"), &curves)?;
-    Ok(())
+    Ok(curves)
 }
 
 /// Writes Meudon's member curves from the simulation, then allocates, settles and bills the

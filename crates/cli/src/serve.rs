@@ -112,7 +112,21 @@ async fn demo_community(
         anyhow::bail!("the embedded demo district {} is invalid", file.display());
     };
     let sim = crate::run::simulate(&loaded, ui, demo::COMMUNITY_DISTRICT)?;
-    demo::write_community_curves(data_dir, &loaded, &sim)?;
+    let curves = demo::write_community_curves(data_dir, &loaded, &sim)?;
+    // The participants' meters, as the PMO would upload the grid operator's curves: each
+    // participant then sees their own load curve on their page.
+    let participants = state.store.participants(id).await?;
+    for (member, kwh) in &curves.curves {
+        if participants.iter().any(|p| &p.prm == member) {
+            let points = curves
+                .times
+                .iter()
+                .zip(kwh)
+                .map(|(&instant, &kwh)| quartier_store::CurvePoint { instant, kwh })
+                .collect();
+            state.store.upsert_curve(member, points).await?;
+        }
+    }
     let text = demo::community_file().context("the demo community file is not embedded")?;
     let attached = quartier_web::attach_community(data_dir, id, text)
         .await

@@ -10,92 +10,19 @@
 //! store, before any server touches it again), restart the server, and count the points
 //! through the API and through the store.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
+use quartier_testdata::http::{free_port, head, request};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "kill-test-password";
 /// Only to avoid hanging forever (the first start loads the demo districts).
 const DEADLINE: Duration = Duration::from_secs(300);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A response: status, headers as raw text, body.
-struct Resp {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-/// One HTTP/1.1 request (Connection: close) and its whole response.
-fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    cookie: Option<&str>,
-    body: &[u8],
-) -> std::io::Result<Resp> {
-    let mut s = TcpStream::connect(addr)?;
-    s.write_all(head(method, path, cookie, body.len()).as_bytes())?;
-    s.write_all(body)?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw)?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("incomplete response"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status"))?;
-    let mut payload = raw[split + 4..].to_vec();
-    if head.to_lowercase().contains("transfer-encoding: chunked") {
-        payload = dechunk(&payload);
-    }
-    Ok(Resp {
-        status,
-        head,
-        body: String::from_utf8_lossy(&payload).to_string(),
-    })
-}
-
-fn head(method: &str, path: &str, cookie: Option<&str>, len: usize) -> String {
-    let mut h = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {len}\r\n"
-    );
-    if let Some(c) = cookie {
-        h.push_str(&format!("Cookie: {c}\r\n"));
-    }
-    h.push_str("\r\n");
-    h
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(i) = b.windows(2).position(|w| w == b"\r\n") {
-        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..i]).trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&b[i + 2..i + 2 + n]);
-        b = &b[i + 2 + n + 2..];
-    }
-    out
-}
 
 /// The server process with its database, data folder and log.
 struct Server {
@@ -160,14 +87,7 @@ fn login(addr: SocketAddr) -> String {
     let body = json!({"username": "admin", "password": PASSWORD}).to_string();
     let r = request(addr, "POST", "/api/v1/login", None, body.as_bytes()).unwrap();
     assert_eq!(r.status, 200, "{}", r.body);
-    r.head
-        .lines()
-        .find_map(|l| {
-            l.to_lowercase()
-                .starts_with("set-cookie:")
-                .then(|| l[11..].trim().split(';').next().unwrap().to_string())
-        })
-        .expect("a session cookie")
+    r.cookie().expect("a session cookie")
 }
 
 fn get_json(addr: SocketAddr, cookie: &str, path: &str) -> Value {

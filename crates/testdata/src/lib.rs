@@ -4,7 +4,14 @@
 //! there. On a user's fresh clone the folder may be absent: [`shared_file`] then prints why
 //! the test is skipped and returns `None`. When `QUARTIER_REQUIRE_SHARED_DATA=1` (CI), a
 //! missing file is a failure instead.
+//!
+//! It also holds what the server tests of several crates share: [`http`], a tiny blocking
+//! HTTP/1.1 client and a free port, and [`browser`], headless Chromium through chromedriver
+//! (skipped without it, unless `QUARTIER_REQUIRE_BROWSER=1`).
 #![deny(missing_docs)]
+
+pub mod browser;
+pub mod http;
 
 use std::path::PathBuf;
 

@@ -362,8 +362,6 @@ fn url_segment(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-/// Community pages answer a failure with its status and text.
-
 /// The link to the community page, for the district page.
 pub(crate) fn link(l: Lang, id: i64) -> String {
     format!(

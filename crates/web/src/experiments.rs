@@ -719,8 +719,6 @@ async fn api_create(
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-/// Experiment pages answer a failure with its status alone.
-
 /// A number with a thin space between thousands; `—` when not finite.
 fn num(x: f64, decimals: usize) -> String {
     if !x.is_finite() {

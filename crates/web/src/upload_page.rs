@@ -60,8 +60,6 @@ struct UploadPageQuery {
     prm: Option<String>,
 }
 
-/// Upload pages answer a failure with its status and text.
-
 /// The district (its name) and participants, when the user manages it; 404 otherwise.
 async fn managed(
     state: &AppState,
