@@ -15,6 +15,7 @@
 //! supplier price, standard TURPE, excise on everything. Producers get a statement: revenue of
 //! their self-consumed production and of their surplus.
 
+use chrono::Datelike;
 use quartier_share::{MemberId, Role};
 
 use crate::{BillingConfig, Month, Settlement, TurpeChoice};
@@ -111,7 +112,7 @@ pub fn bills(
 ) -> Vec<Bill> {
     let t = &config.tariff;
     let mut out = Vec::new();
-    let mut notes = vec![format!("{} ({}).", t.name, t.effective_from)];
+    let mut notes = vec![format!("{}.", t.name)];
     if t.has_unverified() {
         notes.push(
             "Certaines valeurs du TURPE option ACC n'ont pas pu être vérifiées (voir le fichier de tarifs) / Some ACC-option TURPE values could not be verified (see the tariff file).".into(),
@@ -135,6 +136,18 @@ pub fn bills(
                 comparison: None,
                 notes: notes.clone(),
             };
+            // A month that ends before the tariff's first day is billed with it all the same
+            // (the tariff file holds one grid): say so on the bill.
+            let (y, mo) = (month.year, month.month);
+            let next = if mo == 12 { (y + 1, 1) } else { (y, mo + 1) };
+            if (next.0, next.1, 1) <= (t.effective_from.year(), t.effective_from.month(), 1) {
+                bill.notes.push(format!(
+                    "Grille en vigueur à partir du {d}, appliquée à ce mois faute de grille \
+                     antérieure dans le fichier de tarifs / Tariff in force from {d}, applied to \
+                     this month for lack of an earlier grid in the tariff file.",
+                    d = t.effective_from
+                ));
+            }
             if let Some(c) = settlement.consumer(id, m) {
                 let supplier = config.prices.supplier_of(id);
                 bill.consumption_kwh = c.consumption_kwh;

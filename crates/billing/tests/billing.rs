@@ -134,6 +134,32 @@ fn turpe_and_excise_arithmetic_matches_a_hand_computed_example() {
 }
 
 #[test]
+fn a_month_before_the_tariff_says_it_is_billed_with_the_later_grid() {
+    // January 2025 with a grid in force from 2025-08-01: every bill says so.
+    let com = community(3, 6.0, [2.0, 3.0, 5.0]);
+    let alloc = allocate(&com, &Key::Default).unwrap();
+    let cfg = config(TurpeChoice::Acc);
+    let s = settle(&com, &alloc, &cfg).unwrap();
+    let all = bills(&s, &cfg, &members(&com));
+    assert!(!all.is_empty());
+    for b in &all {
+        assert!(
+            b.notes
+                .iter()
+                .any(|n| n.contains("Tariff in force from 2025-08-01, applied to this month")),
+            "{:?}",
+            b.notes
+        );
+    }
+    // The same month with the grid already in force: no such note.
+    let mut cfg = cfg;
+    cfg.tariff.effective_from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    for b in bills(&s, &cfg, &members(&com)) {
+        assert!(!b.notes.iter().any(|n| n.contains("Tariff in force from")));
+    }
+}
+
+#[test]
 fn bills_hold_only_their_participant() {
     let com = community(3, 6.0, [2.0, 3.0, 5.0]);
     let alloc = allocate(&com, &Key::Default).unwrap();
