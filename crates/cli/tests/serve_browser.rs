@@ -215,7 +215,12 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
         ],
     );
     assert_hides(&b, &["No simulation of this district yet"]);
-    assert_eq!(b.count(".card"), 13, "KPI cards");
+    assert_eq!(
+        b.count(".card"),
+        11,
+        "KPI cards (no hydrogen cards: Meudon has none)"
+    );
+    assert_hides(&b, &["H₂ produced"]);
     assert!(b.count("svg") >= 3, "charts");
     let meudon_kpis = (card(&b, "Production"), card(&b, "Self-consumption rate"));
     b.shot("serve-03-meudon");

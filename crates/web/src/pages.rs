@@ -311,6 +311,12 @@ fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -
         ("h2_produced_kg", "kg"),
         ("h2_unserved_kg", "kg"),
     ] {
+        // Hydrogen cards only for a district with a hydrogen chain or demand.
+        let no_hydrogen = kpis["h2_produced_kg"].as_f64().unwrap_or(0.0) == 0.0
+            && kpis["h2_demand_kg"].as_f64().unwrap_or(0.0) == 0.0;
+        if k.starts_with("h2_") && no_hydrogen {
+            continue;
+        }
         out.push_str(&kpi_card(l, kpis, k, unit));
     }
     let positive = kpis["positive_energy"].as_bool().unwrap_or(false);

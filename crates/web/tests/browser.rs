@@ -102,7 +102,11 @@ fn a_user_logs_in_simulates_uploads_and_a_participant_sees_only_their_own_page()
         text.contains("Self-consumption rate") && text.contains("Grid import"),
         "{text}"
     );
-    assert!(b.count(".card") >= 13, "KPI cards");
+    assert!(b.count(".card") >= 11, "KPI cards");
+    assert!(
+        !b.text().contains("H₂ produced"),
+        "no hydrogen cards without hydrogen"
+    );
     assert!(b.count("svg") >= 3, "charts");
     b.shot("05-district-kpis");
 
