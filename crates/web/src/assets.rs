@@ -49,7 +49,7 @@ use crate::api::{self, rfc3339};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::districts::{district_path, problems};
 use crate::error::{ApiError, InputProblem};
-use crate::html::{card, esc, group_thousands, page};
+use crate::html::{card, esc, page, whole};
 use crate::i18n::{Lang, t};
 use crate::page_support::{LangQuery, PageError, check_csrf};
 
@@ -181,9 +181,14 @@ struct Stored {
 /// The registry of a district as stored, sorted by name (the same on every back end).
 async fn load_registry(store: &Store, district: i64) -> Result<Vec<Stored>, ApiError> {
     let rows = store.assets(district).await?;
+    let mut logs: std::collections::HashMap<i64, Vec<MaintenanceRow>> =
+        std::collections::HashMap::new();
+    for m in store.district_maintenance(district).await? {
+        logs.entry(m.asset_id).or_default().push(m);
+    }
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let log = store.maintenance(row.id).await?;
+        let log = logs.remove(&row.id).unwrap_or_default();
         let asset = to_asset(&row, &log)?;
         out.push(Stored {
             id: row.id,
@@ -1065,14 +1070,6 @@ pub(crate) fn link(l: Lang, id: i64) -> String {
 }
 
 /// A whole amount with narrow no-break spaces between thousands; "—" when not finite.
-fn money(x: f64) -> String {
-    if !x.is_finite() {
-        return "—".into();
-    }
-    let o = group_thousands(x, 0, '.');
-    if x <= -0.5 { format!("−{o}") } else { o }
-}
-
 fn condition_label(l: Lang, c: u8) -> String {
     let key = match c {
         1 => "asset_cond_1",
@@ -1096,15 +1093,15 @@ fn registry_body(l: Lang, id: i64, stored: &[Stored], plan: &Plan) -> String {
     ));
     out.push_str(&card(
         t(l, "asset_replacement_capex"),
-        &format!("{} EUR", money(tt.replacement_capex_eur)),
+        &format!("{} EUR", whole(tt.replacement_capex_eur)),
     ));
     out.push_str(&card(
         t(l, "asset_om_total"),
-        &format!("{} EUR", money(tt.om_eur)),
+        &format!("{} EUR", whole(tt.om_eur)),
     ));
     out.push_str(&card(
         t(l, "asset_npv"),
-        &format!("{} EUR", money(tt.npv_eur)),
+        &format!("{} EUR", whole(tt.npv_eur)),
     ));
     out.push_str("</div>");
     out.push_str(&format!(
@@ -1146,7 +1143,7 @@ fn registry_body(l: Lang, id: i64, stored: &[Stored], plan: &Plan) -> String {
                 .replacement_years
                 .first()
                 .map_or_else(|| "—".to_string(), ToString::to_string),
-            capex = money(a.capex_eur),
+            capex = whole(a.capex_eur),
         ));
     }
     out.push_str("</table>");
@@ -1248,8 +1245,8 @@ fn asset_body(l: Lang, s: &Stored, p: &quartier_assets::AssetPlan, csrf: &str) -
         ("asset_commissioned", a.commissioned_on.to_string()),
         ("asset_in_service", a.in_service_since().to_string()),
         ("asset_lifetime", a.lifetime_years.to_string()),
-        ("asset_capex", money(a.capex_eur)),
-        ("asset_om", money(a.annual_om_eur)),
+        ("asset_capex", whole(a.capex_eur)),
+        ("asset_om", whole(a.annual_om_eur)),
         ("asset_condition", condition_label(l, a.condition)),
         (
             "asset_decided",

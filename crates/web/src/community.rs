@@ -35,7 +35,7 @@ use crate::api::{managed_district, rfc3339, visible_district};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
-use crate::html::{card, esc, group_thousands, page, whole};
+use crate::html::{card, esc, page, signed, whole};
 use crate::i18n::{Lang, t};
 use crate::jobs::{self, Progress};
 use crate::page_support::{CsrfForm, LangQuery, PageError, check_csrf, signed_in};
@@ -371,17 +371,6 @@ pub(crate) fn link(l: Lang, id: i64) -> String {
     )
 }
 
-/// An amount in EUR with cents and narrow spaces between thousands; a hyphen-minus in front of
-/// a negative amount (a producer owed money).
-fn cents(x: f64) -> String {
-    let o = group_thousands(x, 2, '.');
-    if x < 0.0 && o != "0.00" {
-        format!("-{o}")
-    } else {
-        o
-    }
-}
-
 fn pct(x: f64) -> String {
     format!("{:.1} %", 100.0 * x)
 }
@@ -438,7 +427,7 @@ fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
             "<tr><td>{mo}</td><td class=n>{cons}</td><td class=n>{alloc}</td><td class=n>{comp}</td><td class=n>{rate}</td>\
              <td class=n>{prod}</td><td class=n>{surplus}</td><td class=n>{bill} EUR</td><td><a href=\"{url}\">{b}</a></td></tr>",
             mo = esc(&mm.month),
-            bill = cents(mm.bill_eur),
+            bill = signed(mm.bill_eur, 2, '.'),
             url = esc(&bill_url(district, &m.id, &mm.month)),
             b = t(l, "bill"),
         ));

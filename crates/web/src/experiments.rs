@@ -46,7 +46,7 @@ use crate::AppState;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
-use crate::html::{esc, group_thousands, page};
+use crate::html::{esc, page, signed};
 use crate::i18n::{Lang, t};
 use crate::page_support::{LangQuery, PageError, signed_in};
 
@@ -721,11 +721,7 @@ async fn api_create(
 
 /// A number with a thin space between thousands; `—` when not finite.
 fn num(x: f64, decimals: usize) -> String {
-    if !x.is_finite() {
-        return "—".into();
-    }
-    let out = group_thousands(x, decimals, ',');
-    format!("{}{out}", if x < 0.0 { "−" } else { "" })
+    signed(x, decimals, ',')
 }
 
 fn pct(x: f64, lang: Lang) -> String {

@@ -42,15 +42,24 @@ pub(crate) fn group_thousands(x: f64, decimals: usize, point: char) -> String {
     out
 }
 
-/// A whole number with narrow no-break spaces between thousands, and a hyphen-minus in front
-/// of a negative number that does not round to 0.
-pub(crate) fn whole(x: f64) -> String {
-    let o = group_thousands(x, 0, '.');
-    if x < 0.0 && o != "0" {
-        format!("-{o}")
+/// `x` rounded to `decimals` places with thousands grouped ([`group_thousands`]), a minus
+/// sign (U+2212) in front of a negative number that does not round to 0, and "—" for a value
+/// that is not finite. The one number format of the dashboard.
+pub(crate) fn signed(x: f64, decimals: usize, point: char) -> String {
+    if !x.is_finite() {
+        return "—".into();
+    }
+    let o = group_thousands(x, decimals, point);
+    if x < 0.0 && o.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("\u{2212}{o}")
     } else {
         o
     }
+}
+
+/// A whole number: [`signed`] with no decimals.
+pub(crate) fn whole(x: f64) -> String {
+    signed(x, 0, '.')
 }
 
 /// A key-figure card: label `k` above value `v`, both escaped.
@@ -127,8 +136,11 @@ mod tests {
             "1\u{202F}234\u{202F}567,9"
         );
         assert_eq!(super::group_thousands(-999.4, 0, '.'), "999");
-        assert_eq!(super::whole(-1234.0), "-1\u{202F}234");
+        assert_eq!(super::whole(-1234.0), "\u{2212}1\u{202F}234");
         assert_eq!(super::whole(-0.2), "0");
         assert_eq!(super::whole(100.0), "100");
+        assert_eq!(super::signed(-0.004, 2, '.'), "0.00");
+        assert_eq!(super::signed(-1234.5, 2, ','), "\u{2212}1\u{202F}234,50");
+        assert_eq!(super::signed(f64::NAN, 1, '.'), "—");
     }
 }
