@@ -423,4 +423,14 @@ impl Store {
         self.with_conn(move |c| queries::maintenance(c, asset_id))
             .await
     }
+
+    /// The maintenance logs of every asset of a district in one query, by asset, then by date
+    /// (then by entry order).
+    pub async fn district_maintenance(
+        &self,
+        district_id: i64,
+    ) -> Result<Vec<MaintenanceRow>, StoreError> {
+        self.with_conn(move |c| queries::district_maintenance(c, district_id))
+            .await
+    }
 }

@@ -600,11 +600,29 @@ pub(crate) fn maintenance(
     c: &mut dyn Conn,
     asset_id: i64,
 ) -> Result<Vec<MaintenanceRow>, StoreError> {
+    maintenance_where(c, "m.asset_id = ?1", asset_id)
+}
+
+/// Every maintenance entry of every asset of a district (one query for a whole registry).
+pub(crate) fn district_maintenance(
+    c: &mut dyn Conn,
+    district_id: i64,
+) -> Result<Vec<MaintenanceRow>, StoreError> {
+    maintenance_where(c, "a.district_id = ?1", district_id)
+}
+
+fn maintenance_where(
+    c: &mut dyn Conn,
+    condition: &str,
+    id: i64,
+) -> Result<Vec<MaintenanceRow>, StoreError> {
     let mut v = c
         .query(
-            "SELECT id, asset_id, performed_on, kind, cost_eur, note, created_at
-             FROM maintenance_log WHERE asset_id = ?1",
-            &params![asset_id],
+            &format!(
+                "SELECT m.id, m.asset_id, m.performed_on, m.kind, m.cost_eur, m.note, m.created_at
+                 FROM maintenance_log m JOIN assets a ON a.id = m.asset_id WHERE {condition}"
+            ),
+            &params![id],
         )?
         .into_iter()
         .map(|mut r| {
@@ -621,6 +639,6 @@ pub(crate) fn maintenance(
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    v.sort_by_key(|m| (m.entry.performed_on, m.id));
+    v.sort_by_key(|m| (m.asset_id, m.entry.performed_on, m.id));
     Ok(v)
 }

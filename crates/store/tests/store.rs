@@ -487,6 +487,24 @@ async fn maintenance_log_is_read_by_date() {
             db.backend()
         );
         assert!(store.maintenance(ids[1] + 100).await.unwrap().is_empty());
+        // The whole district's logs in one query: by asset, then by date; another district's
+        // log is not in it.
+        let other = store.create_district(district("y", &[])).await.unwrap();
+        let o = store.create_assets(other, vec![asset("a")]).await.unwrap();
+        store
+            .add_maintenance(o[0], entry(day(2021, 1, 1), "repair", 10.0))
+            .await
+            .unwrap();
+        let all = store.district_maintenance(did).await.unwrap();
+        let by_asset: Vec<(i64, i64)> = all.iter().map(|m| (m.asset_id, m.id)).collect();
+        let mut want = vec![(ids[0], e), (ids[0], l)];
+        want.extend(
+            all.iter()
+                .filter(|m| m.asset_id == ids[1])
+                .map(|m| (ids[1], m.id)),
+        );
+        assert_eq!(by_asset, want, "{}", db.backend());
+        assert_eq!(all.len(), 3, "{}", db.backend());
         // An entry for an asset that does not exist is refused.
         assert!(store.add_maintenance(ids[1] + 100, early).await.is_err());
     }
