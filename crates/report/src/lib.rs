@@ -23,7 +23,7 @@ pub use bills::{
     allocation_csv, bill_file_name, bill_html, coefficients_csv, settlement_csv,
     write_share_outputs,
 };
-pub use csv_out::write_timeseries_csv;
+pub use csv_out::{timeseries_csv, write_timeseries_csv};
 pub use evaluation::{
     BaselineFit, EnergyResults, ExperimentResults, Observations, energy_warnings, evaluation_html,
     evaluation_json, programme_csv, programme_html, savings_csv,

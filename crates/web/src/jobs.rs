@@ -133,14 +133,13 @@ pub(crate) async fn submit_simulation(
     let id = create_job(&state.store, SIMULATION, district.id).await?;
     let data_dir = state.config.data_dir.clone();
     spawn_job(state, id, "simulation", move |p| {
-        run_simulation(p, id, &district, &data_dir)
+        run_simulation(p, &district, &data_dir)
     });
     Ok(id)
 }
 
 fn run_simulation(
     r: &mut Progress<'_>,
-    id: i64,
     district: &DistrictRow,
     data_dir: &std::path::Path,
 ) -> Result<(String, NewRun), String> {
@@ -167,12 +166,8 @@ fn run_simulation(
     }
     let kpis = quartier_sim::account(&inputs, &flows).map_err(|e| format!("accounting: {e}"))?;
     let kpis_json = quartier_report::kpis_json(&d.site.name, &flows.axis, &kpis);
-    let tmp = data_dir.join(format!(".run-{id}-{}.csv", std::process::id()));
-    quartier_report::write_timeseries_csv(&tmp, &flows.axis, &flows.columns())
+    let csv = quartier_report::timeseries_csv(&flows.axis, &flows.columns())
         .map_err(|e| format!("writing the time series: {e}"))?;
-    let csv = std::fs::read_to_string(&tmp);
-    let _ = std::fs::remove_file(&tmp);
-    let csv = csv.map_err(|e| format!("reading the time series back: {e}"))?;
     r.set(95);
     Ok((
         kpis_json.clone(),
