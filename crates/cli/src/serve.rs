@@ -2,11 +2,12 @@
 //! web dashboard and API. On first start the database is created, the demo districts are
 //! loaded (their data files written to the data folder) and the programme user `admin` is
 //! created; its password is printed once, unless `QUARTIER_ADMIN_PASSWORD` gives it. Meudon's
-//! energy community is attached too: Meudon is simulated once to derive its members' meter
-//! curves into `DATA/community-curves/` (as `quartier demo` does), the community file is
-//! attached and allocated once, so a fresh server shows the community and its bills. Each demo
-//! district gets its asset registry (Meudon's completed by `examples/meudon-assets.toml`) and
-//! a first simulation job, so the dashboard opens on KPIs.
+//! energy community is attached too: Meudon is simulated once (stored as its first run) to
+//! derive its members' meter curves into `DATA/community-curves/` and the store (as `quartier
+//! demo` does), the community file is attached and allocated once, so a fresh server shows the
+//! community and its bills. Each demo district gets its asset registry (Meudon's completed by
+//! `examples/meudon-assets.toml`); the other demo districts get a first simulation job, so
+//! the dashboard opens on KPIs.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -74,15 +75,17 @@ pub fn run(args: &ServeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                     .await
                     .map_err(|e| anyhow::anyhow!("demo assets of {slug}: {e}"))?;
                 ui.say(&format!("registered {n} assets of {}", created.name));
+                // The dashboard opens on KPIs: each demo district is simulated once. Meudon's
+                // simulation is the one its community's curves come from (stored as its first
+                // run); the others run as background jobs (their pages show the progress).
                 if slug == demo::COMMUNITY_DISTRICT {
                     demo_community(app.state(), &data_dir, created.id, ui).await?;
+                } else {
+                    let job = quartier_web::simulate_district(app.state(), created.id)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("simulating demo district {slug}: {e}"))?;
+                    ui.say(&format!("simulating {} (job {job})", created.name));
                 }
-                // The dashboard opens on KPIs: each demo district is simulated once, in the
-                // background (jobs run one at a time; their pages show the progress).
-                let job = quartier_web::simulate_district(app.state(), created.id)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("simulating demo district {slug}: {e}"))?;
-                ui.say(&format!("simulating {} (job {job})", created.name));
             }
         }
         ui.say(&format!("Quartier is serving on http://{}/", app.address()));
@@ -112,6 +115,13 @@ async fn demo_community(
         anyhow::bail!("the embedded demo district {} is invalid", file.display());
     };
     let sim = crate::run::simulate(&loaded, ui, demo::COMMUNITY_DISTRICT)?;
+    let run_job = quartier_web::record_simulation(state, id, &sim.flows, &sim.kpis)
+        .await
+        .map_err(|e| anyhow::anyhow!("recording the demo simulation: {e}"))?;
+    ui.say(&format!(
+        "simulated {} (job {run_job})",
+        loaded.district.site.name
+    ));
     let curves = demo::write_community_curves(data_dir, &loaded, &sim)?;
     // The participants' meters, as the PMO would upload the grid operator's curves: each
     // participant then sees their own load curve on their page.

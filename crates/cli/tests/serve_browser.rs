@@ -178,9 +178,10 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
     let t0 = Instant::now();
     let server = Server::start();
     let admin = server.login("admin", ADMIN_PASSWORD);
-    // Job 1 allocates the community; jobs 2 and 3 simulate Meudon and HydroSeine.
-    for job in [2, 3] {
-        server.wait_for_job(&admin, job);
+    // Job 1 is Meudon's simulation (the one its community's curves come from), job 2
+    // allocates the community, job 3 simulates HydroSeine.
+    for (job, kind) in [(1, "simulation"), (2, "allocation"), (3, "simulation")] {
+        assert_eq!(server.wait_for_job(&admin, job)["kind"], kind, "job {job}");
     }
     let ready = t0.elapsed();
 
@@ -226,7 +227,7 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
     b.shot("serve-03-meudon");
 
     // The job page of that simulation: done.
-    b.go("/jobs/2?lang=en");
+    b.go("/jobs/1?lang=en");
     assert_eq!(
         b.script("return document.getElementById('status').textContent;"),
         "succeeded"

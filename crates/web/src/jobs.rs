@@ -9,7 +9,7 @@
 //! accounting and results 90–100 %.
 
 use chrono::Utc;
-use quartier_sim::RuleConfig;
+use quartier_sim::{Flows, Kpis, RuleConfig};
 use quartier_store::{DistrictRow, JobOutcome, NewJob, NewRun, Store};
 use tokio::runtime::Handle;
 
@@ -165,16 +165,55 @@ fn run_simulation(
         return Err("cancelled".into());
     }
     let kpis = quartier_sim::account(&inputs, &flows).map_err(|e| format!("accounting: {e}"))?;
-    let kpis_json = quartier_report::kpis_json(&d.site.name, &flows.axis, &kpis);
+    let run = simulation_run(district.id, &d.site.name, &flows, &kpis)?;
+    r.set(95);
+    Ok(run)
+}
+
+/// The result JSON and the run a simulation of district `district_id` stores.
+fn simulation_run(
+    district_id: i64,
+    name: &str,
+    flows: &Flows,
+    kpis: &Kpis,
+) -> Result<(String, NewRun), String> {
+    let kpis_json = quartier_report::kpis_json(name, &flows.axis, kpis);
     let csv = quartier_report::timeseries_csv(&flows.axis, &flows.columns())
         .map_err(|e| format!("writing the time series: {e}"))?;
-    r.set(95);
     Ok((
         kpis_json.clone(),
         NewRun {
-            district_id: district.id,
+            district_id,
             kpis_json,
             timeseries_csv: csv,
         },
     ))
+}
+
+/// Records a rule-based simulation of district `id` that was already run elsewhere (the
+/// demo's first start simulates Meudon once to derive its community's curves) as a finished
+/// simulation job with its run, exactly what [`simulate_district`] would have stored; returns
+/// the job id.
+pub async fn record_simulation(
+    state: &AppState,
+    id: i64,
+    flows: &Flows,
+    kpis: &Kpis,
+) -> Result<i64, ApiError> {
+    let district = state.store.district(id).await?.ok_or(ApiError::NotFound)?;
+    let (result_json, run) =
+        simulation_run(id, &district.name, flows, kpis).map_err(ApiError::Internal)?;
+    let job = create_job(&state.store, SIMULATION, id).await?;
+    state
+        .store
+        .finish_job(
+            job,
+            JobOutcome::Succeeded {
+                result_json,
+                run: Some(run),
+                finished_at: Utc::now(),
+            },
+        )
+        .await?;
+    Ok(job)
 }

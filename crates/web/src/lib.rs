@@ -44,7 +44,7 @@ pub use community::{AttachedCommunity, allocate_community, attach_community};
 pub use config::{Config, ConfigError, Secret};
 pub use districts::{CreatedDistrict, create_district};
 pub use error::{ApiError, InputProblem};
-pub use jobs::simulate_district;
+pub use jobs::{record_simulation, simulate_district};
 pub use openapi::{API_ROUTES, OPENAPI_JSON};
 
 /// What every handler shares.
