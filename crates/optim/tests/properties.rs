@@ -36,3 +36,30 @@ proptest! {
         );
     }
 }
+
+/// The case CI's proptest run shrank to (2026-11-26): the raw optimum's surplus at a step
+/// exceeded the export limit with every PV system already curtailed, by solver noise
+/// (6e-9 kWh), and polishing pushed it past the export limit.
+#[test]
+fn surplus_beyond_export_limit_with_everything_curtailed_is_absorbed() {
+    let s = quartier_sim::testkit::random::Shape {
+        minutes: 15,
+        len: 115,
+        pv: 2,
+        loads: 0,
+        batteries: 3,
+        electrolysers: 2,
+        tanks: 0,
+        fuel_cells: 2,
+        demands: 2,
+        ev_sites: 0,
+        fleets: 0,
+        large_import: true,
+        grid_charging: false,
+        seed: 4593942376463255345,
+    };
+    let case = build(&s, StandingLoss::None);
+    let inputs = case.inputs();
+    let d = dispatch(&inputs, &DispatchConfig::default(), &Clarabel::default()).unwrap();
+    account(&inputs, &d.flows).unwrap();
+}

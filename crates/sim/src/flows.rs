@@ -277,6 +277,27 @@ impl Flows {
         );
     }
 
+    /// [`Flows::fill_totals`] at one step only (same sums, same order of addition).
+    pub fn fill_totals_at(&mut self, t: usize) {
+        fn sum<'v>(parts: impl Iterator<Item = &'v Vec<f64>>, t: usize) -> f64 {
+            parts.fold(0.0, |acc, p| acc + p.get(t).copied().unwrap_or(0.0))
+        }
+        if t >= self.pv_kwh.len() {
+            return;
+        }
+        self.pv_kwh[t] = sum(self.pv.iter().map(|p| &p.pv_kwh), t);
+        self.curtailed_kwh[t] = sum(self.pv.iter().map(|p| &p.curtailed_kwh), t);
+        self.ev_kwh[t] = sum(self.ev_sites.iter().map(|e| &e.charge_kwh), t);
+        self.fleet_kwh[t] = sum(self.fleets.iter().map(|e| &e.charge_kwh), t);
+        self.battery_charge_kwh[t] = sum(self.batteries.iter().map(|b| &b.charge_kwh), t);
+        self.battery_discharge_kwh[t] = sum(self.batteries.iter().map(|b| &b.discharge_kwh), t);
+        self.battery_soc_kwh[t] = sum(self.batteries.iter().map(|b| &b.soc_kwh), t);
+        self.electrolyser_kwh[t] = sum(self.electrolysers.iter().map(|e| &e.input_kwh), t);
+        self.h2_produced_kg[t] = sum(self.electrolysers.iter().map(|e| &e.h2_kg), t);
+        self.fuel_cell_kwh[t] = sum(self.fuel_cells.iter().map(|f| &f.output_kwh), t);
+        self.fuel_cell_h2_kg[t] = sum(self.fuel_cells.iter().map(|f| &f.h2_kg), t);
+    }
+
     /// Every per-step vector with its column name, in a stable order: district totals first
     /// (named `name_unit`, e.g. `import_kwh`), then per component in the district's order,
     /// named `{component}-{attribute}` (e.g. `roof-a-curtailed_kwh`, `b1-soc_kwh`,

@@ -126,8 +126,18 @@ pub(crate) fn polish(
             ff.h2_kg[t] = ff.output_kwh[t] / fc.kwh_per_kg;
         }
     }
+    // 3–7, one forward pass over the steps: what a clamp changes at step t (a state of
+    // charge or a tank level) is carried into step t + 1 before that step is polished.
     let (h2_min, h2_cap, mut level) = inputs.tank_pool_kg();
+    let mut soc_prev: Vec<f64> = inputs
+        .batteries
+        .iter()
+        .map(|b| b.soc_initial * b.energy_kwh)
+        .collect();
+    let imp_cap = inputs.grid.import_limit_kw * h;
+    let exp_cap = inputs.grid.export_limit_kw * h;
     for t in 0..n {
+        // 3. Hydrogen.
         let demand = inputs.h2_demand_kg[t];
         let mut served = match &blocks.hydrogen {
             Some((s, _)) => clamp(get(s, t), 0.0, demand),
@@ -162,22 +172,19 @@ pub(crate) fn polish(
         f.h2_served_kg[t] = served;
         f.h2_unserved_kg[t] = demand - served;
         f.tank_level_kg[t] = next;
-        level = next;
-    }
 
-    // 4. Batteries.
-    for ((bat, bv), bf) in inputs
-        .batteries
-        .iter()
-        .zip(&blocks.batteries)
-        .zip(f.batteries.iter_mut())
-    {
-        let decay = (1.0 - bat.standing_loss_per_h * h).max(0.0);
-        let mut prev = bat.soc_initial * bat.energy_kwh;
-        for t in 0..n {
+        // 4. Batteries.
+        for (((bat, bv), bf), prev) in inputs
+            .batteries
+            .iter()
+            .zip(&blocks.batteries)
+            .zip(f.batteries.iter_mut())
+            .zip(soc_prev.iter_mut())
+        {
+            let decay = (1.0 - bat.standing_loss_per_h * h).max(0.0);
             let mut c = clamp(get(&bv.charge, t), 0.0, bat.charge_kw * h);
             let mut d = clamp(get(&bv.discharge, t), 0.0, bat.discharge_kw * h);
-            let kept = prev * decay;
+            let kept = *prev * decay;
             let mut soc = kept + bat.charge_efficiency * c - d / bat.discharge_efficiency;
             if soc > bat.energy_kwh {
                 let new_c = (c - (soc - bat.energy_kwh) / bat.charge_efficiency).max(0.0);
@@ -197,12 +204,10 @@ pub(crate) fn polish(
             bf.discharge_kwh[t] = d;
             rep.max_change = rep.max_change.max((soc - get(&bv.soc, t)).abs());
             bf.soc_kwh[t] = soc;
-            prev = soc;
+            *prev = soc;
         }
-    }
 
-    // 5. Curtailment split in proportion to output.
-    for t in 0..n {
+        // 5. Curtailment split in proportion to output.
         let pv: f64 = f.pv.iter().map(|p| p.pv_kwh[t]).sum();
         let curt = clamp(get(&blocks.curtailed, t), 0.0, pv);
         if curt > 0.0 && pv > 0.0 {
@@ -211,13 +216,9 @@ pub(crate) fn polish(
                 p.curtailed_kwh[t] = p.pv_kwh[t] * ratio;
             }
         }
-    }
-    f.fill_totals();
+        f.fill_totals_at(t);
 
-    // 6. Close the balance; 7. net.
-    let imp_cap = inputs.grid.import_limit_kw * h;
-    let exp_cap = inputs.grid.export_limit_kw * h;
-    for t in 0..n {
+        // 6. Close the balance; 7. net.
         let mut import = get(&blocks.import, t);
         let mut export = get(&blocks.export, t);
         let mut unserved = get(&blocks.unserved, t);
@@ -262,6 +263,17 @@ pub(crate) fn polish(
                     }
                     f.curtailed_kwh[t] = f.pv.iter().map(|p| p.curtailed_kwh[t]).sum();
                 }
+                s -= add;
+            }
+            if s > 0.0 {
+                // Nowhere to put it (export at its limit, no PV left to curtail): the
+                // storage that discharges at this step gives less.
+                s = discharge_less(inputs, &mut f, &mut soc_prev, t, s, &mut rep);
+                let (s_left, kg) = burn_less(inputs, &mut f, t, s, h2_cap - next, &mut rep);
+                next += kg;
+                f.tank_level_kg[t] = next;
+                let _ = s_left; // anything left shows up in the accounting pass as a bug
+                f.fill_totals_at(t);
             }
         } else if r < 0.0 {
             let mut s = -r;
@@ -270,6 +282,7 @@ pub(crate) fn polish(
             s -= add;
             unserved += s;
         }
+        level = next;
         // 7. Netting.
         let both = import.min(export);
         import -= both;
@@ -308,4 +321,67 @@ pub(crate) fn polish(
         f.unserved_kwh[t] = unserved;
     }
     (f, rep)
+}
+
+/// Reduces battery discharge at step `t` by up to `surplus` kWh (each battery only as far
+/// as its state of charge stays within its capacity); returns what is left. The new state
+/// of charge is carried into the next step through `soc_prev`.
+fn discharge_less(
+    inputs: &Inputs<'_>,
+    f: &mut Flows,
+    soc_prev: &mut [f64],
+    t: usize,
+    mut surplus: f64,
+    rep: &mut PolishReport,
+) -> f64 {
+    for ((bat, bf), prev) in inputs
+        .batteries
+        .iter()
+        .zip(f.batteries.iter_mut())
+        .zip(soc_prev.iter_mut())
+    {
+        if surplus <= 0.0 {
+            break;
+        }
+        let d = bf.discharge_kwh[t];
+        let room = ((bat.energy_kwh - bf.soc_kwh[t]) * bat.discharge_efficiency).max(0.0);
+        let cut = surplus.min(d).min(room);
+        if cut > 0.0 {
+            bf.discharge_kwh[t] = d - cut;
+            bf.soc_kwh[t] += cut / bat.discharge_efficiency;
+            *prev = bf.soc_kwh[t];
+            surplus -= cut;
+            rep.max_change = rep.max_change.max(cut);
+        }
+    }
+    surplus
+}
+
+/// Reduces fuel-cell output at step `t` by up to `surplus` kWh, keeping the hydrogen in the
+/// tank pool within `room_kg`; returns what is left and the kilograms kept.
+fn burn_less(
+    inputs: &Inputs<'_>,
+    f: &mut Flows,
+    t: usize,
+    mut surplus: f64,
+    mut room_kg: f64,
+    rep: &mut PolishReport,
+) -> (f64, f64) {
+    let mut kept_kg = 0.0;
+    for (fc, ff) in inputs.fuel_cells.iter().zip(f.fuel_cells.iter_mut()) {
+        if surplus <= 0.0 || room_kg <= 0.0 {
+            break;
+        }
+        let cut = surplus.min(ff.output_kwh[t]).min(room_kg * fc.kwh_per_kg);
+        if cut > 0.0 {
+            ff.output_kwh[t] -= cut;
+            ff.h2_kg[t] = ff.output_kwh[t] / fc.kwh_per_kg;
+            let kg = cut / fc.kwh_per_kg;
+            kept_kg += kg;
+            room_kg -= kg;
+            surplus -= cut;
+            rep.max_change = rep.max_change.max(cut);
+        }
+    }
+    (surplus, kept_kg)
 }
