@@ -29,6 +29,7 @@
 mod db;
 mod postgres;
 mod queries;
+pub use queries::token_digest;
 mod sqlite;
 pub mod testing;
 mod types;
@@ -45,6 +46,11 @@ use db::{Conn, Pool};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/0001_initial.sql")),
     (2, "assets", include_str!("../migrations/0002_assets.sql")),
+    (
+        3,
+        "session_digest",
+        include_str!("../migrations/0003_session_digest.sql"),
+    ),
 ];
 
 /// Errors of the store. The text of database errors is for logs, not for clients; it never
@@ -204,7 +210,8 @@ impl Store {
         self.with_conn(move |c| queries::user_count(c)).await
     }
 
-    /// Records a session; `token` is the secret the client holds.
+    /// Records a session. Only the SHA-256 digest of `token` (the secret the client holds)
+    /// is stored, so a copy of the database does not give anyone a live session.
     pub async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {
         self.with_conn(move |c| queries::create_session(c, &session))
             .await

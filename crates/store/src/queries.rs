@@ -64,12 +64,26 @@ pub(crate) fn user_count(c: &mut dyn Conn) -> Result<i64, StoreError> {
     c.query_one("SELECT COUNT(*) FROM users", &[])?.int(0)
 }
 
+/// What the `sessions` table keeps of a session token: its SHA-256 digest in lower-case hex.
+/// Tokens are 256-bit random secrets, so a plain (unsalted, fast) digest is enough: nobody
+/// can search that space, and a stolen table gives no live session.
+pub fn token_digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
 pub(crate) fn create_session(c: &mut dyn Conn, s: &NewSession) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO sessions (token, user_id, csrf_token, created_at, expires_at)
+        "INSERT INTO sessions (token_sha256, user_id, csrf_token, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         &params![
-            &s.token,
+            &token_digest(&s.token),
             s.user_id,
             &s.csrf_token,
             s.created_at,
@@ -88,8 +102,8 @@ pub(crate) fn session(
         "SELECT u.id, u.username, u.password_hash, u.role, u.district_id, u.prm,
                 s.csrf_token, s.expires_at
          FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token = ?1 AND s.expires_at > ?2",
-        &params![token, now],
+         WHERE s.token_sha256 = ?1 AND s.expires_at > ?2",
+        &params![&token_digest(token), now],
     )?
     else {
         return Ok(None);
@@ -102,7 +116,10 @@ pub(crate) fn session(
 }
 
 pub(crate) fn delete_session(c: &mut dyn Conn, token: &str) -> Result<(), StoreError> {
-    c.execute("DELETE FROM sessions WHERE token = ?1", &params![token])?;
+    c.execute(
+        "DELETE FROM sessions WHERE token_sha256 = ?1",
+        &params![&token_digest(token)],
+    )?;
     Ok(())
 }
 

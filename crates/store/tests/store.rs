@@ -35,11 +35,11 @@ fn district(name: &str, participants: &[&str]) -> NewDistrict {
 async fn migrations_apply_once_and_reopen_keeps_data() {
     for db in databases() {
         let store = open(&db).await;
-        assert_eq!(store.applied_migrations().await.unwrap(), vec![1, 2]);
+        assert_eq!(store.applied_migrations().await.unwrap(), vec![1, 2, 3]);
         store.create_district(district("x", &[])).await.unwrap();
         drop(store);
         let again = open(&db).await;
-        assert_eq!(again.applied_migrations().await.unwrap(), vec![1, 2]);
+        assert_eq!(again.applied_migrations().await.unwrap(), vec![1, 2, 3]);
         assert_eq!(
             again.districts().await.unwrap().len(),
             1,
@@ -120,6 +120,22 @@ async fn users_sessions_expire() {
             s.expires_at.timestamp(),
             (now + Duration::hours(1)).timestamp()
         );
+        if let Some(path) = db.url().strip_prefix("sqlite://") {
+            // Only the token's digest is on disk.
+            let file = rusqlite::Connection::open(path).unwrap();
+            let kept: Vec<String> = file
+                .prepare("SELECT token_sha256 FROM sessions")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(kept, [quartier_store::token_digest("t")]);
+            assert_eq!(
+                quartier_store::token_digest("t"),
+                "e3b98a4da31a127d4bde6e43033f66ba274cab0eb7eb1c70ec41402bf6273dd8"
+            );
+        }
         let later = now + Duration::hours(2);
         assert!(store.session("t", later).await.unwrap().is_none());
         assert_eq!(store.purge_sessions(later).await.unwrap(), 1);
