@@ -30,10 +30,15 @@
 //! requires every battery and the pooled tanks to end at least at the *original* initial
 //! levels of the axis.
 //!
-//! **Warm start.** None: each window is a new model (its right-hand sides, bounds and
-//! session columns change), clarabel has no warm start for a changed problem, and the HiGHS
-//! crate's interface takes a whole new model. Windows are small, so building costs little
-//! (reported per window).
+//! **Warm start.** None: each window is a new model (its right-hand sides carry the forecast
+//! loads and PV, its bounds and costs the window's prices and state, and EV session columns
+//! come and go). clarabel has no warm start for a changed problem. The `highs` crate can turn
+//! a solved model back into a model and change column costs and bounds, but not row bounds,
+//! and cannot add or remove columns; and the previous window's basis shifted by the commit
+//! period is in general not a basis of the next window (the basic columns dropped with the
+//! committed steps need not number the rows dropped), so a warm start would need HiGHS's C
+//! API (`Highs_setBasis` with a repaired basis). Not done: windows are small (192 steps for
+//! 48 h at 15 minutes), so their build and cold solve are reported per window instead.
 //!
 //! **Regret**: [`Regret::between`] compares the realised objective (same formula as the
 //! perfect-foresight dispatch, [`objective_of_flows`] on the actual inputs) with the perfect
