@@ -4,8 +4,9 @@
 //!
 //! Routes: `GET|POST /api/v1/districts/{id}/assets`, `GET /api/v1/districts/{id}/asset-plan`
 //! (and `asset-plan.csv`), `PATCH /api/v1/assets/{id}`, `POST /api/v1/assets/{id}/maintenance`;
-//! the pages `/districts/{id}/assets` (registry table, plan summary, the plan report of
-//! [`quartier_report::assets::plan_html`] served at `/districts/{id}/assets/plan.html`) and
+//! the pages `/districts/{id}/assets` (registry table, plan summary, an inline chart of the
+//! plan's yearly costs; the full plan report of [`quartier_report::assets::plan_html`] is
+//! served at `/districts/{id}/assets/plan.html`) and
 //! `/assets/{id}` (details, log, and two CSRF-protected forms).
 //!
 //! Roles: the programme reads and manages every registry, an organiser their district's;
@@ -30,7 +31,7 @@ use std::path::Path;
 
 use axum::extract::{Form, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -40,6 +41,7 @@ use quartier_assets::{
     MaintenanceKind, Plan, PlanConfig, PlanError, lifecycle_plan, parse_registry,
     registry_from_district,
 };
+use quartier_report::svg::{AxisSpec, BarChart, BarSeries, bar_chart};
 use quartier_store::{AssetRow, DistrictRow, MaintenanceRow, NewAsset, NewMaintenance, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -49,9 +51,9 @@ use crate::api::{self, rfc3339};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::districts::{district_path, problems};
 use crate::error::{ApiError, InputProblem};
-use crate::html::{card, esc, page, whole};
+use crate::html::{card, esc, whole};
 use crate::i18n::{Lang, t};
-use crate::page_support::{LangQuery, PageError, check_csrf};
+use crate::page_support::{LangQuery, PageContext, PageError, check_csrf};
 
 /// The name the registry file has in diagnostics, inside the data folder.
 const REGISTRY_FILE_NAME: &str = "assets.toml";
@@ -1025,41 +1027,6 @@ async fn add_maintenance(
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-/// A failed page: the login form when there is no session, else the status with its text
-/// (a 422 lists the problems).
-fn fail(e: ApiError, l: Lang, back: Option<&str>) -> Response {
-    match e {
-        ApiError::Invalid(errs) => {
-            let mut body = format!("<p class=err>{}</p><ul>", t(l, "asset_problems"));
-            for p in &errs {
-                body.push_str(&format!(
-                    "<li><strong>{}</strong> {}{}</li>",
-                    esc(&p.path),
-                    esc(&p.message),
-                    p.expected
-                        .as_deref()
-                        .map(|x| format!(" — {}", esc(x)))
-                        .unwrap_or_default()
-                ));
-            }
-            body.push_str("</ul>");
-            if let Some(b) = back {
-                body.push_str(&format!(
-                    "<p><a href=\"{}\">← {}</a></p>",
-                    esc(b),
-                    t(l, "asset_back")
-                ));
-            }
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Html(page(l, t(l, "asset_problems"), None, &body)),
-            )
-                .into_response()
-        }
-        e => PageError::from(e).into_response(),
-    }
-}
-
 /// The link to the registry page, for the district page.
 pub(crate) fn link(l: Lang, id: i64) -> String {
     format!(
@@ -1069,7 +1036,7 @@ pub(crate) fn link(l: Lang, id: i64) -> String {
     )
 }
 
-/// A whole amount with narrow no-break spaces between thousands; "—" when not finite.
+/// A condition score with its label in `l` ("3 — fair").
 fn condition_label(l: Lang, c: u8) -> String {
     let key = match c {
         1 => "asset_cond_1",
@@ -1153,12 +1120,39 @@ fn registry_body(l: Lang, id: i64, stored: &[Stored], plan: &Plan) -> String {
          <a href=\"/districts/{id}/assets/plan.html\">plan.html</a></small></p></section>"
     ));
     out.push_str(&format!(
-        "<section><h2>{}</h2><iframe id=plan src=\"/districts/{id}/assets/plan.html\" title=\"{}\" \
-         style=\"width:100%;height:1400px;border:0\"></iframe></section>",
+        "<section id=plan><h2>{}</h2>{}<p><small><a href=\"/districts/{id}/assets/plan.html\">{}</a>\
+         </small></p></section>",
         t(l, "asset_plan"),
-        t(l, "asset_plan"),
+        plan_chart(l, plan),
+        t(l, "asset_full_report"),
     ));
     out
+}
+
+/// The plan's yearly replacement capex and O&M as bars (EUR), labelled in `l`; an inline SVG
+/// that takes the width of the page.
+fn plan_chart(l: Lang, plan: &Plan) -> String {
+    bar_chart(&BarChart {
+        title: t(l, "asset_yearly_costs").into(),
+        categories: plan.years.iter().map(|y| y.year.to_string()).collect(),
+        x: AxisSpec::new(t(l, "asset_year"), ""),
+        y: AxisSpec::new(t(l, "asset_cost_axis"), "EUR"),
+        series: vec![
+            BarSeries {
+                label: t(l, "asset_replacement_capex").into(),
+                values: plan.years.iter().map(|y| y.replacement_capex_eur).collect(),
+                errors: None,
+                color: Some("#b5651d".into()),
+            },
+            BarSeries {
+                label: t(l, "asset_om_total").into(),
+                values: plan.years.iter().map(|y| y.om_eur).collect(),
+                errors: None,
+                color: Some("#1d5fa0".into()),
+            },
+        ],
+        ..BarChart::default()
+    })
 }
 
 async fn registry_page(
@@ -1167,11 +1161,11 @@ async fn registry_page(
     UrlPath(id): UrlPath<i64>,
     Query(q): Query<PlanQuery>,
     headers: HeaderMap,
-) -> Response {
-    let l = Lang::pick(q.lang.as_deref(), &headers);
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u, Lang::pick(q.lang.as_deref(), &headers))?;
+    let l = p.lang;
     let go = async {
-        let u = u.ok_or(ApiError::Unauthenticated)?;
-        let d = managed_district(&state, &u, id).await?;
+        let d = managed_district(&state, &p.user, id).await?;
         let (stored, plan) = registry_and_plan(&state, id, &PlanQuery::default()).await?;
         let mut body = format!(
             "<p><a href=\"/districts/{id}?lang={lc}\">← {n}</a></p>",
@@ -1187,9 +1181,9 @@ async fn registry_page(
             body.push_str(&registry_body(l, id, &stored, &plan));
         }
         let title = format!("{} — {}", t(l, "asset_registry"), d.name);
-        Ok::<_, ApiError>(Html(page(l, &title, Some(&u), &body)).into_response())
+        Ok::<_, ApiError>(p.render(&title, &body))
     };
-    go.await.unwrap_or_else(|e| fail(e, l, None))
+    p.respond(go.await)
 }
 
 async fn plan_report(
@@ -1198,11 +1192,10 @@ async fn plan_report(
     UrlPath(id): UrlPath<i64>,
     Query(q): Query<PlanQuery>,
     headers: HeaderMap,
-) -> Response {
-    let l = Lang::pick(q.lang.as_deref(), &headers);
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u, Lang::pick(q.lang.as_deref(), &headers))?;
     let go = async {
-        let u = u.ok_or(ApiError::Unauthenticated)?;
-        let d = managed_district(&state, &u, id).await?;
+        let d = managed_district(&state, &p.user, id).await?;
         let (stored, plan) = registry_and_plan(&state, id, &q).await?;
         let assets: Vec<Asset> = stored.into_iter().map(|s| s.asset).collect();
         let title = format!("{} — asset lifecycle plan", d.name);
@@ -1214,7 +1207,7 @@ async fn plan_report(
                 .into_response(),
         )
     };
-    go.await.unwrap_or_else(|e| fail(e, l, None))
+    p.respond(go.await)
 }
 
 fn asset_body(l: Lang, s: &Stored, p: &quartier_assets::AssetPlan, csrf: &str) -> String {
@@ -1354,22 +1347,21 @@ async fn asset_page(
     UrlPath(id): UrlPath<i64>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
-) -> Response {
-    let l = q.pick(&headers);
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u, q.pick(&headers))?;
     let go = async {
-        let u = u.ok_or(ApiError::Unauthenticated)?;
-        let row = managed_asset(&state, &u, id).await?;
+        let row = managed_asset(&state, &p.user, id).await?;
         let (stored, plan) =
             registry_and_plan(&state, row.district_id, &PlanQuery::default()).await?;
-        let (s, p) = stored
+        let (s, ap) = stored
             .iter()
             .zip(&plan.assets)
             .find(|(s, _)| s.id == id)
             .ok_or(ApiError::NotFound)?;
-        let body = asset_body(l, s, p, &u.csrf_token);
-        Ok::<_, ApiError>(Html(page(l, &s.asset.name, Some(&u), &body)).into_response())
+        let body = asset_body(p.lang, s, ap, &p.user.csrf_token);
+        Ok::<_, ApiError>(p.render(&s.asset.name, &body))
     };
-    go.await.unwrap_or_else(|e| fail(e, l, None))
+    p.respond(go.await)
 }
 
 /// The asset a posted form changes: its CSRF token checked, the asset one the user manages.
@@ -1383,12 +1375,15 @@ async fn form_asset(
     managed_asset(state, user, id).await
 }
 
-/// After a form: back to the asset's page, or the failure (with a link back there).
-fn after_form(done: Result<(), ApiError>, l: Lang, id: i64) -> Response {
-    let back = format!("/assets/{id}?lang={}", l.code());
+/// After a form: back to the asset's page, or the failure in the page's frame (rejected
+/// input with a link back there; nothing of the id otherwise, so that an asset the user may
+/// not see answers like a missing one).
+fn after_form(done: Result<(), ApiError>, p: &PageContext, id: i64) -> Response {
+    let back = format!("/assets/{id}?lang={}", p.lang.code());
     match done {
         Ok(()) => Redirect::to(&back).into_response(),
-        Err(e) => fail(e, l, Some(&back)),
+        Err(e @ ApiError::Invalid(_)) => p.fail(e).with_back(back).into_response(),
+        Err(e) => p.fail(e).into_response(),
     }
 }
 
@@ -1409,9 +1404,9 @@ async fn maintenance_form(
     headers: HeaderMap,
     Form(f): Form<MaintenanceForm>,
 ) -> Response {
-    let l = q.pick(&headers);
+    let p = PageContext::new(user, q.pick(&headers));
     let go = async {
-        let row = form_asset(&state, &user, id, &f.csrf).await?;
+        let row = form_asset(&state, &p.user, id, &f.csrf).await?;
         let input = MaintenanceInput {
             performed_on: f.performed_on,
             kind: f.kind,
@@ -1420,7 +1415,7 @@ async fn maintenance_form(
         };
         log_maintenance(&state, &row, &input).await.map(drop)
     };
-    after_form(go.await, l, id)
+    after_form(go.await, &p, id)
 }
 
 #[derive(Deserialize)]
@@ -1438,9 +1433,9 @@ async fn condition_form(
     headers: HeaderMap,
     Form(f): Form<ConditionForm>,
 ) -> Response {
-    let l = q.pick(&headers);
+    let p = PageContext::new(user, q.pick(&headers));
     let go = async {
-        let row = form_asset(&state, &user, id, &f.csrf).await?;
+        let row = form_asset(&state, &p.user, id, &f.csrf).await?;
         let mut errs = Vec::new();
         let mut int = |name: &str, v: Option<&str>| -> Option<Option<i64>> {
             match v.map(str::trim) {
@@ -1475,7 +1470,7 @@ async fn condition_form(
         )
         .await
     };
-    after_form(go.await, l, id)
+    after_form(go.await, &p, id)
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use axum::extract::{Form, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono_tz::Europe::Paris;
@@ -35,10 +35,10 @@ use crate::api::{managed_district, rfc3339, visible_district};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
-use crate::html::{card, esc, page, signed, whole};
+use crate::html::{card, esc, signed, whole};
 use crate::i18n::{Lang, t};
 use crate::jobs::{self, Progress};
-use crate::page_support::{CsrfForm, LangQuery, PageError, check_csrf, signed_in};
+use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError, check_csrf};
 
 /// The job kind of allocations.
 const KIND: &str = "allocation";
@@ -136,7 +136,9 @@ pub async fn attach_community(
     .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
-fn is_attached(data_dir: &Path, district: i64) -> bool {
+/// True when district `district` has a community file attached (what the community page and
+/// an allocation require).
+pub(crate) fn is_attached(data_dir: &Path, district: i64) -> bool {
     stored_path(data_dir, district).is_file()
 }
 
@@ -362,8 +364,12 @@ fn url_segment(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-/// The link to the community page, for the district page.
-pub(crate) fn link(l: Lang, id: i64) -> String {
+/// The link to the community page, for the district page: empty when no community is
+/// attached to district `id`.
+pub(crate) fn link(l: Lang, data_dir: &Path, id: i64) -> String {
+    if !is_attached(data_dir, id) {
+        return String::new();
+    }
     format!(
         "<p><a id=community-link href=\"/districts/{id}/community?lang={}\">{}</a></p>",
         l.code(),
@@ -428,7 +434,7 @@ fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
              <td class=n>{prod}</td><td class=n>{surplus}</td><td class=n>{bill} EUR</td><td><a href=\"{url}\">{b}</a></td></tr>",
             mo = esc(&mm.month),
             bill = signed(mm.bill_eur, 2, '.'),
-            url = esc(&bill_url(district, &m.id, &mm.month)),
+            url = esc(&format!("{}?lang={}", bill_url(district, &m.id, &mm.month), l.code())),
             b = t(l, "bill"),
         ));
     }
@@ -561,10 +567,13 @@ async fn community_page(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let state = &state;
-    let u = signed_in(u)?;
-    let l = q.pick(&headers);
-    let d = visible_district(state, &u, id).await?;
+    let p = PageContext::signed_in(u, q.pick(&headers))?;
+    p.respond(community_body(&state, &p, id).await)
+}
+
+async fn community_body(state: &AppState, p: &PageContext, id: i64) -> Result<Response, ApiError> {
+    let (u, l) = (&p.user, p.lang);
+    let d = visible_district(state, u, id).await?;
     let manages = u.manages_district(id);
     let mut body = String::new();
     if manages {
@@ -587,7 +596,7 @@ async fn community_page(
     match latest_allocation(state, id).await? {
         None => body.push_str(&format!("<p>{}</p>", t(l, "no_allocation"))),
         Some(latest) => {
-            let view = view_for(&u, id, &latest.content);
+            let view = view_for(u, id, &latest.content);
             body.push_str(&format!(
                 "<p>{} — <small>{} {}</small></p>",
                 esc(&view.operation),
@@ -614,7 +623,7 @@ async fn community_page(
     } else {
         t(l, "my_share").to_string()
     };
-    Ok(Html(page(l, &title, Some(&u), &body)).into_response())
+    Ok(p.render(&title, &body))
 }
 
 async fn allocate_form(
@@ -625,29 +634,47 @@ async fn allocate_form(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&user, &f.csrf)?;
-    managed_district(&state, &user, id, ApiError::NotFound).await?;
-    let job = submit_allocation(&state, id).await?;
-    let lc = q.pick(&headers).code();
-    Ok(Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response())
+    let p = PageContext::new(user, q.pick(&headers));
+    let go = async {
+        check_csrf(&p.user, &f.csrf)?;
+        managed_district(&state, &p.user, id, ApiError::NotFound).await?;
+        let job = submit_allocation(&state, id).await?;
+        let lc = p.lang.code();
+        Ok::<_, ApiError>(Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response())
+    };
+    p.respond(go.await)
 }
 
 async fn bill_page(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
     UrlPath((id, member, month)): UrlPath<(i64, String, String)>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let u = signed_in(u)?;
-    visible_district(&state, &u, id).await?;
-    if !u.manages_district(id) && u.user.prm.as_deref() != Some(member.as_str()) {
-        return Err(ApiError::NotFound.into());
+    let p = PageContext::signed_in(u, q.pick(&headers))?;
+    p.respond(bill_body(&state, &p, id, &member, &month).await)
+}
+
+/// The stored bill of `member` for `month`, with a way back to the community page.
+async fn bill_body(
+    state: &AppState,
+    p: &PageContext,
+    id: i64,
+    member: &str,
+    month: &str,
+) -> Result<Response, ApiError> {
+    let u = &p.user;
+    visible_district(state, u, id).await?;
+    if !u.manages_district(id) && u.user.prm.as_deref() != Some(member) {
+        return Err(ApiError::NotFound);
     }
-    let latest = latest_allocation(&state, id)
+    let latest = latest_allocation(state, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let file = latest
         .content
-        .member_month(&member, &month)
+        .member_month(member, month)
         .map(|m| m.bill_file.clone())
         .filter(|f| {
             !f.is_empty()
@@ -663,5 +690,43 @@ async fn bill_page(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|_| ApiError::NotFound)?;
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+    let back = format!("/districts/{id}/community?lang={}", p.lang.code());
+    Ok((
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        with_navigation(&html, &back, t(p.lang, "bill_back")),
+    )
+        .into_response())
+}
+
+/// The id of the navigation added to a stored bill.
+const BILL_NAV_ID: &str = "bill-nav";
+
+/// A stored bill (a standalone printable page) with a link `label` to `back` at the top of
+/// its body, hidden when printing, so that the printed bill stays the same.
+fn with_navigation(bill: &str, back: &str, label: &str) -> String {
+    let style = format!("<style>@media print{{#{BILL_NAV_ID}{{display:none}}}}</style>");
+    let nav = format!(
+        "<nav id={BILL_NAV_ID} style=\"margin:0 0 1rem\"><a href=\"{}\">{}</a></nav>",
+        esc(back),
+        esc(label)
+    );
+    let mut out = String::with_capacity(bill.len() + style.len() + nav.len());
+    match (bill.find("</head>"), bill.find("<body>")) {
+        (Some(head_end), Some(body_start)) if head_end < body_start => {
+            let (head, rest) = bill.split_at(head_end);
+            let (between, body) = rest.split_at(body_start - head_end + "<body>".len());
+            out.push_str(head);
+            out.push_str(&style);
+            out.push_str(between);
+            out.push_str(&nav);
+            out.push_str(body);
+        }
+        // Not the page the report writes: the navigation first, the bill unchanged after it.
+        _ => {
+            out.push_str(&style);
+            out.push_str(&nav);
+            out.push_str(bill);
+        }
+    }
+    out
 }

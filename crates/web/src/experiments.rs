@@ -50,7 +50,7 @@ use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
 use crate::html::{esc, page, signed};
 use crate::i18n::{Lang, t};
-use crate::page_support::{LangQuery, PageError, signed_in};
+use crate::page_support::{LangQuery, PageContext, PageError};
 
 /// Months of the programme table.
 const PROGRAMME_MONTHS: usize = 24;
@@ -758,9 +758,12 @@ async fn page_list(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
-    let user = signed_in(u.0)?;
     let l = q.pick(&headers);
-    let entries = visible_entries(&state, &user).await?;
+    let cx = PageContext::signed_in(u.0, l)?;
+    let user = &cx.user;
+    let entries = visible_entries(&state, user)
+        .await
+        .map_err(|e| cx.fail(e))?;
     let mut body = format!(
         "<p><a href=\"/programme?lang={lc}\">{p}</a></p><section><table><tr><th>{c}</th><th>{e}</th>\
          <th>{per}</th><th>{st}</th><th>{av}</th><th>{sp}</th><th>{fsu}</th></tr>",
@@ -824,7 +827,7 @@ async fn page_list(
         let _ = write!(body, "<tr><td colspan=7>{}</td></tr>", t(l, "exp_none"));
     }
     body.push_str("</table></section>");
-    Ok(Html(page(l, t(l, "exp_experiments"), Some(&user), &body)))
+    Ok(Html(page(l, t(l, "exp_experiments"), Some(user), &body)))
 }
 
 fn chart_text(l: Lang) -> ChartText {
@@ -939,9 +942,12 @@ async fn page_read(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
-    let user = signed_in(u.0)?;
     let l = q.pick(&headers);
-    let entry = visible_entry(&state, &user, &slug).await?;
+    let cx = PageContext::signed_in(u.0, l)?;
+    let user = &cx.user;
+    let entry = visible_entry(&state, user, &slug)
+        .await
+        .map_err(|e| cx.fail(e))?;
     let mut body = format!(
         "<p><a href=\"/experiments?lang={}\">{}</a></p>",
         l.code(),
@@ -1036,7 +1042,7 @@ async fn page_read(
             }
         }
     }
-    Ok(Html(page(l, &title, Some(&user), &body)))
+    Ok(Html(page(l, &title, Some(user), &body)))
 }
 
 fn cell_text(c: Option<Cell>, l: Lang) -> String {
@@ -1056,9 +1062,12 @@ async fn page_programme(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Html<String>, PageError> {
-    let user = signed_in(u.0)?;
     let l = q.pick(&headers);
-    let (table, notes) = visible_programme(&state, &user).await?;
+    let cx = PageContext::signed_in(u.0, l)?;
+    let user = &cx.user;
+    let (table, notes) = visible_programme(&state, user)
+        .await
+        .map_err(|e| cx.fail(e))?;
     let mut body = format!(
         "<p><a href=\"/experiments?lang={}\">{}</a></p><section style=overflow-x:auto><table>\
          <tr><th>{}</th><th>{}</th><th>{}</th>",
@@ -1108,7 +1117,7 @@ async fn page_programme(
         }
         body.push_str("</ul></section>");
     }
-    Ok(Html(page(l, t(l, "exp_programme"), Some(&user), &body)))
+    Ok(Html(page(l, t(l, "exp_programme"), Some(user), &body)))
 }
 
 #[cfg(test)]

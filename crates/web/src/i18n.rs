@@ -276,6 +276,26 @@ pub(crate) fn t(lang: Lang, key: &'static str) -> &'static str {
         "asset_discount" => ("taux d'actualisation", "discount rate"),
         "asset_problems" => ("La saisie contient des erreurs", "The input has problems"),
         "asset_back" => ("Retour", "Back"),
+        "asset_yearly_costs" => ("Coûts annuels", "Yearly costs"),
+        "asset_year" => ("Année", "Year"),
+        "asset_cost_axis" => ("Coût", "Cost"),
+        "asset_full_report" => (
+            "Rapport complet du plan (tableaux année par année et par équipement)",
+            "Full plan report (year-by-year and per-asset tables)",
+        ),
+        "err_not_found" => ("Page introuvable", "Page not found"),
+        "err_forbidden" => ("Accès refusé", "Forbidden"),
+        "err_internal" => (
+            "Erreur interne : réessayez plus tard.",
+            "Internal error: please retry later.",
+        ),
+        "err_invalid" => ("La saisie contient des erreurs", "The input has problems"),
+        "err_refused" => ("Requête refusée", "Request refused"),
+        "err_back" => ("Retour", "Back"),
+        "bill_back" => (
+            "← Retour à la communauté d'énergie",
+            "← Back to the energy community",
+        ),
         _ => (key, key),
     };
     match lang {

@@ -1,7 +1,9 @@
 //! What the dashboard's page modules share: the `?lang=` query, the CSRF check of posted
-//! forms, and how a failed page answers ([`PageError`]): no session redirects to the login
-//! form; an internal error is logged on stderr and its text never reaches the client; any
-//! other error answers its status in the dashboard's frame.
+//! forms, the signed-in page request ([`PageContext`]: user and language) and how a failed
+//! page answers ([`PageError`]): no session redirects to the login form; an internal error is
+//! logged on stderr and its text never reaches the client; any other error answers its status
+//! in the dashboard's frame, for the signed-in user and in the request's language when the
+//! handler went through [`PageContext`].
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -10,7 +12,7 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::html::{esc, page};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, t};
 
 /// A page query that carries only the language.
 #[derive(Deserialize, Default)]
@@ -42,39 +44,164 @@ pub(crate) fn check_csrf(user: &CurrentUser, sent: &str) -> Result<(), ApiError>
     }
 }
 
-/// A failed page: the dashboard's frame, in both languages, with a way back to the district
-/// list; no session redirects to the login form; an internal error is logged and its text is
-/// never shown.
-pub(crate) struct PageError(ApiError);
+/// A signed-in page request: who asks and in which language. Handlers build it first
+/// ([`PageContext::signed_in`]), then run their work and hand the result to
+/// [`PageContext::respond`], so that every failure after sign-in is drawn in the normal frame
+/// (navigation, user name, language) of that user.
+pub(crate) struct PageContext {
+    /// The page's language.
+    pub(crate) lang: Lang,
+    /// The signed-in user.
+    pub(crate) user: CurrentUser,
+}
+
+impl PageContext {
+    /// The page of `user` in `lang`.
+    pub(crate) fn new(user: CurrentUser, lang: Lang) -> PageContext {
+        PageContext { lang, user }
+    }
+
+    /// The page of the signed-in user in `lang`; no session answers the login form.
+    pub(crate) fn signed_in(user: Option<CurrentUser>, lang: Lang) -> Result<Self, PageError> {
+        Ok(PageContext::new(signed_in(user)?, lang))
+    }
+
+    /// `e` as a failure of this page, drawn in its frame.
+    pub(crate) fn fail(&self, e: impl Into<ApiError>) -> PageError {
+        PageError {
+            error: e.into(),
+            frame: Some(Box::new(PageContext::new(self.user.clone(), self.lang))),
+            back: None,
+        }
+    }
+
+    /// The handler's result, a failure drawn in this page's frame.
+    pub(crate) fn respond(&self, r: Result<Response, ApiError>) -> Result<Response, PageError> {
+        r.map_err(|e| self.fail(e))
+    }
+
+    /// `body` under `title` in the frame of this page.
+    pub(crate) fn render(&self, title: &str, body: &str) -> Response {
+        Html(page(self.lang, title, Some(&self.user), body)).into_response()
+    }
+}
+
+/// A failed page, with a way back to the district list. Made by [`PageContext::fail`] it is
+/// drawn in the normal frame of the signed-in user and the request's language; made from a
+/// bare [`ApiError`] (user and language unknown) it is drawn in both languages without
+/// navigation. No session redirects to the login form; an internal error is logged and its
+/// text is never shown; a 404 shows nothing of the request, so that what the user may not
+/// see answers exactly like what does not exist.
+pub(crate) struct PageError {
+    error: ApiError,
+    frame: Option<Box<PageContext>>,
+    back: Option<String>,
+}
+
+impl PageError {
+    /// The same failure with a link back to `href` (the page the user came from).
+    pub(crate) fn with_back(mut self, href: String) -> PageError {
+        self.back = Some(href);
+        self
+    }
+}
 
 impl From<ApiError> for PageError {
-    fn from(e: ApiError) -> Self {
-        PageError(e)
+    fn from(error: ApiError) -> Self {
+        PageError {
+            error,
+            frame: None,
+            back: None,
+        }
     }
 }
 
 impl From<quartier_store::StoreError> for PageError {
     fn from(e: quartier_store::StoreError) -> Self {
-        PageError(e.into())
+        ApiError::from(e).into()
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        match self.0 {
-            ApiError::Unauthenticated => Redirect::to("/login").into_response(),
-            ApiError::Internal(d) => {
-                eprintln!("internal error: {d}");
+        if let ApiError::Internal(d) = &self.error {
+            eprintln!("internal error: {d}");
+        }
+        match (self.error, self.frame) {
+            (ApiError::Unauthenticated, _) => Redirect::to("/login").into_response(),
+            (e, Some(p)) => {
+                let html = framed_error_page(&p, &e, self.back.as_deref());
+                (e.status(), Html(html)).into_response()
+            }
+            (ApiError::Internal(_), None) => {
                 error_page(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
             }
-            e => error_page(e.status(), &e.to_string()),
+            (e, None) => error_page(e.status(), &e.to_string()),
         }
     }
 }
 
 /// The signed-in user, or the login form.
-pub(crate) fn signed_in(user: Option<CurrentUser>) -> Result<CurrentUser, PageError> {
-    user.ok_or(PageError(ApiError::Unauthenticated))
+fn signed_in(user: Option<CurrentUser>) -> Result<CurrentUser, PageError> {
+    user.ok_or(PageError::from(ApiError::Unauthenticated))
+}
+
+/// The label key of a failure's heading.
+fn heading_key(e: &ApiError) -> &'static str {
+    match e {
+        ApiError::NotFound => "err_not_found",
+        ApiError::Forbidden => "err_forbidden",
+        ApiError::Internal(_) => "err_internal",
+        ApiError::Invalid(_) => "err_invalid",
+        _ => "err_refused",
+    }
+}
+
+/// A failure in the frame of `p`: its heading in the page's language; the reason only for
+/// what the user's input caused (400, 409, 422: every problem listed); a link back to `back`
+/// when given and to the district list.
+fn framed_error_page(p: &PageContext, e: &ApiError, back: Option<&str>) -> String {
+    let l = p.lang;
+    let status = e.status();
+    let heading = t(l, heading_key(e));
+    let mut body = format!("<section id=error><p class=err>{}</p>", esc(heading));
+    match e {
+        ApiError::Invalid(problems) => {
+            body.push_str("<ul>");
+            for pr in problems {
+                body.push_str(&format!(
+                    "<li><strong>{}</strong> {}{}</li>",
+                    esc(&pr.path),
+                    esc(&pr.message),
+                    pr.expected
+                        .as_deref()
+                        .map(|x| format!(" — {}", esc(x)))
+                        .unwrap_or_default()
+                ));
+            }
+            body.push_str("</ul>");
+        }
+        ApiError::BadRequest(_) | ApiError::Conflict(_) | ApiError::JobFinished(_) => {
+            body.push_str(&format!("<p>{}</p>", esc(&e.to_string())));
+        }
+        // Nothing of the request: a 404 must read the same whatever the id; an internal
+        // error's text stays in the log.
+        _ => {}
+    }
+    if let Some(b) = back {
+        body.push_str(&format!(
+            "<p><a href=\"{}\">← {}</a></p>",
+            esc(b),
+            t(l, "err_back")
+        ));
+    }
+    body.push_str(&format!(
+        "<p><a id=back-to-districts href=\"/districts?lang={}\">← {}</a></p></section>",
+        l.code(),
+        t(l, "districts")
+    ));
+    let title = format!("{} — {heading}", status.as_u16());
+    page(l, &title, Some(&p.user), &body)
 }
 
 /// An error in the dashboard's frame, in both languages (the request's language is not known
@@ -94,4 +221,55 @@ fn error_page(status: StatusCode, detail: &str) -> Response {
     );
     let title = format!("{} — {fr}", status.as_u16());
     (status, Html(page(Lang::Fr, &title, None, &body))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quartier_store::{Role, User};
+
+    fn context(lang: Lang) -> PageContext {
+        PageContext::new(
+            CurrentUser {
+                user: User {
+                    id: 1,
+                    username: "olga".into(),
+                    password_hash: String::new(),
+                    role: Role::Organiser,
+                    district_id: Some(1),
+                    prm: None,
+                },
+                csrf_token: "token".into(),
+                token: "session".into(),
+            },
+            lang,
+        )
+    }
+
+    #[test]
+    fn a_bad_request_is_drawn_in_the_users_frame_with_its_reason() {
+        let p = context(Lang::En);
+        let e = ApiError::BadRequest("`from` must be before `to`".into());
+        let html = framed_error_page(&p, &e, None);
+        assert!(
+            html.contains("<title>400 — Request refused — Quartier</title>"),
+            "{html}"
+        );
+        assert!(html.contains("<span>olga</span>") && html.contains("Log out"));
+        assert!(html.contains("<p>`from` must be before `to`</p>"));
+        assert!(html.contains("href=\"/districts?lang=en\""));
+        assert!(!html.contains("Requête refusée"));
+        assert_eq!(p.fail(e).into_response().status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn a_404_and_a_500_show_nothing_of_the_request() {
+        let p = context(Lang::Fr);
+        let html = framed_error_page(&p, &ApiError::Internal("secret path".into()), None);
+        assert!(html.contains("Erreur interne") && !html.contains("secret"));
+        let html = framed_error_page(&p, &ApiError::NotFound, None);
+        assert!(html.contains("Page introuvable"));
+        let r = p.fail(ApiError::Unauthenticated).into_response();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
 }

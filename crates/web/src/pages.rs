@@ -22,7 +22,7 @@ use crate::auth::{self, CurrentUser, MaybeUser};
 use crate::error::ApiError;
 use crate::html::{esc, page, whole};
 use crate::i18n::{Lang, t};
-use crate::page_support::{CsrfForm, PageError, check_csrf, signed_in};
+use crate::page_support::{CsrfForm, PageContext, PageError, check_csrf};
 use crate::{AppState, jobs};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -132,18 +132,26 @@ async fn login_submit(
 async fn logout(
     State(state): State<AppState>,
     user: CurrentUser,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&user, &f.csrf)?;
-    state.store.delete_session(&user.token).await?;
-    Ok((
-        [(
-            header::SET_COOKIE,
-            auth::session_cookie("", 0, state.config.secure_cookies),
-        )],
-        Redirect::to("/login"),
-    )
-        .into_response())
+    let p = PageContext::new(user, lang(&q, &headers));
+    let go = async {
+        check_csrf(&p.user, &f.csrf)?;
+        state.store.delete_session(&p.user.token).await?;
+        Ok::<_, ApiError>(
+            (
+                [(
+                    header::SET_COOKIE,
+                    auth::session_cookie("", 0, state.config.secure_cookies),
+                )],
+                Redirect::to("/login"),
+            )
+                .into_response(),
+        )
+    };
+    p.respond(go.await)
 }
 
 async fn district_list(
@@ -152,10 +160,14 @@ async fn district_list(
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let u = signed_in(u)?;
-    let l = lang(&q, &headers);
+    let p = PageContext::signed_in(u, lang(&q, &headers))?;
+    p.respond(district_list_body(&state, &p).await)
+}
+
+async fn district_list_body(state: &AppState, p: &PageContext) -> Result<Response, ApiError> {
+    let (u, l) = (&p.user, p.lang);
     let mut rows = String::new();
-    for d in api::visible_districts(&state, &u).await? {
+    for d in api::visible_districts(state, u).await? {
         let link = if u.manages_district(d.id) {
             format!(
                 "<a href=\"/districts/{}?lang={}\">{}</a>",
@@ -178,7 +190,11 @@ async fn district_list(
             lc = l.code(),
             m = t(l, "my_curve")
         ));
-        if let Some(d) = u.user.district_id {
+        if let Some(d) = u
+            .user
+            .district_id
+            .filter(|d| crate::community::is_attached(&state.config.data_dir, *d))
+        {
             rows.push_str(&format!(
                 "<tr><td colspan=2><a href=\"/districts/{d}/community?lang={lc}\">{m}</a></td></tr>",
                 lc = l.code(),
@@ -191,7 +207,7 @@ async fn district_list(
         t(l, "districts"),
         t(l, "created")
     );
-    Ok(Html(page(l, t(l, "districts"), Some(&u), &body)).into_response())
+    Ok(p.render(t(l, "districts"), &body))
 }
 
 /// Columns of a run's time series, read from its CSV.
@@ -261,9 +277,18 @@ async fn district_overview(
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let u = signed_in(u)?;
-    let l = lang(&q, &headers);
-    let d = api::managed_district(&state, &u, id, ApiError::NotFound).await?;
+    let p = PageContext::signed_in(u, lang(&q, &headers))?;
+    p.respond(district_overview_body(&state, &p, id, &q).await)
+}
+
+async fn district_overview_body(
+    state: &AppState,
+    p: &PageContext,
+    id: i64,
+    q: &PageQuery,
+) -> Result<Response, ApiError> {
+    let (u, l) = (&p.user, p.lang);
+    let d = api::managed_district(state, u, id, ApiError::NotFound).await?;
     let participants = state.store.participants(id).await?.len();
     let simulate_form = format!(
         "<form method=post action=\"/districts/{id}/simulate?lang={lc}\"><input type=hidden name=csrf value=\"{c}\"><button>{s}</button></form>",
@@ -274,15 +299,15 @@ async fn district_overview(
     let mut body = format!(
         "<p>{}: {participants}</p>{simulate_form}{}",
         t(l, "participants"),
-        crate::upload_page::link(l, &u, id, None)
+        crate::upload_page::link(l, u, id, None)
     );
-    body.push_str(&crate::community::link(l, id));
+    body.push_str(&crate::community::link(l, &state.config.data_dir, id));
     body.push_str(&crate::assets::link(l, id));
     match state.store.latest_run(id, crate::jobs::SIMULATION).await? {
         None => body.push_str(&format!("<p>{}</p>", t(l, "no_run"))),
         Some(run) => {
             let doc: Value = serde_json::from_str(&run.kpis_json).unwrap_or(Value::Null);
-            body.push_str(&overview_body(l, &doc, &run.timeseries_csv, &q, id));
+            body.push_str(&overview_body(l, &doc, &run.timeseries_csv, q, id));
             body.push_str(&format!(
                 "<p><small>{} {} — <a href=\"/api/v1/runs/{}/timeseries.csv\">timeseries.csv</a></small></p>",
                 t(l, "run_of"),
@@ -291,7 +316,7 @@ async fn district_overview(
             ));
         }
     }
-    Ok(Html(page(l, &d.name, Some(&u), &body)).into_response())
+    Ok(p.render(&d.name, &body))
 }
 
 fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -> String {
@@ -487,11 +512,15 @@ async fn simulate(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    check_csrf(&user, &f.csrf)?;
-    let d = api::managed_district(&state, &user, id, ApiError::NotFound).await?;
-    let job = jobs::submit_simulation(&state, d).await?;
-    let lc = lang(&q, &headers).code();
-    Ok(Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response())
+    let p = PageContext::new(user, lang(&q, &headers));
+    let go = async {
+        check_csrf(&p.user, &f.csrf)?;
+        let d = api::managed_district(&state, &p.user, id, ApiError::NotFound).await?;
+        let job = jobs::submit_simulation(&state, d).await?;
+        let lc = p.lang.code();
+        Ok::<_, ApiError>(Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response())
+    };
+    p.respond(go.await)
 }
 
 async fn job_page(
@@ -501,9 +530,11 @@ async fn job_page(
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let u = signed_in(u)?;
-    let l = lang(&q, &headers);
-    let j = api::visible_job(&state, &u, id).await?;
+    let p = PageContext::signed_in(u, lang(&q, &headers))?;
+    let l = p.lang;
+    let j = api::visible_job(&state, &p.user, id)
+        .await
+        .map_err(|e| p.fail(e))?;
     let back = j
         .district_id
         .map(|d| {
@@ -527,7 +558,7 @@ async fn job_page(
         p = j.progress,
         e = esc(j.error.as_deref().unwrap_or("")),
     );
-    Ok(Html(page(l, &format!("{} {id}", t(l, "job")), Some(&u), &body)).into_response())
+    Ok(p.render(&format!("{} {id}", t(l, "job")), &body))
 }
 
 async fn participant_page(
@@ -537,11 +568,20 @@ async fn participant_page(
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let u = signed_in(u)?;
-    let l = lang(&q, &headers);
-    let districts = api::check_prm(&state, &u, &prm).await?;
+    let p = PageContext::signed_in(u, lang(&q, &headers))?;
+    p.respond(participant_body(&state, &p, &prm, &q).await)
+}
+
+async fn participant_body(
+    state: &AppState,
+    p: &PageContext,
+    prm: &str,
+    q: &PageQuery,
+) -> Result<Response, ApiError> {
+    let (u, l) = (&p.user, p.lang);
+    let districts = api::check_prm(state, u, prm).await?;
     let days = q.days.unwrap_or(7).clamp(1, 62);
-    let bounds = state.store.curve_bounds(&prm).await?;
+    let bounds = state.store.curve_bounds(prm).await?;
     let from = match (
         q.from
             .as_deref()
@@ -560,7 +600,7 @@ async fn participant_page(
                 from: Some(from),
                 to: Some(from + Duration::days(days)),
             };
-            api::curve_points(&state, &u, &prm, &range).await?.2
+            api::curve_points(state, u, prm, &range).await?.2
         }
     };
     if points.is_empty() {
@@ -593,7 +633,7 @@ async fn participant_page(
         dl = t(l, "days"),
         s = t(l, "show")
     ));
-    body.push_str(&crate::upload_page::link_for_prm(l, &u, &districts, &prm));
+    body.push_str(&crate::upload_page::link_for_prm(l, u, &districts, prm));
     let title = format!("{} — PRM {}", t(l, "my_curve"), prm);
-    Ok(Html(page(l, &title, Some(&u), &body)).into_response())
+    Ok(p.render(&title, &body))
 }

@@ -22,7 +22,7 @@ use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::ApiError;
 use crate::html::{esc, page};
 use crate::i18n::{Lang, t};
-use crate::page_support::{PageError, check_csrf, signed_in};
+use crate::page_support::{PageContext, PageError, check_csrf};
 use crate::{AppState, InputProblem};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -127,12 +127,13 @@ async fn form(
     Query(q): Query<UploadPageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let u = signed_in(u)?;
     let l = Lang::pick(q.lang.as_deref(), &headers);
-    let (name, participants) = managed(&state, &u, id).await?;
-    let body = form_html(l, &u, id, &participants, q.prm.as_deref(), "enedis");
+    let cx = PageContext::signed_in(u, l)?;
+    let u = &cx.user;
+    let (name, participants) = managed(&state, u, id).await.map_err(|e| cx.fail(e))?;
+    let body = form_html(l, u, id, &participants, q.prm.as_deref(), "enedis");
     let title = format!("{} — {name}", t(l, "upload_curve"));
-    Ok(Html(page(l, &title, Some(&u), &body)).into_response())
+    Ok(Html(page(l, &title, Some(u), &body)).into_response())
 }
 
 /// The fields of the posted form.
@@ -272,13 +273,17 @@ async fn submit(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let u = signed_in(user)?;
     let l = Lang::pick(q.lang.as_deref(), &headers);
-    let f = read_fields(multipart).await?;
-    check_csrf(&u, &f.csrf)?;
-    let (name, participants) = managed(&state, &u, id).await?;
+    let cx = PageContext::signed_in(user, l)?;
+    let u = &cx.user;
+    let back = format!("/districts/{id}/upload?lang={}", l.code());
+    let f = read_fields(multipart)
+        .await
+        .map_err(|e| cx.fail(e).with_back(back.clone()))?;
+    check_csrf(u, &f.csrf).map_err(|e| cx.fail(e).with_back(back.clone()))?;
+    let (name, participants) = managed(&state, u, id).await.map_err(|e| cx.fail(e))?;
     if !participants.iter().any(|p| p.prm == f.prm) {
-        return Err(ApiError::NotFound.into());
+        return Err(cx.fail(ApiError::NotFound));
     }
     let (status, result) = match store_upload(&state, &f).await {
         Ok(o @ Outcome::Stored { .. }) => (StatusCode::OK, outcome_html(l, &f.prm, &o)),
@@ -293,13 +298,13 @@ async fn submit(
                 esc(&e.to_string())
             ),
         ),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(cx.fail(e)),
     };
     let format = if f.format == "csv" { "csv" } else { "enedis" };
     let body = format!(
         "{result}{}",
-        form_html(l, &u, id, &participants, Some(&f.prm), format)
+        form_html(l, u, id, &participants, Some(&f.prm), format)
     );
     let title = format!("{} — {name}", t(l, "upload_curve"));
-    Ok((status, Html(page(l, &title, Some(&u), &body))).into_response())
+    Ok((status, Html(page(l, &title, Some(u), &body))).into_response())
 }

@@ -510,7 +510,7 @@ fn the_pages_show_the_registry_the_plan_and_record_maintenance() {
             &format!("href=\"/assets/{battery}?lang=fr\""),
             "École, toiture",
             "60\u{202f}000",
-            "<iframe id=plan",
+            "<section id=plan>",
         ] {
             assert!(fr.body.contains(text), "{backend}: {text} missing");
         }

@@ -5,66 +5,21 @@ mod common;
 use common::*;
 use serde_json::json;
 
-const A: &str = "30000000000001";
-const B: &str = "30000000000002";
-const P: &str = "30000000000099";
-
-/// Three days at 30 min from 2025-06-02 00:00 UTC, kWh per step.
-fn curve(kwh: impl Fn(usize) -> f64) -> String {
-    let mut s = String::from("time_utc,kwh\n");
-    for i in 0..3 * 48 {
-        s.push_str(&format!(
-            "2025-06-{:02}T{:02}:{:02}:00Z,{:.3}\n",
-            2 + i / 48,
-            (i % 48) / 2,
-            (i % 2) * 30,
-            kwh(i)
-        ));
-    }
-    s
-}
+const A: &str = COMMUNITY_A;
+const B: &str = COMMUNITY_B;
+const P: &str = COMMUNITY_P;
 
 /// Writes the members' curves into the data folder: a PV producer (a bell from 6 to 18 h
 /// UTC) and two consumers.
 fn write_curves(app: &TestApp) {
-    let dir = app.dir.path().join("data/curves");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join(format!("{P}.csv")),
-        curve(|i| {
-            let h = (i % 48) as f64 / 2.0;
-            if (6.0..18.0).contains(&h) {
-                6.0 * (std::f64::consts::PI * (h - 6.0) / 12.0).sin()
-            } else {
-                0.0
-            }
-        }),
-    )
-    .unwrap();
-    std::fs::write(dir.join(format!("{A}.csv")), curve(|_| 1.0)).unwrap();
-    std::fs::write(dir.join(format!("{B}.csv")), curve(|_| 0.5)).unwrap();
-}
-
-fn community_toml() -> String {
-    let mut s = String::from(
-        "[operation]\nname = \"ACC des Tilleuls\"\n\n\
-         [prices]\nlocal_eur_per_kwh = 0.10\nsupplier_eur_per_kwh = 0.15\nsurplus_eur_per_kwh = 0.04\n\n",
-    );
-    for (id, role, lat) in [
-        (A, "consumer", 48.770),
-        (B, "consumer", 48.771),
-        (P, "producer", 48.772),
-    ] {
-        s.push_str(&format!(
-            "[[members]]\nid = \"{id}\"\nrole = \"{role}\"\nlatitude_deg = {lat}\nlongitude_deg = 2.22\n\
-             curve = {{ file = \"curves/{id}.csv\" }}\n"
-        ));
-        if role == "producer" {
-            s.push_str("kwp = 30\n");
+    write_community_curves(app, |i| {
+        let h = (i % 48) as f64 / 2.0;
+        if (6.0..18.0).contains(&h) {
+            6.0 * (std::f64::consts::PI * (h - 6.0) / 12.0).sin()
+        } else {
+            0.0
         }
-        s.push('\n');
-    }
-    s
+    });
 }
 
 /// A district with consumers A and B and producer P (added through the API), an organiser

@@ -180,7 +180,8 @@ impl Client {
     }
 }
 
-fn parse(raw: &[u8]) -> Resp {
+/// A raw HTTP/1.1 response (head and body, chunked or not) as a [`Resp`].
+pub fn parse(raw: &[u8]) -> Resp {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -314,4 +315,69 @@ pub fn spawn_app_on(db: TestDb) -> TestApp {
         std::future::pending::<()>().await
     });
     app
+}
+
+/// The two consumers and the producer of the test energy community.
+pub const COMMUNITY_A: &str = "30000000000001";
+pub const COMMUNITY_B: &str = "30000000000002";
+pub const COMMUNITY_P: &str = "30000000000099";
+
+/// Three days at 30 min from 2025-06-02 00:00 UTC, kWh per step.
+pub fn community_curve(kwh: impl Fn(usize) -> f64) -> String {
+    let mut s = String::from("time_utc,kwh\n");
+    for i in 0..3 * 48 {
+        s.push_str(&format!(
+            "2025-06-{:02}T{:02}:{:02}:00Z,{:.3}\n",
+            2 + i / 48,
+            (i % 48) / 2,
+            (i % 2) * 30,
+            kwh(i)
+        ));
+    }
+    s
+}
+
+/// Writes the community members' curves into the app's data folder: the producer's
+/// (`producer_kwh` per step), consumer A at 1 kWh and consumer B at 0.5 kWh per step.
+pub fn write_community_curves(app: &TestApp, producer_kwh: impl Fn(usize) -> f64) {
+    let dir = app.dir.path().join("data/curves");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{COMMUNITY_P}.csv")),
+        community_curve(producer_kwh),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(format!("{COMMUNITY_A}.csv")),
+        community_curve(|_| 1.0),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(format!("{COMMUNITY_B}.csv")),
+        community_curve(|_| 0.5),
+    )
+    .unwrap();
+}
+
+/// The community file of consumers A and B and producer P (30 kWp), with their curves.
+pub fn community_toml() -> String {
+    let mut s = String::from(
+        "[operation]\nname = \"ACC des Tilleuls\"\n\n\
+         [prices]\nlocal_eur_per_kwh = 0.10\nsupplier_eur_per_kwh = 0.15\nsurplus_eur_per_kwh = 0.04\n\n",
+    );
+    for (id, role, lat) in [
+        (COMMUNITY_A, "consumer", 48.770),
+        (COMMUNITY_B, "consumer", 48.771),
+        (COMMUNITY_P, "producer", 48.772),
+    ] {
+        s.push_str(&format!(
+            "[[members]]\nid = \"{id}\"\nrole = \"{role}\"\nlatitude_deg = {lat}\nlongitude_deg = 2.22\n\
+             curve = {{ file = \"curves/{id}.csv\" }}\n"
+        ));
+        if role == "producer" {
+            s.push_str("kwp = 30\n");
+        }
+        s.push('\n');
+    }
+    s
 }
