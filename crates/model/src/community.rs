@@ -90,7 +90,8 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("members", "discharge_curve", Kind::Table("curve"), "", Rule("required for storage"), N, N, "Discharge curve of a storage member."),
     at("members", "kwp", Kind::Float, "kWp", DefaultValue::Float(0.0), inc(0.0), N, "Installed PV peak power (producers), for the PV cap and the excise exemption."),
     at("members", "supplier_eur_per_kwh", Kind::Float, "EUR/kWh", Rule("prices.supplier_eur_per_kwh"), inc(0.0), N, "The consumer's supplier price, energy only (excluding TURPE and taxes)."),
-    at("curve", "file", Kind::Path, "", Required, N, N, "The file (relative to the community file)."),
+    at("curve", "file", Kind::Path, "", Rule("required unless `stored = true`"), N, N, "The file (relative to the community file)."),
+    at("curve", "stored", Kind::Bool, "", DefaultValue::Bool(false), N, N, "The meter curve stored for this member's id (curves uploaded to the server, `quartier serve`) instead of a file."),
     at("curve", "format", Kind::Enum(&["enedis", "csv"]), "", DefaultValue::Str("csv"), N, N, "Enedis load-curve export (average W) or generic CSV (kWh per interval, Europe/Paris)."),
     at("curve", "column", Kind::String, "", Rule("the second column"), N, N, "Value column (CSV)."),
     at("curve", "scale", Kind::Float, "1", DefaultValue::Float(1.0), inc(0.0), N, "Multiplier applied after reading."),
@@ -155,10 +156,37 @@ struct MemberSpec {
 #[derive(Debug, Clone)]
 struct CurveSpec {
     path: String,
-    file: PathBuf,
-    enedis: bool,
-    column: Option<String>,
+    source: CurveSource,
     scale: f64,
+}
+
+#[derive(Debug, Clone)]
+enum CurveSource {
+    File {
+        file: PathBuf,
+        enedis: bool,
+        column: Option<String>,
+    },
+    Stored,
+}
+
+/// Meter curves kept by the caller (in the server: the curves uploaded for each meter), for
+/// members whose curve is `stored = true`.
+pub trait StoredCurves {
+    /// The curve stored for member `id` (kWh per interval), or why there is none, in words
+    /// for the user.
+    fn stored_curve(&self, id: &MemberId) -> Result<Series, String>;
+}
+
+/// How a community file is read.
+#[derive(Clone, Copy, Default)]
+pub struct CommunityOptions<'a> {
+    /// Every file the community names (curves, custom key, tariff) must be a relative path
+    /// inside the community file's folder (no absolute path, no `..`), and messages show
+    /// paths as written: for text from someone who may not read the rest of the disk.
+    pub confine_files: bool,
+    /// Where `stored = true` curves come from; without it such a curve is an error.
+    pub stored_curves: Option<&'a dyn StoredCurves>,
 }
 
 #[derive(Debug, Clone)]
@@ -347,16 +375,47 @@ impl P {
 
     fn curve(&mut self, path: &str, t: &DeTable<'_>, s: Range<usize>) -> Option<CurveSpec> {
         let f = self.fields("curve", path, t, s);
+        let stored = f.bool("stored")?;
+        let scale = f.num("scale")?;
+        if stored {
+            if let Some(other) = ["file", "format", "column"]
+                .into_iter()
+                .find(|n| f.present(n))
+            {
+                self.at_path(
+                    &f.field_path(other),
+                    "a stored curve has no file: `stored = true` takes the meter's uploaded curve"
+                        .into(),
+                    Some("either `stored = true` or `file = \"…\"`".into()),
+                );
+                return None;
+            }
+            return Some(CurveSpec {
+                path: path.to_owned(),
+                source: CurveSource::Stored,
+                scale,
+            });
+        }
+        if !f.present("file") {
+            self.at_path(
+                &f.field_path("file"),
+                "missing required field `file`".into(),
+                Some("`file = \"…\"`, or `stored = true` for the meter's uploaded curve".into()),
+            );
+            return None;
+        }
         Some(CurveSpec {
             path: path.to_owned(),
-            file: f.path_val("file")?,
-            enedis: f.str("format")? == "enedis",
-            column: if f.present("column") {
-                Some(f.str("column")?)
-            } else {
-                None
+            source: CurveSource::File {
+                file: f.path_val("file")?,
+                enedis: f.str("format")? == "enedis",
+                column: if f.present("column") {
+                    Some(f.str("column")?)
+                } else {
+                    None
+                },
             },
-            scale: f.num("scale")?,
+            scale,
         })
     }
 
@@ -527,7 +586,12 @@ pub fn read_community_with(
         Some(extra) => format!("{text}\n{extra}\n"),
         None => text,
     };
-    parse_community_with(&text, path, edit.leave.as_ref())
+    parse_community_with(
+        &text,
+        path,
+        edit.leave.as_ref(),
+        &CommunityOptions::default(),
+    )
 }
 
 /// Parses community text read from `path` (for messages and relative paths) and loads it.
@@ -539,18 +603,30 @@ pub fn read_community_with(
 /// assert!(all.contains("c.toml:2:1: operation.nam: unknown field `nam`; did you mean `name`?"), "{all}");
 /// ```
 pub fn parse_community(text: &str, path: &Path) -> Result<LoadedCommunity, Diagnostics> {
-    parse_community_with(text, path, None)
+    parse_community_with(text, path, None, &CommunityOptions::default())
+}
+
+/// Like [`parse_community`], read as `options` say (files confined to the community file's
+/// folder, stored meter curves).
+pub fn parse_community_in(
+    text: &str,
+    path: &Path,
+    options: &CommunityOptions<'_>,
+) -> Result<LoadedCommunity, Diagnostics> {
+    parse_community_with(text, path, None, options)
 }
 
 fn parse_community_with(
     text: &str,
     path: &Path,
     leave: Option<&MemberId>,
+    options: &CommunityOptions<'_>,
 ) -> Result<LoadedCommunity, Diagnostics> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut p = P {
         w: Walker::new(&COMMUNITY, path, text),
     };
+    p.w.confined = options.confine_files;
     for e in &errors {
         let at = e.span().map_or(0, |s| s.start);
         let position = Some(p.map.position_of(at));
@@ -601,21 +677,54 @@ fn parse_community_with(
         }
         spec.prices.local.retain(|(m, _)| m != id);
     }
-    match build(&mut p, spec) {
+    match build(&mut p, spec, options.stored_curves) {
         Some(loaded) if p.diags.is_empty() => Ok(loaded),
         _ => Err(fail(p)),
     }
 }
 
-fn read_curve(p: &mut P, member: &MemberSpec, c: &CurveSpec) -> Option<Series> {
-    let read = if c.enedis {
-        quartier_timeseries::read_enedis(&c.file, FillPolicy::None).map(|(s, _)| s)
+fn read_curve(
+    p: &mut P,
+    member: &MemberSpec,
+    c: &CurveSpec,
+    stored: Option<&dyn StoredCurves>,
+) -> Option<Series> {
+    let (file, enedis, column) = match &c.source {
+        CurveSource::File {
+            file,
+            enedis,
+            column,
+        } => (file, *enedis, column),
+        CurveSource::Stored => {
+            let got = match stored {
+                Some(s) => s.stored_curve(&member.id),
+                None => Err(
+                    "stored curves exist only in the server (`quartier serve`); \
+                             here give the member a curve file"
+                        .into(),
+                ),
+            };
+            return match got {
+                Ok(s) => Some(s.scaled(c.scale)),
+                Err(why) => {
+                    p.at_path(
+                        &format!("{}.stored", c.path),
+                        format!("member {}: {why}", member.id),
+                        None,
+                    );
+                    None
+                }
+            };
+        }
+    };
+    let read = if enedis {
+        quartier_timeseries::read_enedis(file, FillPolicy::None).map(|(s, _)| s)
     } else {
         let options = CsvOptions {
-            column: c.column.clone(),
+            column: column.clone(),
             ..CsvOptions::default()
         };
-        quartier_timeseries::read_csv(&c.file, &options)
+        quartier_timeseries::read_csv(file, &options)
     };
     match read {
         Ok(s) => Some(s.scaled(c.scale)),
@@ -639,15 +748,24 @@ fn cut(s: &Series, axis: &Axis) -> Option<Series> {
     Series::new(*axis, s.quantity(), values).ok()
 }
 
-fn build(p: &mut P, spec: Spec) -> Option<LoadedCommunity> {
+fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<LoadedCommunity> {
     // Curves, then the common step and range.
     let mut curves: Vec<(usize, bool, Series)> = Vec::new();
     for (i, m) in spec.members.iter().enumerate() {
-        if let Some(s) = read_curve(p, m, &m.curve) {
+        if let Some(s) = read_curve(p, m, &m.curve, stored) {
             curves.push((i, false, s));
         }
         if let Some(d) = &m.discharge {
-            if let Some(s) = read_curve(p, m, d) {
+            if matches!(d.source, CurveSource::Stored) {
+                p.at_path(
+                    &format!("{}.stored", d.path),
+                    format!(
+                        "member {}: a meter has one stored curve, its charge; the discharge curve needs a file",
+                        m.id
+                    ),
+                    Some("discharge_curve = { file = \"…\" }".into()),
+                );
+            } else if let Some(s) = read_curve(p, m, d, stored) {
                 curves.push((i, true, s));
             }
         }

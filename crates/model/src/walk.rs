@@ -277,6 +277,9 @@ pub(crate) struct Walker {
     pub(crate) dir: PathBuf,
     pub(crate) map: SourceMap,
     pub(crate) diags: Vec<Diagnostic>,
+    /// When set, every file the text names must be a relative path that stays inside the
+    /// file's own folder (no absolute path, no `..`), and messages show paths as written.
+    pub(crate) confined: bool,
 }
 
 /// Lets a file's parser, a struct holding its [`Walker`] as `w`, use the walker's methods.
@@ -424,6 +427,7 @@ impl Walker {
             dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
             map: SourceMap::new(file, text),
             diags: Vec::new(),
+            confined: false,
         }
     }
 
@@ -723,6 +727,34 @@ impl Walker {
                     self.schema.file
                 );
                 let p = self.dir.join(s);
+                if self.confined {
+                    let inside = !s.trim().is_empty()
+                        && Path::new(s).components().all(|c| {
+                            matches!(
+                                c,
+                                std::path::Component::Normal(_) | std::path::Component::CurDir
+                            )
+                        });
+                    if !inside {
+                        self.err(
+                            span,
+                            path,
+                            format!("file \"{s}\" is outside the folder this file may read"),
+                            Some("a relative path without `..`".into()),
+                        );
+                        return None;
+                    }
+                    if !p.is_file() {
+                        self.err(
+                            span,
+                            path,
+                            format!("file \"{s}\" not found"),
+                            Some(expected),
+                        );
+                        return None;
+                    }
+                    return Some(Val::Path(p));
+                }
                 if community {
                     if s.trim().is_empty() || !p.is_file() {
                         let message = format!("file {} not found", p.display());

@@ -151,3 +151,119 @@ fn reading_a_missing_file_says_so() {
         .to_string();
     assert!(err.contains("cannot read the community file"));
 }
+
+/// Curves "stored" by the caller: the consumer's four half-hours at 2 kWh.
+struct Stored;
+
+impl quartier_model::StoredCurves for Stored {
+    fn stored_curve(
+        &self,
+        id: &quartier_share::MemberId,
+    ) -> Result<quartier_timeseries::Series, String> {
+        if id.as_str() != "30000000000001" {
+            return Err("no meter curve uploaded for it".into());
+        }
+        let text = "time,kwh\n2025-06-01T10:00:00Z,2\n2025-06-01T10:30:00Z,2\n\
+                    2025-06-01T11:00:00Z,2\n2025-06-01T11:30:00Z,2\n";
+        quartier_timeseries::parse_csv(text, Path::new("stored"), &Default::default())
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_member_curve_may_be_the_meters_stored_curve() {
+    use quartier_model::{CommunityOptions, parse_community_in};
+    let d = dir("stored");
+    let path = d.join("c.toml");
+    let text = GOOD.replace(
+        "curve = { file = \"home.csv\" }",
+        "curve = { stored = true }",
+    );
+    let with = CommunityOptions {
+        stored_curves: Some(&Stored),
+        ..CommunityOptions::default()
+    };
+    let c = parse_community_in(&text, &path, &with).unwrap();
+    assert_eq!(c.community.axis().len(), 4);
+    let file = parse_community(GOOD, &path).unwrap();
+    assert_eq!(
+        c.community.consumption_kwh(),
+        file.community.consumption_kwh()
+    );
+    // Each refusal names the member's field and says why.
+    let refused = |text: &str, options: &CommunityOptions<'_>| {
+        parse_community_in(text, &path, options)
+            .unwrap_err()
+            .to_string()
+    };
+    let all = refused(&text, &CommunityOptions::default());
+    assert!(
+        all.contains(
+            "members[1].curve.stored: member 30000000000001: stored curves exist only in the server"
+        ),
+        "{all}"
+    );
+    let all = refused(&text.replace("30000000000001", "30000000000002"), &with);
+    assert!(
+        all.contains("member 30000000000002: no meter curve uploaded for it"),
+        "{all}"
+    );
+    let both = GOOD.replace(
+        "curve = { file = \"home.csv\" }",
+        "curve = { stored = true, file = \"home.csv\" }",
+    );
+    let all = refused(&both, &with);
+    assert!(
+        all.contains("members[1].curve.file: a stored curve has no file"),
+        "{all}"
+    );
+    let neither = GOOD.replace("curve = { file = \"home.csv\" }", "curve = { scale = 2 }");
+    let all = refused(&neither, &with);
+    assert!(
+        all.contains("members[1].curve.file: missing required field `file`"),
+        "{all}"
+    );
+}
+
+#[test]
+fn confined_files_stay_in_the_community_folder() {
+    use quartier_model::{CommunityOptions, parse_community_in};
+    let d = dir("confined");
+    std::fs::create_dir_all(d.join("inner")).unwrap();
+    std::fs::copy(d.join("home.csv"), d.join("inner/home.csv")).unwrap();
+    let path = d.join("inner/c.toml");
+    let confined = CommunityOptions {
+        confine_files: true,
+        ..CommunityOptions::default()
+    };
+    let inside = GOOD.replace("\"pv.csv\"", "\"./home.csv\"");
+    parse_community_in(&inside, &path, &confined).unwrap();
+    let outside = |file: &str| {
+        GOOD.replace("\"home.csv\" }", &format!("\"{file}\" }}"))
+            .replace("\"pv.csv\"", "\"home.csv\"")
+    };
+    let absolute = d.join("home.csv").display().to_string();
+    for file in ["../home.csv", "inner/../../home.csv", absolute.as_str()] {
+        let all = parse_community_in(&outside(file), &path, &confined)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            all.contains(&format!(
+                "members[1].curve.file: file \"{file}\" is outside the folder this file may read"
+            )),
+            "{file}: {all}"
+        );
+        // Unconfined (the CLI), the same text reads the file.
+        if file != "inner/../../home.csv" {
+            parse_community_in(&outside(file), &path, &CommunityOptions::default()).unwrap();
+        }
+    }
+    let all = parse_community_in(&outside("missing.csv"), &path, &confined)
+        .unwrap_err()
+        .to_string();
+    // The message shows the path as written, not where the server keeps its files.
+    assert!(
+        all.contains(": members[1].curve.file: file \"missing.csv\" not found"),
+        "{all}"
+    );
+}
