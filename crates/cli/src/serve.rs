@@ -3,8 +3,9 @@
 //! loaded (their data files written to the data folder) and the programme user `admin` is
 //! created; its password is printed once, unless `QUARTIER_ADMIN_PASSWORD` gives it. Meudon's
 //! energy community is attached too: Meudon is simulated once (stored as its first run) to
-//! derive its members' meter curves into `DATA/community-curves/` and the store (as `quartier
-//! demo` does), the community file is attached and allocated once, so a fresh server shows the
+//! derive its members' curves (as `quartier demo` does): the participants' meter curves go to
+//! the store and the community reads them (`stored = true`), the producers' curves go to the
+//! district's community folder; the community file is attached and allocated once, so a fresh server shows the
 //! community and its bills. Each demo district gets its asset registry (Meudon's completed by
 //! `examples/meudon-assets.toml`); the other demo districts get a first simulation job, so
 //! the dashboard opens on KPIs.
@@ -122,12 +123,20 @@ async fn demo_community(
         "simulated {} (job {run_job})",
         loaded.district.site.name
     ));
-    let curves = demo::write_community_curves(data_dir, &loaded, &sim)?;
-    // The participants' meters, as the PMO would upload the grid operator's curves: each
-    // participant then sees their own load curve on their page.
+    // Every member's curve goes to the district's community folder (the producers' injection
+    // curves are read from there); the participants' meters are also stored, as the PMO would
+    // upload the grid operator's curves, and the community reads those (`stored = true`):
+    // each participant then sees their own load curve on their page.
+    let folder = quartier_web::community_folder(data_dir, id);
+    let curves = demo::write_community_curves(&folder, &loaded, &sim)?;
     let participants = state.store.participants(id).await?;
+    let mut text = demo::community_file().context("the demo community file is not embedded")?;
     for (member, kwh) in &curves.curves {
         if participants.iter().any(|p| &p.prm == member) {
+            text = text.replace(
+                &format!("curve = {{ file = \"community-curves/{member}.csv\" }}"),
+                "curve = { stored = true }",
+            );
             let points = curves
                 .times
                 .iter()
@@ -137,8 +146,7 @@ async fn demo_community(
             state.store.upsert_curve(member, points).await?;
         }
     }
-    let text = demo::community_file().context("the demo community file is not embedded")?;
-    let attached = quartier_web::attach_community(data_dir, id, text)
+    let attached = quartier_web::attach_community(state, id, text)
         .await
         .map_err(|e| anyhow::anyhow!("demo community: {e}"))?;
     let job = quartier_web::allocate_community(state, id)

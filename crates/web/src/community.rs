@@ -10,8 +10,12 @@
 //! bills `/districts/{id}/community/bills/{member}/{YYYY-MM}`.
 //!
 //! Storage, without a schema of its own: the community file is
-//! `DATA/communities/{id}.toml` (its curve paths resolve against the data folder, like a
-//! district file's); an allocation job writes `allocation.csv`, `coefficients.csv`,
+//! `DATA/communities/{id}.toml`. It is read as if it were `DATA/communities/{id}/community.toml`
+//! with its files confined to that folder (no absolute path, no `..`: an organiser reads
+//! nothing of the server's disk or of another district), and a member's curve is best the
+//! meter curve uploaded for it (`curve = { stored = true }`), allowed only for the district's
+//! own participants (anyone else's curve is personal data the organiser may not use). An
+//! allocation job writes `allocation.csv`, `coefficients.csv`,
 //! `settlement.csv` and `bills/` into `DATA/communities/{id}/job-{job}/` and stores a run whose
 //! `kpis_json` is a [`CommunityRun`] and whose `timeseries_csv` is `settlement.csv`. The
 //! latest allocation is the latest run of an `allocation` job; its bills are in its job folder.
@@ -43,7 +47,7 @@ use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError, check_csr
 /// The job kind of allocations.
 const KIND: &str = "allocation";
 
-/// The name the community file has in diagnostics, inside the data folder.
+/// The name the community file has in diagnostics, inside its district's community folder.
 const FILE_NAME: &str = "community.toml";
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -67,22 +71,102 @@ fn stored_path(data_dir: &Path, district: i64) -> PathBuf {
         .join(format!("{district}.toml"))
 }
 
-fn outputs_root(data_dir: &Path, district: i64) -> PathBuf {
+/// The folder of district `district`'s community: the only files its community file may name
+/// (curves, custom key, tariff) are in it, and its allocations' outputs go in it.
+pub fn community_folder(data_dir: &Path, district: i64) -> PathBuf {
     data_dir.join("communities").join(district.to_string())
+}
+
+fn outputs_root(data_dir: &Path, district: i64) -> PathBuf {
+    community_folder(data_dir, district)
 }
 
 fn outputs_dir(data_dir: &Path, district: i64, job: i64) -> PathBuf {
     outputs_root(data_dir, district).join(format!("job-{job}"))
 }
 
-/// Parses and loads community text as if it were `DATA/community.toml` (blocking: reads the
-/// curves), then checks the perimeter.
+/// The meter curves uploaded for a district's participants, read from the store when a
+/// community member asks for one (`curve = { stored = true }`). Runs on a blocking thread.
+struct ParticipantCurves {
+    store: quartier_store::Store,
+    handle: tokio::runtime::Handle,
+    participants: Vec<String>,
+}
+
+impl ParticipantCurves {
+    async fn of(state_store: &quartier_store::Store, district: i64) -> Result<Self, ApiError> {
+        Ok(ParticipantCurves {
+            store: state_store.clone(),
+            handle: tokio::runtime::Handle::current(),
+            participants: state_store
+                .participants(district)
+                .await?
+                .into_iter()
+                .map(|p| p.prm)
+                .collect(),
+        })
+    }
+}
+
+impl quartier_model::StoredCurves for ParticipantCurves {
+    fn stored_curve(
+        &self,
+        id: &quartier_share::MemberId,
+    ) -> Result<quartier_timeseries::Series, String> {
+        let prm = id.as_str();
+        if !self.participants.iter().any(|p| p == prm) {
+            return Err(
+                "not a participant of this district: only its participants' uploaded curves can be used"
+                    .into(),
+            );
+        }
+        let unreadable = |e: quartier_store::StoreError| format!("reading its stored curve: {e}");
+        let Some((first, last)) = self
+            .handle
+            .block_on(self.store.curve_bounds(prm))
+            .map_err(unreadable)?
+        else {
+            return Err("no meter curve uploaded for it yet".into());
+        };
+        let points = self
+            .handle
+            .block_on(
+                self.store
+                    .curve(prm, first, last + chrono::Duration::seconds(1)),
+            )
+            .map_err(unreadable)?;
+        let (times, kwh): (Vec<_>, Vec<_>) = points.iter().map(|p| (p.instant, p.kwh)).unzip();
+        let text = quartier_report::community::member_curve_csv(&times, &kwh);
+        quartier_timeseries::parse_csv(
+            &text,
+            Path::new(&format!("the uploaded curve of {prm}")),
+            &quartier_timeseries::CsvOptions::default(),
+        )
+        .map_err(|e| {
+            let first: Vec<String> = e.0.iter().take(3).map(|x| x.to_string()).collect();
+            first.join("; ")
+        })
+    }
+}
+
+/// Parses and loads community text of district `district` (blocking: reads the curves, from
+/// the community folder or the store), then checks the perimeter.
 fn parse_and_load(
     data_dir: &Path,
+    district: i64,
     text: &str,
+    stored: &ParticipantCurves,
 ) -> Result<quartier_model::LoadedCommunity, Vec<InputProblem>> {
-    let loaded = quartier_model::parse_community(text, &data_dir.join(FILE_NAME))
-        .map_err(|d| problems(&d))?;
+    let options = quartier_model::CommunityOptions {
+        confine_files: true,
+        stored_curves: Some(stored),
+    };
+    let loaded = quartier_model::parse_community_in(
+        text,
+        &community_folder(data_dir, district).join(FILE_NAME),
+        &options,
+    )
+    .map_err(|d| problems(&d))?;
     quartier_report::community::check_perimeter(&loaded).map_err(|e| {
         vec![InputProblem {
             line: None,
@@ -107,17 +191,20 @@ pub struct AttachedCommunity {
     pub warnings: Vec<String>,
 }
 
-/// Validates `text` as a community file (parse, load its curves from `data_dir`, perimeter)
-/// and stores it as district `district`'s community, replacing any previous one. Nothing is
-/// stored when it is invalid: every problem is returned at once as [`ApiError::Invalid`].
+/// Validates `text` as a community file (parse; load its curves from the district's
+/// [`community_folder`] or, `stored = true`, from its participants' uploaded curves;
+/// perimeter) and stores it as district `district`'s community, replacing any previous one.
+/// Nothing is stored when it is invalid: every problem is returned at once as
+/// [`ApiError::Invalid`].
 pub async fn attach_community(
-    data_dir: &Path,
+    state: &AppState,
     district: i64,
     text: String,
 ) -> Result<AttachedCommunity, ApiError> {
-    let dir = data_dir.to_path_buf();
+    let dir = state.config.data_dir.clone();
+    let stored = ParticipantCurves::of(&state.store, district).await?;
     tokio::task::spawn_blocking(move || {
-        let loaded = parse_and_load(&dir, &text).map_err(ApiError::Invalid)?;
+        let loaded = parse_and_load(&dir, district, &text, &stored).map_err(ApiError::Invalid)?;
         let path = stored_path(&dir, district);
         let internal = |e: std::io::Error| ApiError::Internal(format!("{}: {e}", path.display()));
         if let Some(parent) = path.parent() {
@@ -163,7 +250,22 @@ fn allocation_work(
     district: i64,
 ) -> impl FnOnce(&mut Progress<'_>) -> Result<(String, NewRun), String> + Send + 'static {
     let data_dir = state.config.data_dir.clone();
-    move |p| run_allocation(p, id, district, &data_dir)
+    let store = state.store.clone();
+    let handle = tokio::runtime::Handle::current();
+    move |p| {
+        let participants = handle
+            .block_on(store.participants(district))
+            .map_err(|e| format!("reading the participants: {e}"))?
+            .into_iter()
+            .map(|p| p.prm)
+            .collect();
+        let stored = ParticipantCurves {
+            store,
+            handle,
+            participants,
+        };
+        run_allocation(p, id, district, &data_dir, &stored)
+    }
 }
 
 /// Queues an allocation of district `district`'s community and starts it in the background;
@@ -206,11 +308,12 @@ fn run_allocation(
     id: i64,
     district: i64,
     data_dir: &Path,
+    stored: &ParticipantCurves,
 ) -> Result<(String, NewRun), String> {
     p.step(0)?;
     let text = std::fs::read_to_string(stored_path(data_dir, district))
         .map_err(|e| format!("reading the community file: {e}"))?;
-    let loaded = parse_and_load(data_dir, &text).map_err(|problems| {
+    let loaded = parse_and_load(data_dir, district, &text, stored).map_err(|problems| {
         let first: Vec<String> = problems.iter().take(5).map(|p| p.message.clone()).collect();
         format!("the community file no longer loads: {}", first.join("; "))
     })?;
@@ -285,7 +388,7 @@ async fn attach(
     body: String,
 ) -> Result<Json<Value>, ApiError> {
     managed_district(&state, &user, id, ApiError::Forbidden).await?;
-    let a = attach_community(&state.config.data_dir, id, body).await?;
+    let a = attach_community(&state, id, body).await?;
     Ok(Json(json!({
         "district_id": id,
         "operation": a.name,

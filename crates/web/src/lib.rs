@@ -40,7 +40,7 @@ use quartier_store::{NewUser, Role, Store};
 use tokio::net::TcpListener;
 
 pub use assets::seed_assets;
-pub use community::{AttachedCommunity, allocate_community, attach_community};
+pub use community::{AttachedCommunity, allocate_community, attach_community, community_folder};
 pub use config::{Config, ConfigError, Secret};
 pub use districts::{CreatedDistrict, create_district};
 pub use error::{ApiError, InputProblem};

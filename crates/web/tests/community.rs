@@ -11,8 +11,8 @@ const P: &str = COMMUNITY_P;
 
 /// Writes the members' curves into the data folder: a PV producer (a bell from 6 to 18 h
 /// UTC) and two consumers.
-fn write_curves(app: &TestApp) {
-    write_community_curves(app, |i| {
+fn write_curves(app: &TestApp, district: i64) {
+    write_community_curves(app, district, |i| {
         let h = (i % 48) as f64 / 2.0;
         if (6.0..18.0).contains(&h) {
             6.0 * (std::f64::consts::PI * (h - 6.0) / 12.0).sin()
@@ -40,7 +40,7 @@ fn setup(app: &TestApp) -> (i64, Client, Client, Client) {
     for (user, role, prm) in users {
         admin.create_user(user, role, id, prm);
     }
-    write_curves(app);
+    write_curves(app, id);
     (
         id,
         app.login("olga", USER_PASSWORD),
@@ -260,4 +260,136 @@ fn the_district_page_still_shows_the_simulation_after_an_allocation() {
             .contains(&format!("/api/v1/runs/{sim_run}/timeseries.csv")),
         "the simulation run is shown"
     );
+}
+
+/// The community of [`community_toml`] with consumers A and B reading their uploaded meter
+/// curves instead of files.
+/// Every problem message of a 422 answer, one per line.
+fn messages(r: &Resp) -> String {
+    r.json()["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|x| {
+                    format!(
+                        "{}: {}",
+                        x["path"].as_str().unwrap_or(""),
+                        x["message"].as_str().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+fn stored_toml() -> String {
+    community_toml()
+        .replace(
+            &format!("curve = {{ file = \"curves/{A}.csv\" }}"),
+            "curve = { stored = true }",
+        )
+        .replace(
+            &format!("curve = {{ file = \"curves/{B}.csv\" }}"),
+            "curve = { stored = true }",
+        )
+}
+
+#[test]
+fn members_curves_may_be_their_uploaded_meter_curves_and_give_the_same_allocation() {
+    let app = spawn_app();
+    let (id, olga, ..) = setup(&app);
+    let url = format!("/api/v1/districts/{id}/community");
+    assert_eq!(olga.put_text(&url, &community_toml()).status, 200);
+    allocate(&olga, id);
+    let from_files = olga.get(&url).json()["allocation"]["totals"].clone();
+
+    // Before any upload, the stored curves are missing: refused, with the member named.
+    let r = olga.put_text(&url, &stored_toml());
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        messages(&r).contains(&format!(
+            "members[0].curve.stored: member {A}: no meter curve uploaded for it yet"
+        )),
+        "{}",
+        r.body
+    );
+
+    // The PMO uploads the same curves as the files (generic CSV, UTC): same allocation.
+    for prm in [A, B] {
+        let file = app
+            .dir
+            .path()
+            .join(format!("data/communities/{id}/curves/{prm}.csv"));
+        let text = std::fs::read_to_string(file).unwrap();
+        let r = olga.put_text(
+            &format!("/api/v1/participants/{prm}/curve?format=csv"),
+            &text,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = olga.put_text(&url, &stored_toml());
+    assert_eq!(r.status, 200, "{}", r.body);
+    allocate(&olga, id);
+    let from_store = olga.get(&url).json()["allocation"]["totals"].clone();
+    assert_eq!(from_store, from_files);
+}
+
+#[test]
+fn a_community_reads_only_its_own_folder_and_its_own_participants_meters() {
+    let app = spawn_app();
+    let (id, olga, ..) = setup(&app);
+    let url = format!("/api/v1/districts/{id}/community");
+    // Another district with a participant whose curve is uploaded.
+    let admin = app.admin();
+    let other = admin.create_district(&small_district("Voisins", &["30000000000077"]));
+    let r = admin.put_text(
+        "/api/v1/participants/30000000000077/curve?format=csv",
+        &community_curve(|_| 3.0),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    std::fs::create_dir_all(app.dir.path().join(format!("data/communities/{other}"))).unwrap();
+    std::fs::write(
+        app.dir
+            .path()
+            .join(format!("data/communities/{other}/secret.csv")),
+        community_curve(|_| 3.0),
+    )
+    .unwrap();
+    let secret = app
+        .dir
+        .path()
+        .join(format!("data/communities/{other}/secret.csv"));
+    for (file, why) in [
+        (
+            format!("../{other}/secret.csv"),
+            format!("file \"../{other}/secret.csv\" is outside the folder this file may read"),
+        ),
+        (
+            secret.display().to_string(),
+            "is outside the folder this file may read".to_string(),
+        ),
+    ] {
+        let text = community_toml().replace(&format!("curves/{B}.csv"), &file);
+        let r = olga.put_text(&url, &text);
+        assert_eq!(r.status, 422, "{file}: {}", r.body);
+        assert!(messages(&r).contains(&why), "{file}: {}", r.body);
+    }
+    // Another district's participant as a stored member: refused, nothing of it read.
+    let text = stored_toml().replace(B, "30000000000077");
+    let r = olga.put_text(&url, &text);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        messages(&r).contains(
+            "member 30000000000077: not a participant of this district: only its participants' uploaded curves can be used"
+        ),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("3.0"),
+        "nothing of the other curve: {}",
+        r.body
+    );
+    assert_eq!(olga.get(&url).json()["attached"], false);
 }

@@ -268,7 +268,7 @@ fn attach_and_allocate(app: &TestApp, admin: &Client, olga: &Client, id: i64) ->
         &json!({"prm": P, "name": "Toiture de l'école", "role": "producer"}),
     );
     assert_eq!(r.status, 201, "{}", r.body);
-    write_community_curves(app, |i| {
+    write_community_curves(app, id, |i| {
         if (12..36).contains(&(i % 48)) {
             5.0
         } else {

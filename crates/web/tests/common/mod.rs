@@ -337,10 +337,14 @@ pub fn community_curve(kwh: impl Fn(usize) -> f64) -> String {
     s
 }
 
-/// Writes the community members' curves into the app's data folder: the producer's
-/// (`producer_kwh` per step), consumer A at 1 kWh and consumer B at 0.5 kWh per step.
-pub fn write_community_curves(app: &TestApp, producer_kwh: impl Fn(usize) -> f64) {
-    let dir = app.dir.path().join("data/curves");
+/// Writes the community members' curves into district `district`'s community folder
+/// (`DATA/communities/{district}/curves/`): the producer's (`producer_kwh` per step), consumer
+/// A at 1 kWh and consumer B at 0.5 kWh per step.
+pub fn write_community_curves(app: &TestApp, district: i64, producer_kwh: impl Fn(usize) -> f64) {
+    let dir = app
+        .dir
+        .path()
+        .join(format!("data/communities/{district}/curves"));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join(format!("{COMMUNITY_P}.csv")),
