@@ -385,13 +385,24 @@ pub fn rolling(
             .batteries
             .iter()
             .zip(&state.soc_kwh)
-            .map(|(b, soc)| Battery {
-                soc_initial: if b.energy_kwh > 0.0 {
+            .map(|(b, soc)| {
+                let frac = if b.energy_kwh > 0.0 {
                     (soc / b.energy_kwh).clamp(0.0, 1.0)
                 } else {
                     0.0
-                },
-                ..b.clone()
+                };
+                // A battery may start a window at or under its floor (standing loss, rounding
+                // of the realised state), and may not be able to charge enough to hold the
+                // floor against its standing loss. The window's floor is lowered to where the
+                // battery would decay to by idling through the window, so the window stays
+                // feasible; realising a step still never discharges under the actual floor.
+                let decay = (1.0 - b.standing_loss_per_h * h).max(0.0);
+                let idle = frac * decay.powi(i32::try_from(len).unwrap_or(i32::MAX));
+                Battery {
+                    soc_initial: frac,
+                    soc_min: b.soc_min.min(idle),
+                    ..b.clone()
+                }
             })
             .collect();
         let tanks = tanks_at(inputs.hydrogen_tanks, state.tank_kg);
