@@ -5,8 +5,6 @@
 //! (termination, objective raw and polished, times, model size, regret for rolling). The KPI
 //! table shows the rule baseline beside the chosen dispatch.
 
-use crate::json::{num, opt, string};
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -15,6 +13,9 @@ use quartier_optim::lp::{Clarabel, Solver, SolverOptions};
 use quartier_optim::{
     DispatchConfig, Forecast, Objective, PartLoad, Regret, RollingConfig, dispatch,
     objective_of_flows, rolling,
+};
+use quartier_report::dispatch::{
+    CostComparison, DispatchReport, ReportHead, forecast_spelling, parse_forecast, parse_objective,
 };
 
 use crate::Outcome;
@@ -81,67 +82,6 @@ pub struct SimulateArgs {
     pub time_limit: Option<f64>,
 }
 
-/// Parses `cost`, `co2` or `cost+co2=EUR_PER_T`.
-pub fn parse_objective(s: &str) -> Result<Objective, String> {
-    match s {
-        "cost" => Ok(Objective::Cost),
-        "co2" => Ok(Objective::Co2),
-        _ => {
-            let Some(v) = s.strip_prefix("cost+co2=") else {
-                return Err(format!(
-                    "'{s}': expected cost, co2 or cost+co2=EUR_PER_T (e.g. cost+co2=100)"
-                ));
-            };
-            let eur_per_tonne: f64 = v
-                .parse()
-                .map_err(|_| format!("'{v}' is not a carbon price in EUR per tonne"))?;
-            if !(eur_per_tonne.is_finite() && eur_per_tonne >= 0.0) {
-                return Err(format!("carbon price {v}: expected a finite value ≥ 0"));
-            }
-            Ok(Objective::CostPlusCo2 { eur_per_tonne })
-        }
-    }
-}
-
-/// Parses `perfect`, `persistence`, `noise:SEED` or `noise:SEED:PV_SIGMA:LOAD_SIGMA`.
-pub fn parse_forecast(s: &str) -> Result<Forecast, String> {
-    match s {
-        "perfect" => return Ok(Forecast::Perfect),
-        "persistence" => return Ok(Forecast::Persistence),
-        _ => {}
-    }
-    let Some(rest) = s.strip_prefix("noise:") else {
-        return Err(format!(
-            "'{s}': expected perfect, persistence or noise:SEED[:PV_SIGMA:LOAD_SIGMA]"
-        ));
-    };
-    let parts: Vec<&str> = rest.split(':').collect();
-    let seed: u64 = parts
-        .first()
-        .and_then(|p| p.parse().ok())
-        .ok_or_else(|| format!("'{s}': the seed must be a whole number ≥ 0"))?;
-    let sigma = |i: usize, default: f64| -> Result<f64, String> {
-        match parts.get(i) {
-            None => Ok(default),
-            Some(p) => p
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| format!("'{p}': expected a relative standard deviation ≥ 0")),
-        }
-    };
-    if parts.len() != 1 && parts.len() != 3 {
-        return Err(format!(
-            "'{s}': expected noise:SEED or noise:SEED:PV_SIGMA:LOAD_SIGMA"
-        ));
-    }
-    Ok(Forecast::PerfectWithNoise {
-        seed,
-        pv_sigma: sigma(1, 0.2)?,
-        load_sigma: sigma(2, 0.1)?,
-    })
-}
-
 fn back_end(name: SolverName) -> anyhow::Result<Box<dyn Solver>> {
     match name {
         SolverName::Clarabel => Ok(Box::new(Clarabel::default())),
@@ -197,67 +137,21 @@ pub fn run(args: &SimulateArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         .with_context(|| format!("{name}: optimal dispatch"))?;
     let perfect_wall = t0.elapsed().as_secs_f64();
 
-    let mut json = String::from("{\n");
-    let _ = writeln!(json, "  \"district\": {},", string(&name));
-    let _ = writeln!(json, "  \"solver\": {},", string(solver.name()));
-    let _ = writeln!(
-        json,
-        "  \"objective_kind\": {},",
-        string(&objective_name(args.objective))
-    );
-    let _ = writeln!(
-        json,
-        "  \"part_load\": {},",
-        string(if args.min_part_load {
-            "on-off (MILP)"
-        } else {
-            "relaxed (LP)"
-        })
-    );
-    let _ = writeln!(json, "  \"rule_objective\": {},", num(rule_objective));
-    let (label, chosen) = match args.dispatch {
+    let head = ReportHead {
+        district: &name,
+        solver: solver.name(),
+        objective: config.objective,
+        part_load: config.part_load,
+        rule_objective,
+    };
+    let (label, report, chosen) = match args.dispatch {
         DispatchMode::Optimal => {
-            let _ = writeln!(json, "  \"dispatch\": \"optimal\",");
-            let _ = writeln!(
-                json,
-                "  \"termination\": {},",
-                string(&format!("{:?}", perfect.termination))
-            );
-            let _ = writeln!(json, "  \"status\": {},", string(&perfect.status_message()));
-            let _ = writeln!(json, "  \"objective_raw\": {},", num(perfect.raw_objective));
-            let _ = writeln!(
-                json,
-                "  \"objective_polished\": {},",
-                num(perfect.objective)
-            );
-            let _ = writeln!(json, "  \"mip_gap\": {},", opt(perfect.report.mip_gap));
-            let _ = writeln!(json, "  \"build_seconds\": {},", num(perfect.build_seconds));
-            let _ = writeln!(
-                json,
-                "  \"solve_seconds\": {},",
-                num(perfect.report.solve_seconds)
-            );
-            let _ = writeln!(json, "  \"wall_seconds\": {},", num(perfect_wall));
-            let _ = writeln!(json, "  \"iterations\": {},", perfect.report.iterations);
-            let _ = writeln!(
-                json,
-                "  \"model\": {{\"vars\": {}, \"rows\": {}, \"nonzeros\": {}}},",
-                perfect.size.vars, perfect.size.rows, perfect.size.nonzeros
-            );
-            let _ = writeln!(
-                json,
-                "  \"polish\": {{\"max_change\": {}, \"max_raw_balance_residual_kwh\": {}, \
-                 \"netted_kwh\": {}, \"steps_closed\": {}}}",
-                num(perfect.polish.max_change),
-                num(perfect.polish.max_raw_balance_residual_kwh),
-                num(perfect.polish.netted_kwh),
-                perfect.polish.steps_closed
-            );
             if !perfect.is_optimal() {
                 eprintln!("warning: {name}: {}", perfect.status_message());
             }
             (
                 "optimal",
+                DispatchReport::optimal(&head, &perfect, perfect_wall),
                 Simulated {
                     flows: perfect.flows.clone(),
                     kpis: perfect.kpis.clone(),
@@ -273,65 +167,12 @@ pub fn run(args: &SimulateArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             let r = rolling(&inputs, &config, &rc, solver.as_ref())
                 .with_context(|| format!("{name}: rolling-horizon dispatch"))?;
             let regret = Regret::between(&perfect, &r);
-            let largest = r.windows.iter().map(|w| w.size).max_by_key(|s| s.vars);
-            let not_optimal = r
-                .windows
-                .iter()
-                .filter(|w| !w.termination.has_solution())
-                .count();
-            let _ = writeln!(json, "  \"dispatch\": \"rolling\",");
-            let _ = writeln!(json, "  \"horizon_hours\": {},", num(rc.horizon_hours));
-            let _ = writeln!(json, "  \"commit_hours\": {},", num(rc.commit_hours));
-            let _ = writeln!(
-                json,
-                "  \"forecast\": {},",
-                string(&format!("{:?}", rc.forecast))
-            );
-            let _ = writeln!(json, "  \"windows\": {},", r.windows.len());
-            let _ = writeln!(json, "  \"windows_not_optimal\": {not_optimal},");
-            let _ = writeln!(
-                json,
-                "  \"termination\": {},",
-                string(if not_optimal == 0 {
-                    "Optimal"
-                } else {
-                    "TimeLimit"
-                })
-            );
-            let _ = writeln!(json, "  \"objective_polished\": {},", num(r.objective));
-            let _ = writeln!(json, "  \"objective_raw\": null,");
-            let _ = writeln!(json, "  \"build_seconds\": {},", num(r.build_seconds()));
-            let _ = writeln!(json, "  \"solve_seconds\": {},", num(r.solve_seconds()));
-            let _ = writeln!(json, "  \"wall_seconds\": {},", num(r.wall_seconds));
-            if let Some(s) = largest {
-                let _ = writeln!(
-                    json,
-                    "  \"model\": {{\"largest_window_vars\": {}, \"rows\": {}, \"nonzeros\": {}}},",
-                    s.vars, s.rows, s.nonzeros
-                );
-            }
-            let _ = writeln!(
-                json,
-                "  \"corrections\": {{\"steps\": {}, \"energy_kwh\": {}}},",
-                r.corrections.steps,
-                num(r.corrections.energy_kwh)
-            );
-            let _ = writeln!(
-                json,
-                "  \"regret\": {{\"perfect_objective\": {}, \"perfect_wall_seconds\": {}, \
-                 \"objective\": {}, \"relative\": {}, \"cost_eur\": {}}}",
-                num(regret.perfect_objective),
-                num(perfect_wall),
-                num(regret.objective),
-                num(regret.relative),
-                num(regret.cost_eur)
-            );
             ui.say(&format!(
-                "rolling ({} h seen, {} h committed, {:?}): objective {:.2} vs {:.2} with perfect \
+                "rolling ({} h seen, {} h committed, forecast {}): objective {:.2} vs {:.2} with perfect \
                  foresight, regret {:.2} ({:.2} %), {} windows in {:.2} s",
                 rc.horizon_hours,
                 rc.commit_hours,
-                rc.forecast,
+                forecast_spelling(rc.forecast),
                 r.objective,
                 perfect.objective,
                 regret.objective,
@@ -341,6 +182,7 @@ pub fn run(args: &SimulateArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             ));
             (
                 "rolling",
+                DispatchReport::rolling(&head, &rc, &r, &perfect, perfect_wall),
                 Simulated {
                     flows: r.flows,
                     kpis: r.kpis,
@@ -348,7 +190,7 @@ pub fn run(args: &SimulateArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             )
         }
     };
-    json.push_str("}\n");
+    let json = report.to_json();
     let dir = write_results(
         &args.out,
         &loaded,
@@ -359,26 +201,14 @@ pub fn run(args: &SimulateArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         ("rule", &rule.kpis),
         (label, &chosen.kpis),
     ]));
-    let gain = rule.kpis.cost_eur - chosen.kpis.cost_eur;
+    let cost = CostComparison::between(&rule.kpis, &chosen.kpis);
     ui.say(&format!(
         "energy cost: rule {:.2} EUR, {label} {:.2} EUR (saves {:.2} EUR, {:.1} %)",
-        rule.kpis.cost_eur,
-        chosen.kpis.cost_eur,
-        gain,
-        if rule.kpis.cost_eur != 0.0 {
-            100.0 * gain / rule.kpis.cost_eur.abs()
-        } else {
-            0.0
-        }
+        cost.rule_cost_eur,
+        cost.cost_eur,
+        cost.saving_eur,
+        100.0 * cost.saving_relative
     ));
     ui.say(&format!("results written to {}", dir.display()));
     Ok(Outcome::Success)
-}
-
-fn objective_name(o: Objective) -> String {
-    match o {
-        Objective::Cost => "cost".into(),
-        Objective::Co2 => "co2".into(),
-        Objective::CostPlusCo2 { eur_per_tonne } => format!("cost+co2={eur_per_tonne}"),
-    }
 }

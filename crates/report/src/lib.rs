@@ -11,6 +11,7 @@ mod atomic;
 mod bills;
 pub mod community;
 mod csv_out;
+pub mod dispatch;
 mod evaluation;
 pub mod evaluation_charts;
 pub mod experiment;

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use axum::extract::{Form, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono_tz::Europe::Paris;
@@ -42,7 +42,7 @@ use crate::error::{ApiError, InputProblem};
 use crate::html::{card, esc, signed, whole};
 use crate::i18n::{Lang, t};
 use crate::jobs::{self, Progress};
-use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError, check_csrf};
+use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError};
 
 /// The job kind of allocations.
 const KIND: &str = "allocation";
@@ -737,15 +737,9 @@ async fn allocate_form(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    let p = PageContext::new(user, q.pick(&headers));
-    let go = async {
-        check_csrf(&p.user, &f.csrf)?;
-        managed_district(&state, &p.user, id, ApiError::NotFound).await?;
-        let job = submit_allocation(&state, id).await?;
-        let lc = p.lang.code();
-        Ok::<_, ApiError>(Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response())
-    };
-    p.respond(go.await)
+    PageContext::new(user, q.pick(&headers))
+        .submit_job(&state, id, &f.csrf, |_| submit_allocation(&state, id))
+        .await
 }
 
 async fn bill_page(

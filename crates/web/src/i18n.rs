@@ -65,6 +65,10 @@ pub(crate) fn t(lang: Lang, key: &'static str) -> &'static str {
             "No simulation of this district yet.",
         ),
         "simulate" => ("Lancer une simulation", "Run a simulation"),
+        "optimise" => (
+            "Lancer un dispatch optimal (coût)",
+            "Run an optimal dispatch (cost)",
+        ),
         "monthly" => (
             "Production et consommation par mois",
             "Production and consumption per month",

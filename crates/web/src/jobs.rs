@@ -2,8 +2,8 @@
 //! their progress (0–100 %) written to the database as it moves. A job cancelled while it
 //! runs is left cancelled: the work cannot be interrupted at every point, but its result is
 //! discarded and the progress hook stops writing. [`create_job`], [`spawn_job`], [`run_job`]
-//! and [`Progress`] serve every kind of job: simulations (here) and community allocations
-//! (`crate::community`).
+//! and [`Progress`] serve every kind of job: simulations (here), optimisations
+//! (`crate::optimise`) and community allocations (`crate::community`).
 //!
 //! Simulation progress: loading 0–10 %, PV and inputs 10–20 %, the controller 20–90 %,
 //! accounting and results 90–100 %.
@@ -151,16 +151,7 @@ fn run_simulation(
     r.step(10)?;
     let inputs = quartier_sim::assemble(&d, &data).map_err(|e| format!("assembling: {e}"))?;
     r.set(20);
-    let mut hook = |done: usize, total: usize| {
-        let frac = if total == 0 {
-            1.0
-        } else {
-            done as f64 / total as f64
-        };
-        r.set(20 + (frac.clamp(0.0, 1.0) * 70.0) as u8);
-    };
-    let flows = quartier_sim::simulate(&inputs, &RuleConfig::default(), &mut hook)
-        .map_err(|e| format!("simulation: {e}"))?;
+    let flows = rule_controller(r, &inputs, 20, 90).map_err(|e| format!("simulation: {e}"))?;
     if r.cancelled() {
         return Err("cancelled".into());
     }
@@ -170,8 +161,27 @@ fn run_simulation(
     Ok(run)
 }
 
+/// Runs the rule controller on `inputs`, its progress mapped onto `from..to` percent.
+pub(crate) fn rule_controller(
+    r: &mut Progress<'_>,
+    inputs: &quartier_sim::Inputs<'_>,
+    from: u8,
+    to: u8,
+) -> Result<Flows, quartier_sim::SimError> {
+    let span = f64::from(to.saturating_sub(from));
+    let mut hook = |done: usize, total: usize| {
+        let frac = if total == 0 {
+            1.0
+        } else {
+            done as f64 / total as f64
+        };
+        r.set(from + (frac.clamp(0.0, 1.0) * span) as u8);
+    };
+    quartier_sim::simulate(inputs, &RuleConfig::default(), &mut hook)
+}
+
 /// The result JSON and the run a simulation of district `district_id` stores.
-fn simulation_run(
+pub(crate) fn simulation_run(
     district_id: i64,
     name: &str,
     flows: &Flows,

@@ -21,6 +21,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/districts/{id}/community"),
     ("put", "/api/v1/districts/{id}/community"),
     ("post", "/api/v1/districts/{id}/allocations"),
+    ("post", "/api/v1/districts/{id}/optimisations"),
     ("get", "/api/v1/districts/{id}/assets"),
     ("post", "/api/v1/districts/{id}/assets"),
     ("get", "/api/v1/districts/{id}/asset-plan"),

@@ -80,6 +80,30 @@ impl PageContext {
         r.map_err(|e| self.fail(e))
     }
 
+    /// The answer to a form that starts a job on district `id`: checks the form's CSRF token
+    /// and that the user manages the district (404 otherwise, like a missing one), runs
+    /// `submit` with it, and redirects to the job's page; a failure is drawn in this frame.
+    pub(crate) async fn submit_job<F, Fut>(
+        &self,
+        state: &crate::AppState,
+        id: i64,
+        csrf: &str,
+        submit: F,
+    ) -> Result<Response, PageError>
+    where
+        F: FnOnce(quartier_store::DistrictRow) -> Fut,
+        Fut: std::future::Future<Output = Result<i64, ApiError>>,
+    {
+        let go = async {
+            check_csrf(&self.user, csrf)?;
+            let d = crate::api::managed_district(state, &self.user, id, ApiError::NotFound).await?;
+            let job = submit(d).await?;
+            let to = format!("/jobs/{job}?lang={}", self.lang.code());
+            Ok::<_, ApiError>(Redirect::to(&to).into_response())
+        };
+        self.respond(go.await)
+    }
+
     /// `body` under `title` in the frame of this page.
     pub(crate) fn render(&self, title: &str, body: &str) -> Response {
         Html(page(self.lang, title, Some(&self.user), body)).into_response()

@@ -297,8 +297,9 @@ async fn district_overview_body(
         s = t(l, "simulate")
     );
     let mut body = format!(
-        "<p>{}: {participants}</p>{simulate_form}{}",
+        "<p>{}: {participants}</p>{simulate_form}{}{}",
         t(l, "participants"),
+        crate::optimise::form(l, u, id),
         crate::upload_page::link(l, u, id, None)
     );
     body.push_str(&crate::community::link(l, &state.config.data_dir, id));
@@ -512,15 +513,9 @@ async fn simulate(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
-    let p = PageContext::new(user, lang(&q, &headers));
-    let go = async {
-        check_csrf(&p.user, &f.csrf)?;
-        let d = api::managed_district(&state, &p.user, id, ApiError::NotFound).await?;
-        let job = jobs::submit_simulation(&state, d).await?;
-        let lc = p.lang.code();
-        Ok::<_, ApiError>(Redirect::to(&format!("/jobs/{job}?lang={lc}")).into_response())
-    };
-    p.respond(go.await)
+    PageContext::new(user, lang(&q, &headers))
+        .submit_job(&state, id, &f.csrf, |d| jobs::submit_simulation(&state, d))
+        .await
 }
 
 async fn job_page(
