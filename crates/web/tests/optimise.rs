@@ -348,3 +348,36 @@ fn a_queued_optimisation_can_be_cancelled() {
         (Some("cancelled"), true)
     );
 }
+
+/// With the `highs` feature (as in CI): HiGHS solves the same optimal dispatch, to the same
+/// objective as clarabel (1e-6 relative), and the MILP option runs.
+#[cfg(feature = "highs")]
+#[test]
+fn highs_solves_the_same_optimum_and_the_part_load_milp() {
+    let app = spawn_app();
+    let (id, admin, _a, _b) = three_days(&app);
+    let objective = |job: &Value| {
+        assert_eq!(job["status"], "succeeded", "{job}");
+        job["result"]["report"]["objective_polished"]
+            .as_f64()
+            .unwrap()
+    };
+    let clarabel = objective(&run(&admin, id, &json!({})));
+    let highs_job = run(&admin, id, &json!({"solver": "highs"}));
+    assert_eq!(highs_job["result"]["report"]["solver"], "highs");
+    let highs = objective(&highs_job);
+    assert!(
+        (highs - clarabel).abs() <= 1e-6 * clarabel.abs().max(1.0),
+        "highs {highs} clarabel {clarabel}"
+    );
+    let milp = run(
+        &admin,
+        id,
+        &json!({"solver": "highs", "min_part_load": true}),
+    );
+    assert_eq!(
+        milp["result"]["report"]["part_load"], "on-off (MILP)",
+        "{milp}"
+    );
+    assert!(objective(&milp) >= highs - 1e-6 * highs.abs().max(1.0));
+}
