@@ -25,7 +25,8 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
 
 /// Colour-blind-safe palette (Okabe–Ito).
 pub const PALETTE: &[&str] = &[
@@ -132,6 +133,9 @@ pub struct LineChart {
     pub height: f64,
     /// Draw a horizontal line at y = 0 when it is in range.
     pub zero_line: bool,
+    /// Time zone of a time axis' ticks and labels (UTC by default; Europe/Paris on the
+    /// dashboard, the edge where instants meet people).
+    pub time_zone: Tz,
 }
 
 impl Default for LineChart {
@@ -145,6 +149,7 @@ impl Default for LineChart {
             width: 900.0,
             height: 360.0,
             zero_line: true,
+            time_zone: chrono_tz::UTC,
         }
     }
 }
@@ -267,12 +272,24 @@ fn fmt_tick(v: f64, step: f64) -> String {
 }
 
 /// Calendar ticks on a time axis (seconds since the epoch): months, days or hours, in UTC.
-fn time_ticks(lo: f64, hi: f64) -> Vec<(f64, String)> {
+/// Ticks of a time axis from `lo` to `hi` (Unix seconds), placed and labelled in `tz`'s
+/// local time (month starts, midnights or whole hours of that time zone).
+fn time_ticks(lo: f64, hi: f64, tz: Tz) -> Vec<(f64, String)> {
     let (Some(a), Some(b)) = (
         Utc.timestamp_opt(lo as i64, 0).single(),
         Utc.timestamp_opt(hi as i64, 0).single(),
     ) else {
         return Vec::new();
+    };
+    let (la, lb) = (
+        a.with_timezone(&tz).naive_local(),
+        b.with_timezone(&tz).naive_local(),
+    );
+    // A local tick as a UTC abscissa (a tick in a DST gap is skipped).
+    let at = |n: NaiveDateTime| {
+        tz.from_local_datetime(&n)
+            .earliest()
+            .map(|t| t.timestamp() as f64)
     };
     let days = (hi - lo) / 86_400.0;
     let mut out = Vec::new();
@@ -282,10 +299,10 @@ fn time_ticks(lo: f64, hi: f64) -> Vec<(f64, String)> {
             .into_iter()
             .find(|k| months / f64::from(*k) <= 13.0)
             .unwrap_or(24);
-        let mut y = a.year();
-        let mut m = a.month0();
+        let mut y = la.year();
+        let mut m = la.month0();
         // First month start at or after `a`, aligned on k.
-        if a.day() != 1 || a.hour() != 0 || a.minute() != 0 {
+        if la.day() != 1 || la.hour() != 0 || la.minute() != 0 {
             m += 1;
         }
         while m % k != 0 {
@@ -297,9 +314,10 @@ fn time_ticks(lo: f64, hi: f64) -> Vec<(f64, String)> {
             let Some(d) = NaiveDate::from_ymd_opt(y, m + 1, 1) else {
                 break;
             };
-            let t = d.and_hms_opt(0, 0, 0).map(|x| x.and_utc());
-            let Some(t) = t else { break };
-            if t > b || out.len() > 40 {
+            let Some(t) = d.and_hms_opt(0, 0, 0) else {
+                break;
+            };
+            if t > lb || out.len() > 40 {
                 break;
             }
             let label = if m == 0 || out.is_empty() {
@@ -307,7 +325,9 @@ fn time_ticks(lo: f64, hi: f64) -> Vec<(f64, String)> {
             } else {
                 t.format("%b").to_string()
             };
-            out.push((t.timestamp() as f64, label));
+            if let Some(x) = at(t) {
+                out.push((x, label));
+            }
             m += k;
         }
     } else if days > 2.0 {
@@ -315,16 +335,14 @@ fn time_ticks(lo: f64, hi: f64) -> Vec<(f64, String)> {
             .into_iter()
             .find(|k| days / *k as f64 <= 12.0)
             .unwrap_or(28);
-        let mut t = a
-            .date_naive()
-            .and_hms_opt(0, 0, 0)
-            .map(|x| x.and_utc())
-            .unwrap_or(a);
-        if t < a {
+        let mut t = la.date().and_hms_opt(0, 0, 0).unwrap_or(la);
+        if t < la {
             t += Duration::days(1);
         }
-        while t <= b && out.len() <= 40 {
-            out.push((t.timestamp() as f64, t.format("%d %b").to_string()));
+        while t <= lb && out.len() <= 40 {
+            if let Some(x) = at(t) {
+                out.push((x, t.format("%d %b").to_string()));
+            }
             t += Duration::days(k);
         }
     } else {
@@ -333,12 +351,17 @@ fn time_ticks(lo: f64, hi: f64) -> Vec<(f64, String)> {
             .into_iter()
             .find(|k| hours / *k as f64 <= 12.0)
             .unwrap_or(12);
-        let mut t = a.with_minute(0).and_then(|x| x.with_second(0)).unwrap_or(a);
-        if t < a {
+        let mut t = la
+            .with_minute(0)
+            .and_then(|x| x.with_second(0))
+            .unwrap_or(la);
+        if t < la {
             t += Duration::hours(1);
         }
-        while t <= b && out.len() <= 40 {
-            out.push((t.timestamp() as f64, t.format("%H:%M").to_string()));
+        while t <= lb && out.len() <= 40 {
+            if let Some(x) = at(t) {
+                out.push((x, t.format("%H:%M").to_string()));
+            }
             t += Duration::hours(k);
         }
     }
@@ -558,7 +581,7 @@ pub fn line_chart(c: &LineChart) -> String {
     // X ticks.
     let bottom = TOP + f.plot_h();
     let xticks: Vec<(f64, String)> = if is_time {
-        time_ticks(x_lo, x_hi)
+        time_ticks(x_lo, x_hi, c.time_zone)
     } else {
         let (t, step) = nice_ticks(x_lo, x_hi, 8);
         t.into_iter().map(|v| (v, fmt_tick(v, step))).collect()
@@ -923,6 +946,35 @@ mod tests {
         assert!(hi >= 3300.0);
         let (lo, hi) = y_range([-5.0, -1.0].into_iter(), false);
         assert!(lo <= -5.0 && hi <= 0.0);
+    }
+
+    #[test]
+    fn time_ticks_fall_on_local_midnights_and_hours() {
+        let utc = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().timestamp() as f64;
+        let paris = chrono_tz::Europe::Paris;
+        // A winter week: Paris midnight is 23:00 UTC the day before.
+        let t = time_ticks(utc(2025, 1, 6, 0), utc(2025, 1, 13, 0), paris);
+        assert_eq!(
+            t.first(),
+            Some(&(utc(2025, 1, 6, 23), "07 Jan".to_string()))
+        );
+        let t = time_ticks(utc(2025, 1, 6, 0), utc(2025, 1, 13, 0), chrono_tz::UTC);
+        assert_eq!(t.first(), Some(&(utc(2025, 1, 6, 0), "06 Jan".to_string())));
+        // The spring-forward night, hourly: 02:00 does not exist in Paris and gets no tick;
+        // 03:00 local is 01:00 UTC.
+        let t = time_ticks(utc(2025, 3, 29, 23), utc(2025, 3, 30, 5), paris);
+        let labels: Vec<&str> = t.iter().map(|(_, l)| l.as_str()).collect();
+        assert!(!labels.contains(&"02:00"), "{labels:?}");
+        assert!(
+            t.contains(&(utc(2025, 3, 30, 1), "03:00".to_string())),
+            "{t:?}"
+        );
+        // Months: the first of each local month.
+        let t = time_ticks(utc(2025, 1, 1, 0), utc(2025, 12, 31, 0), paris);
+        assert_eq!(
+            t.first(),
+            Some(&(utc(2025, 1, 31, 23), "Feb 2025".to_string()))
+        );
     }
 
     #[test]

@@ -206,7 +206,7 @@ pub(crate) fn t(lang: Lang, key: &'static str) -> &'static str {
         "self_consumed" => ("Autoconsommation collective", "Collective self-consumption"),
         "coverage" => ("Taux de couverture", "Coverage rate"),
         "month" => ("Mois", "Month"),
-        "time_utc" => ("Heure (UTC)", "Time (UTC)"),
+        "time_local" => ("Heure de Paris", "Paris time"),
         "energy" => ("Énergie", "Energy"),
         "bill" => ("Facture", "Bill"),
         "bills_with" => ("Factures des consommateurs", "Consumers' bills"),

@@ -477,7 +477,8 @@ fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -
     out
 }
 
-/// A line chart over UTC instants: `(label, colour, values)` per series, `y` = (label, unit).
+/// A line chart over UTC instants, its time axis in Paris time: `(label, colour, values)` per
+/// series, `y` = (label, unit).
 fn time_chart(
     l: Lang,
     y: (&str, &str),
@@ -486,7 +487,7 @@ fn time_chart(
 ) -> String {
     svg::line_chart(&svg::LineChart {
         title: y.0.into(),
-        x: svg::AxisSpec::new(t(l, "time_utc"), ""),
+        x: svg::AxisSpec::new(t(l, "time_local"), ""),
         y: svg::AxisSpec::new(y.0, y.1),
         series: series
             .into_iter()
@@ -501,6 +502,7 @@ fn time_chart(
                 color: Some(colour.into()),
             })
             .collect(),
+        time_zone: Paris,
         ..svg::LineChart::default()
     })
 }
