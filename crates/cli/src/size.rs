@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use quartier_optim::DispatchConfig;
 use quartier_optim::lp::{Clarabel, Solver};
-use quartier_optim::sizing::{CostTable, Sizing, SizingConfig, Target};
+use quartier_optim::sizing::{Sizing, Target};
+use quartier_report::sizing::{DEFAULT_MAX_FACTOR, keep_first_days, sizing_config, sizing_json};
 
 use crate::Outcome;
 use crate::run::{Loaded, Simulated, Ui, write_results};
@@ -40,27 +40,8 @@ impl SolverChoice {
     }
 }
 
-/// Parses `positive-energy` or `self-sufficiency=0.6`.
-pub fn parse_target(s: &str) -> Result<Target, String> {
-    if s == "positive-energy" {
-        return Ok(Target::PositiveEnergy);
-    }
-    if s == "none" {
-        return Ok(Target::None);
-    }
-    if let Some(v) = s.strip_prefix("self-sufficiency=") {
-        let rate: f64 = v
-            .parse()
-            .map_err(|_| format!("'{v}' is not a number (expected e.g. 0.6)"))?;
-        if !(0.0..=1.0).contains(&rate) {
-            return Err(format!("self-sufficiency {rate} is not in [0, 1]"));
-        }
-        return Ok(Target::SelfSufficiency { min_rate: rate });
-    }
-    Err(format!(
-        "'{s}': expected positive-energy, self-sufficiency=RATE (e.g. 0.6) or none"
-    ))
-}
+/// Parses `positive-energy`, `self-sufficiency=0.6` or `none` (shared with the server).
+pub use quartier_report::sizing::parse_target;
 
 /// Arguments of `quartier size`.
 #[derive(clap::Args, Debug)]
@@ -82,7 +63,7 @@ pub struct SizeArgs {
     pub solver: SolverChoice,
     /// Upper bound of every storage and conversion capacity, as a multiple of its declared
     /// size (PV is bounded by its declared kWp: the roof).
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = DEFAULT_MAX_FACTOR)]
     pub max_factor: f64,
     /// Keep only the first N days of the district's horizon.
     #[arg(long, value_name = "N")]
@@ -104,11 +85,7 @@ pub fn load_for_optimisation(
         }
     };
     if let Some(days) = days {
-        let axis = district.axis;
-        let per_day = (24.0 / axis.step().hours()).round() as usize;
-        let len = (days as usize * per_day).min(axis.len());
-        district.axis = quartier_timeseries::Axis::new(axis.start(), axis.step(), len)
-            .context("shortening the horizon")?;
+        keep_first_days(&mut district, days).context("shortening the horizon")?;
     }
     match quartier_model::load_with_report(&district, &sources) {
         Ok((data, report)) => {
@@ -136,12 +113,11 @@ pub fn run(args: &SizeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     let name = loaded.district.site.name.clone();
     let inputs = quartier_sim::assemble(&loaded.district, &loaded.data)
         .with_context(|| format!("{name}: assembling the inputs"))?;
-    let config = SizingConfig {
-        dispatch: DispatchConfig::default(),
-        candidates: SizingConfig::every_component(&inputs, args.max_factor),
-        costs: CostTable::default(),
-        target: args.target.unwrap_or(Target::None),
-    };
+    let config = sizing_config(
+        &inputs,
+        args.target.unwrap_or(Target::None),
+        args.max_factor,
+    );
     let solver = args.solver.solver()?;
     let t0 = Instant::now();
     let sizing = quartier_optim::sizing::size(&inputs, &config, solver.as_ref())
@@ -289,69 +265,4 @@ fn capacities_inline(s: &Sizing) -> String {
         })
         .collect();
     format!("\"capacities\": {{{}}}", items.join(", "))
-}
-
-/// `sizing.json`: capacities, annualised costs, LCOE, LCOH, objective, solve time.
-pub fn sizing_json(name: &str, config: &SizingConfig, s: &Sizing, wall: f64) -> String {
-    let caps: Vec<String> = s
-        .capacities
-        .iter()
-        .map(|c| {
-            format!(
-                "    {{\"component\": {}, \"capacity\": {}, \"unit\": {}, \"value\": {}, \
-                 \"sized\": {}, \"min\": {}, \"max\": {}, \"annualised_eur_per_unit\": {}, \
-                 \"annualised_eur\": {}}}",
-                string(&c.component),
-                string(c.kind.key()),
-                string(c.kind.unit()),
-                num(c.value),
-                c.candidate,
-                num(c.min),
-                num(c.max),
-                num(config.costs.annualised(c.kind)),
-                num(c.annualised_eur)
-            )
-        })
-        .collect();
-    let target = match config.target {
-        Target::None => "null".to_string(),
-        Target::PositiveEnergy => string("positive-energy"),
-        Target::SelfSufficiency { min_rate } => {
-            format!("{{\"self_sufficiency\": {}}}", num(min_rate))
-        }
-    };
-    format!(
-        "{{\n  \"district\": {},\n  \"target\": {target},\n  \"horizon_years\": {},\n  \
-         \"discount_rate\": {},\n  \"capacities\": [\n{}\n  ],\n  \
-         \"annualised_capital_eur\": {},\n  \"annualised_capital_sized_eur\": {},\n  \
-         \"operating_eur\": {},\n  \"objective_eur\": {},\n  \"raw_objective_eur\": {},\n  \
-         \"annualised_cost_eur\": {},\n  \"lcoe_pv_eur_per_kwh\": {},\n  \
-         \"lcoh_eur_per_kg\": {},\n  \"electrolyser_electricity_eur\": {},\n  \
-         \"self_sufficiency\": {},\n  \"positive_energy\": {},\n  \"solver\": {},\n  \
-         \"termination\": {},\n  \"lp\": {{\"vars\": {}, \"rows\": {}, \"nonzeros\": {}}},\n  \
-         \"build_seconds\": {},\n  \"solve_seconds\": {},\n  \"wall_seconds\": {}\n}}\n",
-        string(name),
-        num(s.horizon_years),
-        num(config.costs.discount_rate),
-        caps.join(",\n"),
-        num(s.total_annualised_capital_eur),
-        num(s.candidates_annualised_eur),
-        num(s.operating_eur),
-        num(s.objective),
-        num(s.raw_objective),
-        num(s.annualised_cost_eur),
-        opt(s.lcoe_pv_eur_per_kwh),
-        opt(s.lcoh_eur_per_kg),
-        num(s.electrolyser_electricity_eur),
-        opt(s.kpis.self_sufficiency_rate),
-        s.kpis.positive_energy,
-        string(s.report.solver),
-        string(s.termination.describe()),
-        s.size.vars,
-        s.size.rows,
-        s.size.nonzeros,
-        num(s.build_seconds),
-        num(s.report.solve_seconds),
-        num(wall)
-    )
 }

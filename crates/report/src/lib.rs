@@ -17,6 +17,7 @@ pub mod evaluation_charts;
 pub mod experiment;
 mod kpis;
 pub mod programme;
+pub mod sizing;
 pub mod svg;
 
 pub use atomic::OutputDir;

@@ -3,7 +3,9 @@
 //! runs is left cancelled: the work cannot be interrupted at every point, but its result is
 //! discarded and the progress hook stops writing. [`create_job`], [`spawn_job`], [`run_job`]
 //! and [`Progress`] serve every kind of job: simulations (here), optimisations
-//! (`crate::optimise`) and community allocations (`crate::community`).
+//! (`crate::optimise`), sizings (`crate::sizing`) and community allocations
+//! (`crate::community`); the JSON options of the optimiser's jobs are read by
+//! `crate::job_options`.
 //!
 //! Simulation progress: loading 0–10 %, PV and inputs 10–20 %, the controller 20–90 %,
 //! accounting and results 90–100 %.

@@ -4,8 +4,8 @@
 //! [`Application::build`] opens the database, binds its own listener (port 0 in tests) and
 //! returns; [`Application::run_until_stopped`] serves. Roles (programme, organiser,
 //! participant) decide what each request may see; anything not visible answers 404.
-//! Simulations, optimisations and community allocations run as jobs on the blocking pool,
-//! one at a time, with progress stored in the database.
+//! Simulations, optimisations, sizings and community allocations run as jobs on the blocking
+//! pool, one at a time, with progress stored in the database.
 //!
 //! **Architecture invariant:** this crate knows nothing of argv; the domain crates know
 //! nothing of HTTP or JSON: wire types (serde) live here and convert at the edge.
@@ -21,11 +21,13 @@ pub mod error;
 mod experiments;
 mod html;
 mod i18n;
+mod job_options;
 mod jobs;
 mod openapi;
 mod optimise;
 mod page_support;
 mod pages;
+mod sizing;
 mod upload_page;
 
 use std::net::SocketAddr;
@@ -213,6 +215,7 @@ pub fn router(state: AppState) -> Router {
         .merge(experiments::routes())
         .merge(upload_page::routes())
         .merge(optimise::routes())
+        .merge(sizing::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(max))
         .with_state(state)

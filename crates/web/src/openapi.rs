@@ -22,6 +22,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/districts/{id}/community"),
     ("post", "/api/v1/districts/{id}/allocations"),
     ("post", "/api/v1/districts/{id}/optimisations"),
+    ("post", "/api/v1/districts/{id}/sizings"),
     ("get", "/api/v1/districts/{id}/assets"),
     ("post", "/api/v1/districts/{id}/assets"),
     ("get", "/api/v1/districts/{id}/asset-plan"),

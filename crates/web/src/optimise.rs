@@ -21,13 +21,13 @@
 use std::path::Path;
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Form, Path as UrlPath, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::post;
-use axum::{Json, Router};
-use quartier_optim::lp::{Clarabel, Solver, SolverOptions};
+use quartier_optim::lp::SolverOptions;
 use quartier_optim::{
     DispatchConfig, Objective, PartLoad, RollingConfig, dispatch, objective_of_flows, rolling,
 };
@@ -36,15 +36,15 @@ use quartier_report::dispatch::{
     parse_objective,
 };
 use quartier_store::{DistrictRow, NewRun};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::api::managed_district;
 use crate::auth::CurrentUser;
 use crate::districts::parse_and_load;
 use crate::error::{ApiError, InputProblem};
 use crate::html::esc;
 use crate::i18n::{Lang, t};
+use crate::job_options::{Fields, SolverChoice, problem, submit_with_options};
 use crate::jobs::{self, Progress};
 use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError};
 
@@ -59,26 +59,6 @@ pub(crate) fn routes() -> Router<AppState> {
 
 // ---------------------------------------------------------------------------------------------
 // Options
-
-/// The optimiser's back end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SolverChoice {
-    /// clarabel (linear programs only).
-    Clarabel,
-    /// HiGHS (also MILP), in a build with the `highs` feature only.
-    #[cfg(feature = "highs")]
-    Highs,
-}
-
-impl SolverChoice {
-    fn back_end(self) -> Box<dyn Solver> {
-        match self {
-            SolverChoice::Clarabel => Box::new(Clarabel::default()),
-            #[cfg(feature = "highs")]
-            SolverChoice::Highs => Box::new(quartier_optim::lp::Highs::default()),
-        }
-    }
-}
 
 /// Which dispatch.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,100 +103,15 @@ const FIELDS: &[&str] = &[
 /// Fields that only rolling control reads.
 const ROLLING_ONLY: &[&str] = &["horizon_hours", "commit_hours", "forecast"];
 
-fn problem(path: &str, message: String, expected: impl Into<String>) -> InputProblem {
-    InputProblem {
-        line: None,
-        column: None,
-        path: path.into(),
-        message,
-        expected: Some(expected.into()),
-        timestamp: None,
-    }
-}
-
 fn spelling_problem(path: &str, e: SpellingError) -> InputProblem {
     let message = e.to_string();
     problem(path, message, e.expected)
 }
 
-/// The request's fields, type-checked one by one; problems are collected, not returned early.
-struct Fields<'a> {
-    body: &'a Map<String, Value>,
-    problems: Vec<InputProblem>,
-}
-
-impl<'a> Fields<'a> {
-    /// A field's value; JSON `null` counts as absent.
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.body.get(key).filter(|v| !v.is_null())
-    }
-
-    fn string(&mut self, key: &str, expected: &str) -> Option<&'a str> {
-        let v = self.get(key)?;
-        if v.as_str().is_none() {
-            self.problems.push(problem(
-                key,
-                format!("{v}: expected a string"),
-                format!("a string: {expected}"),
-            ));
-        }
-        v.as_str()
-    }
-
-    fn boolean(&mut self, key: &str) -> Option<bool> {
-        let v = self.get(key)?;
-        if v.as_bool().is_none() {
-            self.problems.push(problem(
-                key,
-                format!("{v}: expected true or false"),
-                "true or false",
-            ));
-        }
-        v.as_bool()
-    }
-
-    /// A number of `unit`, finite and > 0.
-    fn positive(&mut self, key: &str, unit: &str) -> Option<f64> {
-        let v = self.get(key)?;
-        match v.as_f64() {
-            Some(x) if x.is_finite() && x > 0.0 => Some(x),
-            _ => {
-                self.problems.push(problem(
-                    key,
-                    format!("{v}: expected a number of {unit} > 0"),
-                    format!("a number of {unit} > 0"),
-                ));
-                None
-            }
-        }
-    }
-}
-
 /// Checks the request body (`None`: no body, every option at its default).
 fn parse_request(body: Option<&Value>) -> Result<OptimisationSpec, Vec<InputProblem>> {
     let empty = Map::new();
-    let body = match body {
-        None => &empty,
-        Some(Value::Object(m)) => m,
-        Some(other) => {
-            return Err(vec![problem(
-                "",
-                format!("{other}: expected a JSON object of options"),
-                format!("an object with any of {}", FIELDS.join(", ")),
-            )]);
-        }
-    };
-    let mut f = Fields {
-        body,
-        problems: Vec::new(),
-    };
-    for key in body.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-        f.problems.push(problem(
-            key,
-            format!("unknown field '{key}'"),
-            format!("one of {}", FIELDS.join(", ")),
-        ));
-    }
+    let mut f = Fields::open(body, &empty, FIELDS)?;
 
     let rolling_mode = match f.string("dispatch", "optimal or rolling") {
         None | Some("optimal") => false,
@@ -237,30 +132,7 @@ fn parse_request(body: Option<&Value>) -> Result<OptimisationSpec, Vec<InputProb
             Objective::Cost
         }),
     };
-    let solver = match f.string("solver", "clarabel or highs") {
-        None | Some("clarabel") => Some(SolverChoice::Clarabel),
-        #[cfg(feature = "highs")]
-        Some("highs") => Some(SolverChoice::Highs),
-        #[cfg(not(feature = "highs"))]
-        Some("highs") => {
-            f.problems.push(problem(
-                "solver",
-                "'highs': this server was built without HiGHS (the `highs` feature); use \
-                 clarabel, or rebuild the server with `--features highs`"
-                    .into(),
-                "clarabel",
-            ));
-            None
-        }
-        Some(other) => {
-            f.problems.push(problem(
-                "solver",
-                format!("'{other}': expected clarabel or highs"),
-                "clarabel or highs",
-            ));
-            None
-        }
-    };
+    let solver = f.solver();
     let min_part_load = f.boolean("min_part_load").unwrap_or(false);
     if min_part_load && solver == Some(SolverChoice::Clarabel) {
         f.problems.push(problem(
@@ -440,19 +312,6 @@ fn result_json(
 // ---------------------------------------------------------------------------------------------
 // API and form
 
-/// True when `headers` declare a JSON body (`application/json` or `…+json`).
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|m| {
-            let m = m.trim().to_ascii_lowercase();
-            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-        })
-        .unwrap_or(false)
-}
-
 async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -460,28 +319,16 @@ async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let d = managed_district(&state, &user, id, ApiError::Forbidden).await?;
-    let value: Option<Value> = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else if !is_json(&headers) {
-        return Ok((
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Json(json!({ "error": "send the options as Content-Type: application/json" })),
-        )
-            .into_response());
-    } else {
-        Some(
-            serde_json::from_slice(&body)
-                .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?,
-        )
-    };
-    let spec = parse_request(value.as_ref()).map_err(ApiError::Invalid)?;
-    let job = submit_optimisation(&state, d, spec).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "job_id": job, "status_url": format!("/api/v1/jobs/{job}") })),
+    submit_with_options(
+        &state,
+        &user,
+        id,
+        &headers,
+        &body,
+        parse_request,
+        |d, spec| submit_optimisation(&state, d, spec),
     )
-        .into_response())
+    .await
 }
 
 /// The district page's form: optimal dispatch of district `id` (cost, clarabel).
@@ -513,6 +360,7 @@ async fn optimise_form(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn paths(body: Value) -> Vec<String> {
         parse_request(Some(&body))

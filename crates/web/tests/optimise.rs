@@ -31,31 +31,9 @@ fn optimisations(id: i64) -> String {
     format!("/api/v1/districts/{id}/optimisations")
 }
 
-/// Polls `status_url` until the job ends; returns the job and the progress values seen.
-fn wait(c: &Client, status_url: &str) -> (Value, Vec<u64>) {
-    let mut seen = Vec::new();
-    for _ in 0..6000 {
-        let j = c.get(status_url).json();
-        seen.push(j["progress"].as_u64().unwrap());
-        match j["status"].as_str().unwrap() {
-            "queued" | "running" => std::thread::sleep(std::time::Duration::from_millis(50)),
-            _ => return (j, seen),
-        }
-    }
-    panic!("job {status_url} did not end");
-}
-
 /// Submits `body` and waits for the job.
 fn run(c: &Client, id: i64, body: &Value) -> Value {
-    let r = c.post_json(&optimisations(id), body);
-    assert_eq!(r.status, 202, "{}", r.body);
-    let url = r.json()["status_url"].as_str().unwrap().to_string();
-    let (job, seen) = wait(c, &url);
-    assert!(
-        seen.windows(2).all(|w| w[0] <= w[1]),
-        "progress never goes back: {seen:?}"
-    );
-    job
+    submit_and_wait(c, &optimisations(id), body)
 }
 
 #[test]
@@ -257,7 +235,7 @@ fn only_those_who_manage_the_district_submit() {
     let oscar = app.login("oscar", USER_PASSWORD);
     let r = oscar.request("POST", &optimisations(id), None, b"");
     assert_eq!(r.status, 202, "{}", r.body);
-    let (job, _) = wait(&oscar, r.json()["status_url"].as_str().unwrap());
+    let (job, _) = wait_job(&oscar, r.json()["status_url"].as_str().unwrap());
     assert_eq!(job["status"], "succeeded", "{job}");
     // The participant cannot read the job either.
     assert_eq!(
@@ -299,7 +277,7 @@ fn the_district_page_offers_an_optimal_dispatch_behind_its_csrf_token() {
     let job_id: i64 = location["/jobs/".len()..location.find('?').unwrap()]
         .parse()
         .unwrap();
-    let (job, _) = wait(&admin, &format!("/api/v1/jobs/{job_id}"));
+    let (job, _) = wait_job(&admin, &format!("/api/v1/jobs/{job_id}"));
     assert_eq!(
         (job["kind"].as_str(), job["status"].as_str()),
         (Some("optimisation"), Some("succeeded")),
@@ -339,7 +317,7 @@ fn a_queued_optimisation_can_be_cancelled() {
     let r = admin.request("POST", &format!("{url}/cancel"), None, b"");
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["status"], "cancelled");
-    let (done, _) = wait(&admin, first["status_url"].as_str().unwrap());
+    let (done, _) = wait_job(&admin, first["status_url"].as_str().unwrap());
     assert_eq!(done["status"], "succeeded", "{done}");
     std::thread::sleep(std::time::Duration::from_millis(300));
     let j = admin.get(url).json();

@@ -258,17 +258,37 @@ impl Solver for Clarabel {
                 report: report(0, setup.elapsed().as_secs_f64(), 0.0),
             });
         }
-        let mut solver =
-            DefaultSolver::new(&p, &q, &a, &b, &cones, settings).map_err(|e| LpError::Solver {
+        // clarabel (or its ordering, `amd`) may panic on a problem too large for its integer
+        // types: a failure of the solve, said as such, never a crash of the caller.
+        let crashed = |phase: &str, payload: Box<dyn std::any::Any + Send>| {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            LpError::Solver {
                 solver: "clarabel",
-                message: e.to_string(),
-            })?;
+                message: format!(
+                    "clarabel failed while {phase} a problem of {m} rows × {n} columns ({why}); \
+                     try the HiGHS back end (`highs` feature) or a shorter horizon"
+                ),
+            }
+        };
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            DefaultSolver::new(&p, &q, &a, &b, &cones, settings)
+        }))
+        .map_err(|payload| crashed("factorising", payload))?;
+        let mut solver = built.map_err(|e| LpError::Solver {
+            solver: "clarabel",
+            message: e.to_string(),
+        })?;
         // The solver holds its own (equilibrated) copy of the data: free ours before the
         // factorisations allocate.
         drop((p, q, a, b));
         let setup_seconds = setup.elapsed().as_secs_f64();
         let start = Instant::now();
-        solver.solve();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| solver.solve()))
+            .map_err(|payload| crashed("solving", payload))?;
         let solve_seconds = start.elapsed().as_secs_f64();
         let iterations = u64::from(solver.solution.iterations);
         let sol = &mut solver.solution;

@@ -385,3 +385,31 @@ pub fn community_toml() -> String {
     }
     s
 }
+
+/// Polls `status_url` until the job ends; returns the job and the progress values seen.
+pub fn wait_job(c: &Client, status_url: &str) -> (serde_json::Value, Vec<u64>) {
+    let mut seen = Vec::new();
+    for _ in 0..6000 {
+        let j = c.get(status_url).json();
+        seen.push(j["progress"].as_u64().unwrap());
+        match j["status"].as_str().unwrap() {
+            "queued" | "running" => std::thread::sleep(std::time::Duration::from_millis(50)),
+            _ => return (j, seen),
+        }
+    }
+    panic!("job {status_url} did not end");
+}
+
+/// Posts `body` to `url` (a job submission: 202), waits for the job and checks that its
+/// progress never went back; returns the job.
+pub fn submit_and_wait(c: &Client, url: &str, body: &serde_json::Value) -> serde_json::Value {
+    let r = c.post_json(url, body);
+    assert_eq!(r.status, 202, "{}", r.body);
+    let status_url = r.json()["status_url"].as_str().unwrap().to_string();
+    let (job, seen) = wait_job(c, &status_url);
+    assert!(
+        seen.windows(2).all(|w| w[0] <= w[1]),
+        "progress never goes back: {seen:?}"
+    );
+    job
+}
