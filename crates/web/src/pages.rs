@@ -586,7 +586,11 @@ async fn participant_body(
         bounds,
     ) {
         (Some(day), _) => quartier_timeseries::local_midnight(day, Paris).ok(),
-        (None, Some((_, last))) => Some(last - Duration::days(days)),
+        // The last `days` whole local days stored.
+        (None, Some((_, last))) => {
+            let day = last.with_timezone(&Paris).date_naive() - Duration::days(days - 1);
+            quartier_timeseries::local_midnight(day, Paris).ok()
+        }
         (None, None) => None,
     };
     let mut body = String::new();
