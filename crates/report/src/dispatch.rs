@@ -510,15 +510,8 @@ mod tests {
     fn solved() -> (DispatchReport, DispatchReport, CostComparison) {
         use quartier_optim::lp::Clarabel;
         use quartier_optim::{DispatchConfig, dispatch, objective_of_flows, rolling};
-        use quartier_sim::testkit::{Case, battery};
 
-        let mut case = Case::new(60, 24, 100.0, 100.0);
-        let pv: Vec<f64> = (0..24)
-            .map(|h| if (9..17).contains(&h) { 8.0 } else { 0.0 })
-            .collect();
-        case.load("hall", vec![3.0; 24])
-            .pv("roof", pv)
-            .battery(battery("b", 20.0, 5.0));
+        let case = crate::test_cases::sunny_day();
         let inputs = case.inputs();
         let config = DispatchConfig::default();
         let flows = quartier_sim::simulate(

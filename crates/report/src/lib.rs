@@ -62,3 +62,23 @@ pub enum ReportError {
         axis_len: usize,
     },
 }
+
+#[cfg(test)]
+pub(crate) mod test_cases {
+    //! Small districts shared by the unit tests.
+
+    use quartier_sim::testkit::{Case, battery};
+
+    /// A day at 60 min: a hall using 3 kWh an hour, a roof giving 8 kWh an hour from 9 to
+    /// 17 h, and a 20 kWh / 5 kW battery.
+    pub(crate) fn sunny_day() -> Case {
+        let mut case = Case::new(60, 24, 100.0, 100.0);
+        let pv: Vec<f64> = (0..24)
+            .map(|h| if (9..17).contains(&h) { 8.0 } else { 0.0 })
+            .collect();
+        case.load("hall", vec![3.0; 24])
+            .pv("roof", pv)
+            .battery(battery("b", 20.0, 5.0));
+        case
+    }
+}

@@ -178,6 +178,17 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// A job's result: the KPI document of its flows (a simulation job's result) with `parts`
+/// added under their keys.
+pub(crate) fn result_with(kpis_json: &str, parts: Vec<(&str, Value)>) -> Result<String, String> {
+    let mut doc: Map<String, Value> =
+        serde_json::from_str(kpis_json).map_err(|e| format!("reading the KPIs back: {e}"))?;
+    for (key, value) in parts {
+        doc.insert(key.into(), value);
+    }
+    Ok(Value::Object(doc).to_string())
+}
+
 /// True when `headers` declare a JSON body (`application/json` or `…+json`).
 fn is_json(headers: &HeaderMap) -> bool {
     headers

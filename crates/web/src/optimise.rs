@@ -44,7 +44,7 @@ use crate::districts::parse_and_load;
 use crate::error::{ApiError, InputProblem};
 use crate::html::esc;
 use crate::i18n::{Lang, t};
-use crate::job_options::{Fields, SolverChoice, problem, submit_with_options};
+use crate::job_options::{Fields, SolverChoice, problem, result_with, submit_with_options};
 use crate::jobs::{self, Progress};
 use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError};
 
@@ -301,12 +301,14 @@ fn result_json(
     report: &DispatchReport,
     cost: &CostComparison,
 ) -> Result<String, String> {
-    let mut doc: Map<String, Value> =
-        serde_json::from_str(kpis_json).map_err(|e| format!("reading the KPIs back: {e}"))?;
     let to_value = |v: serde_json::Result<Value>| v.map_err(|e| format!("the report: {e}"));
-    doc.insert("report".into(), to_value(serde_json::to_value(report))?);
-    doc.insert("cost".into(), to_value(serde_json::to_value(cost))?);
-    Ok(Value::Object(doc).to_string())
+    result_with(
+        kpis_json,
+        vec![
+            ("report", to_value(serde_json::to_value(report))?),
+            ("cost", to_value(serde_json::to_value(cost))?),
+        ],
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::districts::{district_path, problems};
 use crate::error::{ApiError, InputProblem};
-use crate::job_options::{Fields, SolverChoice, problem, submit_with_options};
+use crate::job_options::{Fields, SolverChoice, problem, result_with, submit_with_options};
 use crate::jobs::{self, Progress};
 
 /// The kind of sizing jobs.
@@ -187,12 +187,9 @@ fn run_sizing(
 /// The job's result: the KPI document of the sized dispatch (as a simulation job's result)
 /// with `sizing`, the CLI's `sizing.json`.
 fn result_json(kpis_json: &str, sizing_json: &str) -> Result<String, String> {
-    let mut doc: Map<String, Value> =
-        serde_json::from_str(kpis_json).map_err(|e| format!("reading the KPIs back: {e}"))?;
     let sizing: Value =
         serde_json::from_str(sizing_json).map_err(|e| format!("reading sizing.json back: {e}"))?;
-    doc.insert("sizing".into(), sizing);
-    Ok(Value::Object(doc).to_string())
+    result_with(kpis_json, vec![("sizing", sizing)])
 }
 
 // ---------------------------------------------------------------------------------------------
