@@ -97,6 +97,12 @@ pub fn request(
     s.write_all(body)?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
+    parse(&raw)
+}
+
+/// A whole raw HTTP/1.1 response (head, blank line, body, chunked or not) as a [`Resp`]; an
+/// incomplete head or a missing status is an error.
+pub fn parse(raw: &[u8]) -> std::io::Result<Resp> {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
