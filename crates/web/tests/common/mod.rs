@@ -354,3 +354,30 @@ pub fn submit_and_wait(c: &Client, url: &str, body: &serde_json::Value) -> serde
     );
     job
 }
+
+/// Posts `body` to `url` and expects 422: the problems listed.
+pub fn refused(c: &Client, url: &str, body: &serde_json::Value) -> Vec<serde_json::Value> {
+    let r = c.post_json(url, body);
+    assert_eq!(r.status, 422, "{body}: {}", r.body);
+    r.json()["errors"].as_array().unwrap().clone()
+}
+
+/// Posts `body` to `url` and expects exactly one problem: at `field`, its message showing
+/// `value`, its expectation containing `expected`.
+pub fn refused_once(
+    c: &Client,
+    url: &str,
+    body: serde_json::Value,
+    field: &str,
+    value: &str,
+    expected: &str,
+) {
+    let e = refused(c, url, &body);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0]["path"], field, "{e:?}");
+    assert!(e[0]["message"].as_str().unwrap().contains(value), "{e:?}");
+    assert!(
+        e[0]["expected"].as_str().unwrap().contains(expected),
+        "{e:?}"
+    );
+}
