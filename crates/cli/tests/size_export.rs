@@ -20,19 +20,26 @@ fn text(o: &Output) -> String {
     )
 }
 
-#[test]
-fn size_writes_sizing_json_timeseries_and_kpis_for_two_days_of_hydroseine() {
+/// `quartier size FILE --out DIR ARGS…` for a file of the repository, in a fresh temporary
+/// folder: (the folder, kept alive; the output folder; the command's output).
+fn size(file: &str, args: &[&str]) -> (tempfile::TempDir, PathBuf, Output) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let file = repo("examples/hydroseine.toml");
-    let o = quartier(&[
+    let file = repo(file);
+    let mut all = vec![
         "size",
         file.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
-        "--days",
-        "2",
-    ]);
+    ];
+    all.extend_from_slice(args);
+    let o = quartier(&all);
+    (dir, out, o)
+}
+
+#[test]
+fn size_writes_sizing_json_timeseries_and_kpis_for_two_days_of_hydroseine() {
+    let (_dir, out, o) = size("examples/hydroseine.toml", &["--days", "2"]);
     assert!(o.status.success(), "{}", text(&o));
     let printed = text(&o);
     assert!(printed.contains("Sizing of HydroSeine"), "{printed}");
@@ -54,19 +61,10 @@ fn size_writes_sizing_json_timeseries_and_kpis_for_two_days_of_hydroseine() {
 
 #[test]
 fn size_with_a_self_sufficiency_target_and_a_pareto_sweep() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let file = repo("bench/pypsa/districts/small.toml");
-    let o = quartier(&[
-        "size",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--target",
-        "self-sufficiency=0.3",
-        "--pareto",
-        "3",
-    ]);
+    let (_dir, out, o) = size(
+        "bench/pypsa/districts/small.toml",
+        &["--target", "self-sufficiency=0.3", "--pareto", "3"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let json = std::fs::read_to_string(out.join("sizing.json")).unwrap();
     assert!(json.contains("\"pareto\""), "{json}");
