@@ -125,30 +125,3 @@ fn export_pypsa_writes_the_csv_folder_and_quartier_objective() {
     let q = std::fs::read_to_string(out.join("quartier.json")).unwrap();
     assert!(q.contains("\"problem\": \"dispatch\""), "{q}");
 }
-
-/// A year of HydroSeine is a sizing LP of 1.1 million rows, past what clarabel's ordering
-/// (`amd`) can count in this build: the command fails with a sentence saying so and what to
-/// do, never with a crash (exit 101).
-#[test]
-fn a_sizing_too_large_for_clarabel_fails_with_a_sentence_not_a_crash() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let file = repo("examples/hydroseine.toml");
-    let o = quartier(&[
-        "size",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_ne!(o.status.code(), Some(101), "{}", text(&o));
-    if !o.status.success() {
-        let printed = text(&o);
-        assert_eq!(o.status.code(), Some(1), "{printed}");
-        assert!(
-            printed.contains("clarabel failed while factorising a problem of")
-                && printed.contains("try the HiGHS back end"),
-            "{printed}"
-        );
-        assert!(!out.exists(), "nothing written");
-    }
-}

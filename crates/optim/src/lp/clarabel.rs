@@ -258,8 +258,8 @@ impl Solver for Clarabel {
                 report: report(0, setup.elapsed().as_secs_f64(), 0.0),
             });
         }
-        // clarabel (or its ordering, `amd`) may panic on a problem too large for its integer
-        // types: a failure of the solve, said as such, never a crash of the caller.
+        // A panic inside clarabel (a bug of the library on some input) is a failure of the
+        // solve, said as such, never a crash of the caller.
         let crashed = |phase: &str, payload: Box<dyn std::any::Any + Send>| {
             let why = payload
                 .downcast_ref::<&str>()
@@ -270,7 +270,7 @@ impl Solver for Clarabel {
                 solver: "clarabel",
                 message: format!(
                     "clarabel failed while {phase} a problem of {m} rows × {n} columns ({why}); \
-                     try the HiGHS back end (`highs` feature) or a shorter horizon"
+                     try the HiGHS back end (`highs` feature)"
                 ),
             }
         };
