@@ -156,14 +156,7 @@ fn money(x: f64) -> String {
     if !x.is_finite() {
         return "—".into();
     }
-    let s = format!("{:.0}", x.abs());
-    let mut grouped = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            grouped.push('\u{202F}');
-        }
-        grouped.push(c);
-    }
+    let grouped = crate::evaluation::group_thousands(&format!("{:.0}", x.abs()));
     let sign = if x < -0.5 { "−" } else { "" };
     format!("{sign}{grouped}")
 }

@@ -12,13 +12,14 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use quartier_evaluate::{
-    Aggregate, DailyFit, DailyModelKind, Direction, FitMetrics, Granularity, HourlyFit, Month,
+    Aggregate, DailyFit, DailyModelKind, Direction, FitMetrics, Granularity, HourlyFit,
     ProgrammeRow, ProgrammeTable, SavingsReport, SufficiencyIssue, SufficiencyReport,
 };
 use quartier_model::Experiment;
 use serde_json::{Value, json};
 
 use crate::evaluation_charts::{ChartText, baseline_chart, cumulative_chart};
+use crate::experiment::month_label;
 use crate::svg::{self, AxisSpec, BarChart, BarSeries, LineChart, LineSeries, X, escape};
 
 /// The fitted baseline, daily or hourly.
@@ -110,18 +111,29 @@ fn num(x: f64, decimals: usize) -> String {
         Some((i, f)) => (i.to_owned(), format!(".{f}")),
         None => (s.clone(), String::new()),
     };
+    let grouped = group_thousands(&int);
+    format!("{}{grouped}{frac}", if x < 0.0 { "−" } else { "" })
+}
+
+/// Digits with a narrow no-break space between thousands (`1234567` → `1 234 567`).
+pub(crate) fn group_thousands(digits: &str) -> String {
     let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
             grouped.push('\u{202F}');
         }
         grouped.push(c);
     }
-    format!("{}{grouped}{frac}", if x < 0.0 { "−" } else { "" })
+    grouped
 }
 
-fn month_label(m: Month) -> String {
-    format!("{}-{:02}", m.0, m.1)
+/// The input warnings followed by the energy evaluation's [`energy_warnings`].
+pub(crate) fn all_warnings(input: &[String], energy: Option<&EnergyResults<'_>>) -> Vec<String> {
+    let mut out = input.to_vec();
+    if let Some(en) = energy {
+        out.extend(energy_warnings(en));
+    }
+    out
 }
 
 /// Plain-language warnings of the sufficiency report and the Guideline 14 checks.
@@ -303,9 +315,8 @@ pub fn evaluation_json(r: &ExperimentResults<'_>) -> String {
     let e = r.experiment;
     let tz = e.timezone;
     let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
-    let mut warnings: Vec<String> = r.input_warnings.to_vec();
+    let warnings = all_warnings(r.input_warnings, r.energy.as_ref());
     let energy = r.energy.map(|en| {
-        warnings.extend(energy_warnings(&en));
         let m = en.fit.metrics();
         let s = en.fit.sufficiency();
         let g = &en.savings.guideline14;
@@ -714,10 +725,7 @@ pub fn evaluation_html(r: &ExperimentResults<'_>) -> String {
         local(e.start),
         local(e.end)
     );
-    let mut warnings: Vec<String> = r.input_warnings.to_vec();
-    if let Some(en) = &r.energy {
-        warnings.extend(energy_warnings(en));
-    }
+    let warnings = all_warnings(r.input_warnings, r.energy.as_ref());
     if !warnings.is_empty() {
         body.push_str("<div class=\"warn\"><p><b>Read this first</b></p><ul>");
         for w in &warnings {

@@ -132,6 +132,15 @@ pub struct Evaluated {
     pub warnings: Vec<String>,
 }
 
+impl Evaluated {
+    /// Every warning for the reader: the input warnings, then the plain-language warnings of
+    /// the energy evaluation ([`crate::energy_warnings`]).
+    pub fn all_warnings(&self) -> Vec<String> {
+        let energy = self.energy.as_ref().map(EnergyEval::results);
+        crate::evaluation::all_warnings(&self.warnings, energy.as_ref())
+    }
+}
+
 /// Reads a meter's curve (kWh per interval for CSV after scale; Enedis: average W → kW).
 pub fn read_meter(m: &ExperimentMeter, tz: chrono_tz::Tz) -> Result<Series, ExperimentError> {
     let sf = &m.curve;
@@ -203,6 +212,11 @@ pub fn read_temperature(t: &TemperatureSource) -> Result<Series, ExperimentError
 pub fn month_of(t: DateTime<Utc>, tz: chrono_tz::Tz) -> Month {
     let l = t.with_timezone(&tz);
     (l.year(), l.month())
+}
+
+/// A month as `YYYY-MM` (the label of every table, chart and file).
+pub fn month_label(m: Month) -> String {
+    format!("{}-{:02}", m.0, m.1)
 }
 
 /// Months of the experiment, from its start's month to the month before its end.
@@ -429,14 +443,20 @@ pub fn own_table(ev: &Evaluated) -> ProgrammeTable {
     programme_table(ev.indicators.clone(), first, months.len())
 }
 
-/// Writes `savings.csv` (with an energy evaluation), `kpis.json` and `report.html` to `dir`
-/// atomically; returns the final folder.
-pub fn write_evaluation(dir: &Path, ev: &Evaluated) -> Result<PathBuf, ReportError> {
-    // Free KPIs and balances only: avoided energy has its own section.
+/// The experiment's own KPI table without the avoided-energy row when the experiment has an
+/// energy evaluation (reports show that one in its own section): free KPIs and balances.
+pub fn indicators_besides_energy(ev: &Evaluated) -> ProgrammeTable {
     let mut table = own_table(ev);
     table
         .rows
         .retain(|r| ev.energy.is_none() || r.indicator.name != "avoided energy");
+    table
+}
+
+/// Writes `savings.csv` (with an energy evaluation), `kpis.json` and `report.html` to `dir`
+/// atomically; returns the final folder.
+pub fn write_evaluation(dir: &Path, ev: &Evaluated) -> Result<PathBuf, ReportError> {
+    let table = indicators_besides_energy(ev);
     let energy = ev.energy.as_ref().map(EnergyEval::results);
     let results = ExperimentResults {
         experiment: &ev.experiment,

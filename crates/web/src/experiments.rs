@@ -36,7 +36,9 @@ use chrono::{Datelike, Utc};
 use quartier_evaluate::{Cell, Month, ProgrammeTable, cumulative_avoided, programme_table};
 use quartier_model::Experiment;
 use quartier_report::evaluation_charts::{ChartText, baseline_chart, cumulative_chart};
-use quartier_report::experiment::{Evaluated, evaluate_experiment, own_table};
+use quartier_report::experiment::{
+    Evaluated, evaluate_experiment, indicators_besides_energy, month_label, own_table,
+};
 use quartier_report::programme::{
     experiment_files, first_month, programme_indicators, simulate_district_balance,
 };
@@ -157,13 +159,20 @@ fn relative(msg: &str, data_dir: &Path) -> String {
 /// Reads (or takes from the cache) the experiment at `path`. Blocking.
 fn load_entry(data_dir: &Path, slug: &str, path: &Path) -> Arc<Entry> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let parsed = quartier_model::parse_experiment(&text, path).map(|(e, _)| e);
-    let fp = fingerprint(&text, parsed.as_ref().ok());
-    if let Ok(map) = cache().lock() {
-        if let Some(hit) = map.get(path).filter(|e| e.fingerprint == fp) {
-            return hit.clone();
+    // Parsing depends only on the text and the path (the cache key): with the same text, the
+    // cached entry's experiment names the same inputs, so a hit costs no parse.
+    let same_text = cache().lock().ok().and_then(|map| {
+        map.get(path)
+            .filter(|e| e.fingerprint.text == text)
+            .cloned()
+    });
+    if let Some(hit) = same_text {
+        if hit.fingerprint == fingerprint(&text, hit.experiment()) {
+            return hit;
         }
     }
+    let parsed = quartier_model::parse_experiment(&text, path).map(|(e, _)| e);
+    let fp = fingerprint(&text, parsed.as_ref().ok());
     let (outcome, district_name) = match parsed {
         Err(diags) => {
             let mut ps = problems(&diags);
@@ -229,20 +238,31 @@ fn sees(user: &CurrentUser, entry: &Entry, districts: &[DistrictRow]) -> bool {
     }
 }
 
+/// Every experiment and the ones `user` sees among them; a participant gets 404 (the
+/// feature does not exist for them).
+async fn all_and_visible_entries(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<(Vec<Arc<Entry>>, Vec<Arc<Entry>>), ApiError> {
+    if user.user.role == Role::Participant {
+        return Err(ApiError::NotFound);
+    }
+    let districts = state.store.districts().await?;
+    let all = all_entries(state).await?;
+    let visible = all
+        .iter()
+        .filter(|e| sees(user, e, &districts))
+        .cloned()
+        .collect();
+    Ok((all, visible))
+}
+
 /// The experiments `user` sees; a participant gets 404 (the feature does not exist for them).
 async fn visible_entries(
     state: &AppState,
     user: &CurrentUser,
 ) -> Result<Vec<Arc<Entry>>, ApiError> {
-    if user.user.role == Role::Participant {
-        return Err(ApiError::NotFound);
-    }
-    let districts = state.store.districts().await?;
-    Ok(all_entries(state)
-        .await?
-        .into_iter()
-        .filter(|e| sees(user, e, &districts))
-        .collect())
+    Ok(all_and_visible_entries(state, user).await?.1)
 }
 
 async fn visible_entry(
@@ -331,8 +351,8 @@ async fn visible_programme(
     state: &AppState,
     user: &CurrentUser,
 ) -> Result<(ProgrammeTable, Vec<String>), ApiError> {
-    let visible = visible_entries(state, user).await?;
-    let all = all_entries(state).await?;
+    // One read of the folder serves both the programme and the visibility filter.
+    let (all, visible) = all_and_visible_entries(state, user).await?;
     let dir = state.config.data_dir.clone();
     let p = tokio::task::spawn_blocking(move || build_programme(&dir, &all))
         .await
@@ -363,10 +383,6 @@ async fn visible_programme(
 
 // ---------------------------------------------------------------------------------------------
 // Wire types (JSON)
-
-fn month_label(m: Month) -> String {
-    format!("{}-{:02}", m.0, m.1)
-}
 
 fn local_date(t: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     t.with_timezone(&tz).date_naive().to_string()
@@ -467,9 +483,7 @@ fn detail_json(entry: &Entry) -> Value {
         return v;
     };
     let e = &ev.experiment;
-    let mut warnings = ev.warnings.clone();
     if let (Some(en), Some(spec)) = (&ev.energy, &e.evaluation) {
-        warnings.extend(quartier_report::energy_warnings(&en.results()));
         let m = en.fit.metrics();
         let g = &en.savings.guideline14;
         let cum = cumulative_by_month(en);
@@ -548,7 +562,7 @@ fn detail_json(entry: &Entry) -> Value {
             })
             .collect::<Vec<_>>()
     );
-    v["warnings"] = json!(warnings);
+    v["warnings"] = json!(ev.all_warnings());
     v
 }
 
@@ -998,13 +1012,8 @@ async fn page_read(
         }
         Outcome::Evaluated(ev) => {
             energy_html(&mut body, ev, l);
-            let table = own_table(ev);
-            let rows: Vec<_> = table
-                .rows
-                .iter()
-                .filter(|r| ev.energy.is_none() || r.indicator.name != "avoided energy")
-                .collect();
-            if !rows.is_empty() {
+            let table = indicators_besides_energy(ev);
+            if !table.rows.is_empty() {
                 let _ = write!(
                     body,
                     "<section><h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
@@ -1014,7 +1023,7 @@ async fn page_read(
                     t(l, "exp_target"),
                     t(l, "exp_met")
                 );
-                for r in rows {
+                for r in &table.rows {
                     let i = &r.indicator;
                     let _ = write!(
                         body,
@@ -1029,10 +1038,7 @@ async fn page_read(
                 }
                 body.push_str("</table></section>");
             }
-            let mut warnings = ev.warnings.clone();
-            if let Some(en) = &ev.energy {
-                warnings.extend(quartier_report::energy_warnings(&en.results()));
-            }
+            let warnings = ev.all_warnings();
             if !warnings.is_empty() {
                 body.push_str("<section><ul>");
                 for w in &warnings {
