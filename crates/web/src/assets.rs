@@ -53,7 +53,7 @@ use crate::districts::{district_path, problems};
 use crate::error::{ApiError, InputProblem};
 use crate::html::{card, esc, whole};
 use crate::i18n::{Lang, t};
-use crate::page_support::{LangQuery, PageContext, PageError, check_csrf};
+use crate::page_support::{LangQuery, PageContext, PageError, check_csrf, district_back_link};
 
 /// The name the registry file has in diagnostics, inside the data folder.
 const REGISTRY_FILE_NAME: &str = "assets.toml";
@@ -180,6 +180,13 @@ struct Stored {
     log: Vec<MaintenanceRow>,
 }
 
+/// The log of a stored asset, oldest work first (then in logging order).
+fn sorted_log(s: &Stored) -> Vec<&MaintenanceRow> {
+    let mut log: Vec<&MaintenanceRow> = s.log.iter().collect();
+    log.sort_by_key(|m| (m.entry.performed_on, m.id));
+    log
+}
+
 /// The registry of a district as stored, sorted by name (the same on every back end).
 async fn load_registry(store: &Store, district: i64) -> Result<Vec<Stored>, ApiError> {
     let rows = store.assets(district).await?;
@@ -224,6 +231,29 @@ fn problem(path: &str, message: String, expected: Option<String>) -> InputProble
         expected,
         timestamp: None,
     }
+}
+
+/// `value`, or 422 with every problem in `errs` when there is one.
+fn unless_problems<T>(value: T, errs: Vec<InputProblem>) -> Result<T, ApiError> {
+    if errs.is_empty() {
+        Ok(value)
+    } else {
+        Err(ApiError::Invalid(errs))
+    }
+}
+
+/// The fields of a JSON body, or 422 when it is not an object (`example` shows one).
+fn json_object<'a>(
+    body: &'a Value,
+    example: &str,
+) -> Result<&'a serde_json::Map<String, Value>, ApiError> {
+    body.as_object().ok_or_else(|| {
+        ApiError::Invalid(vec![problem(
+            "",
+            "the body is not a JSON object".into(),
+            Some(example.into()),
+        )])
+    })
 }
 
 /// A plan that cannot be made, as an input problem at the setting or asset at fault.
@@ -510,11 +540,7 @@ impl PlanQuery {
                 *slot = x;
             }
         }
-        if errs.is_empty() {
-            Ok(c)
-        } else {
-            Err(ApiError::Invalid(errs))
-        }
+        unless_problems(c, errs)
     }
 }
 
@@ -532,6 +558,18 @@ async fn registry_and_plan(
     Ok((stored, plan))
 }
 
+/// A district the user manages (else 404), its registry and its plan under `q`.
+async fn managed_plan(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    q: &PlanQuery,
+) -> Result<(DistrictRow, Vec<Stored>, Plan), ApiError> {
+    let d = managed_district(state, user, id).await?;
+    let (stored, plan) = registry_and_plan(state, id, q).await?;
+    Ok((d, stored, plan))
+}
+
 fn maintenance_json(m: &MaintenanceRow) -> Value {
     json!({
         "id": m.id,
@@ -546,8 +584,6 @@ fn maintenance_json(m: &MaintenanceRow) -> Value {
 /// One asset with its log and its part of the plan (`plan.assets[i]` is `stored[i]`).
 fn asset_json(s: &Stored, plan: Option<&quartier_assets::AssetPlan>) -> Value {
     let a = &s.asset;
-    let mut log: Vec<&MaintenanceRow> = s.log.iter().collect();
-    log.sort_by_key(|m| (m.entry.performed_on, m.id));
     json!({
         "id": s.id,
         "district_id": s.district_id,
@@ -569,7 +605,7 @@ fn asset_json(s: &Stored, plan: Option<&quartier_assets::AssetPlan>) -> Value {
         "next_replacement_year": plan.and_then(|p| p.replacement_years.first().copied()),
         "replacement_years": plan.map(|p| p.replacement_years.clone()).unwrap_or_default(),
         "first_reason": plan.and_then(|p| p.first_reason).map(|r| r.key()),
-        "maintenance": log.into_iter().map(maintenance_json).collect::<Vec<_>>(),
+        "maintenance": sorted_log(s).into_iter().map(maintenance_json).collect::<Vec<_>>(),
         "maintenance_cost_eur": a.maintenance_cost_eur(),
         "url": format!("/api/v1/assets/{}", s.id),
     })
@@ -592,8 +628,7 @@ async fn list_assets(
     UrlPath(id): UrlPath<i64>,
     Query(q): Query<PlanQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    managed_district(&state, &user, id).await?;
-    let (stored, plan) = registry_and_plan(&state, id, &q).await?;
+    let (_, stored, plan) = managed_plan(&state, &user, id, &q).await?;
     let assets: Vec<Value> = stored
         .iter()
         .zip(&plan.assets)
@@ -612,8 +647,7 @@ async fn read_plan(
     UrlPath(id): UrlPath<i64>,
     Query(q): Query<PlanQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    managed_district(&state, &user, id).await?;
-    let (stored, plan) = registry_and_plan(&state, id, &q).await?;
+    let (_, stored, plan) = managed_plan(&state, &user, id, &q).await?;
     let years: Vec<Value> = plan
         .years
         .iter()
@@ -672,8 +706,7 @@ async fn read_plan_csv(
     UrlPath(id): UrlPath<i64>,
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, ApiError> {
-    managed_district(&state, &user, id).await?;
-    let (_, plan) = registry_and_plan(&state, id, &q).await?;
+    let (_, _, plan) = managed_plan(&state, &user, id, &q).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
         quartier_report::assets::plan_csv(&plan),
@@ -681,15 +714,24 @@ async fn read_plan_csv(
         .into_response())
 }
 
-/// One asset with its part of the district's default plan.
-async fn asset_with_plan(state: &AppState, row: &AssetRow) -> Result<Value, ApiError> {
-    let (stored, plan) = registry_and_plan(state, row.district_id, &PlanQuery::default()).await?;
+/// The stored asset `id` and its part of `plan` (the plan of `stored`), or 404.
+fn find_in_plan<'a>(
+    stored: &'a [Stored],
+    plan: &'a Plan,
+    id: i64,
+) -> Result<(&'a Stored, &'a quartier_assets::AssetPlan), ApiError> {
     stored
         .iter()
         .zip(&plan.assets)
-        .find(|(s, _)| s.id == row.id)
-        .map(|(s, p)| asset_json(s, Some(p)))
+        .find(|(s, _)| s.id == id)
         .ok_or(ApiError::NotFound)
+}
+
+/// One asset with its part of the district's default plan.
+async fn asset_with_plan(state: &AppState, row: &AssetRow) -> Result<Value, ApiError> {
+    let (stored, plan) = registry_and_plan(state, row.district_id, &PlanQuery::default()).await?;
+    let (s, p) = find_in_plan(&stored, &plan, row.id)?;
+    Ok(asset_json(s, Some(p)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -861,13 +903,7 @@ fn check_maintenance(
 /// Reads the JSON body of a PATCH: `condition` (integer) and/or `replacement_year` (integer
 /// or null); any other field is a problem.
 fn condition_from_json(body: &Value) -> Result<ConditionChange, ApiError> {
-    let Some(obj) = body.as_object() else {
-        return Err(ApiError::Invalid(vec![problem(
-            "",
-            "the body is not a JSON object".into(),
-            Some("{\"condition\": 3, \"replacement_year\": 2030}".into()),
-        )]));
-    };
+    let obj = json_object(body, "{\"condition\": 3, \"replacement_year\": 2030}")?;
     let mut errs = Vec::new();
     let mut change = ConditionChange {
         condition: None,
@@ -899,25 +935,15 @@ fn condition_from_json(body: &Value) -> Result<ConditionChange, ApiError> {
             )),
         }
     }
-    if errs.is_empty() {
-        Ok(change)
-    } else {
-        Err(ApiError::Invalid(errs))
-    }
+    unless_problems(change, errs)
 }
 
 /// Reads the JSON body of a maintenance entry: `performed_on`, `kind`, `cost_eur`, `note`.
 fn maintenance_from_json(body: &Value) -> Result<MaintenanceInput, ApiError> {
-    let Some(obj) = body.as_object() else {
-        return Err(ApiError::Invalid(vec![problem(
-            "",
-            "the body is not a JSON object".into(),
-            Some(
-                "{\"performed_on\": \"2025-06-01\", \"kind\": \"inspection\", \"cost_eur\": 450, \"note\": \"…\"}"
-                    .into(),
-            ),
-        )]));
-    };
+    let obj = json_object(
+        body,
+        "{\"performed_on\": \"2025-06-01\", \"kind\": \"inspection\", \"cost_eur\": 450, \"note\": \"…\"}",
+    )?;
     let mut input = MaintenanceInput::default();
     let mut errs = Vec::new();
     for (k, v) in obj {
@@ -953,11 +979,13 @@ fn maintenance_from_json(body: &Value) -> Result<MaintenanceInput, ApiError> {
             )),
         }
     }
-    if errs.is_empty() {
-        Ok(input)
-    } else {
-        Err(ApiError::Invalid(errs))
-    }
+    unless_problems(input, errs)
+}
+
+/// The domain form of a stored asset, with its maintenance log.
+async fn stored_asset(state: &AppState, row: &AssetRow) -> Result<Asset, ApiError> {
+    let log = state.store.maintenance(row.id).await?;
+    to_asset(row, &log)
 }
 
 /// Applies a condition change to a stored asset.
@@ -966,8 +994,7 @@ async fn change_condition(
     row: &AssetRow,
     change: &ConditionChange,
 ) -> Result<(), ApiError> {
-    let log = state.store.maintenance(row.id).await?;
-    let asset = to_asset(row, &log)?;
+    let asset = stored_asset(state, row).await?;
     let (condition, year) = apply_condition(&asset, change).map_err(ApiError::Invalid)?;
     if !state
         .store
@@ -985,8 +1012,7 @@ async fn log_maintenance(
     row: &AssetRow,
     input: &MaintenanceInput,
 ) -> Result<i64, ApiError> {
-    let log = state.store.maintenance(row.id).await?;
-    let asset = to_asset(row, &log)?;
+    let asset = stored_asset(state, row).await?;
     let entry = check_maintenance(&asset, input, today()).map_err(ApiError::Invalid)?;
     Ok(state
         .store
@@ -1048,6 +1074,13 @@ fn condition_label(l: Lang, c: u8) -> String {
     format!("{c} — {}", t(l, key))
 }
 
+/// The next planned replacement year of an asset, or "—" when none falls in the plan.
+fn next_replacement(p: &quartier_assets::AssetPlan) -> String {
+    p.replacement_years
+        .first()
+        .map_or_else(|| "—".to_string(), ToString::to_string)
+}
+
 fn registry_body(l: Lang, id: i64, stored: &[Stored], plan: &Plan) -> String {
     let lc = l.code();
     let c = &plan.config;
@@ -1106,10 +1139,7 @@ fn registry_body(l: Lang, id: i64, stored: &[Stored], plan: &Plan) -> String {
             on = a.commissioned_on,
             life = a.lifetime_years,
             cond = a.condition,
-            next = p
-                .replacement_years
-                .first()
-                .map_or_else(|| "—".to_string(), ToString::to_string),
+            next = next_replacement(p),
             capex = whole(a.capex_eur),
         ));
     }
@@ -1165,13 +1195,8 @@ async fn registry_page(
     let p = PageContext::signed_in(u, Lang::pick(q.lang.as_deref(), &headers))?;
     let l = p.lang;
     let go = async {
-        let d = managed_district(&state, &p.user, id).await?;
-        let (stored, plan) = registry_and_plan(&state, id, &PlanQuery::default()).await?;
-        let mut body = format!(
-            "<p><a href=\"/districts/{id}?lang={lc}\">← {n}</a></p>",
-            lc = l.code(),
-            n = esc(&d.name)
-        );
+        let (d, stored, plan) = managed_plan(&state, &p.user, id, &PlanQuery::default()).await?;
+        let mut body = district_back_link(l, id, &d.name);
         if stored.is_empty() {
             body.push_str(&format!(
                 "<p id=no-assets>{}</p><p><code>POST /api/v1/districts/{id}/assets</code></p>",
@@ -1195,8 +1220,7 @@ async fn plan_report(
 ) -> Result<Response, PageError> {
     let p = PageContext::signed_in(u, Lang::pick(q.lang.as_deref(), &headers))?;
     let go = async {
-        let d = managed_district(&state, &p.user, id).await?;
-        let (stored, plan) = registry_and_plan(&state, id, &q).await?;
+        let (d, stored, plan) = managed_plan(&state, &p.user, id, &q).await?;
         let assets: Vec<Asset> = stored.into_iter().map(|s| s.asset).collect();
         let title = format!("{} — asset lifecycle plan", d.name);
         Ok::<_, ApiError>(
@@ -1246,12 +1270,7 @@ fn asset_body(l: Lang, s: &Stored, p: &quartier_assets::AssetPlan, csrf: &str) -
             a.replacement_year
                 .map_or_else(|| "—".to_string(), |y| y.to_string()),
         ),
-        (
-            "asset_next",
-            p.replacement_years
-                .first()
-                .map_or_else(|| "—".to_string(), ToString::to_string),
-        ),
+        ("asset_next", next_replacement(p)),
         (
             "asset_years",
             if years.is_empty() {
@@ -1271,8 +1290,7 @@ fn asset_body(l: Lang, s: &Stored, p: &quartier_assets::AssetPlan, csrf: &str) -
     out.push_str("</table></section>");
 
     out.push_str(&format!("<section><h2>{}</h2>", t(l, "asset_log")));
-    let mut log: Vec<&MaintenanceRow> = s.log.iter().collect();
-    log.sort_by_key(|m| (m.entry.performed_on, m.id));
+    let log = sorted_log(s);
     if log.is_empty() {
         out.push_str(&format!("<p>{}</p>", t(l, "asset_log_empty")));
     } else {
@@ -1353,11 +1371,7 @@ async fn asset_page(
         let row = managed_asset(&state, &p.user, id).await?;
         let (stored, plan) =
             registry_and_plan(&state, row.district_id, &PlanQuery::default()).await?;
-        let (s, ap) = stored
-            .iter()
-            .zip(&plan.assets)
-            .find(|(s, _)| s.id == id)
-            .ok_or(ApiError::NotFound)?;
+        let (s, ap) = find_in_plan(&stored, &plan, row.id)?;
         let body = asset_body(p.lang, s, ap, &p.user.csrf_token);
         Ok::<_, ApiError>(p.render(&s.asset.name, &body))
     };

@@ -42,7 +42,7 @@ use crate::error::{ApiError, InputProblem};
 use crate::html::{card, esc, signed, whole};
 use crate::i18n::{Lang, t};
 use crate::jobs::{self, Progress};
-use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError};
+use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError, district_back_link};
 
 /// The job kind of allocations.
 const KIND: &str = "allocation";
@@ -94,11 +94,15 @@ struct ParticipantCurves {
 }
 
 impl ParticipantCurves {
-    async fn of(state_store: &quartier_store::Store, district: i64) -> Result<Self, ApiError> {
+    /// The curves of district `district`'s participants, read on the current runtime.
+    async fn of(
+        store: &quartier_store::Store,
+        district: i64,
+    ) -> Result<Self, quartier_store::StoreError> {
         Ok(ParticipantCurves {
-            store: state_store.clone(),
+            store: store.clone(),
             handle: tokio::runtime::Handle::current(),
-            participants: state_store
+            participants: store
                 .participants(district)
                 .await?
                 .into_iter()
@@ -253,17 +257,9 @@ fn allocation_work(
     let store = state.store.clone();
     let handle = tokio::runtime::Handle::current();
     move |p| {
-        let participants = handle
-            .block_on(store.participants(district))
-            .map_err(|e| format!("reading the participants: {e}"))?
-            .into_iter()
-            .map(|p| p.prm)
-            .collect();
-        let stored = ParticipantCurves {
-            store,
-            handle,
-            participants,
-        };
+        let stored = handle
+            .block_on(ParticipantCurves::of(&store, district))
+            .map_err(|e| format!("reading the participants: {e}"))?;
         run_allocation(p, id, district, &data_dir, &stored)
     }
 }
@@ -680,11 +676,7 @@ async fn community_body(state: &AppState, p: &PageContext, id: i64) -> Result<Re
     let manages = u.manages_district(id);
     let mut body = String::new();
     if manages {
-        body.push_str(&format!(
-            "<p><a href=\"/districts/{id}?lang={lc}\">← {n}</a></p>",
-            lc = l.code(),
-            n = esc(&d.name)
-        ));
+        body.push_str(&district_back_link(l, id, &d.name));
         if is_attached(&state.config.data_dir, id) {
             body.push_str(&format!(
                 "<form method=post action=\"/districts/{id}/community/allocate?lang={lc}\"><input type=hidden name=csrf value=\"{c}\"><button>{a}</button></form>",

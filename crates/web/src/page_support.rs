@@ -44,6 +44,15 @@ pub(crate) fn check_csrf(user: &CurrentUser, sent: &str) -> Result<(), ApiError>
     }
 }
 
+/// The link back to district `id`'s page, labelled with its `name`, in language `l`.
+pub(crate) fn district_back_link(l: Lang, id: i64, name: &str) -> String {
+    format!(
+        "<p><a href=\"/districts/{id}?lang={lc}\">← {n}</a></p>",
+        lc = l.code(),
+        n = esc(name)
+    )
+}
+
 /// A signed-in page request: who asks and in which language. Handlers build it first
 /// ([`PageContext::signed_in`]), then run their work and hand the result to
 /// [`PageContext::respond`], so that every failure after sign-in is drawn in the normal frame
