@@ -535,11 +535,11 @@ pub(crate) fn parse_upload(
             if let Some(file_prm) = meta.prm.filter(|p| p.len() == 14 && p != prm) {
                 return Err(ApiError::Invalid(vec![InputProblem {
                     line: Some(2),
-                    column: None,
-                    path: "Identifiant PRM".into(),
-                    message: format!("the file is for PRM {file_prm}, not {prm}"),
-                    expected: Some(prm.to_string()),
-                    timestamp: None,
+                    ..InputProblem::field(
+                        "Identifiant PRM",
+                        format!("the file is for PRM {file_prm}, not {prm}"),
+                        Some(prm.to_string()),
+                    )
                 }]));
             }
             series

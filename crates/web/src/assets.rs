@@ -223,14 +223,7 @@ fn default_start_year<'a>(assets: impl IntoIterator<Item = &'a Asset>, today: Na
 }
 
 fn problem(path: &str, message: String, expected: Option<String>) -> InputProblem {
-    InputProblem {
-        line: None,
-        column: None,
-        path: path.to_string(),
-        message,
-        expected,
-        timestamp: None,
-    }
+    InputProblem::field(path, message, expected)
 }
 
 /// `value`, or 422 with every problem in `errs` when there is one.

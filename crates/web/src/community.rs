@@ -171,16 +171,8 @@ fn parse_and_load(
         &options,
     )
     .map_err(|d| problems(&d))?;
-    quartier_report::community::check_perimeter(&loaded).map_err(|e| {
-        vec![InputProblem {
-            line: None,
-            column: None,
-            path: "operation".into(),
-            message: e.to_string(),
-            expected: None,
-            timestamp: None,
-        }]
-    })?;
+    quartier_report::community::check_perimeter(&loaded)
+        .map_err(|e| vec![InputProblem::field("operation", e.to_string(), None)])?;
     Ok(loaded)
 }
 

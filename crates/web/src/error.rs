@@ -25,6 +25,20 @@ pub struct InputProblem {
     pub timestamp: Option<String>,
 }
 
+impl InputProblem {
+    /// A problem with a field of a request or a whole file, no line or column.
+    pub fn field(path: impl Into<String>, message: String, expected: Option<String>) -> Self {
+        InputProblem {
+            line: None,
+            column: None,
+            path: path.into(),
+            message,
+            expected,
+            timestamp: None,
+        }
+    }
+}
+
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -701,14 +701,11 @@ async fn api_create(
             None => slug_of(&e.title),
         };
         if let Err(err) = evaluate_experiment(e) {
-            return Err(ApiError::Invalid(vec![InputProblem {
-                line: None,
-                column: None,
-                path: "evaluation".into(),
-                message: relative(&err.to_string(), &data_dir),
-                expected: None,
-                timestamp: None,
-            }]));
+            return Err(ApiError::Invalid(vec![InputProblem::field(
+                "evaluation",
+                relative(&err.to_string(), &data_dir),
+                None,
+            )]));
         }
         std::fs::create_dir_all(&dir).map_err(|e| ApiError::Internal(e.to_string()))?;
         let path = dir.join(format!("{slug}.toml"));

@@ -41,14 +41,7 @@ impl SolverChoice {
 
 /// A problem with one option.
 pub(crate) fn problem(path: &str, message: String, expected: impl Into<String>) -> InputProblem {
-    InputProblem {
-        line: None,
-        column: None,
-        path: path.into(),
-        message,
-        expected: Some(expected.into()),
-        timestamp: None,
-    }
+    InputProblem::field(path, message, Some(expected.into()))
 }
 
 /// The request's fields, type-checked one by one; problems are collected, not returned early.

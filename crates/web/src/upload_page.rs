@@ -233,14 +233,11 @@ async fn store_upload(state: &AppState, f: &Fields) -> Result<Outcome, ApiError>
     let prm = f.prm.clone();
     let parsed = tokio::task::spawn_blocking(move || match String::from_utf8(bytes) {
         Ok(text) => api::parse_upload(&text, &format, &prm),
-        Err(e) => Err(ApiError::Invalid(vec![InputProblem {
-            line: None,
-            column: None,
-            path: "file".into(),
-            message: format!("the file is not UTF-8 text ({e})"),
-            expected: Some("UTF-8 text".into()),
-            timestamp: None,
-        }])),
+        Err(e) => Err(ApiError::Invalid(vec![InputProblem::field(
+            "file",
+            format!("the file is not UTF-8 text ({e})"),
+            Some("UTF-8 text".into()),
+        )])),
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
