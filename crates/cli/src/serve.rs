@@ -61,7 +61,8 @@ pub fn run(args: &ServeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         demo::write_inputs(&data_dir)?;
         if store.districts().await?.is_empty() {
             for (slug, text) in demo::district_files() {
-                let created = quartier_web::create_district(&store, &data_dir, text)
+                let upload = quartier_web::DistrictUpload::default();
+                let created = quartier_web::create_district(&store, &data_dir, text, upload)
                     .await
                     .map_err(|e| anyhow::anyhow!("demo district {slug}: {e}"))?;
                 ui.say(&format!(

@@ -21,7 +21,10 @@ pub use district::*;
 mod data;
 pub use data::{DistrictData, EvSession};
 mod parse;
-pub use parse::{MAX_AXIS_DAYS, MAX_FILE_BYTES, parse_district, read_district};
+pub use parse::{
+    DistrictOptions, MAX_AXIS_DAYS, MAX_FILE_BYTES, parse_district, parse_district_in,
+    read_district,
+};
 mod schema;
 mod walk;
 pub use schema::{EXAMPLE_DISTRICT, schema_markdown};

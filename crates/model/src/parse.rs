@@ -65,6 +65,25 @@ pub fn read_district(path: &Path) -> Result<(District, SourceMap), Diagnostics> 
 /// assert!(all.contains("d.toml:1:1: time: missing required field `time`"));
 /// ```
 pub fn parse_district(text: &str, path: &Path) -> Result<(District, SourceMap), Diagnostics> {
+    parse_district_in(text, path, &DistrictOptions::default())
+}
+
+/// How a district file is read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DistrictOptions {
+    /// Every file the district names (weather, meter curves, EV sessions, prices…) must be a
+    /// relative path inside the district file's folder (no absolute path, no `..`), and
+    /// messages show paths as written: for text from someone who may not read the rest of the
+    /// disk (a district uploaded to the server).
+    pub confine_files: bool,
+}
+
+/// Like [`parse_district`], read as `options` say.
+pub fn parse_district_in(
+    text: &str,
+    path: &Path,
+    options: &DistrictOptions,
+) -> Result<(District, SourceMap), Diagnostics> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut p = Parser {
         w: Walker::new(&DISTRICT, path, text),
@@ -72,6 +91,7 @@ pub fn parse_district(text: &str, path: &Path) -> Result<(District, SourceMap), 
         tz: chrono_tz::Europe::Paris,
         names: BTreeMap::new(),
     };
+    p.w.confined = options.confine_files;
     for e in &errors {
         let at = e.span().map_or(0, |s| s.start);
         let pos = p.map.position_of(at);

@@ -51,6 +51,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "session_digest",
         include_str!("../migrations/0003_session_digest.sql"),
     ),
+    (
+        4,
+        "meter_ownership",
+        include_str!("../migrations/0004_meter_ownership.sql"),
+    ),
+    (
+        5,
+        "job_owner",
+        include_str!("../migrations/0005_job_owner.sql"),
+    ),
 ];
 
 /// Errors of the store. The text of database errors is for logs, not for clients; it never
@@ -67,6 +77,13 @@ pub enum StoreError {
     /// A uniqueness rule was broken (e.g. a username already taken).
     #[error("already exists: {0}")]
     Conflict(String),
+    /// The meter (PRM) already belongs to another district, and the new participant row does
+    /// not say it is shared ([`ParticipantRow::shared_at`]).
+    #[error("meter {prm} already belongs to another district")]
+    MeterTaken {
+        /// The PRM.
+        prm: String,
+    },
     /// A value breaks a rule of the schema (e.g. an asset condition outside 1–5).
     #[error("invalid value: {0}")]
     Invalid(String),
@@ -263,13 +280,16 @@ impl Store {
             .await
     }
 
-    /// Adds a participant to a district; [`StoreError::Conflict`] when the PRM is already in it.
+    /// Adds a participant to a district, in one transaction with the check of who holds the
+    /// meter: [`StoreError::Conflict`] when the PRM is already in this district,
+    /// [`StoreError::MeterTaken`] when another district holds it and `p.shared_at` is `None`.
     pub async fn add_participant(&self, p: ParticipantRow) -> Result<(), StoreError> {
-        self.with_conn(move |c| queries::add_participant(c, &p))
-            .await
+        self.in_tx(move |c| queries::add_participant(c, &p)).await
     }
 
-    /// Ids of the districts a PRM belongs to.
+    /// Ids of the districts a PRM belongs to: the district that registered it first, and the
+    /// districts it was shared with (a row added to a second district without being shared,
+    /// possible before migration 4, counts for nothing).
     pub async fn districts_of_prm(&self, prm: &str) -> Result<Vec<i64>, StoreError> {
         let prm = prm.to_string();
         self.with_conn(move |c| queries::districts_of_prm(c, &prm))
@@ -316,6 +336,30 @@ impl Store {
     /// Creates a queued job; returns its id.
     pub async fn create_job(&self, job: NewJob) -> Result<i64, StoreError> {
         self.with_conn(move |c| queries::create_job(c, &job)).await
+    }
+
+    /// The job still queued of `kind` on `district` with these canonical options, if any (a
+    /// new identical request is merged into it).
+    pub async fn queued_job_like(
+        &self,
+        kind: &str,
+        district: i64,
+        options_json: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let (kind, options) = (kind.to_string(), options_json.to_string());
+        self.with_conn(move |c| queries::queued_job_like(c, &kind, district, &options))
+            .await
+    }
+
+    /// How many jobs are queued or running: of user `user` (when given), and on district
+    /// `district`.
+    pub async fn active_jobs(
+        &self,
+        user: Option<i64>,
+        district: i64,
+    ) -> Result<ActiveJobs, StoreError> {
+        self.with_conn(move |c| queries::active_jobs(c, user, district))
+            .await
     }
 
     /// One job.

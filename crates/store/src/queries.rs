@@ -53,7 +53,7 @@ fn user(r: &mut Row) -> Result<User, StoreError> {
 pub(crate) fn user_by_name(c: &mut dyn Conn, name: &str) -> Result<Option<User>, StoreError> {
     c.query_opt(
         "SELECT id, username, password_hash, role, district_id, prm FROM users
-         WHERE username = ?1",
+         WHERE lower(username) = lower(?1)",
         &params![name],
     )?
     .map(|mut r| user(&mut r))
@@ -141,11 +141,16 @@ pub(crate) fn create_district(c: &mut dyn Conn, d: &NewDistrict) -> Result<i64, 
         if !seen.insert(prm) {
             return Err(StoreError::Conflict(format!("participant {prm}")));
         }
-        c.execute(
-            "INSERT INTO participants (district_id, prm, name, role) VALUES (?1, ?2, ?3, ?4)",
-            &params![id, prm, name, role],
-        )
-        .map_err(|e| e.conflict_on(|| format!("participant {prm}")))?;
+        add_participant(
+            c,
+            &ParticipantRow {
+                district_id: id,
+                prm: prm.clone(),
+                name: name.clone(),
+                role: role.clone(),
+                shared_at: d.shared_at,
+            },
+        )?;
     }
     Ok(id)
 }
@@ -178,13 +183,21 @@ pub(crate) fn district(c: &mut dyn Conn, id: i64) -> Result<Option<DistrictRow>,
     .transpose()
 }
 
+/// The condition under which participant row `p` gives its district the meter: the row that
+/// registered the PRM first, or a row the programme team shared (migration 4).
+const HOLDS_METER: &str = "(p.shared_at IS NOT NULL
+     OR p.id = (SELECT MIN(q.id) FROM participants q WHERE q.prm = p.prm))";
+
 pub(crate) fn participants(
     c: &mut dyn Conn,
     district_id: i64,
 ) -> Result<Vec<ParticipantRow>, StoreError> {
     let mut v = c
         .query(
-            "SELECT district_id, prm, name, role FROM participants WHERE district_id = ?1",
+            &format!(
+                "SELECT p.district_id, p.prm, p.name, p.role, p.shared_at FROM participants p
+                 WHERE p.district_id = ?1 AND {HOLDS_METER}"
+            ),
             &params![district_id],
         )?
         .into_iter()
@@ -194,6 +207,7 @@ pub(crate) fn participants(
                 prm: r.text(1)?,
                 name: r.text(2)?,
                 role: r.text(3)?,
+                shared_at: r.opt_instant(4)?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
@@ -202,10 +216,27 @@ pub(crate) fn participants(
     Ok(v)
 }
 
+/// Adds a participant (call it inside a transaction: the check of who holds the meter and the
+/// insert must see the same rows).
 pub(crate) fn add_participant(c: &mut dyn Conn, p: &ParticipantRow) -> Result<(), StoreError> {
+    let holders = c
+        .query(
+            "SELECT district_id FROM participants WHERE prm = ?1",
+            &params![&p.prm],
+        )?
+        .iter()
+        .map(|r| r.int(0))
+        .collect::<Result<Vec<i64>, StoreError>>()?;
+    if holders.contains(&p.district_id) {
+        return Err(StoreError::Conflict(format!("participant {}", p.prm)));
+    }
+    if !holders.is_empty() && p.shared_at.is_none() {
+        return Err(StoreError::MeterTaken { prm: p.prm.clone() });
+    }
     c.execute(
-        "INSERT INTO participants (district_id, prm, name, role) VALUES (?1, ?2, ?3, ?4)",
-        &params![p.district_id, &p.prm, &p.name, &p.role],
+        "INSERT INTO participants (district_id, prm, name, role, shared_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        &params![p.district_id, &p.prm, &p.name, &p.role, p.shared_at],
     )
     .map_err(|e| e.conflict_on(|| format!("participant {}", p.prm)))?;
     Ok(())
@@ -213,7 +244,10 @@ pub(crate) fn add_participant(c: &mut dyn Conn, p: &ParticipantRow) -> Result<()
 
 pub(crate) fn districts_of_prm(c: &mut dyn Conn, prm: &str) -> Result<Vec<i64>, StoreError> {
     c.query(
-        "SELECT DISTINCT district_id FROM participants WHERE prm = ?1 ORDER BY district_id",
+        &format!(
+            "SELECT DISTINCT p.district_id FROM participants p WHERE p.prm = ?1 AND {HOLDS_METER}
+             ORDER BY p.district_id"
+        ),
         &params![prm],
     )?
     .iter()
@@ -310,17 +344,57 @@ pub(crate) fn curve_point_count(c: &mut dyn Conn) -> Result<i64, StoreError> {
 
 pub(crate) fn create_job(c: &mut dyn Conn, j: &NewJob) -> Result<i64, StoreError> {
     c.query_one(
-        "INSERT INTO jobs (kind, district_id, status, progress, created_at)
-         VALUES (?1, ?2, 'queued', 0, ?3) RETURNING id",
-        &params![&j.kind, j.district_id, j.created_at],
+        "INSERT INTO jobs (kind, district_id, status, progress, created_at, user_id, options_json)
+         VALUES (?1, ?2, 'queued', 0, ?3, ?4, ?5) RETURNING id",
+        &params![
+            &j.kind,
+            j.district_id,
+            j.created_at,
+            j.user_id,
+            &j.options_json
+        ],
     )?
     .int(0)
+}
+
+pub(crate) fn queued_job_like(
+    c: &mut dyn Conn,
+    kind: &str,
+    district: i64,
+    options_json: &str,
+) -> Result<Option<i64>, StoreError> {
+    c.query_opt(
+        "SELECT MIN(id) FROM jobs WHERE status = 'queued' AND kind = ?1 AND district_id = ?2
+         AND options_json = ?3",
+        &params![kind, district, options_json],
+    )?
+    .map(|r| r.opt_int(0))
+    .transpose()
+    .map(Option::flatten)
+}
+
+pub(crate) fn active_jobs(
+    c: &mut dyn Conn,
+    user: Option<i64>,
+    district: i64,
+) -> Result<ActiveJobs, StoreError> {
+    let r = c.query_one(
+        "SELECT COUNT(CASE WHEN user_id = ?1 THEN 1 END),
+                COUNT(CASE WHEN district_id = ?2 THEN 1 END)
+         FROM jobs WHERE status IN ('queued', 'running')",
+        &params![user, district],
+    )?;
+    let count = |i| r.int(i).map(|n| usize::try_from(n).unwrap_or(0));
+    Ok(ActiveJobs {
+        user: count(0)?,
+        district: count(1)?,
+    })
 }
 
 pub(crate) fn job(c: &mut dyn Conn, id: i64) -> Result<Option<JobRow>, StoreError> {
     let Some(mut r) = c.query_opt(
         "SELECT j.id, j.kind, j.district_id, j.status, j.progress, j.result_json,
-                j.error, j.created_at, j.finished_at, r.id
+                j.error, j.created_at, j.finished_at, r.id, j.user_id, j.options_json
          FROM jobs j LEFT JOIN runs r ON r.job_id = j.id WHERE j.id = ?1",
         &params![id],
     )?
@@ -338,6 +412,8 @@ pub(crate) fn job(c: &mut dyn Conn, id: i64) -> Result<Option<JobRow>, StoreErro
         created_at: r.instant(7)?,
         finished_at: r.opt_instant(8)?,
         run_id: r.opt_int(9)?,
+        user_id: r.opt_int(10)?,
+        options_json: r.text(11)?,
     }))
 }
 

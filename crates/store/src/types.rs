@@ -117,6 +117,10 @@ pub struct NewDistrict {
     pub created_at: DateTime<Utc>,
     /// Participants: (PRM, name, role).
     pub participants: Vec<(String, String, String)>,
+    /// When set, a meter of `participants` that another district already holds is shared with
+    /// this one from this instant (the programme team's decision); when `None`, such a meter is
+    /// refused with [`crate::StoreError::MeterTaken`].
+    pub shared_at: Option<DateTime<Utc>>,
 }
 
 /// A stored district.
@@ -143,6 +147,9 @@ pub struct ParticipantRow {
     pub name: String,
     /// Role in the community (`producer`, `consumer`, `prosumer`).
     pub role: String,
+    /// When the programme team shared this meter, already held by another district, with this
+    /// one; `None` for a meter the district holds alone (or registered first).
+    pub shared_at: Option<DateTime<Utc>>,
 }
 
 /// One point of a meter curve: energy in kWh over the interval starting at `instant`.
@@ -175,6 +182,19 @@ pub struct NewJob {
     pub district_id: Option<i64>,
     /// Creation instant.
     pub created_at: DateTime<Utc>,
+    /// Who asked for it (`None`: the server itself, e.g. at first start).
+    pub user_id: Option<i64>,
+    /// Its options as canonical JSON (`{}` when it has none).
+    pub options_json: String,
+}
+
+/// Jobs queued or running, counted for admission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ActiveJobs {
+    /// Of the user who asks.
+    pub user: usize,
+    /// On the district.
+    pub district: usize,
 }
 
 /// Where a job stands.
@@ -250,6 +270,10 @@ pub struct JobRow {
     pub finished_at: Option<DateTime<Utc>>,
     /// The run it produced, if any.
     pub run_id: Option<i64>,
+    /// Who asked for it.
+    pub user_id: Option<i64>,
+    /// Its options as canonical JSON.
+    pub options_json: String,
 }
 
 /// How a job ended.

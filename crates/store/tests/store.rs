@@ -28,6 +28,7 @@ fn district(name: &str, participants: &[&str]) -> NewDistrict {
             .iter()
             .map(|p| (p.to_string(), format!("Foyer {p}"), "consumer".to_string()))
             .collect(),
+        shared_at: None,
     }
 }
 
@@ -35,11 +36,17 @@ fn district(name: &str, participants: &[&str]) -> NewDistrict {
 async fn migrations_apply_once_and_reopen_keeps_data() {
     for db in databases() {
         let store = open(&db).await;
-        assert_eq!(store.applied_migrations().await.unwrap(), vec![1, 2, 3]);
+        assert_eq!(
+            store.applied_migrations().await.unwrap(),
+            vec![1, 2, 3, 4, 5]
+        );
         store.create_district(district("x", &[])).await.unwrap();
         drop(store);
         let again = open(&db).await;
-        assert_eq!(again.applied_migrations().await.unwrap(), vec![1, 2, 3]);
+        assert_eq!(
+            again.applied_migrations().await.unwrap(),
+            vec![1, 2, 3, 4, 5]
+        );
         assert_eq!(
             again.districts().await.unwrap().len(),
             1,
@@ -167,6 +174,7 @@ async fn district_with_duplicate_participants_is_not_created() {
             prm: "2".into(),
             name: "n".into(),
             role: "consumer".into(),
+            shared_at: None,
         };
         let r = store.add_participant(again).await;
         assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
@@ -304,6 +312,8 @@ async fn job_lifecycle_and_cancel_wins() {
             kind: "simulation".into(),
             district_id: Some(did),
             created_at: Utc::now(),
+            user_id: None,
+            options_json: "{}".into(),
         };
         let a = store.create_job(new()).await.unwrap();
         assert_eq!(
@@ -554,6 +564,174 @@ async fn upload_timing() {
         println!(
             "{}: upsert 35040 points {first:.2?}, re-upload {second:.2?}, read back {read:.2?}",
             db.backend()
+        );
+    }
+}
+
+/// A meter belongs to the district that registered it first; a second district gets it only
+/// when the row says the programme team shared it, on every back end, through both ways in.
+#[tokio::test]
+async fn a_meter_belongs_to_one_district_unless_shared() {
+    for db in databases() {
+        let store = open(&db).await;
+        let one = store
+            .create_district(district("one", &["11"]))
+            .await
+            .unwrap();
+        let two = store.create_district(district("two", &[])).await.unwrap();
+        let row = |district_id, shared_at| ParticipantRow {
+            district_id,
+            prm: "11".into(),
+            name: "n".into(),
+            role: "consumer".into(),
+            shared_at,
+        };
+        let r = store.add_participant(row(two, None)).await;
+        assert!(
+            matches!(&r, Err(StoreError::MeterTaken { prm }) if prm == "11"),
+            "{r:?}"
+        );
+        let r = store.create_district(district("three", &["11"])).await;
+        assert!(matches!(r, Err(StoreError::MeterTaken { .. })), "{r:?}");
+        assert_eq!(
+            store.districts().await.unwrap().len(),
+            2,
+            "nothing half-created"
+        );
+        assert_eq!(store.districts_of_prm("11").await.unwrap(), vec![one]);
+        assert!(store.participants(two).await.unwrap().is_empty());
+
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        store.add_participant(row(two, Some(now))).await.unwrap();
+        assert_eq!(store.districts_of_prm("11").await.unwrap(), vec![one, two]);
+        let shared = store.participants(two).await.unwrap();
+        assert_eq!(shared[0].shared_at, Some(now), "{}", db.backend());
+        let mut shared_district = district("four", &["11"]);
+        shared_district.shared_at = Some(now);
+        let four = store.create_district(shared_district).await.unwrap();
+        assert_eq!(
+            store.districts_of_prm("11").await.unwrap(),
+            vec![one, two, four]
+        );
+    }
+}
+
+/// A PRM put into a second district before meters had owners (migration 4) stays stored but
+/// grants that district nothing.
+#[tokio::test]
+async fn an_unshared_second_registration_from_before_grants_nothing() {
+    let db = quartier_store::testing::sqlite_test_db().unwrap();
+    let store = open(&db).await;
+    let one = store
+        .create_district(district("one", &["11"]))
+        .await
+        .unwrap();
+    let two = store.create_district(district("two", &[])).await.unwrap();
+    let path = db.url().trim_start_matches("sqlite://").to_string();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute(
+        "INSERT INTO participants (district_id, prm, name, role) VALUES (?1, '11', 'x', 'consumer')",
+        [two],
+    )
+    .unwrap();
+    drop(c);
+    assert_eq!(store.districts_of_prm("11").await.unwrap(), vec![one]);
+    assert!(store.participants(two).await.unwrap().is_empty());
+    assert_eq!(store.participants(one).await.unwrap().len(), 1);
+}
+
+/// Usernames are one user whatever their case.
+#[tokio::test]
+async fn usernames_ignore_case() {
+    for db in databases() {
+        let store = open(&db).await;
+        let user = |name: &str| NewUser {
+            username: name.into(),
+            password_hash: "h".into(),
+            role: Role::Programme,
+            district_id: None,
+            prm: None,
+            created_at: Utc::now(),
+        };
+        store.create_user(user("ana")).await.unwrap();
+        let r = store.create_user(user("Ana")).await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+        assert_eq!(
+            store.user_by_name("ANA").await.unwrap().unwrap().username,
+            "ana"
+        );
+    }
+}
+
+/// Admission counts: queued and running jobs per user and per district; an identical queued
+/// job is found to merge into.
+#[tokio::test]
+async fn active_jobs_are_counted_and_identical_queued_jobs_found() {
+    for db in databases() {
+        let store = open(&db).await;
+        let d = store.create_district(district("d", &[])).await.unwrap();
+        let e = store.create_district(district("e", &[])).await.unwrap();
+        let user = store
+            .create_user(NewUser {
+                username: "olivia".into(),
+                password_hash: "h".into(),
+                role: Role::Organiser,
+                district_id: Some(d),
+                prm: None,
+                created_at: Utc::now(),
+            })
+            .await
+            .unwrap();
+        let job = |district, options: &str, user_id| NewJob {
+            kind: "sizing".into(),
+            district_id: Some(district),
+            created_at: Utc::now(),
+            user_id,
+            options_json: options.into(),
+        };
+        let a = store
+            .create_job(job(d, r#"{"target":"positive-energy"}"#, Some(user)))
+            .await
+            .unwrap();
+        store.create_job(job(d, "{}", None)).await.unwrap();
+        store.create_job(job(e, "{}", Some(user))).await.unwrap();
+        let n = store.active_jobs(Some(user), d).await.unwrap();
+        assert_eq!(
+            n,
+            ActiveJobs {
+                user: 2,
+                district: 2
+            },
+            "{}",
+            db.backend()
+        );
+        assert_eq!(
+            store
+                .queued_job_like("sizing", d, r#"{"target":"positive-energy"}"#)
+                .await
+                .unwrap(),
+            Some(a)
+        );
+        assert_eq!(
+            store
+                .queued_job_like("sizing", e, r#"{"x":1}"#)
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(store.cancel_job(a, Utc::now()).await.unwrap());
+        let n = store.active_jobs(Some(user), d).await.unwrap();
+        assert_eq!(
+            n,
+            ActiveJobs {
+                user: 1,
+                district: 1
+            }
+        );
+        let j = store.job(a).await.unwrap().unwrap();
+        assert_eq!(
+            (j.user_id, j.options_json.as_str()),
+            (Some(user), r#"{"target":"positive-energy"}"#)
         );
     }
 }

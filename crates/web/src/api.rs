@@ -5,10 +5,9 @@
 //! send `Content-Type: application/json` or a non-form body type, which a cross-site HTML
 //! form cannot do without a CORS preflight (which this server never grants).
 
-use std::net::SocketAddr;
 use std::path::Path;
 
-use axum::extract::{ConnectInfo, Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,7 +20,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, InputProblem};
-use crate::{AppState, OPENAPI_JSON, jobs};
+use crate::{AppState, OPENAPI_JSON, input, jobs};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -71,17 +70,23 @@ pub(crate) struct LoginRequest {
     password: String,
 }
 
-/// Checks credentials with the rate limiter and opens a session; returns the session token,
-/// its CSRF token and the user's role. Shared by the API and the login form.
+/// Checks credentials behind the login throttle and opens a session; returns the session
+/// token, its CSRF token and the user's role. Shared by the API and the login form.
 pub(crate) async fn open_session(
     state: &AppState,
     username: &str,
     password: &str,
-    ip: Option<std::net::IpAddr>,
+    client: auth::Client,
 ) -> Result<(String, String, Role), ApiError> {
-    if !state.limiter.allowed(username, ip) {
-        return Err(ApiError::RateLimited);
-    }
+    let ip = client.ip;
+    state
+        .throttle
+        .check(username, ip)
+        .map_err(ApiError::RateLimited)?;
+    // Usernames are stored trimmed and in lower case; the store compares without case. A
+    // name that cannot be a username is looked up anyway, so it costs the same as any other.
+    let username = input::username(username).unwrap_or_else(|_| username.trim().to_string());
+    let username = username.as_str();
     let user = state.store.user_by_name(username).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let pw = password.to_string();
@@ -97,10 +102,10 @@ pub(crate) async fn open_session(
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     let Some(user) = user.filter(|_| ok) else {
-        state.limiter.failed(username, ip);
+        state.throttle.failed(username, ip);
         return Err(ApiError::BadCredentials);
     };
-    state.limiter.succeeded(username);
+    state.throttle.succeeded(username, ip);
     let token = auth::random_token()?;
     let csrf = auth::random_token()?;
     let now = Utc::now();
@@ -126,15 +131,14 @@ fn dummy_hash() -> &'static str {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: auth::Client,
     Json(req): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let (token, csrf, role) =
-        open_session(&state, &req.username, &req.password, Some(peer.ip())).await?;
+    let (token, csrf, role) = open_session(&state, &req.username, &req.password, client).await?;
     let cookie = auth::session_cookie(
         &token,
         state.config.session_minutes * 60,
-        state.config.secure_cookies,
+        client.secure_cookie(&state.config),
     );
     Ok((
         [(header::SET_COOKIE, cookie)],
@@ -143,12 +147,16 @@ async fn login(
         .into_response())
 }
 
-async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, ApiError> {
+async fn logout(
+    State(state): State<AppState>,
+    client: auth::Client,
+    user: CurrentUser,
+) -> Result<Response, ApiError> {
     state.store.delete_session(&user.token).await?;
     Ok((
         [(
             header::SET_COOKIE,
-            auth::session_cookie("", 0, state.config.secure_cookies),
+            auth::session_cookie("", 0, client.secure_cookie(&state.config)),
         )],
         StatusCode::NO_CONTENT,
     )
@@ -188,11 +196,8 @@ async fn create_user(
     if !allowed {
         return Err(ApiError::Forbidden);
     }
-    if req.password.chars().count() < 10 {
-        return Err(ApiError::BadRequest(
-            "the password must have at least 10 characters".into(),
-        ));
-    }
+    let username = input::username(&req.username).map_err(|p| ApiError::Invalid(vec![p]))?;
+    input::password(&req.password, &username).map_err(|p| ApiError::Invalid(vec![p]))?;
     if role != Role::Programme && req.district_id.is_none() {
         return Err(ApiError::BadRequest(
             "organisers and participants need a district_id".into(),
@@ -208,9 +213,19 @@ async fn create_user(
             return Err(ApiError::BadRequest("a participant needs a prm".into()));
         };
         let district = req.district_id.unwrap_or_default();
-        if !state.store.districts_of_prm(prm).await?.contains(&district) {
+        let holders = state.store.districts_of_prm(prm).await?;
+        if !holders.contains(&district) {
             return Err(ApiError::BadRequest(
                 "the prm is not a participant of that district".into(),
+            ));
+        }
+        // A login reads the meter's whole curve: for a meter shared with another district,
+        // only the programme team, which manages both, creates it.
+        if holders.iter().any(|d| !user.manages_district(*d)) {
+            return Err(ApiError::ForbiddenBecause(
+                "this meter is shared with another district: its login is created by the \
+                 programme team"
+                    .into(),
             ));
         }
     }
@@ -221,7 +236,7 @@ async fn create_user(
     let id = state
         .store
         .create_user(NewUser {
-            username: req.username.clone(),
+            username: username.clone(),
             password_hash: hash,
             role,
             district_id: req.district_id,
@@ -231,7 +246,7 @@ async fn create_user(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": id, "username": req.username, "role": role.as_str() })),
+        Json(json!({ "id": id, "username": username, "role": role.as_str() })),
     ))
 }
 
@@ -307,8 +322,12 @@ async fn list_districts(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CreateDistrict {
     toml: String,
+    /// Share the meters another district already holds (see [`crate::DistrictUpload`]).
+    #[serde(default)]
+    share_meters: bool,
 }
 
 async fn create_district(
@@ -319,7 +338,11 @@ async fn create_district(
     if user.user.role != Role::Programme {
         return Err(ApiError::Forbidden);
     }
-    let created = crate::create_district(&state.store, &state.config.data_dir, req.toml).await?;
+    let upload = crate::DistrictUpload {
+        share_meters: req.share_meters,
+    };
+    let created =
+        crate::create_district(&state.store, &state.config.data_dir, req.toml, upload).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -353,11 +376,25 @@ async fn read_district(
     Ok(Json(v))
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct ParticipantWire {
     prm: String,
     name: String,
     role: String,
+    /// True when the programme team shared this meter, held by another district, with this one.
+    shared: bool,
+}
+
+/// A participant to add. `share`: the programme team shares a meter another district already
+/// holds; nobody else may, and without it such a meter is refused (409).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewParticipant {
+    prm: String,
+    name: String,
+    role: String,
+    #[serde(default)]
+    share: bool,
 }
 
 async fn list_participants(
@@ -375,6 +412,7 @@ async fn list_participants(
             prm: p.prm,
             name: p.name,
             role: p.role,
+            shared: p.shared_at.is_some(),
         })
         .collect();
     Ok(Json(json!({ "participants": v })))
@@ -384,27 +422,55 @@ async fn add_participant(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
-    Json(p): Json<ParticipantWire>,
+    Json(p): Json<NewParticipant>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     managed_district(&state, &user, id, ApiError::Forbidden).await?;
+    let mut problems = Vec::new();
     if p.prm.len() != 14 || !p.prm.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::BadRequest("prm: expected 14 digits".into()));
-    }
-    if !["consumer", "producer", "prosumer"].contains(&p.role.as_str()) {
-        return Err(ApiError::BadRequest(
-            "role: expected consumer, producer or prosumer".into(),
+        problems.push(InputProblem::field(
+            "prm",
+            format!("{:?} is not a PRM", input::clip(&p.prm)),
+            Some("14 digits".into()),
         ));
     }
+    if let Err(problem) = input::display_name("name", &p.name) {
+        problems.push(problem);
+    }
+    if !["consumer", "producer", "prosumer"].contains(&p.role.as_str()) {
+        problems.push(InputProblem::field(
+            "role",
+            format!("unknown role {:?}", input::clip(&p.role)),
+            Some("consumer, producer or prosumer".into()),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    if p.share && user.user.role != Role::Programme {
+        return Err(ApiError::ForbiddenBecause(
+            "only the programme team shares a meter between districts".into(),
+        ));
+    }
+    let shared_at = p.share.then(Utc::now);
     state
         .store
         .add_participant(ParticipantRow {
             district_id: id,
             prm: p.prm.clone(),
-            name: p.name.clone(),
+            name: p.name.trim().to_string(),
             role: p.role.clone(),
+            shared_at,
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(json!(p))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!(ParticipantWire {
+            prm: p.prm,
+            name: p.name.trim().to_string(),
+            role: p.role,
+            shared: shared_at.is_some(),
+        })),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,8 +637,14 @@ async fn upload_curve(
     if districts.is_empty() || !user.reads_prm(&prm, &districts) {
         return Err(ApiError::NotFound);
     }
-    if !districts.iter().any(|d| user.manages_district(*d)) {
-        return Err(ApiError::Forbidden);
+    // A meter shared between districts is written by whoever manages all of them (the
+    // programme team): one organiser must not change what another district reads.
+    if !districts.iter().all(|d| user.manages_district(*d)) {
+        return Err(ApiError::ForbiddenBecause(
+            "this meter is shared with another district: its curve is uploaded by the \
+             programme team"
+                .into(),
+        ));
     }
     let format = q.format.unwrap_or_else(|| "enedis".into());
     let p = prm.clone();
@@ -604,7 +676,7 @@ async fn submit_simulation(
     UrlPath(id): UrlPath<i64>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let d = managed_district(&state, &user, id, ApiError::Forbidden).await?;
-    let job = jobs::submit_simulation(&state, d).await?;
+    let job = jobs::submit_simulation(&state, d, Some(user.user.id)).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "job_id": job, "status_url": format!("/api/v1/jobs/{job}") })),

@@ -49,7 +49,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::api::{self, rfc3339};
 use crate::auth::{CurrentUser, MaybeUser};
-use crate::districts::{district_path, problems};
+use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
 use crate::html::{card, esc, whole};
 use crate::i18n::{Lang, t};
@@ -296,14 +296,13 @@ fn build_registry(
     registry_toml: Option<&str>,
     today: NaiveDate,
 ) -> Result<Vec<Asset>, ApiError> {
-    let (district, _sources) =
-        quartier_model::parse_district(district_toml, &district_path(data_dir)).map_err(|d| {
-            let first: Vec<String> = d.iter().take(3).map(ToString::to_string).collect();
-            ApiError::Internal(format!(
-                "the stored district file no longer parses: {}",
-                first.join("; ")
-            ))
-        })?;
+    let (district, _sources) = crate::districts::parse(data_dir, district_toml).map_err(|d| {
+        let first: Vec<String> = d.iter().take(3).map(ToString::to_string).collect();
+        ApiError::Internal(format!(
+            "the stored district file no longer parses: {}",
+            first.join("; ")
+        ))
+    })?;
     let tz = district.site.timezone;
     let commissioned_on = district.axis.start().with_timezone(&tz).date_naive();
     let base = registry_from_district(&district, commissioned_on);
@@ -312,9 +311,9 @@ fn build_registry(
         Some(text) => {
             let start = default_start_year(&base, today);
             let file = parse_registry(text, &data_dir.join(REGISTRY_FILE_NAME))
-                .map_err(|d| ApiError::Invalid(problems(&d)))?;
+                .map_err(|d| ApiError::Invalid(problems(&d, data_dir)))?;
             file.apply(base, start)
-                .map_err(|d| ApiError::Invalid(problems(&d)))?
+                .map_err(|d| ApiError::Invalid(problems(&d, data_dir)))?
         }
     };
     // Everything stored must make the default plan (names unique, every asset valid).

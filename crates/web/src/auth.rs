@@ -1,7 +1,9 @@
 //! Authentication and authorisation: argon2 password hashes, random session and CSRF
-//! tokens, the session cookie (HttpOnly, SameSite=Strict), the login rate limiter (per
-//! username and per client address, in memory), and the [`CurrentUser`] extractor with the
-//! visibility rules of each role.
+//! tokens, the session cookie (HttpOnly, SameSite=Strict), the login throttle (growing delays
+//! per username and client address, in memory: never a lock-out of an account), the
+//! [`Client`] extractor (the client's address and HTTPS, believing `X-Forwarded-…` headers from
+//! trusted proxies only), and the [`CurrentUser`] extractor with the visibility rules of each
+//! role.
 //!
 //! Visibility: the programme sees everything; an organiser sees their district and the
 //! curves of its participants; a participant sees only their own PRM. Anything not visible
@@ -19,8 +21,8 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use quartier_store::{Role, User};
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::{AppState, Config};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "quartier_session";
@@ -74,59 +76,163 @@ pub fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
     )
 }
 
-/// Failed login attempts per key (username or address) within a sliding window.
-pub struct RateLimiter {
-    max: u32,
+/// The login throttle. Failures are counted per (username, client address) and per client
+/// address alone; past `free` failures (four times as many for an address alone), each further
+/// attempt waits for a delay that starts at one second and doubles with each failure, up to
+/// `max_delay`. Nothing is counted per username alone, so nobody can lock an account from
+/// elsewhere: the right password from another address always gets in. A key is forgotten
+/// `window` after its last failure, and a success clears its (username, address) pair.
+pub struct LoginThrottle {
+    free: u32,
     window: Duration,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    max_delay: Duration,
+    keys: Mutex<HashMap<String, Failures>>,
 }
 
-impl RateLimiter {
-    /// At most `max` failures per key within `window`.
-    pub fn new(max: u32, window: Duration) -> RateLimiter {
-        RateLimiter {
-            max,
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+    /// No attempt before this instant.
+    until: Instant,
+}
+
+/// Keys an attacker could make us keep (each a few dozen bytes).
+const MAX_THROTTLE_KEYS: usize = 100_000;
+
+impl LoginThrottle {
+    /// A throttle that lets `free` failures through per (username, address) before delays,
+    /// forgets a key `window` after its last failure and never waits more than `max_delay`.
+    pub fn new(free: u32, window: Duration, max_delay: Duration) -> LoginThrottle {
+        LoginThrottle {
+            free,
             window,
-            failures: Mutex::new(HashMap::new()),
+            max_delay,
+            keys: Mutex::new(HashMap::new()),
         }
     }
 
-    fn keys(username: &str, ip: Option<IpAddr>) -> Vec<String> {
-        let mut k = vec![format!("user:{}", username.to_lowercase())];
-        if let Some(ip) = ip {
-            k.push(format!("ip:{ip}"));
-        }
-        k
+    fn keys(username: &str, ip: IpAddr) -> [(String, u32); 2] {
+        [
+            (format!("{ip} {}", username.trim().to_lowercase()), 1),
+            (format!("{ip}"), 4),
+        ]
     }
 
-    /// True when another attempt is allowed for this username and address.
-    pub fn allowed(&self, username: &str, ip: Option<IpAddr>) -> bool {
+    /// `Ok` when this username may be tried from `ip` now; otherwise how long to wait.
+    pub fn check(&self, username: &str, ip: IpAddr) -> Result<(), Duration> {
         let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        Self::keys(username, ip).iter().all(|k| {
-            let v = map.entry(k.clone()).or_default();
-            v.retain(|t| now.duration_since(*t) < self.window);
-            v.len() < self.max as usize
-        })
+        let map = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let wait = Self::keys(username, ip)
+            .iter()
+            .filter_map(|(k, _)| map.get(k))
+            .filter(|f| now.duration_since(f.last) < self.window)
+            .map(|f| f.until.saturating_duration_since(now))
+            .max()
+            .unwrap_or_default();
+        if wait.is_zero() { Ok(()) } else { Err(wait) }
     }
 
-    /// Records a failed attempt.
-    pub fn failed(&self, username: &str, ip: Option<IpAddr>) {
+    /// Records a failed attempt for this username from `ip`.
+    pub fn failed(&self, username: &str, ip: IpAddr) {
         let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            // Bound the memory an attacker can make us use.
-            map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < self.window));
+        let mut map = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_THROTTLE_KEYS {
+            map.retain(|_, f| now.duration_since(f.last) < self.window);
         }
-        for k in Self::keys(username, ip) {
-            map.entry(k).or_default().push(now);
+        for (k, factor) in Self::keys(username, ip) {
+            let free = self.free.saturating_mul(factor);
+            let f = map.entry(k).or_insert(Failures {
+                count: 0,
+                last: now,
+                until: now,
+            });
+            if now.duration_since(f.last) >= self.window {
+                f.count = 0;
+            }
+            f.count = f.count.saturating_add(1);
+            f.last = now;
+            f.until = now + self.delay_after(f.count, free);
         }
     }
 
-    /// Forgets the failures of a username after a successful login.
-    pub fn succeeded(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&format!("user:{}", username.to_lowercase()));
+    /// The wait after `count` failures when `free` are let through.
+    fn delay_after(&self, count: u32, free: u32) -> Duration {
+        if count < free {
+            return Duration::ZERO;
+        }
+        let doublings = (count - free).min(30);
+        Duration::from_secs(1u64 << doublings).min(self.max_delay)
+    }
+
+    /// Forgets the failures of this username from `ip` after a successful login.
+    pub fn succeeded(&self, username: &str, ip: IpAddr) {
+        let mut map = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let [(pair, _), _] = Self::keys(username, ip);
+        map.remove(&pair);
+    }
+}
+
+/// Where a request comes from: the client's address and whether it reached us over HTTPS.
+/// Behind a trusted proxy (`trusted_proxies` in the configuration) the address is the
+/// right-most entry of `X-Forwarded-For` that is not itself a trusted proxy, and HTTPS is
+/// `X-Forwarded-Proto: https`; from anyone else those headers are ignored.
+#[derive(Debug, Clone, Copy)]
+pub struct Client {
+    /// The client's address.
+    pub ip: IpAddr,
+    /// The request reached the first proxy (or us) over HTTPS.
+    pub https: bool,
+}
+
+impl Client {
+    /// The client of a request from `peer` with `headers`, under `config`.
+    pub fn of(peer: IpAddr, headers: &HeaderMap, config: &Config) -> Client {
+        let trusted = |ip: IpAddr| config.trusted_proxies.iter().any(|p| p.contains(ip));
+        if !trusted(peer) {
+            return Client {
+                ip: peer,
+                https: false,
+            };
+        }
+        let forwarded: Vec<IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map_while(|s| s.trim().parse::<IpAddr>().ok())
+            .collect();
+        let ip = forwarded
+            .iter()
+            .rev()
+            .copied()
+            .find(|ip| !trusted(*ip))
+            .or_else(|| forwarded.first().copied())
+            .unwrap_or(peer);
+        let https = headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
+        Client { ip, https }
+    }
+
+    /// Whether the session cookie must be `Secure` for this client.
+    pub fn secure_cookie(&self, config: &Config) -> bool {
+        config.secure_cookies || self.https
+    }
+}
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED));
+        Ok(Client::of(peer, &parts.headers, &state.config))
     }
 }
 
@@ -219,17 +325,68 @@ mod tests {
         assert!(!verify_password("x", "not a hash"));
     }
 
+    fn throttle() -> LoginThrottle {
+        LoginThrottle::new(2, Duration::from_secs(600), Duration::from_secs(60))
+    }
+
     #[test]
-    fn limiter_blocks_after_max_failures_per_user_and_per_address() {
-        let l = RateLimiter::new(2, Duration::from_secs(60));
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(l.allowed("ana", Some(ip)));
-        l.failed("ana", Some(ip));
-        l.failed("ANA", None);
-        assert!(!l.allowed("ana", None));
-        // The address has one failure only: another username from it still may try.
-        assert!(l.allowed("bob", Some(ip)));
-        l.failed("bob", Some(ip));
-        assert!(!l.allowed("carl", Some(ip)));
+    fn delays_grow_per_username_and_address_and_never_lock_out_another_address() {
+        let t = throttle();
+        let attacker: IpAddr = "198.51.100.9".parse().unwrap();
+        let owner: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(t.check("admin", attacker).is_ok());
+        t.failed("admin", attacker);
+        assert!(t.check("admin", attacker).is_ok(), "one failure is free");
+        t.failed("Admin ", attacker);
+        let first = t.check("admin", attacker).unwrap_err();
+        assert!(
+            first <= Duration::from_secs(1) && !first.is_zero(),
+            "{first:?}"
+        );
+        for _ in 0..20 {
+            t.failed("admin", attacker);
+        }
+        let wait = t.check("admin", attacker).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(30) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
+        // The owner, elsewhere, is never held back by the attacker's failures.
+        assert!(t.check("admin", owner).is_ok());
+        // The attacker's address trying many usernames waits too (after 4 × 2 failures).
+        assert!(t.check("bob", attacker).is_err());
+    }
+
+    #[test]
+    fn a_success_clears_its_own_pair_only() {
+        let t = throttle();
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        t.failed("ana", ip);
+        t.failed("ana", ip);
+        assert!(t.check("ana", ip).is_err());
+        t.succeeded("ana", ip);
+        assert!(t.check("ana", ip).is_ok());
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_from_trusted_proxies() {
+        let mut config = Config::default();
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "203.0.113.5, 10.0.0.2".parse().unwrap());
+        h.insert("x-forwarded-proto", "https".parse().unwrap());
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let c = Client::of(proxy, &h, &config);
+        assert_eq!(
+            c.ip, proxy,
+            "no trusted proxy configured: the peer is the client"
+        );
+        assert!(!c.https);
+        config.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+        let c = Client::of(proxy, &h, &config);
+        assert_eq!(c.ip, "203.0.113.5".parse::<IpAddr>().unwrap());
+        assert!(c.https && c.secure_cookie(&config));
+        // A client cannot choose its address by sending the header itself.
+        let stranger: IpAddr = "198.51.100.9".parse().unwrap();
+        assert_eq!(Client::of(stranger, &h, &config).ip, stranger);
     }
 }

@@ -41,7 +41,7 @@ use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
 use crate::html::{card, esc, signed, whole};
 use crate::i18n::{Lang, t};
-use crate::jobs::{self, Progress};
+use crate::jobs::{self, Admitted, JobRequest, Progress};
 use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError, district_back_link};
 
 /// The job kind of allocations.
@@ -170,7 +170,7 @@ fn parse_and_load(
         &community_folder(data_dir, district).join(FILE_NAME),
         &options,
     )
-    .map_err(|d| problems(&d))?;
+    .map_err(|d| problems(&d, &community_folder(data_dir, district)))?;
     quartier_report::community::check_perimeter(&loaded)
         .map_err(|e| vec![InputProblem::field("operation", e.to_string(), None)])?;
     Ok(loaded)
@@ -228,15 +228,19 @@ pub(crate) fn is_attached(data_dir: &Path, district: i64) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-/// Queues an allocation of district `district`'s community (409 when it has none); returns
-/// the job id.
-async fn queue_allocation(state: &AppState, district: i64) -> Result<i64, ApiError> {
+/// Queues an allocation of district `district`'s community asked by user `by` (409 when it
+/// has none), within the queue's bounds.
+async fn queue_allocation(
+    state: &AppState,
+    district: i64,
+    by: Option<i64>,
+) -> Result<Admitted, ApiError> {
     if !is_attached(&state.config.data_dir, district) {
         return Err(ApiError::Conflict(
             "the district has no community: attach one first".into(),
         ));
     }
-    jobs::create_job(&state.store, KIND, district).await
+    jobs::admit(state, JobRequest::plain(KIND, district, by)).await
 }
 
 /// The work of allocation job `id`.
@@ -256,10 +260,17 @@ fn allocation_work(
     }
 }
 
-/// Queues an allocation of district `district`'s community and starts it in the background;
-/// returns the job id.
-async fn submit_allocation(state: &AppState, district: i64) -> Result<i64, ApiError> {
-    let id = queue_allocation(state, district).await?;
+/// Queues an allocation of district `district`'s community asked by `by` and starts it in the
+/// background; returns the job id.
+async fn submit_allocation(
+    state: &AppState,
+    district: i64,
+    by: Option<i64>,
+) -> Result<i64, ApiError> {
+    let id = match queue_allocation(state, district, by).await? {
+        Admitted::Merged(id) => return Ok(id),
+        Admitted::New(id) => id,
+    };
     jobs::spawn_job(
         state,
         id,
@@ -272,7 +283,11 @@ async fn submit_allocation(state: &AppState, district: i64) -> Result<i64, ApiEr
 /// Allocates district `district`'s community now (waiting for a free job slot) and returns
 /// the job id; the job records success or failure like a submitted one.
 pub async fn allocate_community(state: &AppState, district: i64) -> Result<i64, ApiError> {
-    let id = queue_allocation(state, district).await?;
+    let id = match queue_allocation(state, district, None).await? {
+        // The same allocation is already queued: it runs as submitted.
+        Admitted::Merged(id) => return Ok(id),
+        Admitted::New(id) => id,
+    };
     jobs::run_job(
         state,
         id,
@@ -392,7 +407,7 @@ async fn submit(
     UrlPath(id): UrlPath<i64>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     managed_district(&state, &user, id, ApiError::Forbidden).await?;
-    let job = submit_allocation(&state, id).await?;
+    let job = submit_allocation(&state, id, Some(user.user.id)).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "job_id": job, "status_url": format!("/api/v1/jobs/{job}") })),
@@ -722,7 +737,9 @@ async fn allocate_form(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     PageContext::new(user, q.pick(&headers))
-        .submit_job(&state, id, &f.csrf, |_| submit_allocation(&state, id))
+        .submit_job(&state, id, &f.csrf, |_, by| {
+            submit_allocation(&state, id, by)
+        })
         .await
 }
 

@@ -37,6 +37,39 @@ impl fmt::Display for Secret {
     }
 }
 
+/// A reverse proxy the server believes: one address or a network in CIDR notation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedProxy(pub ipnet::IpNet);
+
+impl std::str::FromStr for TrustedProxy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        s.parse::<ipnet::IpNet>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map(TrustedProxy)
+            .map_err(|_| {
+                format!("{s:?} is not an address or a network (expected 192.0.2.7 or 10.0.0.0/8)")
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for TrustedProxy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl TrustedProxy {
+    /// True when `ip` is this proxy (or in its network).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        self.0.contains(&ip)
+    }
+}
+
 /// The server's settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -52,12 +85,26 @@ pub struct Config {
     pub session_minutes: i64,
     /// Largest request body accepted, bytes.
     pub max_body_bytes: usize,
-    /// Failed logins allowed per username, and per client address, within the window.
+    /// Failed logins for one username from one client address before each further attempt
+    /// waits (1 s, then doubling up to `login_max_delay_seconds`); a client address trying
+    /// many usernames waits after four times as many. The right password from another address
+    /// is never held back.
     pub login_attempts: u32,
-    /// The rate-limit window, seconds.
+    /// How long a client address's failures are remembered after its last one, seconds.
     pub login_window_seconds: u64,
-    /// Mark the session cookie `Secure` (behind HTTPS).
+    /// The longest wait imposed between two login attempts, seconds.
+    pub login_max_delay_seconds: u64,
+    /// Mark the session cookie `Secure` always; it is also marked so on any request a trusted
+    /// proxy forwarded as HTTPS (`X-Forwarded-Proto: https`).
     pub secure_cookies: bool,
+    /// Addresses (`192.0.2.7`) or networks (`10.0.0.0/8`) of the reverse proxies in front of
+    /// the server: only a request from one of them has its `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` believed. Empty: the peer address is the client.
+    pub trusted_proxies: Vec<TrustedProxy>,
+    /// Jobs one user may have queued or running at once.
+    pub max_jobs_per_user: usize,
+    /// Jobs one district may have queued or running at once.
+    pub max_jobs_per_district: usize,
     /// Password of the first programme user (`admin`) when the database has no user.
     pub admin_password: Option<Secret>,
 }
@@ -72,7 +119,11 @@ impl Default for Config {
             max_body_bytes: 16 * 1024 * 1024,
             login_attempts: 5,
             login_window_seconds: 15 * 60,
+            login_max_delay_seconds: 15 * 60,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            max_jobs_per_user: 4,
+            max_jobs_per_district: 8,
             admin_password: None,
         }
     }
@@ -110,7 +161,8 @@ pub enum ConfigError {
 impl Config {
     /// Defaults, then `file` if given, then the environment (`QUARTIER_ADDR`,
     /// `QUARTIER_DATABASE_URL`, `QUARTIER_DATA_DIR`, `QUARTIER_SESSION_MINUTES`,
-    /// `QUARTIER_MAX_BODY_BYTES`, `QUARTIER_SECURE_COOKIES`, `QUARTIER_ADMIN_PASSWORD`).
+    /// `QUARTIER_MAX_BODY_BYTES`, `QUARTIER_SECURE_COOKIES`, `QUARTIER_ADMIN_PASSWORD`,
+    /// `QUARTIER_TRUSTED_PROXIES` as a comma-separated list).
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let mut c = match file {
             None => Config::default(),
@@ -159,6 +211,13 @@ impl Config {
         if let Some(v) = get("QUARTIER_SECURE_COOKIES") {
             self.secure_cookies = parse("QUARTIER_SECURE_COOKIES", &v)?;
         }
+        if let Some(v) = get("QUARTIER_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| parse("QUARTIER_TRUSTED_PROXIES", p))
+                .collect::<Result<_, _>>()?;
+        }
         if let Some(v) = get("QUARTIER_ADMIN_PASSWORD") {
             self.admin_password = Some(Secret::new(v));
         }
@@ -178,6 +237,20 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("[redacted]"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let c: Config = toml::from_str("trusted_proxies = [\"10.0.0.0/8\", \"::1\"]").unwrap();
+        assert!(c.trusted_proxies[0].contains("10.1.2.3".parse().unwrap()));
+        assert!(!c.trusted_proxies[0].contains("11.1.2.3".parse().unwrap()));
+        assert!(c.trusted_proxies[1].contains("::1".parse().unwrap()));
+        let err = toml::from_str::<Config>("trusted_proxies = [\"proxy\"]").unwrap_err();
+        assert!(err.to_string().contains("not an address"), "{err}");
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "QUARTIER_TRUSTED_PROXIES").then(|| "127.0.0.1, 10.0.0.0/8".into()))
+            .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Districts enter the server as district-file text: validated by the model crate (parsed,
-//! then loaded so referenced files are checked too) before anything is stored. Relative
-//! paths in the file resolve against the configured data folder. Problems become
-//! [`InputProblem`]s with line and column.
+//! then loaded so referenced files are checked too) before anything is stored. Every file the
+//! district names must be a relative path inside the configured data folder (no absolute path,
+//! no `..`): a district is text from a user who may not read the server's disk. Problems become
+//! [`InputProblem`]s with line and column, and never show the data folder's own path.
 
 use std::path::{Path, PathBuf};
 
-use quartier_model::{Diagnostics, District, DistrictData};
+use quartier_model::{Diagnostics, District, DistrictData, DistrictOptions, SourceMap};
 use quartier_store::{NewDistrict, Store};
 
 use crate::error::{ApiError, InputProblem};
@@ -24,22 +25,34 @@ pub struct CreatedDistrict {
     pub participants: usize,
 }
 
-pub(crate) fn problems(diags: &Diagnostics) -> Vec<InputProblem> {
+/// The problems of a file read in `folder`, with `folder`'s own path removed from messages (a
+/// file is named as the district names it, relative to the data folder).
+pub(crate) fn problems(diags: &Diagnostics, folder: &Path) -> Vec<InputProblem> {
+    let prefix = format!("{}{}", folder.display(), std::path::MAIN_SEPARATOR);
+    let hide = |s: &str| s.replace(&prefix, "");
     diags
         .iter()
         .map(|d| InputProblem {
             line: d.position.map(|p| p.line as u64),
             column: d.position.map(|p| p.column as u64),
             path: d.path.clone(),
-            message: d.message.clone(),
-            expected: d.expected.clone(),
+            message: hide(&d.message),
+            expected: d.expected.as_deref().map(hide),
             timestamp: None,
         })
         .collect()
 }
 
-pub(crate) fn district_path(data_dir: &Path) -> PathBuf {
+fn district_path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE_NAME)
+}
+
+/// Parses a district file stored on the server: its files confined to the data folder.
+pub(crate) fn parse(data_dir: &Path, text: &str) -> Result<(District, SourceMap), Diagnostics> {
+    let options = DistrictOptions {
+        confine_files: true,
+    };
+    quartier_model::parse_district_in(text, &district_path(data_dir), &options)
 }
 
 /// Parses and loads a district file (blocking: reads the referenced files).
@@ -47,11 +60,17 @@ pub(crate) fn parse_and_load(
     data_dir: &Path,
     text: &str,
 ) -> Result<(District, DistrictData), Vec<InputProblem>> {
-    let path = district_path(data_dir);
-    let (district, sources) =
-        quartier_model::parse_district(text, &path).map_err(|d| problems(&d))?;
-    let data = quartier_model::load(&district, &sources).map_err(|d| problems(&d))?;
+    let (district, sources) = parse(data_dir, text).map_err(|d| problems(&d, data_dir))?;
+    let data = quartier_model::load(&district, &sources).map_err(|d| problems(&d, data_dir))?;
     Ok((district, data))
+}
+
+/// How a district enters the server.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DistrictUpload {
+    /// Share with the new district the meters another district already holds (a decision of
+    /// the programme team); otherwise such a meter is refused with a conflict.
+    pub share_meters: bool,
 }
 
 /// Validates `text` as a district file (parse, then load its files from `data_dir`) and
@@ -61,6 +80,7 @@ pub async fn create_district(
     store: &Store,
     data_dir: &Path,
     text: String,
+    upload: DistrictUpload,
 ) -> Result<CreatedDistrict, ApiError> {
     let dir = data_dir.to_path_buf();
     let checked = {
@@ -96,6 +116,7 @@ pub async fn create_district(
             source_toml: text,
             created_at: chrono::Utc::now(),
             participants,
+            shared_at: upload.share_meters.then(chrono::Utc::now),
         })
         .await?;
     Ok(CreatedDistrict {

@@ -1,8 +1,8 @@
-//! Route errors: one enum mapped to status codes. Internal errors are logged on stderr and
-//! answered with a generic message; their text never reaches the client.
+//! Route errors: one enum mapped to status codes and answered as problem details (RFC 9457).
+//! Internal errors are logged on stderr and answered with a generic message; their text never
+//! reaches the client. Lists of input problems are capped at [`MAX_PROBLEMS`].
 
-use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
@@ -48,15 +48,26 @@ pub enum ApiError {
     /// Logged in, but the role does not allow it (for things whose existence is not secret).
     #[error("forbidden")]
     Forbidden,
+    /// Logged in, but the role does not allow it, with what the user can do instead.
+    #[error("{0}")]
+    ForbiddenBecause(String),
     /// Absent, or not visible to this user (the two are indistinguishable on purpose).
     #[error("not found")]
     NotFound,
     /// Wrong username or password.
     #[error("invalid username or password")]
     BadCredentials,
-    /// Too many failed logins.
-    #[error("too many login attempts; retry later")]
-    RateLimited,
+    /// Too many failed logins from this client for this username: retry after the delay.
+    #[error("too many failed logins; retry in {} s", .0.as_secs().max(1))]
+    RateLimited(std::time::Duration),
+    /// Too much queued work: retry after the delay.
+    #[error("{message}; retry in {} s", .retry_after.as_secs().max(1))]
+    TooMany {
+        /// What is full, for the user.
+        message: String,
+        /// When a retry may succeed.
+        retry_after: std::time::Duration,
+    },
     /// Malformed request.
     #[error("{0}")]
     BadRequest(String),
@@ -80,6 +91,11 @@ impl From<quartier_store::StoreError> for ApiError {
             quartier_store::StoreError::Conflict(what) => {
                 ApiError::Conflict(format!("{what} already exists"))
             }
+            quartier_store::StoreError::MeterTaken { prm } => ApiError::Conflict(format!(
+                "meter {prm} already belongs to another district: a meter belongs to one \
+                 district unless the programme team shares it (\"share\": true when adding \
+                 a participant, \"share_meters\": true when creating a district)"
+            )),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -90,9 +106,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthenticated | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited(_) | ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) | ApiError::JobFinished(_) => StatusCode::CONFLICT,
@@ -101,15 +117,72 @@ impl ApiError {
     }
 }
 
+/// Problems listed in one answer at most; the rest are counted (a body of a million bad fields
+/// must not make an answer of a million problems).
+pub const MAX_PROBLEMS: usize = 50;
+
+/// At most [`MAX_PROBLEMS`] of `problems`, the last saying how many more were left out.
+pub fn capped(mut problems: Vec<InputProblem>) -> Vec<InputProblem> {
+    if problems.len() > MAX_PROBLEMS {
+        let more = problems.len() - (MAX_PROBLEMS - 1);
+        problems.truncate(MAX_PROBLEMS - 1);
+        problems.push(InputProblem::field(
+            "",
+            format!("{more} more problems not listed"),
+            Some("fix the problems above, then send again".into()),
+        ));
+    }
+    problems
+}
+
+/// A problem-details body (RFC 9457, `application/problem+json`): `type`, `title`, `status`,
+/// `detail`, plus `error` (the detail again, as earlier versions answered) and, for invalid
+/// input, `errors` (each problem with where it is).
+pub fn problem_response(
+    status: StatusCode,
+    detail: &str,
+    errors: Option<&[InputProblem]>,
+) -> Response {
+    let mut body = json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+        "error": detail,
+    });
+    if let Some(errors) = errors {
+        body["errors"] = json!(errors);
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(detail) = &self {
             eprintln!("internal error: {detail}");
         }
-        let body = match &self {
-            ApiError::Invalid(errors) => json!({ "error": self.to_string(), "errors": errors }),
-            _ => json!({ "error": self.to_string() }),
+        let mut response = match &self {
+            ApiError::Invalid(errors) => {
+                let errors = capped(errors.clone());
+                problem_response(self.status(), &self.to_string(), Some(&errors))
+            }
+            _ => problem_response(self.status(), &self.to_string(), None),
         };
-        (self.status(), Json(body)).into_response()
+        if let ApiError::RateLimited(wait)
+        | ApiError::TooMany {
+            retry_after: wait, ..
+        } = &self
+        {
+            let secs = wait.as_secs().max(1).to_string();
+            if let Ok(v) = header::HeaderValue::from_str(&secs) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
     }
 }

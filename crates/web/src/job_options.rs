@@ -16,7 +16,8 @@ use serde_json::{Map, Value, json};
 use crate::AppState;
 use crate::api::managed_district;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, InputProblem};
+use crate::error::{ApiError, InputProblem, MAX_PROBLEMS, problem_response};
+use crate::jobs::JobRequest;
 
 /// The optimiser's back end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,17 +72,28 @@ impl<'a> Fields<'a> {
                 )]);
             }
         };
-        let problems = body
-            .keys()
-            .filter(|k| !known.contains(&k.as_str()))
+        // An answer lists MAX_PROBLEMS problems at most: the other unknown fields are counted.
+        let unknown = || body.keys().filter(|k| !known.contains(&k.as_str()));
+        let listed = MAX_PROBLEMS / 2;
+        let mut problems: Vec<InputProblem> = unknown()
+            .take(listed)
             .map(|key| {
+                let key = crate::input::clip(key);
                 problem(
-                    key,
+                    &key,
                     format!("unknown field '{key}'"),
                     format!("one of {}", known.join(", ")),
                 )
             })
             .collect();
+        let more = unknown().count().saturating_sub(listed);
+        if more > 0 {
+            problems.push(problem(
+                "",
+                format!("{more} more unknown fields not listed"),
+                format!("only {}", known.join(", ")),
+            ));
+        }
         Ok(Fields { body, problems })
     }
 
@@ -195,9 +207,15 @@ fn is_json(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
+/// Largest body of job options, bytes (a few dozen fields fit in a few hundred bytes).
+pub(crate) const MAX_OPTIONS_BYTES: usize = 64 * 1024;
+
 /// The answer to a job's submission with JSON options: the user must manage district `id`
-/// (403 otherwise, 404 for an invisible one), the body is read and checked by `parse` (every
-/// problem at once: 422), then `submit` queues the job: 202 with its status URL.
+/// (403 otherwise, 404 for an invisible one), the body (at most [`MAX_OPTIONS_BYTES`]) is read
+/// and checked by `parse` (every problem at once: 422), then `submit` queues the job of `kind`
+/// (the request carries the user and the options as canonical JSON, so an identical queued job
+/// is merged): 202 with its status URL.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn submit_with_options<S, F, Fut>(
     state: &AppState,
     user: &CurrentUser,
@@ -205,21 +223,32 @@ pub(crate) async fn submit_with_options<S, F, Fut>(
     headers: &HeaderMap,
     body: &[u8],
     parse: fn(Option<&Value>) -> Result<S, Vec<InputProblem>>,
+    kind: &'static str,
     submit: F,
 ) -> Result<Response, ApiError>
 where
-    F: FnOnce(DistrictRow, S) -> Fut,
+    F: FnOnce(DistrictRow, S, JobRequest) -> Fut,
     Fut: Future<Output = Result<i64, ApiError>>,
 {
     let d = managed_district(state, user, id, ApiError::Forbidden).await?;
+    if body.len() > MAX_OPTIONS_BYTES {
+        return Ok(problem_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "the options take {} bytes; at most {MAX_OPTIONS_BYTES} are read",
+                body.len()
+            ),
+            None,
+        ));
+    }
     let value: Option<Value> = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else if !is_json(headers) {
-        return Ok((
+        return Ok(problem_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Json(json!({ "error": "send the options as Content-Type: application/json" })),
-        )
-            .into_response());
+            "send the options as Content-Type: application/json",
+            None,
+        ));
     } else {
         Some(
             serde_json::from_slice(body)
@@ -227,7 +256,15 @@ where
         )
     };
     let spec = parse(value.as_ref()).map_err(ApiError::Invalid)?;
-    let job = submit(d, spec).await?;
+    // serde_json's objects keep their keys sorted: the text is canonical.
+    let options_json = value.map_or_else(|| "{}".to_string(), |v| v.to_string());
+    let request = JobRequest {
+        kind,
+        district: d.id,
+        user: Some(user.user.id),
+        options_json,
+    };
+    let job = submit(d, spec, request).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "job_id": job, "status_url": format!("/api/v1/jobs/{job}") })),

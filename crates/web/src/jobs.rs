@@ -22,15 +22,88 @@ use crate::error::ApiError;
 /// The kind of simulation jobs (and of the runs they store).
 pub(crate) const SIMULATION: &str = "simulation";
 
-/// Queues a job of `kind` on district `district`; returns its id.
-pub(crate) async fn create_job(store: &Store, kind: &str, district: i64) -> Result<i64, ApiError> {
-    Ok(store
+/// A request for a job: what, on which district, by whom, with which options.
+#[derive(Debug, Clone)]
+pub(crate) struct JobRequest {
+    /// The kind (`simulation`, `optimisation`, …).
+    pub(crate) kind: &'static str,
+    /// The district it works on.
+    pub(crate) district: i64,
+    /// The user asking (`None`: the server itself).
+    pub(crate) user: Option<i64>,
+    /// The options as canonical JSON (`{}` when none).
+    pub(crate) options_json: String,
+}
+
+impl JobRequest {
+    /// A request by `user` for a job of `kind` on `district` with no options.
+    pub(crate) fn plain(kind: &'static str, district: i64, user: Option<i64>) -> JobRequest {
+        JobRequest {
+            kind,
+            district,
+            user,
+            options_json: "{}".into(),
+        }
+    }
+}
+
+/// What became of a job request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admitted {
+    /// A new job was queued: start its work.
+    New(i64),
+    /// The same job was already queued: the request joins it (nothing more to start).
+    Merged(i64),
+}
+
+/// How long a refused request should wait before trying again: about one job's time.
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Queues a job, within the queue's bounds: a job identical to one still queued (same kind,
+/// district and options) is merged into it; past `max_jobs_per_user` active jobs of the user or
+/// `max_jobs_per_district` of the district the request is refused with 429 and when to retry.
+/// Admissions are taken one at a time, so two requests cannot both pass the count.
+pub(crate) async fn admit(state: &AppState, req: JobRequest) -> Result<Admitted, ApiError> {
+    let _one_at_a_time = state.admission.lock().await;
+    let store = &state.store;
+    if let Some(id) = store
+        .queued_job_like(req.kind, req.district, &req.options_json)
+        .await?
+    {
+        return Ok(Admitted::Merged(id));
+    }
+    let active = store.active_jobs(req.user, req.district).await?;
+    let config = &state.config;
+    if req.user.is_some() && active.user >= config.max_jobs_per_user {
+        return Err(ApiError::TooMany {
+            message: format!(
+                "you already have {} jobs queued or running (at most {}): wait for one to \
+                 finish, or cancel one",
+                active.user, config.max_jobs_per_user
+            ),
+            retry_after: RETRY_AFTER,
+        });
+    }
+    if active.district >= config.max_jobs_per_district {
+        return Err(ApiError::TooMany {
+            message: format!(
+                "this district already has {} jobs queued or running (at most {}): wait for \
+                 one to finish, or cancel one",
+                active.district, config.max_jobs_per_district
+            ),
+            retry_after: RETRY_AFTER,
+        });
+    }
+    let id = store
         .create_job(NewJob {
-            kind: kind.into(),
-            district_id: Some(district),
+            kind: req.kind.into(),
+            district_id: Some(req.district),
             created_at: Utc::now(),
+            user_id: req.user,
+            options_json: req.options_json,
         })
-        .await?)
+        .await?;
+    Ok(Admitted::New(id))
 }
 
 /// Runs job `id` in the background (see [`run_job`]).
@@ -124,15 +197,20 @@ impl Progress<'_> {
 /// background; returns the job id. [`ApiError::NotFound`] for an unknown district.
 pub async fn simulate_district(state: &AppState, id: i64) -> Result<i64, ApiError> {
     let district = state.store.district(id).await?.ok_or(ApiError::NotFound)?;
-    submit_simulation(state, district).await
+    submit_simulation(state, district, None).await
 }
 
-/// Queues a simulation of `district` and starts it in the background; returns the job id.
+/// Queues a simulation of `district` asked by user `by` and starts it in the background;
+/// returns the job id.
 pub(crate) async fn submit_simulation(
     state: &AppState,
     district: DistrictRow,
+    by: Option<i64>,
 ) -> Result<i64, ApiError> {
-    let id = create_job(&state.store, SIMULATION, district.id).await?;
+    let id = match admit(state, JobRequest::plain(SIMULATION, district.id, by)).await? {
+        Admitted::Merged(id) => return Ok(id),
+        Admitted::New(id) => id,
+    };
     let data_dir = state.config.data_dir.clone();
     spawn_job(state, id, "simulation", move |p| {
         run_simulation(p, &district, &data_dir)
@@ -215,7 +293,16 @@ pub async fn record_simulation(
     let district = state.store.district(id).await?.ok_or(ApiError::NotFound)?;
     let (result_json, run) =
         simulation_run(id, &district.name, flows, kpis).map_err(ApiError::Internal)?;
-    let job = create_job(&state.store, SIMULATION, id).await?;
+    let job = state
+        .store
+        .create_job(NewJob {
+            kind: SIMULATION.into(),
+            district_id: Some(id),
+            created_at: Utc::now(),
+            user_id: None,
+            options_json: "{}".into(),
+        })
+        .await?;
     state
         .store
         .finish_job(

@@ -21,6 +21,7 @@ pub mod error;
 mod experiments;
 mod html;
 mod i18n;
+mod input;
 mod job_options;
 mod jobs;
 mod openapi;
@@ -45,7 +46,7 @@ use tokio::net::TcpListener;
 pub use assets::seed_assets;
 pub use community::{AttachedCommunity, allocate_community, attach_community, community_folder};
 pub use config::{Config, ConfigError, Secret};
-pub use districts::{CreatedDistrict, create_district};
+pub use districts::{CreatedDistrict, DistrictUpload, create_district};
 pub use error::{ApiError, InputProblem};
 pub use jobs::{record_simulation, simulate_district};
 pub use openapi::{API_ROUTES, OPENAPI_JSON};
@@ -57,10 +58,12 @@ pub struct AppState {
     pub store: Store,
     /// The configuration.
     pub config: Arc<Config>,
-    /// Failed-login counters.
-    pub limiter: Arc<auth::RateLimiter>,
+    /// Failed-login delays.
+    pub throttle: Arc<auth::LoginThrottle>,
     /// One simulation at a time (the machine is small).
     pub job_slots: Arc<tokio::sync::Semaphore>,
+    /// Job admissions one at a time (the queue's bounds are counted, then a job created).
+    pub admission: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Why the server could not start.
@@ -119,12 +122,14 @@ impl Application {
         })?;
         let state = AppState {
             store,
-            limiter: Arc::new(auth::RateLimiter::new(
+            throttle: Arc::new(auth::LoginThrottle::new(
                 config.login_attempts,
                 Duration::from_secs(config.login_window_seconds),
+                Duration::from_secs(config.login_max_delay_seconds),
             )),
             config: Arc::new(config),
             job_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+            admission: Arc::new(tokio::sync::Mutex::new(())),
         };
         Ok(Application {
             listener,
@@ -152,7 +157,17 @@ impl Application {
             return Ok(None);
         }
         let (password, generated) = match &self.state.config.admin_password {
-            Some(p) => (p.expose().to_string(), false),
+            Some(p) => {
+                input::password(p.expose(), "admin").map_err(|problem| {
+                    StartError::Setup(format!(
+                        "the administrator's password (QUARTIER_ADMIN_PASSWORD or admin_password \
+                         in the configuration file) is refused: {} (expected {})",
+                        problem.message,
+                        problem.expected.unwrap_or_default()
+                    ))
+                })?;
+                (p.expose().to_string(), false)
+            }
             None => (
                 auth::random_token()
                     .map_err(|e| StartError::Setup(e.to_string()))?
@@ -198,9 +213,8 @@ impl Application {
 
 async fn no_route() -> impl IntoResponse {
     (
-        StatusCode::NOT_FOUND,
         [("x-quartier-route", "none")],
-        axum::Json(serde_json::json!({ "error": "not found" })),
+        error::problem_response(StatusCode::NOT_FOUND, "not found", None),
     )
 }
 

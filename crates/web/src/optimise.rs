@@ -45,7 +45,7 @@ use crate::error::{ApiError, InputProblem};
 use crate::html::esc;
 use crate::i18n::{Lang, t};
 use crate::job_options::{Fields, SolverChoice, problem, result_with, submit_with_options};
-use crate::jobs::{self, Progress};
+use crate::jobs::{self, Admitted, JobRequest, Progress};
 use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError};
 
 /// The kind of optimisation jobs.
@@ -229,8 +229,12 @@ async fn submit_optimisation(
     state: &AppState,
     district: DistrictRow,
     spec: OptimisationSpec,
+    request: JobRequest,
 ) -> Result<i64, ApiError> {
-    let id = jobs::create_job(&state.store, OPTIMISATION, district.id).await?;
+    let id = match jobs::admit(state, request).await? {
+        Admitted::Merged(id) => return Ok(id),
+        Admitted::New(id) => id,
+    };
     let data_dir = state.config.data_dir.clone();
     jobs::spawn_job(state, id, "optimisation", move |p| {
         run_optimisation(p, &district, &data_dir, &spec)
@@ -328,7 +332,8 @@ async fn submit(
         &headers,
         &body,
         parse_request,
-        |d, spec| submit_optimisation(&state, d, spec),
+        OPTIMISATION,
+        |d, spec, request| submit_optimisation(&state, d, spec, request),
     )
     .await
 }
@@ -353,8 +358,9 @@ async fn optimise_form(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     PageContext::new(user, q.pick(&headers))
-        .submit_job(&state, id, &f.csrf, |d| {
-            submit_optimisation(&state, d, OptimisationSpec::default())
+        .submit_job(&state, id, &f.csrf, |d, by| {
+            let request = JobRequest::plain(OPTIMISATION, d.id, by);
+            submit_optimisation(&state, d, OptimisationSpec::default(), request)
         })
         .await
 }

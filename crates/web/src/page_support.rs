@@ -91,7 +91,8 @@ impl PageContext {
 
     /// The answer to a form that starts a job on district `id`: checks the form's CSRF token
     /// and that the user manages the district (404 otherwise, like a missing one), runs
-    /// `submit` with it, and redirects to the job's page; a failure is drawn in this frame.
+    /// `submit` with it and the user's id, and redirects to the job's page; a failure is drawn
+    /// in this frame.
     pub(crate) async fn submit_job<F, Fut>(
         &self,
         state: &crate::AppState,
@@ -100,13 +101,13 @@ impl PageContext {
         submit: F,
     ) -> Result<Response, PageError>
     where
-        F: FnOnce(quartier_store::DistrictRow) -> Fut,
+        F: FnOnce(quartier_store::DistrictRow, Option<i64>) -> Fut,
         Fut: std::future::Future<Output = Result<i64, ApiError>>,
     {
         let go = async {
             check_csrf(&self.user, csrf)?;
             let d = crate::api::managed_district(state, &self.user, id, ApiError::NotFound).await?;
-            let job = submit(d).await?;
+            let job = submit(d, Some(self.user.user.id)).await?;
             let to = format!("/jobs/{job}?lang={}", self.lang.code());
             Ok::<_, ApiError>(Redirect::to(&to).into_response())
         };

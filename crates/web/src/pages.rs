@@ -2,10 +2,8 @@
 //! visibility rules as the API (through the same helpers) and answer 404 for what the user
 //! may not see. Forms carry the session's CSRF token; the login form a double-submit token.
 
-use std::net::SocketAddr;
-
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Path as UrlPath, Query, State};
+use axum::extract::{Form, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -97,7 +95,7 @@ struct LoginForm {
 
 async fn login_submit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: auth::Client,
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
     Form(f): Form<LoginForm>,
@@ -106,12 +104,12 @@ async fn login_submit(
     if auth::cookie(&headers, LOGIN_CSRF).as_deref() != Some(f.csrf.as_str()) {
         return Err(ApiError::Forbidden.into());
     }
-    match api::open_session(&state, &f.username, &f.password, Some(peer.ip())).await {
+    match api::open_session(&state, &f.username, &f.password, client).await {
         Ok((token, _csrf, _role)) => {
             let cookie = auth::session_cookie(
                 &token,
                 state.config.session_minutes * 60,
-                state.config.secure_cookies,
+                client.secure_cookie(&state.config),
             );
             Ok((
                 [(header::SET_COOKIE, cookie)],
@@ -119,7 +117,7 @@ async fn login_submit(
             )
                 .into_response())
         }
-        Err(ApiError::RateLimited) => {
+        Err(ApiError::RateLimited(_)) => {
             Ok(Redirect::to(&format!("/login?error=rate&lang={lc}")).into_response())
         }
         Err(ApiError::BadCredentials) => {
@@ -131,6 +129,7 @@ async fn login_submit(
 
 async fn logout(
     State(state): State<AppState>,
+    client: auth::Client,
     user: CurrentUser,
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
@@ -144,7 +143,7 @@ async fn logout(
             (
                 [(
                     header::SET_COOKIE,
-                    auth::session_cookie("", 0, state.config.secure_cookies),
+                    auth::session_cookie("", 0, client.secure_cookie(&state.config)),
                 )],
                 Redirect::to("/login"),
             )
@@ -516,7 +515,9 @@ async fn simulate(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     PageContext::new(user, lang(&q, &headers))
-        .submit_job(&state, id, &f.csrf, |d| jobs::submit_simulation(&state, d))
+        .submit_job(&state, id, &f.csrf, |d, by| {
+            jobs::submit_simulation(&state, d, by)
+        })
         .await
 }
 

@@ -36,10 +36,10 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::districts::{district_path, problems};
+use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
 use crate::job_options::{Fields, SolverChoice, problem, result_with, submit_with_options};
-use crate::jobs::{self, Progress};
+use crate::jobs::{self, Admitted, JobRequest, Progress};
 
 /// The kind of sizing jobs.
 pub(crate) const SIZING: &str = "sizing";
@@ -127,8 +127,12 @@ async fn submit_sizing(
     state: &AppState,
     district: DistrictRow,
     spec: SizingSpec,
+    request: JobRequest,
 ) -> Result<i64, ApiError> {
-    let id = jobs::create_job(&state.store, SIZING, district.id).await?;
+    let id = match jobs::admit(state, request).await? {
+        Admitted::Merged(id) => return Ok(id),
+        Admitted::New(id) => id,
+    };
     let data_dir = state.config.data_dir.clone();
     jobs::spawn_job(state, id, "sizing", move |p| {
         run_sizing(p, &district, &data_dir, &spec)
@@ -146,13 +150,14 @@ fn load(
         let first: Vec<String> = problems.iter().take(5).map(|p| p.message.clone()).collect();
         format!("the district file no longer loads: {}", first.join("; "))
     };
-    let (mut district, sources) = quartier_model::parse_district(text, &district_path(data_dir))
-        .map_err(|d| explain(problems(&d)))?;
+    let (mut district, sources) =
+        crate::districts::parse(data_dir, text).map_err(|d| explain(problems(&d, data_dir)))?;
     if let Some(days) = days {
         keep_first_days(&mut district, days)
             .map_err(|e| format!("keeping the first {days} days: {e}"))?;
     }
-    let data = quartier_model::load(&district, &sources).map_err(|d| explain(problems(&d)))?;
+    let data =
+        quartier_model::load(&district, &sources).map_err(|d| explain(problems(&d, data_dir)))?;
     Ok((district, data))
 }
 
@@ -209,7 +214,8 @@ async fn submit(
         &headers,
         &body,
         parse_request,
-        |d, spec| submit_sizing(&state, d, spec),
+        SIZING,
+        |d, spec, request| submit_sizing(&state, d, spec, request),
     )
     .await
 }

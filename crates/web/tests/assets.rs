@@ -13,6 +13,8 @@ const A: &str = "30000000000001";
 const B: &str = "30000000000002";
 /// Plans in these tests start in 2026 so that their numbers do not depend on today.
 const START: &str = "start_year=2026";
+/// The API's 404, byte for byte (problem details).
+const NOT_FOUND: &str = r#"{"detail":"not found","error":"not found","status":404,"title":"Not Found","type":"about:blank"}"#;
 
 /// A registry for the small district: dates and prices of the model's assets, an inverter
 /// replaced in 2022, the charge points set through their component, and a building the model
@@ -82,7 +84,9 @@ struct Setup {
 fn setup(app: &TestApp) -> Setup {
     let admin = app.admin();
     let mut ids = Vec::new();
-    for (name, prms) in [("Les Tilleuls", [A, B]), ("Autre quartier", [B, A])] {
+    // A meter belongs to one district: the other district has meters of its own.
+    let others = ["30000000000003", "30000000000004"];
+    for (name, prms) in [("Les Tilleuls", [A, B]), ("Autre quartier", others)] {
         ids.push(admin.create_district(&district_toml(app, name, &prms)));
     }
     let (id, other) = (ids[0], ids[1]);
@@ -453,7 +457,7 @@ fn participants_and_other_organisers_get_404_on_every_route() {
                 ];
                 for r in api {
                     assert_eq!(r.status, 404, "{backend}: {}", r.body);
-                    assert_eq!(r.body, r#"{"error":"not found"}"#);
+                    assert_eq!(r.body, NOT_FOUND, "the same body as for a missing id");
                 }
                 let pages = [
                     c.get(&format!("/districts/{id}/assets")),
@@ -588,6 +592,7 @@ fn the_meudon_demo_registry_seeds_and_plans() {
                 source_toml: include_str!("../../../examples/meudon-la-foret.toml").into(),
                 created_at: chrono::Utc::now(),
                 participants: Vec::new(),
+                shared_at: None,
             })
             .await
             .unwrap();

@@ -17,17 +17,24 @@ const TMY: &[u8] =
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The server's shared state (its job slots, to hold jobs queued in a test).
+    pub state: quartier_web::AppState,
     pub db_path: PathBuf,
     pub dir: tempfile::TempDir,
     _runtime: tokio::runtime::Runtime,
 }
 
 pub fn spawn_app() -> TestApp {
-    spawn_app_at(None)
+    spawn_app_at(None, |_| {})
+}
+
+/// The server on a fresh SQLite file, its configuration changed by `configure` first.
+pub fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_at(None, configure)
 }
 
 /// The server on `database_url`, or on a fresh SQLite file in its folder when `None`.
-fn spawn_app_at(database_url: Option<&str>) -> TestApp {
+fn spawn_app_at(database_url: Option<&str>, configure: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(data.join("data")).unwrap();
@@ -42,6 +49,8 @@ fn spawn_app_at(database_url: Option<&str>) -> TestApp {
         admin_password: Some(Secret::new(ADMIN_PASSWORD)),
         ..Config::default()
     };
+    let mut config = config;
+    configure(&mut config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -51,9 +60,11 @@ fn spawn_app_at(database_url: Option<&str>) -> TestApp {
     let generated = runtime.block_on(app.ensure_admin()).unwrap();
     assert!(generated.is_none(), "the configured password is used");
     let addr = app.address();
+    let state = app.state().clone();
     runtime.spawn(app.run_until_stopped());
     TestApp {
         addr,
+        state,
         db_path,
         dir,
         _runtime: runtime,
@@ -63,12 +74,14 @@ fn spawn_app_at(database_url: Option<&str>) -> TestApp {
 /// A response: status, head, body (one parser for every server test: `quartier-testdata`).
 pub use quartier_testdata::http::Resp;
 
-/// A client with an optional session cookie.
+/// A client with an optional session cookie and extra request headers.
 #[derive(Clone)]
 pub struct Client {
     pub addr: SocketAddr,
     pub cookie: Option<String>,
     pub csrf: Option<String>,
+    /// Sent with every request (`Name: value` lines without the line end).
+    pub headers: Vec<String>,
 }
 
 impl TestApp {
@@ -77,6 +90,7 @@ impl TestApp {
             addr: self.addr,
             cookie: None,
             csrf: None,
+            headers: Vec::new(),
         }
     }
 
@@ -117,6 +131,9 @@ impl Client {
         }
         if let Some(c) = &self.cookie {
             head.push_str(&format!("Cookie: {c}\r\n"));
+        }
+        for h in &self.headers {
+            head.push_str(&format!("{h}\r\n"));
         }
         head.push_str("\r\n");
         // A server may answer early (413) and close while the body is still being written:
@@ -248,7 +265,7 @@ pub fn test_databases() -> Vec<TestDb> {
 /// The real server on the given test database (`spawn_app()` is SQLite in the app's folder).
 /// The database lives as long as the app and is dropped after the server stops.
 pub fn spawn_app_on(db: TestDb) -> TestApp {
-    let app = spawn_app_at(Some(db.url()));
+    let app = spawn_app_at(Some(db.url()), |_| {});
     // The database is owned by a task of the app's runtime: it is dropped (and a PostgreSQL
     // database removed) when the runtime shuts down with the TestApp.
     app._runtime.spawn(async move {
