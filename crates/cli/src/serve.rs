@@ -8,7 +8,9 @@
 //! district's community folder; the community file is attached and allocated once, so a fresh server shows the
 //! community and its bills. Each demo district gets its asset registry (Meudon's completed by
 //! `examples/meudon-assets.toml`); the other demo districts get a first simulation job, so
-//! the dashboard opens on KPIs.
+//! the dashboard opens on KPIs. Each of these steps runs only when its result is missing, and
+//! the whole is recorded as done at the end: a first start interrupted anywhere resumes where it
+//! stopped at the next start, and a finished one never runs again.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -57,39 +59,8 @@ pub fn run(args: &ServeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             println!("first start: user `admin` (programme) created with password: {password}");
             println!("(printed once; set QUARTIER_ADMIN_PASSWORD to choose it)");
         }
-        let store = app.state().store.clone();
         demo::write_inputs(&data_dir)?;
-        if store.districts().await?.is_empty() {
-            for (slug, text) in demo::district_files() {
-                let upload = quartier_web::DistrictUpload::default();
-                let created = quartier_web::create_district(&store, &data_dir, text, upload)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("demo district {slug}: {e}"))?;
-                ui.say(&format!(
-                    "loaded demo district {} (id {})",
-                    created.name, created.id
-                ));
-                // Meudon's registry adds what the model does not know (real commissioning
-                // dates, conditions, maintenance); HydroSeine's assets come from its model.
-                let registry = (slug == demo::COMMUNITY_DISTRICT)
-                    .then_some(include_str!("../../../examples/meudon-assets.toml"));
-                let n = quartier_web::seed_assets(&store, &data_dir, created.id, registry)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("demo assets of {slug}: {e}"))?;
-                ui.say(&format!("registered {n} assets of {}", created.name));
-                // The dashboard opens on KPIs: each demo district is simulated once. Meudon's
-                // simulation is the one its community's curves come from (stored as its first
-                // run); the others run as background jobs (their pages show the progress).
-                if slug == demo::COMMUNITY_DISTRICT {
-                    demo_community(app.state(), &data_dir, created.id, ui).await?;
-                } else {
-                    let job = quartier_web::simulate_district(app.state(), created.id)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("simulating demo district {slug}: {e}"))?;
-                    ui.say(&format!("simulating {} (job {job})", created.name));
-                }
-            }
-        }
+        load_demo(&app, &data_dir, ui).await?;
         ui.say(&format!("Quartier is serving on http://{}/", app.address()));
         app.run_until(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -99,6 +70,75 @@ pub fn run(args: &ServeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         anyhow::Ok(())
     })?;
     Ok(Outcome::Success)
+}
+
+/// The setup step of the demo (districts, assets, community, first runs).
+const DEMO_STEP: &str = "demo";
+
+/// Loads the demo districts at first start, each step only when not done yet, so that a first
+/// start interrupted anywhere (a kill, a power cut) resumes where it stopped at the next start;
+/// once every step is done the setup is recorded and never runs again (a demo district deleted
+/// later stays deleted).
+async fn load_demo(
+    app: &quartier_web::Application,
+    data_dir: &Path,
+    ui: &Ui,
+) -> anyhow::Result<()> {
+    let state = app.state();
+    let store = &state.store;
+    if store.setup_done(DEMO_STEP).await? {
+        return Ok(());
+    }
+    let existing = store.districts().await?;
+    if !existing.is_empty() {
+        ui.say("the first start was interrupted: loading what the demo still lacks");
+    }
+    for (slug, text) in demo::district_files() {
+        let name = quartier_model::parse_district(&text, &data_dir.join(format!("{slug}.toml")))
+            .map(|(d, _)| d.site.name)
+            .map_err(|e| anyhow::anyhow!("the embedded demo district {slug} is invalid: {e}"))?;
+        let id = match existing.iter().find(|d| d.name == name) {
+            Some(d) => d.id,
+            None => {
+                let upload = quartier_web::DistrictUpload::default();
+                let created = quartier_web::create_district(store, data_dir, text, upload)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo district {slug}: {e}"))?;
+                ui.say(&format!(
+                    "loaded demo district {} (id {})",
+                    created.name, created.id
+                ));
+                created.id
+            }
+        };
+        if store.assets(id).await?.is_empty() {
+            // Meudon's registry adds what the model does not know (real commissioning
+            // dates, conditions, maintenance); HydroSeine's assets come from its model.
+            let registry = (slug == demo::COMMUNITY_DISTRICT)
+                .then_some(include_str!("../../../examples/meudon-assets.toml"));
+            let n = quartier_web::seed_assets(store, data_dir, id, registry)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo assets of {slug}: {e}"))?;
+            ui.say(&format!("registered {n} assets of {name}"));
+        }
+        // The dashboard opens on KPIs: each demo district is simulated once. Meudon's
+        // simulation is the one its community's curves come from (stored as its first
+        // run); the others run as background jobs (their pages show the progress).
+        if slug == demo::COMMUNITY_DISTRICT {
+            if store.latest_run(id, "allocation").await?.is_none() {
+                demo_community(state, data_dir, id, ui).await?;
+            }
+        } else if store.latest_run(id, "simulation").await?.is_none()
+            && store.active_jobs(None, id).await?.district == 0
+        {
+            let job = quartier_web::simulate_district(state, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("simulating demo district {slug}: {e}"))?;
+            ui.say(&format!("simulating {name} (job {job})"));
+        }
+    }
+    store.mark_setup_done(DEMO_STEP, chrono::Utc::now()).await?;
+    Ok(())
 }
 
 /// Derives the members' curves of the demo community from a simulation of its district
@@ -117,13 +157,16 @@ async fn demo_community(
         anyhow::bail!("the embedded demo district {} is invalid", file.display());
     };
     let sim = crate::run::simulate(&loaded, ui, demo::COMMUNITY_DISTRICT)?;
-    let run_job = quartier_web::record_simulation(state, id, &sim.flows, &sim.kpis)
-        .await
-        .map_err(|e| anyhow::anyhow!("recording the demo simulation: {e}"))?;
-    ui.say(&format!(
-        "simulated {} (job {run_job})",
-        loaded.district.site.name
-    ));
+    // A first start stopped after this point recorded it already: keep one first run.
+    if state.store.latest_run(id, "simulation").await?.is_none() {
+        let run_job = quartier_web::record_simulation(state, id, &sim.flows, &sim.kpis)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording the demo simulation: {e}"))?;
+        ui.say(&format!(
+            "simulated {} (job {run_job})",
+            loaded.district.site.name
+        ));
+    }
     // Every member's curve goes to the district's community folder (the producers' injection
     // curves are read from there); the participants' meters are also stored, as the PMO would
     // upload the grid operator's curves, and the community reads those (`stored = true`):

@@ -47,6 +47,13 @@ fn log_path(dir: &Path) -> PathBuf {
 
 /// Starts `quartier serve` on a free port and waits until it answers.
 fn start(dir: &Path) -> Server {
+    let server = launch(dir);
+    let addr = server.addr;
+    wait_answering(server, dir, addr)
+}
+
+/// Starts `quartier serve` on a free port, without waiting.
+fn launch(dir: &Path) -> Server {
     let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -63,7 +70,11 @@ fn start(dir: &Path) -> Server {
         .stderr(log)
         .spawn()
         .expect("quartier serve starts");
-    let mut server = Server { child, addr };
+    Server { child, addr }
+}
+
+/// Waits until `server` answers on `addr`.
+fn wait_answering(mut server: Server, dir: &Path, addr: SocketAddr) -> Server {
     let t0 = Instant::now();
     loop {
         if let Some(status) = server.child.try_wait().unwrap() {
@@ -206,6 +217,77 @@ fn upload_and_kill(mut server: Server, cookie: &str, prm: &str, body: &str, mome
     // `Child::kill` sends SIGKILL on Unix: `kill -9`.
     server.child.kill().unwrap();
     server.child.wait().unwrap();
+}
+
+/// A first start killed (`kill -9`) right after it stored the first demo district, before its
+/// community, assets and first runs: the next start says so and loads what is missing, and a
+/// third start adds nothing.
+#[test]
+fn a_first_start_killed_midway_resumes_at_the_next_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut server = launch(dir);
+    let t0 = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(log_path(dir)).unwrap_or_default();
+        if log.contains("loaded demo district") {
+            break;
+        }
+        assert!(server.child.try_wait().unwrap().is_none(), "{log}");
+        assert!(
+            t0.elapsed() < DEADLINE,
+            "no district was ever loaded:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let killed_log = std::fs::read_to_string(log_path(dir)).unwrap_or_default();
+    assert!(
+        !killed_log.contains("Quartier is serving"),
+        "killed before the end of the first start:\n{killed_log}"
+    );
+
+    let check = |server: &Server| {
+        let cookie = login(server.addr);
+        let districts = get_json(server.addr, &cookie, "/api/v1/districts");
+        let ids: Vec<i64> = districts["districts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2, "both demo districts, once: {districts}");
+        for id in &ids {
+            let assets = get_json(
+                server.addr,
+                &cookie,
+                &format!("/api/v1/districts/{id}/assets"),
+            );
+            assert!(
+                !assets["assets"].as_array().unwrap().is_empty(),
+                "district {id} has its assets: {assets}"
+            );
+        }
+        let community = ids
+            .iter()
+            .map(|id| {
+                get_json(
+                    server.addr,
+                    &cookie,
+                    &format!("/api/v1/districts/{id}/community"),
+                )
+            })
+            .find(|c| !c["allocation"].is_null());
+        assert!(community.is_some(), "Meudon's community is allocated");
+    };
+    let server = start(dir);
+    let log = std::fs::read_to_string(log_path(dir)).unwrap_or_default();
+    assert!(log.contains("the first start was interrupted"), "{log}");
+    check(&server);
+    drop(server);
+    let server = start(dir);
+    check(&server);
 }
 
 #[test]

@@ -61,6 +61,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "job_owner",
         include_str!("../migrations/0005_job_owner.sql"),
     ),
+    (
+        6,
+        "server_setup",
+        include_str!("../migrations/0006_server_setup.sql"),
+    ),
+    (
+        7,
+        "audit_log",
+        include_str!("../migrations/0007_audit_log.sql"),
+    ),
 ];
 
 /// Errors of the store. The text of database errors is for logs, not for clients; it never
@@ -387,10 +397,91 @@ impl Store {
             .await
     }
 
-    /// Marks jobs left queued or running by a previous process as failed ("interrupted").
+    /// Marks jobs a previous process left running as failed ("interrupted"); queued jobs stay
+    /// queued, to be started again ([`Store::queued_jobs`]). Returns how many failed.
     pub async fn fail_interrupted_jobs(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         self.with_conn(move |c| queries::fail_interrupted_jobs(c, now))
             .await
+    }
+
+    /// Records one change of data made by a person.
+    pub async fn record_audit(&self, entry: NewAudit) -> Result<(), StoreError> {
+        self.with_conn(move |c| queries::record_audit(c, &entry))
+            .await
+    }
+
+    /// The audit log, newest first: at most `limit` entries older than entry `before` (when
+    /// given).
+    pub async fn audit_log(
+        &self,
+        limit: usize,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        self.with_conn(move |c| queries::audit_log(c, limit, before))
+            .await
+    }
+
+    /// Every user, by name (password hashes included: for the server only).
+    pub async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.with_conn(move |c| queries::users(c)).await
+    }
+
+    /// Deletes a user and their sessions; false when there was none.
+    pub async fn delete_user(&self, id: i64) -> Result<bool, StoreError> {
+        self.in_tx(move |c| queries::delete_user(c, id)).await
+    }
+
+    /// Replaces a user's password hash and ends their other sessions (every session but the
+    /// one whose token is `keep`).
+    pub async fn set_password(
+        &self,
+        user: i64,
+        password_hash: &str,
+        keep: &str,
+    ) -> Result<(), StoreError> {
+        let (hash, keep) = (password_hash.to_string(), keep.to_string());
+        self.in_tx(move |c| queries::set_password(c, user, &hash, &keep))
+            .await
+    }
+
+    /// Erases participant `prm` from district `district` in one transaction: the participant
+    /// (and any row of that PRM that grants nothing), the participant logins of that PRM in
+    /// that district with their sessions, and the meter's curve when no district holds the
+    /// meter any more. `None` when the district has no such participant.
+    pub async fn erase_participant(
+        &self,
+        district: i64,
+        prm: &str,
+    ) -> Result<Option<Erased>, StoreError> {
+        let prm = prm.to_string();
+        self.in_tx(move |c| queries::erase_participant(c, district, &prm))
+            .await
+    }
+
+    /// Deletes district `id` in one transaction with everything that is only its own: its
+    /// participants, jobs, runs, assets and maintenance logs, the logins of its organisers
+    /// and participants, and the curves of the meters no other district holds. `None` when
+    /// there is no such district.
+    pub async fn delete_district(&self, id: i64) -> Result<Option<Erased>, StoreError> {
+        self.in_tx(move |c| queries::delete_district(c, id)).await
+    }
+
+    /// True when setup step `step` was recorded as done.
+    pub async fn setup_done(&self, step: &str) -> Result<bool, StoreError> {
+        let step = step.to_string();
+        self.with_conn(move |c| queries::setup_done(c, &step)).await
+    }
+
+    /// Records setup step `step` as done (again: no error).
+    pub async fn mark_setup_done(&self, step: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let step = step.to_string();
+        self.with_conn(move |c| queries::mark_setup_done(c, &step, now))
+            .await
+    }
+
+    /// Every queued job, oldest first.
+    pub async fn queued_jobs(&self) -> Result<Vec<JobRow>, StoreError> {
+        self.with_conn(move |c| queries::queued_jobs(c)).await
     }
 
     /// One run (KPIs and time series).

@@ -488,10 +488,48 @@ pub(crate) fn fail_interrupted_jobs(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     c.execute(
-        "UPDATE jobs SET status = 'failed', error = 'interrupted: the server stopped',
-         finished_at = ?1 WHERE status IN ('queued', 'running')",
+        "UPDATE jobs SET status = 'failed',
+         error = 'interrupted: the server stopped while this job ran; retry it',
+         finished_at = ?1 WHERE status = 'running'",
         &params![now],
     )
+}
+
+pub(crate) fn setup_done(c: &mut dyn Conn, step: &str) -> Result<bool, StoreError> {
+    Ok(
+        c.query_opt("SELECT 1 FROM server_setup WHERE step = ?1", &params![step])?
+            .is_some(),
+    )
+}
+
+pub(crate) fn mark_setup_done(
+    c: &mut dyn Conn,
+    step: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO server_setup (step, done_at) VALUES (?1, ?2) ON CONFLICT (step) DO NOTHING",
+        &params![step, now],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn queued_jobs(c: &mut dyn Conn) -> Result<Vec<JobRow>, StoreError> {
+    let ids = c
+        .query(
+            "SELECT id FROM jobs WHERE status = 'queued' ORDER BY id",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.int(0))
+        .collect::<Result<Vec<i64>, StoreError>>()?;
+    let mut jobs = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(j) = job(c, id)? {
+            jobs.push(j);
+        }
+    }
+    Ok(jobs)
 }
 
 const RUN_COLUMNS: &str =
@@ -734,4 +772,188 @@ fn maintenance_where(
         .collect::<Result<Vec<_>, StoreError>>()?;
     v.sort_by_key(|m| (m.asset_id, m.entry.performed_on, m.id));
     Ok(v)
+}
+
+pub(crate) fn record_audit(c: &mut dyn Conn, e: &NewAudit) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO audit_log (at, user_id, username, action, status) VALUES (?1, ?2, ?3, ?4, ?5)",
+        &params![e.at, e.user_id, &e.username, &e.action, i64::from(e.status)],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn audit_log(
+    c: &mut dyn Conn,
+    limit: usize,
+    before: Option<i64>,
+) -> Result<Vec<AuditRow>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    c.query(
+        "SELECT id, at, user_id, username, action, status FROM audit_log
+         WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+        &params![before.unwrap_or(i64::MAX), limit],
+    )?
+    .into_iter()
+    .map(|mut r| {
+        Ok(AuditRow {
+            id: r.int(0)?,
+            at: r.instant(1)?,
+            user_id: r.opt_int(2)?,
+            username: r.text(3)?,
+            action: r.text(4)?,
+            status: u16::try_from(r.int(5)?).unwrap_or(0),
+        })
+    })
+    .collect()
+}
+
+pub(crate) fn users(c: &mut dyn Conn) -> Result<Vec<User>, StoreError> {
+    let mut v = c
+        .query(
+            "SELECT id, username, password_hash, role, district_id, prm FROM users",
+            &[],
+        )?
+        .into_iter()
+        .map(|mut r| user(&mut r))
+        .collect::<Result<Vec<User>, StoreError>>()?;
+    v.sort_by(|a, b| a.username.cmp(&b.username));
+    Ok(v)
+}
+
+pub(crate) fn delete_user(c: &mut dyn Conn, id: i64) -> Result<bool, StoreError> {
+    c.execute("DELETE FROM sessions WHERE user_id = ?1", &params![id])?;
+    Ok(c.execute("DELETE FROM users WHERE id = ?1", &params![id])? == 1)
+}
+
+pub(crate) fn set_password(
+    c: &mut dyn Conn,
+    user: i64,
+    hash: &str,
+    keep: &str,
+) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        &params![user, hash],
+    )?;
+    c.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND token_sha256 <> ?2",
+        &params![user, &token_digest(keep)],
+    )?;
+    Ok(())
+}
+
+/// The ids of the rows of `prm` that grant nothing (a second registration never shared).
+/// Taken before rows of that PRM are deleted: once the first registration is gone, such a row
+/// would become the first and take the meter, so it goes with it ([`settle_meter`]).
+fn inert_rows(c: &mut dyn Conn, prm: &str) -> Result<Vec<i64>, StoreError> {
+    c.query(
+        &format!("SELECT p.id FROM participants p WHERE p.prm = ?1 AND NOT {HOLDS_METER}"),
+        &params![prm],
+    )?
+    .iter()
+    .map(|r| r.int(0))
+    .collect()
+}
+
+/// After rows of `prm` were deleted: deletes the rows that granted nothing before (`inert`),
+/// then the meter's curve when no district holds the meter any more; returns the points
+/// deleted.
+fn settle_meter(c: &mut dyn Conn, prm: &str, inert: &[i64]) -> Result<usize, StoreError> {
+    for id in inert {
+        c.execute("DELETE FROM participants WHERE id = ?1", &params![*id])?;
+    }
+    let held = c
+        .query_opt(
+            &format!("SELECT 1 FROM participants p WHERE p.prm = ?1 AND {HOLDS_METER}"),
+            &params![prm],
+        )?
+        .is_some();
+    if held {
+        return Ok(0);
+    }
+    c.execute("DELETE FROM meter_curves WHERE prm = ?1", &params![prm])
+}
+
+pub(crate) fn erase_participant(
+    c: &mut dyn Conn,
+    district: i64,
+    prm: &str,
+) -> Result<Option<Erased>, StoreError> {
+    let holds = c
+        .query_opt(
+            &format!(
+                "SELECT 1 FROM participants p WHERE p.district_id = ?1 AND p.prm = ?2
+                 AND {HOLDS_METER}"
+            ),
+            &params![district, prm],
+        )?
+        .is_some();
+    if !holds {
+        return Ok(None);
+    }
+    let inert = inert_rows(c, prm)?;
+    let participants = c.execute(
+        "DELETE FROM participants WHERE district_id = ?1 AND prm = ?2",
+        &params![district, prm],
+    )?;
+    c.execute(
+        "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users
+         WHERE role = 'participant' AND district_id = ?1 AND prm = ?2)",
+        &params![district, prm],
+    )?;
+    let users = c.execute(
+        "DELETE FROM users WHERE role = 'participant' AND district_id = ?1 AND prm = ?2",
+        &params![district, prm],
+    )?;
+    let curve_points = settle_meter(c, prm, &inert)?;
+    Ok(Some(Erased {
+        participants,
+        users,
+        curve_points,
+    }))
+}
+
+pub(crate) fn delete_district(c: &mut dyn Conn, id: i64) -> Result<Option<Erased>, StoreError> {
+    if district(c, id)?.is_none() {
+        return Ok(None);
+    }
+    let prms = c
+        .query(
+            "SELECT DISTINCT prm FROM participants WHERE district_id = ?1",
+            &params![id],
+        )?
+        .into_iter()
+        .map(|mut r| r.text(0))
+        .collect::<Result<Vec<String>, StoreError>>()?;
+    let mut inert = Vec::with_capacity(prms.len());
+    for prm in &prms {
+        inert.push(inert_rows(c, prm)?);
+    }
+    c.execute(
+        "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE district_id = ?1)",
+        &params![id],
+    )?;
+    let users = c.execute("DELETE FROM users WHERE district_id = ?1", &params![id])?;
+    let participants = c.execute(
+        "DELETE FROM participants WHERE district_id = ?1",
+        &params![id],
+    )?;
+    // Runs, jobs, assets and their logs go with the district (ON DELETE CASCADE).
+    c.execute("DELETE FROM runs WHERE district_id = ?1", &params![id])?;
+    c.execute("DELETE FROM jobs WHERE district_id = ?1", &params![id])?;
+    c.execute(
+        "DELETE FROM maintenance_log WHERE asset_id IN (SELECT id FROM assets WHERE district_id = ?1)",
+        &params![id],
+    )?;
+    c.execute("DELETE FROM assets WHERE district_id = ?1", &params![id])?;
+    c.execute("DELETE FROM districts WHERE id = ?1", &params![id])?;
+    let mut curve_points = 0;
+    for (prm, inert) in prms.iter().zip(&inert) {
+        curve_points += settle_meter(c, prm, inert)?;
+    }
+    Ok(Some(Erased {
+        participants,
+        users,
+        curve_points,
+    }))
 }

@@ -393,3 +393,46 @@ pub struct MaintenanceRow {
     /// Its fields.
     pub entry: NewMaintenance,
 }
+
+/// One change of data made by a person, to record.
+#[derive(Debug, Clone)]
+pub struct NewAudit {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (their id).
+    pub user_id: i64,
+    /// Who (their name, kept after the user is deleted).
+    pub username: String,
+    /// What: the request's method and path (`DELETE /api/v1/users/ana`).
+    pub action: String,
+    /// The answer's status code.
+    pub status: u16,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    /// Id (entries are numbered in order).
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (their id; the user may have been deleted since).
+    pub user_id: Option<i64>,
+    /// Who (their name at the time).
+    pub username: String,
+    /// What.
+    pub action: String,
+    /// The answer's status code.
+    pub status: u16,
+}
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Erased {
+    /// Participant rows.
+    pub participants: usize,
+    /// Logins.
+    pub users: usize,
+    /// Meter-curve points.
+    pub curve_points: usize,
+}

@@ -38,14 +38,14 @@ async fn migrations_apply_once_and_reopen_keeps_data() {
         let store = open(&db).await;
         assert_eq!(
             store.applied_migrations().await.unwrap(),
-            vec![1, 2, 3, 4, 5]
+            vec![1, 2, 3, 4, 5, 6, 7]
         );
         store.create_district(district("x", &[])).await.unwrap();
         drop(store);
         let again = open(&db).await;
         assert_eq!(
             again.applied_migrations().await.unwrap(),
-            vec![1, 2, 3, 4, 5]
+            vec![1, 2, 3, 4, 5, 6, 7]
         );
         assert_eq!(
             again.districts().await.unwrap().len(),
@@ -368,9 +368,21 @@ async fn job_lifecycle_and_cancel_wins() {
             store.job(d).await.unwrap().unwrap().error.as_deref(),
             Some("boom")
         );
+        // A restart fails what was running and keeps what was queued, to start it again.
+        let e = store.create_job(new()).await.unwrap();
+        assert!(store.set_job_progress(e, 10).await.unwrap());
         assert_eq!(store.fail_interrupted_jobs(Utc::now()).await.unwrap(), 1);
-        let j = store.job(c).await.unwrap().unwrap();
+        let j = store.job(e).await.unwrap().unwrap();
         assert_eq!(j.status, JobStatus::Failed, "{}", db.backend());
+        assert!(j.error.unwrap().contains("retry"));
+        let queued: Vec<i64> = store
+            .queued_jobs()
+            .await
+            .unwrap()
+            .iter()
+            .map(|j| j.id)
+            .collect();
+        assert_eq!(queued, vec![c], "{}", db.backend());
         assert!(store.job(c + 100).await.unwrap().is_none());
     }
 }
@@ -732,6 +744,124 @@ async fn active_jobs_are_counted_and_identical_queued_jobs_found() {
         assert_eq!(
             (j.user_id, j.options_json.as_str()),
             (Some(user), r#"{"target":"positive-energy"}"#)
+        );
+    }
+}
+
+#[tokio::test]
+async fn setup_steps_are_recorded_once() {
+    for db in databases() {
+        let store = open(&db).await;
+        assert!(!store.setup_done("demo").await.unwrap());
+        store.mark_setup_done("demo", Utc::now()).await.unwrap();
+        store.mark_setup_done("demo", Utc::now()).await.unwrap();
+        assert!(store.setup_done("demo").await.unwrap(), "{}", db.backend());
+    }
+}
+
+/// Erasing a participant removes their row, their login and sessions, and the meter's curve
+/// once no district holds it; a second registration that granted nothing never takes the meter.
+#[tokio::test]
+async fn erasing_a_participant_leaves_nothing_of_them() {
+    for db in databases() {
+        let store = open(&db).await;
+        let one = store
+            .create_district(district("one", &["11", "12"]))
+            .await
+            .unwrap();
+        let two = store.create_district(district("two", &[])).await.unwrap();
+        let login = |prm: &str, district| NewUser {
+            username: format!("p{prm}"),
+            password_hash: "h".into(),
+            role: Role::Participant,
+            district_id: Some(district),
+            prm: Some(prm.into()),
+            created_at: Utc::now(),
+        };
+        let uid = store.create_user(login("11", one)).await.unwrap();
+        store
+            .create_session(NewSession {
+                token: "t".into(),
+                user_id: uid,
+                csrf_token: "c".into(),
+                created_at: Utc::now(),
+                expires_at: Utc::now() + Duration::hours(1),
+            })
+            .await
+            .unwrap();
+        let t0 = Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap();
+        let points: Vec<CurvePoint> = (0..4)
+            .map(|i| CurvePoint {
+                instant: t0 + Duration::minutes(30 * i),
+                kwh: 1.0,
+            })
+            .collect();
+        store.upsert_curve("11", points.clone()).await.unwrap();
+        store.upsert_curve("12", points).await.unwrap();
+        // 12 is shared with district two: erasing it from one keeps its curve for two.
+        store
+            .add_participant(ParticipantRow {
+                district_id: two,
+                prm: "12".into(),
+                name: "n".into(),
+                role: "consumer".into(),
+                shared_at: Some(Utc::now()),
+            })
+            .await
+            .unwrap();
+
+        let e = store.erase_participant(one, "11").await.unwrap().unwrap();
+        assert_eq!(
+            e,
+            Erased {
+                participants: 1,
+                users: 1,
+                curve_points: 4
+            },
+            "{}",
+            db.backend()
+        );
+        assert!(store.user_by_name("p11").await.unwrap().is_none());
+        assert!(store.session("t", Utc::now()).await.unwrap().is_none());
+        assert!(store.districts_of_prm("11").await.unwrap().is_empty());
+        assert_eq!(store.curve_bounds("11").await.unwrap(), None);
+        assert_eq!(store.erase_participant(one, "11").await.unwrap(), None);
+
+        let e = store.erase_participant(one, "12").await.unwrap().unwrap();
+        assert_eq!(e.curve_points, 0, "district two still holds 12");
+        assert_eq!(store.districts_of_prm("12").await.unwrap(), vec![two]);
+
+        let e = store.delete_district(two).await.unwrap().unwrap();
+        assert_eq!((e.participants, e.curve_points), (1, 4));
+        assert!(store.district(two).await.unwrap().is_none());
+        assert_eq!(store.delete_district(two).await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_reads_newest_first_and_keeps_names() {
+    for db in databases() {
+        let store = open(&db).await;
+        for (i, action) in ["POST /a", "PUT /b", "DELETE /c"].iter().enumerate() {
+            store
+                .record_audit(NewAudit {
+                    at: Utc::now(),
+                    user_id: 7,
+                    username: "olivia".into(),
+                    action: action.to_string(),
+                    status: 200 + i as u16,
+                })
+                .await
+                .unwrap();
+        }
+        let log = store.audit_log(2, None).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["DELETE /c", "PUT /b"], "{}", db.backend());
+        let older = store.audit_log(10, Some(log[1].id)).await.unwrap();
+        assert_eq!(older.len(), 1);
+        assert_eq!(
+            (older[0].username.as_str(), older[0].status),
+            ("olivia", 200)
         );
     }
 }

@@ -48,6 +48,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/jobs/{id}", get(read_job))
         .route("/api/v1/jobs/{id}/cancel", post(cancel_job))
+        .route("/api/v1/jobs/{id}/retry", post(retry_job))
         .route("/api/v1/runs/{id}", get(read_run))
         .route("/api/v1/runs/{id}/timeseries.csv", get(read_run_csv))
 }
@@ -701,6 +702,7 @@ pub(crate) fn job_json(j: &JobRow) -> Value {
     json!({
         "id": j.id,
         "kind": j.kind,
+        "options": serde_json::from_str::<Value>(&j.options_json).unwrap_or(Value::Null),
         "district_id": j.district_id,
         "status": j.status.as_str(),
         "progress": j.progress,
@@ -732,6 +734,65 @@ async fn cancel_job(
     }
     let j = state.store.job(id).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(job_json(&j)))
+}
+
+async fn retry_job(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let job = retry(&state, &user, id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "job_id": job, "status_url": format!("/api/v1/jobs/{job}") })),
+    ))
+}
+
+/// Queues again, as `user`, the failed or cancelled job `id` (same kind, district and
+/// options); returns the new job's id (or the identical job already queued). 409 for a job
+/// that is queued, running or succeeded.
+pub(crate) async fn retry(state: &AppState, user: &CurrentUser, id: i64) -> Result<i64, ApiError> {
+    use quartier_store::JobStatus;
+    let old = visible_job(state, user, id).await?;
+    if !matches!(old.status, JobStatus::Failed | JobStatus::Cancelled) {
+        return Err(ApiError::JobFinished(format!(
+            "the job is {}: only a failed or cancelled job is retried",
+            old.status.as_str()
+        )));
+    }
+    let district_id = old.district_id.ok_or(ApiError::NotFound)?;
+    let district = managed_district(state, user, district_id, ApiError::Forbidden).await?;
+    let kind: &'static str = match old.kind.as_str() {
+        jobs::SIMULATION => jobs::SIMULATION,
+        crate::optimise::OPTIMISATION => crate::optimise::OPTIMISATION,
+        crate::sizing::SIZING => crate::sizing::SIZING,
+        crate::community::KIND => crate::community::KIND,
+        _ => {
+            return Err(ApiError::Conflict(
+                "a job of this kind cannot be retried".into(),
+            ));
+        }
+    };
+    let request = jobs::JobRequest {
+        kind,
+        district: district_id,
+        user: Some(user.user.id),
+        options_json: old.options_json.clone(),
+    };
+    match jobs::admit(state, request).await? {
+        jobs::Admitted::Merged(job) => Ok(job),
+        jobs::Admitted::New(job) => {
+            let row = state.store.job(job).await?.ok_or(ApiError::NotFound)?;
+            if let Err(why) = crate::start_stored_job(state, &row, district) {
+                let outcome = quartier_store::JobOutcome::Failed {
+                    error: format!("not retried: {why}"),
+                    finished_at: Utc::now(),
+                };
+                state.store.finish_job(job, outcome).await?;
+            }
+            Ok(job)
+        }
+    }
 }
 
 async fn visible_run(

@@ -45,7 +45,7 @@ use crate::jobs::{self, Admitted, JobRequest, Progress};
 use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError, district_back_link};
 
 /// The job kind of allocations.
-const KIND: &str = "allocation";
+pub(crate) const KIND: &str = "allocation";
 
 /// The name the community file has in diagnostics, inside its district's community folder.
 const FILE_NAME: &str = "community.toml";
@@ -271,13 +271,18 @@ async fn submit_allocation(
         Admitted::Merged(id) => return Ok(id),
         Admitted::New(id) => id,
     };
+    start_stored(state, id, district);
+    Ok(id)
+}
+
+/// Starts the work of allocation job `id` (queued) on district `district`.
+pub(crate) fn start_stored(state: &AppState, id: i64, district: i64) {
     jobs::spawn_job(
         state,
         id,
         "allocation",
         allocation_work(state, id, district),
     );
-    Ok(id)
 }
 
 /// Allocates district `district`'s community now (waiting for a free job slot) and returns

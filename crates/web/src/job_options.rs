@@ -183,6 +183,24 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// The checked options of a stored job (its canonical JSON, read back by `parse`); a text that
+/// no longer reads (a newer server's option, a hand-edited row) is said in words.
+pub(crate) fn stored_spec<S>(
+    options_json: &str,
+    parse: fn(Option<&Value>) -> Result<S, Vec<InputProblem>>,
+) -> Result<S, String> {
+    let value: Value = serde_json::from_str(options_json)
+        .map_err(|e| format!("the stored options do not read as JSON: {e}"))?;
+    parse(Some(&value)).map_err(|problems| {
+        let said: Vec<String> = problems
+            .iter()
+            .take(5)
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect();
+        format!("the stored options are refused: {}", said.join("; "))
+    })
+}
+
 /// A job's result: the KPI document of its flows (a simulation job's result) with `parts`
 /// added under their keys.
 pub(crate) fn result_with(kpis_json: &str, parts: Vec<(&str, Value)>) -> Result<String, String> {

@@ -211,11 +211,16 @@ pub(crate) async fn submit_simulation(
         Admitted::Merged(id) => return Ok(id),
         Admitted::New(id) => id,
     };
+    start_simulation(state, id, district);
+    Ok(id)
+}
+
+/// Starts the work of simulation job `id` (queued) on `district`.
+pub(crate) fn start_simulation(state: &AppState, id: i64, district: DistrictRow) {
     let data_dir = state.config.data_dir.clone();
     spawn_job(state, id, "simulation", move |p| {
         run_simulation(p, &district, &data_dir)
     });
-    Ok(id)
 }
 
 fn run_simulation(

@@ -19,6 +19,7 @@ pub mod config;
 mod districts;
 pub mod error;
 mod experiments;
+mod hardening;
 mod html;
 mod i18n;
 mod input;
@@ -101,8 +102,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens and migrates the database, marks jobs a previous process left unfinished as
-    /// failed, creates the data folder and binds the listener.
+    /// Opens and migrates the database, marks jobs a previous process left running as failed
+    /// (each can be retried), starts again the jobs it left queued, creates the data folder and
+    /// binds the listener.
     pub async fn build(config: Config) -> Result<Application, StartError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
             path: config.data_dir.clone(),
@@ -131,6 +133,7 @@ impl Application {
             job_slots: Arc::new(tokio::sync::Semaphore::new(1)),
             admission: Arc::new(tokio::sync::Mutex::new(())),
         };
+        resume_queued_jobs(&state).await?;
         Ok(Application {
             listener,
             state,
@@ -211,6 +214,48 @@ impl Application {
     }
 }
 
+/// Starts the work of stored job `job` (queued) from its kind, district and options: a job
+/// queued before a restart, or a retry. `Err` says why it cannot start.
+pub(crate) fn start_stored_job(
+    state: &AppState,
+    job: &quartier_store::JobRow,
+    district: quartier_store::DistrictRow,
+) -> Result<(), String> {
+    match job.kind.as_str() {
+        jobs::SIMULATION => jobs::start_simulation(state, job.id, district),
+        optimise::OPTIMISATION => {
+            optimise::start_stored(state, job.id, district, &job.options_json)?;
+        }
+        sizing::SIZING => sizing::start_stored(state, job.id, district, &job.options_json)?,
+        community::KIND => community::start_stored(state, job.id, district.id),
+        other => return Err(format!("a job of unknown kind '{other}'")),
+    }
+    Ok(())
+}
+
+/// Starts again, oldest first, the jobs a previous process left queued; one that cannot start
+/// (its district is gone, its options no longer read) is failed with the reason.
+async fn resume_queued_jobs(state: &AppState) -> Result<(), StartError> {
+    for job in state.store.queued_jobs().await? {
+        let district = match job.district_id {
+            Some(d) => state.store.district(d).await?,
+            None => None,
+        };
+        let started = match district {
+            Some(d) => start_stored_job(state, &job, d),
+            None => Err("its district no longer exists".into()),
+        };
+        if let Err(why) = started {
+            let outcome = quartier_store::JobOutcome::Failed {
+                error: format!("not restarted after the server stopped: {why}"),
+                finished_at: chrono::Utc::now(),
+            };
+            state.store.finish_job(job.id, outcome).await?;
+        }
+    }
+    Ok(())
+}
+
 async fn no_route() -> impl IntoResponse {
     (
         [("x-quartier-route", "none")],
@@ -232,5 +277,9 @@ pub fn router(state: AppState) -> Router {
         .merge(sizing::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(max))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            hardening::harden,
+        ))
         .with_state(state)
 }

@@ -33,6 +33,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/participants/{prm}/curve"),
     ("get", "/api/v1/jobs/{id}"),
     ("post", "/api/v1/jobs/{id}/cancel"),
+    ("post", "/api/v1/jobs/{id}/retry"),
     ("get", "/api/v1/runs/{id}"),
     ("get", "/api/v1/runs/{id}/timeseries.csv"),
     ("get", "/api/v1/experiments"),

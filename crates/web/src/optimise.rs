@@ -44,7 +44,9 @@ use crate::districts::parse_and_load;
 use crate::error::{ApiError, InputProblem};
 use crate::html::esc;
 use crate::i18n::{Lang, t};
-use crate::job_options::{Fields, SolverChoice, problem, result_with, submit_with_options};
+use crate::job_options::{
+    Fields, SolverChoice, problem, result_with, stored_spec, submit_with_options,
+};
 use crate::jobs::{self, Admitted, JobRequest, Progress};
 use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError};
 
@@ -235,11 +237,28 @@ async fn submit_optimisation(
         Admitted::Merged(id) => return Ok(id),
         Admitted::New(id) => id,
     };
+    spawn(state, id, district, spec);
+    Ok(id)
+}
+
+fn spawn(state: &AppState, id: i64, district: DistrictRow, spec: OptimisationSpec) {
     let data_dir = state.config.data_dir.clone();
     jobs::spawn_job(state, id, "optimisation", move |p| {
         run_optimisation(p, &district, &data_dir, &spec)
     });
-    Ok(id)
+}
+
+/// Starts the work of stored optimisation job `id` from its options (a job queued before a
+/// restart, or retried).
+pub(crate) fn start_stored(
+    state: &AppState,
+    id: i64,
+    district: DistrictRow,
+    options_json: &str,
+) -> Result<(), String> {
+    let spec = stored_spec(options_json, parse_request)?;
+    spawn(state, id, district, spec);
+    Ok(())
 }
 
 fn run_optimisation(

@@ -184,7 +184,7 @@ fn signed_in(user: Option<CurrentUser>) -> Result<CurrentUser, PageError> {
 fn heading_key(e: &ApiError) -> &'static str {
     match e {
         ApiError::NotFound => "err_not_found",
-        ApiError::Forbidden => "err_forbidden",
+        ApiError::Forbidden | ApiError::ForbiddenBecause(_) => "err_forbidden",
         ApiError::Internal(_) => "err_internal",
         ApiError::Invalid(_) => "err_invalid",
         _ => "err_refused",
@@ -215,7 +215,11 @@ fn framed_error_page(p: &PageContext, e: &ApiError, back: Option<&str>) -> Strin
             }
             body.push_str("</ul>");
         }
-        ApiError::BadRequest(_) | ApiError::Conflict(_) | ApiError::JobFinished(_) => {
+        ApiError::BadRequest(_)
+        | ApiError::Conflict(_)
+        | ApiError::JobFinished(_)
+        | ApiError::ForbiddenBecause(_)
+        | ApiError::TooMany { .. } => {
             body.push_str(&format!("<p>{}</p>", esc(&e.to_string())));
         }
         // Nothing of the request: a 404 must read the same whatever the id; an internal

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Europe::Paris;
-use quartier_store::Role;
+use quartier_store::{JobStatus, Role};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -32,6 +32,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/districts/{id}", get(district_overview))
         .route("/districts/{id}/simulate", post(simulate))
         .route("/jobs/{id}", get(job_page))
+        .route("/jobs/{id}/cancel", post(job_cancel_form))
+        .route("/jobs/{id}/retry", post(job_retry_form))
+        .route("/static/job.js", get(job_script))
         .route("/participants/{prm}", get(participant_page))
 }
 
@@ -543,20 +546,143 @@ async fn job_page(
             )
         })
         .unwrap_or_default();
+    let lc = l.code();
+    let csrf = esc(&p.user.csrf_token);
+    let button = |action: &str, label: &str| {
+        format!(
+            "<form method=post action=\"/jobs/{id}/{action}?lang={lc}\" class=inline>\
+             <input type=hidden name=csrf value=\"{csrf}\"><button>{label}</button></form>"
+        )
+    };
+    let actions = match j.status {
+        JobStatus::Queued | JobStatus::Running => button("cancel", t(l, "job_cancel")),
+        JobStatus::Failed | JobStatus::Cancelled => button("retry", t(l, "job_retry")),
+        JobStatus::Succeeded => format!(
+            "<p><a href=\"/api/v1/jobs/{id}\">{}</a></p>",
+            t(l, "job_result")
+        ),
+    };
+    let options = if j.options_json == "{}" {
+        String::new()
+    } else {
+        format!(
+            "<p>{}: <code>{}</code></p>",
+            t(l, "job_options"),
+            esc(&j.options_json)
+        )
+    };
+    let live = matches!(j.status, JobStatus::Queued | JobStatus::Running);
+    let labels: String = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Succeeded,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ]
+    .iter()
+    .map(|st| format!(" data-{}=\"{}\"", st.as_str(), status_label(l, *st)))
+    .collect();
     let body = format!(
-        "<section><p>{st}: <strong id=status>{s}</strong></p><p>{pr}: <span id=pct>{p}</span> %</p>\
-         <div class=bar><div id=fill style=\"width:{p}%\"></div></div><p id=err class=err>{e}</p></section>{back}\
-         <script>(function(){{var f=function(){{fetch('/api/v1/jobs/{id}').then(function(r){{return r.json()}}).then(function(j){{\
-         document.getElementById('status').textContent=j.status;document.getElementById('pct').textContent=j.progress;\
-         document.getElementById('fill').style.width=j.progress+'%';if(j.error)document.getElementById('err').textContent=j.error;\
-         if(j.status==='queued'||j.status==='running')setTimeout(f,1000);}})}};f();}})();</script>",
+        "<section><p>{k}: <strong>{kind}</strong></p>{options}\
+         <p>{st}: <strong id=status>{s}</strong></p><p>{pr}: <span id=pct>{p}</span> %</p>\
+         <div class=bar><div id=fill style=\"width:{p}%\"></div></div><p id=err class=err>{e}</p>{actions}</section>{back}\
+         <script src=\"/static/job.js\" data-job=\"{id}\" data-live=\"{live}\"{labels}></script>",
+        k = t(l, "job_kind"),
+        kind = kind_label(l, &j.kind),
         st = t(l, "status"),
-        s = j.status.as_str(),
+        s = status_label(l, j.status),
         pr = t(l, "progress"),
         p = j.progress,
         e = esc(j.error.as_deref().unwrap_or("")),
+        live = u8::from(live),
     );
     Ok(p.render(&format!("{} {id}", t(l, "job")), &body))
+}
+
+/// A job state in `l`.
+pub(crate) fn status_label(l: Lang, s: JobStatus) -> &'static str {
+    t(
+        l,
+        match s {
+            JobStatus::Queued => "status_queued",
+            JobStatus::Running => "status_running",
+            JobStatus::Succeeded => "status_succeeded",
+            JobStatus::Failed => "status_failed",
+            JobStatus::Cancelled => "status_cancelled",
+        },
+    )
+}
+
+/// A job kind in `l` (an unknown kind as stored).
+pub(crate) fn kind_label(l: Lang, kind: &str) -> String {
+    let key = match kind {
+        "simulation" => "kind_simulation",
+        "optimisation" => "kind_optimisation",
+        "sizing" => "kind_sizing",
+        "allocation" => "kind_allocation",
+        other => return esc(other),
+    };
+    t(l, key).to_string()
+}
+
+async fn job_cancel_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let p = PageContext::new(user, lang(&q, &headers));
+    let go = async {
+        check_csrf(&p.user, &f.csrf)?;
+        api::visible_job(&state, &p.user, id).await?;
+        // A job that finished meanwhile just shows its end.
+        state.store.cancel_job(id, chrono::Utc::now()).await?;
+        Ok::<_, ApiError>(
+            Redirect::to(&format!("/jobs/{id}?lang={}", p.lang.code())).into_response(),
+        )
+    };
+    p.respond(go.await)
+}
+
+async fn job_retry_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let p = PageContext::new(user, lang(&q, &headers));
+    let go = async {
+        check_csrf(&p.user, &f.csrf)?;
+        let job = api::retry(&state, &p.user, id).await?;
+        Ok::<_, ApiError>(
+            Redirect::to(&format!("/jobs/{job}?lang={}", p.lang.code())).into_response(),
+        )
+    };
+    p.respond(go.await)
+}
+
+/// The job page's script (a file of its own: the Content Security Policy allows no inline
+/// script): polls the job named by its `data-job` attribute every second while it is queued or
+/// running, and updates the status, the percentage, the bar and the error.
+/// The states are shown in the page's language from the script's `data-queued`, … attributes;
+/// a job that was live when the page was drawn reloads the page once it ends (to show its
+/// retry button or its result).
+const JOB_SCRIPT: &str = "(function(){var s=document.currentScript,d=s&&s.dataset,id=d&&d.job;if(!id)return;\
+var f=function(){fetch('/api/v1/jobs/'+id).then(function(r){return r.json()}).then(function(j){\
+document.getElementById('status').textContent=d[j.status]||j.status;document.getElementById('pct').textContent=j.progress;\
+document.getElementById('fill').style.width=j.progress+'%';if(j.error)document.getElementById('err').textContent=j.error;\
+if(j.status==='queued'||j.status==='running')setTimeout(f,1000);else if(d.live==='1')location.reload();})};f();})();";
+
+async fn job_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        JOB_SCRIPT,
+    )
+        .into_response()
 }
 
 async fn participant_page(

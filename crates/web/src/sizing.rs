@@ -38,7 +38,9 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
-use crate::job_options::{Fields, SolverChoice, problem, result_with, submit_with_options};
+use crate::job_options::{
+    Fields, SolverChoice, problem, result_with, stored_spec, submit_with_options,
+};
 use crate::jobs::{self, Admitted, JobRequest, Progress};
 
 /// The kind of sizing jobs.
@@ -133,11 +135,28 @@ async fn submit_sizing(
         Admitted::Merged(id) => return Ok(id),
         Admitted::New(id) => id,
     };
+    spawn(state, id, district, spec);
+    Ok(id)
+}
+
+fn spawn(state: &AppState, id: i64, district: DistrictRow, spec: SizingSpec) {
     let data_dir = state.config.data_dir.clone();
     jobs::spawn_job(state, id, "sizing", move |p| {
         run_sizing(p, &district, &data_dir, &spec)
     });
-    Ok(id)
+}
+
+/// Starts the work of stored sizing job `id` from its options (a job queued before a restart,
+/// or retried).
+pub(crate) fn start_stored(
+    state: &AppState,
+    id: i64,
+    district: DistrictRow,
+    options_json: &str,
+) -> Result<(), String> {
+    let spec = stored_spec(options_json, parse_request)?;
+    spawn(state, id, district, spec);
+    Ok(())
 }
 
 /// Parses and loads the district file, keeping its first `days` days when given.

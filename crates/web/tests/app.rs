@@ -42,7 +42,9 @@ fn login_opens_a_session_and_wrong_passwords_are_rate_limited() {
     );
 
     assert_eq!(
-        admin.request("POST", "/api/v1/logout", None, b"").status,
+        admin
+            .request("POST", "/api/v1/logout", Some("application/json"), b"")
+            .status,
         204
     );
     assert_eq!(
@@ -260,7 +262,12 @@ fn a_simulation_job_reaches_100_and_links_its_results() {
     // Finished jobs cannot be cancelled; the overview now shows KPI cards and charts.
     assert_eq!(
         admin
-            .request("POST", &format!("{url}/cancel"), None, b"")
+            .request(
+                "POST",
+                &format!("{url}/cancel"),
+                Some("application/json"),
+                b""
+            )
             .status,
         409
     );
@@ -289,7 +296,12 @@ fn a_cancelled_job_stays_cancelled() {
         .post_json(&format!("/api/v1/districts/{id}/simulations"), &json!({}))
         .json();
     let url = second["status_url"].as_str().unwrap();
-    let r = admin.request("POST", &format!("{url}/cancel"), None, b"");
+    let r = admin.request(
+        "POST",
+        &format!("{url}/cancel"),
+        Some("application/json"),
+        b"",
+    );
     // The second waits behind the first (one job at a time), so it is still cancellable.
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["status"], "cancelled");

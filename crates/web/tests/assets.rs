@@ -420,7 +420,7 @@ fn a_malformed_registry_is_refused_with_line_and_field_and_stores_nothing() {
         let r = s
             .organiser
             .post_form(&format!("/api/v1/districts/{}/assets", s.id), "toml=x");
-        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(r.status, 415, "{}", r.body);
         let r = s
             .organiser
             .post_json(&format!("/api/v1/districts/{}/assets", s.id), &json!({}));

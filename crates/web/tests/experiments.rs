@@ -362,7 +362,7 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
     );
     // Form bodies are refused (CSRF), organisers may not register.
     let r = admin.post_form("/api/v1/experiments", "toml=x");
-    assert_eq!(r.status, 400);
+    assert_eq!(r.status, 415);
     let r = org_hydro.post_json("/api/v1/experiments", &json!({ "toml": meudon }));
     assert_eq!(r.status, 403);
 

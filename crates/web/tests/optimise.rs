@@ -87,7 +87,7 @@ fn an_optimal_dispatch_job_beats_the_rule_controller_and_stores_its_run() {
             .request(
                 "POST",
                 &format!("/api/v1/jobs/{}/cancel", job["id"]),
-                None,
+                Some("application/json"),
                 b""
             )
             .status,
@@ -223,7 +223,7 @@ fn only_those_who_manage_the_district_submit() {
     // The district's own organiser may; an empty body is every default.
     admin.create_user("oscar", "organiser", id, None);
     let oscar = app.login("oscar", USER_PASSWORD);
-    let r = oscar.request("POST", &optimisations(id), None, b"");
+    let r = oscar.request("POST", &optimisations(id), Some("application/json"), b"");
     assert_eq!(r.status, 202, "{}", r.body);
     let (job, _) = wait_job(&oscar, r.json()["status_url"].as_str().unwrap());
     assert_eq!(job["status"], "succeeded", "{job}");
@@ -304,7 +304,12 @@ fn a_queued_optimisation_can_be_cancelled() {
     let second = admin.post_json(&optimisations(id), &json!({})).json();
     let url = second["status_url"].as_str().unwrap();
     // The second waits behind the first (one job at a time), so it is still cancellable.
-    let r = admin.request("POST", &format!("{url}/cancel"), None, b"");
+    let r = admin.request(
+        "POST",
+        &format!("{url}/cancel"),
+        Some("application/json"),
+        b"",
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["status"], "cancelled");
     let (done, _) = wait_job(&admin, first["status_url"].as_str().unwrap());

@@ -335,3 +335,209 @@ fn huge_option_bodies_are_refused_early_and_answers_stay_small() {
     assert_eq!(r.status, 413, "{}", r.body);
     assert_eq!(r.header("content-type"), Some("application/problem+json"));
 }
+
+#[test]
+fn every_response_carries_the_security_headers_and_private_ones_are_not_stored() {
+    let app = spawn_app();
+    let admin = app.admin();
+    for r in [
+        app.client().get("/login"),
+        admin.get("/districts"),
+        admin.get("/api/v1/me"),
+        app.client().get("/api/v1/nothing"),
+    ] {
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(r.header("referrer-policy"), Some("same-origin"));
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+    }
+    let js = app.client().get("/static/job.js");
+    assert_eq!(js.status, 200);
+    assert!(
+        js.header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    // No page holds an inline script any more (the policy would block it).
+    let d = admin.create_district(&small_district("Quartier", &[OWN]));
+    let r = admin.post_json(&format!("/api/v1/districts/{d}/simulations"), &json!({}));
+    let job = r.json()["job_id"].as_i64().unwrap();
+    let page = admin.get(&format!("/jobs/{job}"));
+    assert!(
+        page.body.contains("<script src=\"/static/job.js\""),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+}
+
+#[test]
+fn api_posts_need_json_or_the_csrf_token() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let d = admin.create_district(&small_district("Quartier", &[OWN]));
+    let url = format!("/api/v1/districts/{d}/simulations");
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let r = admin.request("POST", &url, ct, b"");
+        assert_eq!(r.status, 415, "{ct:?}: {}", r.body);
+        assert!(r.body.contains("X-CSRF-Token"), "{}", r.body);
+    }
+    let r = admin.request("POST", "/api/v1/logout", Some("text/plain"), b"");
+    assert_eq!(r.status, 415, "{}", r.body);
+    let mut with_token = admin.clone();
+    with_token
+        .headers
+        .push("X-CSRF-Token: not-the-token".into());
+    assert_eq!(with_token.request("POST", &url, None, b"").status, 415);
+    let mut with_token = admin.clone();
+    with_token
+        .headers
+        .push(format!("X-CSRF-Token: {}", admin.csrf.clone().unwrap()));
+    assert_eq!(with_token.request("POST", &url, None, b"").status, 202);
+    assert_eq!(
+        admin
+            .request("POST", &url, Some("application/json"), b"")
+            .status,
+        202
+    );
+}
+
+#[test]
+fn framework_errors_are_problem_details_on_the_api_and_pages_elsewhere() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let r = admin.get("/api/v1/districts/abc");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert_eq!(r.json()["status"], 400);
+    let r = admin.request("DELETE", "/api/v1/me", None, b"");
+    assert_eq!(r.status, 405, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert!(r.header("allow").is_some());
+    let r = admin.post_json("/api/v1/districts", &json!({"toml": 1}));
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+
+    let r = admin.get("/districts/abc?lang=en");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.header("content-type").unwrap().starts_with("text/html"));
+    assert!(r.body.contains("Request refused") && !r.body.contains("Requête refusée"));
+    let r = admin.get("/districts/abc?lang=fr");
+    assert!(r.body.contains("Requête refusée") && !r.body.contains("Request refused"));
+}
+
+/// Every operation lists the error statuses every request can meet (the schemathesis run of
+/// `.ci/run` checks the answers against them): 400, 404, 500; 401 behind a session; 413, 415
+/// and 422 where a body is read; 429 where logins and jobs are throttled; each as problem
+/// details.
+#[test]
+fn every_operation_documents_the_errors_it_can_answer() {
+    let doc: serde_json::Value = serde_json::from_str(quartier_web::OPENAPI_JSON).unwrap();
+    for (method, path) in quartier_web::API_ROUTES {
+        let op = &doc["paths"][path][method];
+        let codes: Vec<&str> = op["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path} is not documented"))
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut needed = vec!["500"];
+        if *path != "/api/v1/openapi.json" {
+            needed.extend(["400", "404", "401"]);
+        }
+        if ["post", "put", "patch"].contains(method) {
+            needed.extend(["413", "415", "422"]);
+        }
+        if path.ends_with("/simulations")
+            || path.ends_with("/allocations")
+            || path.ends_with("/optimisations")
+            || path.ends_with("/sizings")
+            || path.ends_with("/login")
+        {
+            needed.push("429");
+        }
+        for code in needed {
+            assert!(
+                codes.contains(&code),
+                "{method} {path} does not list {code}"
+            );
+            let r = &op["responses"][code]["$ref"];
+            assert_eq!(
+                r.as_str(),
+                Some(format!("#/components/responses/Problem{code}").as_str()),
+                "{method} {path} {code}"
+            );
+        }
+    }
+    // Every error of every operation is a problem-details response.
+    for (method, path) in quartier_web::API_ROUTES {
+        for (code, r) in doc["paths"][path][method]["responses"].as_object().unwrap() {
+            if code.as_str() >= "400" {
+                assert!(r["$ref"].is_string(), "{method} {path} {code}: {r}");
+            }
+        }
+    }
+    let p = &doc["components"]["responses"]["Problem429"];
+    assert!(p["headers"]["Retry-After"].is_object());
+}
+
+#[test]
+fn queued_jobs_survive_a_restart_and_an_interrupted_one_can_be_retried() {
+    let app = spawn_app();
+    let (_admin, d1, _d2, orga1, _orga2) = two_districts(&app);
+    let held = app
+        .state
+        .job_slots
+        .clone()
+        .try_acquire_many_owned(1)
+        .unwrap();
+    let submit = |url: &str, body: serde_json::Value| {
+        let r = orga1.post_json(url, &body);
+        assert_eq!(r.status, 202, "{}", r.body);
+        r.json()["job_id"].as_i64().unwrap()
+    };
+    let running = submit(&format!("/api/v1/districts/{d1}/simulations"), json!({}));
+    let queued = submit(
+        &format!("/api/v1/districts/{d1}/sizings"),
+        json!({"days": 2, "target": "none"}),
+    );
+    // The first job is caught running when the server dies.
+    let store = app.state.store.clone();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert!(rt.block_on(store.set_job_progress(running, 30)).unwrap());
+    drop(held);
+    drop(rt);
+    let app = restart(app);
+    let orga1 = app.login("orga-un", USER_PASSWORD);
+
+    let (job, _) = wait_job(&orga1, &format!("/api/v1/jobs/{queued}"));
+    assert_eq!(
+        job["status"], "succeeded",
+        "the queued job ran after the restart: {job}"
+    );
+    assert_eq!(job["options"]["days"], 2);
+    let old = orga1.get(&format!("/api/v1/jobs/{running}")).json();
+    assert_eq!(old["status"], "failed", "{old}");
+    assert!(old["error"].as_str().unwrap().contains("retry"), "{old}");
+    let page = orga1.get(&format!("/jobs/{running}?lang=fr"));
+    assert!(page.body.contains("Relancer la tâche"), "{}", page.body);
+    assert!(page.body.contains("échouée") && !page.body.contains(">failed<"));
+
+    let r = orga1.post_json(&format!("/api/v1/jobs/{running}/retry"), &json!({}));
+    assert_eq!(r.status, 202, "{}", r.body);
+    let again = r.json()["job_id"].as_i64().unwrap();
+    assert_ne!(again, running);
+    let (job, _) = wait_job(&orga1, &format!("/api/v1/jobs/{again}"));
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["kind"], "simulation");
+    let r = orga1.post_json(&format!("/api/v1/jobs/{again}/retry"), &json!({}));
+    assert_eq!(r.status, 409, "a succeeded job is not retried: {}", r.body);
+}

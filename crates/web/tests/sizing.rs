@@ -268,7 +268,7 @@ fn only_those_who_manage_the_district_submit() {
     // The district's own organiser may; an empty body is every default.
     admin.create_user("oscar", "organiser", id, None);
     let oscar = app.login("oscar", USER_PASSWORD);
-    let r = oscar.request("POST", &sizings(id), None, b"");
+    let r = oscar.request("POST", &sizings(id), Some("application/json"), b"");
     assert_eq!(r.status, 202, "{}", r.body);
     let (job, _) = wait_job(&oscar, r.json()["status_url"].as_str().unwrap());
     assert_eq!(job["status"], "succeeded", "{job}");

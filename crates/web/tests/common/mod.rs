@@ -35,7 +35,22 @@ pub fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
 
 /// The server on `database_url`, or on a fresh SQLite file in its folder when `None`.
 fn spawn_app_at(database_url: Option<&str>, configure: impl FnOnce(&mut Config)) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
+    spawn_in(tempfile::tempdir().unwrap(), database_url, configure)
+}
+
+/// Stops the server as a kill would (its runtime dropped: queued and running work vanishes,
+/// nothing is finished gracefully), then starts a new one on the same database and data folder.
+pub fn restart(app: TestApp) -> TestApp {
+    let TestApp { dir, _runtime, .. } = app;
+    drop(_runtime);
+    spawn_in(dir, None, |_| {})
+}
+
+fn spawn_in(
+    dir: tempfile::TempDir,
+    database_url: Option<&str>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let data = dir.path().join("data");
     std::fs::create_dir_all(data.join("data")).unwrap();
     std::fs::write(data.join("data/tmy.csv"), TMY).unwrap();

@@ -1,0 +1,198 @@
+//! What every response carries and what every state-changing API request must show, as one
+//! middleware around the whole router:
+//!
+//! - **Headers.** A Content Security Policy (scripts and styles from this origin only, inline
+//!   styles allowed for the charts' widths, no framing: `frame-ancestors 'none'`),
+//!   `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`, `Cache-Control:
+//!   no-store` on everything but the static files (pages and API answers are private), and
+//!   `Strict-Transport-Security` when the client came over HTTPS through a trusted proxy.
+//! - **CSRF on the API.** A `POST` under `/api/` with a session cookie must declare a body type a
+//!   cross-site HTML form cannot send (`application/json`, `application/toml`, …, an empty body
+//!   included) or carry the session's token in `X-CSRF-Token`; `text/plain`, form types and a
+//!   missing `Content-Type` are answered 415. Other methods need a CORS preflight, which this
+//!   server never grants.
+//! - **No plain-text errors.** An error answered as plain text (a path or query that does not
+//!   parse, a method not allowed, a body too large: the framework's own rejections) becomes
+//!   problem details (RFC 9457) on the API and the styled error page elsewhere, in the
+//!   request's language.
+
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::AppState;
+use crate::auth::{self, Client, SESSION_COOKIE};
+use crate::error::problem_response;
+use crate::html::{esc, page};
+use crate::i18n::{Lang, t};
+
+/// The policy of every response: only this origin's scripts, styles, images (and inline SVG),
+/// fetches and form targets; inline `style` attributes for bar widths; no framing; no plugins.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                   img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+/// Largest plain-text error body turned into a problem (the framework's are one line).
+const MAX_PLAIN_ERROR_BYTES: usize = 4 * 1024;
+
+/// The middleware (see the module documentation).
+pub(crate) async fn harden(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let api = path.starts_with("/api/");
+    let asked = req
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lang="));
+    let lang = Lang::pick(asked, req.headers());
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let https = peer.is_some_and(|ip| Client::of(ip, req.headers(), &state.config).https);
+    if api && req.method() == Method::POST {
+        if let Err(refusal) = cross_site_check(&state, req.headers()).await {
+            return finish(refusal, &path, https);
+        }
+    }
+    let response = next.run(req).await;
+    let response = if response.status().is_client_error() || response.status().is_server_error() {
+        no_plain_errors(response, api, lang).await
+    } else {
+        response
+    };
+    finish(response, &path, https)
+}
+
+/// The media type of a request body, lower case, without parameters; `None` when absent.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// `Ok` when a `POST` to the API cannot have been sent by another site's form or simple
+/// request; the 415 to answer otherwise.
+async fn cross_site_check(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    // Without a session the request acts as nobody (a login has its own JSON check).
+    let Some(token) = auth::cookie(headers, SESSION_COOKIE) else {
+        return Ok(());
+    };
+    let simple = match media_type(headers).as_deref() {
+        None | Some("") => true,
+        Some(m) => matches!(
+            m,
+            "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+        ),
+    };
+    if !simple {
+        return Ok(());
+    }
+    if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        let session = state.store.session(&token, chrono::Utc::now()).await;
+        if let Ok(Some((s, _))) = session {
+            if !s.csrf_token.is_empty() && s.csrf_token == sent {
+                return Ok(());
+            }
+        }
+    }
+    Err(problem_response(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "send Content-Type: application/json (an empty body is fine) or the session's \
+         X-CSRF-Token header (csrf_token in the answer to /api/v1/login)",
+        None,
+    ))
+}
+
+/// An error response without a JSON or HTML body, remade as problem details (API) or as the
+/// styled error page (pages) with the same status and its text.
+async fn no_plain_errors(response: Response, api: bool, lang: Lang) -> Response {
+    let kind = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if kind.contains("json") || kind.starts_with("text/html") {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = to_bytes(body, MAX_PLAIN_ERROR_BYTES)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let status = parts.status;
+    let detail = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let mut remade = if api {
+        problem_response(status, &detail, None)
+    } else {
+        error_page(lang, status, &detail)
+    };
+    // Keep what the framework said beside the body (e.g. `Allow` on a 405).
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            remade.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    remade
+}
+
+/// The styled page of a failure that no handler drew, in `lang`.
+fn error_page(lang: Lang, status: StatusCode, detail: &str) -> Response {
+    let key = match status {
+        StatusCode::NOT_FOUND => "err_not_found",
+        StatusCode::FORBIDDEN => "err_forbidden",
+        s if s.is_server_error() => "err_internal",
+        _ => "err_refused",
+    };
+    let heading = t(lang, key);
+    let shown = if status.is_server_error() { "" } else { detail };
+    let body = format!(
+        "<section id=error><p class=err>{}</p><p>{}</p><p><a href=\"/districts?lang={}\">{}</a></p></section>",
+        esc(heading),
+        esc(shown),
+        lang.code(),
+        t(lang, "districts")
+    );
+    let title = format!("{} — {heading}", status.as_u16());
+    let mut r = (status, Html(page(lang, &title, None, &body))).into_response();
+    *r.status_mut() = status;
+    r
+}
+
+/// The headers every response carries.
+fn finish(mut response: Response, path: &str, https: bool) -> Response {
+    let h = response.headers_mut();
+    let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(h, "content-security-policy", CSP);
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "same-origin");
+    set(h, "x-frame-options", "DENY");
+    if !h.contains_key(header::CACHE_CONTROL) {
+        if path.starts_with("/static/") {
+            set(h, "cache-control", "public, max-age=3600");
+        } else {
+            set(h, "cache-control", "no-store");
+        }
+    }
+    if https {
+        set(h, "strict-transport-security", "max-age=31536000");
+    }
+    response
+}
