@@ -10,3 +10,8 @@ CREATE TABLE audit_log (
     status INTEGER NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log(at);
+
+-- A deleted district keeps an empty row (no name, no file) so that its id is never given to
+-- another district (SQLite reuses the largest id of a deleted row): old links and log entries
+-- never lead to someone else's district.
+ALTER TABLE districts ADD COLUMN deleted_at INTEGER;

@@ -166,7 +166,8 @@ fn district_row(mut r: Row) -> Result<DistrictRow, StoreError> {
 
 pub(crate) fn districts(c: &mut dyn Conn) -> Result<Vec<DistrictRow>, StoreError> {
     c.query(
-        "SELECT id, name, source_toml, created_at FROM districts ORDER BY id",
+        "SELECT id, name, source_toml, created_at FROM districts WHERE deleted_at IS NULL
+         ORDER BY id",
         &[],
     )?
     .into_iter()
@@ -176,7 +177,8 @@ pub(crate) fn districts(c: &mut dyn Conn) -> Result<Vec<DistrictRow>, StoreError
 
 pub(crate) fn district(c: &mut dyn Conn, id: i64) -> Result<Option<DistrictRow>, StoreError> {
     c.query_opt(
-        "SELECT id, name, source_toml, created_at FROM districts WHERE id = ?1",
+        "SELECT id, name, source_toml, created_at FROM districts
+         WHERE id = ?1 AND deleted_at IS NULL",
         &params![id],
     )?
     .map(district_row)
@@ -946,7 +948,11 @@ pub(crate) fn delete_district(c: &mut dyn Conn, id: i64) -> Result<Option<Erased
         &params![id],
     )?;
     c.execute("DELETE FROM assets WHERE district_id = ?1", &params![id])?;
-    c.execute("DELETE FROM districts WHERE id = ?1", &params![id])?;
+    // The row stays, emptied, so that the id is never reused.
+    c.execute(
+        "UPDATE districts SET name = '', source_toml = '', deleted_at = ?2 WHERE id = ?1",
+        &params![id, Utc::now()],
+    )?;
     let mut curve_points = 0;
     for (prm, inert) in prms.iter().zip(&inert) {
         curve_points += settle_meter(c, prm, inert)?;

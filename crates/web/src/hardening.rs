@@ -11,6 +11,9 @@
 //!   included) or carry the session's token in `X-CSRF-Token`; `text/plain`, form types and a
 //!   missing `Content-Type` are answered 415. Other methods need a CORS preflight, which this
 //!   server never grants.
+//! - **Audit.** Every request that changes data (any method but `GET`, `HEAD`, `OPTIONS`) made
+//!   in a session and answered with success or a redirect is recorded in the audit log: who,
+//!   the method and path, when, the status.
 //! - **No plain-text errors.** An error answered as plain text (a path or query that does not
 //!   parse, a method not allowed, a body too large: the framework's own rejections) becomes
 //!   problem details (RFC 9457) on the API and the styled error page elsewhere, in the
@@ -58,13 +61,43 @@ pub(crate) async fn harden(State(state): State<AppState>, req: Request, next: Ne
             return finish(refusal, &path, https);
         }
     }
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // Who asks, read before the handler runs (a logout or a revocation ends the session).
+    let actor = if changes {
+        session_user(&state, req.headers()).await
+    } else {
+        None
+    };
+    let action = format!("{} {path}", req.method());
     let response = next.run(req).await;
+    if let Some(user) = actor {
+        let status = response.status();
+        if status.is_success() || status.is_redirection() {
+            let entry = quartier_store::NewAudit {
+                at: chrono::Utc::now(),
+                user_id: user.id,
+                username: user.username,
+                action,
+                status: status.as_u16(),
+            };
+            if let Err(e) = state.store.record_audit(entry).await {
+                eprintln!("audit log: cannot record a change: {e}");
+            }
+        }
+    }
     let response = if response.status().is_client_error() || response.status().is_server_error() {
         no_plain_errors(response, api, lang).await
     } else {
         response
     };
     finish(response, &path, https)
+}
+
+/// The user of the request's session, if any.
+async fn session_user(state: &AppState, headers: &HeaderMap) -> Option<quartier_store::User> {
+    let token = auth::cookie(headers, SESSION_COOKIE)?;
+    let found = state.store.session(&token, chrono::Utc::now()).await;
+    found.ok().flatten().map(|(_, user)| user)
 }
 
 /// The media type of a request body, lower case, without parameters; `None` when absent.

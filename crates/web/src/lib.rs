@@ -29,6 +29,7 @@ mod openapi;
 mod optimise;
 mod page_support;
 mod pages;
+mod people;
 mod sizing;
 mod upload_page;
 
@@ -275,6 +276,7 @@ pub fn router(state: AppState) -> Router {
         .merge(upload_page::routes())
         .merge(optimise::routes())
         .merge(sizing::routes())
+        .merge(people::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(max))
         .layer(axum::middleware::from_fn_with_state(

@@ -144,3 +144,54 @@ fn a_simulation_job_runs_to_completion() {
         assert_eq!(csv.body.lines().count(), 1 + 7 * 24);
     }
 }
+
+/// Erasure and the audit log on every back end: a participant erased, a district deleted (its
+/// id never reused), each change logged with who made it.
+#[test]
+fn erasure_and_the_audit_log_hold_on_every_back_end() {
+    for db in test_databases() {
+        let backend = db.backend();
+        let app = spawn_app_on(db);
+        let (id, admin, a, _b) = community(&app);
+        for prm in [A, B] {
+            assert_eq!(
+                upload(&admin, prm, &csv_curve("2025-06-02", 0.5)).status,
+                200
+            );
+        }
+        let r = admin.request(
+            "DELETE",
+            &format!("/api/v1/districts/{id}/participants/{A}"),
+            None,
+            b"",
+        );
+        assert_eq!(r.status, 200, "{backend}: {}", r.body);
+        assert_eq!(r.json()["curve_points"], 48, "{backend}");
+        assert_eq!(a.get("/api/v1/me").status, 401, "{backend}");
+        let r = admin.request("DELETE", &format!("/api/v1/districts/{id}"), None, b"");
+        assert_eq!(r.status, 200, "{backend}: {}", r.body);
+        assert_eq!(r.json()["curve_points"], 48, "{backend}");
+        let again = admin.create_district(&small_district("Nouveau", &[A]));
+        assert!(
+            again > id,
+            "{backend}: a deleted district's id is never reused"
+        );
+        let log = admin.get("/api/v1/audit?limit=3").json();
+        let actions: Vec<&str> = log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "POST /api/v1/districts".to_string(),
+                format!("DELETE /api/v1/districts/{id}"),
+                format!("DELETE /api/v1/districts/{id}/participants/{A}"),
+            ],
+            "{backend}"
+        );
+        assert!(log["next"].is_string(), "{backend}: {log}");
+    }
+}

@@ -1,0 +1,232 @@
+//! People and their data (the RGPD side of the server), as JSON API: the users one may manage
+//! (list, revoke), one's own password, the erasure of a participant (their row, login and,
+//! once no district holds the meter, its curve) and of a whole district, and the audit log of
+//! every change of data made by a person (recorded by `hardening`, read by the programme).
+//!
+//! Who may do what: the programme team manages everyone and every district; an organiser
+//! manages the participants of their own district (their logins and their data); a participant
+//! changes their own password. Anything else answers 404 when it is not visible, 403 when it is.
+
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, put};
+use axum::{Json, Router};
+use chrono::Utc;
+use quartier_store::{Erased, Role, User};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::{managed_district, rfc3339};
+use crate::auth::{self, Client, CurrentUser};
+use crate::error::{ApiError, InputProblem};
+use crate::{AppState, input};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/users", get(list_users))
+        .route("/api/v1/users/{username}", delete(revoke_user))
+        .route("/api/v1/me/password", put(change_password))
+        .route(
+            "/api/v1/districts/{id}/participants/{prm}",
+            delete(erase_participant),
+        )
+        .route("/api/v1/districts/{id}", delete(delete_district))
+        .route("/api/v1/audit", get(read_audit))
+}
+
+/// True when `me` manages user `u` (lists, revokes): the programme everyone, an organiser the
+/// participants of their district.
+fn manages_user(me: &CurrentUser, u: &User) -> bool {
+    match me.user.role {
+        Role::Programme => true,
+        Role::Organiser => u.role == Role::Participant && u.district_id == me.user.district_id,
+        Role::Participant => false,
+    }
+}
+
+fn user_json(u: &User) -> Value {
+    json!({
+        "id": u.id,
+        "username": u.username,
+        "role": u.role.as_str(),
+        "district_id": u.district_id,
+        "prm": u.prm,
+    })
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> Result<Json<Value>, ApiError> {
+    if me.user.role == Role::Participant {
+        return Err(ApiError::NotFound);
+    }
+    let users: Vec<Value> = state
+        .store
+        .users()
+        .await?
+        .iter()
+        .filter(|u| manages_user(&me, u))
+        .map(user_json)
+        .collect();
+    Ok(Json(json!({ "users": users })))
+}
+
+async fn revoke_user(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    UrlPath(username): UrlPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let u = state
+        .store
+        .user_by_name(&username)
+        .await?
+        .filter(|u| manages_user(&me, u))
+        .ok_or(ApiError::NotFound)?;
+    if u.id == me.user.id {
+        return Err(ApiError::ForbiddenBecause(
+            "you cannot revoke your own login: another programme user can".into(),
+        ));
+    }
+    state.store.delete_user(u.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// One's own password: the current one (behind the login throttle, like a login), then the
+/// new one under the password rules; every other session of the user ends.
+async fn change_password(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    client: Client,
+    Json(req): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let name = me.user.username.clone();
+    state
+        .throttle
+        .check(&name, client.ip)
+        .map_err(ApiError::RateLimited)?;
+    let (current, hash) = (req.current_password.clone(), me.user.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&current, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if !ok {
+        state.throttle.failed(&name, client.ip);
+        return Err(ApiError::Invalid(vec![InputProblem::field(
+            "current_password",
+            "the current password is wrong".into(),
+            Some("the password you signed in with".into()),
+        )]));
+    }
+    input::password(&req.new_password, &name).map_err(|p| {
+        ApiError::Invalid(vec![InputProblem {
+            path: "new_password".into(),
+            ..p
+        }])
+    })?;
+    let new = req.new_password.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    state
+        .store
+        .set_password(me.user.id, &hash, &me.token)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn erased_json(e: Erased) -> Value {
+    json!({
+        "participants": e.participants,
+        "logins": e.users,
+        "curve_points": e.curve_points,
+    })
+}
+
+async fn erase_participant(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    UrlPath((id, prm)): UrlPath<(i64, String)>,
+) -> Result<Json<Value>, ApiError> {
+    managed_district(&state, &me, id, ApiError::Forbidden).await?;
+    let erased = state
+        .store
+        .erase_participant(id, &prm)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(erased_json(erased)))
+}
+
+async fn delete_district(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Json<Value>, ApiError> {
+    managed_district(&state, &me, id, ApiError::Forbidden).await?;
+    if me.user.role != Role::Programme {
+        return Err(ApiError::ForbiddenBecause(
+            "only the programme team deletes a district".into(),
+        ));
+    }
+    let erased = state
+        .store
+        .delete_district(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    // The community file and its curves and outputs: the district's own folder.
+    let folder = crate::community_folder(&state.config.data_dir, id);
+    if folder.exists() {
+        std::fs::remove_dir_all(&folder)
+            .map_err(|e| ApiError::Internal(format!("removing {}: {e}", folder.display())))?;
+    }
+    Ok(Json(erased_json(erased)))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    limit: Option<usize>,
+    before: Option<i64>,
+}
+
+/// The most entries one read returns.
+const MAX_AUDIT_ENTRIES: usize = 1000;
+
+async fn read_audit(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if me.user.role != Role::Programme {
+        return Err(ApiError::NotFound);
+    }
+    let limit = q.limit.unwrap_or(200).clamp(1, MAX_AUDIT_ENTRIES);
+    let entries: Vec<Value> = state
+        .store
+        .audit_log(limit, q.before)
+        .await?
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "at": rfc3339(e.at),
+                "user_id": e.user_id,
+                "username": e.username,
+                "action": e.action,
+                "status": e.status,
+            })
+        })
+        .collect();
+    let next = (entries.len() == limit)
+        .then(|| entries.last().and_then(|e| e["id"].as_i64()))
+        .flatten()
+        .map(|before| format!("/api/v1/audit?limit={limit}&before={before}"));
+    Ok(Json(
+        json!({ "entries": entries, "next": next, "now": rfc3339(Utc::now()) }),
+    ))
+}

@@ -1,0 +1,183 @@
+//! Erase on request (RGPD) and the audit log: a participant erased leaves no row, login,
+//! session or curve behind; logins are revoked; one's password is changed; a district is
+//! deleted with everything only it held; every change is in the audit log, read by the
+//! programme only.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+const A: &str = "30000000000001";
+const B: &str = "30000000000002";
+const RANGE: &str = "from=2025-06-01T00:00:00Z&to=2025-06-04T00:00:00Z";
+
+/// District "Les Tilleuls" with A and B (logins alice and bruno), curves for both, and an
+/// organiser olivia: (district, admin, olivia, alice).
+fn setup(app: &TestApp) -> (i64, Client, Client, Client) {
+    let (id, admin, alice, _bruno) = two_households(app, A, B);
+    for prm in [A, B] {
+        let r = admin.put_text(
+            &format!("/api/v1/participants/{prm}/curve?format=csv"),
+            &csv_curve("2025-06-02", 0.5),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    admin.create_user("olivia", "organiser", id, None);
+    let olivia = app.login("olivia", USER_PASSWORD);
+    (id, admin, olivia, alice)
+}
+
+fn delete(c: &Client, path: &str) -> Resp {
+    c.request("DELETE", path, None, b"")
+}
+
+fn login_status(app: &TestApp, user: &str, password: &str) -> u16 {
+    app.client()
+        .post_json(
+            "/api/v1/login",
+            &json!({"username": user, "password": password}),
+        )
+        .status
+}
+
+#[test]
+fn an_erased_participant_leaves_no_row_login_session_or_curve() {
+    let app = spawn_app();
+    let (id, admin, olivia, alice) = setup(&app);
+    let r = delete(&olivia, &format!("/api/v1/districts/{id}/participants/{A}"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        json!({"participants": 1, "logins": 1, "curve_points": 48})
+    );
+    assert_eq!(alice.get("/api/v1/me").status, 401, "her session ended");
+    assert_eq!(login_status(&app, "alice", USER_PASSWORD), 401);
+    let r = admin.get(&format!("/api/v1/participants/{A}/curve?{RANGE}"));
+    assert_eq!(r.status, 404, "the meter is gone: {}", r.body);
+    let list = olivia.get(&format!("/api/v1/districts/{id}/participants"));
+    assert!(!list.body.contains(A), "{}", list.body);
+    // Bruno is untouched.
+    assert_eq!(login_status(&app, "bruno", USER_PASSWORD), 200);
+    // Twice is 404; a participant cannot erase anyone (403: their district is no secret).
+    let again = delete(&olivia, &format!("/api/v1/districts/{id}/participants/{A}"));
+    assert_eq!(again.status, 404);
+    let bruno = app.login("bruno", USER_PASSWORD);
+    let r = delete(&bruno, &format!("/api/v1/districts/{id}/participants/{B}"));
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    // The audit log names who did it; only the programme reads it.
+    let log = admin.get("/api/v1/audit").json();
+    let entry = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == format!("DELETE /api/v1/districts/{id}/participants/{A}"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(entry["username"], "olivia");
+    assert_eq!(entry["status"], 200);
+    assert!(
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == format!("PUT /api/v1/participants/{B}/curve")),
+        "uploads are changes too: {log}"
+    );
+    assert!(
+        !log.to_string()
+            .contains("DELETE /api/v1/districts/1/participants/30000000000002"),
+        "refused attempts change nothing and are not changes"
+    );
+    assert_eq!(olivia.get("/api/v1/audit").status, 404);
+    assert_eq!(bruno.get("/api/v1/audit").status, 404);
+}
+
+#[test]
+fn logins_are_listed_and_revoked_by_who_manages_them() {
+    let app = spawn_app();
+    let (_id, admin, olivia, alice) = setup(&app);
+    let users = olivia.get("/api/v1/users").json();
+    let names: Vec<&str> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["alice", "bruno"],
+        "an organiser sees their participants"
+    );
+    assert_eq!(alice.get("/api/v1/users").status, 404);
+    assert_eq!(delete(&olivia, "/api/v1/users/admin").status, 404);
+    assert_eq!(delete(&alice, "/api/v1/users/bruno").status, 404);
+    let r = delete(&admin, "/api/v1/users/admin");
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(delete(&olivia, "/api/v1/users/alice").status, 204);
+    assert_eq!(alice.get("/api/v1/me").status, 401);
+    assert_eq!(login_status(&app, "alice", USER_PASSWORD), 401);
+    assert_eq!(delete(&admin, "/api/v1/users/olivia").status, 204);
+    assert_eq!(olivia.get("/api/v1/me").status, 401);
+}
+
+#[test]
+fn one_changes_ones_own_password_and_other_sessions_end() {
+    let app = spawn_app();
+    let (_id, _admin, _olivia, alice) = setup(&app);
+    let elsewhere = app.login("alice", USER_PASSWORD);
+    let change = |current: &str, new: &str| {
+        alice.request(
+            "PUT",
+            "/api/v1/me/password",
+            Some("application/json"),
+            json!({"current_password": current, "new_password": new})
+                .to_string()
+                .as_bytes(),
+        )
+    };
+    let r = change("not-my-password", "a new long passphrase 42");
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["path"], "current_password");
+    let r = change(USER_PASSWORD, "password123");
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["path"], "new_password");
+    assert_eq!(
+        change(USER_PASSWORD, "a new long passphrase 42").status,
+        204
+    );
+    assert_eq!(alice.get("/api/v1/me").status, 200, "this session goes on");
+    assert_eq!(elsewhere.get("/api/v1/me").status, 401, "the others end");
+    assert_eq!(login_status(&app, "alice", USER_PASSWORD), 401);
+    assert_eq!(login_status(&app, "alice", "a new long passphrase 42"), 200);
+}
+
+#[test]
+fn a_deleted_district_takes_its_participants_logins_curves_and_files() {
+    let app = spawn_app();
+    let (id, admin, olivia, alice) = setup(&app);
+    write_community_curves(&app, id, |_| 1.0);
+    let folder = app.dir.path().join(format!("data/communities/{id}"));
+    assert!(folder.exists());
+    let r = delete(&olivia, &format!("/api/v1/districts/{id}"));
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(
+        delete(&alice, &format!("/api/v1/districts/{id}")).status,
+        403
+    );
+    let r = delete(&admin, &format!("/api/v1/districts/{id}"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        json!({"participants": 2, "logins": 3, "curve_points": 96})
+    );
+    assert_eq!(admin.get(&format!("/api/v1/districts/{id}")).status, 404);
+    assert_eq!(olivia.get("/api/v1/me").status, 401);
+    assert_eq!(login_status(&app, "bruno", USER_PASSWORD), 401);
+    assert!(!folder.exists(), "the community folder is gone");
+    let r = admin.get(&format!("/api/v1/participants/{B}/curve?{RANGE}"));
+    assert_eq!(r.status, 404);
+    // The same meter may now join another district.
+    let other = admin.create_district(&small_district("Ailleurs", &[A]));
+    assert!(other > id);
+}
