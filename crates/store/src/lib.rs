@@ -444,6 +444,30 @@ impl Store {
             .await
     }
 
+    /// Renames participant `prm` of district `district` and sets its role; false when the
+    /// district has no such participant.
+    pub async fn update_participant(
+        &self,
+        district: i64,
+        prm: &str,
+        name: &str,
+        role: &str,
+    ) -> Result<bool, StoreError> {
+        let (prm, name, role) = (prm.to_string(), name.to_string(), role.to_string());
+        self.with_conn(move |c| queries::update_participant(c, district, &prm, &name, &role))
+            .await
+    }
+
+    /// For each participant of district `district` with a stored curve: (PRM, its first and
+    /// last instants, its number of points).
+    pub async fn curve_coverage(
+        &self,
+        district: i64,
+    ) -> Result<Vec<(String, TimeRange, i64)>, StoreError> {
+        self.with_conn(move |c| queries::curve_coverage(c, district))
+            .await
+    }
+
     /// Erases participant `prm` from district `district` in one transaction: the participant
     /// (and any row of that PRM that grants nothing), the participant logins of that PRM in
     /// that district with their sessions, and the meter's curve when no district holds the

@@ -963,3 +963,42 @@ pub(crate) fn delete_district(c: &mut dyn Conn, id: i64) -> Result<Option<Erased
         curve_points,
     }))
 }
+
+pub(crate) fn update_participant(
+    c: &mut dyn Conn,
+    district: i64,
+    prm: &str,
+    name: &str,
+    role: &str,
+) -> Result<bool, StoreError> {
+    let n = c.execute(
+        &format!(
+            "UPDATE participants SET name = ?3, role = ?4 WHERE district_id = ?1 AND prm = ?2
+             AND id IN (SELECT p.id FROM participants p WHERE p.district_id = ?1
+                        AND p.prm = ?2 AND {HOLDS_METER})"
+        ),
+        &params![district, prm, name, role],
+    )?;
+    Ok(n == 1)
+}
+
+pub(crate) fn curve_coverage(
+    c: &mut dyn Conn,
+    district: i64,
+) -> Result<Vec<(String, TimeRange, i64)>, StoreError> {
+    let mut v = c
+        .query(
+            &format!(
+                "SELECT m.prm, MIN(m.instant), MAX(m.instant), COUNT(*) FROM meter_curves m
+                 WHERE m.prm IN (SELECT p.prm FROM participants p WHERE p.district_id = ?1
+                                 AND {HOLDS_METER})
+                 GROUP BY m.prm"
+            ),
+            &params![district],
+        )?
+        .into_iter()
+        .map(|mut r| Ok((r.text(0)?, (r.instant(1)?, r.instant(2)?), r.int(3)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(v)
+}

@@ -173,13 +173,14 @@ async fn me(user: CurrentUser) -> Json<Value> {
     }))
 }
 
+/// A login to create.
 #[derive(Deserialize)]
-struct CreateUser {
-    username: String,
-    password: String,
-    role: String,
-    district_id: Option<i64>,
-    prm: Option<String>,
+pub(crate) struct CreateUser {
+    pub(crate) username: String,
+    pub(crate) password: String,
+    pub(crate) role: String,
+    pub(crate) district_id: Option<i64>,
+    pub(crate) prm: Option<String>,
 }
 
 async fn create_user(
@@ -187,6 +188,20 @@ async fn create_user(
     user: CurrentUser,
     Json(req): Json<CreateUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (id, username, role) = new_login(&state, &user, req).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "username": username, "role": role.as_str() })),
+    ))
+}
+
+/// Creates a login as `user` may (the programme anyone; an organiser the participants of their
+/// district, not a meter shared with another district): (id, username as stored, role).
+pub(crate) async fn new_login(
+    state: &AppState,
+    user: &CurrentUser,
+    req: CreateUser,
+) -> Result<(i64, String, Role), ApiError> {
     let role: Role = req.role.parse().map_err(ApiError::BadRequest)?;
     // The programme creates anyone; an organiser only participants of their district.
     let allowed = match user.user.role {
@@ -245,10 +260,7 @@ async fn create_user(
             created_at: Utc::now(),
         })
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "id": id, "username": username, "role": role.as_str() })),
-    ))
+    Ok((id, username, role))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,7 +390,7 @@ async fn read_district(
 }
 
 #[derive(Serialize)]
-struct ParticipantWire {
+pub(crate) struct ParticipantWire {
     prm: String,
     name: String,
     role: String,
@@ -390,12 +402,31 @@ struct ParticipantWire {
 /// holds; nobody else may, and without it such a meter is refused (409).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewParticipant {
-    prm: String,
-    name: String,
-    role: String,
+pub(crate) struct NewParticipant {
+    pub(crate) prm: String,
+    pub(crate) name: String,
+    pub(crate) role: String,
     #[serde(default)]
-    share: bool,
+    pub(crate) share: bool,
+}
+
+/// The participant roles, as stored and sent.
+pub(crate) const PARTICIPANT_ROLES: [&str; 3] = ["consumer", "producer", "prosumer"];
+
+/// Checks a participant's name and role (every problem at once).
+pub(crate) fn participant_problems(name: &str, role: &str) -> Vec<InputProblem> {
+    let mut problems = Vec::new();
+    if let Err(problem) = input::display_name("name", name) {
+        problems.push(problem);
+    }
+    if !PARTICIPANT_ROLES.contains(&role) {
+        problems.push(InputProblem::field(
+            "role",
+            format!("unknown role {:?}", input::clip(role)),
+            Some("consumer, producer or prosumer".into()),
+        ));
+    }
+    problems
 }
 
 async fn list_participants(
@@ -426,6 +457,18 @@ async fn add_participant(
     Json(p): Json<NewParticipant>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     managed_district(&state, &user, id, ApiError::Forbidden).await?;
+    let added = register_participant(&state, &user, id, p).await?;
+    Ok((StatusCode::CREATED, Json(json!(added))))
+}
+
+/// Adds participant `p` to district `id` (which `user` manages): the PRM, name and role
+/// checked, a meter of another district refused unless the programme shares it.
+pub(crate) async fn register_participant(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    p: NewParticipant,
+) -> Result<ParticipantWire, ApiError> {
     let mut problems = Vec::new();
     if p.prm.len() != 14 || !p.prm.bytes().all(|b| b.is_ascii_digit()) {
         problems.push(InputProblem::field(
@@ -434,16 +477,7 @@ async fn add_participant(
             Some("14 digits".into()),
         ));
     }
-    if let Err(problem) = input::display_name("name", &p.name) {
-        problems.push(problem);
-    }
-    if !["consumer", "producer", "prosumer"].contains(&p.role.as_str()) {
-        problems.push(InputProblem::field(
-            "role",
-            format!("unknown role {:?}", input::clip(&p.role)),
-            Some("consumer, producer or prosumer".into()),
-        ));
-    }
+    problems.extend(participant_problems(&p.name, &p.role));
     if !problems.is_empty() {
         return Err(ApiError::Invalid(problems));
     }
@@ -463,15 +497,12 @@ async fn add_participant(
             shared_at,
         })
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!(ParticipantWire {
-            prm: p.prm,
-            name: p.name.trim().to_string(),
-            role: p.role,
-            shared: shared_at.is_some(),
-        })),
-    ))
+    Ok(ParticipantWire {
+        prm: p.prm,
+        name: p.name.trim().to_string(),
+        role: p.role,
+        shared: shared_at.is_some(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

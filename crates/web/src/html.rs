@@ -88,8 +88,8 @@ svg text{font-size:11px;fill:#333}";
 pub(crate) fn page(lang: Lang, title: &str, user: Option<&CurrentUser>, body: &str) -> String {
     let nav = match user {
         Some(u) => format!(
-            "<a href=\"/districts?lang={l}\">{d}</a>{x}\
-             <span class=sp></span><span>{n}</span>\
+            "<a href=\"/districts?lang={l}\">{d}</a>{x}{audit}\
+             <span class=sp></span><a id=account href=\"/account?lang={l}\">{n}</a>\
              <form method=post action=\"/logout\" style=margin:0><input type=hidden name=csrf \
              value=\"{c}\"><button>{o}</button></form>",
             l = lang.code(),
@@ -102,6 +102,15 @@ pub(crate) fn page(lang: Lang, title: &str, user: Option<&CurrentUser>, body: &s
                     lang.code(),
                     t(lang, "exp_experiments")
                 )
+            },
+            audit = if u.user.role == Role::Programme {
+                format!(
+                    "<a href=\"/audit?lang={}\">{}</a>",
+                    lang.code(),
+                    t(lang, "audit")
+                )
+            } else {
+                String::new()
             },
             n = esc(&u.user.username),
             c = esc(&u.csrf_token),

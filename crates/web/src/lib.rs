@@ -30,6 +30,7 @@ mod optimise;
 mod page_support;
 mod pages;
 mod people;
+mod people_pages;
 mod sizing;
 mod upload_page;
 
@@ -277,6 +278,7 @@ pub fn router(state: AppState) -> Router {
         .merge(optimise::routes())
         .merge(sizing::routes())
         .merge(people::routes())
+        .merge(people_pages::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(max))
         .layer(axum::middleware::from_fn_with_state(

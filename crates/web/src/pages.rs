@@ -299,10 +299,12 @@ async fn district_overview_body(
         s = t(l, "simulate")
     );
     let mut body = format!(
-        "<p>{}: {participants}</p>{simulate_form}{}{}",
+        "<p>{}: {participants} · <a id=people-link href=\"/districts/{id}/people?lang={lc}\">{}</a></p>{simulate_form}{}{}",
         t(l, "participants"),
+        t(l, "people_link"),
         crate::optimise::form(l, u, id),
-        crate::upload_page::link(l, u, id, None)
+        crate::upload_page::link(l, u, id, None),
+        lc = l.code(),
     );
     body.push_str(&crate::community::link(l, &state.config.data_dir, id));
     body.push_str(&crate::assets::link(l, id));
@@ -760,6 +762,12 @@ async fn participant_body(
         f = t(l, "from"),
         dl = t(l, "days"),
         s = t(l, "show")
+    ));
+    body.push_str(&format!(
+        "<p><a id=coverage-link href=\"/participants/{}/coverage?lang={}\">{}</a></p>",
+        esc(prm),
+        l.code(),
+        t(l, "coverage_link")
     ));
     body.push_str(&crate::upload_page::link_for_prm(l, u, &districts, prm));
     let title = format!("{} — PRM {}", t(l, "my_curve"), prm);

@@ -107,12 +107,31 @@ async fn change_password(
     client: Client,
     Json(req): Json<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
+    change_own_password(
+        &state,
+        &me,
+        client,
+        &req.current_password,
+        &req.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes `me`'s password from `current` to `new` (the API and the account page).
+pub(crate) async fn change_own_password(
+    state: &AppState,
+    me: &CurrentUser,
+    client: Client,
+    current: &str,
+    new: &str,
+) -> Result<(), ApiError> {
     let name = me.user.username.clone();
     state
         .throttle
         .check(&name, client.ip)
         .map_err(ApiError::RateLimited)?;
-    let (current, hash) = (req.current_password.clone(), me.user.password_hash.clone());
+    let (current, hash) = (current.to_string(), me.user.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&current, &hash))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -124,13 +143,13 @@ async fn change_password(
             Some("the password you signed in with".into()),
         )]));
     }
-    input::password(&req.new_password, &name).map_err(|p| {
+    input::password(new, &name).map_err(|p| {
         ApiError::Invalid(vec![InputProblem {
             path: "new_password".into(),
             ..p
         }])
     })?;
-    let new = req.new_password.clone();
+    let new = new.to_string();
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
@@ -138,7 +157,7 @@ async fn change_password(
         .store
         .set_password(me.user.id, &hash, &me.token)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 fn erased_json(e: Erased) -> Value {

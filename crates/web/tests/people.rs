@@ -181,3 +181,138 @@ fn a_deleted_district_takes_its_participants_logins_curves_and_files() {
     let other = admin.create_district(&small_district("Ailleurs", &[A]));
     assert!(other > id);
 }
+
+#[test]
+fn the_people_screens_add_edit_erase_and_manage_logins_in_the_pages_language() {
+    let app = spawn_app();
+    let (id, admin, olivia, _alice) = setup(&app);
+    let people = format!("/districts/{id}/people");
+    let page = olivia.get(&format!("{people}?lang=fr"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    for said in [
+        "Participants et accès",
+        "consommateur",
+        "48 points",
+        "Créer l'accès",
+    ] {
+        assert!(page.body.contains(said), "{said}: {}", page.body);
+    }
+    assert!(page.body.contains(&format!("/participants/{A}/coverage")));
+    let en = olivia.get(&format!("{people}?lang=en"));
+    assert!(en.body.contains("consumer") && !en.body.contains("consommateur"));
+
+    // Add, edit, erase (only once confirmed).
+    const C: &str = "30000000000003";
+    let r = olivia.submit(
+        &format!("{people}/add?lang=fr"),
+        &[("prm", C), ("name", "Foyer Carla"), ("role", "producer")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = olivia.submit(
+        &format!("{people}/{A}/edit?lang=fr"),
+        &[("name", "Foyer d'Alice"), ("role", "prosumer")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = olivia.get(&format!("{people}?lang=fr")).body;
+    assert!(
+        page.contains("Foyer Carla") && page.contains("producteur"),
+        "{page}"
+    );
+    assert!(page.contains("Foyer d&#39;Alice") && page.contains("producteur-consommateur"));
+    let r = olivia.submit(&format!("{people}/{B}/erase?lang=fr"), &[]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("cochez la case"), "{}", r.body);
+    assert_eq!(
+        login_status(&app, "bruno", USER_PASSWORD),
+        200,
+        "nothing erased"
+    );
+    let r = olivia.submit(
+        &format!("{people}/{B}/erase?lang=fr"),
+        &[("confirm", "yes")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(login_status(&app, "bruno", USER_PASSWORD), 401);
+    // Without the token, nothing happens.
+    let r = olivia.post_form(
+        &format!("{people}/add"),
+        "csrf=x&prm=30000000000004&name=x&role=consumer",
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    // Logins: create, reset (every session ends), revoke.
+    let r = olivia.submit(
+        &format!("/districts/{id}/logins/add?lang=fr"),
+        &[
+            ("username", "Carla"),
+            ("password", USER_PASSWORD),
+            ("role", "participant"),
+            ("prm", C),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let carla = app.login("carla", USER_PASSWORD);
+    let r = olivia.submit(
+        &format!("/districts/{id}/logins/carla/reset?lang=fr"),
+        &[("password", "another long passphrase 7")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(carla.get("/api/v1/me").status, 401);
+    assert_eq!(
+        login_status(&app, "carla", "another long passphrase 7"),
+        200
+    );
+    let r = olivia.submit(&format!("/districts/{id}/logins/admin/revoke?lang=fr"), &[]);
+    assert_eq!(r.status, 404, "not hers to revoke");
+    let r = olivia.submit(&format!("/districts/{id}/logins/carla/revoke?lang=fr"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        login_status(&app, "carla", "another long passphrase 7"),
+        401
+    );
+
+    // The coverage of A's curve: one local day.
+    let cov = olivia.get(&format!("/participants/{A}/coverage?lang=en"));
+    assert_eq!(cov.status, 200, "{}", cov.body);
+    assert!(cov.body.contains("2 Jun 2025 (1 day)"), "{}", cov.body);
+    let cov = olivia.get(&format!("/participants/{A}/coverage?lang=fr"));
+    assert!(cov.body.contains("2 juin 2025 (1 jour)"), "{}", cov.body);
+
+    // The audit page: the programme's only.
+    let audit = admin.get("/audit?lang=fr");
+    assert_eq!(audit.status, 200);
+    assert!(audit.body.contains("olivia") && audit.body.contains("Journal des modifications"));
+    assert!(
+        audit.body.contains(&format!("POST {people}/{B}/erase")),
+        "{}",
+        audit.body
+    );
+    assert_eq!(olivia.get("/audit").status, 404);
+}
+
+#[test]
+fn the_account_page_changes_ones_password() {
+    let app = spawn_app();
+    let (_id, _admin, _olivia, alice) = setup(&app);
+    let page = alice.get("/account?lang=en");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Change the password"), "{}", page.body);
+    let r = alice.submit(
+        "/account?lang=en",
+        &[
+            ("current_password", "wrong-password-1"),
+            ("new_password", "a fresh long passphrase"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("current password is wrong"), "{}", r.body);
+    let r = alice.submit(
+        "/account?lang=en",
+        &[
+            ("current_password", USER_PASSWORD),
+            ("new_password", "a fresh long passphrase"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(login_status(&app, "alice", "a fresh long passphrase"), 200);
+}

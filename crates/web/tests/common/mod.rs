@@ -413,3 +413,33 @@ pub fn refused_once(
         "{e:?}"
     );
 }
+
+/// An `application/x-www-form-urlencoded` body of `fields`.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl Client {
+    /// Posts a page form with `fields` and the session's CSRF token.
+    pub fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let csrf = self.csrf.clone().expect("a signed-in client");
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(path, &form_body(&all))
+    }
+}
