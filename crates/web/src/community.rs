@@ -39,7 +39,7 @@ use crate::api::{managed_district, rfc3339, visible_district};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
-use crate::html::{card, esc, signed, whole};
+use crate::html::{card, esc, whole};
 use crate::i18n::{Lang, t};
 use crate::jobs::{self, Admitted, JobRequest, Progress};
 use crate::page_support::{CsrfForm, LangQuery, PageContext, PageError, district_back_link};
@@ -488,10 +488,6 @@ pub(crate) fn link(l: Lang, data_dir: &Path, id: i64) -> String {
     )
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.1} %", 100.0 * x)
-}
-
 /// Allocated and complement per month as bars (kWh).
 fn monthly_chart(
     l: Lang,
@@ -532,7 +528,7 @@ fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
                 whole(c.consumption_kwh),
                 whole(c.allocated_kwh),
                 whole(c.complement_kwh),
-                pct(c.coverage_rate),
+                l.percent(c.coverage_rate),
             ),
             None => ("—".into(), "—".into(), "—".into(), "—".into()),
         };
@@ -542,9 +538,9 @@ fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
         };
         rows.push_str(&format!(
             "<tr><td>{mo}</td><td class=n>{cons}</td><td class=n>{alloc}</td><td class=n>{comp}</td><td class=n>{rate}</td>\
-             <td class=n>{prod}</td><td class=n>{surplus}</td><td class=n>{bill} EUR</td><td><a href=\"{url}\">{b}</a></td></tr>",
+             <td class=n>{prod}</td><td class=n>{surplus}</td><td class=n>{bill}</td><td><a href=\"{url}\">{b}</a></td></tr>",
             mo = esc(&mm.month),
-            bill = signed(mm.bill_eur, 2, '.'),
+            bill = l.money(mm.bill_eur, 2),
             url = esc(&format!("{}?lang={}", bill_url(district, &m.id, &mm.month), l.code())),
             b = t(l, "bill"),
         ));
@@ -594,19 +590,19 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
         ));
         out.push_str(&card(
             t(l, "self_consumption_rate"),
-            &pct(tt.self_consumption_rate),
+            &l.percent(tt.self_consumption_rate),
         ));
         out.push_str(&card(
             t(l, "self_sufficiency_rate"),
-            &pct(tt.self_sufficiency_rate),
+            &l.percent(tt.self_sufficiency_rate),
         ));
         out.push_str(&card(
             t(l, "bills_with"),
-            &format!("{} EUR", whole(tt.consumer_bills_eur)),
+            &l.money(tt.consumer_bills_eur, 0),
         ));
         out.push_str(&card(
             t(l, "bills_without"),
-            &format!("{} EUR", whole(tt.consumer_bills_without_operation_eur)),
+            &l.money(tt.consumer_bills_without_operation_eur, 0),
         ));
         out.push_str("</div>");
     }

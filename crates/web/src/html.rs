@@ -76,7 +76,7 @@ header{background:#1d3b5a;color:#fff;padding:10px 24px;display:flex;gap:24px;ali
 header a{color:#fff;text-decoration:none}header .sp{flex:1}main{padding:16px 24px;max-width:1200px}\
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}\
 .card{background:#fff;border-radius:6px;padding:10px 12px;box-shadow:0 1px 2px #0002}\
-.card .v{font-size:1.35em;font-weight:600}.card .k{font-size:.8em;color:#556}\
+.card .v{font-size:1.35em;font-weight:600;white-space:nowrap}.card .k{font-size:.8em;color:#556}\
 section{background:#fff;border-radius:6px;padding:10px 14px;margin:14px 0;box-shadow:0 1px 2px #0002}\
 table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #e3e6ea;text-align:left}\
 .err{color:#a40000}.bar{background:#e3e6ea;border-radius:4px;height:18px;width:400px}\

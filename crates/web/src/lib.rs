@@ -51,6 +51,7 @@ pub use community::{AttachedCommunity, allocate_community, attach_community, com
 pub use config::{Config, ConfigError, Secret};
 pub use districts::{CreatedDistrict, DistrictUpload, create_district};
 pub use error::{ApiError, InputProblem};
+pub use i18n::labels as ui_labels;
 pub use jobs::{record_simulation, simulate_district};
 pub use openapi::{API_ROUTES, OPENAPI_JSON};
 

@@ -293,7 +293,7 @@ mod tests {
             html.contains("<title>400 — Request refused — Quartier</title>"),
             "{html}"
         );
-        assert!(html.contains("<span>olga</span>") && html.contains("Log out"));
+        assert!(html.contains(">olga</a>") && html.contains("Log out"));
         assert!(html.contains("<p>`from` must be before `to`</p>"));
         assert!(html.contains("href=\"/districts?lang=en\""));
         assert!(!html.contains("Requête refusée"));

@@ -18,7 +18,7 @@ use quartier_report::svg;
 use crate::api::{self, RangeQuery};
 use crate::auth::{self, CurrentUser, MaybeUser};
 use crate::error::ApiError;
-use crate::html::{esc, page, whole};
+use crate::html::{esc, page, signed};
 use crate::i18n::{Lang, t};
 use crate::page_support::{CsrfForm, PageContext, PageError, check_csrf};
 use crate::{AppState, jobs};
@@ -259,10 +259,12 @@ impl Table {
 
 fn kpi_card(l: Lang, kpis: &Value, key: &'static str, unit: &str) -> String {
     let v = &kpis[key];
+    let point = l.point();
     let shown = match (v.as_f64(), unit) {
-        (Some(x), "%") => format!("{:.1} %", x * 100.0),
-        (Some(x), u) if x.abs() >= 100.0 => format!("{} {u}", whole(x)),
-        (Some(x), u) => format!("{x:.2} {u}"),
+        (Some(x), "%") => l.percent(x),
+        (Some(x), "EUR") => l.money(x, if x.abs() >= 100.0 { 0 } else { 2 }),
+        (Some(x), u) if x.abs() >= 100.0 => format!("{}\u{a0}{u}", signed(x, 0, point)),
+        (Some(x), u) => format!("{}\u{a0}{u}", signed(x, 2, point)),
         (None, _) => "—".into(),
     };
     format!(
@@ -399,7 +401,15 @@ fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -
     };
     let step_h = doc["axis"]["step_minutes"].as_f64().unwrap_or(60.0) / 60.0;
     let days = q.days.unwrap_or(7).clamp(1, 62);
-    let default_from = first.with_timezone(&Paris).date_naive() + Duration::days(171);
+    // By default a summer week (the 172nd day of the axis), or the axis's first days when it
+    // is shorter than that.
+    let first_day = first.with_timezone(&Paris).date_naive();
+    let summer = first_day + Duration::days(171);
+    let default_from = if summer + Duration::days(days) <= last.with_timezone(&Paris).date_naive() {
+        summer
+    } else {
+        first_day
+    };
     let from_day = q
         .from
         .as_deref()

@@ -323,3 +323,96 @@ fn the_upload_form_needs_the_csrf_token_and_a_managed_district() {
             .contains(&format!("/districts/{id}/upload?lang=fr&amp;prm={A}"))
     );
 }
+
+/// The words of the other language found in `text` (a page rendered in `lang`): every label
+/// whose French and English differ, matched as whole words, plus the job states and roles the
+/// pages once showed untranslated.
+fn other_language_words(text: &str, lang: &str) -> Vec<String> {
+    let words_at = |needle: &str| {
+        text.match_indices(needle).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + needle.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    };
+    let mut found = Vec::new();
+    for (key, fr, en) in quartier_web::ui_labels() {
+        if fr == en || key.starts_with("exp_") && fr.len() < 4 {
+            continue;
+        }
+        let (mine, other) = if lang == "fr" { (fr, en) } else { (en, fr) };
+        // A label of the other language that is not also part of this language's own text.
+        if other.chars().count() >= 4 && !mine.contains(other) && words_at(other) {
+            found.push(format!("{key}: {other:?}"));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_new_screens_speak_one_language_per_page() {
+    if !browser::available() {
+        return;
+    }
+    let app = spawn_app();
+    let admin = app.admin();
+    let id = admin.create_district(&small_district("Les Tilleuls", &[A, B]));
+    admin.create_user("alice", "participant", id, Some(A));
+    admin.create_user("olivia", "organiser", id, None);
+    let r = admin.put_text(
+        &format!("/api/v1/participants/{A}/curve?format=csv"),
+        &day_curve("2025-06-02"),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let job = admin.post_json(
+        &format!("/api/v1/districts/{id}/simulations"),
+        &serde_json::json!({}),
+    );
+    let job_id = job.json()["job_id"].as_i64().unwrap();
+    wait_job(&admin, &format!("/api/v1/jobs/{job_id}"));
+
+    let driver = Driver::start();
+    let b = Browser::open(&driver, app.addr, screenshot_dir());
+    b.login("admin", ADMIN_PASSWORD);
+    b.follow("form button");
+    let pages = [
+        "/districts".to_string(),
+        format!("/districts/{id}"),
+        format!("/districts/{id}/people"),
+        format!("/participants/{A}/coverage"),
+        format!("/jobs/{job_id}"),
+        "/account".to_string(),
+        "/audit".to_string(),
+    ];
+    let mut mixed = Vec::new();
+    for lang in ["fr", "en"] {
+        for (i, page) in pages.iter().enumerate() {
+            b.go(&format!("{page}?lang={lang}"));
+            // The page's own words: its body and the header's links and buttons (not the
+            // brand, "Quartier", which is also the French for district).
+            let text = b
+                .script(
+                    "return document.querySelector('main').innerText + '\\n' + \
+                     Array.from(document.querySelectorAll('header a, header button'))\
+                     .map(e => e.innerText).join('\\n');",
+                )
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            assert!(
+                !text.contains("Page not found") && !text.contains("Page introuvable"),
+                "{page}: {text}"
+            );
+            let words = other_language_words(&text, lang);
+            if !words.is_empty() {
+                mixed.push(format!("{page}?lang={lang}: {words:?}"));
+            }
+            b.shot(&format!("lang-{lang}-{i:02}"));
+        }
+    }
+    assert!(
+        mixed.is_empty(),
+        "pages that mix languages:\n{}",
+        mixed.join("\n")
+    );
+}

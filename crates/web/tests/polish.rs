@@ -31,7 +31,7 @@ fn assert_framed(r: &Resp, user: &str, lang: &str) {
         r.body
     );
     let nav = header(&r.body);
-    assert!(nav.contains(&format!("<span>{user}</span>")), "{nav}");
+    assert!(nav.contains(&format!(">{user}</a>")), "{nav}");
     assert!(nav.contains(logout), "{nav}");
     assert!(
         nav.contains(&format!("href=\"/districts?lang={lang}\"")),

@@ -513,9 +513,10 @@ fn queued_jobs_survive_a_restart_and_an_interrupted_one_can_be_retried() {
         .build()
         .unwrap();
     assert!(rt.block_on(store.set_job_progress(running, 30)).unwrap());
-    drop(held);
     drop(rt);
+    // The server dies with its slot still held: nothing of the first server runs meanwhile.
     let app = restart(app);
+    drop(held);
     let orga1 = app.login("orga-un", USER_PASSWORD);
 
     let (job, _) = wait_job(&orga1, &format!("/api/v1/jobs/{queued}"));
