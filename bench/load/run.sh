@@ -8,6 +8,7 @@
 #
 #   bench/load/run.sh                       # 50 clients, 30 s, a 7-day window (672 points)
 #   CLIENTS=100 DURATION=60s DAYS=31 bench/load/run.sh
+#   BIN=/path/to/quartier bench/load/run.sh  # a binary built elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -23,8 +24,11 @@ if ! command -v wrk >/dev/null || ! command -v curl >/dev/null || ! command -v j
   $SUDO apt-get install -y -qq wrk curl jq
 fi
 
-cargo build --release --locked -p quartier-cli
-BIN=target/release/quartier
+# BIN names an already built binary (e.g. an older version, to compare on the same machine).
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked -p quartier-cli
+  BIN=target/release/quartier
+fi
 
 TMP=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -141,12 +141,12 @@ fn assert_hides(b: &Browser, needles: &[&str]) {
 fn card(b: &Browser, label: &str) -> String {
     let js = format!(
         "var cs = Array.from(document.querySelectorAll('.card')); \
-         var c = cs.find(function(c) {{ return c.innerText.indexOf({label:?}) >= 0; }}); \
-         return c ? c.innerText : null;"
+         var c = cs.find(function(c) {{ return c.querySelector('.k').innerText.indexOf({label:?}) >= 0; }}); \
+         return c ? c.querySelector('.v').innerText : null;"
     );
     let v = b.script(&js);
     let text = v.as_str().unwrap_or_else(|| panic!("no card {label:?}"));
-    text.replace(label, "").trim().to_string()
+    text.trim().to_string()
 }
 
 /// Waits until the asset page's plan section is in the page; returns how many SVG charts it
@@ -327,7 +327,7 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
     assert_eq!(b.title(), format!("{HYDROSEINE} — Quartier"));
     assert_shows(&b, &["H₂ produced", "H₂ unserved", "Self-sufficiency rate"]);
     let h2 = card(&b, "H₂ produced");
-    assert!(h2.ends_with(" kg") && !h2.starts_with('0'), "{h2}");
+    assert!(h2.ends_with("\u{a0}kg") && !h2.starts_with('0'), "{h2}");
     b.shot("serve-10-hydroseine");
     b.follow("#assets-link");
     assert_shows(&b, &["Assets\n23"]);
@@ -458,7 +458,7 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
         ready.as_secs_f64(),
         t0.elapsed().as_secs_f64()
     );
-    let plain = |s: &str| s.replace('\u{202f}', " ");
+    let plain = |s: &str| s.replace(['\u{202f}', '\u{a0}'], " ");
     println!(
         "Meudon: production {}, self-consumption rate {}; community: collective \
          self-consumption {}, consumers' bills {}; HydroSeine: H2 produced {}",

@@ -588,13 +588,15 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
             t(l, "surplus"),
             &format!("{} kWh", whole(tt.surplus_kwh)),
         ));
-        out.push_str(&card(
-            t(l, "self_consumption_rate"),
+        out.push_str(&crate::html::defined_card(
+            t(l, "community_shared_rate"),
             &l.percent(tt.self_consumption_rate),
+            t(l, "def_community_shared_rate"),
         ));
-        out.push_str(&card(
-            t(l, "self_sufficiency_rate"),
+        out.push_str(&crate::html::defined_card(
+            t(l, "community_covered_rate"),
             &l.percent(tt.self_sufficiency_rate),
+            t(l, "def_community_covered_rate"),
         ));
         out.push_str(&card(
             t(l, "bills_with"),
@@ -701,14 +703,15 @@ async fn community_body(state: &AppState, p: &PageContext, id: i64) -> Result<Re
         Some(latest) => {
             let view = view_for(u, id, &latest.content);
             body.push_str(&format!(
-                "<p>{} — <small>{} {}</small></p>",
+                "<p>{} — <small>{} {}</small></p><p class=note>{}</p>",
                 esc(&view.operation),
                 t(l, "allocation_of"),
                 latest
                     .run
                     .created_at
                     .with_timezone(&Paris)
-                    .format("%Y-%m-%d %H:%M")
+                    .format("%Y-%m-%d %H:%M"),
+                t(l, "community_note")
             ));
             if manages {
                 body.push_str(&manager_body(l, id, &view));

@@ -173,6 +173,101 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Taux d'autoproduction",
         "Self-sufficiency rate",
     ),
+    (
+        "def_production_kwh",
+        "Énergie produite par le PV sur la période, moins l'écrêtement (la pile à combustible n'en fait pas partie : son hydrogène vient du PV déjà compté).",
+        "PV energy produced over the period, less curtailment (the fuel cell is not counted: its hydrogen came from PV already counted).",
+    ),
+    (
+        "def_consumption_kwh",
+        "Électricité consommée aux compteurs du quartier : usages, recharge des véhicules, flottes, électrolyseur.",
+        "Electricity consumed at the district's meters: loads, vehicle charging, fleets, electrolyser.",
+    ),
+    (
+        "def_self_consumption_rate",
+        "Part de la production du quartier consommée sur place : (production − injection) / production.",
+        "Share of the district's production used on site: (production − export) / production.",
+    ),
+    (
+        "def_self_sufficiency_rate",
+        "Part de la consommation du quartier couverte sur place : (consommation − soutirage) / consommation.",
+        "Share of the district's consumption covered on site: (consumption − import) / consumption.",
+    ),
+    (
+        "def_import_kwh",
+        "Énergie tirée du réseau public.",
+        "Energy drawn from the public grid.",
+    ),
+    (
+        "def_export_kwh",
+        "Énergie injectée sur le réseau public.",
+        "Energy fed into the public grid.",
+    ),
+    (
+        "def_annual_balance_kwh",
+        "Production − consommation sur la période : positif pour un quartier à énergie positive.",
+        "Production − consumption over the period: positive for a positive-energy district.",
+    ),
+    (
+        "def_peak_import_kw",
+        "Plus forte puissance moyenne tirée du réseau sur un pas de temps.",
+        "Highest average power drawn from the grid over one time step.",
+    ),
+    (
+        "def_co2_kg",
+        "Soutirage × intensité carbone du réseau à chaque pas.",
+        "Import × the grid's carbon intensity at each step.",
+    ),
+    (
+        "def_cost_eur",
+        "Achats d'énergie au réseau − ventes de l'injection (énergie seule, hors abonnement et taxes).",
+        "Energy bought from the grid − export sold (energy only, without fixed charges and taxes).",
+    ),
+    (
+        "def_h2_produced_kg",
+        "Hydrogène produit par l'électrolyseur.",
+        "Hydrogen produced by the electrolyser.",
+    ),
+    (
+        "def_h2_unserved_kg",
+        "Demande de recharge en hydrogène non satisfaite.",
+        "Hydrogen refuelling demand not served.",
+    ),
+    (
+        "def_positive",
+        "Oui quand la production locale renouvelable atteint au moins la consommation sur la période.",
+        "Yes when local renewable production is at least the consumption over the period.",
+    ),
+    (
+        "simulated_note",
+        "Chiffres simulés (contrôleur à règles sur l'année du fichier du quartier), pas des mesures. Survolez une carte pour sa définition.",
+        "Simulated figures (rule-based controller over the district file's year), not measurements. Hover over a card for its definition.",
+    ),
+    (
+        "community_shared_rate",
+        "Taux de partage de la production",
+        "Share of production shared",
+    ),
+    (
+        "def_community_shared_rate",
+        "Part de la production des producteurs de l'opération répartie entre ses membres (énergie autoconsommée collectivement / production).",
+        "Share of the operation's production allocated to its members (collectively self-consumed energy / production).",
+    ),
+    (
+        "community_covered_rate",
+        "Taux de couverture par l'opération",
+        "Consumption covered by the operation",
+    ),
+    (
+        "def_community_covered_rate",
+        "Part de la consommation des membres couverte par l'énergie répartie (autoconsommée collectivement / consommation).",
+        "Share of the members' consumption covered by allocated energy (collectively self-consumed / consumption).",
+    ),
+    (
+        "community_note",
+        "Répartition calculée ici à partir des courbes enregistrées ; les factures officielles suivent les données du gestionnaire de réseau.",
+        "Allocation computed here from the stored curves; official invoices follow the grid operator's data.",
+    ),
     ("production_kwh", "Production", "Production"),
     ("consumption_kwh", "Consommation", "Consumption"),
     ("import_kwh", "Soutirage réseau", "Grid import"),

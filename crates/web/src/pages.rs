@@ -267,11 +267,26 @@ fn kpi_card(l: Lang, kpis: &Value, key: &'static str, unit: &str) -> String {
         (Some(x), u) => format!("{}\u{a0}{u}", signed(x, 2, point)),
         (None, _) => "—".into(),
     };
-    format!(
-        "<div class=card><div class=k>{}</div><div class=v>{}</div></div>",
-        t(l, key),
-        esc(&shown)
-    )
+    crate::html::defined_card(t(l, key), &shown, t(l, definition_key(key)))
+}
+
+/// The label key of the definition of KPI `key`.
+fn definition_key(key: &str) -> &'static str {
+    match key {
+        "production_kwh" => "def_production_kwh",
+        "consumption_kwh" => "def_consumption_kwh",
+        "self_consumption_rate" => "def_self_consumption_rate",
+        "self_sufficiency_rate" => "def_self_sufficiency_rate",
+        "import_kwh" => "def_import_kwh",
+        "export_kwh" => "def_export_kwh",
+        "annual_balance_kwh" => "def_annual_balance_kwh",
+        "peak_import_kw" => "def_peak_import_kw",
+        "co2_kg" => "def_co2_kg",
+        "cost_eur" => "def_cost_eur",
+        "h2_produced_kg" => "def_h2_produced_kg",
+        "h2_unserved_kg" => "def_h2_unserved_kg",
+        _ => "def_positive",
+    }
 }
 
 async fn district_overview(
@@ -328,7 +343,10 @@ async fn district_overview_body(
 
 fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -> String {
     let kpis = &doc["kpis"];
-    let mut out = String::from("<div class=cards>");
+    let mut out = format!(
+        "<p class=note>{}</p><div class=cards>",
+        t(l, "simulated_note")
+    );
     for (k, unit) in [
         ("production_kwh", "kWh"),
         ("consumption_kwh", "kWh"),
@@ -352,11 +370,12 @@ fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -
         out.push_str(&kpi_card(l, kpis, k, unit));
     }
     let positive = kpis["positive_energy"].as_bool().unwrap_or(false);
-    out.push_str(&format!(
-        "<div class=card><div class=k>{}</div><div class=v>{}</div></div></div>",
+    out.push_str(&crate::html::defined_card(
         t(l, "positive"),
-        t(l, if positive { "yes" } else { "no" })
+        t(l, if positive { "yes" } else { "no" }),
+        t(l, "def_positive"),
     ));
+    out.push_str("</div>");
 
     // Monthly bars.
     let months = doc["monthly"].as_array().cloned().unwrap_or_default();

@@ -159,7 +159,9 @@ fn organiser_sees_every_member_and_a_participant_only_their_own() {
     for m in [A, B, P] {
         assert!(page.body.contains(m), "{m}");
     }
-    assert!(page.body.contains("Self-sufficiency rate") && page.body.contains("<svg"));
+    assert!(
+        page.body.contains("Consumption covered by the operation") && page.body.contains("<svg")
+    );
     let svg_start = page.body.find("<svg").unwrap();
     let svg_end = page.body[svg_start..].find("</svg>").unwrap() + svg_start + 6;
     quartier_report::svg::check_well_formed(&page.body[svg_start..svg_end]).unwrap();
