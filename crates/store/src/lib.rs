@@ -503,6 +503,13 @@ impl Store {
             .await
     }
 
+    /// How many jobs run or wait before queued job `id` (0: it starts next); `None` when it is
+    /// not queued.
+    pub async fn queue_position(&self, id: i64) -> Result<Option<usize>, StoreError> {
+        self.with_conn(move |c| queries::queue_position(c, id))
+            .await
+    }
+
     /// Every queued job, oldest first.
     pub async fn queued_jobs(&self) -> Result<Vec<JobRow>, StoreError> {
         self.with_conn(move |c| queries::queued_jobs(c)).await

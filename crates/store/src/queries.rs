@@ -1002,3 +1002,22 @@ pub(crate) fn curve_coverage(
     v.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(v)
 }
+
+pub(crate) fn queue_position(c: &mut dyn Conn, id: i64) -> Result<Option<usize>, StoreError> {
+    let queued = c
+        .query_opt(
+            "SELECT 1 FROM jobs WHERE id = ?1 AND status = 'queued'",
+            &params![id],
+        )?
+        .is_some();
+    if !queued {
+        return Ok(None);
+    }
+    let ahead = c
+        .query_one(
+            "SELECT COUNT(*) FROM jobs WHERE (status = 'queued' AND id < ?1) OR status = 'running'",
+            &params![id],
+        )?
+        .int(0)?;
+    Ok(Some(usize::try_from(ahead).unwrap_or(0)))
+}

@@ -603,6 +603,16 @@ async fn job_page(
         )
     };
     let live = matches!(j.status, JobStatus::Queued | JobStatus::Running);
+    let queue = match state
+        .store
+        .queue_position(id)
+        .await
+        .map_err(|e| p.fail(e))?
+    {
+        Some(ahead) => format!("<p id=queue>{}: {ahead}</p>", t(l, "job_ahead")),
+        None => String::new(),
+    };
+    let outcome = job_outcome(l, &j);
     let labels: String = [
         JobStatus::Queued,
         JobStatus::Running,
@@ -615,8 +625,8 @@ async fn job_page(
     .collect();
     let body = format!(
         "<section><p>{k}: <strong>{kind}</strong></p>{options}\
-         <p>{st}: <strong id=status>{s}</strong></p><p>{pr}: <span id=pct>{p}</span> %</p>\
-         <div class=bar><div id=fill style=\"width:{p}%\"></div></div><p id=err class=err>{e}</p>{actions}</section>{back}\
+         <p>{st}: <strong id=status>{s}</strong></p>{queue}<p>{pr}: <span id=pct>{p}</span> %</p>\
+         <div class=bar><div id=fill style=\"width:{p}%\"></div></div><p id=err class=err>{e}</p>{actions}</section>{outcome}{back}\
          <script src=\"/static/job.js\" data-job=\"{id}\" data-live=\"{live}\"{labels}></script>",
         k = t(l, "job_kind"),
         kind = kind_label(l, &j.kind),
@@ -628,6 +638,67 @@ async fn job_page(
         live = u8::from(live),
     );
     Ok(p.render(&format!("{} {id}", t(l, "job")), &body))
+}
+
+/// What a finished job found, in `l`: an optimisation's cost against the rule controller, a
+/// sizing's capacities and annual cost; nothing for other jobs.
+fn job_outcome(l: Lang, j: &quartier_store::JobRow) -> String {
+    let Some(result) = j
+        .result_json
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Value>(r).ok())
+    else {
+        return String::new();
+    };
+    let money = |v: &Value| v.as_f64().map_or("—".to_string(), |x| l.money(x, 2));
+    if let Some(cost) = result.get("cost").filter(|c| c.is_object()) {
+        let share = cost["saving_relative"].as_f64().unwrap_or(0.0);
+        return format!(
+            "<section id=outcome><div class=cards>{}{}{}</div></section>",
+            crate::html::card(t(l, "rule_cost"), &money(&cost["rule_cost_eur"])),
+            crate::html::card(t(l, "dispatch_cost"), &money(&cost["cost_eur"])),
+            crate::html::card(
+                t(l, "dispatch_saving"),
+                &format!("{} ({})", money(&cost["saving_eur"]), l.percent(share))
+            ),
+        );
+    }
+    if let Some(sizing) = result.get("sizing").filter(|s| s.is_object()) {
+        let rows: String = sizing["capacities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td class=n>{}\u{a0}{}</td><td>{}</td></tr>",
+                    esc(c["component"].as_str().unwrap_or("")),
+                    esc(c["capacity"].as_str().unwrap_or("")),
+                    c["value"]
+                        .as_f64()
+                        .map_or("—".into(), |x| signed(x, 1, l.point())),
+                    esc(c["unit"].as_str().unwrap_or("")),
+                    t(
+                        l,
+                        if c["sized"].as_bool().unwrap_or(false) {
+                            "yes"
+                        } else {
+                            "no"
+                        }
+                    ),
+                )
+            })
+            .collect();
+        return format!(
+            "<section id=outcome><div class=cards>{}</div><table id=capacities><tr><th>{}</th>\
+             <th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table></section>",
+            crate::html::card(t(l, "sizing_cost"), &money(&sizing["annualised_cost_eur"])),
+            t(l, "sizing_component"),
+            t(l, "sizing_capacity"),
+            t(l, "sizing_value"),
+            t(l, "sizing_sized"),
+        );
+    }
+    String::new()
 }
 
 /// A job state in `l`.

@@ -57,6 +57,16 @@ fn an_optimal_dispatch_job_beats_the_rule_controller_and_stores_its_run() {
     let polished = report["objective_polished"].as_f64().unwrap();
     let rule = report["rule_objective"].as_f64().unwrap();
     assert!(polished <= rule + 1e-6 * rule.abs().max(1.0), "{report}");
+    // Its page says what it found, in the page's language.
+    let page = admin.get(&format!("/jobs/{}?lang=fr", job["id"]));
+    for said in [
+        "Dispatch optimal",
+        "Coût avec le contrôleur à règles",
+        "Économie",
+        "terminée",
+    ] {
+        assert!(page.body.contains(said), "{said}: {}", page.body);
+    }
     // The cost comparison agrees with the KPIs of the stored flows.
     let cost = &result["cost"];
     assert_eq!(cost["cost_eur"], result["kpis"]["cost_eur"], "{result}");

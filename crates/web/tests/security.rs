@@ -291,7 +291,15 @@ fn job_queues_are_bounded_per_user_and_per_district_and_identical_jobs_merge() {
         first.json()["job_id"],
         "an identical queued job is merged"
     );
-    assert_eq!(sizing(&orga1, 2).status, 202);
+    let second = sizing(&orga1, 2);
+    assert_eq!(second.status, 202);
+    // Its page says how many jobs are ahead of it (the first, waiting for the held slot).
+    let page = orga1.get(&format!("/jobs/{}?lang=en", second.json()["job_id"]));
+    assert!(
+        page.body.contains("Jobs ahead of this one: 1"),
+        "{}",
+        page.body
+    );
     let full = sizing(&orga1, 3);
     assert_eq!(full.status, 429, "{}", full.body);
     assert!(full.header("retry-after").is_some());

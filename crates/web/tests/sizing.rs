@@ -62,6 +62,15 @@ fn a_sizing_job_stores_its_run_and_the_clis_sizing_document() {
     let app = spawn_app();
     let (id, admin, _alice) = three_days(&app, 30);
     let job = run(&admin, id, &json!({}));
+    let page = admin.get(&format!("/jobs/{}?lang=en", job["id"]));
+    for said in [
+        "Sizing",
+        "Total annual cost",
+        "id=capacities",
+        "Chosen value",
+    ] {
+        assert!(page.body.contains(said), "{said}: {}", page.body);
+    }
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(
         (job["kind"].as_str(), job["progress"].as_u64()),
