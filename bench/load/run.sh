@@ -25,31 +25,8 @@ if ! command -v wrk >/dev/null || ! command -v curl >/dev/null || ! command -v j
 fi
 
 # BIN names an already built binary (e.g. an older version, to compare on the same machine).
-if [ -z "${BIN:-}" ]; then
-  cargo build --release --locked -p quartier-cli
-  BIN=target/release/quartier
-fi
-
-TMP=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ADDR=127.0.0.1:$PORT
-BASE=http://$ADDR
-QUARTIER_ADMIN_PASSWORD=$PASSWORD "$BIN" serve --addr "$ADDR" --db "sqlite://$TMP/q.db" \
-  --data-dir "$TMP/data" >"$TMP/serve.log" 2>&1 &
-PID=$!
-trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$TMP"' EXIT
-
-for _ in $(seq 600); do
-  curl -sf "$BASE/api/v1/openapi.json" >/dev/null && break
-  kill -0 "$PID" 2>/dev/null || { cat "$TMP/serve.log"; exit 1; }
-  sleep 0.2
-done
-curl -sf "$BASE/api/v1/openapi.json" >/dev/null
-
-curl -sf -c "$TMP/jar" -H 'Content-Type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/login" >/dev/null
-SESSION=$(awk '$6 == "quartier_session" { print $7 }' "$TMP/jar")
-COOKIE="quartier_session=$SESSION"
+# shellcheck source=../lib/serve.sh
+. bench/lib/serve.sh
 DISTRICT=$(curl -sf -H "Cookie: $COOKIE" "$BASE/api/v1/districts" | jq -r '.districts[0].id')
 PRM=$(curl -sf -H "Cookie: $COOKIE" "$BASE/api/v1/districts/$DISTRICT/participants" \
   | jq -r '.participants[0].prm')

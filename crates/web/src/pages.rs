@@ -727,6 +727,13 @@ pub(crate) fn kind_label(l: Lang, kind: &str) -> String {
     t(l, key).to_string()
 }
 
+/// What a job page's button does.
+#[derive(Clone, Copy)]
+enum JobAction {
+    Cancel,
+    Retry,
+}
+
 async fn job_cancel_form(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -736,16 +743,7 @@ async fn job_cancel_form(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     let p = PageContext::new(user, lang(&q, &headers));
-    let go = async {
-        check_csrf(&p.user, &f.csrf)?;
-        api::visible_job(&state, &p.user, id).await?;
-        // A job that finished meanwhile just shows its end.
-        state.store.cancel_job(id, chrono::Utc::now()).await?;
-        Ok::<_, ApiError>(
-            Redirect::to(&format!("/jobs/{id}?lang={}", p.lang.code())).into_response(),
-        )
-    };
-    p.respond(go.await)
+    job_action(&state, &p, id, &f.csrf, JobAction::Cancel).await
 }
 
 async fn job_retry_form(
@@ -757,9 +755,28 @@ async fn job_retry_form(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     let p = PageContext::new(user, lang(&q, &headers));
+    job_action(&state, &p, id, &f.csrf, JobAction::Retry).await
+}
+
+/// A job page's button: cancel job `id` (one that finished meanwhile just shows its end) or
+/// retry it (to the new job's page).
+async fn job_action(
+    state: &AppState,
+    p: &PageContext,
+    id: i64,
+    csrf: &str,
+    action: JobAction,
+) -> Result<Response, PageError> {
     let go = async {
-        check_csrf(&p.user, &f.csrf)?;
-        let job = api::retry(&state, &p.user, id).await?;
+        check_csrf(&p.user, csrf)?;
+        let job = match action {
+            JobAction::Cancel => {
+                api::visible_job(state, &p.user, id).await?;
+                state.store.cancel_job(id, chrono::Utc::now()).await?;
+                id
+            }
+            JobAction::Retry => api::retry(state, &p.user, id).await?,
+        };
         Ok::<_, ApiError>(
             Redirect::to(&format!("/jobs/{job}?lang={}", p.lang.code())).into_response(),
         )

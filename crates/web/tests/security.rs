@@ -549,4 +549,22 @@ fn queued_jobs_survive_a_restart_and_an_interrupted_one_can_be_retried() {
     assert_eq!(job["kind"], "simulation");
     let r = orga1.post_json(&format!("/api/v1/jobs/{again}/retry"), &json!({}));
     assert_eq!(r.status, 409, "a succeeded job is not retried: {}", r.body);
+    // The page's buttons do the same: retry the failed job, then cancel the new one.
+    let r = orga1.submit(&format!("/jobs/{running}/retry?lang=fr"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let to = r.header("location").unwrap().to_string();
+    assert!(
+        to.starts_with("/jobs/") && !to.starts_with(&format!("/jobs/{running}?")),
+        "{to}"
+    );
+    let new_id = to
+        .trim_start_matches("/jobs/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = orga1.submit(&format!("/jobs/{new_id}/cancel?lang=fr"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = orga1.post_form(&format!("/jobs/{new_id}/retry?lang=fr"), "csrf=forged");
+    assert_eq!(r.status, 403, "a forged form does nothing: {}", r.body);
 }
