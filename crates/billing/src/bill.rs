@@ -57,6 +57,24 @@ impl BillLine {
     }
 }
 
+/// A remark printed on a bill, in both languages of the bills.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    /// In French.
+    pub fr: String,
+    /// In English.
+    pub en: String,
+}
+
+impl Note {
+    fn new(fr: impl Into<String>, en: impl Into<String>) -> Note {
+        Note {
+            fr: fr.into(),
+            en: en.into(),
+        }
+    }
+}
+
 /// A consumer's month with and without the operation, EUR.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
@@ -100,7 +118,7 @@ pub struct Bill {
     /// With/without the operation (consumers and storage).
     pub comparison: Option<Comparison>,
     /// Remarks printed on the bill (unverified tariff values, option in force).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// Builds the bill of every member listed in `members` (id, display name, role) for every
@@ -112,11 +130,12 @@ pub fn bills(
 ) -> Vec<Bill> {
     let t = &config.tariff;
     let mut out = Vec::new();
-    let mut notes = vec![format!("{}.", t.name)];
+    let mut notes = vec![Note::new(format!("{}.", t.name_fr), format!("{}.", t.name))];
     if t.has_unverified() {
-        notes.push(
-            "Certaines valeurs du TURPE option ACC n'ont pas pu être vérifiées (voir le fichier de tarifs) / Some ACC-option TURPE values could not be verified (see the tariff file).".into(),
-        );
+        notes.push(Note::new(
+            "Certaines valeurs du TURPE option ACC n'ont pas pu être vérifiées (voir le fichier de tarifs).",
+            "Some ACC-option TURPE values could not be verified (see the tariff file).",
+        ));
     }
     for (id, name, role) in members {
         for (m, month) in settlement.months.iter().enumerate() {
@@ -141,11 +160,17 @@ pub fn bills(
             let (y, mo) = (month.year, month.month);
             let next = if mo == 12 { (y + 1, 1) } else { (y, mo + 1) };
             if (next.0, next.1, 1) <= (t.effective_from.year(), t.effective_from.month(), 1) {
-                bill.notes.push(format!(
-                    "Grille en vigueur à partir du {d}, appliquée à ce mois faute de grille \
-                     antérieure dans le fichier de tarifs / Tariff in force from {d}, applied to \
-                     this month for lack of an earlier grid in the tariff file.",
-                    d = t.effective_from
+                bill.notes.push(Note::new(
+                    format!(
+                        "Grille en vigueur à partir du {d}, appliquée à ce mois faute de grille \
+                         antérieure dans le fichier de tarifs.",
+                        d = t.effective_from
+                    ),
+                    format!(
+                        "Tariff in force from {d}, applied to this month for lack of an earlier \
+                         grid in the tariff file.",
+                        d = t.effective_from
+                    ),
                 ));
             }
             if let Some(c) = settlement.consumer(id, m) {

@@ -20,7 +20,7 @@ mod price;
 mod settle;
 mod tariff;
 
-pub use bill::{Bill, BillLine, Comparison, bills};
+pub use bill::{Bill, BillLine, Comparison, Note, bills};
 pub use error::BillingError;
 pub use optimise::{optimised_allocation, optimised_key};
 pub use price::{PriceBasis, PricePeriod, Prices, TimeOfUse};

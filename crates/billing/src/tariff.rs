@@ -106,8 +106,10 @@ impl PeriodRates {
 /// The tariff table of one date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TariffTable {
-    /// Display name.
+    /// Display name (English).
     pub name: String,
+    /// Display name in French (the English one when the file gives none).
+    pub name_fr: String,
     /// First day the values apply.
     pub effective_from: NaiveDate,
     /// Local hour off-peak hours start (inclusive).
@@ -255,6 +257,7 @@ pub(crate) mod tests {
     pub(crate) fn table() -> TariffTable {
         TariffTable {
             name: "test".into(),
+            name_fr: "essai".into(),
             effective_from: NaiveDate::from_ymd_opt(2025, 8, 1).unwrap(),
             offpeak_start_hour: 22,
             offpeak_end_hour: 6,

@@ -23,6 +23,7 @@ fn rates(a: f64, b: f64, c: f64, d: f64) -> PeriodRates {
 fn table() -> TariffTable {
     TariffTable {
         name: "test".into(),
+        name_fr: "essai".into(),
         effective_from: NaiveDate::from_ymd_opt(2025, 8, 1).unwrap(),
         offpeak_start_hour: 22,
         offpeak_end_hour: 6,
@@ -144,9 +145,10 @@ fn a_month_before_the_tariff_says_it_is_billed_with_the_later_grid() {
     assert!(!all.is_empty());
     for b in &all {
         assert!(
-            b.notes
-                .iter()
-                .any(|n| n.contains("Tariff in force from 2025-08-01, applied to this month")),
+            b.notes.iter().any(|n| n
+                .en
+                .contains("Tariff in force from 2025-08-01, applied to this month")
+                && n.fr.contains("Grille en vigueur à partir du 2025-08-01")),
             "{:?}",
             b.notes
         );
@@ -155,7 +157,11 @@ fn a_month_before_the_tariff_says_it_is_billed_with_the_later_grid() {
     let mut cfg = cfg;
     cfg.tariff.effective_from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
     for b in bills(&s, &cfg, &members(&com)) {
-        assert!(!b.notes.iter().any(|n| n.contains("Tariff in force from")));
+        assert!(
+            !b.notes
+                .iter()
+                .any(|n| n.en.contains("Tariff in force from"))
+        );
     }
 }
 

@@ -275,10 +275,12 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
         &[
             "École élémentaire Jean Jaurès",
             PRM,
-            "Total HT / Total excl. VAT",
-            "Sans l'opération / without it",
+            "Total excl. VAT",
+            "Without it",
         ],
     );
+    // The English bill, in English only.
+    assert_hides(&b, &["Total HT", "Sans l'opération"]);
     b.shot("serve-06-bill");
 
     // The upload form lists Meudon's participants.
@@ -438,7 +440,7 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
     b.follow(&format!(
         "a[href^=\"/districts/1/community/bills/{PRM}/2025-06\"]"
     ));
-    assert_shows(&b, &[PRM, "Total HT / Total excl. VAT", "2025-06"]);
+    assert_shows(&b, &[PRM, "Total excl. VAT", "2025-06"]);
     b.shot("serve-17-participant-bill");
 
     // Another member's bill and the experiments: the 404 page, nothing of theirs shown.

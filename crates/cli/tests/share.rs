@@ -85,7 +85,12 @@ fn allocate_writes_every_file_and_bills_hold_only_their_participant() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(bills.len(), 4);
+    assert_eq!(bills.len(), 8, "each bill in French and in English");
+    let english = bills
+        .iter()
+        .filter(|b| b.to_string_lossy().ends_with(".en.html"))
+        .count();
+    assert_eq!(english, 4);
     for b in &bills {
         let html = std::fs::read_to_string(b).unwrap();
         let own = ids
@@ -103,7 +108,18 @@ fn allocate_writes_every_file_and_bills_hold_only_their_participant() {
                 );
             }
         }
-        assert!(html.contains("kWh") && html.contains("€"));
+        // One language per bill: euros as the language writes them.
+        let (currency, other) = if b.to_string_lossy().ends_with(".en.html") {
+            ("EUR", "Facture")
+        } else {
+            ("€", "Bill")
+        };
+        assert!(
+            html.contains("kWh") && html.contains(currency),
+            "{}",
+            b.display()
+        );
+        assert!(!html.contains(other), "{} mixes languages", b.display());
     }
 }
 

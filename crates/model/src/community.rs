@@ -1219,8 +1219,13 @@ pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics>
     if !diags.is_empty() {
         return Err(Diagnostics(diags));
     }
+    let name_fr = doc
+        .get("name_fr")
+        .and_then(toml::Value::as_str)
+        .unwrap_or(name);
     let table = TariffTable {
         name: name.to_owned(),
+        name_fr: name_fr.to_owned(),
         effective_from: from,
         offpeak_start_hour: s,
         offpeak_end_hour: e,

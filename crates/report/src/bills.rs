@@ -103,8 +103,8 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A number with a thin space between thousands and a decimal comma (French style).
-fn fr(x: f64, decimals: usize) -> String {
+/// A number with a narrow no-break space between thousands and the decimal separator `point`.
+fn number(x: f64, decimals: usize, point: char) -> String {
     let s = format!("{:.*}", decimals, x.abs());
     let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
     let mut grouped = String::new();
@@ -122,106 +122,174 @@ fn fr(x: f64, decimals: usize) -> String {
     if frac.is_empty() {
         format!("{sign}{grouped}")
     } else {
-        format!("{sign}{grouped},{frac}")
+        format!("{sign}{grouped}{point}{frac}")
+    }
+}
+
+/// The language of a bill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillLanguage {
+    /// French: the bill a French PMO sends (`1 269,93 €`).
+    French,
+    /// English (`1 269.93 EUR`).
+    English,
+}
+
+impl BillLanguage {
+    fn pick<'a>(self, fr: &'a str, en: &'a str) -> &'a str {
+        match self {
+            BillLanguage::French => fr,
+            BillLanguage::English => en,
+        }
+    }
+
+    fn num(self, x: f64, decimals: usize) -> String {
+        number(
+            x,
+            decimals,
+            self.pick(",", ".").chars().next().unwrap_or('.'),
+        )
+    }
+
+    fn eur(self, x: f64) -> String {
+        format!("{}\u{a0}{}", self.num(x, 2), self.pick("€", "EUR"))
+    }
+
+    fn unit(self, unit: &str) -> String {
+        match (self, unit) {
+            (BillLanguage::English, "an") => "year".into(),
+            _ => unit.into(),
+        }
     }
 }
 
 const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:48rem;margin:2rem auto;color:#1d2733}\
-h1{font-size:1.4rem;margin-bottom:.2rem}.en{color:#5b6b7c;font-size:.85em}\
+h1{font-size:1.4rem;margin-bottom:.2rem}\
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{padding:.35rem .5rem;border-bottom:1px solid #d9e0e7;text-align:left}\
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tfoot td{font-weight:600;border-top:2px solid #1d2733}\
 .box{background:#f3f6f9;padding:.6rem 1rem;border-radius:.4rem}.note{font-size:.8rem;color:#5b6b7c}\
 @media print{body{margin:0}.box{background:none;border:1px solid #999}}";
 
-/// One participant's bill as a standalone printable HTML page (French, English beneath).
+/// One participant's bill in French, as a standalone printable HTML page (the English one:
+/// [`bill_html_in`]).
 pub fn bill_html(operation: &str, b: &Bill) -> String {
+    bill_html_in(operation, b, BillLanguage::French)
+}
+
+/// One participant's bill in `lang`, as a standalone printable HTML page: every word and
+/// number in that language.
+pub fn bill_html_in(operation: &str, b: &Bill, lang: BillLanguage) -> String {
+    let w = |fr: &'static str, en: &'static str| lang.pick(fr, en);
     let mut h = String::new();
     let role = match b.role {
-        Role::Consumer => "consommateur / consumer",
-        Role::Producer => "producteur / producer",
-        Role::Storage => "stockage / storage",
+        Role::Consumer => w("consommateur", "consumer"),
+        Role::Producer => w("producteur", "producer"),
+        Role::Storage => w("stockage", "storage"),
     };
     let _ = write!(
         h,
-        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Facture {month} — {name}</title><style>{CSS}</style></head><body>\
-<h1>Facture d'autoconsommation collective <span class=\"en\">/ Collective self-consumption bill</span></h1>\
+        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{bill} {month} — {name}</title><style>{CSS}</style></head><body>\
+<h1>{heading}</h1>\
 <p>{op} — <strong>{month}</strong></p>\
-<div class=\"box\"><p><strong>{name}</strong><br>PRM / id : {id}<br>Rôle / role : {role}</p></div>",
+<div class=\"box\"><p><strong>{name}</strong><br>PRM : {id}<br>{role_l} : {role}</p></div>",
+        code = w("fr", "en"),
+        bill = w("Facture", "Bill"),
+        heading = w(
+            "Facture d'autoconsommation collective",
+            "Collective self-consumption bill"
+        ),
+        role_l = w("Rôle", "Role"),
         month = b.month,
         name = esc(&b.name),
         op = esc(operation),
         id = esc(b.member.as_str()),
     );
-    h.push_str("<table><thead><tr><th>Énergie <span class=\"en\">/ Energy</span></th><th class=\"n\">kWh</th></tr></thead><tbody>");
-    let mut row = |fr_label: &str, en: &str, v: f64| {
+    let _ = write!(
+        h,
+        "<table><thead><tr><th>{}</th><th class=\"n\">kWh</th></tr></thead><tbody>",
+        w("Énergie", "Energy")
+    );
+    let mut row = |label: &str, v: f64| {
         let _ = write!(
             h,
-            "<tr><td>{fr_label} <span class=\"en\">/ {en}</span></td><td class=\"n\">{}</td></tr>",
-            fr(v, 1)
+            "<tr><td>{label}</td><td class=\"n\">{}</td></tr>",
+            lang.num(v, 1)
         );
     };
     if matches!(b.role, Role::Consumer | Role::Storage) {
-        row("Consommation", "Consumption", b.consumption_kwh);
+        row(w("Consommation", "Consumption"), b.consumption_kwh);
         row(
-            "Autoconsommée (part locale)",
-            "Self-consumed (local share)",
+            w("Autoconsommée (part locale)", "Self-consumed (local share)"),
             b.self_consumed_kwh,
         );
         row(
-            "Complément fournisseur",
-            "Supplier complement",
+            w("Complément fournisseur", "Supplier complement"),
             b.complement_kwh,
         );
     }
     if matches!(b.role, Role::Producer | Role::Storage) {
-        row("Production", "Production", b.production_kwh);
+        row(w("Production", "Production"), b.production_kwh);
         row(
-            "Production autoconsommée",
-            "Production self-consumed",
+            w("Production autoconsommée", "Production self-consumed"),
             b.production_self_consumed_kwh,
         );
-        row("Surplus injecté", "Surplus", b.surplus_kwh);
+        row(w("Surplus injecté", "Surplus"), b.surplus_kwh);
     }
     h.push_str("</tbody></table>");
-    h.push_str("<table><thead><tr><th>Ligne <span class=\"en\">/ Line</span></th><th class=\"n\">Quantité</th><th class=\"n\">Prix unitaire</th><th class=\"n\">Montant</th></tr></thead><tbody>");
+    let _ = write!(
+        h,
+        "<table><thead><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr></thead><tbody>",
+        w("Ligne", "Line"),
+        w("Quantité", "Quantity"),
+        w("Prix unitaire", "Unit price"),
+        w("Montant", "Amount"),
+    );
+    let currency = w("€", "EUR");
     for l in &b.lines {
+        let unit = lang.unit(l.unit);
         let price = if l.unit == "kWh" {
-            format!("{} €/kWh", fr(l.unit_price_eur, 4))
+            format!("{}\u{a0}{currency}/kWh", lang.num(l.unit_price_eur, 4))
         } else {
-            format!("{} €/{}", fr(l.unit_price_eur, 2), l.unit)
+            format!("{}\u{a0}{currency}/{unit}", lang.num(l.unit_price_eur, 2))
         };
         let _ = write!(
             h,
-            "<tr><td>{} <span class=\"en\">/ {}</span></td><td class=\"n\">{} {}</td><td class=\"n\">{price}</td><td class=\"n\">{} €</td></tr>",
-            esc(&l.label_fr),
-            esc(&l.label_en),
-            fr(l.quantity, if l.unit == "kWh" { 1 } else { 4 }),
-            l.unit,
-            fr(l.amount_eur, 2)
+            "<tr><td>{}</td><td class=\"n\">{}\u{a0}{unit}</td><td class=\"n\">{price}</td><td class=\"n\">{}</td></tr>",
+            esc(lang.pick(&l.label_fr, &l.label_en)),
+            lang.num(l.quantity, if l.unit == "kWh" { 1 } else { 4 }),
+            lang.eur(l.amount_eur)
         );
     }
     let _ = write!(
         h,
-        "</tbody><tfoot><tr><td colspan=\"3\">Total HT <span class=\"en\">/ Total excl. VAT</span></td><td class=\"n\">{} €</td></tr></tfoot></table>",
-        fr(b.total_eur, 2)
+        "</tbody><tfoot><tr><td colspan=\"3\">{}</td><td class=\"n\">{}</td></tr></tfoot></table>",
+        w("Total HT", "Total excl. VAT"),
+        lang.eur(b.total_eur)
     );
     if let Some(c) = &b.comparison {
         let _ = write!(
             h,
-            "<div class=\"box\"><p><strong>Comparaison <span class=\"en\">/ Comparison</span></strong></p>\
-<p>Avec l'opération <span class=\"en\">/ with the operation</span> : {} €<br>\
-Sans l'opération <span class=\"en\">/ without it</span> : {} €<br>\
-Économie <span class=\"en\">/ saving</span> : <strong>{} €</strong></p>\
-<p>TURPE option standard : {} € — option autoconsommation collective <span class=\"en\">/ ACC option</span> : {} €</p></div>",
-            fr(c.with_operation_eur, 2),
-            fr(c.without_operation_eur, 2),
-            fr(c.without_operation_eur - c.with_operation_eur, 2),
-            fr(c.turpe_standard_eur, 2),
-            fr(c.turpe_acc_eur, 2)
+            "<div class=\"box\"><p><strong>{}</strong></p>\
+<p>{} : {}<br>{} : {}<br>{} : <strong>{}</strong></p>\
+<p>{} : {} — {} : {}</p></div>",
+            w("Comparaison", "Comparison"),
+            w("Avec l'opération", "With the operation"),
+            lang.eur(c.with_operation_eur),
+            w("Sans l'opération", "Without it"),
+            lang.eur(c.without_operation_eur),
+            w("Économie", "Saving"),
+            lang.eur(c.without_operation_eur - c.with_operation_eur),
+            w("TURPE option standard", "TURPE standard option"),
+            lang.eur(c.turpe_standard_eur),
+            w(
+                "option autoconsommation collective",
+                "collective self-consumption option"
+            ),
+            lang.eur(c.turpe_acc_eur)
         );
     }
     for n in &b.notes {
-        let _ = write!(h, "<p class=\"note\">{}</p>", esc(n));
+        let _ = write!(h, "<p class=\"note\">{}</p>", esc(lang.pick(&n.fr, &n.en)));
     }
     h.push_str("</body></html>\n");
     h
@@ -245,7 +313,16 @@ pub fn bill_file_name(b: &Bill) -> String {
     format!("{id}_{}.html", b.month)
 }
 
-/// Writes `allocation.csv`, `coefficients.csv`, `settlement.csv` and `bills/` into `dir`
+/// The English bill's file name beside the French one `french` (`<id>_<YYYY-MM>.en.html`).
+pub fn english_bill_file_name(french: &str) -> String {
+    match french.strip_suffix(".html") {
+        Some(stem) => format!("{stem}.en.html"),
+        None => format!("{french}.en.html"),
+    }
+}
+
+/// Writes `allocation.csv`, `coefficients.csv`, `settlement.csv` and `bills/` (each bill in
+/// French, and in English beside it) into `dir`
 /// atomically (nothing is left half-written on failure).
 pub fn write_share_outputs(
     dir: &Path,
@@ -263,9 +340,14 @@ pub fn write_share_outputs(
     )?;
     out.write("settlement.csv", settlement_csv(settlement).as_bytes())?;
     for b in bills {
+        let name = bill_file_name(b);
         out.write(
-            &format!("bills/{}", bill_file_name(b)),
-            bill_html(operation, b).as_bytes(),
+            &format!("bills/{name}"),
+            bill_html_in(operation, b, BillLanguage::French).as_bytes(),
+        )?;
+        out.write(
+            &format!("bills/{}", english_bill_file_name(&name)),
+            bill_html_in(operation, b, BillLanguage::English).as_bytes(),
         )?;
     }
     out.commit()
@@ -276,9 +358,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn french_numbers() {
-        assert_eq!(fr(1234567.891, 2), "1\u{202f}234\u{202f}567,89");
-        assert_eq!(fr(-0.5, 1), "−0,5");
-        assert_eq!(fr(-0.0001, 2), "0,00");
+    fn numbers_in_each_language() {
+        assert_eq!(number(1234567.891, 2, ','), "1\u{202f}234\u{202f}567,89");
+        assert_eq!(number(-0.5, 1, ','), "−0,5");
+        assert_eq!(number(-0.0001, 2, ','), "0,00");
+        assert_eq!(BillLanguage::French.eur(1269.93), "1\u{202f}269,93\u{a0}€");
+        assert_eq!(
+            BillLanguage::English.eur(1269.93),
+            "1\u{202f}269.93\u{a0}EUR"
+        );
+        assert_eq!(BillLanguage::English.unit("an"), "year");
+        assert_eq!(
+            english_bill_file_name("300_2025-06.html"),
+            "300_2025-06.en.html"
+        );
     }
 }

@@ -22,8 +22,8 @@ pub mod svg;
 
 pub use atomic::OutputDir;
 pub use bills::{
-    allocation_csv, bill_file_name, bill_html, coefficients_csv, settlement_csv,
-    write_share_outputs,
+    BillLanguage, allocation_csv, bill_file_name, bill_html, bill_html_in, coefficients_csv,
+    english_bill_file_name, settlement_csv, write_share_outputs,
 };
 pub use csv_out::{timeseries_csv, write_timeseries_csv};
 pub use evaluation::{

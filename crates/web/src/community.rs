@@ -646,7 +646,7 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
             "<details><summary><strong>{name}</strong> ({id}, {role}) — {summary}</summary>{table}</details>",
             name = esc(&m.name),
             id = esc(&m.id),
-            role = esc(&m.role),
+            role = crate::people_pages::role_label(l, &m.role),
             summary = esc(&summary),
             table = member_table(l, district, m),
         ));
@@ -785,9 +785,14 @@ async fn bill_body(
                 && !f.contains("..")
         })
         .ok_or(ApiError::NotFound)?;
-    let path = outputs_dir(&state.config.data_dir, id, latest.job)
-        .join("bills")
-        .join(file);
+    let bills = outputs_dir(&state.config.data_dir, id, latest.job).join("bills");
+    // The bill in the page's language: the French file, or the English one beside it (runs
+    // made before English bills existed keep their one bilingual file).
+    let english = bills.join(quartier_report::english_bill_file_name(&file));
+    let path = match p.lang {
+        Lang::En if english.is_file() => english,
+        _ => bills.join(file),
+    };
     let html = tokio::task::spawn_blocking(move || std::fs::read_to_string(path))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?

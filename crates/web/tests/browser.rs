@@ -370,6 +370,34 @@ fn the_new_screens_speak_one_language_per_page() {
     );
     let job_id = job.json()["job_id"].as_i64().unwrap();
     wait_job(&admin, &format!("/api/v1/jobs/{job_id}"));
+    // Its energy community (producer P, curves in its folder), allocated, and its assets.
+    let r = admin.post_json(
+        &format!("/api/v1/districts/{id}/participants"),
+        &serde_json::json!({"prm": COMMUNITY_P, "name": "Toiture de l'école", "role": "producer"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    write_community_curves(&app, id, |i| {
+        if (12..36).contains(&(i % 48)) {
+            3.0
+        } else {
+            0.0
+        }
+    });
+    let r = admin.put_text(
+        &format!("/api/v1/districts/{id}/community"),
+        &community_toml(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = admin.post_json(
+        &format!("/api/v1/districts/{id}/allocations"),
+        &serde_json::json!({}),
+    );
+    wait_job(&admin, r.json()["status_url"].as_str().unwrap());
+    let r = admin.post_json(
+        &format!("/api/v1/districts/{id}/assets"),
+        &serde_json::json!({}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
 
     let driver = Driver::start();
     let b = Browser::open(&driver, app.addr, screenshot_dir());
@@ -383,6 +411,13 @@ fn the_new_screens_speak_one_language_per_page() {
         format!("/jobs/{job_id}"),
         "/account".to_string(),
         "/audit".to_string(),
+        format!("/districts/{id}/community"),
+        format!("/districts/{id}/community/bills/{A}/2025-06"),
+        format!("/districts/{id}/assets"),
+        format!("/districts/{id}/upload"),
+        format!("/participants/{A}"),
+        "/experiments".to_string(),
+        "/programme".to_string(),
     ];
     let mut mixed = Vec::new();
     for lang in ["fr", "en"] {
@@ -392,7 +427,7 @@ fn the_new_screens_speak_one_language_per_page() {
             // brand, "Quartier", which is also the French for district).
             let text = b
                 .script(
-                    "return document.querySelector('main').innerText + '\\n' + \
+                    "return (document.querySelector('main') || document.body).innerText + '\\n' + \
                      Array.from(document.querySelectorAll('header a, header button'))\
                      .map(e => e.innerText).join('\\n');",
                 )
