@@ -415,7 +415,7 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
         &[
             "My energy community share",
             &format!("École élémentaire Jean Jaurès ({PRM})"),
-            "2025-12",
+            "Dec 2025",
         ],
     );
     assert_hides(

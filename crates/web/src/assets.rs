@@ -1085,24 +1085,18 @@ fn registry_body(l: Lang, id: i64, stored: &[Stored], plan: &Plan) -> String {
     ));
     out.push_str(&card(
         t(l, "asset_replacement_capex"),
-        &format!("{} EUR", whole(tt.replacement_capex_eur)),
+        &l.money(tt.replacement_capex_eur, 0),
     ));
-    out.push_str(&card(
-        t(l, "asset_om_total"),
-        &format!("{} EUR", whole(tt.om_eur)),
-    ));
-    out.push_str(&card(
-        t(l, "asset_npv"),
-        &format!("{} EUR", whole(tt.npv_eur)),
-    ));
+    out.push_str(&card(t(l, "asset_om_total"), &l.money(tt.om_eur, 0)));
+    out.push_str(&card(t(l, "asset_npv"), &l.money(tt.npv_eur, 0)));
     out.push_str("</div>");
     out.push_str(&format!(
-        "<p><small>{} {}–{} · {} {:.1} %</small></p>",
+        "<p><small>{} {}–{} · {} {}</small></p>",
         t(l, "asset_horizon"),
         c.start_year,
         c.end_year(),
         t(l, "asset_discount"),
-        100.0 * c.discount_rate
+        l.percent(c.discount_rate)
     ));
     out.push_str(&format!(
         "<section><h2>{}</h2><table id=registry><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
@@ -1295,10 +1289,10 @@ fn asset_body(l: Lang, s: &Stored, p: &quartier_assets::AssetPlan, csrf: &str) -
         ));
         for m in log {
             out.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 m.entry.performed_on,
                 esc(&m.entry.kind),
-                m.entry.cost_eur,
+                l.money(m.entry.cost_eur, 2),
                 esc(&m.entry.note)
             ));
         }

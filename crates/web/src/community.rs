@@ -498,7 +498,7 @@ fn monthly_chart(
 ) -> String {
     bar_chart(&BarChart {
         title: title.to_string(),
-        categories: months.to_vec(),
+        categories: months.iter().map(|m| l.month_label(m)).collect(),
         x: AxisSpec::new(t(l, "month"), ""),
         y: AxisSpec::new(t(l, "energy"), "kWh"),
         series: vec![
@@ -539,7 +539,7 @@ fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
         rows.push_str(&format!(
             "<tr><td>{mo}</td><td class=n>{cons}</td><td class=n>{alloc}</td><td class=n>{comp}</td><td class=n>{rate}</td>\
              <td class=n>{prod}</td><td class=n>{surplus}</td><td class=n>{bill}</td><td><a href=\"{url}\">{b}</a></td></tr>",
-            mo = esc(&mm.month),
+            mo = esc(&l.month_label(&mm.month)),
             bill = l.money(mm.bill_eur, 2),
             url = esc(&format!("{}?lang={}", bill_url(district, &m.id, &mm.month), l.code())),
             b = t(l, "bill"),

@@ -68,6 +68,31 @@ impl Lang {
         )
     }
 
+    /// The short name of month `m` (1–12): `janv.`, `Jan`.
+    pub(crate) fn month_short(self, m: u32) -> &'static str {
+        const FR: [&str; 12] = [
+            "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+            "nov.", "déc.",
+        ];
+        const EN: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let i = (m.clamp(1, 12) - 1) as usize;
+        match self {
+            Lang::Fr => FR[i],
+            Lang::En => EN[i],
+        }
+    }
+
+    /// A month written `YYYY-MM` as people read it: `juin 2025`, `Jun 2025` (any other text as
+    /// it is).
+    pub(crate) fn month_label(self, ym: &str) -> String {
+        match ym.split_once('-').map(|(y, m)| (y, m.parse::<u32>())) {
+            Some((y, Ok(m))) if (1..=12).contains(&m) => format!("{} {y}", self.month_short(m)),
+            _ => ym.to_string(),
+        }
+    }
+
     /// The language code.
     pub(crate) fn code(self) -> &'static str {
         match self {
@@ -131,6 +156,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("job_cancel", "Annuler la tâche", "Cancel the job"),
     ("job_retry", "Relancer la tâche", "Retry the job"),
     ("job_result", "Voir le résultat", "See the result"),
+    ("job_report", "Rapport complet (JSON)", "Full report (JSON)"),
     ("kind_simulation", "Simulation", "Simulation"),
     ("kind_optimisation", "Dispatch optimal", "Optimal dispatch"),
     ("kind_sizing", "Dimensionnement", "Sizing"),
@@ -678,5 +704,31 @@ pub(crate) fn t(lang: Lang, key: &'static str) -> &'static str {
     match lang {
         Lang::Fr => fr,
         Lang::En => en,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_and_numbers_read_in_each_language() {
+        assert_eq!(Lang::Fr.month_label("2025-06"), "juin 2025");
+        assert_eq!(Lang::En.month_label("2025-12"), "Dec 2025");
+        assert_eq!(Lang::Fr.month_label("total"), "total");
+        assert_eq!(Lang::Fr.percent(0.727), "72,7\u{a0}%");
+        assert_eq!(Lang::En.percent(0.727), "72.7\u{a0}%");
+        assert_eq!(Lang::Fr.money(1269.93, 2), "1\u{202f}269,93\u{a0}€");
+    }
+
+    #[test]
+    fn every_label_key_is_declared_once() {
+        let mut keys: Vec<&str> = LABELS.iter().map(|(k, _, _)| *k).collect();
+        let n = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "a key declared twice");
+        assert_eq!(t(Lang::Fr, "districts"), "Quartiers");
+        assert_eq!(t(Lang::En, "no such key"), "no such key");
     }
 }

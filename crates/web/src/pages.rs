@@ -381,7 +381,15 @@ fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -
     let months = doc["monthly"].as_array().cloned().unwrap_or_default();
     let labels: Vec<String> = months
         .iter()
-        .map(|m| m["month"].as_str().unwrap_or("").chars().skip(5).collect())
+        .map(|m| {
+            let ym = m["month"].as_str().unwrap_or("");
+            let month = ym.get(5..7).and_then(|mm| mm.parse().ok()).unwrap_or(0);
+            if month == 0 {
+                ym.to_string()
+            } else {
+                l.month_short(month).to_string()
+            }
+        })
         .collect();
     let col = |k: &str| -> Vec<f64> {
         months
@@ -588,10 +596,18 @@ async fn job_page(
     let actions = match j.status {
         JobStatus::Queued | JobStatus::Running => button("cancel", t(l, "job_cancel")),
         JobStatus::Failed | JobStatus::Cancelled => button("retry", t(l, "job_retry")),
-        JobStatus::Succeeded => format!(
-            "<p><a href=\"/api/v1/jobs/{id}\">{}</a></p>",
-            t(l, "job_result")
-        ),
+        // A simulation's result is its district's page; the others' is drawn below, with the
+        // whole report one link away.
+        JobStatus::Succeeded => match (j.kind.as_str(), j.district_id) {
+            (jobs::SIMULATION, Some(d)) => format!(
+                "<p><a href=\"/districts/{d}?lang={lc}\">{}</a></p>",
+                t(l, "job_result")
+            ),
+            _ => format!(
+                "<p><a href=\"/api/v1/jobs/{id}\">{}</a></p>",
+                t(l, "job_report")
+            ),
+        },
     };
     let options = if j.options_json == "{}" {
         String::new()
@@ -857,9 +873,10 @@ async fn participant_body(
         let values: Vec<f64> = points.iter().map(|p| p.kwh).collect();
         let total: f64 = values.iter().sum();
         body.push_str(&format!(
-            "<div class=cards><div class=card><div class=k>{} ({days} {})</div><div class=v>{total:.1} kWh</div></div></div><section>",
+            "<div class=cards><div class=card><div class=k>{} ({days} {})</div><div class=v>{}\u{a0}kWh</div></div></div><section>",
             t(l, "consumption"),
-            t(l, "days")
+            t(l, "days"),
+            signed(total, 1, l.point())
         ));
         body.push_str(&time_chart(
             l,
