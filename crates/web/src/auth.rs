@@ -112,11 +112,17 @@ impl LoginThrottle {
         }
     }
 
+    /// The keys of an attempt: (key, factor of `free`). The username is cut to the longest a
+    /// username may be (64 characters, `input::USERNAME_CHARS`), so that an attacker's
+    /// megabyte-long names cost no more memory than real ones.
     fn keys(username: &str, ip: IpAddr) -> [(String, u32); 2] {
-        [
-            (format!("{ip} {}", username.trim().to_lowercase()), 1),
-            (format!("{ip}"), 4),
-        ]
+        let name: String = username
+            .trim()
+            .chars()
+            .take(crate::input::USERNAME_CHARS.1)
+            .collect::<String>()
+            .to_lowercase();
+        [(format!("{ip} {name}"), 1), (format!("{ip}"), 4)]
     }
 
     /// `Ok` when this username may be tried from `ip` now; otherwise how long to wait.
@@ -355,6 +361,19 @@ mod tests {
         assert!(t.check("admin", owner).is_ok());
         // The attacker's address trying many usernames waits too (after 4 × 2 failures).
         assert!(t.check("bob", attacker).is_err());
+    }
+
+    #[test]
+    fn keys_stay_small_whatever_the_username() {
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let huge = "a".repeat(1 << 20);
+        let [(pair, _), _] = LoginThrottle::keys(&huge, ip);
+        assert!(pair.len() < 100, "{}", pair.len());
+        // Cut names still count as one another's failures (same first 64 characters).
+        let t = throttle();
+        t.failed(&huge, ip);
+        t.failed(&format!("{huge}b"), ip);
+        assert!(t.check(&huge, ip).is_err());
     }
 
     #[test]
