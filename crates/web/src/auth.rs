@@ -253,10 +253,38 @@ pub struct CurrentUser {
     pub token: String,
 }
 
+/// The session of a request as the hardening middleware already read it (requests that change
+/// data): `None` when the request has no live session. `CurrentUser` takes it from the
+/// request's extensions instead of reading the store a second time.
+#[derive(Debug, Clone)]
+pub(crate) struct SeenSession(pub(crate) Option<CurrentUser>);
+
+impl SeenSession {
+    /// Reads the session named by the request's cookie; `Err` when the store failed.
+    pub(crate) async fn read(state: &AppState, headers: &HeaderMap) -> Result<SeenSession, ()> {
+        let Some(token) = cookie(headers, SESSION_COOKIE) else {
+            return Ok(SeenSession(None));
+        };
+        let found = state
+            .store
+            .session(&token, chrono::Utc::now())
+            .await
+            .map_err(|_| ())?;
+        Ok(SeenSession(found.map(|(session, user)| CurrentUser {
+            user,
+            csrf_token: session.csrf_token,
+            token,
+        })))
+    }
+}
+
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(SeenSession(seen)) = parts.extensions.get::<SeenSession>() {
+            return seen.clone().ok_or(ApiError::Unauthenticated);
+        }
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(ApiError::Unauthenticated)?;
         let (session, user) = state
             .store

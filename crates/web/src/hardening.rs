@@ -26,7 +26,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::AppState;
-use crate::auth::{self, Client, SESSION_COOKIE};
+use crate::auth::{self, Client, CurrentUser};
 use crate::error::problem_response;
 use crate::html::{esc, page};
 use crate::i18n::{Lang, t};
@@ -41,33 +41,48 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsa
 const MAX_PLAIN_ERROR_BYTES: usize = 4 * 1024;
 
 /// The middleware (see the module documentation).
-pub(crate) async fn harden(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn harden(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_string();
     let api = path.starts_with("/api/");
-    let asked = req
-        .uri()
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("lang="));
-    let lang = Lang::pick(asked, req.headers());
     let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
     let https = peer.is_some_and(|ip| Client::of(ip, req.headers(), &state.config).https);
-    if api && req.method() == Method::POST {
-        if let Err(refusal) = cross_site_check(&state, req.headers()).await {
-            return finish(refusal, &path, https);
-        }
-    }
     let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    // Who asks, read before the handler runs (a logout or a revocation ends the session).
+    // A change's session is read once, here, before the handler runs (a logout or a revocation
+    // ends it): the CSRF check, the audit log and the handler's `CurrentUser` share it.
     let actor = if changes {
-        session_user(&state, req.headers()).await
+        match auth::SeenSession::read(&state, req.headers()).await {
+            Ok(seen) => {
+                let user = seen.0.clone();
+                req.extensions_mut().insert(seen);
+                user
+            }
+            // The handler's own lookup reports the store's failure.
+            Err(()) => None,
+        }
     } else {
         None
     };
+    if api && req.method() == Method::POST {
+        if let Some(refusal) = cross_site_refusal(actor.as_ref(), req.headers()) {
+            return finish(refusal, &path, https);
+        }
+    }
+    // The page's language is only needed to draw an error: keep what decides it.
+    let asked = req
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("lang="))
+        .map(str::to_string);
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
     let action = format!("{} {path}", req.method());
     let response = next.run(req).await;
     if let Some(user) = actor {
@@ -75,8 +90,8 @@ pub(crate) async fn harden(State(state): State<AppState>, req: Request, next: Ne
         if status.is_success() || status.is_redirection() {
             let entry = quartier_store::NewAudit {
                 at: chrono::Utc::now(),
-                user_id: user.id,
-                username: user.username,
+                user_id: user.user.id,
+                username: user.user.username,
                 action,
                 status: status.as_u16(),
             };
@@ -86,18 +101,15 @@ pub(crate) async fn harden(State(state): State<AppState>, req: Request, next: Ne
         }
     }
     let response = if response.status().is_client_error() || response.status().is_server_error() {
-        no_plain_errors(response, api, lang).await
+        let mut headers = HeaderMap::new();
+        if let Some(v) = accept {
+            headers.insert(header::ACCEPT_LANGUAGE, v);
+        }
+        no_plain_errors(response, api, Lang::pick(asked.as_deref(), &headers)).await
     } else {
         response
     };
     finish(response, &path, https)
-}
-
-/// The user of the request's session, if any.
-async fn session_user(state: &AppState, headers: &HeaderMap) -> Option<quartier_store::User> {
-    let token = auth::cookie(headers, SESSION_COOKIE)?;
-    let found = state.store.session(&token, chrono::Utc::now()).await;
-    found.ok().flatten().map(|(_, user)| user)
 }
 
 /// The media type of a request body, lower case, without parameters; `None` when absent.
@@ -114,13 +126,11 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-/// `Ok` when a `POST` to the API cannot have been sent by another site's form or simple
-/// request; the 415 to answer otherwise.
-async fn cross_site_check(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+/// The 415 to answer a `POST` to the API by `user` that another site's form or simple request
+/// could have sent; `None` when it could not have.
+fn cross_site_refusal(user: Option<&CurrentUser>, headers: &HeaderMap) -> Option<Response> {
     // Without a session the request acts as nobody (a login has its own JSON check).
-    let Some(token) = auth::cookie(headers, SESSION_COOKIE) else {
-        return Ok(());
-    };
+    let user = user?;
     let simple = match media_type(headers).as_deref() {
         None | Some("") => true,
         Some(m) => matches!(
@@ -129,17 +139,14 @@ async fn cross_site_check(state: &AppState, headers: &HeaderMap) -> Result<(), R
         ),
     };
     if !simple {
-        return Ok(());
+        return None;
     }
     if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        let session = state.store.session(&token, chrono::Utc::now()).await;
-        if let Ok(Some((s, _))) = session {
-            if !s.csrf_token.is_empty() && s.csrf_token == sent {
-                return Ok(());
-            }
+        if !user.csrf_token.is_empty() && user.csrf_token == sent {
+            return None;
         }
     }
-    Err(problem_response(
+    Some(problem_response(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "send Content-Type: application/json (an empty body is fine) or the session's \
          X-CSRF-Token header (csrf_token in the answer to /api/v1/login)",
