@@ -75,20 +75,9 @@ fn user_role_label(l: Lang, role: Role) -> &'static str {
     )
 }
 
-/// A local day as people write it: `2 juin 2025`, `2 June 2025`.
+/// A local day as people write it: `2 juin 2025`, `2 Jun 2025`.
 pub(crate) fn day_label(l: Lang, d: NaiveDate) -> String {
-    const FR: [&str; 12] = [
-        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
-        "déc.",
-    ];
-    const EN: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let m = d.month0() as usize;
-    match l {
-        Lang::Fr => format!("{} {} {}", d.day(), FR[m], d.year()),
-        Lang::En => format!("{} {} {}", d.day(), EN[m], d.year()),
-    }
+    format!("{} {} {}", d.day(), l.month_short(d.month()), d.year())
 }
 
 fn paris_day(t: DateTime<Utc>) -> NaiveDate {
