@@ -34,9 +34,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/audit", get(read_audit))
 }
 
-/// True when `me` manages user `u` (lists, revokes): the programme everyone, an organiser the
-/// participants of their district.
-fn manages_user(me: &CurrentUser, u: &User) -> bool {
+/// True when `me` manages user `u` (lists, revokes, resets): the programme everyone, an
+/// organiser the participants of their district. The API and the people pages both ask here.
+pub(crate) fn manages_user(me: &CurrentUser, u: &User) -> bool {
     match me.user.role {
         Role::Programme => true,
         Role::Organiser => u.role == Role::Participant && u.district_id == me.user.district_id,

@@ -130,8 +130,7 @@ async fn people_page(
             .users()
             .await?
             .into_iter()
-            .filter(|u| u.district_id == Some(id) && u.id != p.user.user.id)
-            .filter(|u| p.user.user.role == Role::Programme || u.role == Role::Participant)
+            .filter(|u| is_managed_login(&p.user, id, u))
             .collect();
         let csrf = hidden_csrf(&p.user);
         let mut rows = String::new();
@@ -408,9 +407,13 @@ async fn managed_login(
         .store
         .user_by_name(username)
         .await?
-        .filter(|u| u.district_id == Some(id) && u.id != p.user.user.id)
-        .filter(|u| p.user.user.role == Role::Programme || u.role == Role::Participant)
+        .filter(|u| is_managed_login(&p.user, id, u))
         .ok_or(ApiError::NotFound)
+}
+
+/// A login of district `id` that `me` manages (`people::manages_user`), other than their own.
+fn is_managed_login(me: &CurrentUser, id: i64, u: &User) -> bool {
+    u.district_id == Some(id) && u.id != me.user.id && crate::people::manages_user(me, u)
 }
 
 async fn reset_login_form(
