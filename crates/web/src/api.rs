@@ -793,17 +793,8 @@ pub(crate) async fn retry(state: &AppState, user: &CurrentUser, id: i64) -> Resu
     }
     let district_id = old.district_id.ok_or(ApiError::NotFound)?;
     let district = managed_district(state, user, district_id, ApiError::Forbidden).await?;
-    let kind: &'static str = match old.kind.as_str() {
-        jobs::SIMULATION => jobs::SIMULATION,
-        crate::optimise::OPTIMISATION => crate::optimise::OPTIMISATION,
-        crate::sizing::SIZING => crate::sizing::SIZING,
-        crate::community::KIND => crate::community::KIND,
-        _ => {
-            return Err(ApiError::Conflict(
-                "a job of this kind cannot be retried".into(),
-            ));
-        }
-    };
+    let kind = crate::restartable_kind(&old.kind)
+        .ok_or_else(|| ApiError::Conflict("a job of this kind cannot be retried".into()))?;
     let request = jobs::JobRequest {
         kind,
         district: district_id,
@@ -814,13 +805,7 @@ pub(crate) async fn retry(state: &AppState, user: &CurrentUser, id: i64) -> Resu
         jobs::Admitted::Merged(job) => Ok(job),
         jobs::Admitted::New(job) => {
             let row = state.store.job(job).await?.ok_or(ApiError::NotFound)?;
-            if let Err(why) = crate::start_stored_job(state, &row, district) {
-                let outcome = quartier_store::JobOutcome::Failed {
-                    error: format!("not retried: {why}"),
-                    finished_at: Utc::now(),
-                };
-                state.store.finish_job(job, outcome).await?;
-            }
+            crate::start_or_fail(state, &row, Some(district), "not retried").await?;
             Ok(job)
         }
     }

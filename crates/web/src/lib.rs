@@ -236,6 +236,40 @@ pub(crate) fn start_stored_job(
     Ok(())
 }
 
+/// The kind of a stored job that can be started again (`None` for an unknown kind).
+pub(crate) fn restartable_kind(kind: &str) -> Option<&'static str> {
+    [
+        jobs::SIMULATION,
+        optimise::OPTIMISATION,
+        sizing::SIZING,
+        community::KIND,
+    ]
+    .into_iter()
+    .find(|k| *k == kind)
+}
+
+/// Starts the work of stored job `job` on `district` (`None`: it no longer exists), or records
+/// the job as failed with `prefix` and the reason it cannot start.
+pub(crate) async fn start_or_fail(
+    state: &AppState,
+    job: &quartier_store::JobRow,
+    district: Option<quartier_store::DistrictRow>,
+    prefix: &str,
+) -> Result<(), quartier_store::StoreError> {
+    let started = match district {
+        Some(d) => start_stored_job(state, job, d),
+        None => Err("its district no longer exists".into()),
+    };
+    if let Err(why) = started {
+        let outcome = quartier_store::JobOutcome::Failed {
+            error: format!("{prefix}: {why}"),
+            finished_at: chrono::Utc::now(),
+        };
+        state.store.finish_job(job.id, outcome).await?;
+    }
+    Ok(())
+}
+
 /// Starts again, oldest first, the jobs a previous process left queued; one that cannot start
 /// (its district is gone, its options no longer read) is failed with the reason.
 async fn resume_queued_jobs(state: &AppState) -> Result<(), StartError> {
@@ -244,17 +278,13 @@ async fn resume_queued_jobs(state: &AppState) -> Result<(), StartError> {
             Some(d) => state.store.district(d).await?,
             None => None,
         };
-        let started = match district {
-            Some(d) => start_stored_job(state, &job, d),
-            None => Err("its district no longer exists".into()),
-        };
-        if let Err(why) = started {
-            let outcome = quartier_store::JobOutcome::Failed {
-                error: format!("not restarted after the server stopped: {why}"),
-                finished_at: chrono::Utc::now(),
-            };
-            state.store.finish_job(job.id, outcome).await?;
-        }
+        start_or_fail(
+            state,
+            &job,
+            district,
+            "not restarted after the server stopped",
+        )
+        .await?;
     }
     Ok(())
 }
