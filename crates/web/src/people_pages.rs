@@ -275,9 +275,8 @@ async fn add_participant_form(
     Form(f): Form<ParticipantForm>,
 ) -> Result<Response, PageError> {
     let p = PageContext::new(user, q.pick(&headers));
-    let go = async {
-        check_csrf(&p.user, &f.csrf)?;
-        api::managed_district(&state, &p.user, id, ApiError::NotFound).await?;
+    let csrf = f.csrf.clone();
+    let work = async {
         let new = NewParticipant {
             prm: f.prm.trim().to_string(),
             name: f.name,
@@ -285,9 +284,9 @@ async fn add_participant_form(
             share: false,
         };
         api::register_participant(&state, &p.user, id, new).await?;
-        Ok(back_to_people(&p, id))
+        Ok(())
     };
-    people_form_answer(&p, id, go.await)
+    people_form(&state, &p, id, &csrf, work).await
 }
 
 async fn edit_participant_form(
@@ -299,9 +298,8 @@ async fn edit_participant_form(
     Form(f): Form<ParticipantForm>,
 ) -> Result<Response, PageError> {
     let p = PageContext::new(user, q.pick(&headers));
-    let go = async {
-        check_csrf(&p.user, &f.csrf)?;
-        api::managed_district(&state, &p.user, id, ApiError::NotFound).await?;
+    let csrf = f.csrf.clone();
+    let work = async {
         let problems = api::participant_problems(&f.name, &f.role);
         if !problems.is_empty() {
             return Err(ApiError::Invalid(problems));
@@ -313,9 +311,9 @@ async fn edit_participant_form(
         {
             return Err(ApiError::NotFound);
         }
-        Ok(back_to_people(&p, id))
+        Ok(())
     };
-    people_form_answer(&p, id, go.await)
+    people_form(&state, &p, id, &csrf, work).await
 }
 
 #[derive(Deserialize)]
@@ -334,9 +332,8 @@ async fn erase_participant_form(
     Form(f): Form<EraseForm>,
 ) -> Result<Response, PageError> {
     let p = PageContext::new(user, q.pick(&headers));
-    let go = async {
-        check_csrf(&p.user, &f.csrf)?;
-        api::managed_district(&state, &p.user, id, ApiError::NotFound).await?;
+    let csrf = f.csrf.clone();
+    let work = async {
         if f.confirm != "yes" {
             return Err(ApiError::Invalid(vec![InputProblem::field(
                 "confirm",
@@ -349,9 +346,9 @@ async fn erase_participant_form(
             .erase_participant(id, &prm)
             .await?
             .ok_or(ApiError::NotFound)?;
-        Ok(back_to_people(&p, id))
+        Ok(())
     };
-    people_form_answer(&p, id, go.await)
+    people_form(&state, &p, id, &csrf, work).await
 }
 
 #[derive(Deserialize)]
@@ -373,9 +370,8 @@ async fn add_login_form(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let p = PageContext::new(user, q.pick(&headers));
-    let go = async {
-        check_csrf(&p.user, &f.csrf)?;
-        api::managed_district(&state, &p.user, id, ApiError::NotFound).await?;
+    let csrf = f.csrf.clone();
+    let work = async {
         let req = CreateUser {
             username: f.username,
             password: f.password,
@@ -384,9 +380,9 @@ async fn add_login_form(
             prm: Some(f.prm).filter(|s| !s.is_empty()),
         };
         api::new_login(&state, &p.user, req).await?;
-        Ok(back_to_people(&p, id))
+        Ok(())
     };
-    people_form_answer(&p, id, go.await)
+    people_form(&state, &p, id, &csrf, work).await
 }
 
 #[derive(Deserialize)]
@@ -395,14 +391,14 @@ struct ResetForm {
     password: String,
 }
 
-/// The login `username` of district `id`, when `p`'s user manages it; 404 otherwise.
+/// The login `username` of district `id` (which `p`'s user manages: `people_form` checked),
+/// when that user manages the login; 404 otherwise.
 async fn managed_login(
     state: &AppState,
     p: &PageContext,
     id: i64,
     username: &str,
 ) -> Result<User, ApiError> {
-    api::managed_district(state, &p.user, id, ApiError::NotFound).await?;
     state
         .store
         .user_by_name(username)
@@ -425,8 +421,8 @@ async fn reset_login_form(
     Form(f): Form<ResetForm>,
 ) -> Result<Response, PageError> {
     let p = PageContext::new(user, q.pick(&headers));
-    let go = async {
-        check_csrf(&p.user, &f.csrf)?;
+    let csrf = f.csrf.clone();
+    let work = async {
         let u = managed_login(&state, &p, id, &username).await?;
         input::password(&f.password, &u.username).map_err(|e| ApiError::Invalid(vec![e]))?;
         let pw = f.password.clone();
@@ -435,9 +431,9 @@ async fn reset_login_form(
             .map_err(|e| ApiError::Internal(e.to_string()))??;
         // Every session of that user ends: whoever knew the old password is out.
         state.store.set_password(u.id, &hash, "").await?;
-        Ok(back_to_people(&p, id))
+        Ok(())
     };
-    people_form_answer(&p, id, go.await)
+    people_form(&state, &p, id, &csrf, work).await
 }
 
 async fn revoke_login_form(
@@ -449,26 +445,36 @@ async fn revoke_login_form(
     Form(f): Form<crate::page_support::CsrfForm>,
 ) -> Result<Response, PageError> {
     let p = PageContext::new(user, q.pick(&headers));
-    let go = async {
-        check_csrf(&p.user, &f.csrf)?;
+    let csrf = f.csrf.clone();
+    let work = async {
         let u = managed_login(&state, &p, id, &username).await?;
         state.store.delete_user(u.id).await?;
-        Ok(back_to_people(&p, id))
+        Ok(())
     };
-    people_form_answer(&p, id, go.await)
+    people_form(&state, &p, id, &csrf, work).await
 }
 
-/// A form's answer: the redirect, or the failure in the page's frame with a way back to the
-/// people page.
-fn people_form_answer(
+/// A form of the people page of district `id`: the form's token and that the user manages the
+/// district (404 otherwise) are checked, then `work` runs; the answer is the way back to the
+/// people page, or the failure in the page's frame with a link back to it.
+async fn people_form(
+    state: &AppState,
     p: &PageContext,
     id: i64,
-    r: Result<Response, ApiError>,
+    csrf: &str,
+    work: impl std::future::Future<Output = Result<(), ApiError>>,
 ) -> Result<Response, PageError> {
-    r.map_err(|e| {
-        p.fail(e)
-            .with_back(format!("/districts/{id}/people?lang={}", p.lang.code()))
-    })
+    let go = async {
+        check_csrf(&p.user, csrf)?;
+        api::managed_district(state, &p.user, id, ApiError::NotFound).await?;
+        work.await
+    };
+    match go.await {
+        Ok(()) => Ok(back_to_people(p, id)),
+        Err(e) => Err(p
+            .fail(e)
+            .with_back(format!("/districts/{id}/people?lang={}", p.lang.code()))),
+    }
 }
 
 /// Consecutive days of `days` as (first, last) periods.
