@@ -400,10 +400,7 @@ fn the_new_screens_speak_one_language_per_page() {
     assert_eq!(r.status, 201, "{}", r.body);
 
     let driver = Driver::start();
-    let b = Browser::open(&driver, app.addr, screenshot_dir());
-    b.login("admin", ADMIN_PASSWORD);
-    b.follow("form button");
-    let pages = [
+    let programme = [
         "/districts".to_string(),
         format!("/districts/{id}"),
         format!("/districts/{id}/people"),
@@ -419,30 +416,70 @@ fn the_new_screens_speak_one_language_per_page() {
         "/experiments".to_string(),
         "/programme".to_string(),
     ];
+    let organiser = [
+        format!("/districts/{id}"),
+        format!("/districts/{id}/people"),
+        format!("/districts/{id}/community"),
+        format!("/participants/{B}/coverage"),
+        "/account".to_string(),
+    ];
+    let participant = [
+        "/districts".to_string(),
+        format!("/participants/{A}"),
+        format!("/participants/{A}/coverage"),
+        format!("/districts/{id}/community"),
+        format!("/districts/{id}/community/bills/{A}/2025-06"),
+        "/account".to_string(),
+    ];
+    // What each role may not open: the 404 page, in the page's language too.
+    let refused: [(&str, Vec<String>); 2] = [
+        ("olivia", vec!["/audit".to_string()]),
+        (
+            "alice",
+            vec![
+                format!("/districts/{id}/people"),
+                format!("/participants/{B}/coverage"),
+                "/audit".to_string(),
+            ],
+        ),
+    ];
     let mut mixed = Vec::new();
-    for lang in ["fr", "en"] {
-        for (i, page) in pages.iter().enumerate() {
-            b.go(&format!("{page}?lang={lang}"));
-            // The page's own words: its body and the header's links and buttons (not the
-            // brand, "Quartier", which is also the French for district).
-            let text = b
-                .script(
-                    "return (document.querySelector('main') || document.body).innerText + '\\n' + \
-                     Array.from(document.querySelectorAll('header a, header button'))\
-                     .map(e => e.innerText).join('\\n');",
-                )
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            assert!(
-                !text.contains("Page not found") && !text.contains("Page introuvable"),
-                "{page}: {text}"
-            );
-            let words = other_language_words(&text, lang);
-            if !words.is_empty() {
-                mixed.push(format!("{page}?lang={lang}: {words:?}"));
+    for (user, password, pages) in [
+        ("admin", ADMIN_PASSWORD, &programme[..]),
+        ("olivia", USER_PASSWORD, &organiser[..]),
+        ("alice", USER_PASSWORD, &participant[..]),
+    ] {
+        let b = Browser::open(&driver, app.addr, screenshot_dir());
+        b.login(user, password);
+        b.follow("form button");
+        let no = refused
+            .iter()
+            .find(|(u, _)| *u == user)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_default();
+        for lang in ["fr", "en"] {
+            for (i, page) in pages.iter().chain(&no).enumerate() {
+                b.go(&format!("{page}?lang={lang}"));
+                // The page's own words: its body and the header's links and buttons (not the
+                // brand, "Quartier", which is also the French for district).
+                let text = b
+                    .script(
+                        "return (document.querySelector('main') || document.body).innerText + '\\n' + \
+                         Array.from(document.querySelectorAll('header a, header button'))\
+                         .map(e => e.innerText).join('\\n');",
+                    )
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let not_found =
+                    text.contains("Page not found") || text.contains("Page introuvable");
+                assert_eq!(not_found, no.contains(page), "{user} {page}: {text}");
+                let words = other_language_words(&text, lang);
+                if !words.is_empty() {
+                    mixed.push(format!("{user} {page}?lang={lang}: {words:?}"));
+                }
+                b.shot(&format!("lang-{user}-{lang}-{i:02}"));
             }
-            b.shot(&format!("lang-{lang}-{i:02}"));
         }
     }
     assert!(
