@@ -426,6 +426,12 @@ impl Store {
         self.with_conn(move |c| queries::users(c)).await
     }
 
+    /// The users of district `id` (its organisers and participants), by name.
+    pub async fn district_users(&self, id: i64) -> Result<Vec<User>, StoreError> {
+        self.with_conn(move |c| queries::district_users(c, id))
+            .await
+    }
+
     /// Deletes a user and their sessions; false when there was none.
     pub async fn delete_user(&self, id: i64) -> Result<bool, StoreError> {
         self.in_tx(move |c| queries::delete_user(c, id)).await

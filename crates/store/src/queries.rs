@@ -810,10 +810,21 @@ pub(crate) fn audit_log(
 }
 
 pub(crate) fn users(c: &mut dyn Conn) -> Result<Vec<User>, StoreError> {
+    users_where(c, "", &[])
+}
+
+pub(crate) fn district_users(c: &mut dyn Conn, id: i64) -> Result<Vec<User>, StoreError> {
+    users_where(c, "WHERE district_id = ?1", &params![id])
+}
+
+/// The users matching `filter` (a `WHERE` clause or nothing), by name.
+fn users_where(c: &mut dyn Conn, filter: &str, args: &[Value]) -> Result<Vec<User>, StoreError> {
     let mut v = c
         .query(
-            "SELECT id, username, password_hash, role, district_id, prm FROM users",
-            &[],
+            &format!(
+                "SELECT id, username, password_hash, role, district_id, prm FROM users {filter}"
+            ),
+            args,
         )?
         .into_iter()
         .map(|mut r| user(&mut r))

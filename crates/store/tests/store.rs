@@ -810,6 +810,15 @@ async fn erasing_a_participant_leaves_nothing_of_them() {
             .await
             .unwrap();
 
+        let names: Vec<String> = store
+            .district_users(one)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        assert_eq!(names, ["p11"], "{}", db.backend());
+        assert!(store.district_users(two).await.unwrap().is_empty());
         let e = store.erase_participant(one, "11").await.unwrap().unwrap();
         assert_eq!(
             e,

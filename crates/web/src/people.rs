@@ -61,10 +61,12 @@ async fn list_users(
     if me.user.role == Role::Participant {
         return Err(ApiError::NotFound);
     }
-    let users: Vec<Value> = state
-        .store
-        .users()
-        .await?
+    // An organiser's users are all in their district: no need to read everyone's.
+    let users = match (me.user.role, me.user.district_id) {
+        (Role::Organiser, Some(d)) => state.store.district_users(d).await?,
+        _ => state.store.users().await?,
+    };
+    let users: Vec<Value> = users
         .iter()
         .filter(|u| manages_user(&me, u))
         .map(user_json)

@@ -127,7 +127,7 @@ async fn people_page(
         let coverage = state.store.curve_coverage(id).await?;
         let users: Vec<User> = state
             .store
-            .users()
+            .district_users(id)
             .await?
             .into_iter()
             .filter(|u| is_managed_login(&p.user, id, u))
