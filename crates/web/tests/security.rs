@@ -568,3 +568,40 @@ fn queued_jobs_survive_a_restart_and_an_interrupted_one_can_be_retried() {
     let r = orga1.post_form(&format!("/jobs/{new_id}/retry?lang=fr"), "csrf=forged");
     assert_eq!(r.status, 403, "a forged form does nothing: {}", r.body);
 }
+
+/// The new routes tried with another district's ids: every one answers like a missing id, and
+/// nothing of district 2 changes.
+#[test]
+fn the_erasure_people_and_job_routes_refuse_another_districts_ids() {
+    let app = spawn_app();
+    let (admin, _d1, d2, orga1, orga2) = two_districts(&app);
+    let job = admin.post_json(&format!("/api/v1/districts/{d2}/simulations"), &json!({}));
+    let job = job.json()["job_id"].as_i64().unwrap();
+    let cancel = orga2.post_json(&format!("/api/v1/jobs/{job}/cancel"), &json!({}));
+    assert!(
+        cancel.status == 200 || cancel.status == 409,
+        "{}",
+        cancel.body
+    );
+    let delete = |path: &str| orga1.request("DELETE", path, None, b"");
+    for r in [
+        delete(&format!("/api/v1/districts/{d2}/participants/{OTHER}")),
+        delete(&format!("/api/v1/districts/{d2}")),
+        delete("/api/v1/users/orga-deux"),
+        orga1.post_json(&format!("/api/v1/jobs/{job}/retry"), &json!({})),
+        orga1.get(&format!("/districts/{d2}/people")),
+        orga1.get(&format!("/participants/{OTHER}/coverage")),
+        orga1.get("/audit"),
+        orga1.submit(
+            &format!("/districts/{d2}/people/{OTHER}/erase"),
+            &[("confirm", "yes")],
+        ),
+        orga1.submit(&format!("/districts/{d2}/logins/orga-deux/revoke"), &[]),
+        orga1.submit(&format!("/jobs/{job}/retry"), &[]),
+    ] {
+        assert_eq!(r.status, 404, "{}", r.body);
+    }
+    // District 2 is whole: its meter, its curve, its organiser.
+    assert_eq!(curve_values(&orga2, OTHER).len(), 48);
+    assert_eq!(orga2.get("/api/v1/me").status, 200);
+}
