@@ -25,11 +25,19 @@ pub struct CreatedDistrict {
     pub participants: usize,
 }
 
+/// `msg` with every mention of `folder/` removed: a file named as its user wrote it, relative
+/// to that folder, and the server's own path never shown.
+pub(crate) fn without_folder(msg: &str, folder: &Path) -> String {
+    msg.replace(
+        &format!("{}{}", folder.display(), std::path::MAIN_SEPARATOR),
+        "",
+    )
+}
+
 /// The problems of a file read in `folder`, with `folder`'s own path removed from messages (a
 /// file is named as the district names it, relative to the data folder).
 pub(crate) fn problems(diags: &Diagnostics, folder: &Path) -> Vec<InputProblem> {
-    let prefix = format!("{}{}", folder.display(), std::path::MAIN_SEPARATOR);
-    let hide = |s: &str| s.replace(&prefix, "");
+    let hide = |s: &str| without_folder(s, folder);
     diags
         .iter()
         .map(|d| InputProblem {

@@ -152,8 +152,8 @@ fn valid_slug(s: &str) -> bool {
 
 /// Hides the server's data folder in messages shown to users.
 fn relative(msg: &str, data_dir: &Path) -> String {
-    msg.replace(&format!("{}/", experiments_dir(data_dir).display()), "")
-        .replace(&format!("{}/", data_dir.display()), "")
+    let msg = crate::districts::without_folder(msg, &experiments_dir(data_dir));
+    crate::districts::without_folder(&msg, data_dir)
 }
 
 /// Reads (or takes from the cache) the experiment at `path`. Blocking.
@@ -175,7 +175,7 @@ fn load_entry(data_dir: &Path, slug: &str, path: &Path) -> Arc<Entry> {
     let fp = fingerprint(&text, parsed.as_ref().ok());
     let (outcome, district_name) = match parsed {
         Err(diags) => {
-            let mut ps = problems(&diags, data_dir);
+            let mut ps = problems(&diags, &experiments_dir(data_dir));
             for p in &mut ps {
                 p.message = relative(&p.message, data_dir);
             }
@@ -685,7 +685,7 @@ async fn api_create(
         // Parsed as if already in the folder, so relative paths resolve there.
         let probe = dir.join("new-experiment.toml");
         let (e, _) = quartier_model::parse_experiment(&text, &probe).map_err(|d| {
-            let mut ps = problems(&d, &data_dir);
+            let mut ps = problems(&d, &experiments_dir(&data_dir));
             for p in &mut ps {
                 p.message = relative(&p.message, &data_dir);
             }
