@@ -289,12 +289,15 @@ fn a_simulation_job_reaches_100_and_links_its_results() {
 fn a_cancelled_job_stays_cancelled() {
     let app = spawn_app();
     let (id, admin, _a, _b) = community(&app);
+    // A first job (another kind: an identical queued job would be merged) holds the one job
+    // slot while the simulation behind it is cancelled.
     let first = admin
-        .post_json(&format!("/api/v1/districts/{id}/simulations"), &json!({}))
+        .post_json(&format!("/api/v1/districts/{id}/optimisations"), &json!({}))
         .json();
     let second = admin
         .post_json(&format!("/api/v1/districts/{id}/simulations"), &json!({}))
         .json();
+    assert_ne!(first["job_id"], second["job_id"]);
     let url = second["status_url"].as_str().unwrap();
     let r = admin.request(
         "POST",

@@ -311,7 +311,11 @@ fn a_queued_optimisation_can_be_cancelled() {
     let app = spawn_app();
     let (id, admin, _a, _b) = three_days(&app);
     let first = admin.post_json(&optimisations(id), &json!({})).json();
-    let second = admin.post_json(&optimisations(id), &json!({})).json();
+    // Other options than the first's: an identical job still queued would be merged into it.
+    let second = admin
+        .post_json(&optimisations(id), &json!({"solver": "clarabel"}))
+        .json();
+    assert_ne!(first["job_id"], second["job_id"], "{second}");
     let url = second["status_url"].as_str().unwrap();
     // The second waits behind the first (one job at a time), so it is still cancellable.
     let r = admin.request(
