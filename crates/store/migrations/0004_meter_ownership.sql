@@ -5,5 +5,14 @@
 ALTER TABLE participants ADD COLUMN shared_at INTEGER;
 
 -- Usernames are compared without regard to case (`admin` and `Admin` are one user). The server
--- stores them trimmed and in lower case from this version on.
+-- stores them trimmed and in lower case from this version on. A database of an earlier version
+-- may hold two logins that differ only by case: the oldest keeps its name, each later one is
+-- renamed `<name in lower case>-renamed-<id>` (its password, role and sessions unchanged), so
+-- the upgrade goes through and no login is lost. The programme team tells those people their new
+-- username (the people page lists it).
+UPDATE users SET username = lower(username) || '-renamed-' || CAST(id AS TEXT)
+WHERE EXISTS (
+    SELECT 1 FROM users AS older
+    WHERE lower(older.username) = lower(users.username) AND older.id < users.id
+);
 CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
