@@ -410,6 +410,13 @@ impl Store {
             .await
     }
 
+    /// Deletes the audit entries recorded before `before` (the retention the server is
+    /// configured with); returns how many.
+    pub async fn prune_audit(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.with_conn(move |c| queries::prune_audit(c, before))
+            .await
+    }
+
     /// The audit log, newest first: at most `limit` entries older than entry `before` (when
     /// given).
     pub async fn audit_log(
@@ -432,7 +439,8 @@ impl Store {
             .await
     }
 
-    /// Deletes a user and their sessions; false when there was none.
+    /// Deletes a user and their sessions, and their name from the audit log (their entries
+    /// stay, by [`ERASED`]); false when there was none.
     pub async fn delete_user(&self, id: i64) -> Result<bool, StoreError> {
         self.in_tx(move |c| queries::delete_user(c, id)).await
     }

@@ -834,8 +834,14 @@ fn users_where(c: &mut dyn Conn, filter: &str, args: &[Value]) -> Result<Vec<Use
 }
 
 pub(crate) fn delete_user(c: &mut dyn Conn, id: i64) -> Result<bool, StoreError> {
+    let names: Vec<String> = logins_where(c, "id = ?1", &params![id])?
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
     c.execute("DELETE FROM sessions WHERE user_id = ?1", &params![id])?;
-    Ok(c.execute("DELETE FROM users WHERE id = ?1", &params![id])? == 1)
+    let deleted = c.execute("DELETE FROM users WHERE id = ?1", &params![id])? == 1;
+    forget_in_audit(c, &names, &[id])?;
+    Ok(deleted)
 }
 
 pub(crate) fn set_password(
@@ -870,8 +876,8 @@ fn inert_rows(c: &mut dyn Conn, prm: &str) -> Result<Vec<i64>, StoreError> {
 
 /// After rows of `prm` were deleted: deletes the rows that granted nothing before (`inert`),
 /// then the meter's curve when no district holds the meter any more; returns the points
-/// deleted.
-fn settle_meter(c: &mut dyn Conn, prm: &str, inert: &[i64]) -> Result<usize, StoreError> {
+/// deleted then, `None` while a district still holds the meter.
+fn settle_meter(c: &mut dyn Conn, prm: &str, inert: &[i64]) -> Result<Option<usize>, StoreError> {
     for id in inert {
         c.execute("DELETE FROM participants WHERE id = ?1", &params![*id])?;
     }
@@ -882,9 +888,65 @@ fn settle_meter(c: &mut dyn Conn, prm: &str, inert: &[i64]) -> Result<usize, Sto
         )?
         .is_some();
     if held {
-        return Ok(0);
+        return Ok(None);
     }
     c.execute("DELETE FROM meter_curves WHERE prm = ?1", &params![prm])
+        .map(Some)
+}
+
+/// The logins matching `filter` (a `WHERE` clause over `users`): (id, username).
+fn logins_where(
+    c: &mut dyn Conn,
+    filter: &str,
+    args: &[Value],
+) -> Result<Vec<(i64, String)>, StoreError> {
+    c.query(
+        &format!("SELECT id, username FROM users WHERE {filter}"),
+        args,
+    )?
+    .into_iter()
+    .map(|mut r| Ok((r.int(0)?, r.text(1)?)))
+    .collect()
+}
+
+/// Removes from the audit log what identified erased people: `words` (PRMs, usernames) as
+/// path segments of actions, and the name of the deleted `users` as actors (their entries
+/// stay, with [`ERASED`] as the name and no id).
+fn forget_in_audit(c: &mut dyn Conn, words: &[String], users: &[i64]) -> Result<(), StoreError> {
+    for id in users {
+        c.execute(
+            "UPDATE audit_log SET username = ?2, user_id = NULL WHERE user_id = ?1",
+            &params![*id, ERASED],
+        )?;
+    }
+    for w in words {
+        let escaped = w
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let encoded = escaped.replace('@', "%40");
+        let rows = c.query(
+            "SELECT id, action FROM audit_log
+             WHERE action LIKE ?1 ESCAPE '\\' OR action LIKE ?2 ESCAPE '\\'",
+            &params![&format!("%/{escaped}%"), &format!("%/{encoded}%")],
+        )?;
+        for mut r in rows {
+            let (id, action) = (r.int(0)?, r.text(1)?);
+            let kept = forget_segments(&action, std::slice::from_ref(w));
+            if kept != action {
+                c.execute(
+                    "UPDATE audit_log SET action = ?2 WHERE id = ?1",
+                    &params![id, &kept],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the audit entries older than `before`; returns how many.
+pub(crate) fn prune_audit(c: &mut dyn Conn, before: DateTime<Utc>) -> Result<usize, StoreError> {
+    c.execute("DELETE FROM audit_log WHERE at < ?1", &params![before])
 }
 
 pub(crate) fn erase_participant(
@@ -905,6 +967,11 @@ pub(crate) fn erase_participant(
         return Ok(None);
     }
     let inert = inert_rows(c, prm)?;
+    let logins = logins_where(
+        c,
+        "role = 'participant' AND district_id = ?1 AND prm = ?2",
+        &params![district, prm],
+    )?;
     let participants = c.execute(
         "DELETE FROM participants WHERE district_id = ?1 AND prm = ?2",
         &params![district, prm],
@@ -918,11 +985,17 @@ pub(crate) fn erase_participant(
         "DELETE FROM users WHERE role = 'participant' AND district_id = ?1 AND prm = ?2",
         &params![district, prm],
     )?;
-    let curve_points = settle_meter(c, prm, &inert)?;
+    let gone = settle_meter(c, prm, &inert)?;
+    let (ids, mut forgotten): (Vec<i64>, Vec<String>) = logins.into_iter().unzip();
+    if gone.is_some() {
+        forgotten.push(prm.to_string());
+    }
+    forget_in_audit(c, &forgotten, &ids)?;
     Ok(Some(Erased {
         participants,
         users,
-        curve_points,
+        curve_points: gone.unwrap_or(0),
+        forgotten,
     }))
 }
 
@@ -942,6 +1015,7 @@ pub(crate) fn delete_district(c: &mut dyn Conn, id: i64) -> Result<Option<Erased
     for prm in &prms {
         inert.push(inert_rows(c, prm)?);
     }
+    let logins = logins_where(c, "district_id = ?1", &params![id])?;
     c.execute(
         "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE district_id = ?1)",
         &params![id],
@@ -964,14 +1038,20 @@ pub(crate) fn delete_district(c: &mut dyn Conn, id: i64) -> Result<Option<Erased
         "UPDATE districts SET name = '', source_toml = '', deleted_at = ?2 WHERE id = ?1",
         &params![id, Utc::now()],
     )?;
+    let (ids, mut forgotten): (Vec<i64>, Vec<String>) = logins.into_iter().unzip();
     let mut curve_points = 0;
     for (prm, inert) in prms.iter().zip(&inert) {
-        curve_points += settle_meter(c, prm, inert)?;
+        if let Some(points) = settle_meter(c, prm, inert)? {
+            curve_points += points;
+            forgotten.push(prm.clone());
+        }
     }
+    forget_in_audit(c, &forgotten, &ids)?;
     Ok(Some(Erased {
         participants,
         users,
         curve_points,
+        forgotten,
     }))
 }
 

@@ -427,7 +427,7 @@ pub struct AuditRow {
 }
 
 /// What an erasure removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Erased {
     /// Participant rows.
     pub participants: usize,
@@ -435,4 +435,42 @@ pub struct Erased {
     pub users: usize,
     /// Meter-curve points.
     pub curve_points: usize,
+    /// The identifiers that are gone (the PRMs no district holds any more, the usernames
+    /// deleted), replaced by [`ERASED`] in the audit log: the entry recording the erasure
+    /// itself must hide them too ([`forget_segments`]).
+    pub forgotten: Vec<String>,
+}
+
+/// What the audit log shows in place of an erased meter or login.
+pub const ERASED: &str = "(erased)";
+
+/// The path segments after which the server's routes put a PRM or a username.
+const IDENTIFIER_AFTER: [&str; 4] = ["users", "logins", "participants", "people"];
+
+/// `action` (`METHOD /path/segments`) with every identifier segment (one after `users`,
+/// `logins`, `participants` or `people`) equal to one of `words`, as written or with `@`
+/// percent-encoded, replaced by [`ERASED`]. Only those segments: a username such as `api`
+/// never blanks the `/api/` of a path.
+pub fn forget_segments(action: &str, words: &[String]) -> String {
+    let (method, path) = action.split_once(' ').unwrap_or(("", action));
+    let segments: Vec<&str> = path.split('/').collect();
+    let path = segments
+        .iter()
+        .enumerate()
+        .map(|(i, seg)| {
+            let decoded = seg.replace("%40", "@");
+            let identifier = i > 0 && IDENTIFIER_AFTER.contains(&segments[i - 1]);
+            if identifier && words.iter().any(|w| w == seg || *w == decoded) {
+                ERASED
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    if method.is_empty() {
+        path
+    } else {
+        format!("{method} {path}")
+    }
 }

@@ -825,7 +825,8 @@ async fn erasing_a_participant_leaves_nothing_of_them() {
             Erased {
                 participants: 1,
                 users: 1,
-                curve_points: 4
+                curve_points: 4,
+                forgotten: vec!["p11".into(), "11".into()],
             },
             "{}",
             db.backend()
@@ -872,5 +873,100 @@ async fn the_audit_log_reads_newest_first_and_keeps_names() {
             (older[0].username.as_str(), older[0].status),
             ("olivia", 200)
         );
+    }
+}
+
+/// A database of version 3 may hold logins that differ only by case (`Admin`, `admin`):
+/// migration 4 keeps the oldest as it is and renames the others, so the upgrade goes through
+/// with every login kept.
+#[tokio::test]
+async fn upgrading_keeps_logins_that_differ_only_by_case() {
+    let db = quartier_store::testing::sqlite_test_db().unwrap();
+    let path = db.url().trim_start_matches("sqlite://").to_string();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )
+    .unwrap();
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 3) {
+        c.execute_batch(sql).unwrap();
+        c.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, 0)",
+            rusqlite::params![version, name],
+        )
+        .unwrap();
+    }
+    for name in ["Admin", "admin", "ana", "ADMIN "] {
+        c.execute(
+            "INSERT INTO users (username, password_hash, role, created_at)
+             VALUES (?1, 'h', 'programme', 0)",
+            [name],
+        )
+        .unwrap();
+    }
+    drop(c);
+    let store = open(&db).await;
+    assert_eq!(
+        store.applied_migrations().await.unwrap(),
+        MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>()
+    );
+    let mut names: Vec<String> = store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    names.sort();
+    // "ADMIN " differs by a space as well: it is another login and keeps its name.
+    assert_eq!(names, ["ADMIN ", "Admin", "admin-renamed-2", "ana"]);
+    assert_eq!(
+        store.user_by_name("admin").await.unwrap().unwrap().username,
+        "Admin"
+    );
+}
+
+/// An erasure hides the meter and the login in every audit entry, as whole path segments.
+#[test]
+fn forgetting_replaces_whole_segments_only() {
+    let words = vec!["api".to_string(), "ana@x.fr".to_string()];
+    assert_eq!(
+        forget_segments("DELETE /api/v1/users/api", &words),
+        "DELETE /api/v1/users/(erased)"
+    );
+    assert_eq!(
+        forget_segments("POST /districts/1/logins/ana%40x.fr/reset", &words),
+        "POST /districts/1/logins/(erased)/reset"
+    );
+    assert_eq!(
+        forget_segments("PUT /apis/v1/anna", &words),
+        "PUT /apis/v1/anna"
+    );
+}
+
+/// Entries past the retention go; the others stay.
+#[tokio::test]
+async fn audit_entries_past_the_retention_are_dropped() {
+    for db in databases() {
+        let store = open(&db).await;
+        let now = Utc::now();
+        for days in [400, 10] {
+            store
+                .record_audit(NewAudit {
+                    at: now - Duration::days(days),
+                    user_id: 1,
+                    username: "admin".into(),
+                    action: format!("POST /api/v1/districts/{days}"),
+                    status: 201,
+                })
+                .await
+                .unwrap();
+        }
+        let dropped = store.prune_audit(now - Duration::days(365)).await.unwrap();
+        assert_eq!(dropped, 1, "{}", db.backend());
+        let left = store.audit_log(10, None).await.unwrap();
+        assert_eq!(left.len(), 1, "{}", db.backend());
+        assert_eq!(left[0].action, "POST /api/v1/districts/10");
     }
 }

@@ -105,6 +105,10 @@ pub struct Config {
     pub max_jobs_per_user: usize,
     /// Jobs one district may have queued or running at once.
     pub max_jobs_per_district: usize,
+    /// How long an entry of the audit log is kept, days (checked at start and every hour).
+    /// The log holds who changed what: keep it as long as your data-protection register says
+    /// (the CNIL recommends six months to a year for such logs).
+    pub audit_retention_days: u32,
     /// Password of the first programme user (`admin`) when the database has no user.
     pub admin_password: Option<Secret>,
 }
@@ -124,6 +128,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             max_jobs_per_user: 4,
             max_jobs_per_district: 8,
+            audit_retention_days: 365,
             admin_password: None,
         }
     }
@@ -162,7 +167,7 @@ impl Config {
     /// Defaults, then `file` if given, then the environment (`QUARTIER_ADDR`,
     /// `QUARTIER_DATABASE_URL`, `QUARTIER_DATA_DIR`, `QUARTIER_SESSION_MINUTES`,
     /// `QUARTIER_MAX_BODY_BYTES`, `QUARTIER_SECURE_COOKIES`, `QUARTIER_ADMIN_PASSWORD`,
-    /// `QUARTIER_TRUSTED_PROXIES` as a comma-separated list).
+    /// `QUARTIER_AUDIT_RETENTION_DAYS`, `QUARTIER_TRUSTED_PROXIES` as a comma-separated list).
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let mut c = match file {
             None => Config::default(),
@@ -217,6 +222,9 @@ impl Config {
                 .filter(|p| !p.trim().is_empty())
                 .map(|p| parse("QUARTIER_TRUSTED_PROXIES", p))
                 .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = get("QUARTIER_AUDIT_RETENTION_DAYS") {
+            self.audit_retention_days = parse("QUARTIER_AUDIT_RETENTION_DAYS", &v)?;
         }
         if let Some(v) = get("QUARTIER_ADMIN_PASSWORD") {
             self.admin_password = Some(Secret::new(v));

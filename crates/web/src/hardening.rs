@@ -13,7 +13,9 @@
 //!   server never grants.
 //! - **Audit.** Every request that changes data (any method but `GET`, `HEAD`, `OPTIONS`) made
 //!   in a session and answered with success or a redirect is recorded in the audit log: who,
-//!   the method and path, when, the status.
+//!   the method and path, when, the status. An erasure's handler puts the identifiers it
+//!   erased on its response ([`Forget`]): the entry shows `(erased)` in their place, as the
+//!   store did in the older entries.
 //! - **No plain-text errors.** An error answered as plain text (a path or query that does not
 //!   parse, a method not allowed, a body too large: the framework's own rejections) becomes
 //!   problem details (RFC 9457) on the API and the styled error page elsewhere, in the
@@ -30,6 +32,10 @@ use crate::auth::{self, Client, CurrentUser};
 use crate::error::problem_response;
 use crate::html::{esc, page};
 use crate::i18n::{Lang, t};
+
+/// The identifiers (PRMs, usernames) an erasure removed, put on its response by the handler.
+#[derive(Debug, Clone)]
+pub(crate) struct Forget(pub(crate) Vec<String>);
 
 /// The policy of every response: only this origin's scripts, styles, images (and inline SVG),
 /// fetches and form targets; inline `style` attributes for bar widths; no framing; no plugins.
@@ -88,6 +94,10 @@ pub(crate) async fn harden(
     if let Some(user) = actor {
         let status = response.status();
         if status.is_success() || status.is_redirection() {
+            let action = match response.extensions().get::<Forget>() {
+                Some(Forget(words)) => quartier_store::forget_segments(&action, words),
+                None => action,
+            };
             let entry = quartier_store::NewAudit {
                 at: chrono::Utc::now(),
                 user_id: user.user.id,

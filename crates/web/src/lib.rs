@@ -106,8 +106,8 @@ pub struct Application {
 
 impl Application {
     /// Opens and migrates the database, marks jobs a previous process left running as failed
-    /// (each can be retried), starts again the jobs it left queued, creates the data folder and
-    /// binds the listener.
+    /// (each can be retried), starts again the jobs it left queued, drops the audit entries
+    /// older than the retention, creates the data folder and binds the listener.
     pub async fn build(config: Config) -> Result<Application, StartError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
             path: config.data_dir.clone(),
@@ -115,6 +115,7 @@ impl Application {
         })?;
         let store = Store::open(&config.database_url).await?;
         store.fail_interrupted_jobs(chrono::Utc::now()).await?;
+        store.prune_audit(audit_horizon(&config)).await?;
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind {
@@ -207,13 +208,33 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let pruning = tokio::spawn(prune_audit_hourly(self.state.clone()));
         let app = router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        pruning.abort();
+        served
+    }
+}
+
+/// The oldest instant an audit entry may have under the configured retention.
+fn audit_horizon(config: &Config) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::days(i64::from(config.audit_retention_days))
+}
+
+/// Drops the audit entries past the retention every hour while the server runs.
+async fn prune_audit_hourly(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    every.tick().await; // The first tick is immediate: `build` has just pruned.
+    loop {
+        every.tick().await;
+        if let Err(e) = state.store.prune_audit(audit_horizon(&state.config)).await {
+            eprintln!("audit log: cannot drop the entries past the retention: {e}");
+        }
     }
 }
 

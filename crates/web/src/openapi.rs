@@ -43,6 +43,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/users"),
     ("delete", "/api/v1/users/{username}"),
     ("put", "/api/v1/me/password"),
+    ("put", "/api/v1/users/{username}/password"),
+    ("patch", "/api/v1/districts/{id}/participants/{prm}"),
     ("delete", "/api/v1/districts/{id}/participants/{prm}"),
     ("delete", "/api/v1/districts/{id}"),
     ("get", "/api/v1/audit"),

@@ -1,7 +1,9 @@
 //! People and their data (the RGPD side of the server), as JSON API: the users one may manage
-//! (list, revoke), one's own password, the erasure of a participant (their row, login and,
-//! once no district holds the meter, its curve) and of a whole district, and the audit log of
-//! every change of data made by a person (recorded by `hardening`, read by the programme).
+//! (list, reset a password, revoke), one's own password, a participant's name and role, the
+//! erasure of a participant (their row, login and, once no district holds the meter, its
+//! curve) and of a whole district, and the audit log of every change of data made by a person
+//! (recorded by `hardening`, read by the programme). The people pages call the same functions
+//! (`update_participant`, `reset_password`), so a rule holds on both.
 //!
 //! Who may do what: the programme team manages everyone and every district; an organiser
 //! manages the participants of their own district (their logins and their data); a participant
@@ -9,8 +11,9 @@
 
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, put};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chrono::Utc;
 use quartier_store::{Erased, Role, User};
 use serde::Deserialize;
@@ -19,16 +22,21 @@ use serde_json::{Value, json};
 use crate::api::{managed_district, rfc3339};
 use crate::auth::{self, Client, CurrentUser};
 use crate::error::{ApiError, InputProblem};
+use crate::hardening::Forget;
 use crate::{AppState, input};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/users", get(list_users))
         .route("/api/v1/users/{username}", delete(revoke_user))
+        .route(
+            "/api/v1/users/{username}/password",
+            put(reset_user_password),
+        )
         .route("/api/v1/me/password", put(change_password))
         .route(
             "/api/v1/districts/{id}/participants/{prm}",
-            delete(erase_participant),
+            delete(erase_participant).patch(edit_participant),
         )
         .route("/api/v1/districts/{id}", delete(delete_district))
         .route("/api/v1/audit", get(read_audit))
@@ -74,24 +82,143 @@ async fn list_users(
     Ok(Json(json!({ "users": users })))
 }
 
+/// User `username`, whom `me` manages (404 otherwise), when it is not `me` (403 saying
+/// `not_oneself` otherwise).
+async fn other_managed_user(
+    state: &AppState,
+    me: &CurrentUser,
+    username: &str,
+    not_oneself: &str,
+) -> Result<User, ApiError> {
+    let u = state
+        .store
+        .user_by_name(username)
+        .await?
+        .filter(|u| manages_user(me, u))
+        .ok_or(ApiError::NotFound)?;
+    if u.id == me.user.id {
+        return Err(ApiError::ForbiddenBecause(not_oneself.into()));
+    }
+    Ok(u)
+}
+
 async fn revoke_user(
     State(state): State<AppState>,
     me: CurrentUser,
     UrlPath(username): UrlPath<String>,
-) -> Result<StatusCode, ApiError> {
-    let u = state
-        .store
-        .user_by_name(&username)
-        .await?
-        .filter(|u| manages_user(&me, u))
-        .ok_or(ApiError::NotFound)?;
-    if u.id == me.user.id {
-        return Err(ApiError::ForbiddenBecause(
-            "you cannot revoke your own login: another programme user can".into(),
-        ));
-    }
+) -> Result<impl IntoResponse, ApiError> {
+    let u = other_managed_user(
+        &state,
+        &me,
+        &username,
+        "you cannot revoke your own login: another programme user can",
+    )
+    .await?;
     state.store.delete_user(u.id).await?;
+    Ok((Extension(Forget(vec![u.username])), StatusCode::NO_CONTENT))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordReset {
+    new_password: String,
+}
+
+/// Another user's password, set by whoever manages them (the programme team, or the organiser
+/// of a participant); every session of that user ends.
+async fn reset_user_password(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    UrlPath(username): UrlPath<String>,
+    Json(req): Json<PasswordReset>,
+) -> Result<StatusCode, ApiError> {
+    let u = other_managed_user(
+        &state,
+        &me,
+        &username,
+        "your own password is changed with PUT /api/v1/me/password, which asks for the \
+         current one",
+    )
+    .await?;
+    reset_password(&state, &u, &req.new_password, "new_password").await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets `u`'s password to `new` under the password rules (a problem names `field`) and ends
+/// every session of `u`: whoever knew the old password is out. The caller checked that the
+/// acting user manages `u`.
+pub(crate) async fn reset_password(
+    state: &AppState,
+    u: &User,
+    new: &str,
+    field: &str,
+) -> Result<(), ApiError> {
+    input::password(new, &u.username).map_err(|p| {
+        ApiError::Invalid(vec![InputProblem {
+            path: field.into(),
+            ..p
+        }])
+    })?;
+    let new = new.to_string();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    state.store.set_password(u.id, &hash, "").await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParticipantEdit {
+    name: Option<String>,
+    role: Option<String>,
+}
+
+/// A participant's name or role (the PRM is the meter: erase and add to change it).
+async fn edit_participant(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    UrlPath((id, prm)): UrlPath<(i64, String)>,
+    Json(req): Json<ParticipantEdit>,
+) -> Result<Json<Value>, ApiError> {
+    managed_district(&state, &me, id, ApiError::Forbidden).await?;
+    let current = state
+        .store
+        .participants(id)
+        .await?
+        .into_iter()
+        .find(|p| p.prm == prm)
+        .ok_or(ApiError::NotFound)?;
+    let name = req.name.unwrap_or(current.name);
+    let role = req.role.unwrap_or(current.role);
+    update_participant(&state, id, &prm, &name, &role).await?;
+    Ok(Json(
+        json!({ "prm": prm, "name": name.trim(), "role": role }),
+    ))
+}
+
+/// Sets the name and role of participant `prm` of district `id` (which the caller checked the
+/// user manages): both checked first, every problem at once; 404 when the district has no such
+/// participant.
+pub(crate) async fn update_participant(
+    state: &AppState,
+    id: i64,
+    prm: &str,
+    name: &str,
+    role: &str,
+) -> Result<(), ApiError> {
+    let problems = crate::api::participant_problems(name, role);
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    if !state
+        .store
+        .update_participant(id, prm, name.trim(), role)
+        .await?
+    {
+        return Err(ApiError::NotFound);
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -162,33 +289,36 @@ pub(crate) async fn change_own_password(
     Ok(())
 }
 
-fn erased_json(e: Erased) -> Value {
-    json!({
+/// The answer to an erasure: what it removed, and the identifiers it removed for the audit
+/// entry of this request to hide ([`Forget`]).
+fn erased_response(e: Erased) -> impl IntoResponse {
+    let body = json!({
         "participants": e.participants,
         "logins": e.users,
         "curve_points": e.curve_points,
-    })
+    });
+    (Extension(Forget(e.forgotten)), Json(body))
 }
 
 async fn erase_participant(
     State(state): State<AppState>,
     me: CurrentUser,
     UrlPath((id, prm)): UrlPath<(i64, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     managed_district(&state, &me, id, ApiError::Forbidden).await?;
     let erased = state
         .store
         .erase_participant(id, &prm)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(erased_json(erased)))
+    Ok(erased_response(erased))
 }
 
 async fn delete_district(
     State(state): State<AppState>,
     me: CurrentUser,
     UrlPath(id): UrlPath<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     managed_district(&state, &me, id, ApiError::Forbidden).await?;
     if me.user.role != Role::Programme {
         return Err(ApiError::ForbiddenBecause(
@@ -206,7 +336,7 @@ async fn delete_district(
         std::fs::remove_dir_all(&folder)
             .map_err(|e| ApiError::Internal(format!("removing {}: {e}", folder.display())))?;
     }
-    Ok(Json(erased_json(erased)))
+    Ok(erased_response(erased))
 }
 
 #[derive(Deserialize)]

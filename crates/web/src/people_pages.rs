@@ -299,20 +299,8 @@ async fn edit_participant_form(
 ) -> Result<Response, PageError> {
     let p = PageContext::new(user, q.pick(&headers));
     let csrf = f.csrf.clone();
-    let work = async {
-        let problems = api::participant_problems(&f.name, &f.role);
-        if !problems.is_empty() {
-            return Err(ApiError::Invalid(problems));
-        }
-        if !state
-            .store
-            .update_participant(id, &prm, f.name.trim(), &f.role)
-            .await?
-        {
-            return Err(ApiError::NotFound);
-        }
-        Ok(())
-    };
+    let work =
+        async { crate::people::update_participant(&state, id, &prm, &f.name, &f.role).await };
     people_form(&state, &p, id, &csrf, work).await
 }
 
@@ -341,14 +329,14 @@ async fn erase_participant_form(
                 None,
             )]));
         }
-        state
+        let erased = state
             .store
             .erase_participant(id, &prm)
             .await?
             .ok_or(ApiError::NotFound)?;
-        Ok(())
+        Ok(erased.forgotten)
     };
-    people_form(&state, &p, id, &csrf, work).await
+    people_form_forgetting(&state, &p, id, &csrf, work).await
 }
 
 #[derive(Deserialize)]
@@ -424,14 +412,7 @@ async fn reset_login_form(
     let csrf = f.csrf.clone();
     let work = async {
         let u = managed_login(&state, &p, id, &username).await?;
-        input::password(&f.password, &u.username).map_err(|e| ApiError::Invalid(vec![e]))?;
-        let pw = f.password.clone();
-        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
-        // Every session of that user ends: whoever knew the old password is out.
-        state.store.set_password(u.id, &hash, "").await?;
-        Ok(())
+        crate::people::reset_password(&state, &u, &f.password, "password").await
     };
     people_form(&state, &p, id, &csrf, work).await
 }
@@ -449,9 +430,9 @@ async fn revoke_login_form(
     let work = async {
         let u = managed_login(&state, &p, id, &username).await?;
         state.store.delete_user(u.id).await?;
-        Ok(())
+        Ok(vec![u.username])
     };
-    people_form(&state, &p, id, &csrf, work).await
+    people_form_forgetting(&state, &p, id, &csrf, work).await
 }
 
 /// A form of the people page of district `id`: the form's token and that the user manages the
@@ -475,6 +456,27 @@ async fn people_form(
             .fail(e)
             .with_back(format!("/districts/{id}/people?lang={}", p.lang.code()))),
     }
+}
+
+/// [`people_form`] for an erasure: `work` returns the identifiers it erased, which the audit
+/// entry of this request hides too ([`crate::hardening::Forget`]).
+async fn people_form_forgetting(
+    state: &AppState,
+    p: &PageContext,
+    id: i64,
+    csrf: &str,
+    work: impl std::future::Future<Output = Result<Vec<String>, ApiError>>,
+) -> Result<Response, PageError> {
+    let mut forgotten = Vec::new();
+    let work = async {
+        forgotten = work.await?;
+        Ok(())
+    };
+    let mut response = people_form(state, p, id, csrf, work).await?;
+    response
+        .extensions_mut()
+        .insert(crate::hardening::Forget(forgotten));
+    Ok(response)
 }
 
 /// Consecutive days of `days` as (first, last) periods.

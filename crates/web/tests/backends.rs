@@ -188,10 +188,19 @@ fn erasure_and_the_audit_log_hold_on_every_back_end() {
             [
                 "POST /api/v1/districts".to_string(),
                 format!("DELETE /api/v1/districts/{id}"),
-                format!("DELETE /api/v1/districts/{id}/participants/{A}"),
+                format!("DELETE /api/v1/districts/{id}/participants/(erased)"),
             ],
             "{backend}"
         );
         assert!(log["next"].is_string(), "{backend}: {log}");
+        // The erased meters and logins are gone from the whole log, uploads included.
+        let all = admin.get("/api/v1/audit?limit=1000").body;
+        for gone in [A, B, "alice", "bruno"] {
+            assert!(!all.contains(gone), "{backend}: {gone} in {all}");
+        }
+        assert!(
+            all.contains("PUT /api/v1/participants/(erased)/curve"),
+            "{backend}: {all}"
+        );
     }
 }

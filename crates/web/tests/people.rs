@@ -72,10 +72,17 @@ fn an_erased_participant_leaves_no_row_login_session_or_curve() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["action"] == format!("DELETE /api/v1/districts/{id}/participants/{A}"))
+        .find(|e| e["action"] == format!("DELETE /api/v1/districts/{id}/participants/(erased)"))
         .unwrap_or_else(|| panic!("{log}"));
     assert_eq!(entry["username"], "olivia");
     assert_eq!(entry["status"], 200);
+    // The erased meter is gone from every entry, its uploads included.
+    assert!(!log.to_string().contains(A), "{log}");
+    assert!(
+        log.to_string()
+            .contains("PUT /api/v1/participants/(erased)/curve"),
+        "{log}"
+    );
     assert!(
         log["entries"]
             .as_array()
@@ -119,6 +126,93 @@ fn logins_are_listed_and_revoked_by_who_manages_them() {
     assert_eq!(login_status(&app, "alice", USER_PASSWORD), 401);
     assert_eq!(delete(&admin, "/api/v1/users/olivia").status, 204);
     assert_eq!(olivia.get("/api/v1/me").status, 401);
+    // A revoked login's name is gone from the audit log: their own changes stay, by "(erased)".
+    let log = admin.get("/api/v1/audit").body;
+    assert!(!log.contains("alice") && !log.contains("olivia"), "{log}");
+    assert!(log.contains("DELETE /api/v1/users/(erased)"), "{log}");
+    assert!(log.contains("\"username\":\"(erased)\""), "{log}");
+}
+
+/// The JSON API edits a participant and resets another user's password, under the same rules
+/// as the people page.
+#[test]
+fn a_participant_is_edited_and_a_password_reset_through_the_api() {
+    let app = spawn_app();
+    let (id, admin, olivia, alice) = setup(&app);
+    let path = format!("/api/v1/districts/{id}/participants/{A}");
+    let r = olivia.request(
+        "PATCH",
+        &path,
+        Some("application/json"),
+        br#"{"role": "prosumer"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["role"], "prosumer");
+    assert_eq!(
+        r.json()["name"],
+        "Foyer 0",
+        "the name not sent is kept: {}",
+        r.body
+    );
+    let r = olivia.request(
+        "PATCH",
+        &path,
+        Some("application/json"),
+        br#"{"name": "  Famille Martin ", "role": "grid"}"#,
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("role"), "{}", r.body);
+    let list = olivia
+        .get(&format!("/api/v1/districts/{id}/participants"))
+        .body;
+    assert!(
+        list.contains("prosumer") && !list.contains("Famille"),
+        "all or nothing: {list}"
+    );
+    let r = alice.request(
+        "PATCH",
+        &path,
+        Some("application/json"),
+        br#"{"name": "x"}"#,
+    );
+    assert_eq!(r.status, 403, "a participant edits nobody: {}", r.body);
+    let r = olivia.request(
+        "PATCH",
+        &format!("/api/v1/districts/{id}/participants/39999999999999"),
+        Some("application/json"),
+        br#"{"name": "x"}"#,
+    );
+    assert_eq!(r.status, 404, "{}", r.body);
+
+    let reset = |c: &Client, user: &str, pw: &str| {
+        c.request(
+            "PUT",
+            &format!("/api/v1/users/{user}/password"),
+            Some("application/json"),
+            json!({ "new_password": pw }).to_string().as_bytes(),
+        )
+    };
+    let fresh = "piano tortue lanterne";
+    assert_eq!(
+        reset(&olivia, "alice", "alice12345").status,
+        422,
+        "too weak"
+    );
+    assert_eq!(
+        reset(&olivia, "admin", fresh).status,
+        404,
+        "not hers to manage"
+    );
+    assert_eq!(reset(&alice, "bruno", fresh).status, 404);
+    assert_eq!(
+        reset(&admin, "admin", fresh).status,
+        403,
+        "one's own goes through /me"
+    );
+    assert_eq!(reset(&olivia, "alice", fresh).status, 204);
+    assert_eq!(alice.get("/api/v1/me").status, 401, "her sessions ended");
+    assert_eq!(login_status(&app, "alice", USER_PASSWORD), 401);
+    assert_eq!(login_status(&app, "alice", fresh), 200);
 }
 
 #[test]
@@ -283,7 +377,10 @@ fn the_people_screens_add_edit_erase_and_manage_logins_in_the_pages_language() {
     assert_eq!(audit.status, 200);
     assert!(audit.body.contains("olivia") && audit.body.contains("Journal des modifications"));
     assert!(
-        audit.body.contains(&format!("POST {people}/{B}/erase")),
+        audit
+            .body
+            .contains(&format!("POST {people}/(erased)/erase"))
+            && !audit.body.contains(B),
         "{}",
         audit.body
     );
