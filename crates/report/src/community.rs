@@ -311,6 +311,18 @@ pub struct ProducerFigures {
     pub self_consumption_rate: f64,
     /// Revenue of the allocated part at the local price(s), EUR.
     pub revenue_eur: f64,
+    /// Revenue of the surplus at the surplus price, EUR (absent from runs stored before it
+    /// was recorded: read as 0).
+    #[serde(default)]
+    pub surplus_revenue_eur: f64,
+}
+
+impl ProducerFigures {
+    /// What the producer earns this month: the energy sold to the participants and the surplus
+    /// (the credits of its bill), EUR.
+    pub fn earnings_eur(&self) -> f64 {
+        self.revenue_eur + self.surplus_revenue_eur
+    }
 }
 
 fn role_name(r: Role) -> &'static str {
@@ -357,6 +369,7 @@ impl CommunityRun {
                     surplus_kwh: p.surplus_kwh,
                     self_consumption_rate: ratio(p.self_consumed_kwh, p.production_kwh),
                     revenue_eur: p.revenue_eur,
+                    surplus_revenue_eur: p.surplus_kwh * loaded.billing.prices.surplus_eur_per_kwh,
                 });
                 if let Some(sum) = monthly.get_mut(m) {
                     if let Some(c) = &consumer {
@@ -569,6 +582,7 @@ mod tests {
                 surplus_kwh: 0.0,
                 self_consumption_rate: 1.0,
                 revenue_eur: 2.0,
+                surplus_revenue_eur: 0.0,
             }),
             bill_eur: 3.0,
             bill_without_operation_eur: None,

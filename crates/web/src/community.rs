@@ -488,6 +488,33 @@ pub(crate) fn link(l: Lang, data_dir: &Path, id: i64) -> String {
     )
 }
 
+/// Two series of monthly bars (kWh): each (label, values, colour).
+fn two_bars(
+    l: Lang,
+    title: &str,
+    months: &[String],
+    first: (&str, Vec<f64>, &str),
+    second: (&str, Vec<f64>, &str),
+) -> String {
+    let series = [first, second]
+        .into_iter()
+        .map(|(label, values, color)| BarSeries {
+            label: label.into(),
+            values,
+            errors: None,
+            color: Some(color.into()),
+        })
+        .collect();
+    bar_chart(&BarChart {
+        title: title.to_string(),
+        categories: months.iter().map(|m| l.month_label(m)).collect(),
+        x: AxisSpec::new(t(l, "month"), ""),
+        y: AxisSpec::new(t(l, "energy"), "kWh"),
+        series,
+        ..BarChart::default()
+    })
+}
+
 /// Allocated and complement per month as bars (kWh).
 fn monthly_chart(
     l: Lang,
@@ -496,27 +523,13 @@ fn monthly_chart(
     allocated: Vec<f64>,
     complement: Vec<f64>,
 ) -> String {
-    bar_chart(&BarChart {
-        title: title.to_string(),
-        categories: months.iter().map(|m| l.month_label(m)).collect(),
-        x: AxisSpec::new(t(l, "month"), ""),
-        y: AxisSpec::new(t(l, "energy"), "kWh"),
-        series: vec![
-            BarSeries {
-                label: t(l, "allocated").into(),
-                values: allocated,
-                errors: None,
-                color: Some("#2b7a3d".into()),
-            },
-            BarSeries {
-                label: t(l, "complement").into(),
-                values: complement,
-                errors: None,
-                color: Some("#1d5fa0".into()),
-            },
-        ],
-        ..BarChart::default()
-    })
+    two_bars(
+        l,
+        title,
+        months,
+        (t(l, "allocated"), allocated, "#2b7a3d"),
+        (t(l, "complement"), complement, "#1d5fa0"),
+    )
 }
 
 /// One member's monthly table with links to the bills.
@@ -532,13 +545,18 @@ fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
             ),
             None => ("—".into(), "—".into(), "—".into(), "—".into()),
         };
-        let (prod, surplus) = match &mm.producer {
-            Some(p) => (whole(p.production_kwh), whole(p.surplus_kwh)),
-            None => ("—".into(), "—".into()),
+        let (prod, sold, surplus, earned) = match &mm.producer {
+            Some(p) => (
+                whole(p.production_kwh),
+                whole(p.self_consumed_kwh),
+                whole(p.surplus_kwh),
+                l.money(p.earnings_eur(), 2),
+            ),
+            None => ("—".into(), "—".into(), "—".into(), "—".into()),
         };
         rows.push_str(&format!(
             "<tr><td>{mo}</td><td class=n>{cons}</td><td class=n>{alloc}</td><td class=n>{comp}</td><td class=n>{rate}</td>\
-             <td class=n>{prod}</td><td class=n>{surplus}</td><td class=n>{bill}</td><td><a href=\"{url}\">{b}</a></td></tr>",
+             <td class=n>{prod}</td><td class=n>{sold}</td><td class=n>{surplus}</td><td class=n>{earned}</td><td class=n>{bill}</td><td><a href=\"{url}\">{b}</a></td></tr>",
             mo = esc(&l.month_label(&mm.month)),
             bill = l.money(mm.bill_eur, 2),
             url = esc(&format!("{}?lang={}", bill_url(district, &m.id, &mm.month), l.code())),
@@ -546,14 +564,16 @@ fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
         ));
     }
     format!(
-        "<table><tr><th>{mo}</th><th>{c} (kWh)</th><th>{a} (kWh)</th><th>{co} (kWh)</th><th>{r}</th><th>{p} (kWh)</th><th>{s} (kWh)</th><th>{b}</th><th></th></tr>{rows}</table>",
+        "<table><tr><th>{mo}</th><th>{c} (kWh)</th><th>{a} (kWh)</th><th>{co} (kWh)</th><th>{r}</th><th>{p} (kWh)</th><th>{so} (kWh)</th><th>{s} (kWh)</th><th>{e}</th><th>{b}</th><th></th></tr>{rows}</table>",
         mo = t(l, "month"),
         c = t(l, "consumption"),
         a = t(l, "allocated"),
         co = t(l, "complement"),
         r = t(l, "coverage"),
         p = t(l, "production_kwh"),
+        so = t(l, "sold_to_members"),
         s = t(l, "surplus"),
+        e = t(l, "earnings"),
         b = t(l, "bill"),
     )
 }
@@ -655,18 +675,140 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
     out
 }
 
+/// A member's figures summed over the months of an allocation.
+#[derive(Debug, Default, Clone, Copy)]
+struct MemberSums {
+    consumption_kwh: f64,
+    allocated_kwh: f64,
+    production_kwh: f64,
+    sold_kwh: f64,
+    surplus_kwh: f64,
+    earnings_eur: f64,
+    bills_eur: f64,
+    consumer: bool,
+    producer: bool,
+}
+
+impl MemberSums {
+    fn of(m: &MemberRun) -> MemberSums {
+        let mut s = MemberSums::default();
+        for mm in &m.months {
+            if let Some(c) = &mm.consumer {
+                s.consumer = true;
+                s.consumption_kwh += c.consumption_kwh;
+                s.allocated_kwh += c.allocated_kwh;
+            }
+            if let Some(p) = &mm.producer {
+                s.producer = true;
+                s.production_kwh += p.production_kwh;
+                s.sold_kwh += p.self_consumed_kwh;
+                s.surplus_kwh += p.surplus_kwh;
+                s.earnings_eur += p.earnings_eur();
+            }
+            s.bills_eur += mm.bill_eur;
+        }
+        s
+    }
+}
+
+/// Key-figure cards of member `m` over the allocation: what a consumer received (consumption,
+/// share, coverage) and what a producer produced, sold to the participants, fed in as surplus
+/// and earned; a prosumer gets both.
+pub(crate) fn member_cards(l: Lang, m: &MemberRun) -> String {
+    let s = MemberSums::of(m);
+    let kwh = |x: f64| format!("{}\u{a0}kWh", whole(x));
+    let mut out = String::from("<div class=cards>");
+    if s.consumer {
+        out.push_str(&card(t(l, "consumption"), &kwh(s.consumption_kwh)));
+        out.push_str(&card(t(l, "allocated"), &kwh(s.allocated_kwh)));
+        out.push_str(&crate::html::defined_card(
+            t(l, "coverage"),
+            &l.percent(if s.consumption_kwh > 0.0 {
+                s.allocated_kwh / s.consumption_kwh
+            } else {
+                0.0
+            }),
+            t(l, "def_member_coverage"),
+        ));
+    }
+    if s.producer {
+        out.push_str(&card(t(l, "production_kwh"), &kwh(s.production_kwh)));
+        out.push_str(&card(t(l, "sold_to_members"), &kwh(s.sold_kwh)));
+        out.push_str(&card(t(l, "surplus"), &kwh(s.surplus_kwh)));
+        out.push_str(&crate::html::defined_card(
+            t(l, "earnings"),
+            &l.money(s.earnings_eur, 2),
+            t(l, "def_earnings"),
+        ));
+    }
+    if s.consumer {
+        out.push_str(&card(t(l, "bills_total"), &l.money(s.bills_eur, 2)));
+    }
+    out.push_str("</div>");
+    out
+}
+
+/// A producer's months as bars: the energy sold to the participants and the surplus (kWh).
+fn production_chart(l: Lang, months: &[String], m: &MemberRun) -> String {
+    let (sold, surplus): (Vec<f64>, Vec<f64>) = m
+        .months
+        .iter()
+        .map(|x| {
+            x.producer
+                .map_or((0.0, 0.0), |p| (p.self_consumed_kwh, p.surplus_kwh))
+        })
+        .unzip();
+    two_bars(
+        l,
+        t(l, "my_production_monthly"),
+        months,
+        (t(l, "sold_to_members"), sold, "#2b7a3d"),
+        (t(l, "surplus"), surplus, "#d08a1a"),
+    )
+}
+
 fn participant_body(l: Lang, district: i64, r: &CommunityRun) -> String {
     let Some(m) = r.members.first() else {
         return format!("<p>{}</p>", t(l, "not_member"));
     };
-    let (allocated, complement) = member_months(m);
-    format!(
-        "<p><strong>{name}</strong> ({id})</p><section>{chart}</section><section>{table}</section>",
+    let sums = MemberSums::of(m);
+    let mut out = format!(
+        "<p><strong>{name}</strong> ({id}, {role})</p>{cards}",
         name = esc(&m.name),
         id = esc(&m.id),
-        chart = monthly_chart(l, t(l, "my_share"), &r.months, allocated, complement),
-        table = member_table(l, district, m),
-    )
+        role = crate::people_pages::role_label(l, &m.role),
+        cards = member_cards(l, m),
+    );
+    if sums.producer {
+        out.push_str(&format!(
+            "<section>{}</section>",
+            production_chart(l, &r.months, m)
+        ));
+    }
+    if sums.consumer {
+        let (allocated, complement) = member_months(m);
+        out.push_str(&format!(
+            "<section>{}</section>",
+            monthly_chart(l, t(l, "my_share"), &r.months, allocated, complement)
+        ));
+    }
+    out.push_str(&format!(
+        "<section>{}</section>",
+        member_table(l, district, m)
+    ));
+    out
+}
+
+/// Member `prm`'s view of the latest allocation of district `district`, if it has one and
+/// the member is in it.
+pub(crate) async fn latest_member_run(
+    state: &AppState,
+    district: i64,
+    prm: &str,
+) -> Result<Option<MemberRun>, ApiError> {
+    Ok(latest_allocation(state, district)
+        .await?
+        .and_then(|latest| latest.content.for_member(prm).members.into_iter().next()))
 }
 
 async fn community_page(
@@ -698,10 +840,15 @@ async fn community_body(state: &AppState, p: &PageContext, id: i64) -> Result<Re
             body.push_str(&format!("<p>{}</p>", t(l, "community_none")));
         }
     }
+    // A producer sells in the operation; everyone else receives a share.
+    let mut participant_title = "my_share";
     match latest_allocation(state, id).await? {
         None => body.push_str(&format!("<p>{}</p>", t(l, "no_allocation"))),
         Some(latest) => {
             let view = view_for(u, id, &latest.content);
+            if view.members.first().is_some_and(|m| m.role == "producer") {
+                participant_title = "my_sales";
+            }
             body.push_str(&format!(
                 "<p>{} — <small>{} {}</small></p><p class=note>{}</p>",
                 esc(&view.operation),
@@ -727,7 +874,7 @@ async fn community_body(state: &AppState, p: &PageContext, id: i64) -> Result<Re
     let title = if manages {
         format!("{} — {}", t(l, "community"), d.name)
     } else {
-        t(l, "my_share").to_string()
+        t(l, participant_title).to_string()
     };
     Ok(p.render(&title, &body))
 }

@@ -449,6 +449,50 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("surplus", "Surplus", "Surplus"),
     (
+        "sold_to_members",
+        "Vendu aux participants",
+        "Sold to the participants",
+    ),
+    ("earnings", "Recettes", "Earnings"),
+    (
+        "def_earnings",
+        "Ce que vous percevez : l'énergie vendue aux participants au prix de l'opération, plus le surplus injecté au prix de rachat du surplus (les crédits de vos factures).",
+        "What you receive: the energy sold to the participants at the operation's price, plus the surplus fed into the grid at the surplus price (the credits of your bills).",
+    ),
+    (
+        "def_member_coverage",
+        "Part de votre consommation couverte par l'énergie répartie de l'opération.",
+        "Share of your consumption covered by the energy the operation allocated to you.",
+    ),
+    ("bills_total", "Total des factures", "Bills in total"),
+    (
+        "my_production_monthly",
+        "Ma production par mois : vendue aux participants et surplus",
+        "My production per month: sold to the participants and surplus",
+    ),
+    (
+        "my_production",
+        "Ma courbe de production",
+        "My production curve",
+    ),
+    ("load_curve", "Courbe de charge", "Load curve"),
+    (
+        "production_curve",
+        "Courbe de production",
+        "Production curve",
+    ),
+    ("my_participation", "Ma participation", "My participation"),
+    (
+        "my_sales",
+        "Mes ventes dans la communauté d'énergie",
+        "My sales in the energy community",
+    ),
+    (
+        "participant_no_allocation",
+        "Pas encore de répartition de la communauté d'énergie pour votre compteur.",
+        "No energy community allocation for your meter yet.",
+    ),
+    (
         "self_consumed",
         "Autoconsommation collective",
         "Collective self-consumption",

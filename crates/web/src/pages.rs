@@ -169,40 +169,19 @@ async fn district_list(
 async fn district_list_body(state: &AppState, p: &PageContext) -> Result<Response, ApiError> {
     let (u, l) = (&p.user, p.lang);
     let mut rows = String::new();
+    // Every district listed opens: its page for those who manage it, the participant's own
+    // view of it for a participant.
     for d in api::visible_districts(state, u).await? {
-        let link = if u.manages_district(d.id) {
-            format!(
-                "<a href=\"/districts/{}?lang={}\">{}</a>",
-                d.id,
-                l.code(),
-                esc(&d.name)
-            )
-        } else {
+        let link = format!(
+            "<a href=\"/districts/{}?lang={}\">{}</a>",
+            d.id,
+            l.code(),
             esc(&d.name)
-        };
+        );
         rows.push_str(&format!(
             "<tr><td>{link}</td><td>{}</td></tr>",
             d.created_at.with_timezone(&Paris).format("%Y-%m-%d")
         ));
-    }
-    if let (Role::Participant, Some(prm)) = (u.user.role, &u.user.prm) {
-        rows.push_str(&format!(
-            "<tr><td colspan=2><a href=\"/participants/{p}?lang={lc}\">{m}</a></td></tr>",
-            p = esc(prm),
-            lc = l.code(),
-            m = t(l, "my_curve")
-        ));
-        if let Some(d) = u
-            .user
-            .district_id
-            .filter(|d| crate::community::is_attached(&state.config.data_dir, *d))
-        {
-            rows.push_str(&format!(
-                "<tr><td colspan=2><a href=\"/districts/{d}/community?lang={lc}\">{m}</a></td></tr>",
-                lc = l.code(),
-                m = t(l, "my_share")
-            ));
-        }
     }
     let body = format!(
         "<section><table><tr><th>{}</th><th>{}</th></tr>{rows}</table></section>",
@@ -210,6 +189,80 @@ async fn district_list_body(state: &AppState, p: &PageContext) -> Result<Respons
         t(l, "created")
     );
     Ok(p.render(t(l, "districts"), &body))
+}
+
+/// The role (`consumer`, `producer`, `prosumer`) meter `prm` has in the first of `districts`
+/// that lists it.
+async fn meter_role(
+    state: &AppState,
+    districts: &[i64],
+    prm: &str,
+) -> Result<Option<(String, String)>, ApiError> {
+    for d in districts {
+        if let Some(row) = state
+            .store
+            .participants(*d)
+            .await?
+            .into_iter()
+            .find(|x| x.prm == prm)
+        {
+            return Ok(Some((row.name, row.role)));
+        }
+    }
+    Ok(None)
+}
+
+/// A participant's view of their district `id`: who they are in it, their figures from the
+/// latest allocation of the energy community (a producer's production, sales, surplus and
+/// earnings; a consumer's share and bills), and the way to their curve, its stored days and
+/// their community page.
+async fn participant_home(
+    state: &AppState,
+    p: &PageContext,
+    id: i64,
+) -> Result<Response, ApiError> {
+    let (u, l) = (&p.user, p.lang);
+    let d = api::visible_district(state, u, id).await?;
+    let prm = u.user.prm.clone().ok_or(ApiError::NotFound)?;
+    let (name, role) = meter_role(state, &[id], &prm)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let producer = role == "producer";
+    let lc = l.code();
+    let pe = esc(&prm);
+    let mut body = format!(
+        "<p><strong>{}</strong> (PRM {pe}, {})</p>",
+        esc(&name),
+        crate::people_pages::role_label(l, &role)
+    );
+    let attached = crate::community::is_attached(&state.config.data_dir, id);
+    if attached {
+        match crate::community::latest_member_run(state, id, &prm).await? {
+            Some(m) => body.push_str(&crate::community::member_cards(l, &m)),
+            None => body.push_str(&format!("<p>{}</p>", t(l, "participant_no_allocation"))),
+        }
+    }
+    body.push_str(&format!(
+        "<section><ul><li><a id=curve-link href=\"/participants/{pe}?lang={lc}\">{}</a></li>\
+         <li><a href=\"/participants/{pe}/coverage?lang={lc}\">{}</a></li>",
+        t(
+            l,
+            if producer {
+                "my_production"
+            } else {
+                "my_curve"
+            }
+        ),
+        t(l, "coverage_link"),
+    ));
+    if attached {
+        body.push_str(&format!(
+            "<li><a id=community-link href=\"/districts/{id}/community?lang={lc}\">{}</a></li>",
+            t(l, if producer { "my_sales" } else { "my_share" })
+        ));
+    }
+    body.push_str("</ul></section>");
+    Ok(p.render(&format!("{} — {}", d.name, t(l, "my_participation")), &body))
 }
 
 /// Columns of a run's time series, read from its CSV.
@@ -307,6 +360,9 @@ async fn district_overview_body(
     q: &PageQuery,
 ) -> Result<Response, ApiError> {
     let (u, l) = (&p.user, p.lang);
+    if u.user.role == Role::Participant {
+        return participant_home(state, p, id).await;
+    }
     let d = api::managed_district(state, u, id, ApiError::NotFound).await?;
     let participants = state.store.participants(id).await?.len();
     let simulate_form = format!(
@@ -839,6 +895,15 @@ async fn participant_body(
 ) -> Result<Response, ApiError> {
     let (u, l) = (&p.user, p.lang);
     let districts = api::check_prm(state, u, prm).await?;
+    // A producer's meter measures what it feeds in: its curve is a production.
+    let producer = meter_role(state, &districts, prm)
+        .await?
+        .is_some_and(|(_, role)| role == "producer");
+    let (what, curve) = if producer {
+        (t(l, "production_kwh"), t(l, "production_curve"))
+    } else {
+        (t(l, "consumption"), t(l, "load_curve"))
+    };
     let days = q.days.unwrap_or(7).clamp(1, 62);
     let bounds = state.store.curve_bounds(prm).await?;
     let from = match (
@@ -874,7 +939,7 @@ async fn participant_body(
         let total: f64 = values.iter().sum();
         body.push_str(&format!(
             "<div class=cards><div class=card><div class=k>{} ({days} {})</div><div class=v>{}\u{a0}kWh</div></div></div><section>",
-            t(l, "consumption"),
+            what,
             t(l, "days"),
             signed(total, 1, l.point())
         ));
@@ -882,7 +947,7 @@ async fn participant_body(
             l,
             (t(l, "energy_interval"), "kWh"),
             &times,
-            vec![(t(l, "consumption"), "#1d5fa0", values)],
+            vec![(what, "#1d5fa0", values)],
         ));
         body.push_str("</section>");
     }
@@ -904,6 +969,6 @@ async fn participant_body(
         t(l, "coverage_link")
     ));
     body.push_str(&crate::upload_page::link_for_prm(l, u, &districts, prm));
-    let title = format!("{} — PRM {}", t(l, "my_curve"), prm);
+    let title = format!("{curve} — PRM {prm}");
     Ok(p.render(&title, &body))
 }

@@ -324,10 +324,61 @@ fn the_upload_form_needs_the_csrf_token_and_a_managed_district() {
     );
 }
 
+/// What the test itself named, in French whatever the page's language: the data's names.
+const DATA_NAMES: [&str; 6] = [
+    "Les Tilleuls",
+    "Toiture de l'école",
+    "ACC des Tilleuls",
+    "Foyer 0",
+    "Foyer 1",
+    "Quartier",
+];
+
+/// Small words that belong to one language only: one of them in a page of the other language
+/// is a sentence nobody translated, even when it is in no label (a message built in code, a
+/// report's note, an error).
+const ENGLISH_ONLY: [&str; 22] = [
+    "the", "and", "of", "with", "from", "to", "is", "are", "for", "this", "your", "not", "by",
+    "per", "has", "have", "was", "be", "at", "it", "its", "which",
+];
+const FRENCH_ONLY: [&str; 22] = [
+    "le", "la", "les", "des", "du", "et", "est", "avec", "pour", "une", "aux", "sur", "dans",
+    "votre", "vos", "pas", "sont", "ou", "au", "cette", "qui", "par",
+];
+
 /// The words of the other language found in `text` (a page rendered in `lang`): every label
-/// whose French and English differ, matched as whole words, plus the job states and roles the
-/// pages once showed untranslated.
+/// whose French and English differ, matched as whole words, and the other language's small
+/// words ([`ENGLISH_ONLY`], [`FRENCH_ONLY`]) outside the data's names.
 fn other_language_words(text: &str, lang: &str) -> Vec<String> {
+    let mut found = other_language_labels(text, lang);
+    let mut text = text.to_string();
+    for name in DATA_NAMES {
+        text = text.replace(name, " ");
+    }
+    let small: &[&str] = if lang == "fr" {
+        &ENGLISH_ONLY
+    } else {
+        &FRENCH_ONLY
+    };
+    for line in text.lines() {
+        let words: Vec<String> = line
+            .split(|c: char| !c.is_alphanumeric() && c != '\'')
+            .map(str::to_lowercase)
+            .collect();
+        // The apostrophe joins French elisions (l'énergie): split them too.
+        let hit = words
+            .iter()
+            .flat_map(|w| w.split('\''))
+            .find(|w| small.contains(w));
+        if let Some(w) = hit {
+            found.push(format!("{w:?} in {:?}", line.trim()));
+        }
+    }
+    found
+}
+
+/// The labels of the other language found in `text` (see [`other_language_words`]).
+fn other_language_labels(text: &str, lang: &str) -> Vec<String> {
     let words_at = |needle: &str| {
         text.match_indices(needle).any(|(i, _)| {
             let before = text[..i].chars().next_back();
@@ -376,6 +427,7 @@ fn the_new_screens_speak_one_language_per_page() {
         &serde_json::json!({"prm": COMMUNITY_P, "name": "Toiture de l'école", "role": "producer"}),
     );
     assert_eq!(r.status, 201, "{}", r.body);
+    admin.create_user("paul", "participant", id, Some(COMMUNITY_P));
     write_community_curves(&app, id, |i| {
         if (12..36).contains(&(i % 48)) {
             3.0
@@ -423,8 +475,16 @@ fn the_new_screens_speak_one_language_per_page() {
         format!("/participants/{B}/coverage"),
         "/account".to_string(),
     ];
+    let producer = [
+        "/districts".to_string(),
+        format!("/districts/{id}"),
+        format!("/participants/{COMMUNITY_P}"),
+        format!("/districts/{id}/community"),
+        format!("/districts/{id}/community/bills/{COMMUNITY_P}/2025-06"),
+    ];
     let participant = [
         "/districts".to_string(),
+        format!("/districts/{id}"),
         format!("/participants/{A}"),
         format!("/participants/{A}/coverage"),
         format!("/districts/{id}/community"),
@@ -448,6 +508,7 @@ fn the_new_screens_speak_one_language_per_page() {
         ("admin", ADMIN_PASSWORD, &programme[..]),
         ("olivia", USER_PASSWORD, &organiser[..]),
         ("alice", USER_PASSWORD, &participant[..]),
+        ("paul", USER_PASSWORD, &producer[..]),
     ] {
         let b = Browser::open(&driver, app.addr, screenshot_dir());
         b.login(user, password);
@@ -487,4 +548,20 @@ fn the_new_screens_speak_one_language_per_page() {
         "pages that mix languages:\n{}",
         mixed.join("\n")
     );
+}
+
+/// The language check itself, without a browser: labels and small words of the other
+/// language are found, the data's names are not.
+#[test]
+fn the_language_check_finds_untranslated_sentences_and_spares_names() {
+    let fr = other_language_words(
+        "Les Tilleuls\nRépartition du 2 juin\nthe file has no data",
+        "fr",
+    );
+    assert_eq!(fr.len(), 1, "{fr:?}");
+    assert!(fr[0].contains("the file has no data"), "{fr:?}");
+    let en = other_language_words("Les Tilleuls — Toiture de l'école\nAllocated energy", "en");
+    assert!(en.is_empty(), "{en:?}");
+    let en = other_language_words("Avoided energy: la part évitée", "en");
+    assert_eq!(en.len(), 1, "{en:?}");
 }

@@ -395,3 +395,89 @@ fn a_community_reads_only_its_own_folder_and_its_own_participants_meters() {
     );
     assert_eq!(olga.get(&url).json()["attached"], false);
 }
+
+/// A participant's district list opens what it lists (their own view of the district), the
+/// same districts the API lists; a producer member sees its production, its sales, its surplus
+/// and what it earns, the credits of its own bills.
+#[test]
+fn a_participant_opens_every_district_listed_and_a_producer_sees_its_earnings() {
+    let app = spawn_app();
+    let (id, olga, alice, _bruno) = setup(&app);
+    let admin = app.admin();
+    admin.create_user("paul", "participant", id, Some(P));
+    let paul = app.login("paul", USER_PASSWORD);
+    let url = format!("/api/v1/districts/{id}/community");
+    assert_eq!(olga.put_text(&url, &community_toml()).status, 200);
+    allocate(&olga, id);
+
+    for who in [&alice, &paul] {
+        let api: Vec<i64> = who.get("/api/v1/districts").json()["districts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(api, [id]);
+        let list = who.get("/districts?lang=fr");
+        assert!(
+            list.body
+                .contains(&format!("href=\"/districts/{id}?lang=fr\"")),
+            "{}",
+            list.body
+        );
+        let home = who.get(&format!("/districts/{id}?lang=fr"));
+        assert_eq!(home.status, 200, "{}", home.body);
+        assert!(home.body.contains("Ma participation"), "{}", home.body);
+    }
+
+    // The producer's own figures, in euros as its bills count them.
+    let run = paul.get(&url).json()["allocation"].clone();
+    let months = run["members"][0]["months"].as_array().unwrap().clone();
+    assert_eq!(run["members"].as_array().unwrap().len(), 1, "only itself");
+    let earned: f64 = months
+        .iter()
+        .map(|m| {
+            let p = &m["producer"];
+            p["revenue_eur"].as_f64().unwrap() + p["surplus_revenue_eur"].as_f64().unwrap()
+        })
+        .sum();
+    let billed: f64 = months.iter().map(|m| m["bill_eur"].as_f64().unwrap()).sum();
+    assert!(earned > 0.0);
+    assert!(
+        (earned + billed).abs() < 1e-6,
+        "earnings are the credits of its bills: {earned} vs {billed}"
+    );
+    let home = paul.get(&format!("/districts/{id}?lang=fr"));
+    for word in [
+        "Production",
+        "Vendu aux participants",
+        "Surplus",
+        "Recettes",
+        "Ma courbe de production",
+        "Mes ventes dans la communauté d'énergie",
+    ] {
+        assert!(home.body.contains(word), "{word}: {}", home.body);
+    }
+    assert!(
+        !home.body.contains("Total des factures"),
+        "a producer pays no bill"
+    );
+    let page = paul.get(&format!("/districts/{id}/community?lang=en"));
+    assert_eq!(page.status, 200);
+    for word in [
+        "My sales in the energy community",
+        "Earnings",
+        "Sold to the participants",
+    ] {
+        assert!(page.body.contains(word), "{word}: {}", page.body);
+    }
+    let curve = paul.get(&format!("/participants/{P}?lang=en"));
+    assert!(curve.body.contains("Production curve"), "{}", curve.body);
+
+    // A consumer's home: their share and bills, no producer figures.
+    let home = alice.get(&format!("/districts/{id}?lang=en"));
+    assert!(home.body.contains("Bills in total") && !home.body.contains("Earnings"));
+    // Another district's page stays hidden from a participant.
+    let other = admin.create_district(&small_district("Ailleurs", &["30000000000050"]));
+    assert_eq!(alice.get(&format!("/districts/{other}")).status, 404);
+}
