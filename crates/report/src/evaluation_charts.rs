@@ -30,6 +30,8 @@ pub struct ChartText {
     pub cumulative: String,
     /// Legend of the band (the confidence level is appended as `(90 %)`).
     pub band: String,
+    /// Numbers and month names of the axes.
+    pub locale: svg::Locale,
 }
 
 impl Default for ChartText {
@@ -44,6 +46,7 @@ impl Default for ChartText {
             cumulative_axis: "avoided energy since the start of reporting".into(),
             cumulative: "cumulative avoided energy".into(),
             band: "uncertainty band".into(),
+            locale: svg::Locale::ENGLISH,
         }
     }
 }
@@ -84,6 +87,9 @@ pub fn baseline_chart(en: &EnergyResults<'_>, tz: chrono_tz::Tz, text: &ChartTex
                 )
             },
         ],
+        // Days are local days: the ticks fall on the experiment's midnights.
+        time_zone: tz,
+        locale: text.locale,
         ..LineChart::default()
     })
 }
@@ -119,6 +125,9 @@ pub fn cumulative_chart(en: &EnergyResults<'_>, tz: chrono_tz::Tz, text: &ChartT
                 .collect(),
             color: Some("#009E73".into()),
         }],
+        // Days are local days: the ticks fall on the experiment's midnights.
+        time_zone: tz,
+        locale: text.locale,
         ..LineChart::default()
     })
 }

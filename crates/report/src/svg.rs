@@ -114,6 +114,45 @@ pub struct Band {
     pub color: Option<String>,
 }
 
+/// How a chart writes numbers and months: the reader's language. English by default (the
+/// CLI's reports); the dashboard passes the page's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Locale {
+    /// The decimal separator of tick labels and values (`.` or `,`).
+    pub decimal: char,
+    /// Short month names, January first.
+    pub months: [&'static str; 12],
+}
+
+impl Locale {
+    /// English: `0.5`, `Jun 2025`.
+    pub const ENGLISH: Locale = Locale {
+        decimal: '.',
+        months: [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ],
+    };
+    /// French: `0,5`, `juin 2025`.
+    pub const FRENCH: Locale = Locale {
+        decimal: ',',
+        months: [
+            "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+            "nov.", "déc.",
+        ],
+    };
+
+    /// The short name of month `m0` (0 = January).
+    fn month(&self, m0: u32) -> &'static str {
+        self.months[(m0 as usize).min(11)]
+    }
+}
+
+impl Default for Locale {
+    fn default() -> Self {
+        Locale::ENGLISH
+    }
+}
+
 /// A line chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineChart {
@@ -136,6 +175,8 @@ pub struct LineChart {
     /// Time zone of a time axis' ticks and labels (UTC by default; Europe/Paris on the
     /// dashboard, the edge where instants meet people).
     pub time_zone: Tz,
+    /// Numbers and month names.
+    pub locale: Locale,
 }
 
 impl Default for LineChart {
@@ -150,6 +191,7 @@ impl Default for LineChart {
             height: 360.0,
             zero_line: true,
             time_zone: chrono_tz::UTC,
+            locale: Locale::ENGLISH,
         }
     }
 }
@@ -186,6 +228,8 @@ pub struct BarChart {
     pub width: f64,
     /// Height in SVG units.
     pub height: f64,
+    /// Numbers.
+    pub locale: Locale,
 }
 
 impl Default for BarChart {
@@ -199,6 +243,7 @@ impl Default for BarChart {
             reference: None,
             width: 900.0,
             height: 360.0,
+            locale: Locale::ENGLISH,
         }
     }
 }
@@ -244,8 +289,9 @@ fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, f64) {
     (ticks, step)
 }
 
-/// A tick label with as many decimals as the step needs, and thin-space thousands.
-fn fmt_tick(v: f64, step: f64) -> String {
+/// A tick label with as many decimals as the step needs, `decimal` as separator, and
+/// thin-space thousands.
+fn fmt_tick(v: f64, step: f64, decimal: char) -> String {
     let decimals = (0..=6)
         .find(|d| {
             let x = step * 10f64.powi(*d);
@@ -254,7 +300,7 @@ fn fmt_tick(v: f64, step: f64) -> String {
         .unwrap_or(6);
     let s = format!("{:.*}", decimals.clamp(0, 6) as usize, v);
     let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i.to_owned(), format!(".{f}")),
+        Some((i, f)) => (i.to_owned(), format!("{decimal}{f}")),
         None => (s.clone(), String::new()),
     };
     let (sign, digits) = match int.strip_prefix('-') {
@@ -274,7 +320,7 @@ fn fmt_tick(v: f64, step: f64) -> String {
 /// Calendar ticks on a time axis (seconds since the epoch): months, days or hours, in UTC.
 /// Ticks of a time axis from `lo` to `hi` (Unix seconds), placed and labelled in `tz`'s
 /// local time (month starts, midnights or whole hours of that time zone).
-fn time_ticks(lo: f64, hi: f64, tz: Tz) -> Vec<(f64, String)> {
+fn time_ticks(lo: f64, hi: f64, tz: Tz, locale: &Locale) -> Vec<(f64, String)> {
     let (Some(a), Some(b)) = (
         Utc.timestamp_opt(lo as i64, 0).single(),
         Utc.timestamp_opt(hi as i64, 0).single(),
@@ -321,9 +367,9 @@ fn time_ticks(lo: f64, hi: f64, tz: Tz) -> Vec<(f64, String)> {
                 break;
             }
             let label = if m == 0 || out.is_empty() {
-                t.format("%b %Y").to_string()
+                format!("{} {y}", locale.month(m))
             } else {
-                t.format("%b").to_string()
+                locale.month(m).to_string()
             };
             if let Some(x) = at(t) {
                 out.push((x, label));
@@ -341,7 +387,7 @@ fn time_ticks(lo: f64, hi: f64, tz: Tz) -> Vec<(f64, String)> {
         }
         while t <= lb && out.len() <= 40 {
             if let Some(x) = at(t) {
-                out.push((x, t.format("%d %b").to_string()));
+                out.push((x, format!("{} {}", t.day(), locale.month(t.month0()))));
             }
             t += Duration::days(k);
         }
@@ -370,6 +416,7 @@ fn time_ticks(lo: f64, hi: f64, tz: Tz) -> Vec<(f64, String)> {
 
 /// The frame shared by both charts: title, legend, y grid and ticks, axis titles.
 struct Frame {
+    locale: Locale,
     w: f64,
     h: f64,
     y_lo: f64,
@@ -438,7 +485,7 @@ impl Frame {
                 LEFT + self.plot_w(),
                 LEFT - 6.0,
                 y + 4.0,
-                fmt_tick(t, step)
+                fmt_tick(t, step, self.locale.decimal)
             );
         }
         let _ = write!(
@@ -545,6 +592,7 @@ pub fn line_chart(c: &LineChart) -> String {
         );
     let (y_lo, y_hi) = y_range(ys, false);
     let f = Frame {
+        locale: c.locale,
         w: c.width,
         h: c.height,
         y_lo,
@@ -581,10 +629,12 @@ pub fn line_chart(c: &LineChart) -> String {
     // X ticks.
     let bottom = TOP + f.plot_h();
     let xticks: Vec<(f64, String)> = if is_time {
-        time_ticks(x_lo, x_hi, c.time_zone)
+        time_ticks(x_lo, x_hi, c.time_zone, &c.locale)
     } else {
         let (t, step) = nice_ticks(x_lo, x_hi, 8);
-        t.into_iter().map(|v| (v, fmt_tick(v, step))).collect()
+        t.into_iter()
+            .map(|v| (v, fmt_tick(v, step, c.locale.decimal)))
+            .collect()
     };
     for (v, label) in xticks {
         let x = px(v);
@@ -698,6 +748,7 @@ pub fn bar_chart(c: &BarChart) -> String {
         .chain(c.reference.iter().map(|r| r.1));
     let (y_lo, y_hi) = y_range(ys, true);
     let f = Frame {
+        locale: c.locale,
         w: c.width,
         h: c.height,
         y_lo,
@@ -753,7 +804,7 @@ pub fn bar_chart(c: &BarChart) -> String {
                 y.min(zero),
                 (y - zero).abs().max(0.5),
                 escape(cat),
-                escape(&format!("{v:.1}"))
+                escape(&format!("{v:.1}").replace('.', &c.locale.decimal.to_string()))
             );
             let e = s
                 .errors
@@ -953,16 +1004,35 @@ mod tests {
         let utc = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().timestamp() as f64;
         let paris = chrono_tz::Europe::Paris;
         // A winter week: Paris midnight is 23:00 UTC the day before.
-        let t = time_ticks(utc(2025, 1, 6, 0), utc(2025, 1, 13, 0), paris);
-        assert_eq!(
-            t.first(),
-            Some(&(utc(2025, 1, 6, 23), "07 Jan".to_string()))
+        let t = time_ticks(
+            utc(2025, 1, 6, 0),
+            utc(2025, 1, 13, 0),
+            paris,
+            &Locale::ENGLISH,
         );
-        let t = time_ticks(utc(2025, 1, 6, 0), utc(2025, 1, 13, 0), chrono_tz::UTC);
-        assert_eq!(t.first(), Some(&(utc(2025, 1, 6, 0), "06 Jan".to_string())));
+        assert_eq!(t.first(), Some(&(utc(2025, 1, 6, 23), "7 Jan".to_string())));
+        let t = time_ticks(
+            utc(2025, 1, 6, 0),
+            utc(2025, 1, 13, 0),
+            chrono_tz::UTC,
+            &Locale::ENGLISH,
+        );
+        assert_eq!(t.first(), Some(&(utc(2025, 1, 6, 0), "6 Jan".to_string())));
+        let t = time_ticks(
+            utc(2025, 1, 6, 0),
+            utc(2025, 1, 13, 0),
+            paris,
+            &Locale::FRENCH,
+        );
+        assert_eq!(t[0].1, "7 janv.");
         // The spring-forward night, hourly: 02:00 does not exist in Paris and gets no tick;
         // 03:00 local is 01:00 UTC.
-        let t = time_ticks(utc(2025, 3, 29, 23), utc(2025, 3, 30, 5), paris);
+        let t = time_ticks(
+            utc(2025, 3, 29, 23),
+            utc(2025, 3, 30, 5),
+            paris,
+            &Locale::ENGLISH,
+        );
         let labels: Vec<&str> = t.iter().map(|(_, l)| l.as_str()).collect();
         assert!(!labels.contains(&"02:00"), "{labels:?}");
         assert!(
@@ -970,11 +1040,24 @@ mod tests {
             "{t:?}"
         );
         // Months: the first of each local month.
-        let t = time_ticks(utc(2025, 1, 1, 0), utc(2025, 12, 31, 0), paris);
+        let t = time_ticks(
+            utc(2025, 1, 1, 0),
+            utc(2025, 12, 31, 0),
+            paris,
+            &Locale::ENGLISH,
+        );
         assert_eq!(
             t.first(),
             Some(&(utc(2025, 1, 31, 23), "Feb 2025".to_string()))
         );
+        let t = time_ticks(
+            utc(2025, 1, 1, 0),
+            utc(2025, 12, 31, 0),
+            paris,
+            &Locale::FRENCH,
+        );
+        assert_eq!(t[0].1, "févr. 2025");
+        assert_eq!(t[1].1, "mars");
     }
 
     #[test]
@@ -982,8 +1065,9 @@ mod tests {
         let (t, step) = nice_ticks(0.0, 97.0, 5);
         assert_eq!(step, 20.0);
         assert_eq!(t, vec![0.0, 20.0, 40.0, 60.0, 80.0]);
-        assert_eq!(fmt_tick(12000.0, 1000.0), "12\u{202F}000");
-        assert_eq!(fmt_tick(-0.25, 0.25), "−0.25");
-        assert_eq!(fmt_tick(0.5, 0.5), "0.5");
+        assert_eq!(fmt_tick(12000.0, 1000.0, '.'), "12\u{202F}000");
+        assert_eq!(fmt_tick(-0.25, 0.25, '.'), "−0.25");
+        assert_eq!(fmt_tick(0.5, 0.5, '.'), "0.5");
+        assert_eq!(fmt_tick(-0.25, 0.25, ','), "−0,25");
     }
 }

@@ -51,8 +51,8 @@ use crate::api::{self, rfc3339};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::districts::problems;
 use crate::error::{ApiError, InputProblem};
-use crate::html::{card, esc, whole};
-use crate::i18n::{Lang, t};
+use crate::html::{card, esc, signed, whole};
+use crate::i18n::{Lang, day_label, t, value_label};
 use crate::page_support::{LangQuery, PageContext, PageError, check_csrf, district_back_link};
 
 /// The name the registry file has in diagnostics, inside the data folder.
@@ -1119,10 +1119,10 @@ fn registry_body(l: Lang, id: i64, stored: &[Stored], plan: &Plan) -> String {
              <td>{loc}</td><td>{on}</td><td>{life}</td><td>{cond}</td><td>{next}</td><td>{capex}</td></tr>",
             aid = s.id,
             name = esc(&a.name),
-            kind = a.kind.key(),
+            kind = esc(&value_label(l, "asset_kind", a.kind.key())),
             comp = esc(a.component.as_deref().unwrap_or("")),
             loc = esc(&a.location),
-            on = a.commissioned_on,
+            on = day_label(l, a.commissioned_on),
             life = a.lifetime_years,
             cond = a.condition,
             next = next_replacement(p),
@@ -1167,6 +1167,7 @@ fn plan_chart(l: Lang, plan: &Plan) -> String {
                 color: Some("#1d5fa0".into()),
             },
         ],
+        locale: l.chart_locale(),
         ..BarChart::default()
     })
 }
@@ -1230,7 +1231,11 @@ fn asset_body(l: Lang, s: &Stored, p: &quartier_assets::AssetPlan, csrf: &str) -
         r = t(l, "asset_registry"),
     );
     let coords = match (a.latitude_deg, a.longitude_deg) {
-        (Some(la), Some(lo)) => format!(" ({la:.4}, {lo:.4})"),
+        (Some(la), Some(lo)) => format!(
+            " ({} ; {})",
+            signed(la, 4, l.point()),
+            signed(lo, 4, l.point())
+        ),
         _ => String::new(),
     };
     let years: Vec<String> = p
@@ -1239,14 +1244,14 @@ fn asset_body(l: Lang, s: &Stored, p: &quartier_assets::AssetPlan, csrf: &str) -
         .map(ToString::to_string)
         .collect();
     for (k, v) in [
-        ("asset_kind", a.kind.key().to_string()),
+        ("asset_kind", value_label(l, "asset_kind", a.kind.key())),
         (
             "asset_component",
             a.component.clone().unwrap_or_else(|| "—".into()),
         ),
         ("asset_location", format!("{}{coords}", a.location)),
-        ("asset_commissioned", a.commissioned_on.to_string()),
-        ("asset_in_service", a.in_service_since().to_string()),
+        ("asset_commissioned", day_label(l, a.commissioned_on)),
+        ("asset_in_service", day_label(l, a.in_service_since())),
         ("asset_lifetime", a.lifetime_years.to_string()),
         ("asset_capex", whole(a.capex_eur)),
         ("asset_om", whole(a.annual_om_eur)),
@@ -1290,8 +1295,8 @@ fn asset_body(l: Lang, s: &Stored, p: &quartier_assets::AssetPlan, csrf: &str) -
         for m in log {
             out.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                m.entry.performed_on,
-                esc(&m.entry.kind),
+                day_label(l, m.entry.performed_on),
+                esc(&value_label(l, "maintenance", &m.entry.kind)),
                 l.money(m.entry.cost_eur, 2),
                 esc(&m.entry.note)
             ));
@@ -1302,7 +1307,13 @@ fn asset_body(l: Lang, s: &Stored, p: &quartier_assets::AssetPlan, csrf: &str) -
 
     let kinds: String = MaintenanceKind::ALL
         .iter()
-        .map(|k| format!("<option value=\"{k}\">{k}</option>", k = k.key()))
+        .map(|k| {
+            format!(
+                "<option value=\"{}\">{}</option>",
+                k.key(),
+                esc(&value_label(l, "maintenance", k.key()))
+            )
+        })
         .collect();
     out.push_str(&format!(
         "<section><h2>{rec}</h2><form method=post action=\"/assets/{id}/maintenance?lang={lc}\">\

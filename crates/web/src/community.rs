@@ -28,7 +28,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono_tz::Europe::Paris;
 use quartier_report::community::{CommunityRun, MemberRun};
 use quartier_report::svg::{AxisSpec, BarChart, BarSeries, bar_chart};
 use quartier_store::{JobStatus, NewRun, RunRow};
@@ -511,6 +510,7 @@ fn two_bars(
         x: AxisSpec::new(t(l, "month"), ""),
         y: AxisSpec::new(t(l, "energy"), "kWh"),
         series,
+        locale: l.chart_locale(),
         ..BarChart::default()
     })
 }
@@ -853,11 +853,7 @@ async fn community_body(state: &AppState, p: &PageContext, id: i64) -> Result<Re
                 "<p>{} — <small>{} {}</small></p><p class=note>{}</p>",
                 esc(&view.operation),
                 t(l, "allocation_of"),
-                latest
-                    .run
-                    .created_at
-                    .with_timezone(&Paris)
-                    .format("%Y-%m-%d %H:%M"),
+                crate::i18n::instant_label(l, latest.run.created_at),
                 t(l, "community_note")
             ));
             if manages {

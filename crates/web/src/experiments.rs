@@ -852,6 +852,7 @@ fn chart_text(l: Lang) -> ChartText {
         cumulative_axis: t(l, "exp_cumulative_axis").into(),
         cumulative: t(l, "exp_cumulative").into(),
         band: t(l, "exp_band").into(),
+        locale: l.chart_locale(),
     }
 }
 

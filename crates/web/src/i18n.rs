@@ -70,17 +70,14 @@ impl Lang {
 
     /// The short name of month `m` (1–12): `janv.`, `Jan`.
     pub(crate) fn month_short(self, m: u32) -> &'static str {
-        const FR: [&str; 12] = [
-            "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-            "nov.", "déc.",
-        ];
-        const EN: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        let i = (m.clamp(1, 12) - 1) as usize;
+        self.chart_locale().months[(m.clamp(1, 12) - 1) as usize]
+    }
+
+    /// How charts write numbers and months in this language (the month names are theirs too).
+    pub(crate) fn chart_locale(self) -> quartier_report::svg::Locale {
         match self {
-            Lang::Fr => FR[i],
-            Lang::En => EN[i],
+            Lang::Fr => quartier_report::svg::Locale::FRENCH,
+            Lang::En => quartier_report::svg::Locale::ENGLISH,
         }
     }
 
@@ -539,6 +536,68 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("asset_name", "Équipement", "Asset"),
     ("asset_kind", "Type", "Kind"),
+    ("asset_kind_pv_array", "Champ photovoltaïque", "PV array"),
+    ("asset_kind_inverter", "Onduleur", "Inverter"),
+    ("asset_kind_battery", "Batterie", "Battery"),
+    ("asset_kind_electrolyser", "Électrolyseur", "Electrolyser"),
+    (
+        "asset_kind_hydrogen_tank",
+        "Réservoir d'hydrogène",
+        "Hydrogen tank",
+    ),
+    ("asset_kind_fuel_cell", "Pile à combustible", "Fuel cell"),
+    ("asset_kind_charger", "Borne de recharge", "Charger"),
+    ("asset_kind_meter", "Compteur", "Meter"),
+    ("asset_kind_cargo_bike", "Vélo-cargo", "Cargo bike"),
+    ("asset_kind_building", "Bâtiment", "Building"),
+    ("asset_kind_other", "Autre", "Other"),
+    ("maintenance_inspection", "Inspection", "Inspection"),
+    (
+        "maintenance_preventive",
+        "Maintenance préventive",
+        "Preventive maintenance",
+    ),
+    (
+        "maintenance_corrective",
+        "Maintenance corrective",
+        "Corrective maintenance",
+    ),
+    ("maintenance_replacement", "Remplacement", "Replacement"),
+    ("maintenance_other", "Autre", "Other"),
+    ("reason_end_of_life", "Fin de vie", "End of life"),
+    (
+        "reason_overdue",
+        "Durée de vie déjà dépassée",
+        "Already past its lifetime",
+    ),
+    ("reason_condition", "État dégradé", "Poor condition"),
+    ("reason_override", "Année décidée", "Year decided"),
+    ("capacity_pv_kwp", "Puissance photovoltaïque", "PV power"),
+    (
+        "capacity_battery_kwh",
+        "Énergie de la batterie",
+        "Battery energy",
+    ),
+    (
+        "capacity_battery_kw",
+        "Puissance de la batterie",
+        "Battery power",
+    ),
+    (
+        "capacity_electrolyser_kw",
+        "Puissance de l'électrolyseur",
+        "Electrolyser power",
+    ),
+    (
+        "capacity_tank_kg",
+        "Capacité du réservoir d'hydrogène",
+        "Hydrogen tank capacity",
+    ),
+    (
+        "capacity_fuel_cell_kw",
+        "Puissance de la pile à combustible",
+        "Fuel cell power",
+    ),
     ("asset_component", "Composant du modèle", "Model component"),
     ("asset_location", "Emplacement", "Location"),
     ("asset_commissioned", "Mise en service", "Commissioned"),
@@ -736,6 +795,41 @@ const LABELS: &[(&str, &str, &str)] = &[
 /// languages (a label of the other language in a page's text).
 pub fn labels() -> &'static [(&'static str, &'static str, &'static str)] {
     LABELS
+}
+
+/// A local day as people write it: `2 juin 2025`, `2 Jun 2025`.
+pub(crate) fn day_label(l: Lang, d: chrono::NaiveDate) -> String {
+    format!(
+        "{} {} {}",
+        chrono::Datelike::day(&d),
+        l.month_short(chrono::Datelike::month(&d)),
+        chrono::Datelike::year(&d)
+    )
+}
+
+/// An instant as people read it, in Paris time to the minute: `2 juin 2025 14:05`.
+pub(crate) fn instant_label(l: Lang, at: chrono::DateTime<chrono::Utc>) -> String {
+    let local = at.with_timezone(&chrono_tz::Europe::Paris);
+    format!(
+        "{} {}",
+        day_label(l, local.date_naive()),
+        local.format("%H:%M")
+    )
+}
+
+/// The words for stored value `value` of a family of values named `family` (`role`,
+/// `asset_kind`, `maintenance`, …): the row `{family}_{value}` of [`LABELS`]. A value without a
+/// row (one stored by an older version) is shown as it is. Plain text, to escape like any.
+pub(crate) fn value_label(lang: Lang, family: &str, value: &str) -> String {
+    let key = format!("{family}_{value}");
+    match LABELS.iter().find(|(k, ..)| *k == key) {
+        Some((_, fr, en)) => match lang {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+        .to_string(),
+        None => value.to_string(),
+    }
 }
 
 /// The label `key` in `lang`; the key itself when unknown.

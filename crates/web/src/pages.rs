@@ -180,7 +180,7 @@ async fn district_list_body(state: &AppState, p: &PageContext) -> Result<Respons
         );
         rows.push_str(&format!(
             "<tr><td>{link}</td><td>{}</td></tr>",
-            d.created_at.with_timezone(&Paris).format("%Y-%m-%d")
+            crate::i18n::day_label(l, d.created_at.with_timezone(&Paris).date_naive())
         ));
     }
     let body = format!(
@@ -389,7 +389,7 @@ async fn district_overview_body(
             body.push_str(&format!(
                 "<p><small>{} {} — <a href=\"/api/v1/runs/{}/timeseries.csv\">timeseries.csv</a></small></p>",
                 t(l, "run_of"),
-                run.created_at.with_timezone(&Paris).format("%Y-%m-%d %H:%M"),
+                crate::i18n::instant_label(l, run.created_at),
                 run.id
             ));
         }
@@ -473,6 +473,7 @@ fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -
                 color: Some("#1d5fa0".into()),
             },
         ],
+        locale: l.chart_locale(),
         ..svg::BarChart::default()
     }));
     out.push_str("</section>");
@@ -600,6 +601,7 @@ fn time_chart(
             })
             .collect(),
         time_zone: Paris,
+        locale: l.chart_locale(),
         ..svg::LineChart::default()
     })
 }
@@ -744,7 +746,11 @@ fn job_outcome(l: Lang, j: &quartier_store::JobRow) -> String {
                 format!(
                     "<tr><td>{}</td><td>{}</td><td class=n>{}\u{a0}{}</td><td>{}</td></tr>",
                     esc(c["component"].as_str().unwrap_or("")),
-                    esc(c["capacity"].as_str().unwrap_or("")),
+                    esc(&crate::i18n::value_label(
+                        l,
+                        "capacity",
+                        c["capacity"].as_str().unwrap_or("")
+                    )),
                     c["value"]
                         .as_f64()
                         .map_or("—".into(), |x| signed(x, 1, l.point())),
@@ -789,14 +795,7 @@ pub(crate) fn status_label(l: Lang, s: JobStatus) -> &'static str {
 
 /// A job kind in `l` (an unknown kind as stored).
 pub(crate) fn kind_label(l: Lang, kind: &str) -> String {
-    let key = match kind {
-        "simulation" => "kind_simulation",
-        "optimisation" => "kind_optimisation",
-        "sizing" => "kind_sizing",
-        "allocation" => "kind_allocation",
-        other => return esc(other),
-    };
-    t(l, key).to_string()
+    esc(&crate::i18n::value_label(l, "kind", kind))
 }
 
 /// What a job page's button does.

@@ -13,7 +13,7 @@ use axum::extract::{Form, Path as UrlPath, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Paris;
 use quartier_store::{Role, User};
 use serde::Deserialize;
@@ -22,7 +22,7 @@ use crate::api::{self, CreateUser, NewParticipant, PARTICIPANT_ROLES};
 use crate::auth::{self, CurrentUser, MaybeUser};
 use crate::error::{ApiError, InputProblem};
 use crate::html::{esc, group_thousands};
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, day_label, t};
 use crate::page_support::{LangQuery, PageContext, PageError, check_csrf};
 use crate::{AppState, input};
 
@@ -54,13 +54,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// A participant role in `l`.
 pub(crate) fn role_label(l: Lang, role: &str) -> String {
-    let key = match role {
-        "consumer" => "role_consumer",
-        "producer" => "role_producer",
-        "prosumer" => "role_prosumer",
-        other => return esc(other),
-    };
-    t(l, key).to_string()
+    esc(&crate::i18n::value_label(l, "role", role))
 }
 
 /// A user role in `l`.
@@ -73,11 +67,6 @@ fn user_role_label(l: Lang, role: Role) -> &'static str {
             Role::Participant => "role_participant",
         },
     )
-}
-
-/// A local day as people write it: `2 juin 2025`, `2 Jun 2025`.
-pub(crate) fn day_label(l: Lang, d: NaiveDate) -> String {
-    format!("{} {} {}", d.day(), l.month_short(d.month()), d.year())
 }
 
 fn paris_day(t: DateTime<Utc>) -> NaiveDate {
@@ -658,11 +647,9 @@ async fn audit_page(
             .await?
             .iter()
             .map(|e| {
-                let at = e.at.with_timezone(&Paris);
                 format!(
-                    "<tr><td>{} {}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-                    day_label(l, at.date_naive()),
-                    at.format("%H:%M:%S"),
+                    "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                    crate::i18n::instant_label(l, e.at),
                     esc(&e.username),
                     esc(&e.action),
                     e.status

@@ -169,8 +169,8 @@ enum Outcome {
         points: usize,
         written: usize,
         unchanged: usize,
-        first_utc: String,
-        last_utc: String,
+        first: chrono::DateTime<chrono::Utc>,
+        last: chrono::DateTime<chrono::Utc>,
     },
     Rejected(Vec<InputProblem>),
 }
@@ -181,13 +181,16 @@ fn outcome_html(l: Lang, prm: &str, o: &Outcome) -> String {
             points,
             written,
             unchanged,
-            first_utc,
-            last_utc,
+            first,
+            last,
         } => format!(
             "<section id=upload-ok><p><strong>{points} {pts}</strong> — PRM {p} \
-             ({written} {w}, {unchanged} {un}), {first_utc} → {last_utc} (UTC)</p>\
+             ({written} {w}, {unchanged} {un}), {f} → {la} ({tz})</p>\
              <p><a href=\"/participants/{p}?lang={lc}\">{see}</a></p></section>",
             pts = t(l, "points_stored"),
+            f = crate::i18n::instant_label(l, *first),
+            la = crate::i18n::instant_label(l, *last),
+            tz = t(l, "time_local"),
             p = esc(prm),
             w = t(l, "written"),
             un = t(l, "unchanged"),
@@ -249,16 +252,15 @@ async fn store_upload(state: &AppState, f: &Fields) -> Result<Outcome, ApiError>
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return Err(ApiError::BadRequest("the file has no data".into()));
     };
-    let first_utc = api::rfc3339(first.instant);
-    let last_utc = api::rfc3339(last.instant);
+    let (first, last) = (first.instant, last.instant);
     let n = points.len();
     let s = state.store.upsert_curve(&f.prm, points).await?;
     Ok(Outcome::Stored {
         points: n,
         written: s.written,
         unchanged: s.unchanged,
-        first_utc,
-        last_utc,
+        first,
+        last,
     })
 }
 

@@ -192,7 +192,10 @@ fn a_participant_never_reads_another_participants_curve() {
             .get("source_toml")
             .is_none()
     );
-    assert_eq!(a.get(&format!("/districts/{id}")).status, 404);
+    // Their district's page is their own view of it: nothing of the others, no action.
+    let home = a.get(&format!("/districts/{id}"));
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(!home.body.contains(B) && !home.body.contains("/simulate"));
     assert_eq!(
         a.post_json(&format!("/api/v1/districts/{id}/simulations"), &json!({}))
             .status,

@@ -44,7 +44,10 @@ fn a_participant_never_reads_another_participants_curve() {
         assert_eq!(a.get(&format!("/participants/{B}")).status, 404);
         assert_eq!(b.get(&format!("/participants/{A}")).status, 404);
         assert_eq!(upload(&a, B, &csv_curve("2025-06-02", 9.0)).status, 404);
-        assert_eq!(a.get(&format!("/districts/{id}")).status, 404);
+        // Their district's page is their own view of it, with nothing of Bruno.
+        let home = a.get(&format!("/districts/{id}"));
+        assert_eq!(home.status, 200, "{backend}");
+        assert!(!home.body.contains(B), "{backend}");
         let still = admin.get(&format!("/api/v1/participants/{B}/curve?{RANGE}"));
         assert!(
             still.json()["points"]

@@ -101,7 +101,7 @@ fn district_with_registry(app: &TestApp) -> (i64, Client) {
 #[test]
 fn a_404_page_keeps_the_users_navigation_and_language_and_says_nothing_of_the_id() {
     let app = spawn_app();
-    let (id, other, _, olga, alice, _) = two_districts(&app);
+    let (_id, other, _, olga, alice, _) = two_districts(&app);
     let missing = other + 1000;
     for (path, lang) in [
         ("/districts/{}?lang=en", "en"),
@@ -132,7 +132,7 @@ fn a_404_page_keeps_the_users_navigation_and_language_and_says_nothing_of_the_id
     // A participant's error page has the participant's navigation (no experiments link),
     // exactly the one of the participant's other pages.
     let list = alice.get("/districts?lang=en");
-    let r = alice.get(&format!("/districts/{id}?lang=en"));
+    let r = alice.get(&format!("/districts/{other}?lang=en"));
     assert_eq!(r.status, 404);
     assert_framed(&r, "alice", "en");
     assert_eq!(header(&r.body), header(&list.body));
@@ -302,17 +302,17 @@ fn the_district_page_links_the_community_only_when_one_is_attached() {
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("community-link"), "no community yet");
     assert!(!page.body.contains("Energy community"));
-    let list = alice.get("/districts?lang=en");
-    assert!(!list.body.contains("/community"), "{}", list.body);
+    let home = alice.get(&format!("/districts/{id}?lang=en"));
+    assert!(!home.body.contains("/community"), "{}", home.body);
 
     attach_and_allocate(&app, &admin, &olga, id);
     let page = olga.get(&format!("/districts/{id}?lang=en"));
     assert!(page.body.contains(&format!(
         "id=community-link href=\"/districts/{id}/community?lang=en\""
     )));
-    let list = alice.get("/districts?lang=fr");
+    let home = alice.get(&format!("/districts/{id}?lang=fr"));
     assert!(
-        list.body
+        home.body
             .contains(&format!("/districts/{id}/community?lang=fr"))
     );
     // The other district still has none.
