@@ -116,7 +116,7 @@ pub fn build(
     }
     Ok(Some(Built {
         table: programme_table(inds, first, months),
-        notes,
+        notes: notes.iter().map(ToString::to_string).collect(),
         evaluated: files.into_iter().zip(evaluated).collect(),
     }))
 }

@@ -4,6 +4,7 @@
 //! bill per participant and month (`bills/<id>_<YYYY-MM>.html`, bilingual French/English, only
 //! that participant's data), written atomically with [`crate::OutputDir`].
 
+use crate::language::Language;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -103,66 +104,6 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A number with a narrow no-break space between thousands and the decimal separator `point`.
-fn number(x: f64, decimals: usize, point: char) -> String {
-    let s = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let mut grouped = String::new();
-    for (k, ch) in int.chars().enumerate() {
-        if k > 0 && (int.len() - k) % 3 == 0 {
-            grouped.push('\u{202f}');
-        }
-        grouped.push(ch);
-    }
-    let sign = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "−"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}{point}{frac}")
-    }
-}
-
-/// The language of a bill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BillLanguage {
-    /// French: the bill a French PMO sends (`1 269,93 €`).
-    French,
-    /// English (`1 269.93 EUR`).
-    English,
-}
-
-impl BillLanguage {
-    fn pick<'a>(self, fr: &'a str, en: &'a str) -> &'a str {
-        match self {
-            BillLanguage::French => fr,
-            BillLanguage::English => en,
-        }
-    }
-
-    fn num(self, x: f64, decimals: usize) -> String {
-        number(
-            x,
-            decimals,
-            self.pick(",", ".").chars().next().unwrap_or('.'),
-        )
-    }
-
-    fn eur(self, x: f64) -> String {
-        format!("{}\u{a0}{}", self.num(x, 2), self.pick("€", "EUR"))
-    }
-
-    fn unit(self, unit: &str) -> String {
-        match (self, unit) {
-            (BillLanguage::English, "an") => "year".into(),
-            _ => unit.into(),
-        }
-    }
-}
-
 const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:48rem;margin:2rem auto;color:#1d2733}\
 h1{font-size:1.4rem;margin-bottom:.2rem}\
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{padding:.35rem .5rem;border-bottom:1px solid #d9e0e7;text-align:left}\
@@ -173,12 +114,12 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tfoot td{font-weigh
 /// One participant's bill in French, as a standalone printable HTML page (the English one:
 /// [`bill_html_in`]).
 pub fn bill_html(operation: &str, b: &Bill) -> String {
-    bill_html_in(operation, b, BillLanguage::French)
+    bill_html_in(operation, b, Language::French)
 }
 
 /// One participant's bill in `lang`, as a standalone printable HTML page: every word and
 /// number in that language.
-pub fn bill_html_in(operation: &str, b: &Bill, lang: BillLanguage) -> String {
+pub fn bill_html_in(operation: &str, b: &Bill, lang: Language) -> String {
     let w = |fr: &'static str, en: &'static str| lang.pick(fr, en);
     let mut h = String::new();
     let role = match b.role {
@@ -343,11 +284,11 @@ pub fn write_share_outputs(
         let name = bill_file_name(b);
         out.write(
             &format!("bills/{name}"),
-            bill_html_in(operation, b, BillLanguage::French).as_bytes(),
+            bill_html_in(operation, b, Language::French).as_bytes(),
         )?;
         out.write(
             &format!("bills/{}", english_bill_file_name(&name)),
-            bill_html_in(operation, b, BillLanguage::English).as_bytes(),
+            bill_html_in(operation, b, Language::English).as_bytes(),
         )?;
     }
     out.commit()
@@ -356,18 +297,16 @@ pub fn write_share_outputs(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::language::number;
 
     #[test]
     fn numbers_in_each_language() {
         assert_eq!(number(1234567.891, 2, ','), "1\u{202f}234\u{202f}567,89");
         assert_eq!(number(-0.5, 1, ','), "−0,5");
         assert_eq!(number(-0.0001, 2, ','), "0,00");
-        assert_eq!(BillLanguage::French.eur(1269.93), "1\u{202f}269,93\u{a0}€");
-        assert_eq!(
-            BillLanguage::English.eur(1269.93),
-            "1\u{202f}269.93\u{a0}EUR"
-        );
-        assert_eq!(BillLanguage::English.unit("an"), "year");
+        assert_eq!(Language::French.eur(1269.93), "1\u{202f}269,93\u{a0}€");
+        assert_eq!(Language::English.eur(1269.93), "1\u{202f}269.93\u{a0}EUR");
+        assert_eq!(Language::English.unit("an"), "year");
         assert_eq!(
             english_bill_file_name("300_2025-06.html"),
             "300_2025-06.en.html"

@@ -5,15 +5,15 @@
 //! `report.html` with SVG charts ([`crate::svg`]), and the programme's `programme.csv` and
 //! `programme.html`.
 //!
-//! Warnings are written in plain words ([`energy_warnings`]): what a failed sufficiency
-//! criterion or Guideline 14 check means for the reader of the savings.
+//! Warnings are values ([`energy_warnings`], [`crate::Warning`]) worded in plain words: what a
+//! failed sufficiency criterion or Guideline 14 check means for the reader of the savings.
 
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use quartier_evaluate::{
     Aggregate, DailyFit, DailyModelKind, Direction, FitMetrics, Granularity, HourlyFit,
-    ProgrammeRow, ProgrammeTable, SavingsReport, SufficiencyIssue, SufficiencyReport,
+    ProgrammeRow, ProgrammeTable, SavingsReport, SufficiencyReport,
 };
 use quartier_model::Experiment;
 use serde_json::{Value, json};
@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use crate::evaluation_charts::{ChartText, baseline_chart, cumulative_chart};
 use crate::experiment::month_label;
 use crate::svg::{self, AxisSpec, BarChart, BarSeries, LineChart, LineSeries, X, escape};
+use crate::warning::Warning;
 
 /// The fitted baseline, daily or hourly.
 #[derive(Debug, Clone, Copy)]
@@ -90,8 +91,8 @@ pub struct ExperimentResults<'a> {
     pub energy: Option<EnergyResults<'a>>,
     /// Its free KPIs (and energy balance) on the experiment's months.
     pub kpis: &'a ProgrammeTable,
-    /// Warnings found while reading the inputs (in plain words).
-    pub input_warnings: &'a [String],
+    /// Warnings found while reading the inputs.
+    pub input_warnings: &'a [Warning],
 }
 
 fn pct(x: f64) -> String {
@@ -128,7 +129,7 @@ pub(crate) fn group_thousands(digits: &str) -> String {
 }
 
 /// The input warnings followed by the energy evaluation's [`energy_warnings`].
-pub(crate) fn all_warnings(input: &[String], energy: Option<&EnergyResults<'_>>) -> Vec<String> {
+pub(crate) fn all_warnings(input: &[Warning], energy: Option<&EnergyResults<'_>>) -> Vec<Warning> {
     let mut out = input.to_vec();
     if let Some(en) = energy {
         out.extend(energy_warnings(en));
@@ -136,77 +137,44 @@ pub(crate) fn all_warnings(input: &[String], energy: Option<&EnergyResults<'_>>)
     out
 }
 
-/// Plain-language warnings of the sufficiency report and the Guideline 14 checks.
-pub fn energy_warnings(e: &EnergyResults<'_>) -> Vec<String> {
-    let mut out = Vec::new();
-    let s = e.fit.sufficiency();
-    for issue in &s.issues {
-        out.push(match issue {
-            SufficiencyIssue::NoData => "No hour of the baseline has both a meter reading and a temperature.".into(),
-            SufficiencyIssue::BaselineTooShort { days, required } => format!(
-                "The baseline covers {days:.0} days; CalTRACK asks for {required:.0} so that every season is seen. The model may be wrong in the missing seasons."
-            ),
-            SufficiencyIssue::BaselineLongerThanRequired { days, required } => format!(
-                "The baseline covers {days:.0} days, more than the {required:.0} CalTRACK uses; older data may describe the building before other changes."
-            ),
-            SufficiencyIssue::TooMuchMissingMeterData { fraction } => format!(
-                "Meter readings cover only {} of the baseline (CalTRACK asks for 90 %).",
-                pct(*fraction)
-            ),
-            SufficiencyIssue::TooMuchMissingTemperatureData { fraction } => format!(
-                "Temperatures cover only {} of the baseline (CalTRACK asks for 90 %).",
-                pct(*fraction)
-            ),
-            SufficiencyIssue::TooMuchMissingData { fraction } => format!(
-                "Only {} of the baseline has both a reading and a temperature (CalTRACK asks for 90 %).",
-                pct(*fraction)
-            ),
-            SufficiencyIssue::NegativeMeterValues { count } => format!(
-                "{count} baseline readings are negative: the meter may be netting PV production, which a consumption baseline cannot model."
-            ),
-            SufficiencyIssue::ExtremeValues { count } => format!(
-                "{count} baseline readings are unusually high (above the median plus three interquartile ranges); check them for meter errors."
-            ),
-        });
-    }
+/// The warnings of the sufficiency report and the Guideline 14 checks ([`Warning`]).
+pub fn energy_warnings(e: &EnergyResults<'_>) -> Vec<Warning> {
+    let mut out: Vec<Warning> = e
+        .fit
+        .sufficiency()
+        .issues
+        .iter()
+        .cloned()
+        .map(Warning::Sufficiency)
+        .collect();
     let g = &e.savings.guideline14;
     let m = e.fit.metrics();
     if g.cv_rmse_exceeded {
-        out.push(format!(
-            "The baseline model explains the consumption poorly: its CV(RMSE) is {}, above the {} ASHRAE Guideline 14 accepts for this length of reporting. Treat the avoided energy with caution.",
-            pct(m.cv_rmse),
-            pct(g.cv_rmse_limit)
-        ));
+        out.push(Warning::PoorFit {
+            cv_rmse: m.cv_rmse,
+            limit: g.cv_rmse_limit,
+        });
     }
     if g.nmbe_exceeded {
-        out.push(format!(
-            "The baseline model is biased on its own period: NMBE {} (Guideline 14 limit ±{}).",
-            pct(m.nmbe),
-            pct(g.nmbe_limit)
-        ));
+        out.push(Warning::Biased {
+            nmbe: m.nmbe,
+            limit: g.nmbe_limit,
+        });
     }
     if g.fsu_exceeded {
-        out.push(format!(
-            "The savings cannot be told apart from the model's noise: at 68 % confidence their uncertainty is {} of the savings; Guideline 14 asks for less than 50 %.",
-            pct(g.fsu_68)
-        ));
+        out.push(Warning::Noisy { fsu_68: g.fsu_68 });
     }
     let t = &e.savings.total;
     if t.avoided_kwh < 0.0 {
-        out.push(format!(
-            "Consumption rose: the building used {} kWh more than the baseline predicts for the reporting period's weather.",
-            num(-t.avoided_kwh, 0)
-        ));
+        out.push(Warning::ConsumptionRose {
+            extra_kwh: -t.avoided_kwh,
+        });
     }
     if e.savings.skipped > 0 {
-        let unit = match e.observations.granularity {
-            Granularity::Daily => "days",
-            Granularity::Hourly => "hours",
-        };
-        out.push(format!(
-            "{} {unit} of the reporting period had no reading, no temperature or no baseline prediction and were left out of the savings.",
-            e.savings.skipped
-        ));
+        out.push(Warning::Skipped {
+            count: e.savings.skipped,
+            granularity: e.observations.granularity,
+        });
     }
     out
 }
@@ -393,7 +361,7 @@ pub fn evaluation_json(r: &ExperimentResults<'_>) -> String {
         },
         "energy": energy,
         "kpis": kpi_rows_json(r.kpis),
-        "warnings": warnings,
+        "warnings": warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into())
 }
@@ -729,7 +697,7 @@ pub fn evaluation_html(r: &ExperimentResults<'_>) -> String {
     if !warnings.is_empty() {
         body.push_str("<div class=\"warn\"><p><b>Read this first</b></p><ul>");
         for w in &warnings {
-            let _ = write!(body, "<li>{}</li>", escape(w));
+            let _ = write!(body, "<li>{}</li>", escape(&w.to_string()));
         }
         body.push_str("</ul></div>");
     }

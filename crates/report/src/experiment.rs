@@ -128,14 +128,14 @@ pub struct Evaluated {
     pub energy: Option<EnergyEval>,
     /// Its indicators (avoided energy, free KPIs, metered energy balance).
     pub indicators: Vec<Indicator>,
-    /// Input warnings in plain words.
-    pub warnings: Vec<String>,
+    /// Input warnings.
+    pub warnings: Vec<crate::Warning>,
 }
 
 impl Evaluated {
     /// Every warning for the reader: the input warnings, then the plain-language warnings of
     /// the energy evaluation ([`crate::energy_warnings`]).
-    pub fn all_warnings(&self) -> Vec<String> {
+    pub fn all_warnings(&self) -> Vec<crate::Warning> {
         let energy = self.energy.as_ref().map(EnergyEval::results);
         crate::evaluation::all_warnings(&self.warnings, energy.as_ref())
     }
@@ -411,10 +411,10 @@ pub fn evaluate_experiment(experiment: Experiment) -> Result<Evaluated, Experime
         ));
         let rep_end = month_of(spec.reporting.1 - chrono::Duration::seconds(1), e.timezone);
         if rep_end < month_of(e.end - chrono::Duration::seconds(1), e.timezone) {
-            warnings.push(format!(
-                "Avoided energy is evaluated until {}-{:02} (the end of the reporting period); later months of the experiment have no value.",
-                rep_end.0, rep_end.1
-            ));
+            warnings.push(crate::Warning::ReportingEndsEarly {
+                year: rep_end.0,
+                month: rep_end.1,
+            });
         }
     }
     for k in &e.kpis {

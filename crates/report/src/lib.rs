@@ -16,13 +16,15 @@ mod evaluation;
 pub mod evaluation_charts;
 pub mod experiment;
 mod kpis;
+mod language;
 pub mod programme;
 pub mod sizing;
 pub mod svg;
+mod warning;
 
 pub use atomic::OutputDir;
 pub use bills::{
-    BillLanguage, allocation_csv, bill_file_name, bill_html, bill_html_in, coefficients_csv,
+    allocation_csv, bill_file_name, bill_html, bill_html_in, coefficients_csv,
     english_bill_file_name, settlement_csv, write_share_outputs,
 };
 pub use csv_out::{timeseries_csv, write_timeseries_csv};
@@ -31,6 +33,8 @@ pub use evaluation::{
     evaluation_json, programme_csv, programme_html, savings_csv,
 };
 pub use kpis::{kpi_rows, kpi_table, kpis_json};
+pub use language::Language;
+pub use warning::Warning;
 
 /// Errors while writing results.
 #[derive(Debug, thiserror::Error)]

@@ -104,36 +104,106 @@ pub fn simulate_district_balance(path: &Path) -> Result<DistrictBalance, Program
     ))
 }
 
+/// A note for the reader of the programme table: why an experiment's figures are missing or
+/// must be read with care. Worded in the reader's language by [`Note::text`] (`Display`:
+/// English).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    /// The experiment's commune.
+    pub commune: String,
+    /// The experiment's title.
+    pub title: String,
+    /// What happened.
+    pub what: NoteKind,
+}
+
+/// What a [`Note`] says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoteKind {
+    /// A warning of the experiment's evaluation.
+    Warning(crate::Warning),
+    /// The district the experiment names could not be simulated (`district`: as the file
+    /// names it).
+    NotSimulated {
+        /// The district file.
+        district: String,
+    },
+    /// The district is simulated over a period outside the experiment's months.
+    OutsideMonths {
+        /// The district's name.
+        district: String,
+        /// The period simulated (`2025`, `typical year`).
+        period: String,
+    },
+    /// The experiment could not be evaluated; `detail` is the technical reason (English).
+    Failed {
+        /// Why.
+        detail: String,
+    },
+}
+
+impl Note {
+    /// The note in `lang`.
+    pub fn text(&self, lang: crate::Language) -> String {
+        let fr = lang == crate::Language::French;
+        let what = match (&self.what, fr) {
+            (NoteKind::Warning(w), _) => w.text(lang),
+            (NoteKind::NotSimulated { district }, true) => {
+                format!("le quartier {district} n'a pas pu être simulé ; aucun bilan n'est montré.")
+            }
+            (NoteKind::NotSimulated { district }, false) => {
+                format!("the district {district} could not be simulated; no balance is shown.")
+            }
+            (NoteKind::OutsideMonths { district, period }, true) => format!(
+                "le quartier {district} est simulé sur {period}, hors des mois de l'expérimentation ; aucun bilan n'est montré."
+            ),
+            (NoteKind::OutsideMonths { district, period }, false) => format!(
+                "the district {district} is simulated over {period}, outside the experiment's months; no balance is shown."
+            ),
+            (NoteKind::Failed { detail }, true) => {
+                format!("l'évaluation a échoué (détail technique, en anglais : « {detail} »).")
+            }
+            (NoteKind::Failed { detail }, false) => format!("the evaluation failed: {detail}"),
+        };
+        let sep = if fr { " : " } else { ": " };
+        format!("{} — {}{sep}{what}", self.commune, self.title)
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(crate::Language::English))
+    }
+}
+
 /// The programme's indicators and notes for the reader, from evaluated experiments. For each
 /// district an experiment names, `balance_of` is asked once (results are cached by path);
 /// `Ok(None)` from it means "no balance for this district" and adds a note.
 pub fn programme_indicators<E>(
     evaluated: &[Evaluated],
     mut balance_of: impl FnMut(&Path) -> Result<Option<DistrictBalance>, E>,
-) -> Result<(Vec<Indicator>, Vec<String>), E> {
+) -> Result<(Vec<Indicator>, Vec<Note>), E> {
     let mut cache: BTreeMap<PathBuf, Option<DistrictBalance>> = BTreeMap::new();
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for ev in evaluated {
         let e = &ev.experiment;
         out.extend(ev.indicators.iter().cloned());
-        notes.extend(
-            ev.warnings
-                .iter()
-                .map(|w| format!("{} — {}: {w}", e.commune, e.title)),
-        );
+        let note = |what: NoteKind| Note {
+            commune: e.commune.clone(),
+            title: e.title.clone(),
+            what,
+        };
+        notes.extend(ev.warnings.iter().cloned().map(NoteKind::Warning).map(note));
         let Some(path) = &e.district else { continue };
         if !cache.contains_key(path) {
             let b = balance_of(path)?;
             cache.insert(path.clone(), b);
         }
         let Some(Some(b)) = cache.get(path) else {
-            notes.push(format!(
-                "{} — {}: the district {} could not be simulated; no balance is shown.",
-                e.commune,
-                e.title,
-                path.display()
-            ));
+            notes.push(note(NoteKind::NotSimulated {
+                district: path.display().to_string(),
+            }));
             continue;
         };
         let months = experiment_months(e);
@@ -159,10 +229,10 @@ pub fn programme_indicators<E>(
             )
         };
         if balance.is_empty() {
-            notes.push(format!(
-                "{} — {}: the district {} is simulated over {}, outside the experiment's months; no balance is shown.",
-                e.commune, e.title, b.name, b.year_label
-            ));
+            notes.push(note(NoteKind::OutsideMonths {
+                district: b.name.clone(),
+                period: b.year_label.clone(),
+            }));
             continue;
         }
         out.push(Indicator::energy_balance(

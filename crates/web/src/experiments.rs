@@ -40,7 +40,7 @@ use quartier_report::experiment::{
     Evaluated, evaluate_experiment, indicators_besides_energy, month_label, own_table,
 };
 use quartier_report::programme::{
-    experiment_files, first_month, programme_indicators, simulate_district_balance,
+    Note, NoteKind, experiment_files, first_month, programme_indicators, simulate_district_balance,
 };
 use quartier_store::{DistrictRow, Role};
 use serde::Deserialize;
@@ -291,7 +291,7 @@ async fn visible_entry(
 /// The programme built from every evaluated experiment, with notes.
 struct Programme {
     table: ProgrammeTable,
-    notes: Vec<String>,
+    notes: Vec<Note>,
 }
 
 type ProgrammeCache = Mutex<HashMap<PathBuf, (Vec<usize>, Arc<Programme>)>>;
@@ -320,12 +320,19 @@ fn build_programme(data_dir: &Path, entries: &[Arc<Entry>]) -> Arc<Programme> {
             _ => None,
         })
         .collect();
-    let mut notes: Vec<String> = entries
+    // An invalid file has no commune or title: its page says what is wrong, the table has
+    // no row for it.
+    let mut notes: Vec<Note> = entries
         .iter()
         .filter_map(|e| match &e.outcome {
-            Outcome::Invalid(_) => Some(format!("{}: invalid experiment file", e.slug)),
-            Outcome::Failed(x, why) => Some(format!("{} — {}: {why}", x.commune, x.title)),
-            Outcome::Evaluated(_) => None,
+            Outcome::Failed(x, why) => Some(Note {
+                commune: x.commune.clone(),
+                title: x.title.clone(),
+                what: NoteKind::Failed {
+                    detail: relative(why, data_dir),
+                },
+            }),
+            Outcome::Invalid(_) | Outcome::Evaluated(_) => None,
         })
         .collect();
     let (indicators, more) = match programme_indicators(&evaluated, |p| {
@@ -334,7 +341,12 @@ fn build_programme(data_dir: &Path, entries: &[Arc<Entry>]) -> Arc<Programme> {
         Ok(x) => x,
         Err(never) => match never {},
     };
-    notes.extend(more.iter().map(|n| relative(n, data_dir)));
+    notes.extend(more.into_iter().map(|mut n| {
+        if let NoteKind::NotSimulated { district } = &mut n.what {
+            *district = relative(district, data_dir);
+        }
+        n
+    }));
     let first = first_month(&evaluated).unwrap_or((2000, 1));
     let p = Arc::new(Programme {
         table: programme_table(indicators, first, PROGRAMME_MONTHS),
@@ -350,7 +362,7 @@ fn build_programme(data_dir: &Path, entries: &[Arc<Entry>]) -> Arc<Programme> {
 async fn visible_programme(
     state: &AppState,
     user: &CurrentUser,
-) -> Result<(ProgrammeTable, Vec<String>), ApiError> {
+) -> Result<(ProgrammeTable, Vec<Note>), ApiError> {
     // One read of the folder serves both the programme and the visibility filter.
     let (all, visible) = all_and_visible_entries(state, user).await?;
     let dir = state.config.data_dir.clone();
@@ -374,7 +386,7 @@ async fn visible_programme(
         .filter(|n| {
             shown
                 .iter()
-                .any(|(c, ti)| n.starts_with(&format!("{c} — {ti}:")))
+                .any(|(c, ti)| *c == n.commune && *ti == n.title)
         })
         .cloned()
         .collect();
@@ -562,11 +574,16 @@ fn detail_json(entry: &Entry) -> Value {
             })
             .collect::<Vec<_>>()
     );
-    v["warnings"] = json!(ev.all_warnings());
+    v["warnings"] = json!(
+        ev.all_warnings()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    );
     v
 }
 
-fn programme_json(table: &ProgrammeTable, notes: &[String]) -> Value {
+fn programme_json(table: &ProgrammeTable, notes: &[Note]) -> Value {
     json!({
         "months": table.months.iter().map(|m| month_label(*m)).collect::<Vec<_>>(),
         "rows": table.rows.iter().map(|r| {
@@ -583,7 +600,7 @@ fn programme_json(table: &ProgrammeTable, notes: &[String]) -> Value {
                 "target_met": r.status.map(|s| s.met),
             })
         }).collect::<Vec<_>>(),
-        "notes": notes,
+        "notes": notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
 }
 
@@ -732,24 +749,34 @@ async fn api_create(
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-/// A number with a thin space between thousands; `—` when not finite.
-fn num(x: f64, decimals: usize) -> String {
-    signed(x, decimals, ',')
+/// A number in `lang` with a narrow space between thousands; `—` when not finite.
+fn n(x: f64, d: usize, lang: Lang) -> String {
+    signed(x, d, lang.point())
 }
 
+/// A share as a percentage in `lang`; `—` when not finite.
 fn pct(x: f64, lang: Lang) -> String {
-    let s = format!("{} %", num(100.0 * x, 1));
-    match lang {
-        Lang::Fr => s,
-        Lang::En => s.replace(',', "."),
+    if x.is_finite() {
+        lang.percent(x)
+    } else {
+        "—".into()
     }
 }
 
-fn n(x: f64, d: usize, lang: Lang) -> String {
-    let s = num(x, d);
-    match lang {
-        Lang::Fr => s,
-        Lang::En => s.replace(',', "."),
+/// The local day of instant `t` in the experiment's zone `tz`, as people write it.
+fn day(l: Lang, t: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    crate::i18n::day_label(l, t.with_timezone(&tz).date_naive())
+}
+
+/// An indicator's name in `l`: the two the programme computes itself are translated; the
+/// others are the names an experiment file gives its KPIs, shown as written.
+fn indicator_name(l: Lang, name: &str) -> String {
+    match name {
+        "avoided energy" => t(l, "exp_ind_avoided").to_string(),
+        "positive-energy balance (production − consumption)" => {
+            t(l, "exp_ind_balance").to_string()
+        }
+        other => other.to_string(),
     }
 }
 
@@ -795,8 +822,8 @@ async fn page_list(
                 e.title.clone(),
                 format!(
                     "{} → {}",
-                    local_date(e.start, e.timezone),
-                    local_date(e.end, e.timezone)
+                    day(l, e.start, e.timezone),
+                    day(l, e.end, e.timezone)
                 ),
             ),
             None => (String::new(), entry.slug.clone(), String::new()),
@@ -867,7 +894,7 @@ fn energy_html(body: &mut String, ev: &Evaluated, l: Lang) {
     let tt = &en.savings.total;
     let m = en.fit.metrics();
     let g = &en.savings.guideline14;
-    let conf = format!("{:.0} %", 100.0 * en.savings.confidence);
+    let conf = format!("{:.0}\u{a0}%", 100.0 * en.savings.confidence);
     body.push_str("<div class=cards>");
     body.push_str(&card(
         &format!(
@@ -887,7 +914,18 @@ fn energy_html(body: &mut String, ev: &Evaluated, l: Lang) {
     ));
     body.push_str(&card(
         &pct(tt.fsu, l),
-        &format!("{} ({conf}) ; 68 % : {}", t(l, "exp_fsu"), pct(g.fsu_68, l)),
+        &match l {
+            Lang::Fr => format!(
+                "{} ({conf}) ; à 68\u{a0}% : {}",
+                t(l, "exp_fsu"),
+                pct(g.fsu_68, l)
+            ),
+            Lang::En => format!(
+                "{} ({conf}); at 68\u{a0}%: {}",
+                t(l, "exp_fsu"),
+                pct(g.fsu_68, l)
+            ),
+        },
     ));
     body.push_str(&card(
         &format!("CV(RMSE) {}", pct(m.cv_rmse, l)),
@@ -935,7 +973,7 @@ fn energy_html(body: &mut String, ev: &Evaluated, l: Lang) {
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            month_label(*mo),
+            l.month_label(&month_label(*mo)),
             n(a.baseline_kwh, 0, l),
             n(a.metered_kwh, 0, l),
             n(a.avoided_kwh, 0, l),
@@ -971,8 +1009,8 @@ async fn page_read(
                 body,
                 "<p>{} — {} → {} — {}</p>",
                 esc(&e.commune),
-                local_date(e.start, e.timezone),
-                local_date(e.end, e.timezone),
+                day(l, e.start, e.timezone),
+                day(l, e.end, e.timezone),
                 status_label(&entry, l)
             );
             e.title.clone()
@@ -1026,7 +1064,7 @@ async fn page_read(
                     let _ = write!(
                         body,
                         "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
-                        esc(&i.name),
+                        esc(&indicator_name(l, &i.name)),
                         r.total.map_or("—".into(), |c| n(c.value, 0, l)),
                         esc(&i.unit),
                         r.status.map_or("—".into(), |s| n(s.target.value, 0, l)),
@@ -1040,7 +1078,7 @@ async fn page_read(
             if !warnings.is_empty() {
                 body.push_str("<section><ul>");
                 for w in &warnings {
-                    let _ = write!(body, "<li>{}</li>", esc(w));
+                    let _ = write!(body, "<li>{}</li>", esc(&w.text(l.report())));
                 }
                 body.push_str("</ul></section>");
             }
@@ -1082,7 +1120,7 @@ async fn page_programme(
         t(l, "exp_indicator"),
     );
     for m in &table.months {
-        let _ = write!(body, "<th>{}</th>", month_label(*m));
+        let _ = write!(body, "<th>{}</th>", l.month_label(&month_label(*m)));
     }
     let _ = write!(
         body,
@@ -1098,7 +1136,7 @@ async fn page_programme(
             "<tr><td>{}</td><td>{}</td><td>{} ({})</td>",
             esc(&i.commune),
             esc(&i.experiment),
-            esc(&i.name),
+            esc(&indicator_name(l, &i.name)),
             esc(&i.unit)
         );
         for c in &r.cells {
@@ -1117,7 +1155,7 @@ async fn page_programme(
     if !notes.is_empty() {
         body.push_str("<section><ul>");
         for note in &notes {
-            let _ = write!(body, "<li>{}</li>", esc(note));
+            let _ = write!(body, "<li>{}</li>", esc(&note.text(l.report())));
         }
         body.push_str("</ul></section>");
     }
@@ -1142,8 +1180,10 @@ mod tests {
 
     #[test]
     fn numbers_group_thousands() {
-        assert_eq!(num(1234567.891, 1), "1\u{202F}234\u{202F}567,9");
-        assert_eq!(num(-215.0, 0), "−215");
-        assert_eq!(num(f64::NAN, 0), "—");
+        assert_eq!(n(1234567.891, 1, Lang::Fr), "1\u{202F}234\u{202F}567,9");
+        assert_eq!(n(1234567.891, 1, Lang::En), "1\u{202F}234\u{202F}567.9");
+        assert_eq!(n(-215.0, 0, Lang::Fr), "−215");
+        assert_eq!(n(f64::NAN, 0, Lang::Fr), "—");
+        assert_eq!(pct(f64::NAN, Lang::Fr), "—");
     }
 }

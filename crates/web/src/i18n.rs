@@ -73,6 +73,14 @@ impl Lang {
         self.chart_locale().months[(m.clamp(1, 12) - 1) as usize]
     }
 
+    /// The same language for the report crate's words (bills, warnings, notes).
+    pub(crate) fn report(self) -> quartier_report::Language {
+        match self {
+            Lang::Fr => quartier_report::Language::French,
+            Lang::En => quartier_report::Language::English,
+        }
+    }
+
     /// How charts write numbers and months in this language (the month names are theirs too).
     pub(crate) fn chart_locale(self) -> quartier_report::svg::Locale {
         match self {
@@ -535,6 +543,12 @@ const LABELS: &[(&str, &str, &str)] = &[
         "No asset registered for this district yet: import the registry (district model and registry file) through the API.",
     ),
     ("asset_name", "Équipement", "Asset"),
+    ("exp_ind_avoided", "énergie évitée", "avoided energy"),
+    (
+        "exp_ind_balance",
+        "bilan à énergie positive (production − consommation)",
+        "positive-energy balance (production − consumption)",
+    ),
     ("asset_kind", "Type", "Kind"),
     ("asset_kind_pv_array", "Champ photovoltaïque", "PV array"),
     ("asset_kind_inverter", "Onduleur", "Inverter"),

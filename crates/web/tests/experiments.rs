@@ -215,9 +215,9 @@ fn pages_show_the_table_the_charts_and_the_programme_in_both_languages() {
     assert!(r.body.contains("Expérimentations"));
     assert!(r.body.contains("Terminée"));
     assert!(r.body.contains("215 ± 35 kWh"), "{}", r.body);
-    assert!(r.body.contains("13,8 %"));
+    assert!(r.body.contains("13,8\u{a0}%"), "{}", r.body);
     let r = admin.get("/experiments?lang=en");
-    assert!(r.body.contains("Avoided energy") && r.body.contains("13.8 %"));
+    assert!(r.body.contains("Avoided energy") && r.body.contains("13.8\u{a0}%"));
 
     let r = admin.get(&format!("/experiments/{MEUDON}?lang=fr"));
     assert_eq!(r.status, 200);
@@ -232,7 +232,7 @@ fn pages_show_the_table_the_charts_and_the_programme_in_both_languages() {
         "Énergie évitée cumulée",
         "incertitude (90 %)",
         "Non conforme Guideline 14",
-        "CV(RMSE) 67,9 %",
+        "CV(RMSE) 67,9\u{a0}%",
     ] {
         assert!(r.body.contains(text), "page lacks {text:?}");
     }
@@ -242,7 +242,10 @@ fn pages_show_the_table_the_charts_and_the_programme_in_both_languages() {
 
     let r = admin.get("/programme?lang=en");
     assert_eq!(r.status, 200);
-    assert!(r.body.contains("<th>2021-04</th>") && r.body.contains("<th>2023-03</th>"));
+    assert!(r.body.contains("<th>Apr 2021</th>") && r.body.contains("<th>Mar 2023</th>"));
+    let fr = admin.get("/programme?lang=fr");
+    assert!(fr.body.contains("<th>avr. 2021</th>"), "{}", fr.body);
+    assert!(fr.body.contains("énergie évitée") && !fr.body.contains("avoided energy"));
     assert!(r.body.contains("58\u{202F}550"));
     assert!(r.body.contains("215 ± 35"));
     let r = admin.get(&format!("/experiments/{ISSY}?lang=en"));

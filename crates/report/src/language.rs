@@ -1,0 +1,76 @@
+//! The two languages of the reports a person reads in their own words: French, the language
+//! of a French operation's bills and of the programme's pages, and English. Numbers follow the
+//! language (`1 269,93 €`, `1 269.93 EUR`).
+
+/// The language of a report's words and numbers: bills, the evaluation's warnings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// French: the bill a French PMO sends (`1 269,93 €`).
+    French,
+    /// English (`1 269.93 EUR`).
+    English,
+}
+
+impl Language {
+    /// `fr` or `en`, as the language is.
+    pub(crate) fn pick<'a>(self, fr: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Language::French => fr,
+            Language::English => en,
+        }
+    }
+
+    /// A number with `decimals` decimals in this language (`1 269,93`, `1 269.93`).
+    pub(crate) fn num(self, x: f64, decimals: usize) -> String {
+        number(
+            x,
+            decimals,
+            self.pick(",", ".").chars().next().unwrap_or('.'),
+        )
+    }
+
+    /// An amount in euros (`1 269,93 €`, `1 269.93 EUR`).
+    pub(crate) fn eur(self, x: f64) -> String {
+        format!("{}\u{a0}{}", self.num(x, 2), self.pick("€", "EUR"))
+    }
+
+    /// A share as a percentage with one decimal (`72,7 %`); `—` when not finite.
+    pub(crate) fn pct(self, x: f64) -> String {
+        if x.is_finite() {
+            format!("{}\u{a0}%", self.num(100.0 * x, 1))
+        } else {
+            "—".into()
+        }
+    }
+
+    /// A unit as this language writes it.
+    pub(crate) fn unit(self, unit: &str) -> String {
+        match (self, unit) {
+            (Language::English, "an") => "year".into(),
+            _ => unit.into(),
+        }
+    }
+}
+
+/// A number with a narrow no-break space between thousands and the decimal separator `point`.
+pub(crate) fn number(x: f64, decimals: usize, point: char) -> String {
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut grouped = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(ch);
+    }
+    let sign = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "−"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}{point}{frac}")
+    }
+}
