@@ -120,10 +120,14 @@ pub struct KindDefaults {
     pub lifetime_years: u32,
     /// Where the lifetime comes from.
     pub lifetime_source: &'static str,
+    /// The same, in French.
+    pub lifetime_source_fr: &'static str,
     /// Annual operation and maintenance, fraction of capex per year.
     pub om_fraction_of_capex: f64,
     /// Where the O&M fraction comes from.
     pub om_source: &'static str,
+    /// The same, in French.
+    pub om_source_fr: &'static str,
 }
 
 /// Lifetime and O&M of every kind, in [`AssetKind::ALL`] order.
@@ -133,9 +137,11 @@ pub static KINDS: &[KindDefaults] = &[
         lifetime_years: 30,
         lifetime_source: "NREL Annual Technology Baseline (commercial and residential PV: 30-year \
             economic life); module power warranties of 25-30 years",
+        lifetime_source_fr: "NREL Annual Technology Baseline (photovoltaïque commercial et résidentiel : durée de vie économique de 30 ans) ; garanties de puissance des modules de 25 à 30 ans",
         om_fraction_of_capex: 0.015,
         om_source: "quartier-optim cost table: 15 EUR/kWp/y on 1,000 EUR/kWp (IRENA, Renewable \
             Power Generation Costs in 2023; NREL/TP-5C00-74840, Model of O&M Costs for PV Systems)",
+        om_source_fr: "table de coûts de quartier-optim : 15 EUR/kWc/an pour 1 000 EUR/kWc (IRENA, Renewable Power Generation Costs in 2023 ; NREL/TP-5C00-74840, Model of O&M Costs for PV Systems)",
     },
     KindDefaults {
         kind: AssetKind::Inverter,
@@ -143,16 +149,20 @@ pub static KINDS: &[KindDefaults] = &[
         lifetime_source: "NREL/Sandia/SunSpec, Best Practices for O&M of PV and Energy Storage \
             Systems, 3rd ed. (NREL/TP-7A40-73822, 2018): inverters are replaced once or twice over \
             a PV system's life (10-15 y; 5-10 y standard warranties)",
+        lifetime_source_fr: "NREL/Sandia/SunSpec, Best Practices for O&M of PV and Energy Storage Systems, 3e éd. (NREL/TP-7A40-73822, 2018) : les onduleurs sont remplacés une ou deux fois sur la vie d'une installation photovoltaïque (10 à 15 ans ; garanties usuelles de 5 à 10 ans)",
         om_fraction_of_capex: 0.01,
         om_source: "assumption (inspection and firmware; the replacement itself is planned)",
+        om_source_fr: "hypothèse (inspection et micrologiciel ; le remplacement lui-même est planifié)",
     },
     KindDefaults {
         kind: AssetKind::Battery,
         lifetime_years: 15,
         lifetime_source: "quartier-optim cost table (IEA, Batteries and Secure Energy Transitions, \
             2024; NREL ATB commercial battery storage: 15 y)",
+        lifetime_source_fr: "table de coûts de quartier-optim (AIE, Batteries and Secure Energy Transitions, 2024 ; NREL ATB stockage commercial par batterie : 15 ans)",
         om_fraction_of_capex: 0.0125,
         om_source: "quartier-optim cost table: 5 EUR/kWh/y on 400 EUR/kWh",
+        om_source_fr: "table de coûts de quartier-optim : 5 EUR/kWh/an pour 400 EUR/kWh",
     },
     KindDefaults {
         kind: AssetKind::Electrolyser,
@@ -160,64 +170,80 @@ pub static KINDS: &[KindDefaults] = &[
         lifetime_source: "IRENA, Green Hydrogen Cost Reduction (2020), PEM stack lifetime \
             50,000-80,000 h, i.e. ~15 y at 4,000-5,000 full-load hours a year; the balance of \
             plant lasts ~20 y (IEA, Global Hydrogen Review 2024)",
+        lifetime_source_fr: "IRENA, Green Hydrogen Cost Reduction (2020), durée de vie d'un empilement PEM de 50 000 à 80 000 h, soit environ 15 ans à 4 000-5 000 heures pleine charge par an ; le reste de l'installation dure environ 20 ans (AIE, Global Hydrogen Review 2024)",
         om_fraction_of_capex: 0.03,
         om_source: "quartier-optim cost table: 54 EUR/kW/y on 1,800 EUR/kW (IEA, Global Hydrogen \
             Review 2024)",
+        om_source_fr: "table de coûts de quartier-optim : 54 EUR/kW/an pour 1 800 EUR/kW (AIE, Global Hydrogen Review 2024)",
     },
     KindDefaults {
         kind: AssetKind::HydrogenTank,
         lifetime_years: 20,
         lifetime_source: "quartier-optim cost table (20 y); composite (type III/IV) vessels are \
             certified for 15-20 years of service",
+        lifetime_source_fr: "table de coûts de quartier-optim (20 ans) ; les réservoirs composites (type III/IV) sont certifiés pour 15 à 20 ans de service",
         om_fraction_of_capex: 0.01,
         om_source: "quartier-optim cost table: 6 EUR/kg/y on 600 EUR/kg",
+        om_source_fr: "table de coûts de quartier-optim : 6 EUR/kg/an pour 600 EUR/kg",
     },
     KindDefaults {
         kind: AssetKind::FuelCell,
         lifetime_years: 10,
         lifetime_source: "quartier-optim cost table (10 y); US DOE technical targets for fuel cell \
             backup power systems (10-year system life)",
+        lifetime_source_fr: "table de coûts de quartier-optim (10 ans) ; objectifs techniques du US DOE pour les piles à combustible de secours (durée de vie du système de 10 ans)",
         om_fraction_of_capex: 0.025,
         om_source: "quartier-optim cost table: 50 EUR/kW/y on 2,000 EUR/kW (IEA, Global Hydrogen \
             Review 2024)",
+        om_source_fr: "table de coûts de quartier-optim : 50 EUR/kW/an pour 2 000 EUR/kW (AIE, Global Hydrogen Review 2024)",
     },
     KindDefaults {
         kind: AssetKind::Charger,
         lifetime_years: 10,
         lifetime_source: "assumption: ~10 y for AC charge points (installer and US AFDC guidance; \
             no long field record yet)",
+        lifetime_source_fr: "hypothèse : environ 10 ans pour une borne de recharge en courant alternatif (recommandations d'installateurs et de l'US AFDC ; pas encore de long retour d'expérience)",
         om_fraction_of_capex: 0.05,
         om_source: "US DOE Alternative Fuels Data Center: up to 400 USD per charger per year",
+        om_source_fr: "US DOE Alternative Fuels Data Center : jusqu'à 400 USD par borne et par an",
     },
     KindDefaults {
         kind: AssetKind::Meter,
         lifetime_years: 20,
         lifetime_source: "Enedis Linky meters: 20-year depreciation; Cour des comptes, rapport \
             public annuel 2018 (limited service life of communicating meters)",
+        lifetime_source_fr: "compteurs Linky d'Enedis : amortissement sur 20 ans ; Cour des comptes, rapport public annuel 2018 (durée de vie limitée des compteurs communicants)",
         om_fraction_of_capex: 0.0,
         om_source: "operated by the distribution system operator and paid through the TURPE",
+        om_source_fr: "exploité par le gestionnaire du réseau de distribution et payé par le TURPE",
     },
     KindDefaults {
         kind: AssetKind::CargoBike,
         lifetime_years: 8,
         lifetime_source: "manufacturers: 7-8 y of service for an electric cargo bike in normal \
             use; Li-ion packs ~700 cycles (6-7 y)",
+        lifetime_source_fr: "fabricants : 7 à 8 ans de service pour un vélo-cargo électrique en usage normal ; batteries Li-ion d'environ 700 cycles (6 à 7 ans)",
         om_fraction_of_capex: 0.05,
         om_source: "assumption: tyres, brakes, chain and a battery pack over the bike's life",
+        om_source_fr: "hypothèse : pneus, freins, chaîne et une batterie sur la vie du vélo",
     },
     KindDefaults {
         kind: AssetKind::Building,
         lifetime_years: 50,
         lifetime_source: "RE2020 life-cycle assessment reference study period of 50 years",
+        lifetime_source_fr: "période de référence de 50 ans de l'analyse de cycle de vie RE2020",
         om_fraction_of_capex: 0.01,
         om_source: "assumption",
+        om_source_fr: "hypothèse",
     },
     KindDefaults {
         kind: AssetKind::Other,
         lifetime_years: 20,
         lifetime_source: "assumption",
+        lifetime_source_fr: "hypothèse",
         om_fraction_of_capex: 0.02,
         om_source: "assumption",
+        om_source_fr: "hypothèse",
     },
 ];
 
@@ -376,6 +402,7 @@ mod tests {
             assert!((1..=100).contains(&d.lifetime_years));
             assert!((0.0..0.2).contains(&d.om_fraction_of_capex));
             assert!(!d.lifetime_source.is_empty() && !d.om_source.is_empty());
+            assert!(!d.lifetime_source_fr.is_empty() && !d.om_source_fr.is_empty());
         }
         assert!("PV array".parse::<AssetKind>().is_err());
     }

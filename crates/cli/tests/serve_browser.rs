@@ -408,13 +408,27 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
     assert!(b.count("svg") >= 1, "their own load curve is drawn");
     b.shot("serve-15-participant");
 
+    // Their district, as they see it: their figures and the way to their pages.
+    b.go("/districts/1?lang=fr");
+    assert_shows(
+        &b,
+        &[
+            "Ma participation",
+            "Taux de couverture",
+            "Ma courbe de charge",
+            "Ma part de la communauté d'énergie",
+        ],
+    );
+    assert_hides(&b, &[OTHER_NAME, OTHER_PRM, "Lancer une simulation"]);
+    b.shot("serve-16-participant-home");
+
     // Their share of the community: their own rows only.
     b.go("/districts/1/community?lang=en");
     assert_shows(
         &b,
         &[
             "My energy community share",
-            &format!("École élémentaire Jean Jaurès ({PRM})"),
+            &format!("École élémentaire Jean Jaurès ({PRM}, consumer)"),
             "Dec 2025",
         ],
     );

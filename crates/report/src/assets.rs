@@ -4,6 +4,7 @@
 //! `plan.html` with a bar chart of the yearly costs ([`crate::svg`]), the replacement table
 //! and the cited defaults the registry used.
 
+use crate::language::Language;
 use std::fmt::Write as _;
 
 use quartier_assets::{Asset, KINDS, Plan};
@@ -180,24 +181,54 @@ fn card(value: &str, label: &str) -> String {
     )
 }
 
+/// `plan.html` in English, kinds and reasons as their keys (the CLI's report; the server's
+/// page in the reader's language is [`plan_html_in`]).
+pub fn plan_html(title: &str, plan: &Plan, assets: &[Asset], notes: &[String]) -> String {
+    plan_html_in(title, plan, assets, notes, Language::English, &|_, key| {
+        key.to_string()
+    })
+}
+
 /// `plan.html`: summary cards (assets, replacements, costs, NPV), a bar chart of the yearly
 /// replacement capex and O&M, the yearly table, the replacement table of every asset
 /// (`assets` gives commissioning, lifetime and condition; it is the registry the plan was
-/// made from), the plan's rules, and the cited defaults. `notes` are shown as warnings.
-pub fn plan_html(title: &str, plan: &Plan, assets: &[Asset], notes: &[String]) -> String {
+/// made from), the plan's rules, and the cited defaults. `notes` are shown as warnings. Every
+/// word and number is in `lang`; `label(family, key)` names an asset kind (`asset_kind`,
+/// `pv_array`) or a replacement reason (`reason`, `end_of_life`).
+pub fn plan_html_in(
+    title: &str,
+    plan: &Plan,
+    assets: &[Asset],
+    notes: &[String],
+    lang: Language,
+    label: &dyn Fn(&str, &str) -> String,
+) -> String {
+    let w = |fr: &'static str, en: &'static str| lang.pick(fr, en);
     let c = &plan.config;
     let t = &plan.totals;
+    let eur = w("€", "EUR");
     let mut body = String::new();
     let _ = write!(
         body,
-        "<h1>{}</h1><p class=\"sub\">Lifecycle costs and replacements, {}–{} ({} years) · discount rate {:.1} % · capex escalation {:.1} %/y · O&amp;M escalation {:.1} %/y · EUR of {}</p>",
+        "<h1>{}</h1><p class=\"sub\">{} {}–{} ({} {}) · {} {} · {} {}{} · {} {}{} · {} {}</p>",
         escape(title),
+        w(
+            "Coûts et remplacements sur la durée de vie,",
+            "Lifecycle costs and replacements,"
+        ),
         c.start_year,
         c.end_year(),
         c.years,
-        100.0 * c.discount_rate,
-        100.0 * c.capex_escalation,
-        100.0 * c.om_escalation,
+        w("ans", "years"),
+        w("taux d'actualisation", "discount rate"),
+        lang.pct(c.discount_rate),
+        w("hausse des investissements", "capex escalation"),
+        lang.pct(c.capex_escalation),
+        w("/an", "/y"),
+        w("hausse de l'exploitation-maintenance", "O&amp;M escalation"),
+        lang.pct(c.om_escalation),
+        w("/an", "/y"),
+        w("euros de", "EUR of"),
         c.start_year,
     );
     if !notes.is_empty() {
@@ -207,44 +238,54 @@ pub fn plan_html(title: &str, plan: &Plan, assets: &[Asset], notes: &[String]) -
         }
         body.push_str("</ul></div>");
     }
+    let money_card = |x: f64| format!("{}\u{a0}{eur}", money(x));
     body.push_str("<div class=\"cards\">");
-    body.push_str(&card(&plan.assets.len().to_string(), "assets"));
+    body.push_str(&card(
+        &plan.assets.len().to_string(),
+        w("équipements", "assets"),
+    ));
     body.push_str(&card(
         &t.replacements.to_string(),
-        "replacements in the horizon",
+        w("remplacements sur l'horizon", "replacements in the horizon"),
     ));
     body.push_str(&card(
-        &format!("{} €", money(t.replacement_capex_eur)),
-        "replacement capex",
+        &money_card(t.replacement_capex_eur),
+        w("investissements de remplacement", "replacement capex"),
     ));
     body.push_str(&card(
-        &format!("{} €", money(t.om_eur)),
-        "operation and maintenance",
+        &money_card(t.om_eur),
+        w("exploitation et maintenance", "operation and maintenance"),
     ));
     body.push_str(&card(
-        &format!("{} €", money(t.npv_eur)),
-        "net present value of costs",
+        &money_card(t.npv_eur),
+        w(
+            "valeur actuelle nette des coûts",
+            "net present value of costs",
+        ),
     ));
     body.push_str(&card(
-        &format!("{} €", money(t.residual_value_pv_eur)),
-        "residual value at the end (present value, not deducted)",
+        &money_card(t.residual_value_pv_eur),
+        w(
+            "valeur résiduelle à la fin (valeur actuelle, non déduite)",
+            "residual value at the end (present value, not deducted)",
+        ),
     ));
     body.push_str("</div>");
 
     let chart = svg::bar_chart(&BarChart {
-        title: "Yearly costs".into(),
+        title: w("Coûts annuels", "Yearly costs").into(),
         categories: plan.years.iter().map(|y| y.year.to_string()).collect(),
-        x: AxisSpec::new("year", ""),
-        y: AxisSpec::new("cost", "EUR"),
+        x: AxisSpec::new(w("année", "year"), ""),
+        y: AxisSpec::new(w("coût", "cost"), "EUR"),
         series: vec![
             BarSeries {
-                label: "replacement capex".into(),
+                label: w("investissements de remplacement", "replacement capex").into(),
                 values: plan.years.iter().map(|y| y.replacement_capex_eur).collect(),
                 errors: None,
                 color: None,
             },
             BarSeries {
-                label: "O&M".into(),
+                label: w("exploitation-maintenance", "O&M").into(),
                 values: plan.years.iter().map(|y| y.om_eur).collect(),
                 errors: None,
                 color: None,
@@ -252,11 +293,22 @@ pub fn plan_html(title: &str, plan: &Plan, assets: &[Asset], notes: &[String]) -
         ],
         reference: None,
         width: 1040.0,
+        locale: lang.chart_locale(),
         ..BarChart::default()
     });
     let _ = write!(body, "<figure>{chart}</figure>");
 
-    body.push_str("<h2>Year by year</h2><div class=\"scroll\"><table><tr><th>year</th><th>replacement capex [€]</th><th>O&amp;M [€]</th><th>total [€]</th><th>discounted [€]</th><th class=\"t\">assets replaced</th></tr>");
+    let _ = write!(
+        body,
+        "<h2>{}</h2><div class=\"scroll\"><table><tr><th>{}</th><th>{} [€]</th><th>{} [€]</th><th>{} [€]</th><th>{} [€]</th><th class=\"t\">{}</th></tr>",
+        w("Année par année", "Year by year"),
+        w("année", "year"),
+        w("investissements de remplacement", "replacement capex"),
+        w("exploitation-maintenance", "O&amp;M"),
+        w("total", "total"),
+        w("actualisé", "discounted"),
+        w("équipements remplacés", "assets replaced"),
+    );
     for y in &plan.years {
         let replaced = if y.assets_replaced.len() > 6 {
             let head: Vec<&str> = y
@@ -266,9 +318,11 @@ pub fn plan_html(title: &str, plan: &Plan, assets: &[Asset], notes: &[String]) -
                 .map(String::as_str)
                 .collect();
             format!(
-                "{}, and {} more",
+                "{}, {} {} {}",
                 head.join(", "),
-                y.assets_replaced.len() - 5
+                w("et", "and"),
+                y.assets_replaced.len() - 5,
+                w("autres", "more")
             )
         } else {
             y.assets_replaced.join(", ")
@@ -286,14 +340,30 @@ pub fn plan_html(title: &str, plan: &Plan, assets: &[Asset], notes: &[String]) -
     }
     let _ = write!(
         body,
-        "<tr><th>total</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></table></div>",
+        "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></table></div>",
+        w("total", "total"),
         money(t.replacement_capex_eur),
         money(t.om_eur),
         money(t.total_eur),
         money(t.npv_eur)
     );
 
-    body.push_str("<h2>Replacements by asset</h2><div class=\"scroll\"><table><tr><th>asset</th><th>kind</th><th>component</th><th>in service since</th><th>lifetime [y]</th><th>condition</th><th>end of life</th><th>replaced in</th><th class=\"t\">why first</th><th>replacement capex [€]</th><th>O&amp;M [€]</th></tr>");
+    let _ = write!(
+        body,
+        "<h2>{}</h2><div class=\"scroll\"><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"t\">{}</th><th>{} [€]</th><th>{} [€]</th></tr>",
+        w("Remplacements par équipement", "Replacements by asset"),
+        w("équipement", "asset"),
+        w("type", "kind"),
+        w("composant", "component"),
+        w("en service depuis", "in service since"),
+        w("durée de vie [ans]", "lifetime [y]"),
+        w("état", "condition"),
+        w("fin de vie", "end of life"),
+        w("remplacé en", "replaced in"),
+        w("première raison", "why first"),
+        w("investissements de remplacement", "replacement capex"),
+        w("exploitation-maintenance", "O&amp;M"),
+    );
     for p in &plan.assets {
         let a = assets.iter().find(|a| a.name == p.name);
         let years: Vec<String> = p
@@ -305,9 +375,9 @@ pub fn plan_html(title: &str, plan: &Plan, assets: &[Asset], notes: &[String]) -
             body,
             "<tr><td>{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"t\">{}</td><td>{}</td><td>{}</td></tr>",
             escape(&p.name),
-            p.kind,
+            escape(&label("asset_kind", p.kind.key())),
             escape(p.component.as_deref().unwrap_or("")),
-            a.map(|a| a.in_service_since().to_string())
+            a.map(|a| lang.day(a.in_service_since()))
                 .unwrap_or_default(),
             a.map(|a| a.lifetime_years.to_string()).unwrap_or_default(),
             a.map(|a| a.condition.to_string()).unwrap_or_default(),
@@ -317,31 +387,60 @@ pub fn plan_html(title: &str, plan: &Plan, assets: &[Asset], notes: &[String]) -
             } else {
                 years.join(", ")
             },
-            p.first_reason.map_or("", |r| r.key()),
+            p.first_reason
+                .map_or(String::new(), |r| escape(&label("reason", r.key()))),
             money(p.replacement_capex_eur),
             money(p.om_eur),
         );
     }
     body.push_str("</table></div>");
 
-    body.push_str("<h2>Rules</h2><p class=\"note\">An asset is replaced like for like at the end of its expected lifetime (from its commissioning or its last logged replacement), then every lifetime after. Its condition caps the life left: 3 (fair) at most half its lifetime, 2 (poor) at most 2 years, 1 (critical) replaced in the first year; a decided replacement year overrides both, and an overdue asset is replaced in the first year. Costs are those within the horizon: the initial investment is sunk; O&amp;M is counted every year. The residual value of units bought within the horizon is shown apart and not deducted from the net present value.</p>");
-    body.push_str("<h2>Defaults and their sources</h2><p class=\"note\">Used for assets whose registry gives no lifetime or O&amp;M; orders of magnitude to be replaced by the project's own figures.</p><div class=\"scroll\"><table><tr><th>kind</th><th>lifetime [y]</th><th>source</th><th>O&amp;M [% of capex/y]</th><th>source</th></tr>");
+    let _ = write!(
+        body,
+        "<h2>{}</h2><p class=\"note\">{}</p>",
+        w("Règles", "Rules"),
+        w(
+            "Un équipement est remplacé à l'identique à la fin de sa durée de vie attendue (depuis sa mise en service ou son dernier remplacement consigné), puis à chaque durée de vie. Son état plafonne la vie restante : 3 (moyen) au plus la moitié de sa durée de vie, 2 (mauvais) au plus 2 ans, 1 (critique) remplacé la première année ; une année de remplacement décidée l'emporte sur les deux, et un équipement en retard est remplacé la première année. Les coûts sont ceux de l'horizon : l'investissement initial est passé ; l'exploitation-maintenance est comptée chaque année. La valeur résiduelle des unités achetées dans l'horizon est montrée à part et n'est pas déduite de la valeur actuelle nette.",
+            "An asset is replaced like for like at the end of its expected lifetime (from its commissioning or its last logged replacement), then every lifetime after. Its condition caps the life left: 3 (fair) at most half its lifetime, 2 (poor) at most 2 years, 1 (critical) replaced in the first year; a decided replacement year overrides both, and an overdue asset is replaced in the first year. Costs are those within the horizon: the initial investment is sunk; O&amp;M is counted every year. The residual value of units bought within the horizon is shown apart and not deducted from the net present value.",
+        )
+    );
+    let _ = write!(
+        body,
+        "<h2>{}</h2><p class=\"note\">{}</p><div class=\"scroll\"><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        w(
+            "Valeurs par défaut et leurs sources",
+            "Defaults and their sources"
+        ),
+        w(
+            "Utilisées pour les équipements dont le registre ne donne ni durée de vie ni exploitation-maintenance ; des ordres de grandeur à remplacer par les chiffres du projet.",
+            "Used for assets whose registry gives no lifetime or O&amp;M; orders of magnitude to be replaced by the project's own figures.",
+        ),
+        w("type", "kind"),
+        w("durée de vie [ans]", "lifetime [y]"),
+        w("source", "source"),
+        w(
+            "exploitation-maintenance [% de l'investissement/an]",
+            "O&amp;M [% of capex/y]"
+        ),
+        w("source", "source"),
+    );
     for k in KINDS {
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td class=\"t\">{}</td><td>{:.2}</td><td class=\"t\">{}</td></tr>",
-            k.kind,
+            "<tr><td>{}</td><td>{}</td><td class=\"t\">{}</td><td>{}</td><td class=\"t\">{}</td></tr>",
+            escape(&label("asset_kind", k.kind.key())),
             k.lifetime_years,
-            escape(k.lifetime_source),
-            100.0 * k.om_fraction_of_capex,
-            escape(k.om_source)
+            escape(lang.pick(k.lifetime_source_fr, k.lifetime_source)),
+            lang.num(100.0 * k.om_fraction_of_capex, 2),
+            escape(lang.pick(k.om_source_fr, k.om_source))
         );
     }
     body.push_str("</table></div>");
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><style>{CSS}</style></head><body><main>{body}</main></body></html>\n",
+        w("fr", "en"),
         escape(title)
     )
 }

@@ -43,6 +43,21 @@ impl Language {
         }
     }
 
+    /// A day as people write it: `2 juin 2025`, `2 Jun 2025`.
+    pub(crate) fn day(self, d: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        let months = self.chart_locale().months;
+        format!("{} {} {}", d.day(), months[d.month0() as usize], d.year())
+    }
+
+    /// How charts write numbers and months in this language.
+    pub fn chart_locale(self) -> crate::svg::Locale {
+        match self {
+            Language::French => crate::svg::Locale::FRENCH,
+            Language::English => crate::svg::Locale::ENGLISH,
+        }
+    }
+
     /// A unit as this language writes it.
     pub(crate) fn unit(self, unit: &str) -> String {
         match (self, unit) {

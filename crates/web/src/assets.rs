@@ -5,7 +5,7 @@
 //! Routes: `GET|POST /api/v1/districts/{id}/assets`, `GET /api/v1/districts/{id}/asset-plan`
 //! (and `asset-plan.csv`), `PATCH /api/v1/assets/{id}`, `POST /api/v1/assets/{id}/maintenance`;
 //! the pages `/districts/{id}/assets` (registry table, plan summary, an inline chart of the
-//! plan's yearly costs; the full plan report of [`quartier_report::assets::plan_html`] is
+//! plan's yearly costs; the full plan report of [`quartier_report::assets::plan_html_in`] is
 //! served at `/districts/{id}/assets/plan.html`) and
 //! `/assets/{id}` (details, log, and two CSRF-protected forms).
 //!
@@ -1133,10 +1133,11 @@ fn registry_body(l: Lang, id: i64, stored: &[Stored], plan: &Plan) -> String {
     out.push_str(&format!(
         "<p><small><a href=\"/api/v1/districts/{id}/assets\">JSON</a> · \
          <a href=\"/api/v1/districts/{id}/asset-plan.csv\">plan.csv</a> · \
-         <a href=\"/districts/{id}/assets/plan.html\">plan.html</a></small></p></section>"
+         <a href=\"/districts/{id}/assets/plan.html?lang={lc}\">plan.html</a></small></p></section>",
+        lc = l.code()
     ));
     out.push_str(&format!(
-        "<section id=plan><h2>{}</h2>{}<p><small><a href=\"/districts/{id}/assets/plan.html\">{}</a>\
+        "<section id=plan><h2>{}</h2>{}<p><small><a href=\"/districts/{id}/assets/plan.html?lang={lc}\">{}</a>\
          </small></p></section>",
         t(l, "asset_plan"),
         plan_chart(l, plan),
@@ -1209,13 +1210,18 @@ async fn plan_report(
     let go = async {
         let (d, stored, plan) = managed_plan(&state, &p.user, id, &q).await?;
         let assets: Vec<Asset> = stored.into_iter().map(|s| s.asset).collect();
-        let title = format!("{} — asset lifecycle plan", d.name);
+        let l = p.lang;
+        let title = format!("{} — {}", d.name, t(l, "asset_plan_title"));
+        let html = quartier_report::assets::plan_html_in(
+            &title,
+            &plan,
+            &assets,
+            &[],
+            l.report(),
+            &|family, key| value_label(l, family, key),
+        );
         Ok::<_, ApiError>(
-            (
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                quartier_report::assets::plan_html(&title, &plan, &assets, &[]),
-            )
-                .into_response(),
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
         )
     };
     p.respond(go.await)

@@ -549,6 +549,11 @@ const LABELS: &[(&str, &str, &str)] = &[
         "bilan à énergie positive (production − consommation)",
         "positive-energy balance (production − consumption)",
     ),
+    (
+        "asset_plan_title",
+        "plan de renouvellement des équipements",
+        "asset lifecycle plan",
+    ),
     ("asset_kind", "Type", "Kind"),
     ("asset_kind_pv_array", "Champ photovoltaïque", "PV array"),
     ("asset_kind_inverter", "Onduleur", "Inverter"),

@@ -523,12 +523,21 @@ fn the_pages_show_the_registry_the_plan_and_record_maintenance() {
             .get(&format!("/districts/{}/assets?lang=en", s.id));
         assert!(en.body.contains("Asset registry") && en.body.contains("Next replacement"));
 
+        // The full report follows the page's language (French without one).
         let report = s
             .organiser
             .get(&format!("/districts/{}/assets/plan.html", s.id));
         assert_eq!(report.status, 200);
-        assert!(report.body.contains("<svg") && report.body.contains("Replacements by asset"));
-        assert!(report.body.contains("Les Tilleuls"));
+        assert!(
+            report.body.contains("<svg") && report.body.contains("Remplacements par équipement")
+        );
+        assert!(report.body.contains("Les Tilleuls") && report.body.contains("Batterie"));
+        assert!(!report.body.contains("Replacements by asset"));
+        let report = s
+            .organiser
+            .get(&format!("/districts/{}/assets/plan.html?lang=en", s.id));
+        assert!(report.body.contains("Replacements by asset") && report.body.contains("Battery"));
+        assert!(report.body.contains("<html lang=\"en\">"));
 
         let detail = s.organiser.get(&format!("/assets/{battery}?lang=fr"));
         assert_eq!(detail.status, 200, "{backend}: {}", detail.body);
