@@ -420,11 +420,17 @@ pub(crate) fn participant_problems(name: &str, role: &str) -> Vec<InputProblem> 
         problems.push(problem);
     }
     if !PARTICIPANT_ROLES.contains(&role) {
-        problems.push(InputProblem::field(
-            "role",
-            format!("unknown role {:?}", input::clip(role)),
-            Some("consumer, producer or prosumer".into()),
-        ));
+        problems.push(
+            InputProblem::field(
+                "role",
+                format!("unknown role {:?}", input::clip(role)),
+                Some("consumer, producer or prosumer".into()),
+            )
+            .fr(
+                format!("rôle inconnu {:?}", input::clip(role)),
+                Some("consommateur, producteur ou prosommateur".into()),
+            ),
+        );
     }
     problems
 }
@@ -471,11 +477,17 @@ pub(crate) async fn register_participant(
 ) -> Result<ParticipantWire, ApiError> {
     let mut problems = Vec::new();
     if p.prm.len() != 14 || !p.prm.bytes().all(|b| b.is_ascii_digit()) {
-        problems.push(InputProblem::field(
-            "prm",
-            format!("{:?} is not a PRM", input::clip(&p.prm)),
-            Some("14 digits".into()),
-        ));
+        problems.push(
+            InputProblem::field(
+                "prm",
+                format!("{:?} is not a PRM", input::clip(&p.prm)),
+                Some("14 digits".into()),
+            )
+            .fr(
+                format!("{:?} n'est pas un PRM", input::clip(&p.prm)),
+                Some("14 chiffres".into()),
+            ),
+        );
     }
     problems.extend(participant_problems(&p.name, &p.role));
     if !problems.is_empty() {
@@ -615,6 +627,7 @@ fn read_problems(e: &ReadErrors) -> Vec<InputProblem> {
             message: r.message.clone(),
             expected: r.expected.clone(),
             timestamp: r.timestamp.clone(),
+            french: None,
         })
         .collect()
 }

@@ -47,6 +47,7 @@ pub(crate) fn problems(diags: &Diagnostics, folder: &Path) -> Vec<InputProblem> 
             message: hide(&d.message),
             expected: d.expected.as_deref().map(hide),
             timestamp: None,
+            french: None,
         })
         .collect()
 }

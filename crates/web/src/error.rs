@@ -23,6 +23,10 @@ pub struct InputProblem {
     /// The row's timestamp, for meter curves.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
+    /// The message and what was expected in French, for the pages (the API answers in
+    /// English); `None` for a file reader's own diagnostics, shown in English.
+    #[serde(skip)]
+    pub french: Option<(String, Option<String>)>,
 }
 
 impl InputProblem {
@@ -35,7 +39,14 @@ impl InputProblem {
             message,
             expected,
             timestamp: None,
+            french: None,
         }
+    }
+
+    /// The same problem said in French too (`message`, and `expected` when there is one).
+    pub fn fr(mut self, message: impl Into<String>, expected: Option<String>) -> Self {
+        self.french = Some((message.into(), expected));
+        self
     }
 }
 
@@ -65,6 +76,8 @@ pub enum ApiError {
     TooMany {
         /// What is full, for the user.
         message: String,
+        /// The same in French, for the pages.
+        message_fr: String,
         /// When a retry may succeed.
         retry_after: std::time::Duration,
     },

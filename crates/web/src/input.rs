@@ -32,19 +32,23 @@ pub(crate) fn clip(s: &str) -> String {
 /// A display name: not blank, at most [`MAX_NAME_CHARS`] characters, no control characters.
 pub(crate) fn display_name(field: &str, s: &str) -> Result<(), InputProblem> {
     let expected = || Some(format!("a name of 1 to {MAX_NAME_CHARS} characters"));
+    let attendu = || Some(format!("un nom de 1 à {MAX_NAME_CHARS} caractères"));
     let n = s.trim().chars().count();
     if n == 0 {
-        return Err(InputProblem::field(
-            field,
-            "the name is empty".into(),
-            expected(),
-        ));
+        return Err(
+            InputProblem::field(field, "the name is empty".into(), expected())
+                .fr("le nom est vide", attendu()),
+        );
     }
     if n > MAX_NAME_CHARS {
         return Err(InputProblem::field(
             field,
             format!("the name has {n} characters ({:?})", clip(s)),
             expected(),
+        )
+        .fr(
+            format!("le nom a {n} caractères ({:?})", clip(s)),
+            attendu(),
         ));
     }
     if s.chars().any(char::is_control) {
@@ -52,6 +56,10 @@ pub(crate) fn display_name(field: &str, s: &str) -> Result<(), InputProblem> {
             field,
             format!("the name {:?} holds control characters", clip(s)),
             expected(),
+        )
+        .fr(
+            format!("le nom {:?} contient des caractères de contrôle", clip(s)),
+            attendu(),
         ));
     }
     Ok(())
@@ -72,6 +80,12 @@ pub(crate) fn username(s: &str) -> Result<String, InputProblem> {
             "username",
             format!("{:?} is not a valid username", clip(s)),
             expected,
+        )
+        .fr(
+            format!("{:?} n'est pas un identifiant valide", clip(s)),
+            Some(format!(
+                "{min} à {max} caractères : lettres a-z, chiffres, « . », « _ », « - » ou « @ »"
+            )),
         ));
     }
     Ok(u)
@@ -87,13 +101,20 @@ pub(crate) fn password(password: &str, username: &str) -> Result<(), InputProble
              the username (a few unrelated words work well)"
         ))
     };
+    let attendu = || {
+        Some(format!(
+            "{min} à {max} caractères qui ne soient ni un mot de passe courant, ni une suite de \
+             touches, ni l'identifiant (quelques mots sans rapport font l'affaire)"
+        ))
+    };
     let n = password.chars().count();
     if n < min || n > max {
         return Err(InputProblem::field(
             "password",
             format!("the password has {n} characters"),
             expected(),
-        ));
+        )
+        .fr(format!("le mot de passe a {n} caractères"), attendu()));
     }
     let estimate = zxcvbn::zxcvbn(password, &[username, "quartier"]);
     if u8::from(estimate.score()) < MIN_PASSWORD_SCORE {
@@ -101,7 +122,8 @@ pub(crate) fn password(password: &str, username: &str) -> Result<(), InputProble
             "password",
             "the password is too easy to guess".into(),
             expected(),
-        ));
+        )
+        .fr("le mot de passe est trop facile à deviner", attendu()));
     }
     Ok(())
 }

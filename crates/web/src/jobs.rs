@@ -81,6 +81,11 @@ pub(crate) async fn admit(state: &AppState, req: JobRequest) -> Result<Admitted,
                  finish, or cancel one",
                 active.user, config.max_jobs_per_user
             ),
+            message_fr: format!(
+                "vous avez déjà {} tâches en attente ou en cours (au plus {}) : attendez qu'une \
+                 se termine, ou annulez-en une",
+                active.user, config.max_jobs_per_user
+            ),
             retry_after: RETRY_AFTER,
         });
     }
@@ -89,6 +94,11 @@ pub(crate) async fn admit(state: &AppState, req: JobRequest) -> Result<Admitted,
             message: format!(
                 "this district already has {} jobs queued or running (at most {}): wait for \
                  one to finish, or cancel one",
+                active.district, config.max_jobs_per_district
+            ),
+            message_fr: format!(
+                "ce quartier a déjà {} tâches en attente ou en cours (au plus {}) : attendez \
+                 qu'une se termine, ou annulez-en une",
                 active.district, config.max_jobs_per_district
             ),
             retry_after: RETRY_AFTER,

@@ -204,23 +204,30 @@ fn framed_error_page(p: &PageContext, e: &ApiError, back: Option<&str>) -> Strin
             body.push_str("<ul>");
             for pr in problems {
                 body.push_str(&format!(
-                    "<li><strong>{}</strong> {}{}</li>",
-                    esc(&pr.path),
-                    esc(&pr.message),
-                    pr.expected
-                        .as_deref()
-                        .map(|x| format!(" — {}", esc(x)))
-                        .unwrap_or_default()
+                    "<li><strong>{}</strong> {}</li>",
+                    esc(&crate::i18n::value_label(l, "field", &pr.path)),
+                    problem_text(l, pr)
                 ));
             }
             body.push_str("</ul>");
+        }
+        ApiError::TooMany {
+            message_fr,
+            retry_after,
+            ..
+        } if l == Lang::Fr => {
+            body.push_str(&format!(
+                "<p>{} ; réessayez dans {}\u{a0}s.</p>",
+                esc(message_fr),
+                retry_after.as_secs().max(1)
+            ));
         }
         ApiError::BadRequest(_)
         | ApiError::Conflict(_)
         | ApiError::JobFinished(_)
         | ApiError::ForbiddenBecause(_)
         | ApiError::TooMany { .. } => {
-            body.push_str(&format!("<p>{}</p>", esc(&e.to_string())));
+            body.push_str(&format!("<p>{}</p>", english_detail(l, &e.to_string())));
         }
         // Nothing of the request: a 404 must read the same whatever the id; an internal
         // error's text stays in the log.
@@ -240,6 +247,43 @@ fn framed_error_page(p: &PageContext, e: &ApiError, back: Option<&str>) -> Strin
     ));
     let title = format!("{} — {heading}", status.as_u16());
     page(l, &title, Some(&p.user), &body)
+}
+
+/// What is wrong with `pr` and what was expected, in `l` when the problem was said in it; a
+/// file reader's own diagnostic stays in English, marked as such (`lang=en`) and announced.
+fn problem_text(l: Lang, pr: &crate::error::InputProblem) -> String {
+    let (message, expected) = match (&pr.french, l) {
+        (Some((m, x)), Lang::Fr) => (esc(m), x.as_deref().map(esc)),
+        _ => {
+            let (m, x) = (english_detail(l, &pr.message), pr.expected.as_deref());
+            let x = x.map(|x| match l {
+                Lang::Fr => format!("<span lang=en>{}</span>", esc(x)),
+                Lang::En => esc(x),
+            });
+            (m, x)
+        }
+    };
+    let at = match pr.line {
+        Some(n) => format!("{} {n}{} ", t(l, "err_line"), t(l, "colon")),
+        None => String::new(),
+    };
+    match expected {
+        Some(x) => format!("{at}{message} — {} {x}", t(l, "err_expected")),
+        None => format!("{at}{message}"),
+    }
+}
+
+/// A detail only said in English: as it is on an English page; on a French page, announced
+/// ("détail en anglais") and marked `lang=en` for readers and screen readers.
+fn english_detail(l: Lang, detail: &str) -> String {
+    match l {
+        Lang::En => esc(detail),
+        Lang::Fr => format!(
+            "{} <span lang=en>{}</span>",
+            t(l, "err_detail_en"),
+            esc(detail)
+        ),
+    }
 }
 
 /// An error in the dashboard's frame, in both languages (the request's language is not known

@@ -266,11 +266,17 @@ pub(crate) async fn change_own_password(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     if !ok {
         state.throttle.failed(&name, client.ip);
-        return Err(ApiError::Invalid(vec![InputProblem::field(
-            "current_password",
-            "the current password is wrong".into(),
-            Some("the password you signed in with".into()),
-        )]));
+        return Err(ApiError::Invalid(vec![
+            InputProblem::field(
+                "current_password",
+                "the current password is wrong".into(),
+                Some("the password you signed in with".into()),
+            )
+            .fr(
+                "le mot de passe actuel est faux",
+                Some("le mot de passe avec lequel vous vous êtes connecté".into()),
+            ),
+        ]));
     }
     input::password(new, &name).map_err(|p| {
         ApiError::Invalid(vec![InputProblem {

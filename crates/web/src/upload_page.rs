@@ -205,13 +205,23 @@ fn outcome_html(l: Lang, prm: &str, o: &Outcome) -> String {
                         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         p.line.map(|n| n.to_string()).unwrap_or_default(),
                         esc(&p.path),
-                        esc(&p.message),
-                        esc(p.expected.as_deref().unwrap_or("")),
+                        said(l, p.french.as_ref().map(|f| f.0.as_str()), &p.message),
+                        said(
+                            l,
+                            p.french.as_ref().and_then(|f| f.1.as_deref()),
+                            p.expected.as_deref().unwrap_or("")
+                        ),
                     )
                 })
                 .collect();
+            // The file reader words its findings in English: said so on a French page.
+            let note = if l == Lang::Fr && problems.iter().any(|p| p.french.is_none()) {
+                format!("<p class=note>{}</p>", t(l, "reader_in_english"))
+            } else {
+                String::new()
+            };
             format!(
-                "<section id=upload-errors><p class=err>{msg}</p><table><tr><th>{li}</th>\
+                "<section id=upload-errors><p class=err>{msg}</p>{note}<table><tr><th>{li}</th>\
                  <th>{fi}</th><th>{re}</th><th>{ex}</th></tr>{rows}</table></section>",
                 msg = t(l, "upload_rejected"),
                 li = t(l, "line"),
@@ -220,6 +230,16 @@ fn outcome_html(l: Lang, prm: &str, o: &Outcome) -> String {
                 ex = t(l, "expected"),
             )
         }
+    }
+}
+
+/// A cell of a problem: its French wording on a French page when there is one; otherwise the
+/// English one, marked `lang=en` on a French page.
+fn said(l: Lang, french: Option<&str>, english: &str) -> String {
+    match (l, french) {
+        (Lang::Fr, Some(f)) => esc(f),
+        (Lang::Fr, None) if !english.is_empty() => format!("<span lang=en>{}</span>", esc(english)),
+        _ => esc(english),
     }
 }
 

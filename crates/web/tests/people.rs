@@ -413,3 +413,49 @@ fn the_account_page_changes_ones_password() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(login_status(&app, "alice", "a fresh long passphrase"), 200);
 }
+
+/// A form's refusal is said in the page's language: what is wrong, with which field, and what
+/// is expected; the API keeps English.
+#[test]
+fn a_refused_form_says_why_in_the_pages_language() {
+    let app = spawn_app();
+    let (id, _admin, olivia, _alice) = setup(&app);
+    let fields = [
+        ("username", "Émile"),
+        ("password", "azerty"),
+        ("role", "participant"),
+        ("prm", "123"),
+    ];
+    let fr = olivia.submit(&format!("/districts/{id}/logins/add?lang=fr"), &fields);
+    assert_eq!(fr.status, 422, "{}", fr.body);
+    for text in [
+        "Identifiant",
+        "pas un identifiant valide",
+        "attendu",
+        "lettres a-z",
+    ] {
+        assert!(fr.body.contains(text), "{text}: {}", fr.body);
+    }
+    for english in ["is not a valid username", "expected", "letters"] {
+        assert!(!fr.body.contains(english), "{english}: {}", fr.body);
+    }
+    let en = olivia.submit(&format!("/districts/{id}/logins/add?lang=en"), &fields);
+    assert!(en.body.contains("is not a valid username"), "{}", en.body);
+    let fr = olivia.submit(
+        &format!("/districts/{id}/people/add?lang=fr"),
+        &[("prm", "12"), ("name", " "), ("role", "grid")],
+    );
+    for text in [
+        "pas un PRM",
+        "14 chiffres",
+        "le nom est vide",
+        "rôle inconnu",
+    ] {
+        assert!(fr.body.contains(text), "{text}: {}", fr.body);
+    }
+    let api = olivia.post_json(
+        &format!("/api/v1/districts/{id}/participants"),
+        &json!({"prm": "12", "name": "x", "role": "consumer"}),
+    );
+    assert!(api.body.contains("is not a PRM"), "{}", api.body);
+}

@@ -401,6 +401,8 @@ fn the_asset_plan_chart_is_inline_svg_in_the_pages_language() {
             "{svg}"
         );
         assert!(svg.contains(title) && svg.contains(capex), "{svg}");
-        assert!(section.contains(&format!("href=\"/districts/{id}/assets/plan.html\"")));
+        assert!(section.contains(&format!(
+            "href=\"/districts/{id}/assets/plan.html?lang={lang}\""
+        )));
     }
 }
