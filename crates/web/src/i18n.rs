@@ -804,6 +804,16 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("err_refused", "Requête refusée", "Request refused"),
     ("err_line", "ligne", "line"),
     (
+        "job_error_cancelled",
+        "Annulée à la demande.",
+        "Cancelled on request.",
+    ),
+    (
+        "job_error_interrupted",
+        "Interrompue : le serveur s'est arrêté pendant cette tâche ; relancez-la.",
+        "Interrupted: the server stopped while this job ran; retry it.",
+    ),
+    (
         "reader_in_english",
         "Le lecteur de fichiers décrit les problèmes en anglais ; la ligne et le champ indiquent où corriger.",
         "The file reader describes the problems in English; the line and field say where to fix them.",

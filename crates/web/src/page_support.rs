@@ -275,7 +275,7 @@ fn problem_text(l: Lang, pr: &crate::error::InputProblem) -> String {
 
 /// A detail only said in English: as it is on an English page; on a French page, announced
 /// ("détail en anglais") and marked `lang=en` for readers and screen readers.
-fn english_detail(l: Lang, detail: &str) -> String {
+pub(crate) fn english_detail(l: Lang, detail: &str) -> String {
     match l {
         Lang::En => esc(detail),
         Lang::Fr => format!(

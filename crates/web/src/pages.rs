@@ -708,7 +708,7 @@ async fn job_page(
         s = status_label(l, j.status),
         pr = t(l, "progress"),
         p = j.progress,
-        e = esc(j.error.as_deref().unwrap_or("")),
+        e = job_error(l, j.error.as_deref().unwrap_or("")),
         live = u8::from(live),
     );
     Ok(p.render(&format!("{} {id}", t(l, "job")), &body))
@@ -796,6 +796,17 @@ pub(crate) fn status_label(l: Lang, s: JobStatus) -> &'static str {
 /// A job kind in `l` (an unknown kind as stored).
 pub(crate) fn kind_label(l: Lang, kind: &str) -> String {
     esc(&crate::i18n::value_label(l, "kind", kind))
+}
+
+/// Why a job failed, in `l`: the server's own reasons (cancelled, interrupted by a stop) are
+/// translated; an engine's reason is its technical detail (English, marked as such).
+fn job_error(l: Lang, error: &str) -> String {
+    match error {
+        "" => String::new(),
+        "cancelled" => t(l, "job_error_cancelled").to_string(),
+        e if e.starts_with("interrupted:") => t(l, "job_error_interrupted").to_string(),
+        e => crate::page_support::english_detail(l, e),
+    }
 }
 
 /// What a job page's button does.
