@@ -534,48 +534,66 @@ fn monthly_chart(
 
 /// One member's monthly table with links to the bills.
 fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
+    // Only the columns that apply: a consumer's share, a producer's sales, both for a prosumer.
+    let sums = MemberSums::of(m);
+    let kwh = |k: &'static str| format!("<th>{} (kWh)</th>", t(l, k));
+    let mut head = format!("<tr><th>{}</th>", t(l, "month"));
+    if sums.consumer {
+        for k in ["consumption", "allocated", "complement"] {
+            head.push_str(&kwh(k));
+        }
+        head.push_str(&format!("<th>{}</th>", t(l, "coverage")));
+    }
+    if sums.producer {
+        for k in ["production_kwh", "sold_to_members", "surplus"] {
+            head.push_str(&kwh(k));
+        }
+        head.push_str(&format!("<th>{}</th>", t(l, "earnings")));
+    }
+    head.push_str(&format!("<th>{}</th><th></th></tr>", t(l, "bill")));
     let mut rows = String::new();
+    let dash = || "—".to_string();
     for mm in &m.months {
-        let (cons, alloc, comp, rate) = match &mm.consumer {
-            Some(c) => (
-                whole(c.consumption_kwh),
-                whole(c.allocated_kwh),
-                whole(c.complement_kwh),
-                l.percent(c.coverage_rate),
-            ),
-            None => ("—".into(), "—".into(), "—".into(), "—".into()),
-        };
-        let (prod, sold, surplus, earned) = match &mm.producer {
-            Some(p) => (
-                whole(p.production_kwh),
-                whole(p.self_consumed_kwh),
-                whole(p.surplus_kwh),
-                l.money(p.earnings_eur(), 2),
-            ),
-            None => ("—".into(), "—".into(), "—".into(), "—".into()),
-        };
+        let mut cells: Vec<String> = Vec::new();
+        if sums.consumer {
+            match &mm.consumer {
+                Some(c) => cells.extend([
+                    whole(c.consumption_kwh),
+                    whole(c.allocated_kwh),
+                    whole(c.complement_kwh),
+                    l.percent(c.coverage_rate),
+                ]),
+                None => cells.extend([dash(), dash(), dash(), dash()]),
+            }
+        }
+        if sums.producer {
+            match &mm.producer {
+                Some(p) => cells.extend([
+                    whole(p.production_kwh),
+                    whole(p.self_consumed_kwh),
+                    whole(p.surplus_kwh),
+                    l.money(p.earnings_eur(), 2),
+                ]),
+                None => cells.extend([dash(), dash(), dash(), dash()]),
+            }
+        }
+        cells.push(l.money(mm.bill_eur, 2));
+        let cells: String = cells
+            .iter()
+            .map(|c| format!("<td class=n>{c}</td>"))
+            .collect();
         rows.push_str(&format!(
-            "<tr><td>{mo}</td><td class=n>{cons}</td><td class=n>{alloc}</td><td class=n>{comp}</td><td class=n>{rate}</td>\
-             <td class=n>{prod}</td><td class=n>{sold}</td><td class=n>{surplus}</td><td class=n>{earned}</td><td class=n>{bill}</td><td><a href=\"{url}\">{b}</a></td></tr>",
+            "<tr><td>{mo}</td>{cells}<td><a href=\"{url}\">{b}</a></td></tr>",
             mo = esc(&l.month_label(&mm.month)),
-            bill = l.money(mm.bill_eur, 2),
-            url = esc(&format!("{}?lang={}", bill_url(district, &m.id, &mm.month), l.code())),
+            url = esc(&format!(
+                "{}?lang={}",
+                bill_url(district, &m.id, &mm.month),
+                l.code()
+            )),
             b = t(l, "bill"),
         ));
     }
-    format!(
-        "<table><tr><th>{mo}</th><th>{c} (kWh)</th><th>{a} (kWh)</th><th>{co} (kWh)</th><th>{r}</th><th>{p} (kWh)</th><th>{so} (kWh)</th><th>{s} (kWh)</th><th>{e}</th><th>{b}</th><th></th></tr>{rows}</table>",
-        mo = t(l, "month"),
-        c = t(l, "consumption"),
-        a = t(l, "allocated"),
-        co = t(l, "complement"),
-        r = t(l, "coverage"),
-        p = t(l, "production_kwh"),
-        so = t(l, "sold_to_members"),
-        s = t(l, "surplus"),
-        e = t(l, "earnings"),
-        b = t(l, "bill"),
-    )
+    format!("<table>{head}{rows}</table>")
 }
 
 fn member_months(m: &MemberRun) -> (Vec<f64>, Vec<f64>) {

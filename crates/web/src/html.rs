@@ -74,7 +74,7 @@ pub(crate) fn card(k: &str, v: &str) -> String {
 /// A key-figure card with its definition `d`, shown on hover (and to screen readers).
 pub(crate) fn defined_card(k: &str, v: &str, d: &str) -> String {
     format!(
-        "<div class=card title=\"{d}\"><div class=k>{}<abbr title=\"{d}\"> ⓘ</abbr></div><div class=v>{}</div></div>",
+        "<div class=card title=\"{d}\"><div class=k>{}<abbr title=\"{d}\">?</abbr></div><div class=v>{}</div></div>",
         esc(k),
         esc(v),
         d = esc(d)
@@ -86,7 +86,7 @@ header{background:#1d3b5a;color:#fff;padding:10px 24px;display:flex;gap:24px;ali
 header a{color:#fff;text-decoration:none}header .sp{flex:1}main{padding:16px 24px;max-width:1200px}\
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}\
 .card{background:#fff;border-radius:6px;padding:10px 12px;box-shadow:0 1px 2px #0002}\
-.card abbr{text-decoration:none;color:#889;cursor:help}.note{color:#556;font-size:.9em}\
+.card abbr{text-decoration:none;color:#667;cursor:help;display:inline-block;margin-left:4px;width:1.1em;height:1.1em;line-height:1.1em;text-align:center;border:1px solid #99a;border-radius:50%;font-size:.85em}.note{color:#556;font-size:.9em}\
 .card .v{font-size:1.35em;font-weight:600;white-space:nowrap}.card .k{font-size:.8em;color:#556}\
 section{background:#fff;border-radius:6px;padding:10px 14px;margin:14px 0;box-shadow:0 1px 2px #0002}\
 table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #e3e6ea;text-align:left}\
