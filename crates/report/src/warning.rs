@@ -136,14 +136,14 @@ impl Warning {
                 }
             }
             Warning::ReportingEndsEarly { year, month } => {
+                let name = lang.chart_locale().months[(*month).clamp(1, 12) as usize - 1];
                 if fr {
                     format!(
-                        "L'énergie évitée est évaluée jusqu'en {}-{month:02} (la fin de la période de suivi) ; les mois suivants de l'expérimentation n'ont pas de valeur.",
-                        year
+                        "L'énergie évitée est évaluée jusqu'en {name} {year} (la fin de la période de suivi) ; les mois suivants de l'expérimentation n'ont pas de valeur."
                     )
                 } else {
                     format!(
-                        "Avoided energy is evaluated until {year}-{month:02} (the end of the reporting period); later months of the experiment have no value."
+                        "Avoided energy is evaluated until {name} {year} (the end of the reporting period); later months of the experiment have no value."
                     )
                 }
             }

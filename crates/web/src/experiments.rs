@@ -928,8 +928,13 @@ fn energy_html(body: &mut String, ev: &Evaluated, l: Lang) {
         },
     ));
     body.push_str(&card(
-        &format!("CV(RMSE) {}", pct(m.cv_rmse, l)),
-        &format!("NMBE {}, R² {}", pct(m.nmbe, l), n(m.r_squared, 3, l)),
+        // The value alone, so that the card never cuts or wraps it; the metric's name below.
+        &pct(m.cv_rmse, l),
+        &format!(
+            "CV(RMSE) — NMBE {}, R² {}",
+            pct(m.nmbe, l),
+            n(m.r_squared, 3, l)
+        ),
     ));
     body.push_str(&card(
         t(
