@@ -366,7 +366,7 @@ pub fn evaluation_json(r: &ExperimentResults<'_>) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into())
 }
 
-const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f6f6f3;color:#1d1d1d}\
+pub(crate) const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f6f6f3;color:#1d1d1d}\
 main{max-width:1000px;margin:0 auto;padding:24px 28px 48px;background:#fff}\
 h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}\
 .sub{color:#555;margin:0 0 16px}\

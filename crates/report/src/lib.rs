@@ -86,3 +86,8 @@ pub(crate) mod test_cases {
         case
     }
 }
+
+/// The style sheets inside the HTML pages this crate writes (bills, asset plan, evaluation
+/// report), exactly as embedded: a server that serves those pages under a Content Security
+/// Policy allows each by its hash.
+pub const STYLE_SHEETS: [&str; 3] = [bills::CSS, assets::CSS, evaluation::CSS];

@@ -969,12 +969,17 @@ async fn bill_body(
 /// The id of the navigation added to a stored bill.
 const BILL_NAV_ID: &str = "bill-nav";
 
+/// The style of that navigation: some room below it, and hidden when printing (its text is
+/// hashed into the Content Security Policy, which allows no other inline style).
+pub(crate) const BILL_NAV_STYLE: &str =
+    "#bill-nav{margin:0 0 1rem}@media print{#bill-nav{display:none}}";
+
 /// A stored bill (a standalone printable page) with a link `label` to `back` at the top of
 /// its body, hidden when printing, so that the printed bill stays the same.
 fn with_navigation(bill: &str, back: &str, label: &str) -> String {
-    let style = format!("<style>@media print{{#{BILL_NAV_ID}{{display:none}}}}</style>");
+    let style = format!("<style>{BILL_NAV_STYLE}</style>");
     let nav = format!(
-        "<nav id={BILL_NAV_ID} style=\"margin:0 0 1rem\"><a href=\"{}\">{}</a></nav>",
+        "<nav id={BILL_NAV_ID}><a href=\"{}\">{}</a></nav>",
         esc(back),
         esc(label)
     );

@@ -1116,7 +1116,7 @@ async fn page_programme(
         .await
         .map_err(|e| cx.fail(e))?;
     let mut body = format!(
-        "<p><a href=\"/experiments?lang={}\">{}</a></p><section style=overflow-x:auto><table>\
+        "<p><a href=\"/experiments?lang={}\">{}</a></p><section class=scroll><table>\
          <tr><th>{}</th><th>{}</th><th>{}</th>",
         l.code(),
         t(l, "exp_experiments"),

@@ -37,11 +37,40 @@ use crate::i18n::{Lang, t};
 #[derive(Debug, Clone)]
 pub(crate) struct Forget(pub(crate) Vec<String>);
 
-/// The policy of every response: only this origin's scripts, styles, images (and inline SVG),
-/// fetches and form targets; inline `style` attributes for bar widths; no framing; no plugins.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-                   img-src 'self' data:; connect-src 'self'; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
+/// The policy of every response: only this origin's scripts, images (and inline SVG), fetches
+/// and form targets; no inline script, no style attribute, and no inline style sheet but the
+/// server's own, each allowed by its SHA-256 ([`style_sheets`]); no framing; no plugins.
+fn csp() -> &'static str {
+    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let hashes: Vec<String> = style_sheets()
+            .iter()
+            .map(|css| {
+                let digest = sha2::Sha256::digest(css.as_bytes());
+                format!(
+                    "'sha256-{}'",
+                    base64::engine::general_purpose::STANDARD.encode(digest)
+                )
+            })
+            .collect();
+        format!(
+            "default-src 'none'; script-src 'self'; style-src 'self' {}; \
+             img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+            hashes.join(" ")
+        )
+    })
+}
+
+/// Every `<style>` element the server sends, exactly: the dashboard's, the stored bill's
+/// navigation, and the report pages' (bills, asset plan, evaluation).
+fn style_sheets() -> Vec<&'static str> {
+    let mut v = vec![crate::html::STYLE, crate::community::BILL_NAV_STYLE];
+    v.extend(quartier_report::STYLE_SHEETS);
+    v
+}
 
 /// Largest plain-text error body turned into a problem (the framework's are one line).
 const MAX_PLAIN_ERROR_BYTES: usize = 4 * 1024;
@@ -230,7 +259,7 @@ fn finish(mut response: Response, path: &str, https: bool) -> Response {
     let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
-    set(h, "content-security-policy", CSP);
+    set(h, "content-security-policy", csp());
     set(h, "x-content-type-options", "nosniff");
     set(h, "referrer-policy", "same-origin");
     set(h, "x-frame-options", "DENY");

@@ -81,7 +81,7 @@ pub(crate) fn defined_card(k: &str, v: &str, d: &str) -> String {
     )
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1d2433;background:#f6f7f9}\
+pub(crate) const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1d2433;background:#f6f7f9}\
 header{background:#1d3b5a;color:#fff;padding:10px 24px;display:flex;gap:24px;align-items:center}\
 header a{color:#fff;text-decoration:none}header .sp{flex:1}main{padding:16px 24px;max-width:1200px}\
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}\
@@ -90,8 +90,8 @@ header a{color:#fff;text-decoration:none}header .sp{flex:1}main{padding:16px 24p
 .card .v{font-size:1.35em;font-weight:600;white-space:nowrap}.card .k{font-size:.8em;color:#556}\
 section{background:#fff;border-radius:6px;padding:10px 14px;margin:14px 0;box-shadow:0 1px 2px #0002}\
 table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #e3e6ea;text-align:left}\
-.err{color:#a40000}.bar{background:#e3e6ea;border-radius:4px;height:18px;width:400px}\
-.bar div{background:#2b7a3d;height:18px;border-radius:4px}button{padding:5px 12px}\
+.err{color:#a40000}progress{width:400px;height:18px;accent-color:#2b7a3d}\
+button{padding:5px 12px}form.inline{margin:0}.scroll{overflow-x:auto}\
 svg text{font-size:11px;fill:#333}";
 
 /// The page frame: header with navigation (only the sections the user may open: participants
@@ -101,7 +101,7 @@ pub(crate) fn page(lang: Lang, title: &str, user: Option<&CurrentUser>, body: &s
         Some(u) => format!(
             "<a href=\"/districts?lang={l}\">{d}</a>{x}{audit}\
              <span class=sp></span><a id=account href=\"/account?lang={l}\">{n}</a>\
-             <form method=post action=\"/logout\" style=margin:0><input type=hidden name=csrf \
+             <form method=post action=\"/logout\" class=inline><input type=hidden name=csrf \
              value=\"{c}\"><button>{o}</button></form>",
             l = lang.code(),
             d = t(lang, "districts"),

@@ -700,7 +700,7 @@ async fn job_page(
     let body = format!(
         "<section><p>{k}: <strong>{kind}</strong></p>{options}\
          <p>{st}: <strong id=status>{s}</strong></p>{queue}<p>{pr}: <span id=pct>{p}</span> %</p>\
-         <div class=bar><div id=fill style=\"width:{p}%\"></div></div><p id=err class=err>{e}</p>{actions}</section>{outcome}{back}\
+         <progress id=fill max=100 value={p}>{p} %</progress><p id=err class=err>{e}</p>{actions}</section>{outcome}{back}\
          <script src=\"/static/job.js\" data-job=\"{id}\" data-live=\"{live}\"{labels}></script>",
         k = t(l, "job_kind"),
         kind = kind_label(l, &j.kind),
@@ -875,7 +875,7 @@ async fn job_action(
 const JOB_SCRIPT: &str = "(function(){var s=document.currentScript,d=s&&s.dataset,id=d&&d.job;if(!id)return;\
 var f=function(){fetch('/api/v1/jobs/'+id).then(function(r){return r.json()}).then(function(j){\
 document.getElementById('status').textContent=d[j.status]||j.status;document.getElementById('pct').textContent=j.progress;\
-document.getElementById('fill').style.width=j.progress+'%';if(j.error)document.getElementById('err').textContent=j.error;\
+document.getElementById('fill').value=j.progress;if(j.error)document.getElementById('err').textContent=j.error;\
 if(j.status==='queued'||j.status==='running')setTimeout(f,1000);else if(d.live==='1')location.reload();})};f();})();";
 
 async fn job_script() -> Response {

@@ -90,8 +90,14 @@ fn a_user_logs_in_simulates_uploads_and_a_participant_sees_only_their_own_page()
         "100"
     );
     assert_eq!(
-        b.script("return document.getElementById('fill').style.width;"),
-        "100%"
+        b.script("return String(document.getElementById('fill').value);"),
+        "100"
+    );
+    // The page's own style sheet applies: the Content Security Policy lets it through (by its
+    // hash) and no other inline style.
+    assert_eq!(
+        b.script("return getComputedStyle(document.querySelector('header')).backgroundColor;"),
+        "rgb(29, 59, 90)"
     );
     b.shot("04-job-100");
 
@@ -539,6 +545,16 @@ fn the_new_screens_speak_one_language_per_page() {
                 if !words.is_empty() {
                     mixed.push(format!("{user} {page}?lang={lang}: {words:?}"));
                 }
+                // Every page's style applies under the Content Security Policy (a sheet it blocked
+                // would leave the header unstyled; a bill has its own sheet).
+                let styled = b.script(
+                    "var h=document.querySelector('header')||document.querySelector('h1');\
+                     return getComputedStyle(h).fontFamily;",
+                );
+                assert!(
+                    styled.as_str().unwrap_or_default().contains("system-ui"),
+                    "{user} {page}: unstyled ({styled})"
+                );
                 b.shot(&format!("lang-{user}-{lang}-{i:02}"));
             }
         }

@@ -348,9 +348,10 @@ fn a_bill_has_a_way_back_to_the_community_that_does_not_print() {
         ));
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
-        let style = "<style>@media print{#bill-nav{display:none}}</style>";
+        let style =
+            "<style>#bill-nav{margin:0 0 1rem}@media print{#bill-nav{display:none}}</style>";
         let nav = format!(
-            "<nav id=bill-nav style=\"margin:0 0 1rem\"><a href=\"/districts/{id}/community?lang={lang}\">← {}</a></nav>",
+            "<nav id=bill-nav><a href=\"/districts/{id}/community?lang={lang}\">← {}</a></nav>",
             label.replace('\'', "&#39;")
         );
         // The style in the head, the link first in the body, the bill otherwise unchanged.

@@ -357,6 +357,8 @@ fn every_response_carries_the_security_headers_and_private_ones_are_not_stored()
         let csp = r.header("content-security-policy").unwrap_or_default();
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
         assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert!(csp.contains("style-src 'self' 'sha256-"), "{csp}");
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(r.header("referrer-policy"), Some("same-origin"));
         assert_eq!(r.header("cache-control"), Some("no-store"));
@@ -379,6 +381,19 @@ fn every_response_carries_the_security_headers_and_private_ones_are_not_stored()
         page.body
     );
     assert!(!page.body.contains("<script>"), "{}", page.body);
+    // Nor any style attribute: the policy allows only the server's own sheets, by their hash
+    // (the browser test checks that they apply).
+    let csp = page.header("content-security-policy").unwrap_or_default();
+    assert_eq!(csp.matches("'sha256-").count(), 5, "{csp}");
+    for p in [
+        page.body.clone(),
+        admin.get("/districts").body,
+        admin.get(&format!("/districts/{d}")).body,
+        admin.get(&format!("/districts/{d}/people")).body,
+        admin.get("/programme").body,
+    ] {
+        assert!(!p.contains(" style="), "{p}");
+    }
 }
 
 #[test]
