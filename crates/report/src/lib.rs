@@ -67,6 +67,11 @@ pub enum ReportError {
     },
 }
 
+/// The style sheets inside the HTML pages this crate writes (bills, asset plan, evaluation
+/// report), exactly as embedded: a server that serves those pages under a Content Security
+/// Policy allows each by its hash.
+pub const STYLE_SHEETS: [&str; 3] = [bills::CSS, assets::CSS, evaluation::CSS];
+
 #[cfg(test)]
 pub(crate) mod test_cases {
     //! Small districts shared by the unit tests.
@@ -86,8 +91,3 @@ pub(crate) mod test_cases {
         case
     }
 }
-
-/// The style sheets inside the HTML pages this crate writes (bills, asset plan, evaluation
-/// report), exactly as embedded: a server that serves those pages under a Content Security
-/// Policy allows each by its hash.
-pub const STYLE_SHEETS: [&str; 3] = [bills::CSS, assets::CSS, evaluation::CSS];
