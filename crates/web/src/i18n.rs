@@ -803,6 +803,33 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("err_refused", "Requête refusée", "Request refused"),
     ("err_line", "ligne", "line"),
+    ("option_dispatch", "Pilotage", "Dispatch"),
+    ("option_objective", "Objectif", "Objective"),
+    ("option_solver", "Solveur", "Solver"),
+    (
+        "option_min_part_load",
+        "Charge partielle minimale",
+        "Minimum part load",
+    ),
+    ("option_horizon_hours", "Horizon (h)", "Horizon (h)"),
+    ("option_commit_hours", "Engagement (h)", "Commitment (h)"),
+    ("option_forecast", "Prévision", "Forecast"),
+    (
+        "option_time_limit_seconds",
+        "Temps de calcul maximal (s)",
+        "Time limit (s)",
+    ),
+    ("option_target", "Cible", "Target"),
+    (
+        "option_max_factor",
+        "Capacité au plus (× la taille déclarée)",
+        "Capacity at most (× the declared size)",
+    ),
+    (
+        "option_days",
+        "Premiers jours de l'horizon gardés",
+        "First days of the horizon kept",
+    ),
     (
         "job_error_cancelled",
         "Annulée à la demande.",

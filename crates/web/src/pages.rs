@@ -667,15 +667,7 @@ async fn job_page(
             ),
         },
     };
-    let options = if j.options_json == "{}" {
-        String::new()
-    } else {
-        format!(
-            "<p>{}: <code>{}</code></p>",
-            t(l, "job_options"),
-            esc(&j.options_json)
-        )
-    };
+    let options = job_options(l, &j.options_json);
     let live = matches!(j.status, JobStatus::Queued | JobStatus::Running);
     let queue = match state
         .store
@@ -796,6 +788,38 @@ pub(crate) fn status_label(l: Lang, s: JobStatus) -> &'static str {
 /// A job kind in `l` (an unknown kind as stored).
 pub(crate) fn kind_label(l: Lang, kind: &str) -> String {
     esc(&crate::i18n::value_label(l, "kind", kind))
+}
+
+/// A job's options as a list, each named in `l` (its JSON key when the page has no words for
+/// it), each value as sent; nothing for a job without options.
+fn job_options(l: Lang, options_json: &str) -> String {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(options_json) else {
+        return String::new();
+    };
+    if map.is_empty() {
+        return String::new();
+    }
+    let items: String = map
+        .iter()
+        .map(|(k, v)| {
+            let value = match v {
+                Value::String(s) => s.clone(),
+                Value::Bool(b) => t(l, if *b { "yes" } else { "no" }).to_string(),
+                other => other.to_string(),
+            };
+            format!(
+                "<li>{}{} <code>{}</code></li>",
+                esc(&crate::i18n::value_label(l, "option", k)),
+                t(l, "colon"),
+                esc(&value)
+            )
+        })
+        .collect();
+    format!(
+        "<p>{}{}</p><ul id=job-options>{items}</ul>",
+        t(l, "job_options"),
+        t(l, "colon")
+    )
 }
 
 /// Why a job failed, in `l`: the server's own reasons (cancelled, interrupted by a stop) are

@@ -40,7 +40,11 @@ fn run(c: &Client, id: i64, body: &Value) -> Value {
 fn an_optimal_dispatch_job_beats_the_rule_controller_and_stores_its_run() {
     let app = spawn_app();
     let (id, admin, _a, _b) = three_days(&app);
-    let job = run(&admin, id, &json!({}));
+    let job = run(
+        &admin,
+        id,
+        &json!({"solver": "clarabel", "objective": "cost"}),
+    );
     assert_eq!(job["status"], "succeeded", "{job}");
     assert_eq!(
         (job["kind"].as_str(), job["progress"].as_u64()),
@@ -64,9 +68,15 @@ fn an_optimal_dispatch_job_beats_the_rule_controller_and_stores_its_run() {
         "Coût avec le contrôleur à règles",
         "Économie",
         "terminée",
+        "Solveur\u{a0}: <code>clarabel</code>",
+        "Objectif\u{a0}: <code>cost</code>",
     ] {
         assert!(page.body.contains(said), "{said}: {}", page.body);
     }
+    assert!(
+        !page.body.contains("{&quot;"),
+        "options as a list, not JSON"
+    );
     // The cost comparison agrees with the KPIs of the stored flows.
     let cost = &result["cost"];
     assert_eq!(cost["cost_eur"], result["kpis"]["cost_eur"], "{result}");
