@@ -20,11 +20,11 @@ use std::path::Path;
 use chrono_tz::Tz;
 
 use crate::reader::{
-    Diag, FillPolicy, IntervalLabel, LocalResolver, Stamp, Stamped, TIMESTAMP_FORMS, build_grid,
-    csv_rows, empty_file, fill_column, infer_step, parse_number, parse_timestamp, read_text,
-    sniff_delimiter, strip_bom,
+    Diag, FillPolicy, IntervalLabel, LocalResolver, Stamp, Stamped, TIMESTAMP_FORMS,
+    TIMESTAMP_FORMS_FR, build_grid, csv_rows, empty_file, fill_column, infer_step, parse_number,
+    parse_timestamp, read_text, sniff_delimiter, strip_bom,
 };
-use crate::{Quantity, ReadError, ReadErrors, Series};
+use crate::{Quantity, ReadError, ReadErrors, Series, said};
 
 /// How to read a generic CSV series.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,9 +91,17 @@ pub fn parse_csv(text: &str, source: &Path, options: &CsvOptions) -> Result<Seri
                 Some(i) if i > 0 => (i, name.clone()),
                 _ => {
                     diag.push(
-                        ReadError::new(format!("wrong header: no value column named {name:?}"))
-                            .line(first.line)
-                            .expected(format!("one of {:?}", first.fields.get(1..).unwrap_or(&[]))),
+                        ReadError::said(said(
+                            format!("wrong header: no value column named {name:?}"),
+                            format!(
+                                "en-tête incorrect : aucune colonne de valeurs nommée {name:?}"
+                            ),
+                        ))
+                        .line(first.line)
+                        .expected_said(said(
+                            format!("one of {:?}", first.fields.get(1..).unwrap_or(&[])),
+                            format!("l'une de {:?}", first.fields.get(1..).unwrap_or(&[])),
+                        )),
                     );
                     return diag.fail();
                 }
@@ -101,13 +109,23 @@ pub fn parse_csv(text: &str, source: &Path, options: &CsvOptions) -> Result<Seri
             None => {
                 if first.fields.len() < 2 {
                     diag.push(
-                        ReadError::new(format!(
-                            "wrong header: {} column(s), {:?}",
-                            first.fields.len(),
-                            first.fields
+                        ReadError::said(said(
+                            format!(
+                                "wrong header: {} column(s), {:?}",
+                                first.fields.len(),
+                                first.fields
+                            ),
+                            format!(
+                                "en-tête incorrect : {} colonne(s), {:?}",
+                                first.fields.len(),
+                                first.fields
+                            ),
                         ))
                         .line(first.line)
-                        .expected("a timestamp column and at least one value column"),
+                        .expected_said(said(
+                            "a timestamp column and at least one value column",
+                            "une colonne d'horodatage et au moins une colonne de valeurs",
+                        )),
                     );
                     return diag.fail();
                 }
@@ -117,8 +135,9 @@ pub fn parse_csv(text: &str, source: &Path, options: &CsvOptions) -> Result<Seri
         }
     } else if let Some(name) = &options.column {
         diag.push(
-            ReadError::new(format!(
-                "the file has no header row to find column {name:?} in"
+            ReadError::said(said(
+                format!("the file has no header row to find column {name:?} in"),
+                format!("le fichier n'a pas de ligne d'en-tête où trouver la colonne {name:?}"),
             ))
             .line(first.line),
         );
@@ -156,10 +175,13 @@ pub fn parse_csv(text: &str, source: &Path, options: &CsvOptions) -> Result<Seri
             },
             None => {
                 diag.push(
-                    ReadError::new(format!("unparsable timestamp {ts_text:?}"))
-                        .line(row.line)
-                        .field(ts_name.as_str())
-                        .expected(TIMESTAMP_FORMS),
+                    ReadError::said(said(
+                        format!("unparsable timestamp {ts_text:?}"),
+                        format!("horodatage illisible {ts_text:?}"),
+                    ))
+                    .line(row.line)
+                    .field(ts_name.as_str())
+                    .expected_said(said(TIMESTAMP_FORMS, TIMESTAMP_FORMS_FR)),
                 );
                 continue;
             }
@@ -169,10 +191,17 @@ pub fn parse_csv(text: &str, source: &Path, options: &CsvOptions) -> Result<Seri
                 row.line,
                 Some(&col_name),
                 Some(ts_text),
-                format!(
-                    "row has {} field(s), the value column is number {}",
-                    row.fields.len(),
-                    col + 1
+                said(
+                    format!(
+                        "row has {} field(s), the value column is number {}",
+                        row.fields.len(),
+                        col + 1
+                    ),
+                    format!(
+                        "la ligne a {} champ(s), la colonne des valeurs est la n° {}",
+                        row.fields.len(),
+                        col + 1
+                    ),
                 ),
             );
             continue;
@@ -186,21 +215,27 @@ pub fn parse_csv(text: &str, source: &Path, options: &CsvOptions) -> Result<Seri
                         row.line,
                         Some(&col_name),
                         Some(ts_text),
-                        format!("value {raw:?} is not a finite number"),
+                        said(
+                            format!("value {raw:?} is not a finite number"),
+                            format!("la valeur {raw:?} n'est pas un nombre fini"),
+                        ),
                     );
                     0.0
                 }
                 None => {
                     diag.push(
-                        ReadError::new(format!("unparsable value {raw:?}"))
-                            .line(row.line)
-                            .field(col_name.as_str())
-                            .timestamp(ts_text)
-                            .expected(if decimal_comma {
-                                "a number such as 1.5 or 1,5"
-                            } else {
-                                "a number such as 1.5"
-                            }),
+                        ReadError::said(said(
+                            format!("unparsable value {raw:?}"),
+                            format!("valeur illisible {raw:?}"),
+                        ))
+                        .line(row.line)
+                        .field(col_name.as_str())
+                        .timestamp(ts_text)
+                        .expected_said(if decimal_comma {
+                            said("a number such as 1.5 or 1,5", "un nombre comme 1,5 ou 1.5")
+                        } else {
+                            said("a number such as 1.5", "un nombre comme 1.5")
+                        }),
                     );
                     0.0
                 }
@@ -213,9 +248,17 @@ pub fn parse_csv(text: &str, source: &Path, options: &CsvOptions) -> Result<Seri
                 row.line,
                 Some(&col_name),
                 Some(ts_text),
-                format!(
-                    "negative {} value {v} (allow it with CsvOptions::allow_negative)",
-                    options.quantity.unit()
+                said(
+                    format!(
+                        "negative {} value {v}: an amount per interval cannot be negative in \
+                         this file",
+                        options.quantity.unit()
+                    ),
+                    format!(
+                        "valeur négative ({}) {v} : une quantité par intervalle ne peut pas \
+                         être négative dans ce fichier",
+                        options.quantity.unit()
+                    ),
                 ),
             );
         }
@@ -228,7 +271,10 @@ pub fn parse_csv(text: &str, source: &Path, options: &CsvOptions) -> Result<Seri
         values.push(v);
     }
     if stamps.is_empty() {
-        diag.push(ReadError::new("no data rows after the header"));
+        diag.push(ReadError::said(said(
+            "no data rows after the header",
+            "aucune ligne de données après l'en-tête",
+        )));
         return diag.fail();
     }
     let step = match infer_step(&stamps) {

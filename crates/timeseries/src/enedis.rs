@@ -19,7 +19,7 @@ use crate::reader::{
     Diag, FillPolicy, Stamp, Stamped, build_grid, csv_rows, empty_file, fill_column, infer_step,
     parse_number, parse_timestamp, read_text, strip_bom,
 };
-use crate::{Quantity, ReadError, ReadErrors, Series, Step};
+use crate::{Quantity, ReadError, ReadErrors, Series, Step, said};
 
 /// What the header block of an Enedis export says (fields absent from the file are `None`).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -80,8 +80,14 @@ pub fn parse_enedis(
             .is_some_and(|f| f.eq_ignore_ascii_case("Horodate"))
     }) else {
         diag.push(
-            ReadError::new("wrong header: no `Horodate;Valeur` row")
-                .expected("an Enedis load-curve export (Horodate;Valeur after the metadata block)"),
+            ReadError::said(said(
+                "wrong header: no `Horodate;Valeur` row",
+                "en-tête incorrect : pas de ligne « Horodate;Valeur »",
+            ))
+            .expected_said(said(
+                "an Enedis load-curve export (Horodate;Valeur after the metadata block)",
+                "un export de courbe de charge Enedis (Horodate;Valeur après le bloc de métadonnées)",
+            )),
         );
         return diag.fail();
     };
@@ -115,7 +121,10 @@ pub fn parse_enedis(
                         vals.line,
                         Some("Pas en minutes"),
                         None,
-                        format!("unparsable step {p:?}"),
+                        said(
+                            format!("unparsable step {p:?}"),
+                            format!("pas illisible {p:?}"),
+                        ),
                     ),
                 }
             }
@@ -129,9 +138,12 @@ pub fn parse_enedis(
     });
     let Some(value_col) = value_col else {
         diag.push(
-            ReadError::new("wrong header: no `Valeur` column")
-                .line(header_line)
-                .expected("Horodate;Valeur"),
+            ReadError::said(said(
+                "wrong header: no `Valeur` column",
+                "en-tête incorrect : pas de colonne « Valeur »",
+            ))
+            .line(header_line)
+            .expected("Horodate;Valeur"),
         );
         return diag.fail();
     };
@@ -140,9 +152,15 @@ pub fn parse_enedis(
         Some("kW") => 1.0,
         Some(u) => {
             diag.push(
-                ReadError::new(format!("unsupported unit {u:?}"))
-                    .field("Unite")
-                    .expected("W or kW (average power of a load curve)"),
+                ReadError::said(said(
+                    format!("unsupported unit {u:?}"),
+                    format!("unité non prise en charge {u:?}"),
+                ))
+                .field("Unite")
+                .expected_said(said(
+                    "W or kW (average power of a load curve)",
+                    "W ou kW (puissance moyenne d'une courbe de charge)",
+                )),
             );
             return diag.fail();
         }
@@ -156,19 +174,31 @@ pub fn parse_enedis(
             Some(Stamped::Instant(t)) => t,
             Some(Stamped::Naive(_)) => {
                 diag.push(
-                    ReadError::new(format!("timestamp {ts:?} has no UTC offset"))
-                        .line(row.line)
-                        .field("Horodate")
-                        .expected("ISO 8601 with offset, like 2022-07-29T00:30:00+02:00"),
+                    ReadError::said(said(
+                        format!("timestamp {ts:?} has no UTC offset"),
+                        format!("l'horodatage {ts:?} n'a pas de décalage UTC"),
+                    ))
+                    .line(row.line)
+                    .field("Horodate")
+                    .expected_said(said(
+                        "ISO 8601 with offset, like 2022-07-29T00:30:00+02:00",
+                        "ISO 8601 avec décalage, comme 2022-07-29T00:30:00+02:00",
+                    )),
                 );
                 continue;
             }
             None => {
                 diag.push(
-                    ReadError::new(format!("unparsable timestamp {ts:?}"))
-                        .line(row.line)
-                        .field("Horodate")
-                        .expected("ISO 8601 with offset, like 2022-07-29T00:30:00+02:00"),
+                    ReadError::said(said(
+                        format!("unparsable timestamp {ts:?}"),
+                        format!("horodatage illisible {ts:?}"),
+                    ))
+                    .line(row.line)
+                    .field("Horodate")
+                    .expected_said(said(
+                        "ISO 8601 with offset, like 2022-07-29T00:30:00+02:00",
+                        "ISO 8601 avec décalage, comme 2022-07-29T00:30:00+02:00",
+                    )),
                 );
                 continue;
             }
@@ -179,21 +209,35 @@ pub fn parse_enedis(
         if present {
             match parse_number(raw, true) {
                 Some(x) if !x.is_finite() => {
-                    diag.at(row.line, Some("Valeur"), Some(ts), format!("value {raw:?} is not a finite number"))
+                    diag.at(
+                        row.line,
+                        Some("Valeur"),
+                        Some(ts),
+                        said(
+                            format!("value {raw:?} is not a finite number"),
+                            format!("la valeur {raw:?} n'est pas un nombre fini"),
+                        ),
+                    )
                 }
                 Some(x) if x < 0.0 => diag.at(
                     row.line,
                     Some("Valeur"),
                     Some(ts),
-                    format!("negative power {raw:?}: a load curve holds consumption or production, never negative"),
+                    said(
+                        format!("negative power {raw:?}: a load curve holds consumption or production, never negative"),
+                        format!("puissance négative {raw:?} : une courbe de charge donne une consommation ou une production, jamais négative"),
+                    ),
                 ),
                 Some(x) => v = x * kw_per_unit,
                 None => diag.push(
-                    ReadError::new(format!("unparsable value {raw:?}"))
-                        .line(row.line)
-                        .field("Valeur")
-                        .timestamp(ts)
-                        .expected("an average power in W"),
+                    ReadError::said(said(
+                        format!("unparsable value {raw:?}"),
+                        format!("valeur illisible {raw:?}"),
+                    ))
+                    .line(row.line)
+                    .field("Valeur")
+                    .timestamp(ts)
+                    .expected_said(said("an average power in W", "une puissance moyenne en W")),
                 ),
             }
         }
@@ -206,7 +250,13 @@ pub fn parse_enedis(
         power_kw.push(v);
     }
     if stamps.is_empty() {
-        diag.push(ReadError::new("no data rows after `Horodate;Valeur`").line(header_line));
+        diag.push(
+            ReadError::said(said(
+                "no data rows after `Horodate;Valeur`",
+                "aucune ligne de données après « Horodate;Valeur »",
+            ))
+            .line(header_line),
+        );
         return diag.fail();
     }
     let step = match infer_step(&stamps) {
@@ -218,8 +268,11 @@ pub fn parse_enedis(
     };
     if let Some(m) = meta.step_minutes.filter(|&m| m != step.minutes()) {
         diag.push(
-            ReadError::new(format!(
-                "the header says a step of {m} min but the timestamps are {step} apart"
+            ReadError::said(said(
+                format!("the header says a step of {m} min but the timestamps are {step} apart"),
+                format!(
+                    "l'en-tête annonce un pas de {m} min mais les horodatages sont espacés de {step}"
+                ),
             ))
             .field("Pas en minutes"),
         );

@@ -123,9 +123,59 @@ pub struct ReadError {
     pub message: String,
     /// What was expected, when that helps.
     pub expected: Option<String>,
+    /// The message in French, for a reader who reads French (the readers of meter curves
+    /// say each of their findings in both languages; `None` elsewhere).
+    pub message_fr: Option<String>,
+    /// What was expected, in French.
+    pub expected_fr: Option<String>,
+}
+
+/// A finding said in English and in French.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Said {
+    /// In English.
+    pub en: String,
+    /// In French, when it was written.
+    pub fr: Option<String>,
+}
+
+/// A finding in both languages.
+pub fn said(en: impl Into<String>, fr: impl Into<String>) -> Said {
+    Said {
+        en: en.into(),
+        fr: Some(fr.into()),
+    }
+}
+
+impl From<String> for Said {
+    fn from(en: String) -> Said {
+        Said { en, fr: None }
+    }
+}
+
+impl From<&str> for Said {
+    fn from(en: &str) -> Said {
+        Said::from(en.to_string())
+    }
 }
 
 impl ReadError {
+    /// A diagnostic said in English and in French.
+    pub fn said(message: Said) -> ReadError {
+        ReadError {
+            message: message.en,
+            message_fr: message.fr,
+            ..ReadError::default()
+        }
+    }
+
+    /// Sets what was expected, in both languages.
+    pub fn expected_said(mut self, expected: Said) -> ReadError {
+        self.expected = Some(expected.en);
+        self.expected_fr = expected.fr;
+        self
+    }
+
     /// A diagnostic with a message only; add location with the builder methods.
     pub fn new(message: impl Into<String>) -> ReadError {
         ReadError {

@@ -26,7 +26,7 @@ pub use axis::{Axis, Step, local_day_len, local_midnight};
 pub use csv_generic::{CsvOptions, parse_csv, read_csv};
 pub use enedis::{EnedisMeta, parse_enedis, read_enedis};
 pub use epw::{parse_epw, read_epw};
-pub use error::{ReadError, ReadErrors, TimeError};
+pub use error::{ReadError, ReadErrors, Said, TimeError, said};
 pub use pvgis::{
     parse_pvgis, parse_pvgis_hourly_csv, parse_pvgis_hourly_json, parse_pvgis_tmy_csv,
     parse_pvgis_tmy_json, read_pvgis,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Datelike, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::{Axis, ReadError, ReadErrors, Step, Weather};
+use crate::{Axis, ReadError, ReadErrors, Said, Step, Weather, said};
 
 /// Largest file a reader accepts, in bytes (512 MiB).
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
@@ -106,9 +106,9 @@ impl Diag {
         line: u64,
         field: Option<&str>,
         ts: Option<&str>,
-        message: impl Into<String>,
+        message: impl Into<Said>,
     ) {
-        let mut e = ReadError::new(message).line(line);
+        let mut e = ReadError::said(message.into()).line(line);
         if let Some(f) = field {
             e = e.field(f);
         }
@@ -127,7 +127,11 @@ impl Diag {
     pub(crate) fn into_errors(mut self) -> ReadErrors {
         self.errors.sort_by_key(|e| e.line);
         if self.more > 0 {
-            let e = ReadError::new(format!("and {} more problems", self.more)).file(self.file);
+            let e = ReadError::said(said(
+                format!("and {} more problems", self.more),
+                format!("et {} autres problèmes", self.more),
+            ))
+            .file(self.file);
             self.errors.push(e);
         }
         ReadErrors(self.errors)
@@ -150,9 +154,12 @@ impl Diag {
 
 /// The error for a file that holds nothing but blanks.
 pub(crate) fn empty_file(source: &Path) -> ReadErrors {
-    ReadError::new("the file is empty (no header, no data)")
-        .file(source)
-        .into()
+    ReadError::said(said(
+        "the file is empty (no header, no data)",
+        "le fichier est vide (ni en-tête, ni données)",
+    ))
+    .file(source)
+    .into()
 }
 
 /// Strips a UTF-8 byte-order mark.
@@ -232,6 +239,11 @@ pub(crate) fn plausible_year(year: i32) -> bool {
 pub(crate) const TIMESTAMP_FORMS: &str = "ISO 8601 with offset or Z (2025-03-30T01:30:00+01:00), \
      or local YYYY-MM-DD HH:MM[:SS], YYYY-MM-DDTHH:MM, dd/mm/yyyy HH:MM";
 
+/// The same, in French.
+pub(crate) const TIMESTAMP_FORMS_FR: &str = "ISO 8601 avec décalage ou Z \
+     (2025-03-30T01:30:00+01:00), ou heure locale AAAA-MM-JJ HH:MM[:SS], AAAA-MM-JJTHH:MM, \
+     jj/mm/aaaa HH:MM";
+
 /// Parses the timestamp forms the generic readers accept.
 pub(crate) fn parse_timestamp(s: &str) -> Option<Stamped> {
     let s = s.trim();
@@ -278,13 +290,18 @@ impl LocalResolver {
     }
 
     /// The instant of a naive local time, or why it has none.
-    pub(crate) fn resolve(&mut self, naive: NaiveDateTime) -> Result<DateTime<Utc>, String> {
+    pub(crate) fn resolve(&mut self, naive: NaiveDateTime) -> Result<DateTime<Utc>, Said> {
+        let tz = self.tz;
         let t = match self.tz.from_local_datetime(&naive) {
             LocalResult::Single(t) => t.with_timezone(&Utc),
             LocalResult::None => {
-                return Err(format!(
-                    "local time {naive} does not exist in {} (skipped by the spring daylight-saving change)",
-                    self.tz
+                return Err(said(
+                    format!(
+                        "local time {naive} does not exist in {tz} (skipped by the spring daylight-saving change)"
+                    ),
+                    format!(
+                        "l'heure locale {naive} n'existe pas en {tz} (sautée au passage à l'heure d'été)"
+                    ),
                 ));
             }
             LocalResult::Ambiguous(a, b) => {
@@ -296,17 +313,29 @@ impl LocalResolver {
                     Some(p) if p < early => early,
                     Some(p) if p < late => late,
                     Some(_) => {
-                        return Err(format!(
-                            "local time {naive} occurs twice in {} (autumn daylight-saving change) \
-                             and appears here a third time or out of order: cannot tell which one is meant",
-                            self.tz
+                        return Err(said(
+                            format!(
+                                "local time {naive} occurs twice in {tz} (autumn daylight-saving change) \
+                                 and appears here a third time or out of order: cannot tell which one is meant"
+                            ),
+                            format!(
+                                "l'heure locale {naive} existe deux fois en {tz} (passage à l'heure \
+                                 d'hiver) et revient ici une troisième fois ou dans le désordre : impossible \
+                                 de savoir laquelle est visée"
+                            ),
                         ));
                     }
                     None => {
-                        return Err(format!(
-                            "local time {naive} occurs twice in {} (autumn daylight-saving change) \
-                             and starts the data: cannot tell summer from winter time",
-                            self.tz
+                        return Err(said(
+                            format!(
+                                "local time {naive} occurs twice in {tz} (autumn daylight-saving change) \
+                                 and starts the data: cannot tell summer from winter time"
+                            ),
+                            format!(
+                                "l'heure locale {naive} existe deux fois en {tz} (passage à l'heure \
+                                 d'hiver) et ouvre les données : impossible de distinguer l'heure d'été de \
+                                 l'heure d'hiver"
+                            ),
                         ));
                     }
                 }
@@ -348,15 +377,26 @@ pub(crate) fn infer_step(stamps: &[Stamp]) -> Result<Step, Box<ReadError>> {
         }
     }
     let Some((&secs, _)) = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) else {
-        return Err(Box::new(ReadError::new(
+        return Err(Box::new(ReadError::said(said(
             "cannot infer the time step: fewer than two increasing timestamps",
-        )));
+            "impossible de déduire le pas de temps : moins de deux horodatages croissants",
+        ))));
     };
     let bad = || {
-        Box::new(ReadError::new(format!(
-            "the most common interval between timestamps is {secs} s, which is not a step that divides a day"
-        ))
-        .expected("a step of whole minutes dividing 1440, such as 10, 15, 30 or 60 minutes"))
+        Box::new(
+            ReadError::said(said(
+                format!(
+                    "the most common interval between timestamps is {secs} s, which is not a step that divides a day"
+                ),
+                format!(
+                    "l'écart le plus fréquent entre horodatages est de {secs} s, qui ne divise pas une journée"
+                ),
+            ))
+            .expected_said(said(
+                "a step of whole minutes dividing 1440, such as 10, 15, 30 or 60 minutes",
+                "un pas en minutes entières divisant 1440, comme 10, 15, 30 ou 60 minutes",
+            )),
+        )
     };
     if secs % 60 != 0 || secs / 60 > 1440 {
         return Err(bad());
@@ -385,7 +425,10 @@ pub(crate) fn build_grid(
     diag: &mut Diag,
 ) -> Option<Grid> {
     let first = stamps.first().or_else(|| {
-        diag.push(ReadError::new("no data rows"));
+        diag.push(ReadError::said(said(
+            "no data rows",
+            "aucune ligne de données",
+        )));
         None
     })?;
     let s = i64::from(step.minutes()) * 60;
@@ -394,9 +437,15 @@ pub(crate) fn build_grid(
             first.line,
             None,
             Some(&first.text),
-            format!(
-                "first timestamp ({} UTC) is not on the {step} grid (a whole number of steps after midnight UTC)",
-                first.t
+            said(
+                format!(
+                    "first timestamp ({} UTC) is not on the {step} grid (a whole number of steps after midnight UTC)",
+                    first.t
+                ),
+                format!(
+                    "le premier horodatage ({} UTC) n'est pas sur la grille de {step} (un nombre entier de pas après minuit UTC)",
+                    first.t
+                ),
             ),
         );
         return None;
@@ -407,7 +456,10 @@ pub(crate) fn build_grid(
                 st.line,
                 None,
                 Some(&st.text),
-                "empty value (missing reading)",
+                said(
+                    "empty value (missing reading)",
+                    "valeur vide (relevé manquant)",
+                ),
             );
         }
     };
@@ -422,9 +474,15 @@ pub(crate) fn build_grid(
                 st.line,
                 None,
                 Some(&st.text),
-                format!(
-                    "timestamps go back in time: {} UTC is before {} UTC on line {}",
-                    st.t, last.t, last.line
+                said(
+                    format!(
+                        "timestamps go back in time: {} UTC is before {} UTC on line {}",
+                        st.t, last.t, last.line
+                    ),
+                    format!(
+                        "les horodatages reculent : {} UTC est avant {} UTC, ligne {}",
+                        st.t, last.t, last.line
+                    ),
                 ),
             );
             continue;
@@ -434,7 +492,13 @@ pub(crate) fn build_grid(
                 st.line,
                 None,
                 Some(&st.text),
-                format!("duplicate timestamp (same instant as line {})", last.line),
+                said(
+                    format!("duplicate timestamp (same instant as line {})", last.line),
+                    format!(
+                        "horodatage en double (même instant que la ligne {})",
+                        last.line
+                    ),
+                ),
             );
             continue;
         }
@@ -443,9 +507,15 @@ pub(crate) fn build_grid(
                 st.line,
                 None,
                 Some(&st.text),
-                format!(
-                    "timestamp is off the {step} grid ({d} s after the row on line {})",
-                    last.line
+                said(
+                    format!(
+                        "timestamp is off the {step} grid ({d} s after the row on line {})",
+                        last.line
+                    ),
+                    format!(
+                        "horodatage hors de la grille de {step} ({d} s après la ligne {})",
+                        last.line
+                    ),
                 ),
             );
             continue;
@@ -457,9 +527,15 @@ pub(crate) fn build_grid(
                 st.line,
                 None,
                 Some(&st.text),
-                format!(
-                    "gap: {missing} missing step(s) of {step} after {} (line {})",
-                    last.text, last.line
+                said(
+                    format!(
+                        "gap: {missing} missing step(s) of {step} after {} (line {})",
+                        last.text, last.line
+                    ),
+                    format!(
+                        "trou : {missing} pas de {step} manquant(s) après {} (ligne {})",
+                        last.text, last.line
+                    ),
                 ),
             );
         }
@@ -469,7 +545,10 @@ pub(crate) fn build_grid(
                 st.line,
                 None,
                 Some(&st.text),
-                format!("the data spans more than {MAX_AXIS_STEPS} steps of {step}"),
+                said(
+                    format!("the data spans more than {MAX_AXIS_STEPS} steps of {step}"),
+                    format!("les données s'étendent sur plus de {MAX_AXIS_STEPS} pas de {step}"),
+                ),
             );
             return None;
         }

@@ -627,7 +627,11 @@ fn read_problems(e: &ReadErrors) -> Vec<InputProblem> {
             message: r.message.clone(),
             expected: r.expected.clone(),
             timestamp: r.timestamp.clone(),
-            french: None,
+            // The readers of meter curves say each finding in French too.
+            french: r
+                .message_fr
+                .clone()
+                .map(|m| (m, r.expected_fr.clone().or_else(|| r.expected.clone()))),
         })
         .collect()
 }
@@ -649,6 +653,10 @@ pub(crate) fn parse_upload(
                     ..InputProblem::field(
                         "Identifiant PRM",
                         format!("the file is for PRM {file_prm}, not {prm}"),
+                        Some(prm.to_string()),
+                    )
+                    .fr(
+                        format!("le fichier est celui du PRM {file_prm}, pas du {prm}"),
                         Some(prm.to_string()),
                     )
                 }]));

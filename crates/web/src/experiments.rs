@@ -1038,17 +1038,21 @@ async fn page_read(
                     "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                     p.line.map_or(String::new(), |x| x.to_string()),
                     esc(&p.path),
-                    esc(&p.message)
+                    crate::page_support::in_english(l, &p.message)
                 );
             }
-            body.push_str("</table></section>");
+            body.push_str("</table>");
+            if l == Lang::Fr {
+                let _ = write!(body, "<p class=note>{}</p>", t(l, "reader_in_english"));
+            }
+            body.push_str("</section>");
         }
         Outcome::Failed(_, why) => {
             let _ = write!(
                 body,
                 "<section><p class=err>{}</p><p>{}</p></section>",
                 t(l, "exp_failed"),
-                esc(why)
+                crate::page_support::english_detail(l, why)
             );
         }
         Outcome::Evaluated(ev) => {

@@ -864,6 +864,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("field_role", "Rôle", "Role"),
     ("field_prm", "PRM", "PRM"),
     ("field_confirm", "Confirmation", "Confirmation"),
+    ("field_file", "Fichier", "File"),
     ("err_back", "Retour", "Back"),
     (
         "bill_back",

@@ -273,6 +273,15 @@ fn problem_text(l: Lang, pr: &crate::error::InputProblem) -> String {
     }
 }
 
+/// Text only said in English, in a list that announces it once: as it is on an English page,
+/// marked `lang=en` on a French one.
+pub(crate) fn in_english(l: Lang, text: &str) -> String {
+    match l {
+        Lang::Fr if !text.is_empty() => format!("<span lang=en>{}</span>", esc(text)),
+        _ => esc(text),
+    }
+}
+
 /// A detail only said in English: as it is on an English page; on a French page, announced
 /// ("détail en anglais") and marked `lang=en` for readers and screen readers.
 pub(crate) fn english_detail(l: Lang, detail: &str) -> String {

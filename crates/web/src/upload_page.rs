@@ -204,7 +204,7 @@ fn outcome_html(l: Lang, prm: &str, o: &Outcome) -> String {
                     format!(
                         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         p.line.map(|n| n.to_string()).unwrap_or_default(),
-                        esc(&p.path),
+                        esc(&crate::i18n::value_label(l, "field", &p.path)),
                         said(l, p.french.as_ref().map(|f| f.0.as_str()), &p.message),
                         said(
                             l,
@@ -238,15 +238,24 @@ fn outcome_html(l: Lang, prm: &str, o: &Outcome) -> String {
 fn said(l: Lang, french: Option<&str>, english: &str) -> String {
     match (l, french) {
         (Lang::Fr, Some(f)) => esc(f),
-        (Lang::Fr, None) if !english.is_empty() => format!("<span lang=en>{}</span>", esc(english)),
-        _ => esc(english),
+        _ => crate::page_support::in_english(l, english),
     }
 }
 
 /// Parses and stores the file; a rejected file is an [`Outcome`], other failures errors.
 async fn store_upload(state: &AppState, f: &Fields) -> Result<Outcome, ApiError> {
-    let Some(bytes) = f.file.clone() else {
-        return Err(ApiError::BadRequest("no file was sent".into()));
+    let Some(bytes) = f.file.clone().filter(|b| !b.is_empty()) else {
+        return Ok(Outcome::Rejected(vec![
+            InputProblem::field(
+                "file",
+                "no file was sent".into(),
+                Some("a meter-curve file chosen in the form".into()),
+            )
+            .fr(
+                "aucun fichier n'a été envoyé",
+                Some("un fichier de courbe choisi dans le formulaire".into()),
+            ),
+        ]));
     };
     let format = if f.format.is_empty() {
         "enedis".to_string()
@@ -256,11 +265,17 @@ async fn store_upload(state: &AppState, f: &Fields) -> Result<Outcome, ApiError>
     let prm = f.prm.clone();
     let parsed = tokio::task::spawn_blocking(move || match String::from_utf8(bytes) {
         Ok(text) => api::parse_upload(&text, &format, &prm),
-        Err(e) => Err(ApiError::Invalid(vec![InputProblem::field(
-            "file",
-            format!("the file is not UTF-8 text ({e})"),
-            Some("UTF-8 text".into()),
-        )])),
+        Err(e) => Err(ApiError::Invalid(vec![
+            InputProblem::field(
+                "file",
+                format!("the file is not UTF-8 text ({e})"),
+                Some("UTF-8 text".into()),
+            )
+            .fr(
+                format!("le fichier n'est pas du texte UTF-8 ({e})"),
+                Some("du texte UTF-8 (l'export Enedis l'est)".into()),
+            ),
+        ])),
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -270,7 +285,17 @@ async fn store_upload(state: &AppState, f: &Fields) -> Result<Outcome, ApiError>
         Err(e) => return Err(e),
     };
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
-        return Err(ApiError::BadRequest("the file has no data".into()));
+        return Ok(Outcome::Rejected(vec![
+            InputProblem::field(
+                "file",
+                "the file has no data".into(),
+                Some("at least one reading".into()),
+            )
+            .fr(
+                "le fichier ne contient aucune donnée",
+                Some("au moins un relevé".into()),
+            ),
+        ]));
     };
     let (first, last) = (first.instant, last.instant);
     let n = points.len();
@@ -314,7 +339,7 @@ async fn submit(
             StatusCode::BAD_REQUEST,
             format!(
                 "<section id=upload-errors><p class=err>{}</p></section>",
-                esc(&e.to_string())
+                crate::page_support::english_detail(l, &e.to_string())
             ),
         ),
         Err(e) => return Err(cx.fail(e)),

@@ -253,6 +253,31 @@ fn the_upload_form_stores_a_good_file_whole_and_lists_every_problem_of_a_bad_one
         "nothing of the bad file stored"
     );
 
+    // The same file on the French page: every finding in French, nothing in English.
+    let (ct, body) = upload_form(&csrf, A, "csv", &broken);
+    let fr_url = url.replace("lang=en", "lang=fr");
+    let r = admin.request("POST", &fr_url, Some(&ct), body.as_bytes());
+    assert_eq!(r.status, 422, "{}", r.body);
+    for said in [
+        "valeur illisible",
+        "valeur négative",
+        "un nombre comme 1,5 ou 1.5",
+    ] {
+        assert!(r.body.contains(said), "{said}: {}", r.body);
+    }
+    for english in [
+        "unparsable",
+        "negative",
+        "a number such as",
+        "<span lang=en>",
+    ] {
+        assert!(!r.body.contains(english), "{english}: {}", r.body);
+    }
+    let (ct, body) = upload_form(&csrf, A, "csv", "");
+    let r = admin.request("POST", &fr_url, Some(&ct), body.as_bytes());
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("aucun fichier"), "{}", r.body);
+
     let (ct, body) = upload_form(&csrf, A, "enedis", "not an Enedis file\n");
     let r = admin.request("POST", &url, Some(&ct), body.as_bytes());
     assert_eq!(r.status, 422, "{}", r.body);
