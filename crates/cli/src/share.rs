@@ -36,7 +36,7 @@ struct AllocateArgs {
     #[arg(long)]
     out: PathBuf,
     /// Key to use instead of the file's: file | default | equal | optimised.
-    #[arg(long, default_value = "file")]
+    #[arg(long, default_value = "file", value_parser = key_spelling)]
     key: String,
 }
 
@@ -53,7 +53,7 @@ struct WhatifArgs {
     #[arg(long)]
     leave: Option<String>,
     /// Another key: default | equal | optimised.
-    #[arg(long)]
+    #[arg(long, value_parser = key_spelling)]
     key: Option<String>,
     /// Also write whatif.csv (per participant, before and after) into this directory.
     #[arg(long)]
@@ -62,6 +62,14 @@ struct WhatifArgs {
 
 pub use quartier_report::community::Scenario;
 use quartier_report::community::{KeyChoice, member_totals};
+
+/// Checks a `--key` value when the command line is read, so that a wrong one is a command-line
+/// error (exit 2, with the accepted values), not a failed run.
+fn key_spelling(s: &str) -> Result<String, String> {
+    s.parse::<KeyChoice>()
+        .map(|_| s.to_string())
+        .map_err(|e| e.to_string())
+}
 
 /// The key named by `spec` for `loaded` (`file`: the community's own).
 pub fn key_of(loaded: &LoadedCommunity, spec: &str) -> anyhow::Result<Key> {

@@ -195,3 +195,65 @@ fn whatif_compares_before_and_after() {
         .unwrap();
     assert_eq!(r.status.code(), Some(3));
 }
+
+/// A member named twice in the key is a located problem of the file (exit 3, FILE:LINE:COL),
+/// and an unknown `--key` a command-line error (exit 2).
+#[test]
+fn a_member_twice_in_the_key_is_located_and_an_unknown_key_is_a_command_line_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = community(tmp.path());
+    let base = std::fs::read_to_string(&file).unwrap();
+    let out = tmp.path().join("out");
+    let run = |extra: &str, key: &str| {
+        std::fs::write(&file, format!("{base}{extra}")).unwrap();
+        bin()
+            .args(["share", "allocate"])
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .args(["--key", key])
+            .output()
+            .unwrap()
+    };
+    let twice = "[key]\ntype = \"static\"\n\
+         [[key.coefficients]]\nmember = \"30000000000001\"\npercent = 30\n\
+         [[key.coefficients]]\nmember = \"30000000000002\"\npercent = 30\n\
+         [[key.coefficients]]\nmember = \"30000000000001\"\npercent = 20\n";
+    let r = run(twice, "file");
+    assert_eq!(
+        r.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let err = String::from_utf8_lossy(&r.stderr);
+    let file_name = file.display().to_string();
+    let line = err
+        .lines()
+        .find(|l| l.contains("key.coefficients[2].member"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(line.starts_with(&file_name), "{line}");
+    assert!(
+        line.contains("already has a coefficient in key.coefficients[0]"),
+        "{line}"
+    );
+    let groups = "[key]\ntype = \"priority\"\n\
+         [[key.groups]]\nmembers = [\"30000000000001\", \"30000000000002\"]\n\
+         [[key.groups]]\nmembers = [\"30000000000003\", \"30000000000001\"]\n";
+    let r = run(groups, "file");
+    assert_eq!(r.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("key.groups[1].members") && err.contains("already in key.groups[0]"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+
+    let r = run("", "fastest");
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("fastest") && err.contains("optimised"),
+        "{err}"
+    );
+}

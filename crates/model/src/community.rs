@@ -748,6 +748,20 @@ fn cut(s: &Series, axis: &Axis) -> Option<Series> {
     Series::new(*axis, s.quantity(), values).ok()
 }
 
+/// Reports a member named twice in `[[key.coefficients]]`, at the second occurrence (the
+/// engine would otherwise refuse the key without saying where).
+fn twice_in_coefficients(p: &mut P, c: &[(String, MemberId, f64)]) {
+    for (k, (path, id, _)) in c.iter().enumerate() {
+        if let Some(first) = c[..k].iter().position(|x| &x.1 == id) {
+            p.at_path(
+                path,
+                format!("member {id} already has a coefficient in key.coefficients[{first}]"),
+                Some("one coefficient per member".into()),
+            );
+        }
+    }
+}
+
 fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<LoadedCommunity> {
     // Curves, then the common step and range.
     let mut curves: Vec<(usize, bool, Series)> = Vec::new();
@@ -888,6 +902,7 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
     let key = match &spec.key {
         KeySpec::Default => Key::Default,
         KeySpec::Static(c, leftover) => {
+            twice_in_coefficients(p, c);
             for (path, id, _) in c {
                 if !community.consumers().contains(id) {
                     p.at_path(
@@ -911,6 +926,26 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
             }
         }
         KeySpec::Priority(groups, c) => {
+            twice_in_coefficients(p, c);
+            // A member is served by one group: the first that names it.
+            let mut first_group: Vec<(&MemberId, usize)> = Vec::new();
+            for (g, (path, ids, _)) in groups.iter().enumerate() {
+                for id in ids {
+                    match first_group.iter().find(|(x, _)| *x == id) {
+                        Some((_, first)) if *first == g => p.at_path(
+                            path,
+                            format!("member {id} appears twice in this group"),
+                            Some("each member once".into()),
+                        ),
+                        Some((_, first)) => p.at_path(
+                            path,
+                            format!("member {id} is already in key.groups[{first}]"),
+                            Some("each member in one group only".into()),
+                        ),
+                        None => first_group.push((id, g)),
+                    }
+                }
+            }
             let mut out = Vec::new();
             for (path, ids, is_static) in groups {
                 for id in ids {
