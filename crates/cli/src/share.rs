@@ -113,9 +113,19 @@ pub fn summary(label: &str, s: &Scenario) -> String {
 
 fn load(path: &Path, edit: &CommunityEdit, ui: &Ui) -> Option<LoadedCommunity> {
     let l = reported(quartier_model::read_community_with(path, edit))?;
-    if let Err(e) = quartier_report::community::check_perimeter(&l) {
-        eprintln!("{}: {e}", path.display());
-        return None;
+    match quartier_report::community::check_perimeter(&l) {
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            return None;
+        }
+        Ok(r) => ui.say(&format!(
+            "perimeter: {}; installed PV {:.1} kW{}",
+            r.rule,
+            r.total_pv_kw,
+            r.farthest
+                .map(|(a, b, d)| format!("; farthest members {a} and {b}, {d:.3} km apart"))
+                .unwrap_or_default()
+        )),
     }
     if !ui.quiet {
         for w in &l.warnings {

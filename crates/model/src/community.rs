@@ -25,8 +25,8 @@ use quartier_billing::{
     TurpeChoice,
 };
 use quartier_share::{
-    Community, CommunityBuilder, CustomKey, Derogation, Group, Inside, Key, Leftover, Member,
-    MemberId, PerimeterRules, Role,
+    Category, Community, CommunityBuilder, CustomKey, Derogation, Group, Inside, Key, Leftover,
+    Member, MemberId, PerimeterRules, Role,
 };
 use quartier_timeseries::{Axis, CsvOptions, FillPolicy, Quantity, Series, Step};
 use toml::de::DeTable;
@@ -78,8 +78,9 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("operation", "name", Kind::String, "", Required, N, N, "Display name."),
     at("operation", "turpe_option", Kind::Enum(&["standard", "acc"]), "", DefaultValue::Str("standard"), N, N, "TURPE option billed to consumers: standard, or the collective self-consumption option (self-consumed and complement energy at different rates); bills compare both."),
     at("operation", "accise_exemption", Kind::Bool, "", DefaultValue::Bool(false), N, N, "Exempt self-consumed energy from renewable producers under 1 MW from the excise on electricity."),
-    at("operation", "derogation", Kind::Enum(&["none", "periurban", "rural"]), "", DefaultValue::Str("none"), N, N, "Perimeter: 2 km between the two most distant members, 10 km (periurban) or 20 km (rural) with a derogation."),
-    at("operation", "pv_cap_kw", Kind::Float, "kW", DefaultValue::Float(3000.0), inc(0.0), N, "Cap on the total installed PV (3 MW; 5 MW under the arrêté of 21 February 2025)."),
+    at("operation", "derogation", Kind::Enum(&["none", "periurban", "rural", "public_epci"]), "", DefaultValue::Str("none"), N, N, "Perimeter: 2 km between the two most distant members, 10 km (periurban) or 20 km (rural) with a derogation of the arrêté of 19 September 2023, or public_epci (arrêté of 21 February 2025): no distance limit and a 10 MW cap when a commune or an EPCI with its own taxation takes part, every member is a public body, a public-service entity or a SEM (members.category), and every delivery point is in the EPCI (members.commune_insee in epci_communes)."),
+    at("operation", "epci_communes", Kind::EnumList(&[]), "", Rule("required for public_epci"), N, N, "INSEE codes of the EPCI's communes (the public_epci derogation)."),
+    at("operation", "pv_cap_kw", Kind::Float, "kW", DefaultValue::Float(5000.0), inc(0.0), N, "Cap on the total installed PV: 5 MW since the arrêté of 21 February 2025 (3 MW before); the public_epci derogation's is 10 MW."),
     at("operation", "tariff", Kind::Path, "", Rule("the embedded TURPE 7 table of 2025-08-01"), N, N, "Tariff file (TOML, same layout as the embedded one)."),
     at("members", "id", Kind::String, "", Required, N, N, "Unique id: the 14-digit PRM, or another id without spaces."),
     at("members", "name", Kind::String, "", Rule("= id"), N, N, "Display name (printed on the member's bills)."),
@@ -88,6 +89,8 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("members", "longitude_deg", Kind::Float, "deg", Required, inc(-180.0), inc(180.0), "Longitude of the delivery point."),
     at("members", "curve", Kind::Table("curve"), "", Required, N, N, "Consumption (consumer), production (producer) or charge (storage) curve."),
     at("members", "discharge_curve", Kind::Table("curve"), "", Rule("required for storage"), N, N, "Discharge curve of a storage member."),
+    at("members", "category", Kind::Enum(&["private", "commune", "epci", "public_body", "public_service", "sem"]), "", DefaultValue::Str("private"), N, N, "What body the member is: private (households, companies), a commune, an EPCI with its own taxation, another public body, a public-service entity or a SEM (the public_epci derogation)."),
+    at("members", "commune_insee", Kind::String, "", Rule("required for public_epci"), N, N, "INSEE code of the commune of the delivery point (5 characters, e.g. 92048 for Meudon)."),
     at("members", "kwp", Kind::Float, "kWp", DefaultValue::Float(0.0), inc(0.0), N, "Installed PV peak power (producers), for the PV cap and the excise exemption."),
     at("members", "supplier_eur_per_kwh", Kind::Float, "EUR/kWh", Rule("prices.supplier_eur_per_kwh"), inc(0.0), N, "The consumer's supplier price, energy only (excluding TURPE and taxes)."),
     at("curve", "file", Kind::Path, "", Rule("required unless `stored = true`"), N, N, "The file (relative to the community file)."),
@@ -151,6 +154,8 @@ struct MemberSpec {
     discharge: Option<CurveSpec>,
     kwp: f64,
     supplier: Option<f64>,
+    category: Category,
+    commune: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -207,6 +212,7 @@ struct Spec {
     turpe: TurpeChoice,
     exemption: bool,
     derogation: Derogation,
+    epci_communes: Vec<String>,
     pv_cap_kw: f64,
     tariff: Option<PathBuf>,
     members: Vec<MemberSpec>,
@@ -289,6 +295,22 @@ impl P {
                 Some(_) => Some(Role::Consumer),
                 None => None,
             };
+            let category = f.str("category").and_then(|c| {
+                Category::ALL
+                    .iter()
+                    .find(|(_, k)| *k == c)
+                    .map(|(cat, _)| *cat)
+            });
+            let commune = f.opt_str("commune_insee").flatten();
+            if let Some(c) = &commune {
+                if !is_insee_code(c) {
+                    self.at_path(
+                        &f.field_path("commune_insee"),
+                        format!("{c:?} is not an INSEE commune code"),
+                        Some("5 characters: digits, or 2A/2B then 3 digits (92048)".into()),
+                    );
+                }
+            }
             let curve = f
                 .table("curve")
                 .and_then(|(t, s)| self.curve(&f.field_path("curve"), t, s));
@@ -337,6 +359,8 @@ impl P {
                     discharge,
                     kwp,
                     supplier,
+                    category: category.unwrap_or_default(),
+                    commune,
                 });
             }
         }
@@ -346,6 +370,24 @@ impl P {
         };
         let prices = top.table("prices").and_then(|(t, s)| self.prices(t, s));
         let op = op?;
+        if op.str("derogation").as_deref() == Some("public_epci") {
+            let communes = op.strs("epci_communes").unwrap_or_default();
+            if communes.is_empty() {
+                self.at_path(
+                    "operation.epci_communes",
+                    "the public_epci derogation needs the INSEE codes of the EPCI's communes"
+                        .into(),
+                    Some("epci_communes = [\"92048\", \"92040\", …]".into()),
+                );
+            }
+            for c in communes.iter().filter(|c| !is_insee_code(c)) {
+                self.at_path(
+                    "operation.epci_communes",
+                    format!("{c:?} is not an INSEE commune code"),
+                    Some("5 characters: digits, or 2A/2B then 3 digits (92048)".into()),
+                );
+            }
+        }
         let (prices, price_paths) = prices?;
         Some(Spec {
             name: op.str("name")?,
@@ -358,8 +400,10 @@ impl P {
             derogation: match op.str("derogation")?.as_str() {
                 "periurban" => Derogation::Periurban,
                 "rural" => Derogation::Rural,
+                "public_epci" => Derogation::PublicEpci,
                 _ => Derogation::None,
             },
+            epci_communes: op.strs("epci_communes").unwrap_or_default(),
             pv_cap_kw: op.num("pv_cap_kw")?,
             tariff: if op.present("tariff") {
                 Some(op.path_val("tariff")?)
@@ -748,6 +792,14 @@ fn cut(s: &Series, axis: &Axis) -> Option<Series> {
     Series::new(*axis, s.quantity(), values).ok()
 }
 
+/// True for an INSEE commune code: five digits, or `2A`/`2B` (Corsica) and three digits.
+fn is_insee_code(c: &str) -> bool {
+    let b = c.as_bytes();
+    b.len() == 5
+        && (b[..2].iter().all(u8::is_ascii_digit) || matches!(&b[..2], b"2A" | b"2B"))
+        && b[2..].iter().all(u8::is_ascii_digit)
+}
+
 /// Reports a member named twice in `[[key.coefficients]]`, at the second occurrence (the
 /// engine would otherwise refuse the key without saying where).
 fn twice_in_coefficients(p: &mut P, c: &[(String, MemberId, f64)]) {
@@ -855,11 +907,13 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
     let mut storage: BTreeMap<usize, (Option<Series>, Option<Series>)> = BTreeMap::new();
     let mut members = Vec::new();
     for m in &spec.members {
-        builder = builder.member(
-            Member::new(m.id.clone(), m.role)
+        builder = builder.member(Member {
+            category: m.category,
+            commune: m.commune.clone(),
+            ..Member::new(m.id.clone(), m.role)
                 .at(m.lat, m.lon)
-                .with_pv_kw(m.kwp),
-        );
+                .with_pv_kw(m.kwp)
+        });
         members.push((m.id.clone(), m.name.clone(), m.role));
     }
     for (i, d, s) in &curves {
@@ -1040,6 +1094,7 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
         perimeter: PerimeterRules {
             derogation: spec.derogation,
             max_pv_kw: spec.pv_cap_kw,
+            epci_communes: spec.epci_communes,
         },
         warnings,
     })

@@ -96,6 +96,21 @@ fn bad_input_is_reported_with_line_column_and_path() {
             "[key]\ntype = \"static\"\n[[key.coefficients]]\nmember = \"nobody\"\npercent = 50\n[prices]",
             "18:10: key.coefficients[0].member: unknown consumer nobody",
         ),
+        (
+            "name = \"Test\"",
+            "name = \"Test\"\nderogation = \"public_epci\"",
+            "operation.epci_communes: the public_epci derogation needs the INSEE codes",
+        ),
+        (
+            "longitude_deg = 2.221\n",
+            "longitude_deg = 2.221\ncommune_insee = \"9204\"\n",
+            "members[1].commune_insee: \"9204\" is not an INSEE commune code",
+        ),
+        (
+            "longitude_deg = 2.221\n",
+            "longitude_deg = 2.221\ncategory = \"communee\"\n",
+            "members[1].category: unknown value \"communee\"; did you mean \"commune\"?",
+        ),
     ];
     for (from, to, want) in cases {
         let text = GOOD.replacen(from, to, 1);
@@ -108,6 +123,39 @@ fn bad_input_is_reported_with_line_column_and_path() {
             "for {to:?}: expected {want:?} in\n{err}"
         );
     }
+}
+
+/// The public-body derogation of 2025 reads each member's category and commune and the EPCI's
+/// communes, and the check says which member breaks it.
+#[test]
+fn the_public_body_derogation_reads_categories_and_communes() {
+    let d = dir("epci");
+    let text = GOOD
+        .replacen(
+            "name = \"Test\"",
+            "name = \"Test\"\nderogation = \"public_epci\"\nepci_communes = [\"92048\", \"92040\"]",
+            1,
+        )
+        .replacen(
+            "kwp = 36\n",
+            "kwp = 36\ncategory = \"commune\"\ncommune_insee = \"92048\"\n",
+            1,
+        )
+        .replacen(
+            "longitude_deg = 2.221\n",
+            "longitude_deg = 2.221\ncategory = \"sem\"\ncommune_insee = \"92040\"\n",
+            1,
+        );
+    let c = parse_community(&text, &d.join("c.toml")).unwrap();
+    assert!(quartier_share::check_perimeter(c.community.members(), &c.perimeter).is_ok());
+    let outside = text.replacen("commune_insee = \"92040\"", "commune_insee = \"75056\"", 1);
+    let c = parse_community(&outside, &d.join("c.toml")).unwrap();
+    let err = quartier_share::check_perimeter(c.community.members(), &c.perimeter).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("member 30000000000001 is in commune 75056, outside the EPCI"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -96,10 +96,15 @@ pub fn key_of(loaded: &LoadedCommunity, choice: KeyChoice) -> Result<Key, Scenar
     })
 }
 
-/// Checks the members against the perimeter rules the operation declares (distance, PV cap).
-pub fn check_perimeter(loaded: &LoadedCommunity) -> Result<(), ScenarioError> {
-    quartier_share::check_perimeter(loaded.community.members(), &loaded.perimeter)?;
-    Ok(())
+/// Checks the members against the perimeter rules the operation declares (distance, PV cap,
+/// the public-body derogation's categories and communes); says which rule applied.
+pub fn check_perimeter(
+    loaded: &LoadedCommunity,
+) -> Result<quartier_share::PerimeterReport, ScenarioError> {
+    Ok(quartier_share::check_perimeter(
+        loaded.community.members(),
+        &loaded.perimeter,
+    )?)
 }
 
 /// One allocation, settled and billed.

@@ -27,8 +27,8 @@ pub use coefficients::{CoefficientFile, coefficient_file};
 pub use community::{Community, CommunityBuilder};
 pub use error::{ShareError, StepTime};
 pub use key::{CustomKey, Group, Inside, Key, Leftover, SUM_TOLERANCE};
-pub use member::{GeoPoint, Member, MemberId, Role};
+pub use member::{Category, GeoPoint, Member, MemberId, Role};
 pub use perimeter::{
-    Derogation, PV_LIMIT_2025_KW, PV_LIMIT_DEFAULT_KW, PerimeterError, PerimeterReport,
-    PerimeterRules, PerimeterViolation, check_perimeter, distance_km,
+    Derogation, PV_LIMIT_2025_KW, PV_LIMIT_BEFORE_2025_KW, PV_LIMIT_PUBLIC_EPCI_KW, PerimeterError,
+    PerimeterReport, PerimeterRules, PerimeterViolation, check_perimeter, distance_km,
 };

@@ -88,6 +88,53 @@ pub struct Member {
     pub location: Option<GeoPoint>,
     /// Installed PV peak power, kW (kWc); 0 for a member without PV.
     pub installed_pv_kw: f64,
+    /// What kind of body the member is (the public-body derogation of 2025 asks).
+    pub category: Category,
+    /// INSEE code of the commune of its delivery point, when given.
+    pub commune: Option<String>,
+}
+
+/// What kind of body a member is, as the arrêté of 21 February 2025 sorts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Category {
+    /// A household or a private company (the default).
+    #[default]
+    Private,
+    /// A commune.
+    Commune,
+    /// An EPCI with its own taxation (a métropole, a communauté d'agglomération, …).
+    Epci,
+    /// Another public body (a department, a region, the State, a public establishment).
+    PublicBody,
+    /// A private entity entrusted with a public service.
+    PublicService,
+    /// A société d'économie mixte, or its subsidiary.
+    Sem,
+}
+
+impl Category {
+    /// Every category, as spelled in files.
+    pub const ALL: [(Category, &'static str); 6] = [
+        (Category::Private, "private"),
+        (Category::Commune, "commune"),
+        (Category::Epci, "epci"),
+        (Category::PublicBody, "public_body"),
+        (Category::PublicService, "public_service"),
+        (Category::Sem, "sem"),
+    ];
+
+    /// Its spelling in files.
+    pub fn key(self) -> &'static str {
+        Category::ALL
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map_or("private", |(_, k)| k)
+    }
+
+    /// True for the bodies the public-body derogation admits (all but private).
+    pub fn is_public(self) -> bool {
+        self != Category::Private
+    }
 }
 
 impl Member {
@@ -98,12 +145,21 @@ impl Member {
             role,
             location: None,
             installed_pv_kw: 0.0,
+            category: Category::Private,
+            commune: None,
         }
     }
 
     /// The same member located at `lat_deg`, `lon_deg`.
     pub fn at(mut self, lat_deg: f64, lon_deg: f64) -> Member {
         self.location = Some(GeoPoint { lat_deg, lon_deg });
+        self
+    }
+
+    /// The same member as a body of `category` whose delivery point is in commune `insee`.
+    pub fn public(mut self, category: Category, insee: &str) -> Member {
+        self.category = category;
+        self.commune = Some(insee.to_string());
         self
     }
 

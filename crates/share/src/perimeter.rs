@@ -1,20 +1,26 @@
 //! Perimeter checks of an ACC operation: the two most distant participants must be within
 //! 2 km (10 km with the periurban derogation, 20 km with the rural one; great-circle
-//! distance), and the total installed PV must not exceed a cap (3 MW by default, 5 MW under
-//! the arrêté of 21 February 2025; configurable).
+//! distance), and the total installed PV must not exceed a cap (5 MW since the arrêté of
+//! 21 February 2025, 3 MW before; configurable). The same arrêté's public-body derogation has
+//! no distance limit and a 10 MW cap when one participant is a commune or an EPCI with its own
+//! taxation, every participant is a public body, a public-service entity or a SEM, and every
+//! delivery point lies in the EPCI's communes.
 
 use std::fmt;
 
-use crate::{Member, MemberId};
+use crate::{Category, Member, MemberId};
 
 /// Mean Earth radius used for great-circle distances, km (IUGG).
 const EARTH_RADIUS_KM: f64 = 6371.0088;
 
-/// Default cap on total installed PV power, kW (3 MW).
-pub const PV_LIMIT_DEFAULT_KW: f64 = 3000.0;
+/// Cap on total installed PV power before the arrêté of 21 February 2025, kW (3 MW).
+pub const PV_LIMIT_BEFORE_2025_KW: f64 = 3000.0;
 
-/// Cap on total installed PV power per the arrêté of 21 February 2025, kW (5 MW).
+/// Cap on total installed PV power per the arrêté of 21 February 2025, kW (5 MW): the default.
 pub const PV_LIMIT_2025_KW: f64 = 5000.0;
+
+/// Cap under the public-body derogation of the arrêté of 21 February 2025, kW (10 MW).
+pub const PV_LIMIT_PUBLIC_EPCI_KW: f64 = 10_000.0;
 
 /// The distance regime the operation declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,6 +32,10 @@ pub enum Derogation {
     Periurban,
     /// Rural derogation: 20 km.
     Rural,
+    /// Public-body derogation (arrêté of 21 February 2025): no distance limit, a 10 MW cap;
+    /// the members' categories and communes are checked instead
+    /// ([`PerimeterRules::epci_communes`]).
+    PublicEpci,
 }
 
 impl Derogation {
@@ -35,24 +45,41 @@ impl Derogation {
             Derogation::None => 2.0,
             Derogation::Periurban => 10.0,
             Derogation::Rural => 20.0,
+            Derogation::PublicEpci => f64::INFINITY,
+        }
+    }
+
+    /// The rule in plain words, for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Derogation::None => "2 km between the two most distant delivery points",
+            Derogation::Periurban => "10 km (periurban derogation, arrêté of 19 September 2023)",
+            Derogation::Rural => "20 km (rural derogation, arrêté of 19 September 2023)",
+            Derogation::PublicEpci => {
+                "no distance limit, 10 MW (public-body derogation, arrêté of 21 February 2025)"
+            }
         }
     }
 }
 
 /// The rules to check.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PerimeterRules {
     /// Distance regime.
     pub derogation: Derogation,
-    /// Cap on the total installed PV power, kW.
+    /// Cap on the total installed PV power, kW (the public-body derogation's is 10 MW
+    /// whatever this says).
     pub max_pv_kw: f64,
+    /// INSEE codes of the communes of the EPCI, for the public-body derogation.
+    pub epci_communes: Vec<String>,
 }
 
 impl Default for PerimeterRules {
     fn default() -> Self {
         PerimeterRules {
             derogation: Derogation::None,
-            max_pv_kw: PV_LIMIT_DEFAULT_KW,
+            max_pv_kw: PV_LIMIT_2025_KW,
+            epci_communes: Vec::new(),
         }
     }
 }
@@ -64,6 +91,8 @@ pub struct PerimeterReport {
     pub farthest: Option<(MemberId, MemberId, f64)>,
     /// Total installed PV power, kW.
     pub total_pv_kw: f64,
+    /// The rule that applied, in plain words.
+    pub rule: &'static str,
 }
 
 /// One broken rule.
@@ -92,6 +121,19 @@ pub enum PerimeterViolation {
         total_kw: f64,
         /// The cap, kW.
         limit_kw: f64,
+    },
+    /// Public-body derogation: no member is a commune or an EPCI.
+    NoCommuneOrEpci,
+    /// Public-body derogation: a member is not a public body, a public-service entity or a
+    /// SEM.
+    NotPublic(MemberId),
+    /// Public-body derogation: a member's delivery point is not in the EPCI's communes (or
+    /// has no commune).
+    OutsideEpci {
+        /// The member.
+        member: MemberId,
+        /// Its commune (INSEE code), if given.
+        commune: Option<String>,
     },
 }
 
@@ -123,6 +165,30 @@ impl fmt::Display for PerimeterViolation {
             PerimeterViolation::TooMuchPv { total_kw, limit_kw } => write!(
                 f,
                 "installed PV totals {total_kw:.1} kW, above the {limit_kw:.1} kW cap"
+            ),
+            PerimeterViolation::NoCommuneOrEpci => f.write_str(
+                "the public-body derogation needs a commune or an EPCI with its own taxation \
+                 among the members (category = \"commune\" or \"epci\")",
+            ),
+            PerimeterViolation::NotPublic(id) => write!(
+                f,
+                "member {id} is private: the public-body derogation admits only public bodies, \
+                 public-service entities and SEMs (its category)"
+            ),
+            PerimeterViolation::OutsideEpci {
+                member,
+                commune: Some(c),
+            } => write!(
+                f,
+                "member {member} is in commune {c}, outside the EPCI's communes (epci_communes)"
+            ),
+            PerimeterViolation::OutsideEpci {
+                member,
+                commune: None,
+            } => write!(
+                f,
+                "member {member} has no commune: the public-body derogation needs each \
+                 delivery point's commune (commune_insee)"
             ),
         }
     }
@@ -189,6 +255,31 @@ pub fn check_perimeter(
         }
     }
     let limit_km = rules.derogation.max_distance_km();
+    let mut max_pv_kw = rules.max_pv_kw;
+    if rules.derogation == Derogation::PublicEpci {
+        max_pv_kw = PV_LIMIT_PUBLIC_EPCI_KW;
+        if !members
+            .iter()
+            .any(|m| matches!(m.category, Category::Commune | Category::Epci))
+        {
+            violations.push(PerimeterViolation::NoCommuneOrEpci);
+        }
+        for m in members {
+            if !m.category.is_public() {
+                violations.push(PerimeterViolation::NotPublic(m.id.clone()));
+            }
+            if !m
+                .commune
+                .as_ref()
+                .is_some_and(|c| rules.epci_communes.contains(c))
+            {
+                violations.push(PerimeterViolation::OutsideEpci {
+                    member: m.id.clone(),
+                    commune: m.commune.clone(),
+                });
+            }
+        }
+    }
     if let Some((a, b, d)) = &farthest {
         if *d > limit_km {
             violations.push(PerimeterViolation::TooFar {
@@ -199,16 +290,17 @@ pub fn check_perimeter(
             });
         }
     }
-    if total_pv_kw > rules.max_pv_kw {
+    if total_pv_kw > max_pv_kw {
         violations.push(PerimeterViolation::TooMuchPv {
             total_kw: total_pv_kw,
-            limit_kw: rules.max_pv_kw,
+            limit_kw: max_pv_kw,
         });
     }
     if violations.is_empty() {
         Ok(PerimeterReport {
             farthest,
             total_pv_kw,
+            rule: rules.derogation.describe(),
         })
     } else {
         Err(PerimeterError(violations))
