@@ -903,9 +903,8 @@ pub(crate) fn instant_label(l: Lang, at: chrono::DateTime<chrono::Utc>) -> Strin
 /// `asset_kind`, `maintenance`, …): the row `{family}_{value}` of [`LABELS`]. A value without a
 /// row (one stored by an older version) is shown as it is. Plain text, to escape like any.
 pub(crate) fn value_label(lang: Lang, family: &str, value: &str) -> String {
-    let key = format!("{family}_{value}");
-    match LABELS.iter().find(|(k, ..)| *k == key) {
-        Some((_, fr, en)) => match lang {
+    match index().get(format!("{family}_{value}").as_str()) {
+        Some((fr, en)) => match lang {
             Lang::Fr => fr,
             Lang::En => en,
         }
@@ -914,13 +913,17 @@ pub(crate) fn value_label(lang: Lang, family: &str, value: &str) -> String {
     }
 }
 
-/// The label `key` in `lang`; the key itself when unknown.
-pub(crate) fn t(lang: Lang, key: &'static str) -> &'static str {
+/// [`LABELS`] by key, built once.
+fn index() -> &'static std::collections::HashMap<&'static str, (&'static str, &'static str)> {
     static INDEX: std::sync::OnceLock<
         std::collections::HashMap<&'static str, (&'static str, &'static str)>,
     > = std::sync::OnceLock::new();
-    let index = INDEX.get_or_init(|| LABELS.iter().map(|(k, fr, en)| (*k, (*fr, *en))).collect());
-    let (fr, en) = index.get(key).copied().unwrap_or((key, key));
+    INDEX.get_or_init(|| LABELS.iter().map(|(k, fr, en)| (*k, (*fr, *en))).collect())
+}
+
+/// The label `key` in `lang`; the key itself when unknown.
+pub(crate) fn t(lang: Lang, key: &'static str) -> &'static str {
+    let (fr, en) = index().get(key).copied().unwrap_or((key, key));
     match lang {
         Lang::Fr => fr,
         Lang::En => en,

@@ -287,11 +287,7 @@ pub(crate) fn in_english(l: Lang, text: &str) -> String {
 pub(crate) fn english_detail(l: Lang, detail: &str) -> String {
     match l {
         Lang::En => esc(detail),
-        Lang::Fr => format!(
-            "{} <span lang=en>{}</span>",
-            t(l, "err_detail_en"),
-            esc(detail)
-        ),
+        Lang::Fr => format!("{} {}", t(l, "err_detail_en"), in_english(l, detail)),
     }
 }
 

@@ -153,18 +153,24 @@ pub(crate) async fn reset_password(
     new: &str,
     field: &str,
 ) -> Result<(), ApiError> {
-    input::password(new, &u.username).map_err(|p| {
+    let hash = checked_hash(new, &u.username, field).await?;
+    state.store.set_password(u.id, &hash, "").await?;
+    Ok(())
+}
+
+/// The hash of `new`, the password `username` is to have, once it meets the password rules (a
+/// problem names `field`); hashed off the async workers.
+async fn checked_hash(new: &str, username: &str, field: &str) -> Result<String, ApiError> {
+    input::password(new, username).map_err(|p| {
         ApiError::Invalid(vec![InputProblem {
             path: field.into(),
             ..p
         }])
     })?;
     let new = new.to_string();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
+    tokio::task::spawn_blocking(move || auth::hash_password(&new))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
-    state.store.set_password(u.id, &hash, "").await?;
-    Ok(())
+        .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 #[derive(Deserialize)]
@@ -278,16 +284,7 @@ pub(crate) async fn change_own_password(
             ),
         ]));
     }
-    input::password(new, &name).map_err(|p| {
-        ApiError::Invalid(vec![InputProblem {
-            path: "new_password".into(),
-            ..p
-        }])
-    })?;
-    let new = new.to_string();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let hash = checked_hash(new, &name, "new_password").await?;
     state
         .store
         .set_password(me.user.id, &hash, &me.token)

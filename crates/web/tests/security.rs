@@ -613,10 +613,47 @@ fn the_erasure_people_and_job_routes_refuse_another_districts_ids() {
         ),
         orga1.submit(&format!("/districts/{d2}/logins/orga-deux/revoke"), &[]),
         orga1.submit(&format!("/jobs/{job}/retry"), &[]),
+        orga1.request(
+            "PATCH",
+            &format!("/api/v1/districts/{d2}/participants/{OTHER}"),
+            Some("application/json"),
+            br#"{"name": "pris"}"#,
+        ),
+        orga1.request(
+            "PUT",
+            "/api/v1/users/orga-deux/password",
+            Some("application/json"),
+            br#"{"new_password": "piano tortue lanterne"}"#,
+        ),
+        orga1.submit(
+            &format!("/districts/{d2}/people/{OTHER}/edit"),
+            &[("name", "pris"), ("role", "consumer")],
+        ),
+        orga1.submit(
+            &format!("/districts/{d2}/logins/orga-deux/reset"),
+            &[("password", "piano tortue lanterne")],
+        ),
     ] {
         assert_eq!(r.status, 404, "{}", r.body);
     }
-    // District 2 is whole: its meter, its curve, its organiser.
+    // District 2 is whole: its meter, its curve, its participant's name, its organiser.
     assert_eq!(curve_values(&orga2, OTHER).len(), 48);
+    let list = orga2
+        .get(&format!("/api/v1/districts/{d2}/participants"))
+        .body;
+    assert!(!list.contains("pris"), "{list}");
     assert_eq!(orga2.get("/api/v1/me").status, 200);
+    // A huge or malformed body on the new routes: refused whole, nothing changed.
+    let own = |c: &Client, m: &str, path: &str, body: &[u8]| {
+        c.request(m, path, Some("application/json"), body).status
+    };
+    let patch = format!("/api/v1/districts/{d2}/participants/{OTHER}");
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(17 * 1024 * 1024));
+    assert_eq!(own(&orga2, "PATCH", &patch, huge.as_bytes()), 413);
+    assert_eq!(own(&orga2, "PATCH", &patch, b"{name: 3}"), 400);
+    assert_eq!(own(&orga2, "PATCH", &patch, br#"{"colour": "red"}"#), 422);
+    let list = orga2
+        .get(&format!("/api/v1/districts/{d2}/participants"))
+        .body;
+    assert!(list.contains(r#""name":"Foyer 0""#), "{list}");
 }
