@@ -44,7 +44,7 @@ impl Language {
     }
 
     /// A day as people write it: `2 juin 2025`, `2 Jun 2025`.
-    pub(crate) fn day(self, d: chrono::NaiveDate) -> String {
+    pub fn day(self, d: chrono::NaiveDate) -> String {
         use chrono::Datelike;
         let months = self.chart_locale().months;
         format!("{} {} {}", d.day(), months[d.month0() as usize], d.year())

@@ -881,12 +881,7 @@ pub fn labels() -> &'static [(&'static str, &'static str, &'static str)] {
 
 /// A local day as people write it: `2 juin 2025`, `2 Jun 2025`.
 pub(crate) fn day_label(l: Lang, d: chrono::NaiveDate) -> String {
-    format!(
-        "{} {} {}",
-        chrono::Datelike::day(&d),
-        l.month_short(chrono::Datelike::month(&d)),
-        chrono::Datelike::year(&d)
-    )
+    l.report().day(d)
 }
 
 /// An instant as people read it, in Paris time to the minute: `2 juin 2025 14:05`.
