@@ -19,6 +19,10 @@ pub enum BillingError {
         /// What is wrong.
         message: String,
     },
+    /// Invoices cannot be issued as asked (month not covered, an issued invoice would change,
+    /// numbers exhausted).
+    #[error("invoices: {0}")]
+    Invoice(String),
     /// The allocation was not made from this community.
     #[error("the allocation does not match the community: {0}")]
     Mismatch(String),

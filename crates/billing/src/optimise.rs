@@ -41,7 +41,10 @@ pub fn optimised_key(community: &Community, prices: &Prices) -> Result<Key, Bill
     let consumers = community.consumers();
     let producers = community.producers();
     let nc = consumers.len();
-    let supplier: Vec<f64> = consumers.iter().map(|id| prices.supplier_of(id)).collect();
+    let supplier: Vec<f64> = consumers
+        .iter()
+        .map(|id| crate::money::to_f64(prices.supplier_of(id)))
+        .collect();
     let local_c: Vec<_> = consumers.iter().map(|id| prices.local_of(id)).collect();
     let local_p: Vec<_> = producers.iter().map(|id| prices.local_of(id)).collect();
     let mut coefficients = vec![0.0; axis.len() * nc];
@@ -60,7 +63,7 @@ pub fn optimised_key(community: &Community, prices: &Prices) -> Result<Key, Bill
                 p_row
                     .iter()
                     .zip(&local_p)
-                    .map(|(pp, price)| pp * price.at(utc))
+                    .map(|(pp, price)| pp * price.weight_at(utc))
                     .sum::<f64>()
                     / p
             }
@@ -69,7 +72,7 @@ pub fn optimised_key(community: &Community, prices: &Prices) -> Result<Key, Bill
         for (i, v) in value.iter_mut().enumerate() {
             let local = match prices.basis {
                 PriceBasis::Producer => pooled_price,
-                PriceBasis::Consumer => local_c.get(i).map_or(0.0, |x| x.at(utc)),
+                PriceBasis::Consumer => local_c.get(i).map_or(0.0, |x| x.weight_at(utc)),
             };
             *v = supplier.get(i).copied().unwrap_or(0.0) - local;
         }

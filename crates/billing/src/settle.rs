@@ -2,19 +2,27 @@
 //! the operation and the money they carry.
 //!
 //! Consumers: consumption, self-consumed (= allocated) energy and complement, each split by
-//! TURPE period; the local cost of self-consumed energy (per step, each kWh at the price of
-//! its producer or of the consumer, per [`crate::PriceBasis`]); the part of self-consumed
-//! energy exempt from the excise (from producers under the exemption threshold, when the
-//! option is chosen). Producers: production, self-consumed (allocated to consumers) and
-//! surplus, and the revenue of self-consumed energy. A storage member is settled on both sides.
+//! TURPE period (of the grid in force in the month); the self-consumed energy split by seller
+//! and price ([`PricedEnergy`]: one line of the consumer's invoice per producer and local price
+//! period, each kWh at the price of its producer or of the consumer, per
+//! [`crate::PriceBasis`]); the part of self-consumed energy exempt from the excise (from
+//! producers under the exemption threshold, when the option is chosen). Producers: production,
+//! self-consumed (allocated to consumers) and surplus, and their revenue: the sum of the
+//! consumers' rounded lines for their energy (so that what producers earn is exactly what
+//! consumers pay), and the surplus at the surplus price. A storage member is settled on both
+//! sides.
 //!
 //! **Invariant:** for every member, the monthly sums add up to the allocation's sums over the
 //! axis (tested): settlement only regroups the allocation, it never changes an energy.
 
-use chrono::Datelike;
-use quartier_share::{Allocation, Community, MemberId};
+use std::collections::HashMap;
 
-use crate::{BillingError, Prices, TariffTable};
+use chrono::{Datelike, NaiveDate, Timelike};
+use quartier_share::{Allocation, Community, MemberId};
+use rust_decimal::Decimal;
+
+use crate::money::{kwh, line_amount};
+use crate::{BillingError, Prices, TariffHistory, TimeOfUse};
 
 /// Which TURPE option the operation's consumers are billed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,8 +37,8 @@ pub enum TurpeChoice {
 /// Everything settlement and bills need besides curves and allocation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BillingConfig {
-    /// Regulated values.
-    pub tariff: TariffTable,
+    /// Regulated values, every grid with the day it came into force.
+    pub tariffs: TariffHistory,
     /// The PMO's prices.
     pub prices: Prices,
     /// The TURPE option billed.
@@ -38,6 +46,8 @@ pub struct BillingConfig {
     /// Apply the excise exemption to self-consumed energy from renewable producers under the
     /// threshold of the tariff table.
     pub excise_exemption: bool,
+    /// Whether the local energy is invoiced with VAT (statements show it as invoiced).
+    pub local_energy_vat: crate::VatRegime,
 }
 
 /// A local calendar month (Europe/Paris).
@@ -49,9 +59,62 @@ pub struct Month {
     pub month: u32,
 }
 
+impl Month {
+    /// Its first day.
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
+    }
+
+    /// Its last day.
+    pub fn last_day(self) -> NaiveDate {
+        let (y, m) = if self.month >= 12 {
+            (self.year + 1, 1)
+        } else {
+            (self.year, self.month + 1)
+        };
+        NaiveDate::from_ymd_opt(y, m, 1)
+            .and_then(|d| d.pred_opt())
+            .unwrap_or_default()
+    }
+
+    /// Days in its year (365 or 366), to prorate yearly components.
+    pub fn days_in_year(self) -> u32 {
+        if NaiveDate::from_ymd_opt(self.year, 2, 29).is_some() {
+            366
+        } else {
+            365
+        }
+    }
+}
+
 impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// Self-consumed energy bought from one producer at one local price: one line of an invoice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PricedEnergy {
+    /// The producer (the seller).
+    pub producer: MemberId,
+    /// The local price period's name (`None`: the base price).
+    pub period: Option<String>,
+    /// The unit price, EUR/kWh, as the community file writes it.
+    pub eur_per_kwh: Decimal,
+    /// The energy, kWh.
+    pub kwh: f64,
+}
+
+impl PricedEnergy {
+    /// The invoiced quantity (rounded half-up to the Wh), kWh.
+    pub fn quantity_kwh(&self) -> Decimal {
+        kwh(self.kwh)
+    }
+
+    /// The line's amount (quantity × unit price, half-up to the cent), EUR excluding VAT.
+    pub fn amount_eur(&self) -> Decimal {
+        line_amount(self.quantity_kwh(), self.eur_per_kwh)
     }
 }
 
@@ -70,10 +133,22 @@ pub struct ConsumerMonth {
     pub complement_by_period_kwh: [f64; 4],
     /// Self-consumed energy exempt from the excise, kWh.
     pub excise_exempt_kwh: f64,
-    /// What the self-consumed energy costs at the local price(s), EUR.
-    pub local_cost_eur: f64,
+    /// The self-consumed energy by producer and local price (the lines of its invoice), in
+    /// the order of the producers, then of the price periods.
+    pub local_energy: Vec<PricedEnergy>,
+    /// Local days of the month the axis covers (at least one step), to prorate fixed
+    /// components.
+    pub days: u32,
     /// Hours of the month covered by the axis.
     pub hours: f64,
+}
+
+impl ConsumerMonth {
+    /// What the self-consumed energy costs at the local price(s): the sum of its rounded
+    /// lines, EUR excluding VAT.
+    pub fn local_cost_eur(&self) -> Decimal {
+        self.local_energy.iter().map(PricedEnergy::amount_eur).sum()
+    }
 }
 
 /// One producer's month.
@@ -85,8 +160,11 @@ pub struct ProducerMonth {
     pub self_consumed_kwh: f64,
     /// Surplus, kWh.
     pub surplus_kwh: f64,
-    /// Revenue of the self-consumed part at the local price(s), EUR.
-    pub revenue_eur: f64,
+    /// Revenue of the self-consumed part: the sum of the consumers' rounded lines for this
+    /// producer's energy, EUR excluding VAT.
+    pub revenue_eur: Decimal,
+    /// Revenue of the surplus at the surplus price (one rounded line), EUR excluding VAT.
+    pub surplus_revenue_eur: Decimal,
 }
 
 /// The settlement of an operation over its axis.
@@ -118,6 +196,51 @@ impl Settlement {
     }
 }
 
+/// The distinct (period name, price) pairs of the local prices, and which one each pricing
+/// member (producer or consumer, per basis) has in each of its periods.
+struct PriceClasses {
+    /// `(period name, price)` of each class.
+    classes: Vec<(Option<String>, Decimal)>,
+    /// `of[j][k + 1]`: the class of pricing member `j` in period `k` (`[0]`: its base price).
+    of: Vec<Vec<usize>>,
+}
+
+impl PriceClasses {
+    fn new(prices: &[&TimeOfUse]) -> PriceClasses {
+        let mut classes: Vec<(Option<String>, Decimal)> = Vec::new();
+        let mut index: HashMap<(Option<String>, Decimal), usize> = HashMap::new();
+        let mut class = |name: Option<&str>, price: Decimal| {
+            let key = (name.map(str::to_owned), price);
+            *index.entry(key.clone()).or_insert_with(|| {
+                classes.push(key);
+                classes.len() - 1
+            })
+        };
+        let of = prices
+            .iter()
+            .map(|tou| {
+                let mut row = vec![class(None, tou.base_eur_per_kwh)];
+                row.extend(
+                    tou.periods
+                        .iter()
+                        .map(|p| class(Some(&p.name), p.eur_per_kwh)),
+                );
+                row
+            })
+            .collect();
+        PriceClasses { classes, of }
+    }
+
+    /// The class of pricing member `j` in period `k`.
+    fn class(&self, j: usize, k: Option<usize>) -> usize {
+        self.of
+            .get(j)
+            .and_then(|row| row.get(k.map_or(0, |k| k + 1)))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 /// Settles `allocation` (made from `community`) month by month.
 ///
 /// Errors: an allocation of another community (different axis or members), invalid prices
@@ -135,7 +258,6 @@ pub fn settle(
             "different axis or member lists".into(),
         ));
     }
-    config.tariff.validate()?;
     config
         .prices
         .validate(community.consumers(), community.producers())?;
@@ -144,24 +266,40 @@ pub fn settle(
     let producers = community.producers().to_vec();
     let (nc, np) = (consumers.len(), producers.len());
     let prices = &config.prices;
-    let local_c: Vec<_> = consumers.iter().map(|id| prices.local_of(id)).collect();
-    let local_p: Vec<_> = producers.iter().map(|id| prices.local_of(id)).collect();
-    let threshold_kw = config.tariff.excise_exemption_max_kw.value;
+    let by_producer = prices.basis == crate::PriceBasis::Producer;
+    let pricing: Vec<&TimeOfUse> = if by_producer {
+        producers.iter().map(|id| prices.local_of(id)).collect()
+    } else {
+        consumers.iter().map(|id| prices.local_of(id)).collect()
+    };
+    let classes = PriceClasses::new(&pricing);
+    let ncls = classes.classes.len().max(1);
     let exempt_p: Vec<bool> = producers
         .iter()
         .map(|id| {
-            config.excise_exemption
-                && community
-                    .member(id)
-                    .is_some_and(|m| m.installed_pv_kw < threshold_kw)
+            community.member(id).is_some_and(|m| {
+                config.excise_exemption && {
+                    let (grid, _) = config.tariffs.in_force(axis_first_day(&axis));
+                    m.installed_pv_kw < crate::money::to_f64(grid.excise_exemption_max_kw.value)
+                }
+            })
         })
         .collect();
 
     let mut months: Vec<Month> = Vec::new();
     let mut cm: Vec<Vec<ConsumerMonth>> = vec![Vec::new(); nc];
     let mut pm: Vec<Vec<ProducerMonth>> = vec![Vec::new(); np];
+    // The month's self-consumed energy per consumer, producer and price class.
+    let mut bought = vec![0.0; nc * np * ncls];
+    let mut step_class = vec![0usize; pricing.len()];
+    let mut last_day: Option<NaiveDate> = None;
     let step_h = axis.step().hours();
-    let mut price_p = vec![0.0; np];
+    let mut grid = config.tariffs.in_force(axis_first_day(&axis)).0;
+    let closing = Closing {
+        producers: &producers,
+        classes: &classes,
+        prices,
+    };
     for t in 0..axis.len() {
         let utc = axis.time(t);
         let local = utc.with_timezone(&chrono_tz::Europe::Paris);
@@ -170,13 +308,20 @@ pub fn settle(
             month: local.month(),
         };
         if months.last() != Some(&month) {
+            closing.close(&mut cm, &mut pm, &mut bought, months.len());
             months.push(month);
+            grid = config.tariffs.in_force(month.first_day()).0;
             cm.iter_mut().for_each(|v| v.push(ConsumerMonth::default()));
             pm.iter_mut().for_each(|v| v.push(ProducerMonth::default()));
         }
-        let period = config.tariff.period(utc).index();
-        for (pp, price) in price_p.iter_mut().zip(&local_p) {
-            *pp = price.at(utc);
+        let new_day = last_day != Some(local.date_naive());
+        last_day = Some(local.date_naive());
+        let period = grid.period(utc).index();
+        let hour = local.hour();
+        for (j, tou) in pricing.iter().enumerate() {
+            if let Some(c) = step_class.get_mut(j) {
+                *c = classes.class(j, tou.period_at_hour(hour));
+            }
         }
         let total_p = allocation.total_production_kwh(t);
         for i in 0..nc {
@@ -189,6 +334,9 @@ pub fn settle(
             c.self_consumed_kwh += a;
             c.complement_kwh += comp;
             c.hours += step_h;
+            if new_day {
+                c.days += 1;
+            }
             if let (Some(s), Some(k)) = (
                 c.self_consumed_by_period_kwh.get_mut(period),
                 c.complement_by_period_kwh.get_mut(period),
@@ -199,22 +347,20 @@ pub fn settle(
             if a <= 0.0 || total_p <= 0.0 {
                 continue;
             }
-            let consumer_price = local_c.get(i).map_or(0.0, |p| p.at(utc));
-            for (p, (&pp, &exempt)) in price_p.iter().zip(&exempt_p).enumerate() {
+            for (p, &exempt) in exempt_p.iter().enumerate() {
                 let pair = allocation.pair_kwh(t, p, i);
                 if pair <= 0.0 {
                     continue;
                 }
-                let price = match prices.basis {
-                    crate::PriceBasis::Producer => pp,
-                    crate::PriceBasis::Consumer => consumer_price,
-                };
-                c.local_cost_eur += pair * price;
+                let cls = step_class
+                    .get(if by_producer { p } else { i })
+                    .copied()
+                    .unwrap_or(0);
+                if let Some(x) = bought.get_mut((i * np + p) * ncls + cls) {
+                    *x += pair;
+                }
                 if exempt {
                     c.excise_exempt_kwh += pair;
-                }
-                if let Some(pr) = pm.get_mut(p).and_then(|v| v.last_mut()) {
-                    pr.revenue_eur += pair * price;
                 }
             }
         }
@@ -226,6 +372,7 @@ pub fn settle(
             }
         }
     }
+    closing.close(&mut cm, &mut pm, &mut bought, months.len());
     Ok(Settlement {
         months,
         consumers,
@@ -233,4 +380,73 @@ pub fn settle(
         consumer_months: cm,
         producer_months: pm,
     })
+}
+
+fn axis_first_day(axis: &quartier_timeseries::Axis) -> NaiveDate {
+    axis.time(0)
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive()
+}
+
+/// What closing a month needs besides the month's sums.
+struct Closing<'a> {
+    producers: &'a [MemberId],
+    classes: &'a PriceClasses,
+    prices: &'a Prices,
+}
+
+impl Closing<'_> {
+    /// Closes the last of `open` months (none when 0): see [`close_month`].
+    fn close(
+        &self,
+        cm: &mut [Vec<ConsumerMonth>],
+        pm: &mut [Vec<ProducerMonth>],
+        bought: &mut [f64],
+        open: usize,
+    ) {
+        if let Some(m) = open.checked_sub(1) {
+            close_month(cm, pm, bought, m, self);
+        }
+    }
+}
+
+/// Turns month `m`'s bought energy into invoice lines, credits each line to its producer, and
+/// prices the producers' surplus; clears `bought`.
+fn close_month(
+    cm: &mut [Vec<ConsumerMonth>],
+    pm: &mut [Vec<ProducerMonth>],
+    bought: &mut [f64],
+    m: usize,
+    c: &Closing<'_>,
+) {
+    let (producers, classes, prices) = (c.producers, c.classes, c.prices);
+    let np = producers.len();
+    let ncls = classes.classes.len().max(1);
+    for (i, months) in cm.iter_mut().enumerate() {
+        let Some(c) = months.get_mut(m) else { continue };
+        for (p, producer) in producers.iter().enumerate() {
+            for (cls, (name, price)) in classes.classes.iter().enumerate() {
+                let Some(x) = bought.get_mut((i * np + p) * ncls + cls) else {
+                    continue;
+                };
+                if *x <= 0.0 {
+                    continue;
+                }
+                let line = PricedEnergy {
+                    producer: producer.clone(),
+                    period: name.clone(),
+                    eur_per_kwh: *price,
+                    kwh: *x,
+                };
+                *x = 0.0;
+                if let Some(pr) = pm.get_mut(p).and_then(|v| v.get_mut(m)) {
+                    pr.revenue_eur += line.amount_eur();
+                }
+                c.local_energy.push(line);
+            }
+        }
+    }
+    for pr in pm.iter_mut().filter_map(|v| v.get_mut(m)) {
+        pr.surplus_revenue_eur = line_amount(kwh(pr.surplus_kwh), prices.surplus_eur_per_kwh);
+    }
 }

@@ -1,30 +1,36 @@
-//! The regulated tariff table: TURPE components of the standard and the collective
-//! self-consumption (ACC) option, their time-of-use periods, and the excise on electricity.
-//! Every value is [`Cited`]: it carries its source and whether it was checked.
+//! The regulated tariff grids: TURPE components of the standard and the collective
+//! self-consumption (ACC) option, their time-of-use periods, the excise on electricity, the CTA
+//! and VAT rates. Every value is [`Cited`]: it carries its source and whether it was checked.
+//! A [`TariffHistory`] keeps every grid with the day it came into force, so that a month is
+//! billed with the grid in force on its first day (French grids change on the first of a
+//! month: TURPE on 1 February and 1 August, the excise on 1 February and 1 August).
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use rust_decimal::Decimal;
 
 use crate::BillingError;
+use crate::money::from_file_number;
 
-/// The default tariff file (TURPE 7 from 1 August 2025), as TOML text; `quartier-model` parses it.
-pub const TURPE7_2025_08_01_TOML: &str = include_str!("../data/turpe7_2025-08-01.toml");
+/// The default tariff file (every grid from TURPE 6 of 1 November 2024 on), as TOML text;
+/// `quartier-model` parses it.
+pub const TARIFFS_TOML: &str = include_str!("../data/tariffs.toml");
 
 /// A value with its source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cited {
-    /// The value (unit in the field name that holds it).
-    pub value: f64,
+    /// The value, exactly as the tariff file writes it (unit in the field name that holds it).
+    pub value: Decimal,
     /// Where it comes from (deliberation number, date, table).
     pub source: String,
-    /// False when the value could not be checked against its source (bills say so).
+    /// False when the value could not be checked against a second source (bills say so).
     pub verified: bool,
 }
 
 impl Cited {
-    /// A checked value.
+    /// A checked value, from the number a file wrote (see [`from_file_number`]).
     pub fn new(value: f64, source: impl Into<String>) -> Cited {
         Cited {
-            value,
+            value: from_file_number(value),
             source: source.into(),
             verified: true,
         }
@@ -79,7 +85,7 @@ pub struct PeriodRates {
 
 impl PeriodRates {
     /// The rate of `period`, EUR/kWh.
-    pub fn rate(&self, period: Period) -> f64 {
+    pub fn rate(&self, period: Period) -> Decimal {
         self.cited(period).value
     }
 
@@ -92,15 +98,6 @@ impl PeriodRates {
             Period::Hcb => &self.hcb,
         }
     }
-
-    /// Σ energy × rate over the periods, EUR (energy per period in kWh).
-    pub fn cost_eur(&self, kwh_by_period: &[f64; 4]) -> f64 {
-        Period::ALL
-            .iter()
-            .zip(kwh_by_period)
-            .map(|(p, e)| self.rate(*p) * e)
-            .sum()
-    }
 }
 
 /// The tariff table of one date.
@@ -112,6 +109,9 @@ pub struct TariffTable {
     pub name_fr: String,
     /// First day the values apply.
     pub effective_from: NaiveDate,
+    /// The day a newer grid is known to come into force, when the file does not hold it yet
+    /// (statements of later months say the grid in force is missing).
+    pub next_change: Option<NaiveDate>,
     /// Local hour off-peak hours start (inclusive).
     pub offpeak_start_hour: u32,
     /// Local hour off-peak hours end (exclusive; wraps past midnight when ≤ start).
@@ -135,6 +135,12 @@ pub struct TariffTable {
     /// Self-consumed energy is exempt from the excise when its producer has less installed
     /// power than this, kW (and the option is chosen).
     pub excise_exemption_max_kw: Cited,
+    /// CTA (contribution tarifaire d'acheminement), percent of the fixed TURPE components.
+    pub cta_percent: Cited,
+    /// VAT on energy (local energy, supplier energy, TURPE energy components, excise), percent.
+    pub vat_energy_percent: Cited,
+    /// VAT on the fixed components (TURPE management and metering, CTA), percent.
+    pub vat_fixed_percent: Cited,
 }
 
 impl TariffTable {
@@ -162,6 +168,9 @@ impl TariffTable {
                 "excise.exemption_max_kw".into(),
                 &self.excise_exemption_max_kw,
             ),
+            ("cta.percent".into(), &self.cta_percent),
+            ("vat.energy_percent".into(), &self.vat_energy_percent),
+            ("vat.fixed_percent".into(), &self.vat_fixed_percent),
         ];
         for (prefix, rates) in [
             ("standard", &self.standard_energy),
@@ -173,7 +182,7 @@ impl TariffTable {
             }
         }
         for (field, c) in values {
-            if !c.value.is_finite() || c.value < 0.0 {
+            if c.value.is_sign_negative() && !c.value.is_zero() {
                 return Err(bad(
                     &field,
                     format!("{} is not a non-negative number", c.value),
@@ -227,6 +236,9 @@ impl TariffTable {
             &self.metering_eur_per_year,
             &self.acc_management_eur_per_year,
             &self.excise_eur_per_kwh,
+            &self.cta_percent,
+            &self.vat_energy_percent,
+            &self.vat_fixed_percent,
         ];
         for r in [
             &self.standard_energy,
@@ -236,6 +248,81 @@ impl TariffTable {
             all.extend(Period::ALL.iter().map(|p| r.cited(*p)));
         }
         all.iter().any(|c| !c.verified)
+    }
+}
+
+/// Every grid of a tariff file, by the day it came into force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TariffHistory {
+    /// The oldest grid (a history always has one).
+    oldest: TariffTable,
+    /// The grids after it, oldest first.
+    later: Vec<TariffTable>,
+    /// All of them, oldest first (`oldest` then `later`), for [`TariffHistory::grids`].
+    all: Vec<TariffTable>,
+}
+
+impl TariffHistory {
+    /// The history of `grids` (any order). Errors: no grid, two grids from the same day, or a
+    /// grid with an invalid value.
+    pub fn new(mut grids: Vec<TariffTable>) -> Result<TariffHistory, BillingError> {
+        grids.sort_by_key(|g| g.effective_from);
+        for pair in grids.windows(2) {
+            if let [a, b] = pair
+                && a.effective_from == b.effective_from
+            {
+                return Err(BillingError::Tariff {
+                    field: "grid.effective_from".into(),
+                    message: format!("two grids come into force on {}", a.effective_from),
+                });
+            }
+        }
+        for g in &grids {
+            g.validate().map_err(|e| match e {
+                BillingError::Tariff { field, message } => BillingError::Tariff {
+                    field: format!("grid from {}: {field}", g.effective_from),
+                    message,
+                },
+                other => other,
+            })?;
+        }
+        let all = grids.clone();
+        let mut it = grids.into_iter();
+        let Some(oldest) = it.next() else {
+            return Err(BillingError::Tariff {
+                field: "grid".into(),
+                message: "the tariff file has no grid".into(),
+            });
+        };
+        Ok(TariffHistory {
+            oldest,
+            later: it.collect(),
+            all,
+        })
+    }
+
+    /// A history of one grid.
+    pub fn single(grid: TariffTable) -> Result<TariffHistory, BillingError> {
+        TariffHistory::new(vec![grid])
+    }
+
+    /// The grids, oldest first.
+    pub fn grids(&self) -> &[TariffTable] {
+        &self.all
+    }
+
+    /// The grid in force on local day `day`, and whether `day` comes before the oldest grid
+    /// (the oldest is then used, and bills say so).
+    pub fn in_force(&self, day: NaiveDate) -> (&TariffTable, bool) {
+        match self.later.iter().rev().find(|g| g.effective_from <= day) {
+            Some(g) => (g, false),
+            None => (&self.oldest, day < self.oldest.effective_from),
+        }
+    }
+
+    /// True when some value of some grid was not checked against a second source.
+    pub fn has_unverified(&self) -> bool {
+        self.all.iter().any(TariffTable::has_unverified)
     }
 }
 
@@ -259,6 +346,7 @@ pub(crate) mod tests {
             name: "test".into(),
             name_fr: "essai".into(),
             effective_from: NaiveDate::from_ymd_opt(2025, 8, 1).unwrap(),
+            next_change: None,
             offpeak_start_hour: 22,
             offpeak_end_hour: 6,
             high_season_months: vec![11, 12, 1, 2, 3],
@@ -270,6 +358,9 @@ pub(crate) mod tests {
             acc_complement: rates(0.09, 0.05, 0.03, 0.01),
             excise_eur_per_kwh: Cited::new(0.03, "test"),
             excise_exemption_max_kw: Cited::new(1000.0, "test"),
+            cta_percent: Cited::new(21.93, "test"),
+            vat_energy_percent: Cited::new(20.0, "test"),
+            vat_fixed_percent: Cited::new(5.5, "test"),
         }
     }
 

@@ -203,9 +203,9 @@ fn community(
     let bills0 = quartier_report::community::totals(&s).consumer_bills_eur;
     let bills1 = quartier_report::community::totals(&s_opt).consumer_bills_eur;
     ui.say(&format!(
-        "optimised key: consumers' bills {:.2} EUR lower than with the default key; bills in {}",
+        "optimised key: consumers' bills {:.2} EUR lower than with the default key; statements in {}",
         bills0 - bills1,
-        out.join("bills").display()
+        out.join("statements").display()
     ));
     Ok(())
 }

@@ -1,11 +1,14 @@
 //! `quartier share …`: collective self-consumption. `allocate` shares production with the
-//! community's key (or another) and writes allocation, coefficients, settlement and bills;
-//! `whatif` compares the community and every participant before and after a member joins or
-//! leaves or the key changes.
+//! community's key (or another) and writes allocation, coefficients, settlement and each
+//! participant's comparison statements; `invoice` issues one month's invoices of local energy,
+//! numbered after the ledger of invoices already issued; `whatif` compares the community and
+//! every participant before and after a member joins or leaves or the key changes.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use chrono::NaiveDate;
+use quartier_billing::{InvoiceRequest, Month};
 use quartier_model::{CommunityEdit, LoadedCommunity};
 use quartier_share::{Key, MemberId};
 
@@ -21,8 +24,12 @@ pub struct ShareArgs {
 
 #[derive(clap::Subcommand, Debug)]
 enum ShareCommand {
-    /// Allocate production, write allocation.csv, coefficients.csv, settlement.csv and bills/.
+    /// Allocate production, write allocation.csv, coefficients.csv, settlement.csv and
+    /// statements/ (each participant's monthly comparison statement, HTML and PDF).
     Allocate(AllocateArgs),
+    /// Issue one month's invoices of local energy (HTML, PDF, invoices.csv), numbered after the
+    /// ledger of issued invoices (invoicing.ledger), which it extends.
+    Invoice(InvoiceArgs),
     /// Compare self-consumption and bills before and after a change.
     Whatif(WhatifArgs),
 }
@@ -38,6 +45,38 @@ struct AllocateArgs {
     /// Key to use instead of the file's: file | default | equal | optimised.
     #[arg(long, default_value = "file", value_parser = key_spelling)]
     key: String,
+}
+
+/// Arguments of `quartier share invoice`.
+#[derive(clap::Args, Debug)]
+struct InvoiceArgs {
+    /// The community file (TOML), with an [invoicing] table.
+    file: PathBuf,
+    /// The month to invoice, YYYY-MM (local time, Europe/Paris).
+    #[arg(long, value_parser = month_arg)]
+    month: Month,
+    /// Output directory (replaced atomically): invoices/, invoices.csv, invoice_lines.csv.
+    #[arg(long)]
+    out: PathBuf,
+    /// Issue date of new invoices, YYYY-MM-DD (default: today in Europe/Paris).
+    #[arg(long, value_parser = day_arg)]
+    issue_date: Option<NaiveDate>,
+    /// Language of the invoices: fr | en.
+    #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+    lang: String,
+}
+
+fn month_arg(s: &str) -> Result<Month, String> {
+    s.split_once('-')
+        .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+        .filter(|(y, m)| (1..=12).contains(m) && (1900..=9999).contains(y) && s.len() == 7)
+        .map(|(year, month)| Month { year, month })
+        .ok_or_else(|| format!("\"{s}\" is not a month (expected YYYY-MM, e.g. 2025-06)"))
+}
+
+fn day_arg(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("\"{s}\" is not a day (expected YYYY-MM-DD, e.g. 2025-07-05)"))
 }
 
 /// Arguments of `quartier share whatif`.
@@ -91,8 +130,15 @@ pub fn write(dir: &Path, loaded: &LoadedCommunity, s: &Scenario) -> anyhow::Resu
     )?)
 }
 
-/// Per member over the whole period: (self-consumed kWh, bill total EUR, saving EUR).
-fn per_member(s: &Scenario, id: &MemberId) -> (f64, f64, f64) {
+/// Per member over the whole period: (self-consumed kWh, statements' total EUR, saving EUR).
+fn per_member(
+    s: &Scenario,
+    id: &MemberId,
+) -> (
+    f64,
+    quartier_billing::money::Decimal,
+    quartier_billing::money::Decimal,
+) {
     let t = member_totals(s, id);
     (t.self_consumed_kwh, t.bills_eur, t.saving_eur)
 }
@@ -147,12 +193,13 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             let dir = write(&a.out, &loaded, &s)?;
             ui.say(&summary(&loaded.name, &s));
             ui.say(&format!(
-                "allocation.csv, coefficients.csv, settlement.csv and {} bills in {}",
-                s.bills.len(),
+                "allocation.csv, coefficients.csv, settlement.csv and {} comparison statements in {}",
+                s.statements.len(),
                 dir.display()
             ));
             Ok(Outcome::Success)
         }
+        ShareCommand::Invoice(a) => invoice(a, ui),
         ShareCommand::Whatif(w) => {
             let Some(before) = load(&w.file, &CommunityEdit::default(), ui) else {
                 return Ok(Outcome::InvalidDistrict);
@@ -228,4 +275,92 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             Ok(Outcome::Success)
         }
     }
+}
+
+/// `quartier share invoice`: the month's invoices, the ledger extended first (an interrupted
+/// run leaves a ledger whose new numbers a second run prints again as the same invoices).
+fn invoice(a: &InvoiceArgs, ui: &Ui) -> anyhow::Result<Outcome> {
+    let Some(loaded) = load(&a.file, &CommunityEdit::default(), ui) else {
+        return Ok(Outcome::InvalidDistrict);
+    };
+    let Some(invoicing) = &loaded.invoicing else {
+        eprintln!(
+            "{}: the community file has no [invoicing] table: add one with issuer_name, \
+             issuer_address, issuer_siret, issuer_vat_number (or vat = \"franchise\") and \
+             number_prefix (see `quartier schema`)",
+            a.file.display()
+        );
+        return Ok(Outcome::InvalidDistrict);
+    };
+    let ledger_path = &invoicing.ledger;
+    let ledger_text = match std::fs::read_to_string(ledger_path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(e).with_context(|| format!("reading {}", ledger_path.display()));
+        }
+    };
+    let ledger = match quartier_report::read_ledger(&ledger_text, ledger_path) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(Outcome::InvalidDistrict);
+        }
+    };
+    let s = scenario(&loaded, &loaded.key)?;
+    let issue_date = a.issue_date.unwrap_or_else(|| {
+        chrono::Utc::now()
+            .with_timezone(&chrono_tz::Europe::Paris)
+            .date_naive()
+    });
+    let request = InvoiceRequest {
+        operation: loaded.name.clone(),
+        month: a.month,
+        issue_date,
+    };
+    let issued = match quartier_billing::issue_invoices(
+        &request,
+        &s.settlement,
+        &loaded.billing,
+        &invoicing.config,
+        &loaded.members,
+        &ledger,
+    ) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("{}: {e}", a.file.display());
+            return Ok(Outcome::InvalidDistrict);
+        }
+    };
+    if !issued.new_entries.is_empty() {
+        let mut all = ledger.clone();
+        all.extend(issued.new_entries.iter().cloned());
+        let tmp = ledger_path.with_extension("csv.tmp");
+        std::fs::write(&tmp, quartier_report::ledger_csv(&all))
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, ledger_path)
+            .with_context(|| format!("replacing {}", ledger_path.display()))?;
+    }
+    let lang = if a.lang == "en" {
+        quartier_report::Language::English
+    } else {
+        quartier_report::Language::French
+    };
+    let dir = quartier_report::write_invoices(&a.out, &issued.invoices, lang)?;
+    let total: quartier_billing::money::Decimal = issued
+        .invoices
+        .iter()
+        .map(quartier_billing::Invoice::total_incl_vat_eur)
+        .sum();
+    ui.say(&format!(
+        "{}: {} invoices ({} new, {} copies), {:.2} EUR including VAT, in {}; ledger {}",
+        a.month,
+        issued.invoices.len(),
+        issued.new_entries.len(),
+        issued.invoices.len() - issued.new_entries.len(),
+        total,
+        dir.display(),
+        ledger_path.display()
+    ));
+    Ok(Outcome::Success)
 }

@@ -1,5 +1,6 @@
 //! `quartier share`: end to end through the binary (files written, exit codes, nothing written
-//! on failure, bills that hold only their participant).
+//! on failure, statements that hold only their participant, invoices numbered after the
+//! ledger with amounts computed by hand).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,7 +51,7 @@ fn community(dir: &Path) -> PathBuf {
 }
 
 #[test]
-fn allocate_writes_every_file_and_bills_hold_only_their_participant() {
+fn allocate_writes_every_file_and_statements_hold_only_their_participant() {
     let tmp = tempfile::tempdir().unwrap();
     let file = community(tmp.path());
     let out = tmp.path().join("out");
@@ -81,39 +82,54 @@ fn allocate_writes_every_file_and_bills_hold_only_their_participant() {
         "Toit de l&#x27;école",
         "Toit de l'école",
     ];
-    let bills: Vec<_> = std::fs::read_dir(out.join("bills"))
+    let files: Vec<_> = std::fs::read_dir(out.join("statements"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(bills.len(), 8, "each bill in French and in English");
-    let english = bills
+    assert_eq!(
+        files.len(),
+        16,
+        "each statement in French and in English, HTML and PDF"
+    );
+    let pdfs = files
         .iter()
-        .filter(|b| b.to_string_lossy().ends_with(".en.html"))
+        .filter(|b| b.extension().is_some_and(|e| e == "pdf"))
         .count();
-    assert_eq!(english, 4);
-    for b in &bills {
+    assert_eq!(pdfs, 8);
+    let html_files: Vec<_> = files
+        .iter()
+        .filter(|b| b.extension().is_some_and(|e| e == "html"))
+        .collect();
+    for b in html_files {
         let html = std::fs::read_to_string(b).unwrap();
         let own = ids
             .iter()
             .position(|id| b.file_name().unwrap().to_string_lossy().starts_with(id))
             .unwrap();
         for (k, id) in ids.iter().enumerate() {
-            if k != own {
+            // A consumer's statement names the producer it bought from (the seller); nobody
+            // else's name or meter appears.
+            let seller = k == 3;
+            if k != own && !seller {
                 assert!(!html.contains(id), "{} mentions {id}", b.display());
                 assert!(
-                    !html.contains(names[k.min(3)]),
+                    !html.contains(names[k]),
                     "{} mentions {}",
                     b.display(),
-                    names[k.min(3)]
+                    names[k]
                 );
             }
+            if k != own && seller {
+                assert!(!html.contains(id), "{} mentions {id}", b.display());
+            }
         }
-        // One language per bill: euros as the language writes them.
-        let (currency, other) = if b.to_string_lossy().ends_with(".en.html") {
-            ("EUR", "Facture")
+        // It says it is a statement, not an invoice; one language per page.
+        let (currency, title, other) = if b.to_string_lossy().ends_with(".en.html") {
+            ("EUR", "Comparison statement", "Relevé")
         } else {
-            ("€", "Bill")
+            ("€", "Relevé comparatif", "Statement")
         };
+        assert!(html.contains(title), "{}", b.display());
         assert!(
             html.contains("kWh") && html.contains(currency),
             "{}",
@@ -121,6 +137,128 @@ fn allocate_writes_every_file_and_bills_hold_only_their_participant() {
         );
         assert!(!html.contains(other), "{} mixes languages", b.display());
     }
+}
+
+/// The community of [`community`] with an `[invoicing]` table (VAT charged).
+fn community_with_invoicing(dir: &Path) -> PathBuf {
+    let file = community(dir);
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "[prices]",
+        "[invoicing]\nissuer_name = \"Régie de quartier\"\nissuer_address = [\"1 place Centrale\", \"92360 Meudon-la-Forêt\"]\nissuer_siret = \"123 456 789 00011\"\nissuer_vat_number = \"FR00123456789\"\nnumber_prefix = \"RQ-\"\n[prices]",
+    );
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+fn invoice(file: &Path, out: &Path, date: &str) -> std::process::Output {
+    bin()
+        .args(["share", "invoice"])
+        .arg(file)
+        .args(["--month", "2025-06", "--issue-date", date, "--out"])
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn invoices_are_exact_to_the_cent_and_numbers_never_repeat() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = community_with_invoicing(tmp.path());
+    let out = tmp.path().join("inv");
+    let r = invoice(&file, &out, "2025-07-03");
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    // By hand: PV gives 20 kWh a step for 20 steps, more than the 3 consumers use, so each
+    // takes all it consumes then: Σ (1 + k + i mod 3) over i = 14..33 = 40 + 20 k kWh, at
+    // 0.10 €/kWh, VAT 20 % (June 2025: the grid of 1 February 2025).
+    let csv = std::fs::read_to_string(out.join("invoices.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "number,issue_date,due_date,member,customer,period_start,period_end,total_excl_vat_eur,vat_eur,total_incl_vat_eur,copy"
+    );
+    assert_eq!(
+        rows[1],
+        "RQ-000001,2025-07-03,2025-08-02,30000000000001,Foyer Nom0,2025-06-01,2025-06-30,4.00,0.80,4.80,false"
+    );
+    assert_eq!(
+        rows[2],
+        "RQ-000002,2025-07-03,2025-08-02,30000000000002,Foyer Nom1,2025-06-01,2025-06-30,6.00,1.20,7.20,false"
+    );
+    assert_eq!(
+        rows[3],
+        "RQ-000003,2025-07-03,2025-08-02,30000000000003,Foyer Nom2,2025-06-01,2025-06-30,8.00,1.60,9.60,false"
+    );
+    assert_eq!(rows.len(), 4, "the producer gets no invoice");
+    let lines = std::fs::read_to_string(out.join("invoice_lines.csv")).unwrap();
+    assert!(
+        lines.contains("RQ-000001,1,Électricité produite par Toit de l'école,40,0.1,4.00,20,0.80"),
+        "{lines}"
+    );
+    for n in 1..=3 {
+        let pdf = std::fs::read(out.join(format!("invoices/RQ-00000{n}.pdf"))).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let html = std::fs::read_to_string(out.join(format!("invoices/RQ-00000{n}.html"))).unwrap();
+        assert!(html.contains("Facture n° RQ-00000") && html.contains("Net à payer"));
+        assert!(html.contains("SIRET : 123 456 789 00011") && html.contains("FR00123456789"));
+    }
+    let ledger_path = tmp.path().join("invoice-ledger.csv");
+    let ledger = std::fs::read_to_string(&ledger_path).unwrap();
+    assert_eq!(ledger.lines().count(), 4);
+    // Again a week later: the same numbers and issue dates, printed as copies.
+    let out2 = tmp.path().join("inv2");
+    let r = invoice(&file, &out2, "2025-07-10");
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let csv2 = std::fs::read_to_string(out2.join("invoices.csv")).unwrap();
+    assert!(csv2.contains("RQ-000001,2025-07-03,"), "{csv2}");
+    assert!(csv2.lines().skip(1).all(|l| l.ends_with(",true")), "{csv2}");
+    assert_eq!(std::fs::read_to_string(&ledger_path).unwrap(), ledger);
+    // Changed prices would change issued invoices: refused, naming the invoice, nothing
+    // written, the ledger unchanged.
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("local_eur_per_kwh = 0.1", "local_eur_per_kwh = 0.11");
+    std::fs::write(&file, text).unwrap();
+    let out3 = tmp.path().join("inv3");
+    let r = invoice(&file, &out3, "2025-07-10");
+    assert_eq!(r.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("RQ-000001") && err.contains("credit note"),
+        "{err}"
+    );
+    assert!(!out3.exists());
+    assert_eq!(std::fs::read_to_string(&ledger_path).unwrap(), ledger);
+    // A damaged ledger is located, not guessed around.
+    std::fs::write(
+        &ledger_path,
+        ledger.replace("RQ-000002,RQ-,2,", "RQ-000002,RQ-,x,"),
+    )
+    .unwrap();
+    let r = invoice(&file, &out3, "2025-07-10");
+    assert_eq!(r.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("invoice-ledger.csv:3: sequence: \"x\" (expected a whole number)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn invoice_needs_the_invoicing_table_and_a_real_month() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = community(tmp.path());
+    let r = invoice(&file, &tmp.path().join("o"), "2025-07-03");
+    assert_eq!(r.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("no [invoicing] table"), "{err}");
+    let r = bin()
+        .args(["share", "invoice"])
+        .arg(&file)
+        .args(["--month", "2025-13", "--out", "o"])
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("expected YYYY-MM"));
 }
 
 #[test]

@@ -20,9 +20,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use quartier_billing::money::from_file_number as dec;
 use quartier_billing::{
-    BillingConfig, Cited, PeriodRates, PriceBasis, PricePeriod, Prices, TariffTable, TimeOfUse,
-    TurpeChoice,
+    BillingConfig, Cited, InvoiceConfig, Party, PeriodRates, PriceBasis, PricePeriod, Prices,
+    TariffHistory, TariffTable, TimeOfUse, TurpeChoice, VatRegime,
 };
 use quartier_share::{
     Category, Community, CommunityBuilder, CustomKey, Derogation, Group, Inside, Key, Leftover,
@@ -61,6 +62,10 @@ pub static COMMUNITY_COMPONENTS: &[(&str, &str)] = &[
     ),
     ("key.groups", "Priority groups, first served first."),
     ("prices", "Local, supplier and surplus prices."),
+    (
+        "invoicing",
+        "How the organiser invoices local energy (`quartier share invoice`).",
+    ),
     ("prices.local", "A member's own local price."),
     (
         "prices.periods",
@@ -75,6 +80,7 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("community", "members", Kind::Tables("members"), "", Required, N, N, "Members."),
     at("community", "key", Kind::Table("key"), "", Rule("type = \"default\""), N, N, "The allocation key."),
     at("community", "prices", Kind::Table("prices"), "", Required, N, N, "Prices."),
+    at("community", "invoicing", Kind::Table("invoicing"), "", Rule("required by `quartier share invoice`"), N, N, "How the organiser invoices local energy."),
     at("operation", "name", Kind::String, "", Required, N, N, "Display name."),
     at("operation", "turpe_option", Kind::Enum(&["standard", "acc"]), "", DefaultValue::Str("standard"), N, N, "TURPE option billed to consumers: standard, or the collective self-consumption option (self-consumed and complement energy at different rates); bills compare both."),
     at("operation", "accise_exemption", Kind::Bool, "", DefaultValue::Bool(false), N, N, "Exempt self-consumed energy from renewable producers under 1 MW from the excise on electricity."),
@@ -92,6 +98,8 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("members", "category", Kind::Enum(&["private", "commune", "epci", "public_body", "public_service", "sem"]), "", DefaultValue::Str("private"), N, N, "What body the member is: private (households, companies), a commune, an EPCI with its own taxation, another public body, a public-service entity or a SEM (the public_epci derogation)."),
     at("members", "commune_insee", Kind::String, "", Rule("required for public_epci"), N, N, "INSEE code of the commune of the delivery point (5 characters, e.g. 92048 for Meudon)."),
     at("members", "kwp", Kind::Float, "kWp", DefaultValue::Float(0.0), inc(0.0), N, "Installed PV peak power (producers), for the PV cap and the excise exemption."),
+    at("members", "address", Kind::EnumList(&[]), "", Rule("none"), N, N, "Postal address printed on the member's invoices, one string per line."),
+    at("members", "siret", Kind::String, "", Rule("none"), N, N, "SIRET of a professional member, printed on its invoices."),
     at("members", "supplier_eur_per_kwh", Kind::Float, "EUR/kWh", Rule("prices.supplier_eur_per_kwh"), inc(0.0), N, "The consumer's supplier price, energy only (excluding TURPE and taxes)."),
     at("curve", "file", Kind::Path, "", Rule("required unless `stored = true`"), N, N, "The file (relative to the community file)."),
     at("curve", "stored", Kind::Bool, "", DefaultValue::Bool(false), N, N, "The meter curve stored for this member's id (curves uploaded to the server, `quartier serve`) instead of a file."),
@@ -120,6 +128,16 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("prices.periods", "start_hour", Kind::Integer, "h", Required, inc(0.0), inc(23.0), "Local start hour, inclusive."),
     at("prices.periods", "end_hour", Kind::Integer, "h", Required, inc(1.0), inc(24.0), "Local end hour, exclusive; wraps past midnight when ≤ start_hour."),
     at("prices.periods", "eur_per_kwh", Kind::Float, "EUR/kWh", Required, inc(0.0), N, "Price in the period."),
+    at("invoicing", "issuer_name", Kind::String, "", Required, N, N, "Legal name of the issuer: the organiser (PMO), invoicing local energy on behalf of the producers."),
+    at("invoicing", "issuer_address", Kind::EnumList(&[]), "", Required, N, N, "The issuer's postal address, one string per line."),
+    at("invoicing", "issuer_siret", Kind::String, "", Required, N, N, "The issuer's SIRET (14 digits) or SIREN (9 digits)."),
+    at("invoicing", "issuer_vat_number", Kind::String, "", Rule("required unless vat = \"franchise\""), N, N, "The issuer's intra-community VAT number (FR + 11 characters)."),
+    at("invoicing", "issuer_legal_form", Kind::String, "", Rule("none"), N, N, "Legal form and share capital (\"SAS au capital de 10 000 €\", \"Association loi 1901\")."),
+    at("invoicing", "number_prefix", Kind::String, "", Required, N, N, "Prefix of invoice numbers (\"MLF-2025-\"): numbers continue the prefix's sequence in the ledger, on 6 digits."),
+    at("invoicing", "payment_days", Kind::Integer, "d", DefaultValue::Integer(30), inc(0.0), inc(60.0), "Days from issue to due date (at most 60, art. L441-10 of the code de commerce)."),
+    at("invoicing", "vat", Kind::Enum(&["charged", "franchise"]), "", DefaultValue::Str("charged"), N, N, "VAT at the energy rate of the tariff grid, or the franchise of art. 293 B of the CGI (no VAT, said on the invoice)."),
+    at("invoicing", "late_penalty_percent", Kind::Float, "%/year", Rule("three times the legal interest rate"), inc(0.0), N, "Late-payment penalty rate printed on invoices."),
+    at("invoicing", "ledger", Kind::Path, "", Rule("invoice-ledger.csv beside the community file"), N, N, "The ledger of issued invoices (CSV): `quartier share invoice` reads it to number new invoices and appends them."),
 ];
 
 /// A community read from its file, its curves loaded.
@@ -137,8 +155,20 @@ pub struct LoadedCommunity {
     pub members: Vec<(MemberId, String, Role)>,
     /// Perimeter rules declared.
     pub perimeter: PerimeterRules,
+    /// How the organiser invoices (the `[invoicing]` table), when the file has one.
+    pub invoicing: Option<Invoicing>,
     /// What loading changed (curves cut to the shared range, resampled).
     pub warnings: Vec<String>,
+}
+
+/// The `[invoicing]` table of a community file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invoicing {
+    /// Issuer, numbering, payment terms, VAT regime, and each member's invoicing identity.
+    pub config: InvoiceConfig,
+    /// The ledger of issued invoices (`invoicing.ledger`, or `invoice-ledger.csv` beside the
+    /// community file).
+    pub ledger: PathBuf,
 }
 
 /// One member as written.
@@ -156,6 +186,8 @@ struct MemberSpec {
     supplier: Option<f64>,
     category: Category,
     commune: Option<String>,
+    address: Vec<String>,
+    siret: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -219,6 +251,14 @@ struct Spec {
     key: KeySpec,
     prices: Prices,
     price_paths: Vec<(MemberId, String)>,
+    invoicing: Option<InvoicingSpec>,
+}
+
+/// The `[invoicing]` table as written.
+#[derive(Debug, Clone)]
+struct InvoicingSpec {
+    config: InvoiceConfig,
+    ledger: Option<PathBuf>,
 }
 
 /// The community file's attributes and wording.
@@ -251,7 +291,7 @@ impl P {
                     name,
                     start_hour: a as u32,
                     end_hour: b as u32,
-                    eur_per_kwh: x,
+                    eur_per_kwh: dec(x),
                 });
             }
         }
@@ -361,6 +401,8 @@ impl P {
                     supplier,
                     category: category.unwrap_or_default(),
                     commune,
+                    address: f.strs("address").unwrap_or_default(),
+                    siret: f.opt_str("siret").flatten(),
                 });
             }
         }
@@ -369,6 +411,10 @@ impl P {
             Some((t, s)) => self.key(t, s),
         };
         let prices = top.table("prices").and_then(|(t, s)| self.prices(t, s));
+        let invoicing = match top.table("invoicing") {
+            None => Some(None),
+            Some((t, s)) => self.invoicing(t, s).map(Some),
+        };
         let op = op?;
         if op.str("derogation").as_deref() == Some("public_epci") {
             let communes = op.strs("epci_communes").unwrap_or_default();
@@ -414,6 +460,65 @@ impl P {
             key: key?,
             prices,
             price_paths,
+            invoicing: invoicing?,
+        })
+    }
+
+    fn invoicing(&mut self, t: &DeTable<'_>, s: Range<usize>) -> Option<InvoicingSpec> {
+        let f = self.fields("invoicing", "invoicing", t, s);
+        let vat = if f.str("vat")? == "franchise" {
+            VatRegime::Franchise
+        } else {
+            VatRegime::Charged
+        };
+        let vat_number = f.opt_str("issuer_vat_number")?;
+        if vat == VatRegime::Charged && vat_number.is_none() {
+            self.at_path(
+                "invoicing",
+                "an issuer that charges VAT needs `issuer_vat_number`".into(),
+                Some("issuer_vat_number = \"FR…\", or vat = \"franchise\"".into()),
+            );
+            return None;
+        }
+        let siret = f.str("issuer_siret")?;
+        let digits = siret
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>();
+        if !(digits.len() == 9 || digits.len() == 14) || !digits.chars().all(|c| c.is_ascii_digit())
+        {
+            self.at_path(
+                &f.field_path("issuer_siret"),
+                format!("{siret:?} is not a SIRET or SIREN number"),
+                Some("14 digits (SIRET) or 9 digits (SIREN)".into()),
+            );
+            return None;
+        }
+        let prefix = f.str("number_prefix")?;
+        if prefix.is_empty() || prefix.len() > 20 || prefix.contains([',', '"', '\n', '/']) {
+            self.at_path(
+                &f.field_path("number_prefix"),
+                format!("{prefix:?} cannot start invoice numbers"),
+                Some("1 to 20 characters without commas, quotes or slashes (\"MLF-2025-\")".into()),
+            );
+            return None;
+        }
+        Some(InvoicingSpec {
+            config: InvoiceConfig {
+                issuer: Party {
+                    name: f.str("issuer_name")?,
+                    address: f.strs("issuer_address")?,
+                    siret: Some(siret),
+                    vat_number,
+                    legal_form: f.opt_str("issuer_legal_form")?,
+                },
+                number_prefix: prefix,
+                payment_days: f.u32("payment_days")?,
+                vat,
+                late_penalty_percent: f.opt_num("late_penalty_percent")?.map(dec),
+                customers: Vec::new(),
+            },
+            ledger: f.opt_path("ledger")?,
         })
     }
 
@@ -567,7 +672,7 @@ impl P {
                     local.push((
                         id,
                         TimeOfUse {
-                            base_eur_per_kwh: x,
+                            base_eur_per_kwh: dec(x),
                             periods,
                         },
                     ));
@@ -584,13 +689,13 @@ impl P {
                     PriceBasis::Producer
                 },
                 default_local: TimeOfUse {
-                    base_eur_per_kwh: f.num("local_eur_per_kwh")?,
+                    base_eur_per_kwh: dec(f.num("local_eur_per_kwh")?),
                     periods,
                 },
                 local,
-                default_supplier_eur_per_kwh: f.num("supplier_eur_per_kwh")?,
+                default_supplier_eur_per_kwh: dec(f.num("supplier_eur_per_kwh")?),
                 supplier: Vec::new(),
-                surplus_eur_per_kwh: f.num("surplus_eur_per_kwh")?,
+                surplus_eur_per_kwh: dec(f.num("surplus_eur_per_kwh")?),
             },
             paths,
         ))
@@ -721,8 +826,19 @@ fn parse_community_with(
         }
         spec.prices.local.retain(|(m, _)| m != id);
     }
+    let ledger_default = path
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join("invoice-ledger.csv");
     match build(&mut p, spec, options.stored_curves) {
-        Some(loaded) if p.diags.is_empty() => Ok(loaded),
+        Some(mut loaded) if p.diags.is_empty() => {
+            if let Some(inv) = &mut loaded.invoicing
+                && inv.ledger.as_os_str().is_empty()
+            {
+                inv.ledger = ledger_default;
+            }
+            Ok(loaded)
+        }
         _ => Err(fail(p)),
     }
 }
@@ -1034,7 +1150,7 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
     prices.supplier = spec
         .members
         .iter()
-        .filter_map(|m| m.supplier.map(|s| (m.id.clone(), s)))
+        .filter_map(|m| m.supplier.map(|s| (m.id.clone(), dec(s))))
         .collect();
     let side = match prices.basis {
         PriceBasis::Producer => community.producers(),
@@ -1054,8 +1170,8 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
             );
         }
     }
-    let tariff = match &spec.tariff {
-        None => match default_tariff() {
+    let tariffs = match &spec.tariff {
+        None => match default_tariffs() {
             Ok(t) => t,
             Err(e) => {
                 p.at_path(
@@ -1068,7 +1184,7 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
         },
         Some(f) => match std::fs::read_to_string(f)
             .map_err(|e| e.to_string())
-            .and_then(|t| parse_tariff(&t, f).map_err(|d| d.to_string()))
+            .and_then(|t| parse_tariffs(&t, f).map_err(|d| d.to_string()))
         {
             Ok(t) => t,
             Err(e) => {
@@ -1080,15 +1196,41 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
     if !p.diags.is_empty() {
         return None;
     }
+    let invoicing = spec.invoicing.map(|inv| {
+        let mut config = inv.config;
+        config.customers = spec
+            .members
+            .iter()
+            .filter(|m| !m.address.is_empty() || m.siret.is_some())
+            .map(|m| {
+                (
+                    m.id.clone(),
+                    Party {
+                        name: m.name.clone(),
+                        address: m.address.clone(),
+                        siret: m.siret.clone(),
+                        ..Party::default()
+                    },
+                )
+            })
+            .collect();
+        Invoicing {
+            config,
+            ledger: inv.ledger.unwrap_or_default(),
+        }
+    });
     Some(LoadedCommunity {
         name: spec.name,
         community,
         key,
         billing: BillingConfig {
-            tariff,
+            tariffs,
             prices,
             turpe: spec.turpe,
             excise_exemption: spec.exemption,
+            local_energy_vat: invoicing
+                .as_ref()
+                .map_or(VatRegime::Charged, |i| i.config.vat),
         },
         members,
         perimeter: PerimeterRules {
@@ -1096,6 +1238,7 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
             max_pv_kw: spec.pv_cap_kw,
             epci_communes: spec.epci_communes,
         },
+        invoicing,
         warnings,
     })
 }
@@ -1211,17 +1354,14 @@ fn custom_key(p: &mut P, path: &str, file: &Path, community: &Community) -> Opti
     }))
 }
 
-/// The embedded default tariff table (TURPE 7 from 1 August 2025).
-pub fn default_tariff() -> Result<TariffTable, Diagnostics> {
-    parse_tariff(
-        quartier_billing::TURPE7_2025_08_01_TOML,
-        Path::new("turpe7_2025-08-01.toml"),
-    )
+/// The embedded default tariff history (every grid from 1 November 2024 on).
+pub fn default_tariffs() -> Result<TariffHistory, Diagnostics> {
+    parse_tariffs(quartier_billing::TARIFFS_TOML, Path::new("tariffs.toml"))
 }
 
-/// Parses a tariff file (the layout of `crates/billing/data/turpe7_2025-08-01.toml`).
-pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics> {
-    let mut diags = Vec::new();
+/// Parses a tariff file: `[[grid]]` tables (the layout of `crates/billing/data/tariffs.toml`),
+/// or one grid at the top level (the layout before grids were kept by date).
+pub fn parse_tariffs(text: &str, path: &Path) -> Result<TariffHistory, Diagnostics> {
     let d = |path_: &str, message: String| Diagnostic {
         file: path.to_path_buf(),
         position: None,
@@ -1233,6 +1373,44 @@ pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics>
         Ok(t) => t,
         Err(e) => return Err(Diagnostics(vec![d("toml", format!("TOML syntax: {e}"))])),
     };
+    let mut diags = Vec::new();
+    let mut grids = Vec::new();
+    match doc.get("grid") {
+        Some(toml::Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                match item.as_table() {
+                    Some(t) => {
+                        if let Some(g) =
+                            parse_grid(t, &format!("grid[{i}]."), &mut |f, m| diags.push(d(f, m)))
+                        {
+                            grids.push(g);
+                        }
+                    }
+                    None => diags.push(d(&format!("grid[{i}]"), "not a table".into())),
+                }
+            }
+        }
+        Some(_) => diags.push(d("grid", "expected [[grid]] tables".into())),
+        None => {
+            if let Some(g) = parse_grid(&doc, "", &mut |f, m| diags.push(d(f, m))) {
+                grids.push(g);
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(Diagnostics(diags));
+    }
+    TariffHistory::new(grids).map_err(|e| Diagnostics(vec![d("grid", e.to_string())]))
+}
+
+/// One grid of a tariff file; problems go to `bad(field, message)` with `prefix` before the
+/// field's path.
+fn parse_grid(
+    doc: &toml::Table,
+    prefix: &str,
+    bad: &mut dyn FnMut(&str, String),
+) -> Option<TariffTable> {
+    let mut ok = true;
     let section = |name: &str| doc.get(name).and_then(toml::Value::as_table);
     let mut cited = |sec: &str, key: &str| -> Cited {
         let v = section(sec)
@@ -1246,7 +1424,7 @@ pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics>
             .and_then(toml::Value::as_str);
         match (value, source) {
             (Some(value), Some(source)) if value.is_finite() && value >= 0.0 => Cited {
-                value,
+                value: quartier_billing::money::from_file_number(value),
                 source: source.to_owned(),
                 verified: v
                     .and_then(|t| t.get("verified"))
@@ -1254,16 +1432,20 @@ pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics>
                     .unwrap_or(false),
             },
             _ => {
-                diags.push(d(&format!("{sec}.{key}"), "missing or invalid".into()));
+                ok = false;
+                bad(
+                    &format!("{prefix}{sec}.{key}"),
+                    "missing or invalid (expected { value = a non-negative number, source = \"…\", verified = true|false })".into(),
+                );
                 Cited::new(0.0, "")
             }
         }
     };
-    let mut rates = |sec: &str, prefix: &str| PeriodRates {
-        hph: cited(sec, &format!("{prefix}hph_eur_per_kwh")),
-        hch: cited(sec, &format!("{prefix}hch_eur_per_kwh")),
-        hpb: cited(sec, &format!("{prefix}hpb_eur_per_kwh")),
-        hcb: cited(sec, &format!("{prefix}hcb_eur_per_kwh")),
+    let mut rates = |sec: &str, pre: &str| PeriodRates {
+        hph: cited(sec, &format!("{pre}hph_eur_per_kwh")),
+        hch: cited(sec, &format!("{pre}hch_eur_per_kwh")),
+        hpb: cited(sec, &format!("{pre}hpb_eur_per_kwh")),
+        hcb: cited(sec, &format!("{pre}hcb_eur_per_kwh")),
     };
     let standard_energy = rates("standard", "");
     let acc_self_consumed = rates("acc", "self_");
@@ -1273,6 +1455,9 @@ pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics>
     let acc_management_eur_per_year = cited("acc", "management_eur_per_year");
     let excise_eur_per_kwh = cited("excise", "eur_per_kwh");
     let excise_exemption_max_kw = cited("excise", "exemption_max_kw");
+    let cta_percent = cited("cta", "percent");
+    let vat_energy_percent = cited("vat", "energy_percent");
+    let vat_fixed_percent = cited("vat", "fixed_percent");
     let periods = section("periods");
     let hour = |k: &str| {
         periods
@@ -1288,14 +1473,28 @@ pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics>
                 .filter_map(|m| m.as_integer().and_then(|m| u32::try_from(m).ok()))
                 .collect()
         });
+    let date = |k: &str| {
+        doc.get(k)
+            .and_then(toml::Value::as_datetime)
+            .and_then(|d| d.date)
+            .and_then(|d| {
+                chrono::NaiveDate::from_ymd_opt(
+                    i32::from(d.year),
+                    u32::from(d.month),
+                    u32::from(d.day),
+                )
+            })
+    };
     let name = doc.get("name").and_then(toml::Value::as_str);
-    let from = doc
-        .get("effective_from")
-        .and_then(toml::Value::as_datetime)
-        .and_then(|d| d.date)
-        .and_then(|d| {
-            chrono::NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-        });
+    let from = date("effective_from");
+    let next_change = date("next_change");
+    if doc.contains_key("next_change") && next_change.is_none() {
+        ok = false;
+        bad(
+            &format!("{prefix}next_change"),
+            "expected a date (2026-08-01)".into(),
+        );
+    }
     let (Some(name), Some(from), Some(s), Some(e), Some(months)) = (
         name,
         from,
@@ -1303,11 +1502,11 @@ pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics>
         hour("offpeak_end_hour"),
         months,
     ) else {
-        diags.push(d("", "missing name, effective_from or [periods] (offpeak_start_hour, offpeak_end_hour, high_season_months)".into()));
-        return Err(Diagnostics(diags));
+        bad(prefix.trim_end_matches('.'), "missing name, effective_from or [periods] (offpeak_start_hour, offpeak_end_hour, high_season_months)".into());
+        return None;
     };
-    if !diags.is_empty() {
-        return Err(Diagnostics(diags));
+    if !ok {
+        return None;
     }
     let name_fr = doc
         .get("name_fr")
@@ -1317,6 +1516,7 @@ pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics>
         name: name.to_owned(),
         name_fr: name_fr.to_owned(),
         effective_from: from,
+        next_change,
         offpeak_start_hour: s,
         offpeak_end_hour: e,
         high_season_months: months,
@@ -1328,9 +1528,13 @@ pub fn parse_tariff(text: &str, path: &Path) -> Result<TariffTable, Diagnostics>
         acc_complement,
         excise_eur_per_kwh,
         excise_exemption_max_kw,
+        cta_percent,
+        vat_energy_percent,
+        vat_fixed_percent,
     };
-    table
-        .validate()
-        .map_err(|e| Diagnostics(vec![d("", e.to_string())]))?;
-    Ok(table)
+    if let Err(e) = table.validate() {
+        bad(prefix.trim_end_matches('.'), e.to_string());
+        return None;
+    }
+    Some(table)
 }

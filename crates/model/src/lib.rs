@@ -35,9 +35,9 @@ mod load;
 pub use load::{LoadReport, SessionsReport, load, load_with_report};
 mod community;
 pub use community::{
-    COMMUNITY_ATTRIBUTES, COMMUNITY_COMPONENTS, CommunityEdit, CommunityOptions, LoadedCommunity,
-    StoredCurves, default_tariff, parse_community, parse_community_in, parse_tariff,
-    read_community, read_community_with,
+    COMMUNITY_ATTRIBUTES, COMMUNITY_COMPONENTS, CommunityEdit, CommunityOptions, Invoicing,
+    LoadedCommunity, StoredCurves, default_tariffs, parse_community, parse_community_in,
+    parse_tariffs, read_community, read_community_with,
 };
 mod experiment;
 pub use experiment::{

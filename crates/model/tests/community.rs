@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use quartier_model::{default_tariff, parse_community, read_community};
+use quartier_model::{default_tariffs, parse_community, parse_tariffs, read_community};
 
 const HEADER: &str = "time,kwh\n";
 
@@ -48,7 +48,75 @@ fn a_good_community_loads() {
     let c = parse_community(GOOD, &d.join("c.toml")).unwrap();
     assert_eq!(c.community.axis().len(), 4);
     assert_eq!(c.community.consumers().len(), 1);
-    assert!(default_tariff().is_ok());
+    assert!(c.invoicing.is_none());
+}
+
+const INVOICING: &str = "[invoicing]\nissuer_name = \"PMO\"\nissuer_address = [\"1 place de la Mairie\", \"92190 Meudon\"]\nissuer_siret = \"12345678900011\"\nvat = \"franchise\"\nnumber_prefix = \"MLF-\"\n[prices]";
+
+#[test]
+fn the_invoicing_table_gives_the_issuer_numbering_and_ledger() {
+    let d = dir("invoicing");
+    let text = GOOD.replacen("[prices]", INVOICING, 1);
+    let c = parse_community(&text, &d.join("c.toml")).unwrap();
+    let inv = c.invoicing.unwrap();
+    assert_eq!(inv.config.issuer.name, "PMO");
+    assert_eq!(inv.config.issuer.address.len(), 2);
+    assert_eq!(inv.config.number_prefix, "MLF-");
+    assert_eq!(inv.config.payment_days, 30);
+    assert_eq!(inv.config.vat, quartier_billing::VatRegime::Franchise);
+    assert_eq!(inv.ledger, d.join("invoice-ledger.csv"));
+    // Statements show the local energy as the invoices do: without VAT.
+    assert_eq!(
+        c.billing.local_energy_vat,
+        quartier_billing::VatRegime::Franchise
+    );
+}
+
+#[test]
+fn the_embedded_tariffs_hold_every_grid_by_date() {
+    let h = default_tariffs().unwrap();
+    let day = |y, m| chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+    let dec = |s: &str| s.parse::<quartier_billing::money::Decimal>().unwrap();
+    // Excise (ménages): 21.00 EUR/MWh in January 2025, 33.70 from February, 29.98 from August,
+    // 30.85 from February 2026; CTA 15 % from February 2026; VAT on fixed components 20 % from
+    // August 2025.
+    let at = |y, m| h.in_force(day(y, m)).0;
+    assert_eq!(at(2025, 1).excise_eur_per_kwh.value, dec("0.021"));
+    assert_eq!(at(2025, 7).excise_eur_per_kwh.value, dec("0.0337"));
+    assert_eq!(at(2025, 8).excise_eur_per_kwh.value, dec("0.02998"));
+    assert_eq!(at(2026, 2).excise_eur_per_kwh.value, dec("0.03085"));
+    assert_eq!(at(2026, 1).cta_percent.value, dec("21.93"));
+    assert_eq!(at(2026, 2).cta_percent.value, dec("15"));
+    assert_eq!(at(2025, 7).vat_fixed_percent.value, dec("5.5"));
+    assert_eq!(at(2025, 8).vat_fixed_percent.value, dec("20"));
+    // TURPE 7 ACC values (a single source): carried, not verified.
+    let t7 = at(2025, 8);
+    assert_eq!(t7.acc_self_consumed.hph.value, dec("0.0286"));
+    assert!(!t7.acc_self_consumed.hph.verified);
+    assert!(t7.standard_energy.hph.verified);
+    assert_eq!(h.grids().len(), 4);
+    assert!(h.in_force(day(2024, 6)).1, "before the oldest grid");
+    assert_eq!(at(2026, 9).next_change, Some(day(2026, 8)));
+    // A file of one grid without [[grid]] (the older layout) still reads; a broken grid says
+    // which one and what.
+    let one = quartier_billing::TARIFFS_TOML;
+    let first = one.split("\n[[grid]]\n").nth(1).unwrap();
+    let older = first.replace("[grid.", "[");
+    assert_eq!(
+        parse_tariffs(&older, std::path::Path::new("t.toml"))
+            .unwrap()
+            .grids()
+            .len(),
+        1
+    );
+    let broken = one.replacen("percent = { value = 21.93", "percent = { valeur = 21.93", 1);
+    let err = parse_tariffs(&broken, std::path::Path::new("t.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("grid[0].cta.percent: missing or invalid"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -110,6 +178,26 @@ fn bad_input_is_reported_with_line_column_and_path() {
             "longitude_deg = 2.221\n",
             "longitude_deg = 2.221\ncategory = \"communee\"\n",
             "members[1].category: unknown value \"communee\"; did you mean \"commune\"?",
+        ),
+        (
+            "[prices]",
+            &INVOICING.replace("12345678900011", "1234"),
+            "invoicing.issuer_siret: \"1234\" is not a SIRET or SIREN number (expected 14 digits (SIRET) or 9 digits (SIREN))",
+        ),
+        (
+            "[prices]",
+            &INVOICING.replace("vat = \"franchise\"\n", ""),
+            "invoicing: an issuer that charges VAT needs `issuer_vat_number`",
+        ),
+        (
+            "[prices]",
+            &INVOICING.replace("vat = \"franchise\"", "payment_days = 90"),
+            "invoicing.payment_days: 90 d is out of range",
+        ),
+        (
+            "[prices]",
+            &INVOICING.replace("number_prefix = \"MLF-\"", "number_prefix = \"a,b\""),
+            "invoicing.number_prefix: \"a,b\" cannot start invoice numbers",
         ),
     ];
     for (from, to, want) in cases {

@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use quartier_billing::{Bill, BillingError, Settlement};
+use quartier_billing::money::Decimal;
+use quartier_billing::{BillingError, Settlement, Statement};
 use quartier_model::LoadedCommunity;
 use quartier_share::{Allocation, Key, Leftover, MemberId, PerimeterError, Role, ShareError};
 use quartier_sim::{Flows, Inputs};
@@ -107,30 +108,30 @@ pub fn check_perimeter(
     )?)
 }
 
-/// One allocation, settled and billed.
+/// One allocation, settled, with every member's comparison statements.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     /// The allocation.
     pub allocation: Allocation,
     /// Its monthly settlement.
     pub settlement: Settlement,
-    /// Every member's bill for every month.
-    pub bills: Vec<Bill>,
+    /// Every member's comparison statement for every month.
+    pub statements: Vec<Statement>,
 }
 
-/// Allocates, settles and bills `loaded` with `key`.
+/// Allocates and settles `loaded` with `key`, and builds the statements.
 pub fn scenario(loaded: &LoadedCommunity, key: &Key) -> Result<Scenario, ScenarioError> {
     let allocation = quartier_share::allocate(&loaded.community, key)?;
     let settlement = quartier_billing::settle(&loaded.community, &allocation, &loaded.billing)?;
-    let bills = quartier_billing::bills(&settlement, &loaded.billing, &loaded.members);
+    let statements = quartier_billing::statements(&settlement, &loaded.billing, &loaded.members);
     Ok(Scenario {
         allocation,
         settlement,
-        bills,
+        statements,
     })
 }
 
-/// Writes `allocation.csv`, `coefficients.csv`, `settlement.csv` and `bills/` of scenario
+/// Writes `allocation.csv`, `coefficients.csv`, `settlement.csv` and `statements/` of scenario
 /// `s` of operation `operation` into `dir` atomically (see [`crate::write_share_outputs`]).
 pub fn write_outputs(dir: &Path, operation: &str, s: &Scenario) -> Result<PathBuf, ReportError> {
     let coefficients = quartier_share::coefficient_file(&s.allocation);
@@ -140,7 +141,7 @@ pub fn write_outputs(dir: &Path, operation: &str, s: &Scenario) -> Result<PathBu
         &s.allocation,
         &coefficients,
         &s.settlement,
-        &s.bills,
+        &s.statements,
     )
 }
 
@@ -161,10 +162,10 @@ pub struct Totals {
     pub self_consumption_rate: f64,
     /// Self-consumed energy over consumption (0 when nothing was consumed).
     pub self_sufficiency_rate: f64,
-    /// Consumers' bills with the operation, EUR.
-    pub consumer_bills_eur: f64,
-    /// The same consumption billed without the operation, EUR.
-    pub consumer_bills_without_operation_eur: f64,
+    /// Consumers' months with the operation (their statements), EUR excluding VAT.
+    pub consumer_bills_eur: Decimal,
+    /// The same consumption billed without the operation, EUR excluding VAT.
+    pub consumer_bills_without_operation_eur: Decimal,
 }
 
 fn ratio(a: f64, b: f64) -> f64 {
@@ -183,7 +184,7 @@ pub fn totals(s: &Scenario) -> Totals {
         t.production_kwh += m.production_kwh;
         t.surplus_kwh += m.surplus_kwh;
     }
-    for c in s.bills.iter().filter_map(|b| b.comparison.as_ref()) {
+    for c in s.statements.iter().filter_map(|b| b.comparison.as_ref()) {
         t.consumer_bills_eur += c.with_operation_eur;
         t.consumer_bills_without_operation_eur += c.without_operation_eur;
     }
@@ -197,18 +198,18 @@ pub fn totals(s: &Scenario) -> Totals {
 pub struct MemberTotals {
     /// Energy allocated to the member, kWh.
     pub self_consumed_kwh: f64,
-    /// Sum of the member's bills, EUR.
-    pub bills_eur: f64,
-    /// What the operation saves the member (bills without minus with), EUR.
-    pub saving_eur: f64,
+    /// Sum of the member's statements with the operation, EUR excluding VAT.
+    pub bills_eur: Decimal,
+    /// What the operation saves the member (without minus with), EUR excluding VAT.
+    pub saving_eur: Decimal,
 }
 
 /// Member `id`'s totals in a scenario (zeros for a member it does not have).
 pub fn member_totals(s: &Scenario, id: &MemberId) -> MemberTotals {
     let mut out = MemberTotals::default();
-    for b in s.bills.iter().filter(|b| &b.member == id) {
+    for b in s.statements.iter().filter(|b| &b.member == id) {
         out.self_consumed_kwh += b.self_consumed_kwh;
-        out.bills_eur += b.total_eur;
+        out.bills_eur += b.total_eur();
         if let Some(c) = &b.comparison {
             out.saving_eur += c.without_operation_eur - c.with_operation_eur;
         }
@@ -280,11 +281,14 @@ pub struct MemberMonth {
     pub consumer: Option<ConsumerFigures>,
     /// As a producer.
     pub producer: Option<ProducerFigures>,
-    /// The bill's total, EUR.
-    pub bill_eur: f64,
-    /// The same consumption without the operation, EUR (consumers).
-    pub bill_without_operation_eur: Option<f64>,
-    /// The bill's file name (`<id>_<YYYY-MM>.html`, see [`crate::bill_file_name`]).
+    /// The statement's total with the operation, EUR excluding VAT (negative: a producer's
+    /// credit). Money is written as a decimal string in JSON ("12.34"); runs stored when it
+    /// was a number read as well.
+    pub bill_eur: Decimal,
+    /// The same consumption without the operation, EUR excluding VAT (consumers).
+    pub bill_without_operation_eur: Option<Decimal>,
+    /// The statement's file name (`<id>_<YYYY-MM>.html`, see
+    /// [`crate::statement_file_name`]).
     pub bill_file: String,
 }
 
@@ -299,8 +303,8 @@ pub struct ConsumerFigures {
     pub complement_kwh: f64,
     /// Allocated over consumption.
     pub coverage_rate: f64,
-    /// Cost of the allocated energy at the local price(s), EUR.
-    pub local_cost_eur: f64,
+    /// Cost of the allocated energy at the local price(s), EUR excluding VAT.
+    pub local_cost_eur: Decimal,
 }
 
 /// A producer's month.
@@ -314,18 +318,18 @@ pub struct ProducerFigures {
     pub surplus_kwh: f64,
     /// Allocated over production.
     pub self_consumption_rate: f64,
-    /// Revenue of the allocated part at the local price(s), EUR.
-    pub revenue_eur: f64,
+    /// Revenue of the allocated part at the local price(s), EUR excluding VAT.
+    pub revenue_eur: Decimal,
     /// Revenue of the surplus at the surplus price, EUR (absent from runs stored before it
     /// was recorded: read as 0).
     #[serde(default)]
-    pub surplus_revenue_eur: f64,
+    pub surplus_revenue_eur: Decimal,
 }
 
 impl ProducerFigures {
     /// What the producer earns this month: the energy sold to the participants and the surplus
-    /// (the credits of its bill), EUR.
-    pub fn earnings_eur(&self) -> f64 {
+    /// (the credits of its statement), EUR excluding VAT.
+    pub fn earnings_eur(&self) -> Decimal {
         self.revenue_eur + self.surplus_revenue_eur
     }
 }
@@ -349,8 +353,8 @@ impl CommunityRun {
                 ..MonthTotals::default()
             })
             .collect();
-        let bills: BTreeMap<(&str, usize), &Bill> = s
-            .bills
+        let bills: BTreeMap<(&str, usize), &Statement> = s
+            .statements
             .iter()
             .filter_map(|b| {
                 let m = st.months.iter().position(|x| *x == b.month)?;
@@ -366,7 +370,7 @@ impl CommunityRun {
                     allocated_kwh: c.self_consumed_kwh,
                     complement_kwh: c.complement_kwh,
                     coverage_rate: ratio(c.self_consumed_kwh, c.consumption_kwh),
-                    local_cost_eur: c.local_cost_eur,
+                    local_cost_eur: c.local_cost_eur(),
                 });
                 let producer = st.producer(id, m).map(|p| ProducerFigures {
                     production_kwh: p.production_kwh,
@@ -374,7 +378,7 @@ impl CommunityRun {
                     surplus_kwh: p.surplus_kwh,
                     self_consumption_rate: ratio(p.self_consumed_kwh, p.production_kwh),
                     revenue_eur: p.revenue_eur,
-                    surplus_revenue_eur: p.surplus_kwh * loaded.billing.prices.surplus_eur_per_kwh,
+                    surplus_revenue_eur: p.surplus_revenue_eur,
                 });
                 if let Some(sum) = monthly.get_mut(m) {
                     if let Some(c) = &consumer {
@@ -392,11 +396,13 @@ impl CommunityRun {
                     month: month.clone(),
                     consumer,
                     producer,
-                    bill_eur: bill.map_or(0.0, |b| b.total_eur),
+                    bill_eur: bill.map_or(Decimal::ZERO, |b| b.total_eur()),
                     bill_without_operation_eur: bill
                         .and_then(|b| b.comparison.as_ref())
                         .map(|c| c.without_operation_eur),
-                    bill_file: bill.map(|b| crate::bill_file_name(b)).unwrap_or_default(),
+                    bill_file: bill
+                        .map(|b| crate::statement_file_name(b))
+                        .unwrap_or_default(),
                 });
             }
             members.push(MemberRun {
@@ -579,17 +585,17 @@ mod tests {
                 allocated_kwh: x / 2.0,
                 complement_kwh: x / 2.0,
                 coverage_rate: 0.5,
-                local_cost_eur: 1.0,
+                local_cost_eur: Decimal::ONE,
             }),
             producer: p.map(|x| ProducerFigures {
                 production_kwh: x,
                 self_consumed_kwh: x,
                 surplus_kwh: 0.0,
                 self_consumption_rate: 1.0,
-                revenue_eur: 2.0,
-                surplus_revenue_eur: 0.0,
+                revenue_eur: Decimal::TWO,
+                surplus_revenue_eur: Decimal::ZERO,
             }),
-            bill_eur: 3.0,
+            bill_eur: Decimal::new(312, 2),
             bill_without_operation_eur: None,
             bill_file: String::new(),
         };
@@ -637,7 +643,22 @@ mod tests {
     #[test]
     fn json_round_trips() {
         let r = run();
-        assert_eq!(CommunityRun::from_json(&r.to_json()).unwrap(), r);
+        let json = r.to_json();
+        // Money travels as decimal text, never through a float.
+        assert!(json.contains("\"bill_eur\":\"3.12\""), "{json}");
+        assert_eq!(CommunityRun::from_json(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn runs_stored_with_numbers_still_read() {
+        let json = run()
+            .to_json()
+            .replace("\"3.12\"", "3.12")
+            .replace("\"local_cost_eur\":\"1\"", "\"local_cost_eur\":1.0");
+        let back = CommunityRun::from_json(&json).unwrap();
+        let m = &back.members[0].months[0];
+        assert_eq!(m.bill_eur, Decimal::new(312, 2));
+        assert_eq!(m.consumer.unwrap().local_cost_eur, Decimal::ONE);
     }
 
     #[test]

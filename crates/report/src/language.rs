@@ -29,9 +29,30 @@ impl Language {
         )
     }
 
-    /// An amount in euros (`1 269,93 €`, `1 269.93 EUR`).
-    pub(crate) fn eur(self, x: f64) -> String {
-        format!("{}\u{a0}{}", self.num(x, 2), self.pick("€", "EUR"))
+    /// A decimal (money, a unit price) with `decimals` decimals, rounded half-up, in this
+    /// language; never through a float.
+    pub fn dec(self, x: rust_decimal::Decimal, decimals: usize) -> String {
+        let r = x.round_dp_with_strategy(
+            u32::try_from(decimals).unwrap_or(28),
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        );
+        let text = format!("{:.*}", decimals, r.abs());
+        grouped(
+            &text,
+            r.is_sign_negative() && !r.is_zero(),
+            self.pick(",", ".").chars().next().unwrap_or('.'),
+        )
+    }
+
+    /// An amount in euros from a decimal (`1 269,93 €`, `−0,13 €`).
+    pub(crate) fn eur_dec(self, x: rust_decimal::Decimal) -> String {
+        format!("{}\u{a0}{}", self.dec(x, 2), self.pick("€", "EUR"))
+    }
+
+    /// A rate given in percent, as written (`20 %`, `5,5 %`).
+    pub(crate) fn pct_dec(self, percent: rust_decimal::Decimal) -> String {
+        let p = percent.normalize();
+        format!("{}\u{a0}%", self.dec(p, p.scale() as usize))
     }
 
     /// A share as a percentage with one decimal (`72,7 %`); `—` when not finite.
@@ -57,20 +78,18 @@ impl Language {
             Language::English => crate::svg::Locale::ENGLISH,
         }
     }
-
-    /// A unit as this language writes it.
-    pub(crate) fn unit(self, unit: &str) -> String {
-        match (self, unit) {
-            (Language::English, "an") => "year".into(),
-            _ => unit.into(),
-        }
-    }
 }
 
 /// A number with a narrow no-break space between thousands and the decimal separator `point`.
 pub(crate) fn number(x: f64, decimals: usize, point: char) -> String {
     let s = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    grouped(&s, x < 0.0, point)
+}
+
+/// `s` (digits, `.` and decimals, no sign) grouped by thousands with `point`, with a minus
+/// sign when `negative` and some digit is not zero.
+fn grouped(s: &str, negative: bool, point: char) -> String {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
     let mut grouped = String::new();
     for (k, ch) in int.chars().enumerate() {
         if k > 0 && (int.len() - k) % 3 == 0 {
@@ -78,7 +97,7 @@ pub(crate) fn number(x: f64, decimals: usize, point: char) -> String {
         }
         grouped.push(ch);
     }
-    let sign = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+    let sign = if negative && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
         "−"
     } else {
         ""

@@ -17,6 +17,7 @@ pub mod evaluation_charts;
 pub mod experiment;
 mod kpis;
 mod language;
+mod printable;
 pub mod programme;
 pub mod sizing;
 pub mod svg;
@@ -24,8 +25,10 @@ mod warning;
 
 pub use atomic::OutputDir;
 pub use bills::{
-    allocation_csv, bill_file_name, bill_html, bill_html_in, coefficients_csv,
-    english_bill_file_name, settlement_csv, write_share_outputs,
+    LedgerError, allocation_csv, coefficients_csv, english_statement_file_name, invoice_html_in,
+    invoice_lines_csv, invoice_pdf_in, invoices_csv, ledger_csv, pdf_file_name, read_ledger,
+    settlement_csv, statement_file_name, statement_html_in, statement_pdf_in, write_invoices,
+    write_share_outputs,
 };
 pub use csv_out::{timeseries_csv, write_timeseries_csv};
 pub use evaluation::{

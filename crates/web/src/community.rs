@@ -62,6 +62,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/districts/{id}/community/bills/{member}/{month}",
             get(bill_page),
         )
+        .route(
+            "/districts/{id}/community/bills/{member}/{month}/pdf",
+            get(bill_pdf_page),
+        )
 }
 
 fn stored_path(data_dir: &Path, district: i64) -> PathBuf {
@@ -572,12 +576,12 @@ fn member_table(l: Lang, district: i64, m: &MemberRun) -> String {
                     whole(p.production_kwh),
                     whole(p.self_consumed_kwh),
                     whole(p.surplus_kwh),
-                    l.money(p.earnings_eur(), 2),
+                    l.money_dec(p.earnings_eur(), 2),
                 ]),
                 None => cells.extend([dash(), dash(), dash(), dash()]),
             }
         }
-        cells.push(l.money(mm.bill_eur, 2));
+        cells.push(l.money_dec(mm.bill_eur, 2));
         let cells: String = cells
             .iter()
             .map(|c| format!("<td class=n>{c}</td>"))
@@ -638,11 +642,11 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
         ));
         out.push_str(&card(
             t(l, "bills_with"),
-            &l.money(tt.consumer_bills_eur, 0),
+            &l.money_dec(tt.consumer_bills_eur, 0),
         ));
         out.push_str(&card(
             t(l, "bills_without"),
-            &l.money(tt.consumer_bills_without_operation_eur, 0),
+            &l.money_dec(tt.consumer_bills_without_operation_eur, 0),
         ));
         out.push_str("</div>");
     }
@@ -701,8 +705,8 @@ struct MemberSums {
     production_kwh: f64,
     sold_kwh: f64,
     surplus_kwh: f64,
-    earnings_eur: f64,
-    bills_eur: f64,
+    earnings_eur: rust_decimal::Decimal,
+    bills_eur: rust_decimal::Decimal,
     consumer: bool,
     producer: bool,
 }
@@ -755,12 +759,12 @@ pub(crate) fn member_cards(l: Lang, m: &MemberRun) -> String {
         out.push_str(&card(t(l, "surplus"), &kwh(s.surplus_kwh)));
         out.push_str(&crate::html::defined_card(
             t(l, "earnings"),
-            &l.money(s.earnings_eur, 2),
+            &l.money_dec(s.earnings_eur, 2),
             t(l, "def_earnings"),
         ));
     }
     if s.consumer {
-        out.push_str(&card(t(l, "bills_total"), &l.money(s.bills_eur, 2)));
+        out.push_str(&card(t(l, "bills_total"), &l.money_dec(s.bills_eur, 2)));
     }
     out.push_str("</div>");
     out
@@ -919,14 +923,26 @@ async fn bill_page(
     p.respond(bill_body(&state, &p, id, &member, &month).await)
 }
 
-/// The stored bill of `member` for `month`, with a way back to the community page.
-async fn bill_body(
+async fn bill_pdf_page(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    UrlPath((id, member, month)): UrlPath<(i64, String, String)>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u, q.pick(&headers))?;
+    p.respond(bill_pdf(&state, &p, id, &member, &month).await)
+}
+
+/// The stored statement of `member` for `month` in the page's language (HTML), after the
+/// checks that the user may see it: its path.
+async fn stored_statement(
     state: &AppState,
     p: &PageContext,
     id: i64,
     member: &str,
     month: &str,
-) -> Result<Response, ApiError> {
+) -> Result<PathBuf, ApiError> {
     let u = &p.user;
     visible_district(state, u, id).await?;
     if !u.manages_district(id) && u.user.prm.as_deref() != Some(member) {
@@ -946,22 +962,81 @@ async fn bill_body(
                 && !f.contains("..")
         })
         .ok_or(ApiError::NotFound)?;
-    let bills = outputs_dir(&state.config.data_dir, id, latest.job).join("bills");
-    // The bill in the page's language: the French file, or the English one beside it (runs
-    // made before English bills existed keep their one bilingual file).
-    let english = bills.join(quartier_report::english_bill_file_name(&file));
-    let path = match p.lang {
+    // Runs store their statements in `statements/`; runs made before statements and invoices
+    // were told apart keep them in `bills/`.
+    let job_dir = outputs_dir(&state.config.data_dir, id, latest.job);
+    let bills = if job_dir.join("statements").is_dir() {
+        job_dir.join("statements")
+    } else {
+        job_dir.join("bills")
+    };
+    // The statement in the page's language: the French file, or the English one beside it
+    // (runs made before English bills existed keep their one bilingual file).
+    let english = bills.join(quartier_report::english_statement_file_name(&file));
+    Ok(match p.lang {
         Lang::En if english.is_file() => english,
         _ => bills.join(file),
-    };
+    })
+}
+
+/// The stored statement of `member` for `month`, with a way back to the community page and a
+/// link to its PDF.
+async fn bill_body(
+    state: &AppState,
+    p: &PageContext,
+    id: i64,
+    member: &str,
+    month: &str,
+) -> Result<Response, ApiError> {
+    let path = stored_statement(state, p, id, member, month).await?;
+    let has_pdf = path
+        .with_file_name(quartier_report::pdf_file_name(
+            &path.file_name().unwrap_or_default().to_string_lossy(),
+        ))
+        .is_file();
     let html = tokio::task::spawn_blocking(move || std::fs::read_to_string(path))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|_| ApiError::NotFound)?;
     let back = format!("/districts/{id}/community?lang={}", p.lang.code());
+    let pdf = has_pdf.then(|| {
+        (
+            format!("{}/pdf?lang={}", bill_url(id, member, month), p.lang.code()),
+            t(p.lang, "bill_pdf"),
+        )
+    });
     Ok((
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        with_navigation(&html, &back, t(p.lang, "bill_back")),
+        with_navigation(&html, &back, t(p.lang, "bill_back"), pdf),
+    )
+        .into_response())
+}
+
+/// The PDF of the stored statement of `member` for `month`, to download.
+async fn bill_pdf(
+    state: &AppState,
+    p: &PageContext,
+    id: i64,
+    member: &str,
+    month: &str,
+) -> Result<Response, ApiError> {
+    let html = stored_statement(state, p, id, member, month).await?;
+    let name =
+        quartier_report::pdf_file_name(&html.file_name().unwrap_or_default().to_string_lossy());
+    let path = html.with_file_name(&name);
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|_| ApiError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
     )
         .into_response())
 }
@@ -975,11 +1050,15 @@ pub(crate) const BILL_NAV_STYLE: &str =
     "#bill-nav{margin:0 0 1rem}@media print{#bill-nav{display:none}}";
 
 /// A stored bill (a standalone printable page) with a link `label` to `back` at the top of
-/// its body, hidden when printing, so that the printed bill stays the same.
-fn with_navigation(bill: &str, back: &str, label: &str) -> String {
+/// its body (and one to its PDF, when there is one), hidden when printing, so that the printed
+/// bill stays the same.
+fn with_navigation(bill: &str, back: &str, label: &str, pdf: Option<(String, &str)>) -> String {
     let style = format!("<style>{BILL_NAV_STYLE}</style>");
+    let pdf_link = pdf
+        .map(|(href, text)| format!(" · <a href=\"{}\" download>{}</a>", esc(&href), esc(text)))
+        .unwrap_or_default();
     let nav = format!(
-        "<nav id={BILL_NAV_ID}><a href=\"{}\">{}</a></nav>",
+        "<nav id={BILL_NAV_ID}><a href=\"{}\">{}</a>{pdf_link}</nav>",
         esc(back),
         esc(label)
     );

@@ -68,6 +68,12 @@ impl Lang {
         )
     }
 
+    /// An amount of euros computed in decimal arithmetic, with `decimals` (rounded half-up) in
+    /// this language.
+    pub(crate) fn money_dec(self, eur: rust_decimal::Decimal, decimals: usize) -> String {
+        format!("{}\u{a0}{}", self.report().dec(eur, decimals), self.eur())
+    }
+
     /// The short name of month `m` (1–12): `janv.`, `Jan`.
     pub(crate) fn month_short(self, m: u32) -> &'static str {
         self.chart_locale().months[(m.clamp(1, 12) - 1) as usize]
@@ -871,6 +877,7 @@ const LABELS: &[(&str, &str, &str)] = &[
         "← Retour à la communauté d'énergie",
         "← Back to the energy community",
     ),
+    ("bill_pdf", "Télécharger le PDF", "Download the PDF"),
 ];
 
 /// Every label: (key, French, English). The browser test reads it to find a page that mixes

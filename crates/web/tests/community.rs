@@ -430,22 +430,30 @@ fn a_participant_opens_every_district_listed_and_a_producer_sees_its_earnings() 
         assert!(home.body.contains("Ma participation"), "{}", home.body);
     }
 
-    // The producer's own figures, in euros as its bills count them.
+    // The producer's own figures, in euros as its statements count them: decimal text, exact
+    // to the cent.
     let run = paul.get(&url).json()["allocation"].clone();
     let months = run["members"][0]["months"].as_array().unwrap().clone();
     assert_eq!(run["members"].as_array().unwrap().len(), 1, "only itself");
-    let earned: f64 = months
+    let cents = |v: &serde_json::Value| -> rust_decimal::Decimal {
+        let s = v.as_str().unwrap_or_else(|| panic!("money as text: {v}"));
+        let d: rust_decimal::Decimal = s.parse().unwrap();
+        assert_eq!(d, d.round_dp(2), "{s} is to the cent");
+        d
+    };
+    let earned: rust_decimal::Decimal = months
         .iter()
         .map(|m| {
             let p = &m["producer"];
-            p["revenue_eur"].as_f64().unwrap() + p["surplus_revenue_eur"].as_f64().unwrap()
+            cents(&p["revenue_eur"]) + cents(&p["surplus_revenue_eur"])
         })
         .sum();
-    let billed: f64 = months.iter().map(|m| m["bill_eur"].as_f64().unwrap()).sum();
-    assert!(earned > 0.0);
-    assert!(
-        (earned + billed).abs() < 1e-6,
-        "earnings are the credits of its bills: {earned} vs {billed}"
+    let billed: rust_decimal::Decimal = months.iter().map(|m| cents(&m["bill_eur"])).sum();
+    assert!(earned > rust_decimal::Decimal::ZERO);
+    assert_eq!(
+        earned + billed,
+        rust_decimal::Decimal::ZERO,
+        "earnings are the credits of its statements: {earned} vs {billed}"
     );
     let home = paul.get(&format!("/districts/{id}?lang=fr"));
     for word in [

@@ -329,7 +329,7 @@ fn a_bill_has_a_way_back_to_the_community_that_does_not_print() {
     // The stored bills: one file per language.
     let stored = |suffix: &str| {
         std::fs::read_to_string(app.dir.path().join(format!(
-            "data/communities/{id}/job-{job}/bills/{A}_2025-06{suffix}"
+            "data/communities/{id}/job-{job}/statements/{A}_2025-06{suffix}"
         )))
         .unwrap()
     };
@@ -339,9 +339,13 @@ fn a_bill_has_a_way_back_to_the_community_that_does_not_print() {
     let link = format!("/districts/{id}/community/bills/{A}/2025-06?lang=en");
     assert!(community.body.contains(&link), "{}", community.body);
 
-    for (lang, label) in [
-        ("en", "Back to the energy community"),
-        ("fr", "Retour à la communauté d'énergie"),
+    for (lang, label, pdf_label) in [
+        ("en", "Back to the energy community", "Download the PDF"),
+        (
+            "fr",
+            "Retour à la communauté d'énergie",
+            "Télécharger le PDF",
+        ),
     ] {
         let r = alice.get(&format!(
             "/districts/{id}/community/bills/{A}/2025-06?lang={lang}"
@@ -350,8 +354,9 @@ fn a_bill_has_a_way_back_to_the_community_that_does_not_print() {
         assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
         let style =
             "<style>#bill-nav{margin:0 0 1rem}@media print{#bill-nav{display:none}}</style>";
+        let pdf = format!("/districts/{id}/community/bills/{A}/2025-06/pdf?lang={lang}");
         let nav = format!(
-            "<nav id=bill-nav><a href=\"/districts/{id}/community?lang={lang}\">← {}</a></nav>",
+            "<nav id=bill-nav><a href=\"/districts/{id}/community?lang={lang}\">← {}</a> · <a href=\"{pdf}\" download>{pdf_label}</a></nav>",
             label.replace('\'', "&#39;")
         );
         // The style in the head, the link first in the body, the bill otherwise unchanged.
@@ -362,7 +367,24 @@ fn a_bill_has_a_way_back_to_the_community_that_does_not_print() {
         );
         let file = if lang == "en" { ".en.html" } else { ".html" };
         assert_eq!(r.body.replace(style, "").replace(&nav, ""), stored(file));
+        // The PDF in the same language, to download.
+        let r = alice.get(&pdf);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("application/pdf"));
+        let suffix = if lang == "en" { ".en.pdf" } else { ".pdf" };
+        assert_eq!(
+            r.header("content-disposition"),
+            Some(format!("attachment; filename=\"{A}_2025-06{suffix}\"").as_str())
+        );
+        assert!(r.body.starts_with("%PDF-"));
     }
+    assert_eq!(
+        alice
+            .get(&format!("/districts/{id}/community/bills/{B}/2025-06/pdf"))
+            .status,
+        404,
+        "nor another participant's PDF"
+    );
     // Still nothing of the others' bills.
     assert_eq!(
         alice
