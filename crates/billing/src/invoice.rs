@@ -266,7 +266,9 @@ pub fn issue_invoices(
             member: id.clone(),
             operation: operation.clone(),
             month,
-            period: (month.first_day(), month.last_day()),
+            period: c
+                .member_days
+                .unwrap_or((month.first_day(), month.last_day())),
             lines,
             vat: invoicing.vat,
             mentions: Vec::new(),

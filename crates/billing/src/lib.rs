@@ -33,8 +33,8 @@ pub use invoice::{
 pub use optimise::{optimised_allocation, optimised_key};
 pub use price::{PriceBasis, PricePeriod, Prices, TimeOfUse};
 pub use settle::{
-    BillingConfig, ConsumerMonth, Month, PricedEnergy, ProducerMonth, Settlement, TurpeChoice,
-    settle,
+    BillingConfig, ConsumerMonth, DataGap, Month, PricedEnergy, ProducerMonth, Settlement,
+    TurpeChoice, settle,
 };
 pub use statement::{
     Comparison, Line, Note, Statement, Unit, statements, total_excl_vat, total_vat,

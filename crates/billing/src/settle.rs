@@ -48,6 +48,21 @@ pub struct BillingConfig {
     pub excise_exemption: bool,
     /// Whether the local energy is invoiced with VAT (statements show it as invoiced).
     pub local_energy_vat: crate::VatRegime,
+    /// Spans of members' missing data and how they were treated (statements say so).
+    pub data_gaps: Vec<DataGap>,
+}
+
+/// A span where a member's curve had no data within its membership.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataGap {
+    /// The member.
+    pub member: MemberId,
+    /// First instant without data.
+    pub from: chrono::DateTime<chrono::Utc>,
+    /// First instant with data again (or the end of the period).
+    pub until: chrono::DateTime<chrono::Utc>,
+    /// True: the member was excluded from the operation for the span; false: counted as zero.
+    pub excluded: bool,
 }
 
 /// A local calendar month (Europe/Paris).
@@ -136,9 +151,11 @@ pub struct ConsumerMonth {
     /// The self-consumed energy by producer and local price (the lines of its invoice), in
     /// the order of the producers, then of the price periods.
     pub local_energy: Vec<PricedEnergy>,
-    /// Local days of the month the axis covers (at least one step), to prorate fixed
-    /// components.
+    /// Local days of the month when the member belongs to the operation (at least one step
+    /// of the axis), to prorate fixed components.
     pub days: u32,
+    /// First and last of those days (`None`: not a member this month).
+    pub member_days: Option<(NaiveDate, NaiveDate)>,
     /// Hours of the month covered by the axis.
     pub hours: f64,
 }
@@ -165,6 +182,9 @@ pub struct ProducerMonth {
     pub revenue_eur: Decimal,
     /// Revenue of the surplus at the surplus price (one rounded line), EUR excluding VAT.
     pub surplus_revenue_eur: Decimal,
+    /// First and last local day of the month when the member belongs to the operation
+    /// (`None`: not a member this month).
+    pub member_days: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// The settlement of an operation over its axis.
@@ -292,7 +312,6 @@ pub fn settle(
     // The month's self-consumed energy per consumer, producer and price class.
     let mut bought = vec![0.0; nc * np * ncls];
     let mut step_class = vec![0usize; pricing.len()];
-    let mut last_day: Option<NaiveDate> = None;
     let step_h = axis.step().hours();
     let mut grid = config.tariffs.in_force(axis_first_day(&axis)).0;
     let closing = Closing {
@@ -314,8 +333,7 @@ pub fn settle(
             cm.iter_mut().for_each(|v| v.push(ConsumerMonth::default()));
             pm.iter_mut().for_each(|v| v.push(ProducerMonth::default()));
         }
-        let new_day = last_day != Some(local.date_naive());
-        last_day = Some(local.date_naive());
+        let day = local.date_naive();
         let period = grid.period(utc).index();
         let hour = local.hour();
         for (j, tou) in pricing.iter().enumerate() {
@@ -334,8 +352,18 @@ pub fn settle(
             c.self_consumed_kwh += a;
             c.complement_kwh += comp;
             c.hours += step_h;
-            if new_day {
-                c.days += 1;
+            if community.consumer_present(i, t) {
+                match &mut c.member_days {
+                    Some((_, last)) if *last == day => {}
+                    Some((_, last)) => {
+                        *last = day;
+                        c.days += 1;
+                    }
+                    None => {
+                        c.member_days = Some((day, day));
+                        c.days += 1;
+                    }
+                }
             }
             if let (Some(s), Some(k)) = (
                 c.self_consumed_by_period_kwh.get_mut(period),
@@ -366,6 +394,9 @@ pub fn settle(
         }
         for p in 0..np {
             if let Some(pr) = pm.get_mut(p).and_then(|v| v.last_mut()) {
+                if community.producer_present(p, t) {
+                    pr.member_days = Some(pr.member_days.map_or((day, day), |(a, _)| (a, day)));
+                }
                 pr.production_kwh += allocation.production_kwh(t, p);
                 pr.self_consumed_kwh += allocation.producer_allocated_kwh(t, p);
                 pr.surplus_kwh += allocation.surplus_kwh(t, p);

@@ -339,6 +339,12 @@ pub fn statements(
     };
     for (id, name, role) in members {
         for (m, month) in settlement.months.iter().enumerate() {
+            // Not a member this month: no statement.
+            let consumer_days = settlement.consumer(id, m).and_then(|c| c.member_days);
+            let producer_days = settlement.producer(id, m).and_then(|p| p.member_days);
+            let Some(days) = consumer_days.or(producer_days) else {
+                continue;
+            };
             let (t, before_first) = config.tariffs.in_force(month.first_day());
             let mut notes = vec![Note::new(
                 format!("Grille tarifaire appliquée : {}.", t.name_fr),
@@ -367,6 +373,60 @@ pub fn statements(
                     format!(
                         "The grid in force since {change} is missing from the tariff file: this \
                          month is computed with the previous one."
+                    ),
+                ));
+            }
+            if days != (month.first_day(), month.last_day()) {
+                notes.push(Note::new(
+                    format!(
+                        "Ce relevé couvre du {} au {} : les jours du mois où le point de \
+                         livraison appartient à l'opération.",
+                        days.0.format("%d/%m/%Y"),
+                        days.1.format("%d/%m/%Y")
+                    ),
+                    format!(
+                        "This statement covers {} to {}: the days of the month when the delivery \
+                         point belongs to the operation.",
+                        days.0, days.1
+                    ),
+                ));
+            }
+            let paris = |x: chrono::DateTime<chrono::Utc>| {
+                x.with_timezone(&chrono_tz::Europe::Paris)
+                    .format("%d/%m/%Y %H:%M")
+                    .to_string()
+            };
+            for g in config.data_gaps.iter().filter(|g| {
+                &g.member == id
+                    && g.from.with_timezone(&chrono_tz::Europe::Paris).date_naive()
+                        <= month.last_day()
+                    && g.until
+                        .with_timezone(&chrono_tz::Europe::Paris)
+                        .date_naive()
+                        >= month.first_day()
+            }) {
+                let (fr, en) = if g.excluded {
+                    (
+                        "exclues : le point ne participe pas à l'opération sur cette période",
+                        "excluded: the delivery point takes no part in the operation then",
+                    )
+                } else {
+                    ("comptées à zéro", "counted as zero")
+                };
+                notes.push(Note::new(
+                    format!(
+                        "Données de comptage manquantes du {} au {} : {fr}.",
+                        paris(g.from),
+                        paris(g.until)
+                    ),
+                    format!(
+                        "Meter data missing from {} to {} (Europe/Paris): {en}.",
+                        g.from
+                            .with_timezone(&chrono_tz::Europe::Paris)
+                            .format("%Y-%m-%d %H:%M"),
+                        g.until
+                            .with_timezone(&chrono_tz::Europe::Paris)
+                            .format("%Y-%m-%d %H:%M")
                     ),
                 ));
             }

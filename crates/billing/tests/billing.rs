@@ -4,7 +4,9 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 use quartier_billing::money::Decimal;
 use quartier_billing::*;
-use quartier_share::{Community, CommunityBuilder, Key, Member, MemberId, Role, allocate};
+use quartier_share::{
+    Community, CommunityBuilder, Key, Member, MemberId, Membership, Role, allocate,
+};
 use quartier_timeseries::{Axis, Quantity, Series, Step};
 
 fn id(s: &str) -> MemberId {
@@ -71,6 +73,7 @@ fn config(turpe: TurpeChoice) -> BillingConfig {
         turpe,
         excise_exemption: true,
         local_energy_vat: VatRegime::Charged,
+        data_gaps: Vec::new(),
     }
 }
 
@@ -230,7 +233,9 @@ fn invoice_amounts_are_half_up_to_the_cent_as_computed_by_hand() {
         assert_eq!(inv.total_incl_vat_eur(), d(total));
         assert_eq!(inv.vat_by_rate(), vec![(d("20"), d(amount), d(vat))]);
         assert_eq!(inv.due_date, NaiveDate::from_ymd_opt(2025, 3, 5).unwrap());
-        assert_eq!(inv.period.1, NaiveDate::from_ymd_opt(2025, 1, 31).unwrap());
+        // The sale's period: the days of the month the curves cover (one step on 15 January).
+        let jan15 = NaiveDate::from_ymd_opt(2025, 1, 15).unwrap();
+        assert_eq!(inv.period, (jan15, jan15));
         // The producer earns exactly what the consumer pays.
         assert_eq!(s.producer_months[0][0].revenue_eur, d(amount));
     }
@@ -344,6 +349,101 @@ fn a_month_is_billed_with_the_grid_in_force_on_its_first_day() {
     );
     assert!(TariffHistory::new(vec![table(), table()]).is_err());
     assert!(TariffHistory::new(vec![]).is_err());
+}
+
+#[test]
+fn a_member_who_joins_is_billed_for_the_days_it_belongs() {
+    // Four days of hours from 30 January 2025 00:00 Paris; b joins on 1 February.
+    let axis = Axis::new(
+        Utc.with_ymd_and_hms(2025, 1, 29, 23, 0, 0).unwrap(),
+        Step::MIN60,
+        96,
+    )
+    .unwrap();
+    let kwh = |v: f64| Series::new(axis, Quantity::EnergyKwh, vec![v; 96]).unwrap();
+    let joins = Utc.with_ymd_and_hms(2025, 1, 31, 23, 0, 0).unwrap();
+    let com = CommunityBuilder::new(axis)
+        .member(Member::new(id("pv"), Role::Producer).with_pv_kw(50.0))
+        .curve(&id("pv"), kwh(4.0))
+        .member(Member::new(id("a"), Role::Consumer))
+        .curve(&id("a"), kwh(4.0))
+        .member(
+            Member::new(id("b"), Role::Consumer)
+                .with_membership(Membership::between(Some(joins), None)),
+        )
+        .curve(&id("b"), kwh(4.0))
+        .build()
+        .unwrap();
+    let alloc = allocate(&com, &Key::Default).unwrap();
+    let cfg = config(TurpeChoice::Standard);
+    let s = settle(&com, &alloc, &cfg).unwrap();
+    assert_eq!(s.months.len(), 2);
+    let b_jan = s.consumer(&id("b"), 0).unwrap();
+    assert_eq!(
+        (b_jan.days, b_jan.member_days, b_jan.consumption_kwh),
+        (0, None, 0.0)
+    );
+    let b_feb = s.consumer(&id("b"), 1).unwrap();
+    let (feb1, feb2) = (
+        NaiveDate::from_ymd_opt(2025, 2, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2025, 2, 2).unwrap(),
+    );
+    assert_eq!((b_feb.days, b_feb.member_days), (2, Some((feb1, feb2))));
+    // a takes everything in January, half from February on.
+    assert_eq!(
+        s.consumer(&id("a"), 0).unwrap().self_consumed_kwh,
+        2.0 * 24.0 * 4.0
+    );
+    assert_eq!(
+        s.consumer(&id("a"), 1).unwrap().self_consumed_kwh,
+        2.0 * 24.0 * 2.0
+    );
+    let st = statements(&s, &cfg, &members(&com));
+    assert!(
+        !st.iter().any(|x| x.member == id("b") && x.month.month == 1),
+        "no statement before it joined"
+    );
+    let b = st
+        .iter()
+        .find(|x| x.member == id("b") && x.month.month == 2)
+        .unwrap();
+    let management = b
+        .lines
+        .iter()
+        .find(|l| l.label_en.contains("management"))
+        .unwrap();
+    assert_eq!(
+        management.quantity,
+        Decimal::from(2),
+        "2 days of fixed components"
+    );
+    assert!(
+        b.notes
+            .iter()
+            .any(|n| n.en.contains("covers 2025-02-01 to 2025-02-02"))
+    );
+    let mut req = request();
+    req.month = Month {
+        year: 2025,
+        month: 2,
+    };
+    let issued = issue_invoices(
+        &req,
+        &s,
+        &cfg,
+        &invoicing(VatRegime::Charged),
+        &members(&com),
+        &[],
+    )
+    .unwrap();
+    let inv_b = issued
+        .invoices
+        .iter()
+        .find(|i| i.member == id("b"))
+        .unwrap();
+    assert_eq!(inv_b.period, (feb1, feb2));
+    // 2 days × 24 h × 2 kWh at 0.10: 9.60 EUR.
+    assert_eq!(inv_b.total_excl_vat_eur(), d("9.60"));
 }
 
 #[test]

@@ -91,6 +91,10 @@ struct WhatifArgs {
     /// The id (PRM) of a member who leaves.
     #[arg(long)]
     leave: Option<String>,
+    /// With --leave: its last day in the operation (YYYY-MM-DD, local); without it the member
+    /// leaves before the first day. Members in --join take `member_from` in their table.
+    #[arg(long, value_parser = day_arg, requires = "leave")]
+    last_day: Option<NaiveDate>,
     /// Another key: default | equal | optimised.
     #[arg(long, value_parser = key_spelling)]
     key: Option<String>,
@@ -215,7 +219,11 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 Some(id) => Some(MemberId::new(id.clone())?),
                 None => None,
             };
-            let edit = CommunityEdit { join, leave };
+            let edit = CommunityEdit {
+                join,
+                leave,
+                leave_last_day: w.last_day,
+            };
             let Some(after) = load(&w.file, &edit, ui) else {
                 return Ok(Outcome::InvalidDistrict);
             };

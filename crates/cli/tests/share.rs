@@ -178,15 +178,15 @@ fn invoices_are_exact_to_the_cent_and_numbers_never_repeat() {
     );
     assert_eq!(
         rows[1],
-        "RQ-000001,2025-07-03,2025-08-02,30000000000001,Foyer Nom0,2025-06-01,2025-06-30,4.00,0.80,4.80,false"
+        "RQ-000001,2025-07-03,2025-08-02,30000000000001,Foyer Nom0,2025-06-01,2025-06-02,4.00,0.80,4.80,false"
     );
     assert_eq!(
         rows[2],
-        "RQ-000002,2025-07-03,2025-08-02,30000000000002,Foyer Nom1,2025-06-01,2025-06-30,6.00,1.20,7.20,false"
+        "RQ-000002,2025-07-03,2025-08-02,30000000000002,Foyer Nom1,2025-06-01,2025-06-02,6.00,1.20,7.20,false"
     );
     assert_eq!(
         rows[3],
-        "RQ-000003,2025-07-03,2025-08-02,30000000000003,Foyer Nom2,2025-06-01,2025-06-30,8.00,1.60,9.60,false"
+        "RQ-000003,2025-07-03,2025-08-02,30000000000003,Foyer Nom2,2025-06-01,2025-06-02,8.00,1.60,9.60,false"
     );
     assert_eq!(rows.len(), 4, "the producer gets no invoice");
     let lines = std::fs::read_to_string(out.join("invoice_lines.csv")).unwrap();

@@ -22,12 +22,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use quartier_billing::money::from_file_number as dec;
 use quartier_billing::{
-    BillingConfig, Cited, InvoiceConfig, Party, PeriodRates, PriceBasis, PricePeriod, Prices,
-    TariffHistory, TariffTable, TimeOfUse, TurpeChoice, VatRegime,
+    BillingConfig, Cited, DataGap, InvoiceConfig, Party, PeriodRates, PriceBasis, PricePeriod,
+    Prices, TariffHistory, TariffTable, TimeOfUse, TurpeChoice, VatRegime,
 };
 use quartier_share::{
     Category, Community, CommunityBuilder, CustomKey, Derogation, Group, Inside, Key, Leftover,
-    Member, MemberId, PerimeterRules, Role,
+    Member, MemberId, Membership, PerimeterRules, Role,
 };
 use quartier_timeseries::{Axis, CsvOptions, FillPolicy, Quantity, Series, Step};
 use toml::de::DeTable;
@@ -61,6 +61,10 @@ pub static COMMUNITY_COMPONENTS: &[(&str, &str)] = &[
         "Static coefficients (static key) or weights (static priority groups), percent.",
     ),
     ("key.groups", "Priority groups, first served first."),
+    (
+        "key.periods",
+        "A period of validity of static coefficients.",
+    ),
     ("prices", "Local, supplier and surplus prices."),
     (
         "invoicing",
@@ -87,6 +91,8 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("operation", "derogation", Kind::Enum(&["none", "periurban", "rural", "public_epci"]), "", DefaultValue::Str("none"), N, N, "Perimeter: 2 km between the two most distant members, 10 km (periurban) or 20 km (rural) with a derogation of the arrêté of 19 September 2023, or public_epci (arrêté of 21 February 2025): no distance limit and a 10 MW cap when a commune or an EPCI with its own taxation takes part, every member is a public body, a public-service entity or a SEM (members.category), and every delivery point is in the EPCI (members.commune_insee in epci_communes)."),
     at("operation", "epci_communes", Kind::EnumList(&[]), "", Rule("required for public_epci"), N, N, "INSEE codes of the EPCI's communes (the public_epci derogation)."),
     at("operation", "pv_cap_kw", Kind::Float, "kW", DefaultValue::Float(5000.0), inc(0.0), N, "Cap on the total installed PV: 5 MW since the arrêté of 21 February 2025 (3 MW before); the public_epci derogation's is 10 MW."),
+    at("operation", "first_day", Kind::DateTime, "", Rule("the first day of the earliest curve"), N, N, "First day settled (local date, Europe/Paris): curves are cut to it."),
+    at("operation", "last_day", Kind::DateTime, "", Rule("the last day of the latest curve"), N, N, "Last day settled (local date, inclusive): curves are cut to it."),
     at("operation", "tariff", Kind::Path, "", Rule("the embedded TURPE 7 table of 2025-08-01"), N, N, "Tariff file (TOML, same layout as the embedded one)."),
     at("members", "id", Kind::String, "", Required, N, N, "Unique id: the 14-digit PRM, or another id without spaces."),
     at("members", "name", Kind::String, "", Rule("= id"), N, N, "Display name (printed on the member's bills)."),
@@ -98,6 +104,9 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("members", "category", Kind::Enum(&["private", "commune", "epci", "public_body", "public_service", "sem"]), "", DefaultValue::Str("private"), N, N, "What body the member is: private (households, companies), a commune, an EPCI with its own taxation, another public body, a public-service entity or a SEM (the public_epci derogation)."),
     at("members", "commune_insee", Kind::String, "", Rule("required for public_epci"), N, N, "INSEE code of the commune of the delivery point (5 characters, e.g. 92048 for Meudon)."),
     at("members", "kwp", Kind::Float, "kWp", DefaultValue::Float(0.0), inc(0.0), N, "Installed PV peak power (producers), for the PV cap and the excise exemption."),
+    at("members", "member_from", Kind::DateTime, "", Rule("the operation's first day"), N, N, "First day the member belongs to the operation (local date, Europe/Paris): before it, it takes no share and its energy is not the operation's."),
+    at("members", "member_until", Kind::DateTime, "", Rule("the operation's last day"), N, N, "Last day the member belongs to the operation (local date, inclusive)."),
+    at("members", "missing", Kind::Enum(&["error", "exclude", "zero"]), "", DefaultValue::Str("error"), N, N, "When the member's curve does not cover its membership within the operation: an error (no settlement data is lost silently), or the member is excluded for the missing span (it takes no share then), or the span counts as zero; statements say which."),
     at("members", "address", Kind::EnumList(&[]), "", Rule("none"), N, N, "Postal address printed on the member's invoices, one string per line."),
     at("members", "siret", Kind::String, "", Rule("none"), N, N, "SIRET of a professional member, printed on its invoices."),
     at("members", "supplier_eur_per_kwh", Kind::Float, "EUR/kWh", Rule("prices.supplier_eur_per_kwh"), inc(0.0), N, "The consumer's supplier price, energy only (excluding TURPE and taxes)."),
@@ -108,7 +117,10 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("curve", "scale", Kind::Float, "1", DefaultValue::Float(1.0), inc(0.0), N, "Multiplier applied after reading."),
     at("key", "type", Kind::Enum(&["default", "static", "priority", "custom"]), "", DefaultValue::Str("default"), N, N, "Default (prorata of consumption, D315-6), static coefficients, priority groups, or custom per-step coefficients."),
     at("key", "leftover", Kind::Enum(&["surplus", "redistribute"]), "", DefaultValue::Str("surplus"), N, N, "Static key: what satisfied consumers leave becomes surplus or is redistributed."),
-    at("key", "coefficients", Kind::Tables("key.coefficients"), "", Rule("required for static"), N, N, "Static coefficients, or weights of static priority groups."),
+    at("key", "coefficients", Kind::Tables("key.coefficients"), "", Rule("required for static, unless periods"), N, N, "Static coefficients, or weights of static priority groups."),
+    at("key", "periods", Kind::Tables("key.periods"), "", Rule("none: one set of coefficients"), N, N, "Static key: coefficients per period of validity (the PMO sends new ones when members join or leave), each from its `from` day to the next period's."),
+    at("key.periods", "from", Kind::DateTime, "", Required, N, N, "First day of the period (local date, Europe/Paris); the first period starts at or before the operation's first day."),
+    at("key.periods", "coefficients", Kind::Tables("key.coefficients"), "", Required, N, N, "The coefficients of the members present in the period."),
     at("key", "groups", Kind::Tables("key.groups"), "", Rule("required for priority"), N, N, "Priority groups."),
     at("key", "file", Kind::Path, "", Rule("required for custom"), N, N, "Custom key CSV: `time_utc` (RFC 3339 step start) then one column per consumer id, percent of the step's production."),
     at("key.coefficients", "member", Kind::String, "", Required, N, N, "Consumer id."),
@@ -188,6 +200,19 @@ struct MemberSpec {
     commune: Option<String>,
     address: Vec<String>,
     siret: Option<String>,
+    /// First instant of membership.
+    from: Option<DateTime<Utc>>,
+    /// First instant after membership.
+    until: Option<DateTime<Utc>>,
+    missing: Missing,
+}
+
+/// What a member's missing data within its membership become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    Error,
+    Exclude,
+    Zero,
 }
 
 #[derive(Debug, Clone)]
@@ -235,6 +260,8 @@ enum KeySpec {
         Vec<(String, MemberId, f64)>,
     ),
     Custom(String, PathBuf),
+    /// Static coefficients per period, leftover.
+    StaticPeriods(Vec<PeriodSpec>, Leftover),
 }
 
 /// A parsed community file before its curves are read.
@@ -246,6 +273,8 @@ struct Spec {
     derogation: Derogation,
     epci_communes: Vec<String>,
     pv_cap_kw: f64,
+    first_day: Option<DateTime<Utc>>,
+    end_day: Option<DateTime<Utc>>,
     tariff: Option<PathBuf>,
     members: Vec<MemberSpec>,
     key: KeySpec,
@@ -253,6 +282,12 @@ struct Spec {
     price_paths: Vec<(MemberId, String)>,
     invoicing: Option<InvoicingSpec>,
 }
+
+/// One `[[key.periods]]`: its path, first instant and coefficients (path, member, share).
+type PeriodSpec = (String, DateTime<Utc>, Vec<(String, MemberId, f64)>);
+
+/// Spans `[start, end)` of an instant range.
+type Spans = Vec<(DateTime<Utc>, DateTime<Utc>)>;
 
 /// The `[invoicing]` table as written.
 #[derive(Debug, Clone)]
@@ -351,6 +386,17 @@ impl P {
                     );
                 }
             }
+            let from = self.day_start(&f, "member_from", false);
+            let until = self.day_start(&f, "member_until", true);
+            if let (Some(a), Some(b)) = (from, until)
+                && b <= a
+            {
+                self.at_path(
+                    &f.field_path("member_until"),
+                    "the member leaves before it joins".into(),
+                    Some("member_until on or after member_from".into()),
+                );
+            }
             let curve = f
                 .table("curve")
                 .and_then(|(t, s)| self.curve(&f.field_path("curve"), t, s));
@@ -403,6 +449,13 @@ impl P {
                     commune,
                     address: f.strs("address").unwrap_or_default(),
                     siret: f.opt_str("siret").flatten(),
+                    from,
+                    until,
+                    missing: match f.str("missing").as_deref() {
+                        Some("exclude") => Missing::Exclude,
+                        Some("zero") => Missing::Zero,
+                        _ => Missing::Error,
+                    },
                 });
             }
         }
@@ -416,6 +469,8 @@ impl P {
             Some((t, s)) => self.invoicing(t, s).map(Some),
         };
         let op = op?;
+        let first_day = self.day_start(&op, "first_day", false);
+        let end_day = self.day_start(&op, "last_day", true);
         if op.str("derogation").as_deref() == Some("public_epci") {
             let communes = op.strs("epci_communes").unwrap_or_default();
             if communes.is_empty() {
@@ -451,6 +506,8 @@ impl P {
             },
             epci_communes: op.strs("epci_communes").unwrap_or_default(),
             pv_cap_kw: op.num("pv_cap_kw")?,
+            first_day,
+            end_day,
             tariff: if op.present("tariff") {
                 Some(op.path_val("tariff")?)
             } else {
@@ -462,6 +519,22 @@ impl P {
             price_paths,
             invoicing: invoicing?,
         })
+    }
+
+    /// The local date `name` of `f` as the UTC instant its day starts in Europe/Paris (or the
+    /// next day's start, when `next`: the end of an inclusive last day).
+    fn day_start(&mut self, f: &Fields<'_>, name: &str, next: bool) -> Option<DateTime<Utc>> {
+        let t = self.instant_in(f, name, chrono_tz::Europe::Paris)?;
+        if !next {
+            return Some(t);
+        }
+        let day = t.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+        let after = day.succ_opt()?.and_hms_opt(0, 0, 0)?;
+        use chrono::TimeZone as _;
+        chrono_tz::Europe::Paris
+            .from_local_datetime(&after)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
     }
 
     fn invoicing(&mut self, t: &DeTable<'_>, s: Range<usize>) -> Option<InvoicingSpec> {
@@ -591,6 +664,60 @@ impl P {
         let kind = f.str("type")?;
         let coefficients = self.coefficients(&f)?;
         match kind.as_str() {
+            "static" if f.present("periods") => {
+                if f.present("coefficients") {
+                    self.at_path(
+                        "key.coefficients",
+                        "a static key has either coefficients or periods of coefficients".into(),
+                        Some("[[key.periods]] with their [[key.periods.coefficients]]".into()),
+                    );
+                    return None;
+                }
+                let leftover = if f.str("leftover")? == "redistribute" {
+                    Leftover::Redistribute
+                } else {
+                    Leftover::Surplus
+                };
+                let mut periods = Vec::new();
+                let mut ok = true;
+                for (i, (t, s)) in f.tables("periods").into_iter().enumerate() {
+                    let path = format!("key.periods[{i}]");
+                    let g = self.fields("key.periods", &path, t, s);
+                    let from = self.day_start(&g, "from", false);
+                    let mut coefficients = Vec::new();
+                    for (j, (t, s)) in g.tables("coefficients").into_iter().enumerate() {
+                        let cpath = format!("{path}.coefficients[{j}]");
+                        let h = self.fields("key.coefficients", &cpath, t, s);
+                        match (h.str("member").map(MemberId::new), h.num("percent")) {
+                            (Some(Ok(id)), Some(pct)) => {
+                                coefficients.push((h.field_path("member"), id, pct / 100.0))
+                            }
+                            (Some(Err(e)), _) => {
+                                self.at_path(&h.field_path("member"), e.to_string(), None);
+                                ok = false;
+                            }
+                            _ => ok = false,
+                        }
+                    }
+                    match from {
+                        Some(from) => periods.push((path, from, coefficients)),
+                        None => ok = false,
+                    }
+                }
+                if let Some(w) = periods.windows(2).find(|w| match w {
+                    [a, b] => b.1 <= a.1,
+                    _ => false,
+                }) && let [_, b] = w
+                {
+                    self.at_path(
+                        &format!("{}.from", b.0),
+                        "periods out of order".into(),
+                        Some("each period's `from` after the previous one's".into()),
+                    );
+                    return None;
+                }
+                ok.then_some(KeySpec::StaticPeriods(periods, leftover))
+            }
             "static" => {
                 if !f.present("coefficients") {
                     self.at_path(
@@ -709,6 +836,9 @@ pub struct CommunityEdit {
     pub join: Option<String>,
     /// A member to remove (also from the key).
     pub leave: Option<MemberId>,
+    /// With `leave`: the member's last day (local date) instead of leaving before the first:
+    /// it stays a member until then, keeping its coefficients.
+    pub leave_last_day: Option<chrono::NaiveDate>,
 }
 
 /// Reads, checks and loads a community file and its curves.
@@ -738,7 +868,7 @@ pub fn read_community_with(
     parse_community_with(
         &text,
         path,
-        edit.leave.as_ref(),
+        (edit.leave.as_ref(), edit.leave_last_day),
         &CommunityOptions::default(),
     )
 }
@@ -752,7 +882,7 @@ pub fn read_community_with(
 /// assert!(all.contains("c.toml:2:1: operation.nam: unknown field `nam`; did you mean `name`?"), "{all}");
 /// ```
 pub fn parse_community(text: &str, path: &Path) -> Result<LoadedCommunity, Diagnostics> {
-    parse_community_with(text, path, None, &CommunityOptions::default())
+    parse_community_with(text, path, (None, None), &CommunityOptions::default())
 }
 
 /// Like [`parse_community`], read as `options` say (files confined to the community file's
@@ -762,13 +892,13 @@ pub fn parse_community_in(
     path: &Path,
     options: &CommunityOptions<'_>,
 ) -> Result<LoadedCommunity, Diagnostics> {
-    parse_community_with(text, path, None, options)
+    parse_community_with(text, path, (None, None), options)
 }
 
 fn parse_community_with(
     text: &str,
     path: &Path,
-    leave: Option<&MemberId>,
+    (leave, leave_last_day): (Option<&MemberId>, Option<chrono::NaiveDate>),
     options: &CommunityOptions<'_>,
 ) -> Result<LoadedCommunity, Diagnostics> {
     let (doc, errors) = DeTable::parse_recoverable(text);
@@ -810,7 +940,23 @@ fn parse_community_with(
     if !p.diags.is_empty() {
         return Err(fail(p));
     }
-    if let Some(id) = leave {
+    if let (Some(id), Some(last)) = (leave, leave_last_day) {
+        let until = last
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|d| {
+                use chrono::TimeZone as _;
+                chrono_tz::Europe::Paris.from_local_datetime(&d).earliest()
+            })
+            .map(|t| t.with_timezone(&Utc));
+        match spec.members.iter_mut().find(|m| &m.id == id) {
+            Some(m) => m.until = until.or(m.until),
+            None => {
+                p.at_path("members", format!("--leave {id}: no such member"), None);
+                return Err(fail(p));
+            }
+        }
+    } else if let Some(id) = leave {
         if !spec.members.iter().any(|m| &m.id == id) {
             p.at_path("members", format!("--leave {id}: no such member"), None);
             return Err(fail(p));
@@ -821,6 +967,11 @@ fn parse_community_with(
             KeySpec::Priority(g, c) => {
                 c.retain(|(_, m, _)| m != id);
                 g.iter_mut().for_each(|(_, ms, _)| ms.retain(|m| m != id));
+            }
+            KeySpec::StaticPeriods(periods, _) => {
+                for (_, _, c) in periods.iter_mut() {
+                    c.retain(|(_, m, _)| m != id);
+                }
             }
             _ => {}
         }
@@ -901,11 +1052,9 @@ fn read_curve(
     }
 }
 
-/// Cuts `s` to `axis` (which it covers; same step).
-fn cut(s: &Series, axis: &Axis) -> Option<Series> {
-    let from = s.axis().index_of(axis.start())?;
-    let values = s.values().get(from..from + axis.len())?.to_vec();
-    Series::new(*axis, s.quantity(), values).ok()
+/// The start of the period after the one starting at `from`.
+fn out_next(periods: &[PeriodSpec], from: &DateTime<Utc>) -> Option<DateTime<Utc>> {
+    periods.iter().map(|x| x.1).filter(|t| t > from).min()
 }
 
 /// True for an INSEE commune code: five digits, or `2A`/`2B` (Corsica) and three digits.
@@ -1001,48 +1150,111 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
     if !p.diags.is_empty() {
         return None;
     }
-    let start = curves.iter().map(|(_, _, s)| s.axis().start()).max()?;
-    let end = curves.iter().map(|(_, _, s)| s.axis().end()).min()?;
+    // The settled period: the operation's first and last days, or from the earliest curve to
+    // the latest. Every member's curve must cover its membership within it: a missing span is
+    // an error, unless the member says how to treat it (`missing`).
+    let start = spec
+        .first_day
+        .or_else(|| curves.iter().map(|(_, _, s)| s.axis().start()).min())?;
+    let end = spec
+        .end_day
+        .or_else(|| curves.iter().map(|(_, _, s)| s.axis().end()).max())?;
+    let step_minutes = i64::from(step_min);
     let len = if end > start {
-        ((end - start).num_minutes() / i64::from(step_min)) as usize
+        usize::try_from((end - start).num_minutes() / step_minutes).ok()?
     } else {
         0
     };
     if len == 0 {
         p.at_path(
-            "members",
-            format!(
-                "the members' curves share no time range (latest start {start}, earliest end {end})"
-            ),
-            Some("curves covering a common period".into()),
+            "operation",
+            format!("the settled period is empty (from {start} to {end})"),
+            Some("operation.first_day before operation.last_day, within the curves".into()),
         );
         return None;
     }
     let axis = Axis::new(start, step, len).ok()?;
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&chrono_tz::Europe::Paris)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
     let mut builder = CommunityBuilder::new(axis);
     let mut storage: BTreeMap<usize, (Option<Series>, Option<Series>)> = BTreeMap::new();
     let mut members = Vec::new();
-    for m in &spec.members {
-        builder = builder.member(Member {
-            category: m.category,
-            commune: m.commune.clone(),
-            ..Member::new(m.id.clone(), m.role)
-                .at(m.lat, m.lon)
-                .with_pv_kw(m.kwp)
-        });
-        members.push((m.id.clone(), m.name.clone(), m.role));
-    }
+    let mut excluded: BTreeMap<usize, Spans> = BTreeMap::new();
+    let mut gaps = Vec::new();
     for (i, d, s) in &curves {
         let m = spec.members.get(*i)?;
-        if s.axis() != &axis {
-            warnings.push(format!(
-                "member {}: curve cut to the shared range {}..{}",
-                m.id,
-                axis.start(),
-                axis.end()
-            ));
+        let cpath = if *d {
+            m.discharge.as_ref()?.path.clone()
+        } else {
+            m.curve.path.clone()
+        };
+        // What the member must cover: its membership within the settled period.
+        let need_from = m.from.map_or(axis.start(), |f| f.max(axis.start()));
+        let need_until = m.until.map_or(axis.end(), |u| u.min(axis.end()));
+        let mut missing = Vec::new();
+        if need_from < need_until {
+            let (have_from, have_until) = (s.axis().start(), s.axis().end());
+            if have_from >= need_until || have_until <= need_from {
+                missing.push((need_from, need_until));
+            } else {
+                if have_from > need_from {
+                    missing.push((need_from, have_from));
+                }
+                if have_until < need_until {
+                    missing.push((have_until, need_until));
+                }
+            }
         }
-        let c = cut(s, &axis)?;
+        for &(a, b) in &missing {
+            let span = format!("{} to {} (Europe/Paris)", local(a), local(b));
+            match m.missing {
+                Missing::Error => {
+                    let field = match m.curve.source {
+                        CurveSource::Stored if !*d => "stored",
+                        _ => "file",
+                    };
+                    p.at_path(
+                        &format!("{cpath}.{field}"),
+                        format!(
+                            "member {}: no data from {span}, while it belongs to the operation",
+                            m.id
+                        ),
+                        Some(format!(
+                            "a curve covering its membership, or `missing = \"exclude\"` or \"zero\" for {}, or operation.first_day / last_day",
+                            m.path
+                        )),
+                    );
+                }
+                Missing::Exclude => {
+                    excluded.entry(*i).or_default().push((a, b));
+                    gaps.push(DataGap {
+                        member: m.id.clone(),
+                        from: a,
+                        until: b,
+                        excluded: true,
+                    });
+                }
+                Missing::Zero => gaps.push(DataGap {
+                    member: m.id.clone(),
+                    from: a,
+                    until: b,
+                    excluded: false,
+                }),
+            }
+        }
+        // The curve on the settled axis: its values where it has them, zero elsewhere.
+        let mut values = vec![0.0; axis.len()];
+        let offset_steps = (s.axis().start() - axis.start()).num_minutes() / step_minutes;
+        for (k, v) in s.values().iter().enumerate() {
+            let t = offset_steps + k as i64;
+            if let Some(slot) = usize::try_from(t).ok().and_then(|t| values.get_mut(t)) {
+                *slot = *v;
+            }
+        }
+        let c = Series::new(axis, s.quantity(), values).ok()?;
         if m.role == Role::Storage {
             let e = storage.entry(*i).or_default();
             if *d { e.1 = Some(c) } else { e.0 = Some(c) }
@@ -1050,6 +1262,37 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
             builder = builder.curve(&m.id, c);
         }
     }
+    if !p.diags.is_empty() {
+        return None;
+    }
+    for (k, m) in spec.members.iter().enumerate() {
+        builder = builder.member(Member {
+            category: m.category,
+            commune: m.commune.clone(),
+            membership: Membership {
+                from: m.from,
+                until: m.until,
+                excluded: excluded.remove(&k).unwrap_or_default(),
+            },
+            ..Member::new(m.id.clone(), m.role)
+                .at(m.lat, m.lon)
+                .with_pv_kw(m.kwp)
+        });
+        members.push((m.id.clone(), m.name.clone(), m.role));
+    }
+    warnings.extend(gaps.iter().map(|g| {
+        format!(
+            "member {}: no data from {} to {} (Europe/Paris): {}",
+            g.member,
+            local(g.from),
+            local(g.until),
+            if g.excluded {
+                "excluded from the operation for that span"
+            } else {
+                "counted as zero"
+            }
+        )
+    }));
     for (i, (c, d)) in storage {
         let m = spec.members.get(i)?;
         if let (Some(c), Some(d)) = (c, d) {
@@ -1094,6 +1337,80 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
                 coefficients: c.iter().map(|(_, id, v)| (id.clone(), *v)).collect(),
                 leftover: *leftover,
             }
+        }
+        KeySpec::StaticPeriods(periods, leftover) => {
+            let mut out = Vec::new();
+            for (path, from, c) in periods {
+                twice_in_coefficients(p, c);
+                for (cpath, id, _) in c {
+                    if !community.consumers().contains(id) {
+                        p.at_path(
+                            cpath,
+                            format!("unknown consumer {id}"),
+                            Some("the id of a consumer or storage member".into()),
+                        );
+                    }
+                }
+                let sum: f64 = c.iter().map(|x| x.2).sum();
+                if sum > 1.0 + 1e-9 {
+                    p.at_path(
+                        &format!("{path}.coefficients"),
+                        format!("coefficients sum to {:.3} %", sum * 100.0),
+                        Some("at most 100 %".into()),
+                    );
+                }
+                // Every consumer present in the period needs a coefficient.
+                let until = out_next(periods, from).unwrap_or(community.axis().end());
+                let missing: Vec<&str> = community
+                    .consumers()
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, id)| {
+                        !c.iter().any(|x| &x.1 == *id)
+                            && (0..community.axis().len()).any(|t| {
+                                let at = community.axis().time(t);
+                                at >= *from && at < until && community.consumer_present(*i, t)
+                            })
+                    })
+                    .map(|(_, id)| id.as_str())
+                    .collect();
+                if !missing.is_empty() {
+                    p.at_path(
+                        &format!("{path}.coefficients"),
+                        format!(
+                            "members present in the period from {} without a coefficient: {}",
+                            from.with_timezone(&chrono_tz::Europe::Paris).date_naive(),
+                            missing.join(", ")
+                        ),
+                        Some("a coefficient for every consumer present in the period".into()),
+                    );
+                }
+                out.push(quartier_share::KeyPeriod {
+                    from: *from,
+                    key: Key::Static {
+                        coefficients: c.iter().map(|(_, id, v)| (id.clone(), *v)).collect(),
+                        leftover: *leftover,
+                    },
+                });
+            }
+            if let Some((path, from, _)) = periods.first()
+                && *from > community.axis().start()
+            {
+                p.at_path(
+                    &format!("{path}.from"),
+                    format!(
+                        "the first period starts on {}, after the operation's first day {}",
+                        from.with_timezone(&chrono_tz::Europe::Paris).date_naive(),
+                        community
+                            .axis()
+                            .start()
+                            .with_timezone(&chrono_tz::Europe::Paris)
+                            .date_naive()
+                    ),
+                    Some("a first period from the operation's first day or earlier".into()),
+                );
+            }
+            Key::Periods(out)
         }
         KeySpec::Priority(groups, c) => {
             twice_in_coefficients(p, c);
@@ -1231,6 +1548,7 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
             local_energy_vat: invoicing
                 .as_ref()
                 .map_or(VatRegime::Charged, |i| i.config.vat),
+            data_gaps: gaps,
         },
         members,
         perimeter: PerimeterRules {

@@ -270,14 +270,164 @@ fn the_real_enedis_curve_is_one_member() {
         ),
         1,
     );
+    // The PV curve runs 400 days, the household's 365: no settlement data is dropped
+    // silently, so the household's missing spans are errors naming it and the spans.
+    let err = parse_community(&text, &d.join("c.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("members[1].curve.file: member 30000000000001: no data from 2022-07-01 02:00 to 2022-07-29 00:00 (Europe/Paris)"),
+        "{err}"
+    );
+    assert!(err.contains("missing = \"exclude\""), "{err}");
+    // Settling the household's year (the operation's first and last days) cuts the PV curve.
+    let text = text.replacen(
+        "name = \"Test\"",
+        "name = \"Test\"\nfirst_day = 2022-07-29\nlast_day = 2023-07-28",
+        1,
+    );
     let c = parse_community(&text, &d.join("c.toml")).unwrap();
-    // The Enedis export has 17,520 half-hours: the shared range is the Enedis year.
     assert_eq!(c.community.axis().len(), 17_520);
     let total: f64 = c.community.consumption_kwh().iter().sum();
     assert!((6000.0..9000.0).contains(&total), "{total} kWh");
-    assert!(c.warnings.iter().any(|w| w.contains("pv")));
     let alloc = quartier_share::allocate(&c.community, &c.key).unwrap();
     alloc.check_invariants().unwrap();
+}
+
+/// Two days of half-hours from 1 June 2025 00:00 Paris: PV 6 kWh a step, a household 2 kWh a
+/// step; a second household whose curve starts on 2 June.
+fn two_days(name: &str) -> PathBuf {
+    let d = dir(name);
+    let rows = |from_step: usize, v: f64| {
+        let start = chrono::DateTime::parse_from_rfc3339("2025-05-31T22:00:00Z").unwrap();
+        let mut s = HEADER.to_string();
+        for i in from_step..96 {
+            let t = start + chrono::Duration::minutes(30 * i as i64);
+            s += &format!("{},{v}\n", t.format("%Y-%m-%dT%H:%M:%SZ"));
+        }
+        s
+    };
+    std::fs::write(d.join("pv2.csv"), rows(0, 6.0)).unwrap();
+    std::fs::write(d.join("home2.csv"), rows(0, 2.0)).unwrap();
+    std::fs::write(d.join("late.csv"), rows(48, 2.0)).unwrap();
+    d
+}
+
+const TWO_DAYS: &str = r#"[operation]
+name = "Test"
+[[members]]
+id = "pv"
+role = "producer"
+latitude_deg = 48.77
+longitude_deg = 2.22
+curve = { file = "pv2.csv" }
+[[members]]
+id = "30000000000001"
+latitude_deg = 48.771
+longitude_deg = 2.221
+curve = { file = "home2.csv" }
+[[members]]
+id = "30000000000002"
+latitude_deg = 48.771
+longitude_deg = 2.221
+curve = { file = "late.csv" }
+[prices]
+local_eur_per_kwh = 0.1
+supplier_eur_per_kwh = 0.2
+"#;
+
+#[test]
+fn members_join_and_missing_data_are_said_or_treated() {
+    let d = two_days("membership");
+    let file = d.join("c.toml");
+    // The late household's curve starts on 2 June: without a date it is a located error.
+    let err = parse_community(TWO_DAYS, &file).unwrap_err().to_string();
+    assert!(
+        err.contains("members[2].curve.file: member 30000000000002: no data from 2025-06-01 00:00 to 2025-06-02 00:00 (Europe/Paris)"),
+        "{err}"
+    );
+    // It joined on 2 June: nothing is missing, and it takes a share from then on only.
+    let joined = TWO_DAYS.replacen(
+        "curve = { file = \"late.csv\" }",
+        "curve = { file = \"late.csv\" }\nmember_from = 2025-06-02",
+        1,
+    );
+    let c = parse_community(&joined, &file).unwrap();
+    assert_eq!(c.community.axis().len(), 96);
+    assert!(!c.community.consumer_present(1, 47) && c.community.consumer_present(1, 48));
+    let a = quartier_share::allocate(&c.community, &c.key).unwrap();
+    assert_eq!((a.allocated_kwh(0, 0), a.allocated_kwh(0, 1)), (2.0, 0.0));
+    assert_eq!((a.allocated_kwh(48, 0), a.allocated_kwh(48, 1)), (2.0, 2.0));
+    // Or its missing day is excluded (same shares) or counted as zero, and the file says so.
+    for (treatment, said) in [
+        ("exclude", "excluded from the operation"),
+        ("zero", "counted as zero"),
+    ] {
+        let text = TWO_DAYS.replacen(
+            "curve = { file = \"late.csv\" }",
+            &format!("curve = {{ file = \"late.csv\" }}\nmissing = \"{treatment}\""),
+            1,
+        );
+        let c = parse_community(&text, &file).unwrap();
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains(said) && w.contains("30000000000002")),
+            "{:?}",
+            c.warnings
+        );
+        assert_eq!(c.billing.data_gaps.len(), 1);
+        assert_eq!(c.billing.data_gaps[0].excluded, treatment == "exclude");
+        assert_eq!(c.community.consumer_present(1, 0), treatment == "zero");
+    }
+    // A member who leaves before it joins.
+    let text = joined.replacen(
+        "member_from = 2025-06-02",
+        "member_from = 2025-06-02\nmember_until = 2025-06-01",
+        1,
+    );
+    let err = parse_community(&text, &file).unwrap_err().to_string();
+    assert!(
+        err.contains("members[2].member_until: the member leaves before it joins"),
+        "{err}"
+    );
+}
+
+#[test]
+fn static_coefficients_per_period_follow_membership() {
+    let d = two_days("periods");
+    let file = d.join("c.toml");
+    let base = TWO_DAYS.replacen(
+        "curve = { file = \"late.csv\" }",
+        "curve = { file = \"late.csv\" }\nmember_from = 2025-06-02",
+        1,
+    );
+    let key = |second: &str| {
+        format!(
+            "[key]\ntype = \"static\"\n[[key.periods]]\nfrom = 2025-06-01\n[[key.periods.coefficients]]\nmember = \"30000000000001\"\npercent = 100\n[[key.periods]]\nfrom = 2025-06-02\n{second}\n[prices]"
+        )
+    };
+    let both = "[[key.periods.coefficients]]\nmember = \"30000000000001\"\npercent = 50\n[[key.periods.coefficients]]\nmember = \"30000000000002\"\npercent = 50";
+    let c = parse_community(&base.replacen("[prices]", &key(both), 1), &file).unwrap();
+    assert!(matches!(&c.key, quartier_share::Key::Periods(p) if p.len() == 2));
+    let a = quartier_share::allocate(&c.community, &c.key).unwrap();
+    assert_eq!(
+        (
+            a.allocated_kwh(0, 0),
+            a.allocated_kwh(48, 0),
+            a.allocated_kwh(48, 1)
+        ),
+        (2.0, 2.0, 2.0)
+    );
+    // The second period forgets the member who joined: located, naming the period and member.
+    let one = "[[key.periods.coefficients]]\nmember = \"30000000000001\"\npercent = 50";
+    let err = parse_community(&base.replacen("[prices]", &key(one), 1), &file)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("key.periods[1].coefficients: members present in the period from 2025-06-02 without a coefficient: 30000000000002"),
+        "{err}"
+    );
 }
 
 #[test]

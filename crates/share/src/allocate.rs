@@ -39,6 +39,124 @@ use crate::community::row;
 use crate::key::{CustomKey, Resolved, SUM_TOLERANCE};
 use crate::{Community, Key, MemberId, ShareError, StepTime};
 
+/// The first step of `axis` starting at or after `t` (the axis length when none).
+fn first_step_from(axis: &Axis, t: chrono::DateTime<chrono::Utc>) -> usize {
+    if t <= axis.start() {
+        return 0;
+    }
+    let minutes = (t - axis.start()).num_minutes();
+    let step = i64::from(axis.step().minutes()).max(1);
+    usize::try_from((minutes + step - 1) / step)
+        .unwrap_or(usize::MAX)
+        .min(axis.len())
+}
+
+/// Allocates with a key that changes at given instants: each period's key on the steps it
+/// covers, stitched into one allocation (stored dense).
+fn allocate_periods(
+    community: &Community,
+    periods: &[crate::KeyPeriod],
+    options: &AllocateOptions,
+) -> Result<Allocation, ShareError> {
+    let axis = *community.axis();
+    let local = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&chrono_tz::Europe::Paris)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let bad = |t, message: String| ShareError::KeyPeriod {
+        from: local(t),
+        message,
+    };
+    let Some(first) = periods.first() else {
+        return Err(bad(
+            axis.start(),
+            "a key of periods needs at least one".into(),
+        ));
+    };
+    if first.from > axis.start() {
+        return Err(bad(
+            first.from,
+            format!(
+                "the first period starts after the community's first step ({}): no key applies before it",
+                local(axis.start())
+            ),
+        ));
+    }
+    for w in periods.windows(2) {
+        if let [a, b] = w
+            && b.from <= a.from
+        {
+            return Err(bad(
+                b.from,
+                format!(
+                    "periods out of order: it does not start after {}",
+                    local(a.from)
+                ),
+            ));
+        }
+    }
+    let (nc, np) = (community.consumers().len(), community.producers().len());
+    let mut dense = Vec::with_capacity(axis.len() * nc);
+    let mut totals = Vec::with_capacity(axis.len());
+    let mut producer_allocated = Vec::with_capacity(axis.len() * np);
+    for (k, period) in periods.iter().enumerate() {
+        if matches!(period.key, Key::Periods(_) | Key::Custom(_)) {
+            return Err(bad(
+                period.from,
+                "a period's key is default, static or priority (custom keys give their own steps)"
+                    .into(),
+            ));
+        }
+        let start = first_step_from(&axis, period.from);
+        let end = periods
+            .get(k + 1)
+            .map_or(axis.len(), |next| first_step_from(&axis, next.from));
+        let Some(window) = community.window(start, end) else {
+            continue;
+        };
+        if let Key::Static { coefficients, .. } = &period.key {
+            let missing: Vec<&str> = window
+                .consumers()
+                .iter()
+                .enumerate()
+                .filter(|(i, id)| {
+                    !coefficients.iter().any(|(c, _)| c == *id)
+                        && (0..window.axis().len()).any(|t| window.consumer_present(*i, t))
+                })
+                .map(|(_, id)| id.as_str())
+                .collect();
+            if !missing.is_empty() {
+                return Err(bad(
+                    period.from,
+                    format!(
+                        "consumers present in the period without a coefficient: {}",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+        }
+        let part = allocate_with(&window, &period.key, options)
+            .map_err(|e| bad(period.from, e.to_string()))?;
+        dense.extend_from_slice(part.allocated_matrix_kwh());
+        totals.extend_from_slice(&part.allocated_total_kwh);
+        producer_allocated.extend_from_slice(&part.producer_allocated_kwh);
+    }
+    let (consumers, producers) = community.shared_ids();
+    Ok(Allocation {
+        axis,
+        consumers,
+        producers,
+        consumption_kwh: community.shared_consumption(),
+        production_kwh: community.shared_production(),
+        allocated: Stored::Dense(dense),
+        dense: OnceLock::new(),
+        allocated_total_kwh: totals,
+        producer_allocated_kwh: producer_allocated,
+        pairs_kwh: None,
+    })
+}
+
 /// Steps per unit of work (chunk) of the allocation pass.
 pub const CHUNK_STEPS: usize = 512;
 
@@ -98,16 +216,14 @@ pub fn allocate(community: &Community, key: &Key) -> Result<Allocation, ShareErr
 /// Errors: a key naming an unknown or duplicated member, static coefficients above 100 %, a
 /// custom key on another axis, of the wrong size, with a coefficient that is not a share in
 /// `[0, 1]` or summing above 100 % at a step (naming the step in UTC and local time).
-/// Shares each step's production among the consumers of `community` with `key`.
-///
-/// Errors: a key naming an unknown or duplicated member, static coefficients above 100 %, a
-/// custom key on another axis, of the wrong size, with a coefficient that is not a share in
-/// `[0, 1]` or summing above 100 % at a step (naming the step in UTC and local time).
 pub fn allocate_with(
     community: &Community,
     key: &Key,
     options: &AllocateOptions,
 ) -> Result<Allocation, ShareError> {
+    if let Key::Periods(periods) = key {
+        return allocate_periods(community, periods, options);
+    }
     let axis = *community.axis();
     let (consumers, producers) = community.shared_ids();
     if let Key::Custom(custom) = key {

@@ -7,6 +7,7 @@
 //! its production. Rows are what every key needs at once, so one step is one contiguous slice
 //! and chunks of steps are independent (the unit of parallel work).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -85,7 +86,8 @@ impl CommunityBuilder {
         self
     }
 
-    /// Checks members and curves and lays them out step-major.
+    /// Checks members and curves and lays them out step-major; a member's values outside its
+    /// membership become zero (its energy then is not the operation's).
     ///
     /// Errors: duplicated ids, a curve for an undeclared member or twice for one member, a
     /// member without a curve, a curve of the wrong kind for the role, a curve on another
@@ -137,9 +139,11 @@ impl CommunityBuilder {
 
         let mut consumers = Vec::new();
         let mut producers = Vec::new();
-        let mut cons_cols: Vec<&[f64]> = Vec::new();
-        let mut prod_cols: Vec<&[f64]> = Vec::new();
-        for (m, c) in self.members.iter().zip(&curves) {
+        let mut cons_cols: Vec<Cow<'_, [f64]>> = Vec::new();
+        let mut prod_cols: Vec<Cow<'_, [f64]>> = Vec::new();
+        let mut cons_members = Vec::new();
+        let mut prod_members = Vec::new();
+        for (k, (m, c)) in self.members.iter().zip(&curves).enumerate() {
             let Some(c) = c else {
                 return Err(ShareError::MissingCurve {
                     id: m.id.clone(),
@@ -148,31 +152,76 @@ impl CommunityBuilder {
             };
             match (m.role, c) {
                 (Role::Consumer, Curves::Single(s)) => {
-                    cons_cols.push(check_curve(&axis, &m.id, "consumption", s)?);
+                    cons_cols.push(masked(
+                        &axis,
+                        m,
+                        check_curve(&axis, &m.id, "consumption", s)?,
+                    ));
                     consumers.push(m.id.clone());
+                    cons_members.push(k);
                 }
                 (Role::Producer, Curves::Single(s)) => {
-                    prod_cols.push(check_curve(&axis, &m.id, "production", s)?);
+                    prod_cols.push(masked(
+                        &axis,
+                        m,
+                        check_curve(&axis, &m.id, "production", s)?,
+                    ));
                     producers.push(m.id.clone());
+                    prod_members.push(k);
                 }
                 (Role::Storage, Curves::Storage { charge, discharge }) => {
-                    cons_cols.push(check_curve(&axis, &m.id, "charge", charge)?);
+                    cons_cols.push(masked(
+                        &axis,
+                        m,
+                        check_curve(&axis, &m.id, "charge", charge)?,
+                    ));
                     consumers.push(m.id.clone());
-                    prod_cols.push(check_curve(&axis, &m.id, "discharge", discharge)?);
+                    cons_members.push(k);
+                    prod_cols.push(masked(
+                        &axis,
+                        m,
+                        check_curve(&axis, &m.id, "discharge", discharge)?,
+                    ));
                     producers.push(m.id.clone());
+                    prod_members.push(k);
                 }
                 _ => {} // kinds were matched to roles above
             }
         }
+        let cons: Vec<&[f64]> = cons_cols.iter().map(|c| c.as_ref()).collect();
+        let prod: Vec<&[f64]> = prod_cols.iter().map(|c| c.as_ref()).collect();
         Ok(Community {
             axis,
+            consumption_kwh: transpose(&cons, axis.len()).into(),
+            production_kwh: transpose(&prod, axis.len()).into(),
             members: self.members,
-            consumption_kwh: transpose(&cons_cols, axis.len()).into(),
-            production_kwh: transpose(&prod_cols, axis.len()).into(),
             consumers: consumers.into(),
             producers: producers.into(),
+            consumer_members: cons_members.into(),
+            producer_members: prod_members.into(),
         })
     }
+}
+
+/// `values` of member `m`, with zeros outside its membership (its energy then is not the
+/// operation's).
+fn masked<'a>(axis: &Axis, m: &Member, values: &'a [f64]) -> Cow<'a, [f64]> {
+    if m.membership.is_always() {
+        return Cow::Borrowed(values);
+    }
+    Cow::Owned(
+        values
+            .iter()
+            .enumerate()
+            .map(|(t, &v)| {
+                if m.membership.contains(axis.time(t)) {
+                    v
+                } else {
+                    0.0
+                }
+            })
+            .collect(),
+    )
 }
 
 fn check_curve<'a>(
@@ -268,9 +317,53 @@ pub struct Community {
     producers: Arc<[MemberId]>,
     consumption_kwh: Arc<[f64]>,
     production_kwh: Arc<[f64]>,
+    /// Index in `members` of each consumer and producer.
+    consumer_members: Arc<[usize]>,
+    producer_members: Arc<[usize]>,
 }
 
 impl Community {
+    /// True when consumer `i` belongs to the operation at step `t` (see [`Member::membership`]).
+    pub fn consumer_present(&self, i: usize, t: usize) -> bool {
+        self.consumer_members
+            .get(i)
+            .and_then(|&k| self.members.get(k))
+            .is_some_and(|m| m.membership.contains(self.axis.time(t)))
+    }
+
+    /// True when producer `p` belongs to the operation at step `t`.
+    pub fn producer_present(&self, p: usize, t: usize) -> bool {
+        self.producer_members
+            .get(p)
+            .and_then(|&k| self.members.get(k))
+            .is_some_and(|m| m.membership.contains(self.axis.time(t)))
+    }
+
+    /// True when every member belongs at every step.
+    pub fn everyone_always(&self) -> bool {
+        self.members.iter().all(|m| m.membership.is_always())
+    }
+
+    /// The same community over steps `[start, end)` of its axis (`None` when out of range or
+    /// empty).
+    pub fn window(&self, start: usize, end: usize) -> Option<Community> {
+        if start >= end || end > self.axis.len() {
+            return None;
+        }
+        let axis = Axis::new(self.axis.time(start), self.axis.step(), end - start).ok()?;
+        let (nc, np) = (self.consumers.len(), self.producers.len());
+        Some(Community {
+            axis,
+            members: self.members.clone(),
+            consumers: Arc::clone(&self.consumers),
+            producers: Arc::clone(&self.producers),
+            consumption_kwh: self.consumption_kwh.get(start * nc..end * nc)?.into(),
+            production_kwh: self.production_kwh.get(start * np..end * np)?.into(),
+            consumer_members: Arc::clone(&self.consumer_members),
+            producer_members: Arc::clone(&self.producer_members),
+        })
+    }
+
     /// The common axis.
     pub fn axis(&self) -> &Axis {
         &self.axis

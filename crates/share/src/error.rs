@@ -172,6 +172,16 @@ pub enum ShareError {
         /// The value (as a share, 1 = 100 %).
         value: f64,
     },
+    /// A key of periods that cannot apply: periods out of order, none at the first step, a
+    /// key that cannot be used for a period, a consumer present in a period without a
+    /// coefficient, or any error of the period's key (named with the period).
+    #[error("key period from {from}: {message}")]
+    KeyPeriod {
+        /// The period's first instant, Europe/Paris local time.
+        from: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Static coefficients summing above 100 %.
     #[error("static key: coefficients sum to {sum_percent:.6} %, above 100 %")]
     StaticAbove100 {

@@ -17,9 +17,12 @@
 //!   weights with redistribution ([`Inside::Static`]). A consumer in no group gets nothing.
 //! - [`Key::Custom`] — per-step coefficients from the PMO ([`CustomKey`]), per consumer or per
 //!   producer × consumer pair; above 100 % at a step is an error, below it the rest is surplus.
+//! - [`Key::Periods`] — one of the keys above per period of validity ([`KeyPeriod`]), when the
+//!   PMO sends new coefficients because members joined or left.
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use quartier_timeseries::Axis;
 
 use crate::{MemberId, ShareError};
@@ -102,6 +105,20 @@ pub enum Key {
     },
     /// Per-step coefficients.
     Custom(CustomKey),
+    /// Keys that change at given instants (the PMO sends new coefficients when membership
+    /// changes): each applies from its `from` to the next one's. The first must start at or
+    /// before the axis; inside, only default, static and priority keys; a static key must give
+    /// a coefficient to every consumer present in its period.
+    Periods(Vec<KeyPeriod>),
+}
+
+/// One period of validity of a key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyPeriod {
+    /// First instant it applies.
+    pub from: DateTime<Utc>,
+    /// The key.
+    pub key: Key,
 }
 
 /// Sums of coefficients may exceed 1 by this much (rounding in files) before it is an error.
@@ -200,6 +217,10 @@ impl Key {
     ) -> Result<Resolved<'k>, ShareError> {
         let (consumer_ids, producer_ids) = (id_map(consumers), id_map(producers));
         match self {
+            Key::Periods(_) => Err(ShareError::KeyPeriod {
+                from: String::new(),
+                message: "periods inside a period are not allowed".into(),
+            }),
             Key::Default => Ok(Resolved::Default),
             Key::Static {
                 coefficients,

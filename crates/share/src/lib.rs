@@ -4,7 +4,9 @@
 //! producers is shared among the consumers at every metering step with a **key**; each
 //! consumer's supplier bills only the complement. This crate builds a [`Community`] (members
 //! and their kWh curves on one [`quartier_timeseries::Axis`]), shares production with a
-//! [`Key`] ([`allocate`] → [`Allocation`]), derives the coefficient file the PMO sends the grid
+//! [`Key`] ([`allocate`] → [`Allocation`]; members who join or leave during the period take a
+//! share only while they belong, [`Membership`], and a key may change at given instants,
+//! [`Key::Periods`]), derives the coefficient file the PMO sends the grid
 //! operator ([`CoefficientFile`]), and checks the operation's perimeter ([`check_perimeter`]).
 //!
 //! **Architecture Invariant:** this crate knows nothing of files, TOML, SQL or HTTP: it works
@@ -26,8 +28,8 @@ pub use allocate::{
 pub use coefficients::{CoefficientFile, coefficient_file};
 pub use community::{Community, CommunityBuilder};
 pub use error::{ShareError, StepTime};
-pub use key::{CustomKey, Group, Inside, Key, Leftover, SUM_TOLERANCE};
-pub use member::{Category, GeoPoint, Member, MemberId, Role};
+pub use key::{CustomKey, Group, Inside, Key, KeyPeriod, Leftover, SUM_TOLERANCE};
+pub use member::{Category, GeoPoint, Member, MemberId, Membership, Role};
 pub use perimeter::{
     Derogation, PV_LIMIT_2025_KW, PV_LIMIT_BEFORE_2025_KW, PV_LIMIT_PUBLIC_EPCI_KW, PerimeterError,
     PerimeterReport, PerimeterRules, PerimeterViolation, check_perimeter, distance_km,

@@ -1,8 +1,10 @@
 //! Members of a collective self-consumption operation: identifiers ([`MemberId`], usually the
-//! 14-digit PRM of the delivery point), roles ([`Role`]) and the static facts used by the
-//! perimeter checks (location, installed PV).
+//! 14-digit PRM of the delivery point), roles ([`Role`]), the static facts used by the
+//! perimeter checks (location, installed PV) and when they belong to it ([`Membership`]).
 
 use std::fmt;
+
+use chrono::{DateTime, Utc};
 
 use crate::ShareError;
 
@@ -92,6 +94,45 @@ pub struct Member {
     pub category: Category,
     /// INSEE code of the commune of its delivery point, when given.
     pub commune: Option<String>,
+    /// When it belongs to the operation (always, unless said).
+    pub membership: Membership,
+}
+
+/// When a member belongs to the operation: from its entry (inclusive) to its exit
+/// (exclusive), less the spans excluded for missing data. Outside, it takes no share and its
+/// energy is not the operation's: its curve counts as zero.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Membership {
+    /// First instant of membership (`None`: since before the axis).
+    pub from: Option<DateTime<Utc>>,
+    /// First instant after membership (`None`: until after the axis).
+    pub until: Option<DateTime<Utc>>,
+    /// Spans `[start, end)` inside the membership when the member is treated as absent (its
+    /// data are missing and the community file excludes it for them).
+    pub excluded: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Membership {
+    /// Member over `[from, until)`.
+    pub fn between(from: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Membership {
+        Membership {
+            from,
+            until,
+            excluded: Vec::new(),
+        }
+    }
+
+    /// True when the member belongs to the operation for the step starting at `t`.
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.from.is_none_or(|f| t >= f)
+            && self.until.is_none_or(|u| t < u)
+            && !self.excluded.iter().any(|(a, b)| t >= *a && t < *b)
+    }
+
+    /// True when the member belongs at every instant.
+    pub fn is_always(&self) -> bool {
+        self.from.is_none() && self.until.is_none() && self.excluded.is_empty()
+    }
 }
 
 /// What kind of body a member is, as the arrêté of 21 February 2025 sorts them.
@@ -147,7 +188,14 @@ impl Member {
             installed_pv_kw: 0.0,
             category: Category::Private,
             commune: None,
+            membership: Membership::default(),
         }
+    }
+
+    /// The same member belonging to the operation as `membership` says.
+    pub fn with_membership(mut self, membership: Membership) -> Member {
+        self.membership = membership;
+        self
     }
 
     /// The same member located at `lat_deg`, `lon_deg`.

@@ -4,6 +4,7 @@ mod coefficients;
 mod enedis;
 mod errors;
 mod examples;
+mod membership;
 mod perimeter;
 mod props;
 

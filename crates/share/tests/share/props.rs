@@ -136,7 +136,7 @@ fn keys(case: &Case) -> Vec<(&'static str, Key)> {
 }
 
 /// The invariants, checked independently of `Allocation::check_invariants`.
-fn check(name: &str, a: &Allocation) -> Result<(), TestCaseError> {
+pub(crate) fn check(name: &str, a: &Allocation) -> Result<(), TestCaseError> {
     let (nc, np) = (a.consumers().len(), a.producers().len());
     for t in 0..a.axis().len() {
         let p = a.total_production_kwh(t);
