@@ -22,6 +22,7 @@ mod invoice;
 pub mod money;
 mod optimise;
 mod price;
+pub mod reconcile;
 mod settle;
 mod statement;
 mod tariff;
@@ -32,6 +33,7 @@ pub use invoice::{
 };
 pub use optimise::{optimised_allocation, optimised_key};
 pub use price::{PriceBasis, PricePeriod, Prices, TimeOfUse};
+pub use reconcile::{Cause, Reconciliation, reconcile};
 pub use settle::{
     BillingConfig, ConsumerMonth, DataGap, Month, PricedEnergy, ProducerMonth, Settlement,
     TurpeChoice, settle,

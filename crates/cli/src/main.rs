@@ -67,6 +67,8 @@ pub enum Outcome {
     Success,
     /// The district file has problems (already printed).
     InvalidDistrict,
+    /// A comparison found differences beyond its tolerance (already printed).
+    Differences,
 }
 
 fn main() -> ExitCode {
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::InvalidDistrict) => ExitCode::from(3),
+        Ok(Outcome::Differences) => ExitCode::from(4),
         Err(e) => {
             eprintln!("error: {}", error_chain(&e));
             ExitCode::from(1)

@@ -30,6 +30,11 @@ enum ShareCommand {
     /// Issue one month's invoices of local energy (HTML, PDF, invoices.csv), numbered after the
     /// ledger of issued invoices (invoicing.ledger), which it extends.
     Invoice(InvoiceArgs),
+    /// Compare Quartier's allocation with the grid operator's official data (a folder, zip or
+    /// API JSON); exit 4 when they differ beyond the tolerance.
+    Reconcile(ReconcileArgs),
+    /// Write one month's coefficient file of a dynamic key, in the grid operator's layout.
+    Keys(KeysArgs),
     /// Compare self-consumption and bills before and after a change.
     Whatif(WhatifArgs),
 }
@@ -77,6 +82,36 @@ fn month_arg(s: &str) -> Result<Month, String> {
 fn day_arg(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("\"{s}\" is not a day (expected YYYY-MM-DD, e.g. 2025-07-05)"))
+}
+
+/// Arguments of `quartier share reconcile`.
+#[derive(clap::Args, Debug)]
+struct ReconcileArgs {
+    /// The community file (TOML).
+    file: PathBuf,
+    /// The operator's data: the extracted monthly folder, its zip (unencrypted), or a .json of
+    /// the ACC API.
+    #[arg(long)]
+    official: PathBuf,
+    /// Output directory (replaced atomically): reconciliation.csv, difference_steps.csv.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Arguments of `quartier share keys`.
+#[derive(clap::Args, Debug)]
+struct KeysArgs {
+    /// The community file (TOML).
+    file: PathBuf,
+    /// The month, YYYY-MM (local time).
+    #[arg(long, value_parser = month_arg)]
+    month: Month,
+    /// Output directory (replaced atomically): keys_<YYYY-MM>.csv.
+    #[arg(long)]
+    out: PathBuf,
+    /// Key: file | default | equal | optimised.
+    #[arg(long, default_value = "file", value_parser = key_spelling)]
+    key: String,
 }
 
 /// Arguments of `quartier share whatif`.
@@ -204,6 +239,8 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             Ok(Outcome::Success)
         }
         ShareCommand::Invoice(a) => invoice(a, ui),
+        ShareCommand::Reconcile(a) => reconcile(a, ui),
+        ShareCommand::Keys(a) => keys(a, ui),
         ShareCommand::Whatif(w) => {
             let Some(before) = load(&w.file, &CommunityEdit::default(), ui) else {
                 return Ok(Outcome::InvalidDistrict);
@@ -369,6 +406,92 @@ fn invoice(a: &InvoiceArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         total,
         dir.display(),
         ledger_path.display()
+    ));
+    Ok(Outcome::Success)
+}
+
+/// `quartier share reconcile`: the community file's allocation next to the operator's data.
+fn reconcile(a: &ReconcileArgs, ui: &Ui) -> anyhow::Result<Outcome> {
+    let Some(loaded) = load(&a.file, &CommunityEdit::default(), ui) else {
+        return Ok(Outcome::InvalidDistrict);
+    };
+    let official = match quartier_timeseries::read_acc_official(&a.official) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(Outcome::InvalidDistrict);
+        }
+    };
+    let s = scenario(&loaded, &loaded.key)?;
+    let r = quartier_billing::reconcile(&loaded.community, &s.allocation, &official);
+    let dir = write_files(
+        &a.out,
+        &[
+            (
+                "reconciliation.csv",
+                quartier_report::operator::reconciliation_csv(&r).as_bytes(),
+            ),
+            (
+                "difference_steps.csv",
+                quartier_report::operator::difference_steps_csv(&r).as_bytes(),
+            ),
+        ],
+    )?;
+    let listed: Vec<_> = r.differences().collect();
+    ui.say(&format!(
+        "{} rows compared ({} curves, {} API totals read); {}",
+        r.rows.len(),
+        official.curves.len(),
+        official.totals.len(),
+        quartier_report::operator::tolerance_words()
+    ));
+    for d in &listed {
+        eprintln!(
+            "difference: {} {} {}: Quartier {:.3} kWh, operator {:.3} kWh ({:+.3}): {}",
+            d.prm,
+            d.month,
+            d.quantity.name(),
+            d.quartier_kwh,
+            d.official_kwh,
+            d.difference_kwh(),
+            d.cause.map_or("", |c| c.text())
+        );
+    }
+    ui.say(&format!(
+        "{} differences listed; reconciliation.csv and difference_steps.csv in {}",
+        listed.len(),
+        dir.display()
+    ));
+    Ok(if listed.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Differences
+    })
+}
+
+/// `quartier share keys`: the month's coefficient file for the operator.
+fn keys(a: &KeysArgs, ui: &Ui) -> anyhow::Result<Outcome> {
+    let Some(loaded) = load(&a.file, &CommunityEdit::default(), ui) else {
+        return Ok(Outcome::InvalidDistrict);
+    };
+    let key = key_of(&loaded, &a.key)?;
+    let s = scenario(&loaded, &key)?;
+    let c = quartier_share::coefficient_file(&s.allocation);
+    let (text, lost) = quartier_report::operator::operator_key_csv(&c, a.month);
+    if text.lines().count() <= 1 {
+        eprintln!(
+            "{}: the curves do not cover {} (choose a month within them with --month)",
+            a.file.display(),
+            a.month
+        );
+        return Ok(Outcome::InvalidDistrict);
+    }
+    let name = format!("keys_{}.csv", a.month);
+    let dir = write_files(&a.out, &[(name.as_str(), text.as_bytes())])?;
+    ui.say(&format!(
+        "{name} in {}: {} steps; {lost:.3} kWh lost to flooring the coefficients to 0.1 %",
+        dir.display(),
+        text.lines().count() - 1
     ));
     Ok(Outcome::Success)
 }

@@ -50,18 +50,23 @@ fn community(dir: &Path) -> PathBuf {
     p
 }
 
+/// `quartier share allocate FILE --out OUT`.
+fn allocate_into(file: &Path, out: &Path) -> std::process::Output {
+    bin()
+        .args(["share", "allocate"])
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn allocate_writes_every_file_and_statements_hold_only_their_participant() {
     let tmp = tempfile::tempdir().unwrap();
     let file = community(tmp.path());
     let out = tmp.path().join("out");
-    let r = bin()
-        .args(["share", "allocate"])
-        .arg(&file)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let r = allocate_into(&file, &out);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     for f in ["allocation.csv", "coefficients.csv", "settlement.csv"] {
         assert!(out.join(f).is_file(), "{f}");
@@ -394,4 +399,257 @@ fn a_member_twice_in_the_key_is_located_and_an_unknown_key_is_a_command_line_err
         err.contains("fastest") && err.contains("optimised"),
         "{err}"
     );
+}
+
+/// The operator's monthly files for the community of [`community`], made from Quartier's own
+/// allocation in the layout the reader documents: per PRM and quantity,
+/// `<PRM>_01062025_30062025_<tag>_CDC.csv`, hourly lines of four quarter-hour powers in W,
+/// local time. `tweak(prm, tag, hour)` may change a line's watts.
+fn official_folder(allocation_csv: &str, dir: &Path, tweak: &dyn Fn(&str, &str, usize) -> f64) {
+    std::fs::create_dir_all(dir).unwrap();
+    // (prm, tag) → half-hour kWh in order.
+    let mut curves: std::collections::BTreeMap<(String, &str), Vec<f64>> = Default::default();
+    for line in allocation_csv.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        let v = |k: usize| c[k].parse::<f64>().unwrap();
+        if c[2] == "consumer" {
+            for (tag, k) in [("Conso", 3), ("Autoconso", 4), ("Complement", 5)] {
+                curves
+                    .entry((c[1].to_string(), tag))
+                    .or_default()
+                    .push(v(k));
+            }
+        } else {
+            for (tag, k) in [("Prod", 6), ("Surplus", 7)] {
+                curves
+                    .entry((c[1].to_string(), tag))
+                    .or_default()
+                    .push(v(k));
+            }
+        }
+    }
+    for ((prm, tag), halves) in curves {
+        let mut s = String::from("Horodate;Valeur 1;Valeur 2;Valeur 3;Valeur 4\n");
+        for (h, pair) in halves.chunks(2).enumerate() {
+            // 2025-06-01T00:00Z is 02:00 in Paris; a half-hour's kWh is two quarter-hours of
+            // kWh / 2 each, that is kWh × 2000 W.
+            let w: Vec<f64> = pair.iter().flat_map(|x| [x * 2000.0, x * 2000.0]).collect();
+            let extra = tweak(&prm, tag, h);
+            let cells: Vec<String> = w.iter().map(|x| format!("{}", x + extra)).collect();
+            s += &format!("01/06/2025 {:02}:00;{}\n", (h + 2) % 24, cells.join(";"))
+                .replace("01/06/2025 00:00", "02/06/2025 00:00")
+                .replace("01/06/2025 01:00", "02/06/2025 01:00");
+        }
+        std::fs::write(
+            dir.join(format!("{prm}_01062025_30062025_{tag}_CDC.csv")),
+            s,
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("Perimetre_Participants.csv"), "PRM\n").unwrap();
+}
+
+fn reconcile(file: &Path, official: &Path, out: &Path) -> std::process::Output {
+    bin()
+        .args(["share", "reconcile"])
+        .arg(file)
+        .arg("--official")
+        .arg(official)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn reconcile_finds_only_the_seeded_difference_and_explains_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = community(tmp.path());
+    let out = tmp.path().join("alloc");
+    let r = allocate_into(&file, &out);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let allocation = std::fs::read_to_string(out.join("allocation.csv")).unwrap();
+
+    // The operator's data as Quartier computed them: nothing listed, exit 0.
+    let same = tmp.path().join("official-same");
+    official_folder(&allocation, &same, &|_, _, _| 0.0);
+    let r = reconcile(&file, &same, &tmp.path().join("rec-same"));
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let csv = std::fs::read_to_string(tmp.path().join("rec-same/reconciliation.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + 3 * 3 + 2,
+        "3 consumers × 3 quantities, 1 producer × 2"
+    );
+    assert!(csv.lines().skip(1).all(|l| l.contains(",false,")), "{csv}");
+
+    // Seeded on purpose: the operator corrected consumer 2's meter curve for two hours
+    // (+400 W on each quarter-hour: +0.4 kWh an hour, 0.8 kWh in all).
+    let seeded = tmp.path().join("official-seeded");
+    official_folder(&allocation, &seeded, &|prm, tag, h| {
+        if prm == "30000000000002" && tag == "Conso" && (h == 10 || h == 11) {
+            400.0
+        } else {
+            0.0
+        }
+    });
+    let rec = tmp.path().join("rec-seeded");
+    let r = reconcile(&file, &seeded, &rec);
+    assert_eq!(
+        r.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let csv = std::fs::read_to_string(rec.join("reconciliation.csv")).unwrap();
+    let listed: Vec<&str> = csv.lines().filter(|l| l.contains(",true,")).collect();
+    assert_eq!(listed.len(), 1, "{csv}");
+    assert!(
+        listed[0].starts_with("30000000000002,2025-06,consumption,")
+            && listed[0].contains("-0.800,")
+            && listed[0].contains("the meter curve differs"),
+        "{}",
+        listed[0]
+    );
+    let steps = std::fs::read_to_string(rec.join("difference_steps.csv")).unwrap();
+    assert_eq!(
+        steps.lines().count(),
+        1 + 4,
+        "the four half-hours of the two hours: {steps}"
+    );
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("difference: 30000000000002 2025-06 consumption"),
+        "{err}"
+    );
+
+    // The same folder as a zip reads the same.
+    let zip_path = tmp.path().join("official.zip");
+    {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        for e in std::fs::read_dir(&seeded).unwrap() {
+            let p = e.unwrap().path();
+            let name = format!("ACC00000001/{}", p.file_name().unwrap().to_string_lossy());
+            z.start_file(name, options).unwrap();
+            std::io::Write::write_all(&mut z, &std::fs::read(&p).unwrap()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let rec_zip = tmp.path().join("rec-zip");
+    let r = reconcile(&file, &zip_path, &rec_zip);
+    assert_eq!(r.status.code(), Some(4));
+    assert_eq!(
+        std::fs::read_to_string(rec_zip.join("reconciliation.csv")).unwrap(),
+        csv
+    );
+
+    // The API's monthly totals of every member: a key the operator applied otherwise for
+    // consumer 3 (5 kWh less self-consumed).
+    let total = |prm: &str, role: &str, k: usize| -> f64 {
+        allocation
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(1) == Some(prm) && l.split(',').nth(2) == Some(role))
+            .map(|l| l.split(',').nth(k).unwrap().parse::<f64>().unwrap())
+            .sum()
+    };
+    let item = |id: &str, prm: &str, types: &[(&str, f64)]| {
+        let q: Vec<String> = types
+            .iter()
+            .map(|(t, kwh)| {
+                format!(
+                    r#"{{"type": "{t}", "calendar_type": "DISTRIB", "quantities": [{{"name": "HPB", "value": {}}}]}}"#,
+                    kwh * 1000.0
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"{id}": "{prm}", "start": "2025-06-01", "end": "2025-07-01", "unit": "Wh", "quantities": [{}]}}"#,
+            q.join(",")
+        )
+    };
+    let mut items = Vec::new();
+    for prm in ["30000000000001", "30000000000002", "30000000000003"] {
+        let seeded = if prm == "30000000000003" { 5.0 } else { 0.0 };
+        items.push(item(
+            "cons_id",
+            prm,
+            &[
+                ("cons", total(prm, "consumer", 3)),
+                ("autocons", total(prm, "consumer", 4) - seeded),
+            ],
+        ));
+    }
+    items.push(item(
+        "prod_id",
+        "pv-roof",
+        &[
+            ("prod", total("pv-roof", "producer", 6)),
+            ("surplus", total("pv-roof", "producer", 7)),
+        ],
+    ));
+    let json = format!("[{}]", items.join(","));
+    let api = tmp.path().join("api.json");
+    std::fs::write(&api, json).unwrap();
+    let rec_api = tmp.path().join("rec-api");
+    let r = reconcile(&file, &api, &rec_api);
+    assert_eq!(r.status.code(), Some(4));
+    let csv = std::fs::read_to_string(rec_api.join("reconciliation.csv")).unwrap();
+    let listed: Vec<&str> = csv.lines().filter(|l| l.contains(",true,")).collect();
+    assert_eq!(listed.len(), 1, "{csv}");
+    assert!(
+        listed[0].starts_with("30000000000003,2025-06,self_consumed,")
+            && listed[0].contains("5.000,")
+            && listed[0].contains("the key differs"),
+        "{}",
+        listed[0]
+    );
+    // A damaged file is located.
+    std::fs::write(
+        seeded.join("30000000000001_01062025_30062025_Conso_CDC.csv"),
+        "Horodate;W\n01/06/2025 02:00;1;zz\n",
+    )
+    .unwrap();
+    let r = reconcile(&file, &seeded, &tmp.path().join("rec-bad"));
+    assert_eq!(r.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains(
+            "30000000000001_01062025_30062025_Conso_CDC.csv:2: value 2: \"zz\" is not a power"
+        ),
+        "{err}"
+    );
+    assert!(!tmp.path().join("rec-bad").exists());
+}
+
+#[test]
+fn the_months_key_file_for_the_operator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = community(tmp.path());
+    let out = tmp.path().join("keys");
+    let r = bin()
+        .args(["share", "keys"])
+        .arg(&file)
+        .args(["--month", "2025-06", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = std::fs::read_to_string(out.join("keys_2025-06.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Horodate;30000000000001;30000000000002;30000000000003"
+    );
+    assert_eq!(lines.len(), 1 + 48);
+    // 02:00 Paris, no production: zeros; with PV, shares floored to 0.1 % with a decimal comma.
+    assert_eq!(lines[1], "01/06/2025 02:00;0,0;0,0;0,0");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(',') && !l.ends_with(";0,0;0,0;0,0"))
+    );
+    let said = String::from_utf8_lossy(&r.stdout);
+    assert!(said.contains("kWh lost to flooring"), "{said}");
 }

@@ -17,6 +17,7 @@ pub mod evaluation_charts;
 pub mod experiment;
 mod kpis;
 mod language;
+pub mod operator;
 mod printable;
 pub mod programme;
 pub mod sizing;

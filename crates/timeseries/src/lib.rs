@@ -12,6 +12,7 @@
 mod axis;
 pub mod csv_generic;
 pub mod enedis;
+pub mod enedis_acc;
 pub mod epw;
 mod error;
 pub mod pvgis;
@@ -25,6 +26,7 @@ mod weather;
 pub use axis::{Axis, Step, local_day_len, local_midnight};
 pub use csv_generic::{CsvOptions, parse_csv, read_csv};
 pub use enedis::{EnedisMeta, parse_enedis, read_enedis};
+pub use enedis_acc::{AccCurve, AccOfficial, AccQuantity, AccTotal, read_acc_official};
 pub use epw::{parse_epw, read_epw};
 pub use error::{ReadError, ReadErrors, Said, TimeError, said};
 pub use pvgis::{
