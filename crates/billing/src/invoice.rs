@@ -318,6 +318,12 @@ pub fn issue_invoices(
             .checked_add_days(chrono::Days::new(u64::from(invoicing.payment_days)))
             .unwrap_or(invoice.issue_date);
         invoice.mentions = mentions(&invoice, invoicing);
+        if config.official_months.contains(&month) {
+            invoice.mentions.insert(
+                1,
+                Note::new(crate::statement::OFFICIAL_FR, crate::statement::OFFICIAL_EN),
+            );
+        }
         invoices.push(invoice);
     }
     Ok(Issued {

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Utc};
 use quartier_share::{Allocation, Community};
-use quartier_timeseries::{AccOfficial, AccQuantity, Series};
+use quartier_timeseries::{AccOfficial, AccQuantity, Axis, Series};
 
 use crate::Month;
 
@@ -155,10 +155,9 @@ fn quartier_values(a: &Allocation, prm: &str, quantity: AccQuantity) -> Option<V
     })
 }
 
-/// The official curve on the community's axis: values of the axis's steps it covers (summed
-/// to the community's step when finer), `None` elsewhere.
-fn on_axis(s: &Series, a: &Allocation) -> Vec<Option<f64>> {
-    let axis = a.axis();
+/// An official curve on `axis`: values of the steps it covers (summed to the axis's step when
+/// finer), `None` elsewhere.
+pub fn curve_on_axis(s: &Series, axis: &Axis) -> Vec<Option<f64>> {
     let mut out = vec![None; axis.len()];
     let s = if s.axis().step() == axis.step() {
         s.clone()
@@ -236,7 +235,7 @@ pub fn reconcile(
                 .curves
                 .iter()
                 .find(|c| c.prm == prm && c.quantity == q)
-                .map(|c| on_axis(&c.series, allocation))
+                .map(|c| curve_on_axis(&c.series, allocation.axis()))
         };
         let (cons_official, prod_official) =
             (raw(AccQuantity::Consumption), raw(AccQuantity::Production));

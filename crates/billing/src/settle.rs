@@ -50,6 +50,9 @@ pub struct BillingConfig {
     pub local_energy_vat: crate::VatRegime,
     /// Spans of members' missing data and how they were treated (statements say so).
     pub data_gaps: Vec<DataGap>,
+    /// Months settled on the grid operator's official data rather than Quartier's allocation
+    /// (statements and invoices say so).
+    pub official_months: Vec<Month>,
 }
 
 /// A span where a member's curve had no data within its membership.

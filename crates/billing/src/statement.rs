@@ -187,6 +187,13 @@ impl Statement {
     }
 }
 
+/// The remark on a month settled on the grid operator's data, in French.
+pub(crate) const OFFICIAL_FR: &str = "Énergies établies d'après les données de répartition \
+    transmises par le gestionnaire de réseau (Enedis), et non d'après le calcul de Quartier.";
+/// The same, in English.
+pub(crate) const OFFICIAL_EN: &str = "Energies taken from the allocation data sent by the grid \
+    operator (Enedis), not from Quartier's own computation.";
+
 /// The fixed components of one month: (French label, English label, EUR/year).
 fn fixed_lines(
     components: &[(&str, &str, Decimal)],
@@ -429,6 +436,9 @@ pub fn statements(
                             .format("%Y-%m-%d %H:%M")
                     ),
                 ));
+            }
+            if config.official_months.contains(month) {
+                notes.push(Note::new(OFFICIAL_FR, OFFICIAL_EN));
             }
             if t.has_unverified() {
                 notes.push(Note::new(

@@ -74,6 +74,7 @@ fn config(turpe: TurpeChoice) -> BillingConfig {
         excise_exemption: true,
         local_energy_vat: VatRegime::Charged,
         data_gaps: Vec::new(),
+        official_months: Vec::new(),
     }
 }
 

@@ -50,6 +50,9 @@ struct AllocateArgs {
     /// Key to use instead of the file's: file | default | equal | optimised.
     #[arg(long, default_value = "file", value_parser = key_spelling)]
     key: String,
+    /// The grid operator's official data (folder, zip): where it sent curves, settle on them.
+    #[arg(long)]
+    official: Option<PathBuf>,
 }
 
 /// Arguments of `quartier share invoice`.
@@ -69,6 +72,9 @@ struct InvoiceArgs {
     /// Language of the invoices: fr | en.
     #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
     lang: String,
+    /// The grid operator's official data (folder, zip): where it sent curves, invoice on them.
+    #[arg(long)]
+    official: Option<PathBuf>,
 }
 
 fn month_arg(s: &str) -> Result<Month, String> {
@@ -228,7 +234,9 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::InvalidDistrict);
             };
             let key = key_of(&loaded, &a.key)?;
-            let s = scenario(&loaded, &key)?;
+            let Some((s, _)) = settled(&loaded, &key, a.official.as_deref(), ui)? else {
+                return Ok(Outcome::InvalidDistrict);
+            };
             let dir = write(&a.out, &loaded, &s)?;
             ui.say(&summary(&loaded.name, &s));
             ui.say(&format!(
@@ -322,6 +330,43 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     }
 }
 
+/// The scenario of `key`, settled on the operator's data at `official` when given (saying
+/// which months), and the billing settings it was settled with; `None` when the official
+/// data could not be read (already said).
+fn settled(
+    loaded: &LoadedCommunity,
+    key: &Key,
+    official: Option<&Path>,
+    ui: &Ui,
+) -> anyhow::Result<Option<(Scenario, quartier_billing::BillingConfig)>> {
+    let Some(path) = official else {
+        return Ok(Some((scenario(loaded, key)?, loaded.billing.clone())));
+    };
+    let data = match quartier_timeseries::read_acc_official(path) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(None);
+        }
+    };
+    let (s, months) = quartier_report::community::official_scenario(loaded, key, &data)?;
+    ui.say(&format!(
+        "settled on the grid operator's data for {}",
+        if months.is_empty() {
+            "no month (it sent no self-consumed curve within the period)".to_string()
+        } else {
+            months
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
+    let mut billing = loaded.billing.clone();
+    billing.official_months = months;
+    Ok(Some((s, billing)))
+}
+
 /// `quartier share invoice`: the month's invoices, the ledger extended first (an interrupted
 /// run leaves a ledger whose new numbers a second run prints again as the same invoices).
 fn invoice(a: &InvoiceArgs, ui: &Ui) -> anyhow::Result<Outcome> {
@@ -352,7 +397,9 @@ fn invoice(a: &InvoiceArgs, ui: &Ui) -> anyhow::Result<Outcome> {
             return Ok(Outcome::InvalidDistrict);
         }
     };
-    let s = scenario(&loaded, &loaded.key)?;
+    let Some((s, billing)) = settled(&loaded, &loaded.key, a.official.as_deref(), ui)? else {
+        return Ok(Outcome::InvalidDistrict);
+    };
     let issue_date = a.issue_date.unwrap_or_else(|| {
         chrono::Utc::now()
             .with_timezone(&chrono_tz::Europe::Paris)
@@ -366,7 +413,7 @@ fn invoice(a: &InvoiceArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     let issued = match quartier_billing::issue_invoices(
         &request,
         &s.settlement,
-        &loaded.billing,
+        &billing,
         &invoicing.config,
         &loaded.members,
         &ledger,

@@ -653,3 +653,72 @@ fn the_months_key_file_for_the_operator() {
     let said = String::from_utf8_lossy(&r.stdout);
     assert!(said.contains("kWh lost to flooring"), "{said}");
 }
+
+#[test]
+fn invoices_follow_the_operators_data_where_it_sent_curves_and_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = community_with_invoicing(tmp.path());
+    let r = allocate_into(&file, &tmp.path().join("alloc"));
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let allocation = std::fs::read_to_string(tmp.path().join("alloc/allocation.csv")).unwrap();
+    // The operator allocated 0.4 kWh less to consumer 1 at 14:00 (400 W less each
+    // quarter-hour).
+    let official = tmp.path().join("official");
+    official_folder(&allocation, &official, &|prm, tag, h| {
+        if prm == "30000000000001" && tag == "Autoconso" && h == 12 {
+            -400.0
+        } else {
+            0.0
+        }
+    });
+    let out = tmp.path().join("inv");
+    let r = bin()
+        .args(["share", "invoice"])
+        .arg(&file)
+        .args([
+            "--month",
+            "2025-06",
+            "--issue-date",
+            "2025-07-03",
+            "--official",
+        ])
+        .arg(&official)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(
+        String::from_utf8_lossy(&r.stdout)
+            .contains("settled on the grid operator's data for 2025-06")
+    );
+    let csv = std::fs::read_to_string(out.join("invoices.csv")).unwrap();
+    // 40 − 0.4 = 39.6 kWh at 0.10 €: 3.96 € + 20 % VAT 0.79 € = 4.75 €.
+    assert!(csv.contains("RQ-000001,2025-07-03,2025-08-02,30000000000001,Foyer Nom0,2025-06-01,2025-06-02,3.96,0.79,4.75,false"), "{csv}");
+    assert!(
+        csv.contains(",30000000000002,Foyer Nom1,2025-06-01,2025-06-02,6.00,1.20,7.20,"),
+        "{csv}"
+    );
+    let html = std::fs::read_to_string(out.join("invoices/RQ-000001.html")).unwrap();
+    assert!(
+        html.contains("données de répartition transmises par le gestionnaire de réseau"),
+        "{html}"
+    );
+    // The statements too.
+    let st = tmp.path().join("st");
+    let r = bin()
+        .args(["share", "allocate"])
+        .arg(&file)
+        .arg("--official")
+        .arg(&official)
+        .arg("--out")
+        .arg(&st)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let s = std::fs::read_to_string(st.join("statements/30000000000001_2025-06.en.html")).unwrap();
+    assert!(
+        s.contains("taken from the allocation data sent by the grid operator"),
+        "{s}"
+    );
+}

@@ -1549,6 +1549,7 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
                 .as_ref()
                 .map_or(VatRegime::Charged, |i| i.config.vat),
             data_gaps: gaps,
+            official_months: Vec::new(),
         },
         members,
         perimeter: PerimeterRules {

@@ -131,6 +131,77 @@ pub fn scenario(loaded: &LoadedCommunity, key: &Key) -> Result<Scenario, Scenari
     })
 }
 
+/// Like [`scenario`], except that where the grid operator sent curves (its official data), the
+/// settlement uses them, not Quartier's own allocation: each member's consumption, production
+/// and self-consumed energy at the steps the operator covers. Returns the scenario and the
+/// months that were settled on the operator's self-consumed energy (statements and invoices of
+/// those months say so). The API's monthly totals cannot be settled step by step: they serve
+/// `quartier share reconcile` only.
+pub fn official_scenario(
+    loaded: &LoadedCommunity,
+    key: &Key,
+    official: &quartier_timeseries::AccOfficial,
+) -> Result<(Scenario, Vec<quartier_billing::Month>), ScenarioError> {
+    use quartier_timeseries::AccQuantity;
+    let base = quartier_share::allocate(&loaded.community, key)?;
+    let community = &loaded.community;
+    let axis = *community.axis();
+    let (nc, np) = (community.consumers().len(), community.producers().len());
+    let mut consumption = community.consumption_kwh().to_vec();
+    let mut production = community.production_kwh().to_vec();
+    let mut allocated = base.allocated_matrix_kwh().to_vec();
+    let mut months: Vec<quartier_billing::Month> = Vec::new();
+    for c in &official.curves {
+        let values = quartier_billing::reconcile::curve_on_axis(&c.series, &axis);
+        let ci = community
+            .consumers()
+            .iter()
+            .position(|m| m.as_str() == c.prm);
+        let pi = community
+            .producers()
+            .iter()
+            .position(|m| m.as_str() == c.prm);
+        let (target, width, col) = match (c.quantity, ci, pi) {
+            (AccQuantity::Consumption, Some(i), _) => (&mut consumption, nc, i),
+            (AccQuantity::SelfConsumed, Some(i), _) => (&mut allocated, nc, i),
+            (AccQuantity::Production, _, Some(p)) => (&mut production, np, p),
+            _ => continue,
+        };
+        for (t, v) in values.iter().enumerate() {
+            let Some(v) = v else { continue };
+            if let Some(slot) = target.get_mut(t * width + col) {
+                *slot = *v;
+            }
+            if c.quantity == AccQuantity::SelfConsumed {
+                let local = axis.time(t).with_timezone(&chrono_tz::Europe::Paris);
+                let m = quartier_billing::Month {
+                    year: chrono::Datelike::year(&local),
+                    month: chrono::Datelike::month(&local),
+                };
+                if !months.contains(&m) {
+                    months.push(m);
+                }
+            }
+        }
+    }
+    months.sort();
+    let measured = community.with_curves(consumption, production)?;
+    // The operator's values are whole watt-hours: 1 Wh of slack.
+    let allocation = quartier_share::allocation_from(&measured, allocated, 0.001)?;
+    let mut billing = loaded.billing.clone();
+    billing.official_months = months.clone();
+    let settlement = quartier_billing::settle(&measured, &allocation, &billing)?;
+    let statements = quartier_billing::statements(&settlement, &billing, &loaded.members);
+    Ok((
+        Scenario {
+            allocation,
+            settlement,
+            statements,
+        },
+        months,
+    ))
+}
+
 /// Writes `allocation.csv`, `coefficients.csv`, `settlement.csv` and `statements/` of scenario
 /// `s` of operation `operation` into `dir` atomically (see [`crate::write_share_outputs`]).
 pub fn write_outputs(dir: &Path, operation: &str, s: &Scenario) -> Result<PathBuf, ReportError> {

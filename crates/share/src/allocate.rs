@@ -157,6 +157,89 @@ fn allocate_periods(
     })
 }
 
+/// An allocation given from outside (the grid operator's official split): `allocated` is
+/// `steps × consumers`, step-major, kWh. Each producer's part of a step's allocated energy is
+/// in proportion to its production (the pooled rule of [`Allocation::pair_kwh`]). Values
+/// above the consumption, or a step's sum above the production, by at most `slack_kwh` (the
+/// rounding of the operator's watt-hours) are brought back to them; beyond, an error.
+///
+/// Errors: a matrix of the wrong size, a negative or non-finite value, or any invariant that
+/// does not hold beyond `slack_kwh` (naming the step).
+pub fn allocation_from(
+    community: &Community,
+    mut allocated: Vec<f64>,
+    slack_kwh: f64,
+) -> Result<Allocation, ShareError> {
+    let axis = *community.axis();
+    let (consumers, producers) = community.shared_ids();
+    let (nc, np, steps) = (consumers.len(), producers.len(), axis.len());
+    let fail = |t: usize, message: String| ShareError::Invariant {
+        at: StepTime::of(&axis, t),
+        message,
+    };
+    if allocated.len() != steps * nc {
+        return Err(fail(
+            0,
+            format!(
+                "{} allocated values for {steps} steps × {nc} consumers",
+                allocated.len()
+            ),
+        ));
+    }
+    let mut totals = vec![0.0; steps];
+    let mut producer_allocated = vec![0.0; steps * np];
+    for (t, row) in allocated.chunks_mut(nc.max(1)).enumerate() {
+        let c = community.consumption_row(t);
+        let p_row = community.production_row(t);
+        let p: f64 = p_row.iter().sum();
+        for (i, (a, &ci)) in row.iter_mut().zip(c).enumerate() {
+            if !a.is_finite() || *a < 0.0 {
+                return Err(fail(t, format!("consumer {i}: allocated {a} kWh")));
+            }
+            if *a > ci + slack_kwh {
+                return Err(fail(
+                    t,
+                    format!("consumer {i}: allocated {a} kWh, consumption {ci} kWh"),
+                ));
+            }
+            *a = a.min(ci);
+        }
+        let mut sum: f64 = row.iter().sum();
+        if sum > p + slack_kwh * nc as f64 {
+            return Err(fail(t, format!("allocated {sum} kWh > production {p} kWh")));
+        }
+        if sum > p && sum > 0.0 {
+            let k = p / sum;
+            row.iter_mut().for_each(|a| *a *= k);
+            sum = p;
+        }
+        if let Some(x) = totals.get_mut(t) {
+            *x = sum;
+        }
+        if p > 0.0 {
+            for (q, &pp) in p_row.iter().enumerate() {
+                if let Some(x) = producer_allocated.get_mut(t * np + q) {
+                    *x = sum * pp / p;
+                }
+            }
+        }
+    }
+    let out = Allocation {
+        axis,
+        consumers,
+        producers,
+        consumption_kwh: community.shared_consumption(),
+        production_kwh: community.shared_production(),
+        allocated: Stored::Dense(allocated),
+        dense: OnceLock::new(),
+        allocated_total_kwh: totals,
+        producer_allocated_kwh: producer_allocated,
+        pairs_kwh: None,
+    };
+    out.check_invariants()?;
+    Ok(out)
+}
+
 /// Steps per unit of work (chunk) of the allocation pass.
 pub const CHUNK_STEPS: usize = 512;
 

@@ -339,6 +339,72 @@ impl Community {
             .is_some_and(|m| m.membership.contains(self.axis.time(t)))
     }
 
+    /// The same members and axis with other curves (measured by the grid operator, say):
+    /// `consumption` is `steps × consumers`, `production` `steps × producers`, step-major, kWh;
+    /// values outside a member's membership become zero.
+    ///
+    /// Errors: matrices of the wrong size, a value that is not finite or negative.
+    pub fn with_curves(
+        &self,
+        mut consumption: Vec<f64>,
+        mut production: Vec<f64>,
+    ) -> Result<Community, ShareError> {
+        let (nc, np, steps) = (self.consumers.len(), self.producers.len(), self.axis.len());
+        for (what, m, n, ids, members) in [
+            (
+                "consumption",
+                &mut consumption,
+                nc,
+                &self.consumers,
+                &self.consumer_members,
+            ),
+            (
+                "production",
+                &mut production,
+                np,
+                &self.producers,
+                &self.producer_members,
+            ),
+        ] {
+            if m.len() != steps * n {
+                return Err(axis_mismatch(what.into(), what, &self.axis, &self.axis));
+            }
+            for (k, v) in m.iter_mut().enumerate() {
+                let (t, j) = (k / n.max(1), k % n.max(1));
+                let Some(id) = ids.get(j).cloned() else {
+                    continue;
+                };
+                if !v.is_finite() {
+                    return Err(ShareError::NotFinite {
+                        id,
+                        what,
+                        at: StepTime::of(&self.axis, t),
+                    });
+                }
+                if *v < 0.0 {
+                    return Err(ShareError::Negative {
+                        id,
+                        what,
+                        at: StepTime::of(&self.axis, t),
+                        value_kwh: *v,
+                    });
+                }
+                let present = members
+                    .get(j)
+                    .and_then(|&k| self.members.get(k))
+                    .is_some_and(|m| m.membership.contains(self.axis.time(t)));
+                if !present {
+                    *v = 0.0;
+                }
+            }
+        }
+        Ok(Community {
+            consumption_kwh: consumption.into(),
+            production_kwh: production.into(),
+            ..self.clone()
+        })
+    }
+
     /// True when every member belongs at every step.
     pub fn everyone_always(&self) -> bool {
         self.members.iter().all(|m| m.membership.is_always())

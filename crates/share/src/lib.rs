@@ -23,7 +23,7 @@ mod perimeter;
 
 pub use allocate::{
     AllocateOptions, Allocation, CHUNK_STEPS, TOLERANCE_KWH, Threads, allocate, allocate_with,
-    tolerance_kwh,
+    allocation_from, tolerance_kwh,
 };
 pub use coefficients::{CoefficientFile, coefficient_file};
 pub use community::{Community, CommunityBuilder};
