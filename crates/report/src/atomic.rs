@@ -64,6 +64,27 @@ impl OutputDir {
         std::fs::write(&p, contents).map_err(|source| ReportError::Io { path: p, source })
     }
 
+    /// Writes `name` by streaming: `fill` writes into a buffered file, so that a large file is
+    /// never built in memory first.
+    pub fn write_with(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), ReportError> {
+        let p = self.path(name);
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |source| ReportError::Io { path: p, source }
+        };
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        let file = std::fs::File::create(&p).map_err(io(&p))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        fill(&mut w).map_err(io(&p))?;
+        std::io::Write::flush(&mut w).map_err(io(&p))
+    }
+
     /// Moves the finished folder into place, replacing a previous result.
     pub fn commit(mut self) -> Result<PathBuf, ReportError> {
         if self.target.exists() {

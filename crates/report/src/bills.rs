@@ -33,48 +33,74 @@ fn ts(a: &Allocation, t: usize) -> String {
 /// production_kwh,surplus_kwh`, one row per step and member side (a storage member has a
 /// consumer row and a producer row; the other side's columns are empty).
 pub fn allocation_csv(a: &Allocation) -> String {
-    let mut s = String::from(
-        "time_utc,member,role,consumption_kwh,allocated_kwh,complement_kwh,production_kwh,surplus_kwh\n",
-    );
+    let mut out = Vec::new();
+    let _ = write_allocation_csv(a, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`allocation_csv`], streamed into `w` (a year of half-hours for 1,000 members is over a
+/// gigabyte: never built in memory).
+pub fn write_allocation_csv(a: &Allocation, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    w.write_all(
+        b"time_utc,member,role,consumption_kwh,allocated_kwh,complement_kwh,production_kwh,surplus_kwh\n",
+    )?;
+    let mut line = String::with_capacity(128);
     for t in 0..a.axis().len() {
         let time = ts(a, t);
         for (i, id) in a.consumers().iter().enumerate() {
+            line.clear();
             let _ = writeln!(
-                s,
+                line,
                 "{time},{id},consumer,{:.6},{:.6},{:.6},,",
                 a.consumption_kwh(t, i),
                 a.allocated_kwh(t, i),
                 a.complement_kwh(t, i)
             );
+            w.write_all(line.as_bytes())?;
         }
         for (p, id) in a.producers().iter().enumerate() {
+            line.clear();
             let _ = writeln!(
-                s,
+                line,
                 "{time},{id},producer,,,,{:.6},{:.6}",
                 a.production_kwh(t, p),
                 a.surplus_kwh(t, p)
             );
+            w.write_all(line.as_bytes())?;
         }
     }
-    s
+    Ok(())
 }
 
 /// `coefficients.csv`: `time_utc`, one column per consumer (percent, floored to 0.1 %), then
 /// `lost_kwh` (energy lost to the rounding at that step).
 pub fn coefficients_csv(c: &CoefficientFile) -> String {
+    let mut out = Vec::new();
+    let _ = write_coefficients_csv(c, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`coefficients_csv`], streamed into `w`.
+pub fn write_coefficients_csv(
+    c: &CoefficientFile,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut s = String::from("time_utc");
     for id in c.consumers() {
         let _ = write!(s, ",{id}");
     }
     s.push_str(",lost_kwh\n");
+    w.write_all(s.as_bytes())?;
     for t in 0..c.axis().len() {
+        s.clear();
         s.push_str(&c.axis().time(t).format("%Y-%m-%dT%H:%M:%SZ").to_string());
         for i in 0..c.consumers().len() {
             let _ = write!(s, ",{:.1}", c.percent(t, i));
         }
         let _ = writeln!(s, ",{:.6}", c.lost_kwh(t));
+        w.write_all(s.as_bytes())?;
     }
-    s
+    Ok(())
 }
 
 /// `settlement.csv`: one row per member side and local month; money as the sum of the rounded
@@ -701,11 +727,10 @@ pub fn write_share_outputs(
     statements: &[Statement],
 ) -> Result<PathBuf, ReportError> {
     let out = OutputDir::create(dir)?;
-    out.write("allocation.csv", allocation_csv(allocation).as_bytes())?;
-    out.write(
-        "coefficients.csv",
-        coefficients_csv(coefficients).as_bytes(),
-    )?;
+    out.write_with("allocation.csv", |w| write_allocation_csv(allocation, w))?;
+    out.write_with("coefficients.csv", |w| {
+        write_coefficients_csv(coefficients, w)
+    })?;
     out.write("settlement.csv", settlement_csv(settlement).as_bytes())?;
     for s in statements {
         let fr = statement_file_name(s);
