@@ -269,14 +269,20 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
         b.path(),
         format!("/districts/1/community/bills/{PRM}/2025-01?lang=en")
     );
-    assert_eq!(b.count("#bill-nav a"), 1, "a way back to the community");
+    assert_eq!(
+        b.count("#bill-nav a"),
+        2,
+        "a way back to the community, and the PDF"
+    );
     assert_shows(
         &b,
         &[
+            "Comparison statement",
             "École élémentaire Jean Jaurès",
             PRM,
             "Total excl. VAT",
-            "Without it",
+            "Without the operation",
+            "Download the PDF",
         ],
     );
     // The English bill, in English only.
@@ -454,7 +460,7 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
     b.follow(&format!(
         "a[href^=\"/districts/1/community/bills/{PRM}/2025-06\"]"
     ));
-    assert_shows(&b, &[PRM, "Total excl. VAT", "2025-06"]);
+    assert_shows(&b, &[PRM, "Total excl. VAT", "June 2025"]);
     b.shot("serve-17-participant-bill");
 
     // Another member's bill and the experiments: the 404 page, nothing of theirs shown.

@@ -204,7 +204,7 @@ fn invoices_are_exact_to_the_cent_and_numbers_never_repeat() {
         assert!(pdf.starts_with(b"%PDF-"));
         let html = std::fs::read_to_string(out.join(format!("invoices/RQ-00000{n}.html"))).unwrap();
         assert!(html.contains("Facture n° RQ-00000") && html.contains("Net à payer"));
-        assert!(html.contains("SIRET : 123 456 789 00011") && html.contains("FR00123456789"));
+        assert!(html.contains("SIRET\u{a0}: 123 456 789 00011") && html.contains("FR00123456789"));
     }
     let ledger_path = tmp.path().join("invoice-ledger.csv");
     let ledger = std::fs::read_to_string(&ledger_path).unwrap();

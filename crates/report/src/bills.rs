@@ -294,8 +294,8 @@ fn statement_doc(operation: &str, s: &Statement, lang: Language) -> Doc {
         Block::Parties(vec![(
             s.name.clone(),
             vec![
-                format!("PRM : {}", s.member),
-                format!("{} : {role}", w("Rôle", "Role")),
+                format!("PRM{}{}", lang.colon(), s.member),
+                format!("{}{}{role}", w("Rôle", "Role"), lang.colon()),
             ],
         )]),
     ];
@@ -367,7 +367,7 @@ fn statement_doc(operation: &str, s: &Statement, lang: Language) -> Doc {
         blocks.push(Block::Note(lang.pick(&n.fr, &n.en).to_string()));
     }
     Doc {
-        lang: lang.pick("fr", "en"),
+        lang,
         title: format!(
             "{} — {}",
             w("Relevé comparatif", "Comparison statement"),
@@ -401,10 +401,14 @@ fn party_lines(p: &quartier_billing::Party, lang: Language) -> Vec<String> {
         out.push(f.clone());
     }
     if let Some(s) = &p.siret {
-        out.push(format!("SIRET : {s}"));
+        out.push(format!("SIRET{}{s}", lang.colon()));
     }
     if let Some(v) = &p.vat_number {
-        out.push(format!("{} : {v}", lang.pick("N° TVA", "VAT no.")));
+        out.push(format!(
+            "{}{}{v}",
+            lang.pick("N° TVA", "VAT no."),
+            lang.colon()
+        ));
     }
     out
 }
@@ -413,8 +417,9 @@ fn party_lines(p: &quartier_billing::Party, lang: Language) -> Vec<String> {
 fn invoice_doc(inv: &Invoice, lang: Language) -> Doc {
     let w = |fr: &'static str, en: &'static str| lang.pick(fr, en).to_string();
     let mut customer = vec![format!(
-        "{} : {}",
+        "{}{}{}",
         w("Point de livraison (PRM)", "Delivery point (PRM)"),
+        lang.colon(),
         inv.member
     )];
     customer.extend(party_lines(&inv.customer, lang));
@@ -482,7 +487,7 @@ fn invoice_doc(inv: &Invoice, lang: Language) -> Doc {
         )));
     }
     Doc {
-        lang: lang.pick("fr", "en"),
+        lang,
         title: format!("{} {}", w("Facture n°", "Invoice no."), inv.number),
         subtitle: format!("{} — {}", inv.operation, month_words(inv.month, lang)),
         blocks,

@@ -20,6 +20,12 @@ impl Language {
         }
     }
 
+    /// What separates a label from its value: a no-break space and a colon in French
+    /// (`Total\u{a0}: `), a colon in English (`Total: `).
+    pub(crate) fn colon(self) -> &'static str {
+        self.pick("\u{a0}: ", ": ")
+    }
+
     /// A number with `decimals` decimals in this language (`1 269,93`, `1 269.93`).
     pub(crate) fn num(self, x: f64, decimals: usize) -> String {
         number(

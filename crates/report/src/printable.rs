@@ -43,8 +43,8 @@ pub(crate) enum Block {
 /// A printable document.
 #[derive(Debug, Clone)]
 pub(crate) struct Doc {
-    /// `fr` or `en`.
-    pub lang: &'static str,
+    /// Its language.
+    pub lang: crate::Language,
     /// Title (the page's `<title>` and its heading).
     pub title: String,
     /// The line under the heading.
@@ -67,7 +67,7 @@ impl Doc {
         let _ = write!(
             h,
             "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title><style>{}</style></head><body><h1>{}</h1><p>{}</p>",
-            self.lang,
+            self.lang.pick("fr", "en"),
             esc(&self.title),
             crate::bills::CSS,
             esc(&self.title),
@@ -90,7 +90,7 @@ impl Doc {
                         if k > 0 {
                             h.push_str("<br>");
                         }
-                        let _ = write!(h, "{}\u{a0}: {}", esc(label), esc(value));
+                        let _ = write!(h, "{}{}{}", esc(label), self.lang.colon(), esc(value));
                     }
                     h.push_str("</p>");
                 }
@@ -184,12 +184,17 @@ impl Doc {
                 Block::Facts(pairs) => {
                     let tab = pairs
                         .iter()
-                        .map(|(label, _)| bold_width(&format!("{label} :"), 9.5))
+                        .map(|(label, _)| bold_width(&format!("{label}{}", self.lang.colon()), 9.5))
                         .fold(0.0, f32::max)
                         + 8.0;
                     for (label, value) in pairs {
                         w.room(13.0);
-                        w.text(&format!("{label} :"), 9.5, true, MARGIN);
+                        w.text(
+                            &format!("{label}{}", self.lang.colon().trim_end()),
+                            9.5,
+                            true,
+                            MARGIN,
+                        );
                         w.text(value, 9.5, false, MARGIN + tab);
                         w.y -= 13.0;
                     }
@@ -587,7 +592,7 @@ mod tests {
     #[test]
     fn a_document_becomes_a_pdf_with_its_words() {
         let doc = Doc {
-            lang: "fr",
+            lang: crate::Language::French,
             title: "Facture n° A-000001".into(),
             subtitle: "Opération — juin 2025".into(),
             blocks: vec![
