@@ -1,11 +1,12 @@
-//! `quartier schema`: prints the attribute tables of the district file and of the experiment
-//! file as Markdown.
+//! `quartier schema`: prints the attribute tables of the district file, the community file and
+//! the experiment file as Markdown.
 
 use crate::Outcome;
 
 /// Prints the schema.
 pub fn run() -> anyhow::Result<Outcome> {
     print!("{}", quartier_model::schema_markdown());
+    print!("\n{}", quartier_model::community_schema_markdown());
     print!("\n{}", quartier_model::experiment_schema_markdown());
     Ok(Outcome::Success)
 }

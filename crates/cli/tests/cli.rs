@@ -125,6 +125,12 @@ fn schema_lists_attributes_with_units() {
         "tilt_deg",
         "capacity_kg",
         "step_minutes",
+        // The community file, from the table its parser uses.
+        "# The community file",
+        "## `[invoicing]`",
+        "| `member_from` | date or datetime |",
+        "| `missing` | \"error\" \\| \"exclude\" \\| \"zero\" |",
+        "## `[[key.periods]]`",
     ] {
         assert!(s.contains(needle), "{needle}");
     }

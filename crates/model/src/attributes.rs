@@ -61,6 +61,7 @@ impl fmt::Display for Kind {
             Kind::Timezone => f.write_str("time zone"),
             Kind::DateTime => f.write_str("date or datetime"),
             Kind::IntegerList => f.write_str("list of integers"),
+            Kind::EnumList([]) => f.write_str("list of strings"),
             Kind::EnumList(v) => {
                 let v: Vec<String> = v.iter().map(|s| format!("\"{s}\"")).collect();
                 write!(f, "list of {}", v.join(" | "))

@@ -93,7 +93,7 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("operation", "pv_cap_kw", Kind::Float, "kW", DefaultValue::Float(5000.0), inc(0.0), N, "Cap on the total installed PV: 5 MW since the arrêté of 21 February 2025 (3 MW before); the public_epci derogation's is 10 MW."),
     at("operation", "first_day", Kind::DateTime, "", Rule("the first day of the earliest curve"), N, N, "First day settled (local date, Europe/Paris): curves are cut to it."),
     at("operation", "last_day", Kind::DateTime, "", Rule("the last day of the latest curve"), N, N, "Last day settled (local date, inclusive): curves are cut to it."),
-    at("operation", "tariff", Kind::Path, "", Rule("the embedded TURPE 7 table of 2025-08-01"), N, N, "Tariff file (TOML, same layout as the embedded one)."),
+    at("operation", "tariff", Kind::Path, "", Rule("the embedded grids, crates/billing/data/tariffs.toml"), N, N, "Tariff file (TOML, the layout of the embedded one: one [[grid]] per day the regulated values changed)."),
     at("members", "id", Kind::String, "", Required, N, N, "Unique id: the 14-digit PRM, or another id without spaces."),
     at("members", "name", Kind::String, "", Rule("= id"), N, N, "Display name (printed on the member's bills)."),
     at("members", "role", Kind::Enum(&["consumer", "producer", "storage"]), "", DefaultValue::Str("consumer"), N, N, "Consumer, producer, or storage (consumer while charging, producer while discharging)."),
@@ -151,6 +151,34 @@ pub static COMMUNITY_ATTRIBUTES: &[Attribute] = &[
     at("invoicing", "late_penalty_percent", Kind::Float, "%/year", Rule("three times the legal interest rate"), inc(0.0), N, "Late-payment penalty rate printed on invoices."),
     at("invoicing", "ledger", Kind::Path, "", Rule("invoice-ledger.csv beside the community file"), N, N, "The ledger of issued invoices (CSV): `quartier share invoice` reads it to number new invoices and appends them."),
 ];
+
+/// The community file format as Markdown, generated from [`COMMUNITY_ATTRIBUTES`] (the table
+/// the parser uses), one section per component.
+pub fn community_schema_markdown() -> String {
+    let mut out = String::from("# The community file\n\n");
+    out.push_str(
+        "A collective self-consumption operation is described in one TOML file, read by \
+         `quartier share` and attached to a district in the server. Local dates are in \
+         Europe/Paris. Relative file paths start at the community file's folder. Every problem \
+         is reported at once as `FILE:LINE:COL: path.to.field: message (expected …)`.\n\n",
+    );
+    for (comp, what) in COMMUNITY_COMPONENTS {
+        let heading = match *comp {
+            "community" => "Top level".to_owned(),
+            "members" | "key.coefficients" | "key.groups" | "key.periods" | "prices.local"
+            | "prices.periods" => format!("`[[{comp}]]`"),
+            "curve" => "Curves (`curve`, `discharge_curve`)".to_owned(),
+            c => format!("`[{c}]`"),
+        };
+        out.push_str(&format!("## {heading}\n\n{what}\n\n"));
+        out.push_str(&crate::schema::attribute_table(
+            COMMUNITY_ATTRIBUTES,
+            comp,
+            &|a| crate::schema::cell(&a.kind.to_string()),
+        ));
+    }
+    out
+}
 
 /// A community read from its file, its curves loaded.
 #[derive(Debug, Clone)]

@@ -884,10 +884,6 @@ pub fn month_of(t: DateTime<Utc>, tz: Tz) -> YearMonth {
     (l.year(), l.month())
 }
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
 /// The experiment file format as Markdown, generated from [`EXPERIMENT_ATTRIBUTES`].
 pub fn experiment_schema_markdown() -> String {
     let mut out = String::new();
@@ -907,23 +903,11 @@ pub fn experiment_schema_markdown() -> String {
             _ => format!("`[[{short}]]`"),
         };
         out.push_str(&format!("## {heading}\n\n{what}\n\n"));
-        out.push_str("| attribute | type | unit | default | bounds | description |\n");
-        out.push_str("|---|---|---|---|---|---|\n");
-        for a in EXPERIMENT_ATTRIBUTES
-            .iter()
-            .filter(|a| a.component == *comp)
-        {
-            out.push_str(&format!(
-                "| `{}` | {} | {} | {} | {} | {} |\n",
-                a.name,
-                cell(&a.kind.to_string()),
-                cell(a.unit),
-                cell(&a.default.to_string()),
-                cell(&a.bounds_text()),
-                cell(a.description),
-            ));
-        }
-        out.push('\n');
+        out.push_str(&crate::schema::attribute_table(
+            EXPERIMENT_ATTRIBUTES,
+            comp,
+            &|a| crate::schema::cell(&a.kind.to_string()),
+        ));
     }
     out.push_str("## Example\n\n```toml\n");
     out.push_str(EXAMPLE_EXPERIMENT);

@@ -36,8 +36,8 @@ pub use load::{LoadReport, SessionsReport, load, load_with_report};
 mod community;
 pub use community::{
     COMMUNITY_ATTRIBUTES, COMMUNITY_COMPONENTS, CommunityEdit, CommunityOptions, Invoicing,
-    LoadedCommunity, StoredCurves, default_tariffs, parse_community, parse_community_in,
-    parse_tariffs, read_community, read_community_with,
+    LoadedCommunity, StoredCurves, community_schema_markdown, default_tariffs, parse_community,
+    parse_community_in, parse_tariffs, read_community, read_community_with,
 };
 mod experiment;
 pub use experiment::{

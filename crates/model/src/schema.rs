@@ -107,8 +107,32 @@ eur_per_kwh = 0.16
 constant_g_per_kwh = 50
 "#;
 
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The attribute table of one component: `| attribute | type | unit | default | bounds |
+/// description |`, one row per attribute of `attrs` in `component`, types written by `kind`.
+pub(crate) fn attribute_table(
+    attrs: &[Attribute],
+    component: &str,
+    kind: &dyn Fn(&Attribute) -> String,
+) -> String {
+    let mut out = String::from("| attribute | type | unit | default | bounds | description |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    for a in attrs.iter().filter(|a| a.component == component) {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            a.name,
+            kind(a),
+            cell(a.unit),
+            cell(&a.default.to_string()),
+            cell(&a.bounds_text()),
+            cell(a.description),
+        ));
+    }
+    out.push('\n');
+    out
 }
 
 fn kind_cell(a: &Attribute) -> String {
@@ -164,20 +188,7 @@ pub fn schema_markdown() -> String {
             "## {heading} <a id=\"{}\"></a>\n\n{what}\n\n",
             anchor(comp)
         ));
-        out.push_str("| attribute | type | unit | default | bounds | description |\n");
-        out.push_str("|---|---|---|---|---|---|\n");
-        for a in ATTRIBUTES.iter().filter(|a| a.component == *comp) {
-            out.push_str(&format!(
-                "| `{}` | {} | {} | {} | {} | {} |\n",
-                a.name,
-                kind_cell(a),
-                cell(a.unit),
-                cell(&a.default.to_string()),
-                cell(&a.bounds_text()),
-                cell(a.description),
-            ));
-        }
-        out.push('\n');
+        out.push_str(&attribute_table(ATTRIBUTES, comp, &kind_cell));
     }
     out.push_str("## Example\n\n```toml\n");
     out.push_str(EXAMPLE_DISTRICT);
