@@ -80,11 +80,6 @@ impl TimeOfUse {
         to_f64(self.at(utc))
     }
 
-    /// The name of period `k` (`None`: the base price).
-    pub fn period_name(&self, k: Option<usize>) -> Option<&str> {
-        k.and_then(|k| self.periods.get(k)).map(|p| p.name.as_str())
-    }
-
     fn validate(&self, context: &str) -> Result<(), BillingError> {
         let ok = |x: Decimal| !x.is_sign_negative() || x.is_zero();
         if !ok(self.base_eur_per_kwh) || self.periods.iter().any(|p| !ok(p.eur_per_kwh)) {

@@ -189,16 +189,15 @@ pub fn reconcile(
         .map(|c| c.prm.as_str())
         .chain(official.totals.iter().map(|t| t.prm.as_str()))
         .collect();
-    let months: Vec<Month> = {
-        let mut v: Vec<Month> = (0..axis.len()).map(|t| month_of(axis.time(t))).collect();
-        v.dedup();
-        v
-    };
-    let month_steps = |m: Month| -> Vec<usize> {
-        (0..axis.len())
-            .filter(|&t| month_of(axis.time(t)) == m)
-            .collect()
-    };
+    // Each local month and its steps (contiguous on the axis), found once.
+    let mut months: Vec<(Month, std::ops::Range<usize>)> = Vec::new();
+    for t in 0..axis.len() {
+        let m = month_of(axis.time(t));
+        match months.last_mut() {
+            Some((last, r)) if *last == m => r.end = t + 1,
+            _ => months.push((m, t..t + 1)),
+        }
+    }
     let mut rows = Vec::new();
     // PRMs the operator knows and the community does not.
     for prm in official_prms.iter().filter(|p| !members.contains(*p)) {
@@ -239,26 +238,34 @@ pub fn reconcile(
         };
         let (cons_official, prod_official) =
             (raw(AccQuantity::Consumption), raw(AccQuantity::Production));
+        let (cons_q, prod_q) = (
+            quartier_values(allocation, prm, AccQuantity::Consumption),
+            quartier_values(allocation, prm, AccQuantity::Production),
+        );
         for quantity in AccQuantity::ALL {
             let Some(q_steps) = quartier_values(allocation, prm, quantity) else {
                 continue;
             };
-            let curve = raw(quantity);
-            for &month in &months {
-                let steps = month_steps(month);
-                let q: f64 = steps.iter().filter_map(|&t| q_steps.get(t)).sum();
+            let curve = match quantity {
+                AccQuantity::Consumption => cons_official.clone(),
+                AccQuantity::Production => prod_official.clone(),
+                q => raw(q),
+            };
+            for (month, steps) in &months {
+                let month = *month;
+                let q: f64 = q_steps.get(steps.clone()).map_or(0.0, |v| v.iter().sum());
                 let total = official
                     .totals
                     .iter()
                     .find(|t| t.prm == prm && t.quantity == quantity && month_of(t.start) == month);
                 let (o, per_step) = match (&curve, total) {
                     (Some(c), _)
-                        if steps.iter().any(|&t| c.get(t).copied().flatten().is_some()) =>
+                        if steps.clone().any(|t| c.get(t).copied().flatten().is_some()) =>
                     {
                         (
                             steps
-                                .iter()
-                                .filter_map(|&t| c.get(t).copied().flatten())
+                                .clone()
+                                .filter_map(|t| c.get(t).copied().flatten())
                                 .sum(),
                             true,
                         )
@@ -269,8 +276,11 @@ pub fn reconcile(
                 };
                 let is_listed = listed(q, o);
                 let mut step_diffs = Vec::new();
-                if per_step && let Some(c) = &curve {
-                    for &t in &steps {
+                if is_listed
+                    && per_step
+                    && let Some(c) = &curve
+                {
+                    for t in steps.clone() {
                         let (qv, ov) = (
                             q_steps.get(t).copied().unwrap_or(0.0),
                             c.get(t).copied().flatten().unwrap_or(0.0),
@@ -289,29 +299,18 @@ pub fn reconcile(
                         _ => &cons_official,
                     };
                     let base_q = match quantity {
-                        AccQuantity::Production | AccQuantity::Surplus => {
-                            quartier_values(allocation, prm, AccQuantity::Production)
-                        }
-                        _ => quartier_values(allocation, prm, AccQuantity::Consumption),
+                        AccQuantity::Production | AccQuantity::Surplus => &prod_q,
+                        _ => &cons_q,
                     };
-                    if let (Some(b), Some(bq)) = (base, &base_q) {
-                        let member_side = community
-                            .members()
-                            .iter()
-                            .position(|x| x.id.as_str() == prm);
-                        let absent_but_counted = steps.iter().any(|&t| {
-                            let ov = b.get(t).copied().flatten().unwrap_or(0.0);
-                            member_side.is_some_and(|k| {
-                                community
-                                    .members()
-                                    .get(k)
-                                    .is_some_and(|x| !x.membership.contains(axis.time(t)))
-                            }) && ov > 1e-9
+                    if let (Some(b), Some(bq)) = (base, base_q) {
+                        let absent_but_counted = steps.clone().any(|t| {
+                            !m.membership.contains(axis.time(t))
+                                && b.get(t).copied().flatten().unwrap_or(0.0) > 1e-9
                         });
                         if absent_but_counted {
                             return Cause::MemberDates;
                         }
-                        let curve_differs = steps.iter().any(|&t| {
+                        let curve_differs = steps.clone().any(|t| {
                             let ov = b.get(t).copied().flatten().unwrap_or(0.0);
                             (bq.get(t).copied().unwrap_or(0.0) - ov).abs() > 1e-6
                         });
@@ -324,8 +323,8 @@ pub fn reconcile(
                     }
                     // Same curves: within what flooring coefficients loses?
                     let lost: f64 = steps
-                        .iter()
-                        .map(|&t| ROUNDING_SHARE * allocation.total_production_kwh(t))
+                        .clone()
+                        .map(|t| ROUNDING_SHARE * allocation.total_production_kwh(t))
                         .sum();
                     if (q - o).abs() <= lost + 1e-9 {
                         Cause::CoefficientRounding
@@ -341,7 +340,7 @@ pub fn reconcile(
                     official_kwh: o,
                     listed: is_listed,
                     cause,
-                    steps: if is_listed { step_diffs } else { Vec::new() },
+                    steps: step_diffs,
                 });
             }
         }

@@ -159,8 +159,6 @@ pub struct ConsumerMonth {
     pub days: u32,
     /// First and last of those days (`None`: not a member this month).
     pub member_days: Option<(NaiveDate, NaiveDate)>,
-    /// Hours of the month covered by the axis.
-    pub hours: f64,
 }
 
 impl ConsumerMonth {
@@ -315,7 +313,6 @@ pub fn settle(
     // The month's self-consumed energy per consumer, producer and price class.
     let mut bought = vec![0.0; nc * np * ncls];
     let mut step_class = vec![0usize; pricing.len()];
-    let step_h = axis.step().hours();
     let mut grid = config.tariffs.in_force(axis_first_day(&axis)).0;
     let closing = Closing {
         producers: &producers,
@@ -354,7 +351,6 @@ pub fn settle(
             c.consumption_kwh += allocation.consumption_kwh(t, i);
             c.self_consumed_kwh += a;
             c.complement_kwh += comp;
-            c.hours += step_h;
             if community.consumer_present(i, t) {
                 match &mut c.member_days {
                     Some((_, last)) if *last == day => {}

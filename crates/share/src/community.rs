@@ -405,11 +405,6 @@ impl Community {
         })
     }
 
-    /// True when every member belongs at every step.
-    pub fn everyone_always(&self) -> bool {
-        self.members.iter().all(|m| m.membership.is_always())
-    }
-
     /// The same community over steps `[start, end)` of its axis (`None` when out of range or
     /// empty).
     pub fn window(&self, start: usize, end: usize) -> Option<Community> {
