@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use quartier_share::{Allocation, Community};
 use quartier_timeseries::{AccOfficial, AccQuantity, Axis, Series};
 
@@ -113,14 +113,6 @@ impl Reconciliation {
     }
 }
 
-fn month_of(t: DateTime<Utc>) -> Month {
-    let l = t.with_timezone(&chrono_tz::Europe::Paris);
-    Month {
-        year: l.year(),
-        month: l.month(),
-    }
-}
-
 fn listed(q: f64, o: f64) -> bool {
     let d = (q - o).abs();
     d > TOLERANCE_KWH && d > TOLERANCE_RELATIVE * o.abs()
@@ -192,7 +184,7 @@ pub fn reconcile(
     // Each local month and its steps (contiguous on the axis), found once.
     let mut months: Vec<(Month, std::ops::Range<usize>)> = Vec::new();
     for t in 0..axis.len() {
-        let m = month_of(axis.time(t));
+        let m = Month::of(axis.time(t));
         match months.last_mut() {
             Some((last, r)) if *last == m => r.end = t + 1,
             _ => months.push((m, t..t + 1)),
@@ -205,12 +197,12 @@ pub fn reconcile(
         for c in official.curves.iter().filter(|c| c.prm == *prm) {
             for (k, v) in c.series.values().iter().enumerate() {
                 *sums
-                    .entry((month_of(c.series.axis().time(k)), c.quantity))
+                    .entry((Month::of(c.series.axis().time(k)), c.quantity))
                     .or_default() += v;
             }
         }
         for t in official.totals.iter().filter(|t| t.prm == *prm) {
-            *sums.entry((month_of(t.start), t.quantity)).or_default() += t.kwh;
+            *sums.entry((Month::of(t.start), t.quantity)).or_default() += t.kwh;
         }
         for ((month, quantity), o) in sums {
             rows.push(Row {
@@ -254,10 +246,9 @@ pub fn reconcile(
             for (month, steps) in &months {
                 let month = *month;
                 let q: f64 = q_steps.get(steps.clone()).map_or(0.0, |v| v.iter().sum());
-                let total = official
-                    .totals
-                    .iter()
-                    .find(|t| t.prm == prm && t.quantity == quantity && month_of(t.start) == month);
+                let total = official.totals.iter().find(|t| {
+                    t.prm == prm && t.quantity == quantity && Month::of(t.start) == month
+                });
                 let (o, per_step) = match (&curve, total) {
                     (Some(c), _)
                         if steps.clone().any(|t| c.get(t).copied().flatten().is_some()) =>

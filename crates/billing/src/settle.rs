@@ -78,6 +78,15 @@ pub struct Month {
 }
 
 impl Month {
+    /// The local month (Europe/Paris) of instant `t`.
+    pub fn of(t: chrono::DateTime<chrono::Utc>) -> Month {
+        let l = t.with_timezone(&chrono_tz::Europe::Paris);
+        Month {
+            year: l.year(),
+            month: l.month(),
+        }
+    }
+
     /// Its first day.
     pub fn first_day(self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
@@ -322,10 +331,7 @@ pub fn settle(
     for t in 0..axis.len() {
         let utc = axis.time(t);
         let local = utc.with_timezone(&chrono_tz::Europe::Paris);
-        let month = Month {
-            year: local.year(),
-            month: local.month(),
-        };
+        let month = Month::of(utc);
         if months.last() != Some(&month) {
             closing.close(&mut cm, &mut pm, &mut bought, months.len());
             months.push(month);

@@ -173,11 +173,7 @@ pub fn official_scenario(
                 *slot = *v;
             }
             if c.quantity == AccQuantity::SelfConsumed {
-                let local = axis.time(t).with_timezone(&chrono_tz::Europe::Paris);
-                let m = quartier_billing::Month {
-                    year: chrono::Datelike::year(&local),
-                    month: chrono::Datelike::month(&local),
-                };
+                let m = quartier_billing::Month::of(axis.time(t));
                 if !months.contains(&m) {
                     months.push(m);
                 }

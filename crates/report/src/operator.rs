@@ -35,11 +35,7 @@ pub fn operator_key_csv(c: &CoefficientFile, month: Month) -> (String, f64) {
     let mut lost = 0.0;
     for t in 0..c.axis().len() {
         let local = c.axis().time(t).with_timezone(&chrono_tz::Europe::Paris);
-        let m = Month {
-            year: chrono::Datelike::year(&local),
-            month: chrono::Datelike::month(&local),
-        };
-        if m != month {
+        if Month::of(c.axis().time(t)) != month {
             continue;
         }
         s.push_str(&local.format("%d/%m/%Y %H:%M").to_string());
