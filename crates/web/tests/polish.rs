@@ -324,7 +324,7 @@ fn the_district_page_links_the_community_only_when_one_is_attached() {
 #[test]
 fn a_bill_has_a_way_back_to_the_community_that_does_not_print() {
     let app = spawn_app();
-    let (id, _, admin, olga, alice, _) = two_districts(&app);
+    let (id, other, admin, olga, alice, zoe) = two_districts(&app);
     let job = attach_and_allocate(&app, &admin, &olga, id);
     // The stored bills: one file per language.
     let stored = |suffix: &str| {
@@ -384,6 +384,34 @@ fn a_bill_has_a_way_back_to_the_community_that_does_not_print() {
             .status,
         404,
         "nor another participant's PDF"
+    );
+    // As an attacker: another district's organiser, the right PRM under the wrong district,
+    // no session, a path that climbs out.
+    let pdf = format!("/districts/{id}/community/bills/{A}/2025-06/pdf");
+    assert_eq!(zoe.get(&pdf).status, 404, "another district's organiser");
+    assert_eq!(
+        alice
+            .get(&format!(
+                "/districts/{other}/community/bills/{A}/2025-06/pdf"
+            ))
+            .status,
+        404
+    );
+    let anonymous = app.client().get(&pdf);
+    assert!(
+        !anonymous.body.starts_with("%PDF"),
+        "no PDF without a session"
+    );
+    assert_eq!(
+        olga.get(&format!(
+            "/districts/{id}/community/bills/{A}/..%2F..%2Fcommunity.toml/pdf"
+        ))
+        .status,
+        404
+    );
+    assert!(
+        olga.get(&pdf).body.starts_with("%PDF-"),
+        "the organiser may"
     );
     // Still nothing of the others' bills.
     assert_eq!(
