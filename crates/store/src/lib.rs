@@ -1,5 +1,6 @@
 //! The database of the Quartier server: users (argon2 hashes made by the caller), sessions,
 //! districts with their source file, participants, meter curves, jobs and simulation runs,
+//! energy communities (every version of the community file, the grid operator's data, invoices),
 //! and the infrastructure asset registry (assets and their maintenance log).
 //!
 //! [`Store`] is one interface over a back end chosen by URL:
@@ -70,6 +71,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "audit_log",
         include_str!("../migrations/0007_audit_log.sql"),
+    ),
+    (
+        8,
+        "community",
+        include_str!("../migrations/0008_community.sql"),
     ),
 ];
 
@@ -618,6 +624,98 @@ impl Store {
         district_id: i64,
     ) -> Result<Vec<MaintenanceRow>, StoreError> {
         self.with_conn(move |c| queries::district_maintenance(c, district_id))
+            .await
+    }
+
+    /// Stores `source_toml` as the next version of district `district`'s community file
+    /// (attached at `at` by `by`); returns its number (1 for the first).
+    pub async fn add_community_version(
+        &self,
+        district: i64,
+        source_toml: &str,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<i64, StoreError> {
+        let (text, by) = (source_toml.to_string(), by.to_string());
+        self.in_tx(move |c| queries::add_community_version(c, district, &text, at, &by))
+            .await
+    }
+
+    /// Every version of district `district`'s community file, oldest first.
+    pub async fn community_versions(
+        &self,
+        district: i64,
+    ) -> Result<Vec<CommunityVersionRow>, StoreError> {
+        self.with_conn(move |c| queries::community_versions(c, district))
+            .await
+    }
+
+    /// Version `version` of district `district`'s community file, or its latest (`None`).
+    pub async fn community_version(
+        &self,
+        district: i64,
+        version: Option<i64>,
+    ) -> Result<Option<CommunityVersionRow>, StoreError> {
+        self.with_conn(move |c| queries::community_version(c, district, version))
+            .await
+    }
+
+    /// Stores an upload of the grid operator's data; returns its id.
+    pub async fn add_official_data(&self, data: NewOfficialData) -> Result<i64, StoreError> {
+        self.with_conn(move |c| queries::add_official_data(c, &data))
+            .await
+    }
+
+    /// The uploads of the grid operator's data of district `district`, oldest first.
+    pub async fn official_data(&self, district: i64) -> Result<Vec<OfficialDataRow>, StoreError> {
+        self.with_conn(move |c| queries::official_data(c, district))
+            .await
+    }
+
+    /// The content (base64) of upload `id` of district `district`.
+    pub async fn official_content(
+        &self,
+        district: i64,
+        id: i64,
+    ) -> Result<Option<String>, StoreError> {
+        self.with_conn(move |c| queries::official_content(c, district, id))
+            .await
+    }
+
+    /// Stores the invoices of one issue in one transaction: a number, or a member and month,
+    /// already issued in the district is a [`StoreError::Conflict`] and nothing is stored.
+    pub async fn add_invoices(
+        &self,
+        district: i64,
+        invoices: Vec<NewInvoice>,
+    ) -> Result<(), StoreError> {
+        self.in_tx(move |c| queries::add_invoices(c, district, &invoices))
+            .await
+    }
+
+    /// The invoices issued in district `district` (only those of meter `prm` when given), by
+    /// month and number. Erasing a participant keeps its invoices: they are accounting
+    /// documents the issuer must keep.
+    pub async fn invoices(
+        &self,
+        district: i64,
+        prm: Option<&str>,
+    ) -> Result<Vec<InvoiceRow>, StoreError> {
+        let prm = prm.map(str::to_owned);
+        self.with_conn(move |c| queries::invoices(c, district, prm.as_deref()))
+            .await
+    }
+
+    /// Invoice `number` of district `district` with its printable document in French or, when
+    /// `english`, in English.
+    pub async fn invoice_document(
+        &self,
+        district: i64,
+        number: &str,
+        english: bool,
+    ) -> Result<Option<(InvoiceRow, String)>, StoreError> {
+        let number = number.to_string();
+        self.with_conn(move |c| queries::invoice_document(c, district, &number, english))
             .await
     }
 }

@@ -1033,6 +1033,13 @@ pub(crate) fn delete_district(c: &mut dyn Conn, id: i64) -> Result<Option<Erased
         &params![id],
     )?;
     c.execute("DELETE FROM assets WHERE district_id = ?1", &params![id])?;
+    // Its community: every version of the file, the operator's data, the invoices issued.
+    for table in ["community_versions", "official_data", "invoices"] {
+        c.execute(
+            &format!("DELETE FROM {table} WHERE district_id = ?1"),
+            &params![id],
+        )?;
+    }
     // The row stays, emptied, so that the id is never reused.
     c.execute(
         "UPDATE districts SET name = '', source_toml = '', deleted_at = ?2 WHERE id = ?1",
@@ -1111,4 +1118,231 @@ pub(crate) fn queue_position(c: &mut dyn Conn, id: i64) -> Result<Option<usize>,
         )?
         .int(0)?;
     Ok(Some(usize::try_from(ahead).unwrap_or(0)))
+}
+
+// --- The energy community: file versions, the operator's data, invoices ---------------------
+
+pub(crate) fn add_community_version(
+    c: &mut dyn Conn,
+    district: i64,
+    source_toml: &str,
+    at: DateTime<Utc>,
+    by: &str,
+) -> Result<i64, StoreError> {
+    let next = c
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM community_versions WHERE district_id = ?1",
+            &params![district],
+        )?
+        .int(0)?;
+    c.execute(
+        "INSERT INTO community_versions (district_id, version, source_toml, attached_at, attached_by)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        &params![district, next, source_toml, at, by],
+    )?;
+    Ok(next)
+}
+
+const VERSION_COLUMNS: &str =
+    "SELECT version, source_toml, attached_at, attached_by FROM community_versions";
+
+fn version_row(mut r: Row) -> Result<CommunityVersionRow, StoreError> {
+    Ok(CommunityVersionRow {
+        version: r.int(0)?,
+        source_toml: r.text(1)?,
+        attached_at: r.instant(2)?,
+        attached_by: r.text(3)?,
+    })
+}
+
+pub(crate) fn community_versions(
+    c: &mut dyn Conn,
+    district: i64,
+) -> Result<Vec<CommunityVersionRow>, StoreError> {
+    c.query(
+        &format!("{VERSION_COLUMNS} WHERE district_id = ?1 ORDER BY version"),
+        &params![district],
+    )?
+    .into_iter()
+    .map(version_row)
+    .collect()
+}
+
+pub(crate) fn community_version(
+    c: &mut dyn Conn,
+    district: i64,
+    version: Option<i64>,
+) -> Result<Option<CommunityVersionRow>, StoreError> {
+    let row = match version {
+        Some(v) => c.query_opt(
+            &format!("{VERSION_COLUMNS} WHERE district_id = ?1 AND version = ?2"),
+            &params![district, v],
+        )?,
+        None => c.query_opt(
+            &format!("{VERSION_COLUMNS} WHERE district_id = ?1 ORDER BY version DESC LIMIT 1"),
+            &params![district],
+        )?,
+    };
+    row.map(version_row).transpose()
+}
+
+pub(crate) fn add_official_data(c: &mut dyn Conn, o: &NewOfficialData) -> Result<i64, StoreError> {
+    c.query_one(
+        "INSERT INTO official_data (district_id, months, file_name, content_base64, uploaded_at, uploaded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        &params![
+            o.district_id,
+            &o.months.join(","),
+            &o.file_name,
+            &o.content_base64,
+            o.uploaded_at,
+            &o.uploaded_by
+        ],
+    )?
+    .int(0)
+}
+
+pub(crate) fn official_data(
+    c: &mut dyn Conn,
+    district: i64,
+) -> Result<Vec<OfficialDataRow>, StoreError> {
+    c.query(
+        "SELECT id, months, file_name, uploaded_at, uploaded_by FROM official_data
+         WHERE district_id = ?1 ORDER BY id",
+        &params![district],
+    )?
+    .into_iter()
+    .map(|mut r| {
+        Ok(OfficialDataRow {
+            id: r.int(0)?,
+            months: r
+                .text(1)?
+                .split(',')
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            file_name: r.text(2)?,
+            uploaded_at: r.instant(3)?,
+            uploaded_by: r.text(4)?,
+        })
+    })
+    .collect()
+}
+
+pub(crate) fn official_content(
+    c: &mut dyn Conn,
+    district: i64,
+    id: i64,
+) -> Result<Option<String>, StoreError> {
+    c.query_opt(
+        "SELECT content_base64 FROM official_data WHERE district_id = ?1 AND id = ?2",
+        &params![district, id],
+    )?
+    .map(|mut r| r.text(0))
+    .transpose()
+}
+
+pub(crate) fn add_invoices(
+    c: &mut dyn Conn,
+    district: i64,
+    invoices: &[NewInvoice],
+) -> Result<(), StoreError> {
+    for i in invoices {
+        let r = &i.row;
+        c.execute(
+            "INSERT INTO invoices (district_id, number, prefix, sequence, prm, month, issue_date,
+                 total_excl_vat_eur, total_incl_vat_eur, community_version, official,
+                 document_fr, document_en, issued_at, issued_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            &params![
+                district,
+                &r.number,
+                &r.prefix,
+                r.sequence,
+                &r.prm,
+                &r.month,
+                &r.issue_date,
+                &r.total_excl_vat_eur,
+                &r.total_incl_vat_eur,
+                r.community_version,
+                i64::from(r.official),
+                &i.document_fr,
+                &i.document_en,
+                r.issued_at,
+                &r.issued_by
+            ],
+        )
+        .map_err(|e| {
+            e.conflict_on(|| {
+                format!(
+                    "invoice {} (or an invoice of {} for {}) was already issued",
+                    r.number, r.prm, r.month
+                )
+            })
+        })?;
+    }
+    Ok(())
+}
+
+const INVOICE_COLUMNS: &str = "SELECT number, prefix, sequence, prm, month, issue_date,
+    total_excl_vat_eur, total_incl_vat_eur, community_version, official, issued_at, issued_by";
+
+fn invoice_row(r: &mut Row) -> Result<InvoiceRow, StoreError> {
+    Ok(InvoiceRow {
+        number: r.text(0)?,
+        prefix: r.text(1)?,
+        sequence: r.int(2)?,
+        prm: r.text(3)?,
+        month: r.text(4)?,
+        issue_date: r.text(5)?,
+        total_excl_vat_eur: r.text(6)?,
+        total_incl_vat_eur: r.text(7)?,
+        community_version: r.int(8)?,
+        official: r.int(9)? != 0,
+        issued_at: r.instant(10)?,
+        issued_by: r.text(11)?,
+    })
+}
+
+pub(crate) fn invoices(
+    c: &mut dyn Conn,
+    district: i64,
+    prm: Option<&str>,
+) -> Result<Vec<InvoiceRow>, StoreError> {
+    let rows = match prm {
+        Some(p) => c.query(
+            &format!(
+                "{INVOICE_COLUMNS} FROM invoices WHERE district_id = ?1 AND prm = ?2 ORDER BY month, prefix, sequence"
+            ),
+            &params![district, p],
+        )?,
+        None => c.query(
+            &format!(
+                "{INVOICE_COLUMNS} FROM invoices WHERE district_id = ?1 ORDER BY month, prefix, sequence"
+            ),
+            &params![district],
+        )?,
+    };
+    rows.into_iter().map(|mut r| invoice_row(&mut r)).collect()
+}
+
+pub(crate) fn invoice_document(
+    c: &mut dyn Conn,
+    district: i64,
+    number: &str,
+    english: bool,
+) -> Result<Option<(InvoiceRow, String)>, StoreError> {
+    let column = if english {
+        "document_en"
+    } else {
+        "document_fr"
+    };
+    c.query_opt(
+        &format!(
+            "{INVOICE_COLUMNS}, {column} FROM invoices WHERE district_id = ?1 AND number = ?2"
+        ),
+        &params![district, number],
+    )?
+    .map(|mut r| Ok((invoice_row(&mut r)?, r.text(12)?)))
+    .transpose()
 }

@@ -474,3 +474,88 @@ pub fn forget_segments(action: &str, words: &[String]) -> String {
         format!("{method} {path}")
     }
 }
+
+/// One version of a district's community file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommunityVersionRow {
+    /// Its number within the district: 1, 2, …
+    pub version: i64,
+    /// The file's text.
+    pub source_toml: String,
+    /// When it was attached.
+    pub attached_at: DateTime<Utc>,
+    /// Who attached it (their username at the time; empty for the server's first start).
+    pub attached_by: String,
+}
+
+/// The grid operator's data as uploaded for a district's community.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOfficialData {
+    /// The district.
+    pub district_id: i64,
+    /// The local months (`YYYY-MM`) whose self-consumed energy it gives.
+    pub months: Vec<String>,
+    /// The uploaded file's name.
+    pub file_name: String,
+    /// The uploaded bytes, base64.
+    pub content_base64: String,
+    /// When.
+    pub uploaded_at: DateTime<Utc>,
+    /// Who (username at the time).
+    pub uploaded_by: String,
+}
+
+/// One upload of the grid operator's data (its content read apart, [`crate::Store::official_content`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfficialDataRow {
+    /// Id.
+    pub id: i64,
+    /// The local months (`YYYY-MM`) it covers.
+    pub months: Vec<String>,
+    /// The uploaded file's name.
+    pub file_name: String,
+    /// When.
+    pub uploaded_at: DateTime<Utc>,
+    /// Who.
+    pub uploaded_by: String,
+}
+
+/// An invoice as issued (the numbers are decimal text, kept exactly as printed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvoiceRow {
+    /// Its full number.
+    pub number: String,
+    /// The prefix of its number.
+    pub prefix: String,
+    /// Its sequence within the prefix.
+    pub sequence: i64,
+    /// The customer's delivery point (PRM, the member id).
+    pub prm: String,
+    /// The month invoiced, `YYYY-MM`.
+    pub month: String,
+    /// Issue date, `YYYY-MM-DD`.
+    pub issue_date: String,
+    /// Total excluding VAT, EUR (decimal text).
+    pub total_excl_vat_eur: String,
+    /// Total including VAT, EUR (decimal text).
+    pub total_incl_vat_eur: String,
+    /// The version of the community file it was computed with.
+    pub community_version: i64,
+    /// True when it was computed on the grid operator's official data.
+    pub official: bool,
+    /// When it was stored.
+    pub issued_at: DateTime<Utc>,
+    /// Who issued it (username at the time).
+    pub issued_by: String,
+}
+
+/// An invoice to store, with its printable documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewInvoice {
+    /// What the list shows.
+    pub row: InvoiceRow,
+    /// The printable document in French (the caller's own serialisation).
+    pub document_fr: String,
+    /// The printable document in English.
+    pub document_en: String,
+}

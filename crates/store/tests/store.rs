@@ -38,14 +38,14 @@ async fn migrations_apply_once_and_reopen_keeps_data() {
         let store = open(&db).await;
         assert_eq!(
             store.applied_migrations().await.unwrap(),
-            vec![1, 2, 3, 4, 5, 6, 7]
+            vec![1, 2, 3, 4, 5, 6, 7, 8]
         );
         store.create_district(district("x", &[])).await.unwrap();
         drop(store);
         let again = open(&db).await;
         assert_eq!(
             again.applied_migrations().await.unwrap(),
-            vec![1, 2, 3, 4, 5, 6, 7]
+            vec![1, 2, 3, 4, 5, 6, 7, 8]
         );
         assert_eq!(
             again.districts().await.unwrap().len(),
@@ -968,5 +968,153 @@ async fn audit_entries_past_the_retention_are_dropped() {
         let left = store.audit_log(10, None).await.unwrap();
         assert_eq!(left.len(), 1, "{}", db.backend());
         assert_eq!(left[0].action, "POST /api/v1/districts/10");
+    }
+}
+
+fn invoice(number: &str, seq: i64, prm: &str, month: &str) -> NewInvoice {
+    NewInvoice {
+        row: InvoiceRow {
+            number: number.into(),
+            prefix: "MLF-".into(),
+            sequence: seq,
+            prm: prm.into(),
+            month: month.into(),
+            issue_date: "2025-02-03".into(),
+            total_excl_vat_eur: "8.75".into(),
+            total_incl_vat_eur: "8.75".into(),
+            community_version: 1,
+            official: false,
+            issued_at: Utc::now(),
+            issued_by: "pmo".into(),
+        },
+        document_fr: format!("{{\"fr\":\"{number}\"}}"),
+        document_en: format!("{{\"en\":\"{number}\"}}"),
+    }
+}
+
+#[tokio::test]
+async fn community_versions_official_data_and_invoices_are_kept_per_district() {
+    for db in databases() {
+        let store = open(&db).await;
+        let one = store
+            .create_district(district("one", &["1"]))
+            .await
+            .unwrap();
+        let two = store
+            .create_district(district("two", &["2"]))
+            .await
+            .unwrap();
+        assert_eq!(store.community_version(one, None).await.unwrap(), None);
+        let at = Utc::now();
+        assert_eq!(
+            store
+                .add_community_version(one, "v1", at, "")
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            store
+                .add_community_version(one, "v2", at, "pmo")
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            store
+                .add_community_version(two, "other", at, "x")
+                .await
+                .unwrap(),
+            1
+        );
+        let versions = store.community_versions(one).await.unwrap();
+        assert_eq!(
+            versions
+                .iter()
+                .map(|v| v.source_toml.as_str())
+                .collect::<Vec<_>>(),
+            ["v1", "v2"]
+        );
+        let latest = store.community_version(one, None).await.unwrap().unwrap();
+        assert_eq!((latest.version, latest.attached_by.as_str()), (2, "pmo"));
+        let first = store
+            .community_version(one, Some(1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.source_toml, "v1");
+
+        let id = store
+            .add_official_data(NewOfficialData {
+                district_id: one,
+                months: vec!["2025-01".into(), "2025-02".into()],
+                file_name: "acc.zip".into(),
+                content_base64: "UEsFBg==".into(),
+                uploaded_at: at,
+                uploaded_by: "pmo".into(),
+            })
+            .await
+            .unwrap();
+        let uploads = store.official_data(one).await.unwrap();
+        assert_eq!(uploads.len(), 1);
+        assert_eq!(uploads[0].months, ["2025-01", "2025-02"]);
+        assert_eq!(
+            store.official_content(one, id).await.unwrap().as_deref(),
+            Some("UEsFBg==")
+        );
+        // Another district's id reads nothing.
+        assert_eq!(store.official_content(two, id).await.unwrap(), None);
+
+        store
+            .add_invoices(
+                one,
+                vec![
+                    invoice("MLF-000001", 1, "1", "2025-01"),
+                    invoice("MLF-000002", 1, "3", "2025-01"),
+                ],
+            )
+            .await
+            .unwrap();
+        // All or nothing: one number already issued refuses the whole batch.
+        let err = store
+            .add_invoices(
+                one,
+                vec![
+                    invoice("MLF-000003", 3, "1", "2025-02"),
+                    invoice("MLF-000001", 1, "4", "2025-02"),
+                ],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        assert_eq!(store.invoices(one, None).await.unwrap().len(), 2);
+        assert_eq!(store.invoices(one, Some("3")).await.unwrap().len(), 1);
+        let (row, doc) = store
+            .invoice_document(one, "MLF-000002", true)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.prm.as_str(), doc.as_str()),
+            ("3", "{\"en\":\"MLF-000002\"}")
+        );
+        assert_eq!(
+            store
+                .invoice_document(two, "MLF-000002", false)
+                .await
+                .unwrap(),
+            None
+        );
+        // The same number in another district is another invoice.
+        store
+            .add_invoices(two, vec![invoice("MLF-000001", 1, "2", "2025-01")])
+            .await
+            .unwrap();
+
+        store.delete_district(one).await.unwrap().unwrap();
+        assert!(store.community_versions(one).await.unwrap().is_empty());
+        assert!(store.official_data(one).await.unwrap().is_empty());
+        assert!(store.invoices(one, None).await.unwrap().is_empty());
+        assert_eq!(store.invoices(two, None).await.unwrap().len(), 1);
     }
 }
