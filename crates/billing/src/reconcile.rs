@@ -48,6 +48,18 @@ pub enum Cause {
 }
 
 impl Cause {
+    /// A stable name (`not_in_community`, …), for wire formats and translated labels.
+    pub fn code(self) -> &'static str {
+        match self {
+            Cause::NotInCommunity => "not_in_community",
+            Cause::NotInOfficial => "not_in_official",
+            Cause::MemberDates => "member_dates",
+            Cause::CurveDiffers => "curve_differs",
+            Cause::CoefficientRounding => "coefficient_rounding",
+            Cause::KeyDiffers => "key_differs",
+        }
+    }
+
     /// In words, for the reconciliation file.
     pub fn text(self) -> &'static str {
         match self {

@@ -190,7 +190,7 @@ async fn demo_community(
             state.store.upsert_curve(member, points).await?;
         }
     }
-    let attached = quartier_web::attach_community(state, id, text)
+    let attached = quartier_web::attach_community(state, id, text, "")
         .await
         .map_err(|e| anyhow::anyhow!("demo community: {e}"))?;
     let job = quartier_web::allocate_community(state, id)

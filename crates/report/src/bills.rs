@@ -504,6 +504,24 @@ pub fn invoice_pdf_in(inv: &Invoice, lang: Language) -> Vec<u8> {
     invoice_doc(inv, lang).pdf()
 }
 
+/// An invoice in `lang` as a kept document: JSON that [`kept_document_html`] and
+/// [`kept_document_pdf`] turn into the same HTML page and PDF as [`invoice_html_in`] and
+/// [`invoice_pdf_in`], whatever changes later in the code that builds invoices (the server
+/// stores it when it issues an invoice, and shows that).
+pub fn invoice_kept_in(inv: &Invoice, lang: Language) -> String {
+    invoice_doc(inv, lang).to_json()
+}
+
+/// The HTML page of a document kept by [`invoice_kept_in`].
+pub fn kept_document_html(kept: &str) -> Result<String, serde_json::Error> {
+    Ok(crate::printable::Doc::from_json(kept)?.html())
+}
+
+/// The PDF of a document kept by [`invoice_kept_in`].
+pub fn kept_document_pdf(kept: &str) -> Result<Vec<u8>, serde_json::Error> {
+    Ok(crate::printable::Doc::from_json(kept)?.pdf())
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))

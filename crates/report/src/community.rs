@@ -49,6 +49,12 @@ pub enum ScenarioError {
     /// Settlement failed (prices, tariff), or the optimised key could not be built.
     #[error("settlement: {0}")]
     Settlement(#[from] BillingError),
+    /// The grid operator's data contradict themselves (a member's self-consumed energy above
+    /// its consumption, more shared than produced at a step).
+    #[error(
+        "the grid operator's data are inconsistent: {0} (check the files sent; a corrected export replaces them)"
+    )]
+    Official(ShareError),
 }
 
 /// Which key to allocate with.
@@ -181,9 +187,12 @@ pub fn official_scenario(
         }
     }
     months.sort();
-    let measured = community.with_curves(consumption, production)?;
+    let measured = community
+        .with_curves(consumption, production)
+        .map_err(ScenarioError::Official)?;
     // The operator's values are whole watt-hours: 1 Wh of slack.
-    let allocation = quartier_share::allocation_from(&measured, allocated, 0.001)?;
+    let allocation = quartier_share::allocation_from(&measured, allocated, 0.001)
+        .map_err(ScenarioError::Official)?;
     let mut billing = loaded.billing.clone();
     billing.official_months = months.clone();
     let settlement = quartier_billing::settle(&measured, &allocation, &billing)?;
@@ -307,6 +316,38 @@ pub struct CommunityRun {
     pub monthly: Vec<MonthTotals>,
     /// Members in the community file's order.
     pub members: Vec<MemberRun>,
+    /// The rules in force: key, prices, TURPE option, tariff grid (absent from runs stored
+    /// before it was recorded, and in one member's view).
+    #[serde(default)]
+    pub rules: Option<Rules>,
+}
+
+/// The rules an allocation was made with, as the organiser reads them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rules {
+    /// The key's kind: `default`, `static`, `priority`, `custom` or `periods`.
+    pub key: String,
+    /// Periods of validity of the key (1 unless `periods`).
+    pub key_periods: usize,
+    /// The default local price, EUR/kWh outside every time-of-use period.
+    pub local_eur_per_kwh: Decimal,
+    /// The default supplier price, EUR/kWh (energy only).
+    pub supplier_eur_per_kwh: Decimal,
+    /// The surplus price, EUR/kWh.
+    pub surplus_eur_per_kwh: Decimal,
+    /// `acc` (the TURPE option for collective self-consumption) or `standard`.
+    pub turpe_option: String,
+    /// The regulated tariff grid in force on the first day of the last month (its English
+    /// name).
+    pub tariff_grid: String,
+    /// Its French name.
+    #[serde(default)]
+    pub tariff_grid_fr: String,
+    /// That day, `YYYY-MM-DD`.
+    pub tariff_grid_from: String,
+    /// Members excluded for spans of missing data, or counted as zero: (member, from, until,
+    /// excluded), instants in RFC 3339.
+    pub data_gaps: Vec<(String, String, String, bool)>,
 }
 
 /// The community's sums in one month.
@@ -327,7 +368,7 @@ pub struct MonthTotals {
 }
 
 /// One member and its months.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MemberRun {
     /// Member id (the PRM for a delivery point).
     pub id: String,
@@ -337,6 +378,24 @@ pub struct MemberRun {
     pub role: String,
     /// One entry per month of [`CommunityRun::months`].
     pub months: Vec<MemberMonth>,
+    /// First day of membership (local), `YYYY-MM-DD`; absent: from the start.
+    #[serde(default)]
+    pub member_from: Option<String>,
+    /// Last day of membership (local), `YYYY-MM-DD`; absent: still a member.
+    #[serde(default)]
+    pub member_until: Option<String>,
+    /// Category for the perimeter rules (`private`, `commune`, `epci`, …).
+    #[serde(default)]
+    pub category: String,
+    /// INSEE code of the delivery point's commune.
+    #[serde(default)]
+    pub commune: Option<String>,
+    /// Its own local price (a producer's), EUR/kWh outside every period.
+    #[serde(default)]
+    pub local_eur_per_kwh: Option<Decimal>,
+    /// Its own supplier price (a consumer's), EUR/kWh.
+    #[serde(default)]
+    pub supplier_eur_per_kwh: Option<Decimal>,
 }
 
 /// One member's month: the consumer side, the producer side (storage has both), the bill.
@@ -409,6 +468,54 @@ fn role_name(r: Role) -> &'static str {
     }
 }
 
+/// The rules `loaded` was settled with (`st`: its settlement, for the last month).
+fn rules(loaded: &LoadedCommunity, st: &Settlement) -> Rules {
+    let b = &loaded.billing;
+    let day = st
+        .months
+        .last()
+        .map_or_else(|| chrono::Utc::now().date_naive(), |m| m.first_day());
+    let (grid, _) = b.tariffs.in_force(day);
+    let periods = match &loaded.key {
+        Key::Periods(p) => p.len(),
+        _ => 1,
+    };
+    Rules {
+        key: match &loaded.key {
+            Key::Default => "default",
+            Key::Static { .. } => "static",
+            Key::Priority { .. } => "priority",
+            Key::Custom(_) => "custom",
+            Key::Periods(_) => "periods",
+        }
+        .to_string(),
+        key_periods: periods,
+        local_eur_per_kwh: b.prices.default_local.base_eur_per_kwh,
+        supplier_eur_per_kwh: b.prices.default_supplier_eur_per_kwh,
+        surplus_eur_per_kwh: b.prices.surplus_eur_per_kwh,
+        turpe_option: match b.turpe {
+            quartier_billing::TurpeChoice::Acc => "acc",
+            quartier_billing::TurpeChoice::Standard => "standard",
+        }
+        .to_string(),
+        tariff_grid: grid.name.clone(),
+        tariff_grid_fr: grid.name_fr.clone(),
+        tariff_grid_from: grid.effective_from.to_string(),
+        data_gaps: b
+            .data_gaps
+            .iter()
+            .map(|g| {
+                (
+                    g.member.as_str().to_string(),
+                    g.from.to_rfc3339(),
+                    g.until.to_rfc3339(),
+                    g.excluded,
+                )
+            })
+            .collect(),
+    }
+}
+
 impl CommunityRun {
     /// The wire form of scenario `s` of `loaded`.
     pub fn new(loaded: &LoadedCommunity, s: &Scenario) -> CommunityRun {
@@ -472,16 +579,47 @@ impl CommunityRun {
                         .unwrap_or_default(),
                 });
             }
+            let member = loaded.community.member(id);
+            let local_day = |t: DateTime<Utc>| {
+                t.with_timezone(&chrono_tz::Europe::Paris)
+                    .date_naive()
+                    .to_string()
+            };
+            let prices = &loaded.billing.prices;
             members.push(MemberRun {
                 id: id.as_str().to_string(),
                 name: name.clone(),
                 role: role_name(*role).to_string(),
                 months: rows,
+                member_from: member.and_then(|m| m.membership.from).map(local_day),
+                // The membership ends at the first instant after its last day.
+                member_until: member
+                    .and_then(|m| m.membership.until)
+                    .map(|t| local_day(t - chrono::Duration::seconds(1))),
+                category: member.map_or_else(String::new, |m| {
+                    quartier_share::Category::ALL
+                        .iter()
+                        .find(|(c, _)| *c == m.category)
+                        .map_or("", |(_, n)| *n)
+                        .to_string()
+                }),
+                commune: member.and_then(|m| m.commune.clone()),
+                local_eur_per_kwh: prices
+                    .local
+                    .iter()
+                    .find(|(m, _)| m == id)
+                    .map(|(_, p)| p.base_eur_per_kwh),
+                supplier_eur_per_kwh: prices
+                    .supplier
+                    .iter()
+                    .find(|(m, _)| m == id)
+                    .map(|(_, p)| *p),
             });
         }
         CommunityRun {
             kind: RUN_KIND.to_string(),
             operation: loaded.name.clone(),
+            rules: Some(rules(loaded, st)),
             months,
             totals: Some(totals(s)),
             monthly,
@@ -508,6 +646,7 @@ impl CommunityRun {
             months: self.months.clone(),
             totals: None,
             monthly: Vec::new(),
+            rules: None,
             members: self
                 .members
                 .iter()
@@ -672,24 +811,28 @@ mod tests {
             months: vec!["2025-06".into()],
             totals: Some(Totals::default()),
             monthly: vec![MonthTotals::default()],
+            rules: None,
             members: vec![
                 MemberRun {
                     id: "a".into(),
                     name: "A".into(),
                     role: "consumer".into(),
                     months: vec![month("2025-06", Some(10.0), None)],
+                    ..MemberRun::default()
                 },
                 MemberRun {
                     id: "b".into(),
                     name: "B".into(),
                     role: "consumer".into(),
                     months: vec![month("2025-06", Some(20.0), None)],
+                    ..MemberRun::default()
                 },
                 MemberRun {
                     id: "pv".into(),
                     name: "PV".into(),
                     role: "producer".into(),
                     months: vec![month("2025-06", None, Some(15.0))],
+                    ..MemberRun::default()
                 },
             ],
         }

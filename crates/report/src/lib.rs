@@ -27,9 +27,9 @@ mod warning;
 pub use atomic::OutputDir;
 pub use bills::{
     LedgerError, allocation_csv, coefficients_csv, english_statement_file_name, invoice_html_in,
-    invoice_lines_csv, invoice_pdf_in, invoices_csv, ledger_csv, pdf_file_name, read_ledger,
-    settlement_csv, statement_file_name, statement_html_in, statement_pdf_in, write_invoices,
-    write_share_outputs,
+    invoice_kept_in, invoice_lines_csv, invoice_pdf_in, invoices_csv, kept_document_html,
+    kept_document_pdf, ledger_csv, pdf_file_name, read_ledger, settlement_csv, statement_file_name,
+    statement_html_in, statement_pdf_in, write_invoices, write_share_outputs,
 };
 pub use csv_out::{timeseries_csv, write_timeseries_csv};
 pub use evaluation::{

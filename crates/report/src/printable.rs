@@ -13,14 +13,14 @@ use std::fmt::Write as _;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 /// Column alignment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Align {
     Left,
     Right,
 }
 
 /// One element of a document.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Block {
     /// Boxes side by side: (heading, lines).
     Parties(Vec<(String, Vec<String>)>),
@@ -40,10 +40,12 @@ pub(crate) enum Block {
     Note(String),
 }
 
-/// A printable document.
-#[derive(Debug, Clone)]
+/// A printable document. It is also kept as JSON ([`Doc::to_json`], [`Doc::from_json`]) where
+/// an issued document must be shown again exactly as it was issued (the server's invoices).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Doc {
     /// Its language.
+    #[serde(with = "language_code")]
     pub lang: crate::Language,
     /// Title (the page's `<title>` and its heading).
     pub title: String,
@@ -51,6 +53,39 @@ pub(crate) struct Doc {
     pub subtitle: String,
     /// Content.
     pub blocks: Vec<Block>,
+}
+
+/// A language kept as its code (`fr`, `en`).
+mod language_code {
+    use crate::Language;
+
+    pub(crate) fn serialize<S: serde::Serializer>(l: &Language, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(l.pick("fr", "en"))
+    }
+
+    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Language, D::Error> {
+        match <String as serde::Deserialize>::deserialize(d)?.as_str() {
+            "fr" => Ok(Language::French),
+            "en" => Ok(Language::English),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown language {other:?} (expected fr or en)"
+            ))),
+        }
+    }
+}
+
+impl Doc {
+    /// The document as JSON.
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A document kept by [`Doc::to_json`].
+    pub(crate) fn from_json(text: &str) -> Result<Doc, serde_json::Error> {
+        serde_json::from_str(text)
+    }
 }
 
 fn esc(s: &str) -> String {
@@ -609,6 +644,11 @@ mod tests {
                 },
             ],
         };
+        // Kept as JSON, it comes back the same, and so do its page and its PDF.
+        let kept = Doc::from_json(&doc.to_json()).unwrap();
+        assert_eq!(kept, doc);
+        assert_eq!(kept.html(), doc.html());
+        assert!(Doc::from_json("{\"lang\":\"de\"}").is_err());
         let pdf = doc.pdf();
         assert!(pdf.starts_with(b"%PDF-"));
         let text = String::from_utf8_lossy(&pdf);

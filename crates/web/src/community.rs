@@ -90,7 +90,7 @@ fn outputs_dir(data_dir: &Path, district: i64, job: i64) -> PathBuf {
 
 /// The meter curves uploaded for a district's participants, read from the store when a
 /// community member asks for one (`curve = { stored = true }`). Runs on a blocking thread.
-struct ParticipantCurves {
+pub(crate) struct ParticipantCurves {
     store: quartier_store::Store,
     handle: tokio::runtime::Handle,
     participants: Vec<String>,
@@ -98,7 +98,7 @@ struct ParticipantCurves {
 
 impl ParticipantCurves {
     /// The curves of district `district`'s participants, read on the current runtime.
-    async fn of(
+    pub(crate) async fn of(
         store: &quartier_store::Store,
         district: i64,
     ) -> Result<Self, quartier_store::StoreError> {
@@ -158,7 +158,7 @@ impl quartier_model::StoredCurves for ParticipantCurves {
 
 /// Parses and loads community text of district `district` (blocking: reads the curves, from
 /// the community folder or the store), then checks the perimeter.
-fn parse_and_load(
+pub(crate) fn parse_and_load(
     data_dir: &Path,
     district: i64,
     text: &str,
@@ -188,44 +188,75 @@ pub struct AttachedCommunity {
     pub members: usize,
     /// What loading changed (curves cut to the shared range, …).
     pub warnings: Vec<String>,
+    /// The version number it was stored as (1 for the first).
+    pub version: i64,
 }
 
 /// Validates `text` as a community file (parse; load its curves from the district's
 /// [`community_folder`] or, `stored = true`, from its participants' uploaded curves;
-/// perimeter) and stores it as district `district`'s community, replacing any previous one.
+/// perimeter) and stores it as the next version of district `district`'s community file,
+/// attached by `by` (a username; empty for the server's own first start). Earlier versions
+/// stay: a month already invoiced is settled again with the version it was invoiced with.
 /// Nothing is stored when it is invalid: every problem is returned at once as
 /// [`ApiError::Invalid`].
 pub async fn attach_community(
     state: &AppState,
     district: i64,
     text: String,
+    by: &str,
 ) -> Result<AttachedCommunity, ApiError> {
     let dir = state.config.data_dir.clone();
     let stored = ParticipantCurves::of(&state.store, district).await?;
-    tokio::task::spawn_blocking(move || {
-        let loaded = parse_and_load(&dir, district, &text, &stored).map_err(ApiError::Invalid)?;
-        let path = stored_path(&dir, district);
-        let internal = |e: std::io::Error| ApiError::Internal(format!("{}: {e}", path.display()));
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(internal)?;
-        }
-        let tmp = path.with_extension(format!("toml.tmp-{}", std::process::id()));
-        std::fs::write(&tmp, text.as_bytes()).map_err(internal)?;
-        std::fs::rename(&tmp, &path).map_err(internal)?;
-        Ok(AttachedCommunity {
-            name: loaded.name.clone(),
-            members: loaded.members.len(),
-            warnings: loaded.warnings.clone(),
-        })
+    let checked = text.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        parse_and_load(&dir, district, &checked, &stored).map_err(ApiError::Invalid)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let version = state
+        .store
+        .add_community_version(district, &text, chrono::Utc::now(), by)
+        .await?;
+    Ok(AttachedCommunity {
+        name: loaded.name.clone(),
+        members: loaded.members.len(),
+        warnings: loaded.warnings.clone(),
+        version,
+    })
 }
 
 /// True when district `district` has a community file attached (what the community page and
 /// an allocation require).
-pub(crate) fn is_attached(data_dir: &Path, district: i64) -> bool {
-    stored_path(data_dir, district).is_file()
+pub(crate) async fn is_attached(state: &AppState, district: i64) -> Result<bool, ApiError> {
+    Ok(state
+        .store
+        .community_version(district, None)
+        .await?
+        .is_some())
+}
+
+/// Moves the community files an earlier server kept on disk (`DATA/communities/{id}.toml`,
+/// one per district, overwritten at each attach) into the store as each district's first
+/// version, once: a district that already has a version keeps its history. The file is left
+/// where it was.
+pub(crate) async fn import_community_files(state: &AppState) -> Result<(), ApiError> {
+    for d in state.store.districts().await? {
+        let path = stored_path(&state.config.data_dir, d.id);
+        if !path.is_file() || is_attached(state, d.id).await? {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| ApiError::Internal(format!("{}: {e}", path.display())))?;
+        let at = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .map(chrono::DateTime::<chrono::Utc>::from)
+            .unwrap_or_else(|_| chrono::Utc::now());
+        state
+            .store
+            .add_community_version(d.id, &text, at, "")
+            .await?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,7 +269,7 @@ async fn queue_allocation(
     district: i64,
     by: Option<i64>,
 ) -> Result<Admitted, ApiError> {
-    if !is_attached(&state.config.data_dir, district) {
+    if !is_attached(state, district).await? {
         return Err(ApiError::Conflict(
             "the district has no community: attach one first".into(),
         ));
@@ -259,7 +290,11 @@ fn allocation_work(
         let stored = handle
             .block_on(ParticipantCurves::of(&store, district))
             .map_err(|e| format!("reading the participants: {e}"))?;
-        run_allocation(p, id, district, &data_dir, &stored)
+        let version = handle
+            .block_on(store.community_version(district, None))
+            .map_err(|e| format!("reading the community file: {e}"))?
+            .ok_or("the district has no community file any more")?;
+        run_allocation(p, id, district, &data_dir, &stored, &version)
     }
 }
 
@@ -320,14 +355,14 @@ fn run_allocation(
     district: i64,
     data_dir: &Path,
     stored: &ParticipantCurves,
+    version: &quartier_store::CommunityVersionRow,
 ) -> Result<(String, NewRun), String> {
     p.step(0)?;
-    let text = std::fs::read_to_string(stored_path(data_dir, district))
-        .map_err(|e| format!("reading the community file: {e}"))?;
-    let loaded = parse_and_load(data_dir, district, &text, stored).map_err(|problems| {
-        let first: Vec<String> = problems.iter().take(5).map(|p| p.message.clone()).collect();
-        format!("the community file no longer loads: {}", first.join("; "))
-    })?;
+    let loaded =
+        parse_and_load(data_dir, district, &version.source_toml, stored).map_err(|problems| {
+            let first: Vec<String> = problems.iter().take(5).map(|p| p.message.clone()).collect();
+            format!("the community file no longer loads: {}", first.join("; "))
+        })?;
     p.step(40)?;
     let s =
         quartier_report::community::scenario(&loaded, &loaded.key).map_err(|e| e.to_string())?;
@@ -340,6 +375,7 @@ fn run_allocation(
     .map_err(|e| format!("writing the bills: {e}"))?;
     let run = CommunityRun::new(&loaded, &s);
     let result = json!({
+        "community_version": version.version,
         "operation": run.operation,
         "months": run.months.len(),
         "members": run.members.len(),
@@ -379,6 +415,14 @@ async fn latest_allocation(state: &AppState, district: i64) -> Result<Option<Lat
     }))
 }
 
+/// The content of the latest successful allocation of `district`, if any.
+pub(crate) async fn latest_run_content(
+    state: &AppState,
+    district: i64,
+) -> Result<Option<CommunityRun>, ApiError> {
+    Ok(latest_allocation(state, district).await?.map(|l| l.content))
+}
+
 /// What `user` may see of an allocation of district `district`: everything for those who
 /// manage it, only their own member for a participant.
 fn view_for(user: &CurrentUser, district: i64, run: &CommunityRun) -> CommunityRun {
@@ -399,9 +443,10 @@ async fn attach(
     body: String,
 ) -> Result<Json<Value>, ApiError> {
     managed_district(&state, &user, id, ApiError::Forbidden).await?;
-    let a = attach_community(&state, id, body).await?;
+    let a = attach_community(&state, id, body, &user.user.username).await?;
     Ok(Json(json!({
         "district_id": id,
+        "version": a.version,
         "operation": a.name,
         "members": a.members,
         "warnings": a.warnings,
@@ -431,7 +476,7 @@ async fn read_community(
     let latest = latest_allocation(&state, id).await?;
     let mut v = json!({
         "district_id": id,
-        "attached": is_attached(&state.config.data_dir, id),
+        "attached": is_attached(&state, id).await?,
         "allocation": Value::Null,
     });
     if let Some(l) = latest {
@@ -463,7 +508,7 @@ fn bill_url(district: i64, member: &str, month: &str) -> String {
 }
 
 /// Percent-encodes everything but unreserved characters (ids may hold any non-space text).
-fn url_segment(s: &str) -> String {
+pub(crate) fn url_segment(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
@@ -480,15 +525,15 @@ fn url_segment(s: &str) -> String {
 
 /// The link to the community page, for the district page: empty when no community is
 /// attached to district `id`.
-pub(crate) fn link(l: Lang, data_dir: &Path, id: i64) -> String {
-    if !is_attached(data_dir, id) {
-        return String::new();
+pub(crate) async fn link(state: &AppState, l: Lang, id: i64) -> Result<String, ApiError> {
+    if !is_attached(state, id).await? {
+        return Ok(String::new());
     }
-    format!(
+    Ok(format!(
         "<p><a id=community-link href=\"/districts/{id}/community?lang={}\">{}</a></p>",
         l.code(),
         t(l, "community")
-    )
+    ))
 }
 
 /// Two series of monthly bars (kWh): each (label, values, colour).
@@ -663,7 +708,9 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
         allocated,
         complement,
     ));
-    out.push_str("</section><section>");
+    out.push_str("</section>");
+    out.push_str(&rules_section(l, r));
+    out.push_str("<section>");
     for m in &r.members {
         let (alloc, comp) = member_months(m);
         let alloc: f64 = alloc.iter().sum();
@@ -694,6 +741,108 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
         ));
     }
     out.push_str("</section>");
+    out
+}
+
+/// The rules in force (key, prices, TURPE option, tariff grid) and the members with their
+/// dates, category and commune, for the organiser.
+fn rules_section(l: Lang, r: &CommunityRun) -> String {
+    let mut out = String::from("<section id=rules>");
+    out.push_str(&format!("<h2>{}</h2>", t(l, "rules_in_force")));
+    if let Some(rules) = &r.rules {
+        let price = |d: rust_decimal::Decimal| format!("{}/kWh", l.money_dec(d, 4));
+        let key = crate::i18n::value_label(l, "key_kind", &rules.key);
+        let key = if rules.key_periods > 1 {
+            format!("{key} ({} {})", rules.key_periods, t(l, "key_periods"))
+        } else {
+            key
+        };
+        let facts = [
+            (t(l, "key"), key),
+            (t(l, "local_price"), price(rules.local_eur_per_kwh)),
+            (t(l, "supplier_price"), price(rules.supplier_eur_per_kwh)),
+            (t(l, "surplus_price"), price(rules.surplus_eur_per_kwh)),
+            (
+                t(l, "turpe_option"),
+                crate::i18n::value_label(l, "turpe", &rules.turpe_option),
+            ),
+            (
+                t(l, "tariff_grid"),
+                format!(
+                    "{} ({} {})",
+                    esc(match l {
+                        Lang::Fr if !rules.tariff_grid_fr.is_empty() => &rules.tariff_grid_fr,
+                        _ => &rules.tariff_grid,
+                    }),
+                    t(l, "since"),
+                    chrono::NaiveDate::parse_from_str(&rules.tariff_grid_from, "%Y-%m-%d")
+                        .map_or_else(
+                            |_| esc(&rules.tariff_grid_from),
+                            |d| { crate::i18n::day_label(l, d) }
+                        )
+                ),
+            ),
+        ];
+        out.push_str("<table class=facts>");
+        for (k, v) in facts {
+            out.push_str(&format!("<tr><th>{k}</th><td>{v}</td></tr>"));
+        }
+        out.push_str("</table>");
+        for (member, from, until, excluded) in &rules.data_gaps {
+            out.push_str(&format!(
+                "<p class=note>{}: {member} {from} → {until} ({})</p>",
+                t(l, "data_gap"),
+                t(
+                    l,
+                    if *excluded {
+                        "gap_excluded"
+                    } else {
+                        "gap_zero"
+                    }
+                ),
+                member = esc(member),
+                from = esc(from),
+                until = esc(until),
+            ));
+        }
+    }
+    let day = |d: &Option<String>| {
+        d.as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map_or_else(|| "—".to_string(), |d| crate::i18n::day_label(l, d))
+    };
+    out.push_str(&format!(
+        "<table id=members><tr><th>PRM</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        t(l, "col_name"),
+        t(l, "col_role"),
+        t(l, "category"),
+        t(l, "commune"),
+        t(l, "member_from"),
+        t(l, "member_until"),
+        t(l, "own_price"),
+    ));
+    for m in &r.members {
+        let own = m
+            .local_eur_per_kwh
+            .or(m.supplier_eur_per_kwh)
+            .map_or_else(|| "—".to_string(), |d| format!("{}/kWh", l.money_dec(d, 4)));
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td></tr>",
+            esc(&m.id),
+            esc(&m.name),
+            crate::people_pages::role_label(l, &m.role),
+            if m.category.is_empty() {
+                "—".to_string()
+            } else {
+                crate::i18n::value_label(l, "category", &m.category)
+            },
+            m.commune.as_deref().map_or_else(|| "—".to_string(), esc),
+            day(&m.member_from),
+            day(&m.member_until),
+            own
+        ));
+    }
+    out.push_str("</table></section>");
     out
 }
 
@@ -851,7 +1000,7 @@ async fn community_body(state: &AppState, p: &PageContext, id: i64) -> Result<Re
     let mut body = String::new();
     if manages {
         body.push_str(&district_back_link(l, id, &d.name));
-        if is_attached(&state.config.data_dir, id) {
+        if is_attached(state, id).await? {
             body.push_str(&format!(
                 "<form method=post action=\"/districts/{id}/community/allocate?lang={lc}\"><input type=hidden name=csrf value=\"{c}\"><button>{a}</button></form>",
                 lc = l.code(),
@@ -861,6 +1010,9 @@ async fn community_body(state: &AppState, p: &PageContext, id: i64) -> Result<Re
         } else {
             body.push_str(&format!("<p>{}</p>", t(l, "community_none")));
         }
+    }
+    if is_attached(state, id).await? {
+        body.push_str(&crate::community_cycle::links(l, id, manages));
     }
     // A producer sells in the operation; everyone else receives a share.
     let mut participant_title = "my_share";
@@ -1052,7 +1204,12 @@ pub(crate) const BILL_NAV_STYLE: &str =
 /// A stored bill (a standalone printable page) with a link `label` to `back` at the top of
 /// its body (and one to its PDF, when there is one), hidden when printing, so that the printed
 /// bill stays the same.
-fn with_navigation(bill: &str, back: &str, label: &str, pdf: Option<(String, &str)>) -> String {
+pub(crate) fn with_navigation(
+    bill: &str,
+    back: &str,
+    label: &str,
+    pdf: Option<(String, &str)>,
+) -> String {
     let style = format!("<style>{BILL_NAV_STYLE}</style>");
     let pdf_link = pdf
         .map(|(href, text)| format!(" · <a href=\"{}\" download>{}</a>", esc(&href), esc(text)))

@@ -15,6 +15,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod community;
+mod community_cycle;
 pub mod config;
 mod districts;
 pub mod error;
@@ -137,6 +138,9 @@ impl Application {
             job_slots: Arc::new(tokio::sync::Semaphore::new(1)),
             admission: Arc::new(tokio::sync::Mutex::new(())),
         };
+        community::import_community_files(&state)
+            .await
+            .map_err(|e| StartError::Setup(e.to_string()))?;
         resume_queued_jobs(&state).await?;
         Ok(Application {
             listener,
@@ -324,6 +328,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .merge(community::routes())
+        .merge(community_cycle::routes())
         .merge(assets::routes())
         .merge(experiments::routes())
         .merge(upload_page::routes())

@@ -235,7 +235,7 @@ async fn participant_home(
         esc(&name),
         crate::people_pages::role_label(l, &role)
     );
-    let attached = crate::community::is_attached(&state.config.data_dir, id);
+    let attached = crate::community::is_attached(state, id).await?;
     if attached {
         match crate::community::latest_member_run(state, id, &prm).await? {
             Some(m) => body.push_str(&crate::community::member_cards(l, &m)),
@@ -379,7 +379,7 @@ async fn district_overview_body(
         crate::upload_page::link(l, u, id, None),
         lc = l.code(),
     );
-    body.push_str(&crate::community::link(l, &state.config.data_dir, id));
+    body.push_str(&crate::community::link(state, l, id).await?);
     body.push_str(&crate::assets::link(l, id));
     match state.store.latest_run(id, crate::jobs::SIMULATION).await? {
         None => body.push_str(&format!("<p>{}</p>", t(l, "no_run"))),

@@ -356,7 +356,8 @@ fn the_upload_form_needs_the_csrf_token_and_a_managed_district() {
 }
 
 /// What the test itself named, in French whatever the page's language: the data's names.
-const DATA_NAMES: [&str; 6] = [
+const DATA_NAMES: [&str; 7] = [
+    "1 place de la Mairie",
     "Les Tilleuls",
     "Toiture de l'école",
     "ACC des Tilleuls",
@@ -468,7 +469,7 @@ fn the_new_screens_speak_one_language_per_page() {
     });
     let r = admin.put_text(
         &format!("/api/v1/districts/{id}/community"),
-        &community_toml(),
+        &community_with_invoicing(),
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let r = admin.post_json(
@@ -476,6 +477,20 @@ fn the_new_screens_speak_one_language_per_page() {
         &serde_json::json!({}),
     );
     wait_job(&admin, r.json()["status_url"].as_str().unwrap());
+    let r = admin.post_json(
+        &format!("/api/v1/districts/{id}/invoices"),
+        &serde_json::json!({"month": "2025-06"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let own_invoice = r.json()["issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["member"] == A)
+        .unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = admin.post_json(
         &format!("/api/v1/districts/{id}/assets"),
         &serde_json::json!({}),
@@ -503,6 +518,11 @@ fn the_new_screens_speak_one_language_per_page() {
         format!("/districts/{id}"),
         format!("/districts/{id}/people"),
         format!("/districts/{id}/community"),
+        format!("/districts/{id}/community/invoices"),
+        format!("/districts/{id}/community/invoices/{own_invoice}"),
+        format!("/districts/{id}/community/reconciliation"),
+        format!("/districts/{id}/community/history"),
+        format!("/districts/{id}/community/versions/1"),
         format!("/participants/{B}/coverage"),
         "/account".to_string(),
     ];
@@ -512,6 +532,7 @@ fn the_new_screens_speak_one_language_per_page() {
         format!("/participants/{COMMUNITY_P}"),
         format!("/districts/{id}/community"),
         format!("/districts/{id}/community/bills/{COMMUNITY_P}/2025-06"),
+        format!("/districts/{id}/community/invoices"),
     ];
     let participant = [
         "/districts".to_string(),
@@ -520,6 +541,8 @@ fn the_new_screens_speak_one_language_per_page() {
         format!("/participants/{A}/coverage"),
         format!("/districts/{id}/community"),
         format!("/districts/{id}/community/bills/{A}/2025-06"),
+        format!("/districts/{id}/community/invoices"),
+        format!("/districts/{id}/community/invoices/{own_invoice}"),
         "/account".to_string(),
     ];
     // What each role may not open: the 404 page, in the page's language too.
@@ -531,6 +554,8 @@ fn the_new_screens_speak_one_language_per_page() {
                 format!("/districts/{id}/people"),
                 format!("/participants/{B}/coverage"),
                 "/audit".to_string(),
+                format!("/districts/{id}/community/reconciliation"),
+                format!("/districts/{id}/community/history"),
             ],
         ),
     ];
@@ -554,9 +579,11 @@ fn the_new_screens_speak_one_language_per_page() {
                 b.go(&format!("{page}?lang={lang}"));
                 // The page's own words: its body and the header's links and buttons (not the
                 // brand, "Quartier", which is also the French for district).
+                // A file shown as it is (a community file's text) is data in no language.
                 let text = b
                     .script(
-                        "return (document.querySelector('main') || document.body).innerText + '\\n' + \
+                        "document.querySelectorAll('pre').forEach(e => e.hidden = true);\
+                         return (document.querySelector('main') || document.body).innerText + '\\n' + \
                          Array.from(document.querySelectorAll('header a, header button'))\
                          .map(e => e.innerText).join('\\n');",
                     )
@@ -588,6 +615,129 @@ fn the_new_screens_speak_one_language_per_page() {
         mixed.is_empty(),
         "pages that mix languages:\n{}",
         mixed.join("\n")
+    );
+}
+
+/// The community file of the tests with an `[invoicing]` table.
+fn community_with_invoicing() -> String {
+    format!(
+        "{}\n[invoicing]\nissuer_name = \"ACC des Tilleuls\"\nissuer_address = [\"1 place de la Mairie\", \"92190 Meudon\"]\n\
+         issuer_siret = \"00000000000000\"\nvat = \"franchise\"\nnumber_prefix = \"TIL-\"\n",
+        community_toml()
+    )
+}
+
+/// The organiser's month in the dashboard: the rules and members on the community page, the
+/// invoices issued with the form and opened, the operator's data uploaded with the form (a
+/// bad file refused whole), the reconciliation; then the producer's own page: its
+/// production, what was shared and what it earned.
+#[test]
+fn the_organiser_issues_invoices_and_reconciles_and_a_producer_sees_its_earnings() {
+    if !browser::available() {
+        return;
+    }
+    let app = spawn_app();
+    let admin = app.admin();
+    let id = admin.create_district(&small_district("Les Tilleuls", &[A, B]));
+    let r = admin.post_json(
+        &format!("/api/v1/districts/{id}/participants"),
+        &serde_json::json!({"prm": COMMUNITY_P, "name": "Toiture de l'école", "role": "producer"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    admin.create_user("olivia", "organiser", id, None);
+    admin.create_user("paul", "participant", id, Some(COMMUNITY_P));
+    write_community_curves(&app, id, |i| {
+        if (12..36).contains(&(i % 48)) {
+            3.0
+        } else {
+            0.0
+        }
+    });
+    let r = admin.put_text(
+        &format!("/api/v1/districts/{id}/community"),
+        &community_with_invoicing(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = admin.post_json(
+        &format!("/api/v1/districts/{id}/allocations"),
+        &serde_json::json!({}),
+    );
+    wait_job(&admin, r.json()["status_url"].as_str().unwrap());
+
+    let driver = Driver::start();
+    let b = Browser::open(&driver, app.addr, screenshot_dir());
+    b.login("olivia", USER_PASSWORD);
+    b.follow("form button");
+    b.go(&format!("/districts/{id}/community?lang=fr"));
+    let text = b.text();
+    assert!(
+        text.contains("Règles en vigueur") && text.contains("par défaut"),
+        "{text}"
+    );
+    assert_eq!(b.count("#members tr"), 4, "a header and three members");
+    b.shot("cycle-community");
+    b.follow("#invoices-link");
+    assert!(b.path().contains("/community/invoices"), "{}", b.path());
+    b.click("#issue-form button");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(b.count("#invoices tr"), 3, "two invoices: {}", b.text());
+    assert!(b.text().contains("TIL-000001"), "{}", b.text());
+    b.shot("cycle-invoices");
+    b.follow("#invoices tr:nth-child(2) td a");
+    let text = b.text();
+    assert!(
+        text.contains("Facture n°") && text.contains("293 B"),
+        "{text}"
+    );
+    b.shot("cycle-invoice");
+    // The same month again: nothing new.
+    b.go(&format!("/districts/{id}/community/invoices?lang=fr"));
+    b.click("#issue-form button");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(b.count("#invoices tr"), 3);
+    b.go(&format!("/districts/{id}/community/history?lang=fr"));
+    assert_eq!(b.count("#versions tr"), 2, "one version: {}", b.text());
+    // A file that is not the operator's: refused whole, said on the page.
+    let bad = std::env::temp_dir().join(format!("quartier-bad-{}.zip", std::process::id()));
+    std::fs::write(&bad, b"PK\x05\x06 not a zip").unwrap();
+    b.type_into(
+        "#official-form input[type=file]",
+        &bad.display().to_string(),
+    );
+    b.click("#official-form button");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let text = b.text();
+    assert!(text.contains("zip"), "the problem is said: {text}");
+    b.shot("cycle-upload-refused");
+    let _ = std::fs::remove_file(&bad);
+    b.go(&format!("/districts/{id}/community/history?lang=fr"));
+    assert_eq!(b.count("#uploads"), 0, "nothing stored");
+    b.go(&format!("/districts/{id}/community/reconciliation?lang=fr"));
+    assert!(
+        b.text().contains("Aucune donnée du gestionnaire"),
+        "{}",
+        b.text()
+    );
+
+    let p = Browser::open(&driver, app.addr, screenshot_dir());
+    p.login("paul", USER_PASSWORD);
+    p.follow("form button");
+    p.go(&format!("/districts/{id}/community?lang=fr"));
+    let text = p.text();
+    assert!(
+        text.contains("Production") && text.contains("Recettes"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Règles en vigueur"),
+        "the organiser's rules are not the producer's"
+    );
+    p.shot("cycle-producer");
+    p.go(&format!("/districts/{id}/community/invoices?lang=fr"));
+    assert!(
+        p.text().contains("Aucune facture"),
+        "a producer receives no invoice: {}",
+        p.text()
     );
 }
 

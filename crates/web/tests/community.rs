@@ -208,7 +208,13 @@ fn malformed_community_file_is_refused_with_line_and_field_and_nothing_is_stored
     let app = spawn_app();
     let (id, olga, ..) = setup(&app);
     let url = format!("/api/v1/districts/{id}/community");
-    let stored = app.dir.path().join(format!("data/communities/{id}.toml"));
+    let versions = format!("/api/v1/districts/{id}/community/versions");
+    let count = || {
+        olga.get(&versions).json()["versions"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
 
     let bad = community_toml().replace("local_eur_per_kwh = 0.10", "local_eur_per_kwh = \"cheap\"");
     let r = olga.put_text(&url, &bad);
@@ -219,19 +225,20 @@ fn malformed_community_file_is_refused_with_line_and_field_and_nothing_is_stored
         .find(|e| e["path"] == "prices.local_eur_per_kwh")
         .unwrap_or_else(|| panic!("{errors:?}"));
     assert_eq!(e["line"], 5);
-    assert!(!stored.exists(), "nothing stored");
+    assert_eq!(count(), 0, "nothing stored");
     assert_eq!(olga.get(&url).json()["attached"], false);
 
     let missing = community_toml().replace(&format!("curves/{B}.csv"), "curves/nobody.csv");
     let r = olga.put_text(&url, &missing);
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("nobody.csv"), "{}", r.body);
-    assert!(!stored.exists());
+    assert_eq!(count(), 0);
 
     // A valid file, then a bad one: the valid one stays.
     assert_eq!(olga.put_text(&url, &community_toml()).status, 200);
     assert_eq!(olga.put_text(&url, "[operation\n").status, 422);
-    assert_eq!(std::fs::read_to_string(&stored).unwrap(), community_toml());
+    assert_eq!(count(), 1);
+    assert_eq!(olga.get(&format!("{versions}/1")).body, community_toml());
 }
 
 /// Regression: allocation runs share the runs table with simulations, and the district page
