@@ -34,6 +34,7 @@ pub use walk::{
 mod load;
 pub use load::{LoadReport, SessionsReport, load, load_with_report};
 mod community;
+pub mod community_edit;
 pub use community::{
     COMMUNITY_ATTRIBUTES, COMMUNITY_COMPONENTS, CommunityEdit, CommunityOptions, Invoicing,
     LoadedCommunity, StoredCurves, community_schema_markdown, default_tariffs, parse_community,

@@ -720,11 +720,13 @@ fn manager_body(l: Lang, district: i64, r: &CommunityRun) -> String {
             .iter()
             .filter_map(|x| x.producer.map(|p| p.production_kwh))
             .sum();
+        // French puts a no-break space before the colon.
+        let colon = if l == Lang::Fr { "\u{a0}: " } else { ": " };
         let summary = if m.role == "producer" {
-            format!("{}: {} kWh", t(l, "production_kwh"), whole(prod))
+            format!("{}{colon}{} kWh", t(l, "production_kwh"), whole(prod))
         } else {
             format!(
-                "{}: {} kWh, {}: {} kWh",
+                "{}{colon}{} kWh, {}{colon}{} kWh",
                 t(l, "allocated"),
                 whole(alloc),
                 t(l, "complement"),
@@ -1011,7 +1013,8 @@ async fn community_body(state: &AppState, p: &PageContext, id: i64) -> Result<Re
             body.push_str(&format!("<p>{}</p>", t(l, "community_none")));
         }
     }
-    if is_attached(state, id).await? {
+    let attached = is_attached(state, id).await?;
+    if attached {
         body.push_str(&crate::community_cycle::links(l, id, manages));
     }
     // A producer sells in the operation; everyone else receives a share.
@@ -1040,6 +1043,29 @@ async fn community_body(state: &AppState, p: &PageContext, id: i64) -> Result<Re
                 body.push_str(&participant_body(l, id, &view));
             }
         }
+    }
+    if manages && attached {
+        // The members of the latest version (joined or left since the allocation too).
+        let members = state
+            .store
+            .community_version(id, None)
+            .await?
+            .and_then(|v| quartier_model::community_edit::member_names(&v.source_toml).ok())
+            .unwrap_or_default();
+        let participants: Vec<(String, String)> = state
+            .store
+            .participants(id)
+            .await?
+            .into_iter()
+            .map(|p| (p.prm, p.name))
+            .collect();
+        body.push_str(&crate::community_cycle::membership_forms(
+            l,
+            id,
+            &u.csrf_token,
+            &members,
+            &participants,
+        ));
     }
     let title = if manages {
         format!("{} — {}", t(l, "community"), d.name)

@@ -89,6 +89,22 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/districts/{id}/invoices/{number}/pdf",
             get(api_invoice_pdf),
         )
+        .route(
+            "/api/v1/districts/{id}/community/members",
+            axum::routing::post(api_add_member),
+        )
+        .route(
+            "/api/v1/districts/{id}/community/members/{prm}/leave",
+            axum::routing::post(api_member_leaves),
+        )
+        .route(
+            "/districts/{id}/community/members",
+            axum::routing::post(add_member_form),
+        )
+        .route(
+            "/districts/{id}/community/leave",
+            axum::routing::post(leave_form),
+        )
         .route("/districts/{id}/community/history", get(history_page))
         .route(
             "/districts/{id}/community/versions/{version}",
@@ -212,6 +228,376 @@ async fn api_version(
         v.source_toml,
     )
         .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Members joining and leaving
+
+/// A member joining, as the API and the form send it; its name and role are those of the
+/// district's participant with that PRM.
+#[derive(Debug, Deserialize)]
+struct JoinRequest {
+    prm: String,
+    role: Option<String>,
+    #[serde(default, deserialize_with = "text_or_number")]
+    latitude_deg: Option<String>,
+    #[serde(default, deserialize_with = "text_or_number")]
+    longitude_deg: Option<String>,
+    category: Option<String>,
+    commune_insee: Option<String>,
+    member_from: Option<String>,
+    #[serde(default, deserialize_with = "text_or_number")]
+    kwp: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A field a form sends as text and JSON may send as a number.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Text(String),
+        Number(f64),
+    }
+    Ok(Option::<Given>::deserialize(d)?.map(|g| match g {
+        Given::Text(s) => s,
+        Given::Number(x) => x.to_string(),
+    }))
+}
+
+/// An optional text field: trimmed, absent when empty.
+fn given(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn date_field(
+    field: &str,
+    text: Option<&str>,
+    problems: &mut Vec<InputProblem>,
+) -> Option<NaiveDate> {
+    let text = text?;
+    let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    if d.is_none() {
+        problems.push(InputProblem::field(
+            field,
+            format!("{text:?} is not a date"),
+            Some("YYYY-MM-DD".into()),
+        ));
+    }
+    d
+}
+
+fn number_field(field: &str, text: Option<&str>, problems: &mut Vec<InputProblem>) -> Option<f64> {
+    let text = text?;
+    let x = text
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite());
+    if x.is_none() {
+        problems.push(InputProblem::field(
+            field,
+            format!("{text:?} is not a number"),
+            Some("a number, e.g. 48.77".into()),
+        ));
+    }
+    x
+}
+
+/// Stores `text` (an edit of the latest version) as the next version, checked like any
+/// attached file.
+async fn attach_edit(
+    state: &AppState,
+    district: i64,
+    edit: impl FnOnce(&str) -> Result<String, quartier_model::community_edit::EditError>,
+    by: &str,
+) -> Result<i64, ApiError> {
+    let latest = state
+        .store
+        .community_version(district, None)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Conflict("the district has no community: attach one first".into())
+        })?;
+    let text = edit(&latest.source_toml).map_err(|e| match e {
+        quartier_model::community_edit::EditError::Exists(_)
+        | quartier_model::community_edit::EditError::Unknown(_) => {
+            ApiError::Invalid(vec![InputProblem::field("prm", e.to_string(), None)])
+        }
+        other => ApiError::Conflict(other.to_string()),
+    })?;
+    Ok(
+        crate::community::attach_community(state, district, text, by)
+            .await?
+            .version,
+    )
+}
+
+/// Member `r.prm` (a participant of the district) joins the community: a new version.
+async fn add_member(
+    state: &AppState,
+    district: i64,
+    r: &JoinRequest,
+    by: &str,
+) -> Result<i64, ApiError> {
+    let participants = state.store.participants(district).await?;
+    let mut problems = Vec::new();
+    let participant = participants.iter().find(|p| p.prm == r.prm.trim());
+    if participant.is_none() {
+        problems.push(InputProblem::field(
+            "prm",
+            format!("{:?} is not a participant of this district", r.prm),
+            Some("the PRM of one of the district's participants (add it on the participants page first)".into()),
+        ));
+    }
+    let lat = number_field("latitude_deg", given(&r.latitude_deg), &mut problems);
+    let lon = number_field("longitude_deg", given(&r.longitude_deg), &mut problems);
+    for (field, x) in [("latitude_deg", &lat), ("longitude_deg", &lon)] {
+        if x.is_none() && !problems.iter().any(|p| p.path == field) {
+            problems.push(InputProblem::field(
+                field,
+                "missing".into(),
+                Some("the delivery point's coordinates, for the distance rules".into()),
+            ));
+        }
+    }
+    let from = date_field("member_from", given(&r.member_from), &mut problems);
+    let kwp = number_field("kwp", given(&r.kwp), &mut problems);
+    let (Some(p), Some(lat), Some(lon), true) = (participant, lat, lon, problems.is_empty()) else {
+        return Err(ApiError::Invalid(problems));
+    };
+    let role = given(&r.role).map_or_else(
+        || {
+            if p.role == "producer" {
+                "producer"
+            } else {
+                "consumer"
+            }
+            .to_string()
+        },
+        str::to_owned,
+    );
+    let m = quartier_model::community_edit::NewMember {
+        id: p.prm.clone(),
+        name: p.name.clone(),
+        role,
+        latitude_deg: lat,
+        longitude_deg: lon,
+        category: given(&r.category).map(str::to_owned),
+        commune_insee: given(&r.commune_insee).map(str::to_owned),
+        member_from: from,
+        kwp,
+    };
+    attach_edit(
+        state,
+        district,
+        |text| quartier_model::community_edit::add_member(text, &m),
+        by,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+struct LeaveRequest {
+    #[serde(default)]
+    prm: String,
+    last_day: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Member `prm` leaves after `last_day`: a new version.
+async fn member_leaves(
+    state: &AppState,
+    district: i64,
+    prm: &str,
+    last_day: &str,
+    by: &str,
+) -> Result<i64, ApiError> {
+    let mut problems = Vec::new();
+    let Some(day) = date_field("last_day", Some(last_day.trim()), &mut problems) else {
+        return Err(ApiError::Invalid(problems));
+    };
+    attach_edit(
+        state,
+        district,
+        |text| quartier_model::community_edit::end_membership(text, prm, day),
+        by,
+    )
+    .await
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], expected: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::Invalid(vec![InputProblem::field(
+            "body",
+            format!("not the expected JSON: {e}"),
+            Some(expected.into()),
+        )])
+    })
+}
+
+async fn api_add_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(id): UrlPath<i64>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    managed_district(&state, &user, id, ApiError::NotFound).await?;
+    let r: JoinRequest = json_body(
+        &body,
+        "{\"prm\": \"…\", \"latitude_deg\": \"48.77\", \"longitude_deg\": \"2.22\", optional \"role\", \"category\", \"commune_insee\", \"member_from\": \"YYYY-MM-DD\", \"kwp\"} (numbers as strings or numbers)",
+    )?;
+    let version = add_member(&state, id, &r, &user.user.username).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "version": version }))))
+}
+
+async fn api_member_leaves(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath((id, prm)): UrlPath<(i64, String)>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    managed_district(&state, &user, id, ApiError::NotFound).await?;
+    let r: LeaveRequest = json_body(&body, "{\"last_day\": \"YYYY-MM-DD\"}")?;
+    let version = member_leaves(&state, id, &prm, &r.last_day, &user.user.username).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "version": version }))))
+}
+
+/// The answer to a form of district `id`'s community pages: checks the form's CSRF token and
+/// that the user manages the district (404 otherwise, like a missing one), runs `work`, and
+/// redirects to `to`; a failure is drawn in the page's frame with a link to `back`.
+async fn managed_form<Fut>(
+    state: &AppState,
+    p: &PageContext,
+    id: i64,
+    csrf: &str,
+    (to, back): (String, String),
+    work: Fut,
+) -> Result<Response, PageError>
+where
+    Fut: std::future::Future<Output = Result<(), ApiError>>,
+{
+    let go = async {
+        check_csrf(&p.user, csrf)?;
+        managed_district(state, &p.user, id, ApiError::NotFound).await?;
+        work.await?;
+        Ok::<Response, ApiError>(Redirect::to(&to).into_response())
+    };
+    go.await.map_err(|e| p.fail(e).with_back(back))
+}
+
+async fn add_member_form(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(f): Form<JoinRequest>,
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u, q.pick(&headers))?;
+    let back = format!("/districts/{id}/community?lang={}", p.lang.code());
+    let work = async {
+        add_member(&state, id, &f, &p.user.user.username)
+            .await
+            .map(drop)
+    };
+    managed_form(&state, &p, id, &f.csrf, (back.clone(), back), work).await
+}
+
+async fn leave_form(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(f): Form<LeaveRequest>,
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u, q.pick(&headers))?;
+    let back = format!("/districts/{id}/community?lang={}", p.lang.code());
+    let work = async {
+        member_leaves(&state, id, &f.prm, &f.last_day, &p.user.user.username)
+            .await
+            .map(drop)
+    };
+    managed_form(&state, &p, id, &f.csrf, (back.clone(), back), work).await
+}
+
+/// The forms of the community page with which the organiser adds a participant of the
+/// district to the community, or sets a member's last day: `members` are the community's
+/// (id, name), `participants` the district's (PRM, name).
+pub(crate) fn membership_forms(
+    l: Lang,
+    id: i64,
+    csrf: &str,
+    members: &[(String, String)],
+    participants: &[(String, String)],
+) -> String {
+    let lc = l.code();
+    let option = |(v, n): &(String, String)| {
+        format!(
+            "<option value=\"{v}\">{n} ({v})</option>",
+            v = esc(v),
+            n = esc(n)
+        )
+    };
+    let outside: String = participants
+        .iter()
+        .filter(|(p, _)| !members.iter().any(|(m, _)| m == p))
+        .map(option)
+        .collect();
+    let inside: String = members.iter().map(option).collect();
+    let categories: String = quartier_share::Category::ALL
+        .iter()
+        .map(|(_, c)| {
+            format!(
+                "<option value={c}>{}</option>",
+                value_label(l, "category", c)
+            )
+        })
+        .collect();
+    let mut out = format!(
+        "<section id=membership><h2>{}</h2>",
+        t(l, "membership_changes")
+    );
+    if !outside.is_empty() {
+        out.push_str(&format!(
+            "<form id=join-form method=post action=\"/districts/{id}/community/members?lang={lc}\"><input type=hidden name=csrf value=\"{c}\">\
+             <label>{pl} <select name=prm>{outside}</select></label> \
+             <label>{from} <input type=date name=member_from></label> \
+             <label>{lat} <input name=latitude_deg inputmode=decimal required size=9></label> \
+             <label>{lon} <input name=longitude_deg inputmode=decimal required size=9></label> \
+             <label>{cat} <select name=category>{categories}</select></label> \
+             <label>{com} <input name=commune_insee size=6></label> \
+             <button>{add}</button></form>",
+            c = esc(csrf),
+            pl = t(l, "participant"),
+            from = t(l, "member_from"),
+            lat = t(l, "latitude"),
+            lon = t(l, "longitude"),
+            cat = t(l, "category"),
+            com = t(l, "commune"),
+            add = t(l, "member_join"),
+        ));
+    }
+    if !inside.is_empty() {
+        out.push_str(&format!(
+            "<form id=leave-form method=post action=\"/districts/{id}/community/leave?lang={lc}\"><input type=hidden name=csrf value=\"{c}\">\
+             <label>{m} <select name=prm>{inside}</select></label> \
+             <label>{last} <input type=date name=last_day required></label> \
+             <button>{leave}</button></form>",
+            c = esc(csrf),
+            m = t(l, "member"),
+            last = t(l, "member_until"),
+            leave = t(l, "member_leave"),
+        ));
+    }
+    out.push_str(&format!(
+        "<p class=note>{}</p></section>",
+        t(l, "membership_note")
+    ));
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1351,9 +1737,7 @@ async fn issue_form(
 ) -> Result<Response, PageError> {
     let p = PageContext::signed_in(u, q.pick(&headers))?;
     let back = format!("/districts/{id}/community/invoices?lang={}", p.lang.code());
-    let go = async {
-        check_csrf(&p.user, &f.csrf)?;
-        managed_district(&state, &p.user, id, ApiError::NotFound).await?;
+    let work = async {
         issue(
             &state,
             id,
@@ -1361,10 +1745,10 @@ async fn issue_form(
             f.issue_date.as_deref(),
             &p.user.user.username,
         )
-        .await?;
-        Ok::<Response, ApiError>(Redirect::to(&back).into_response())
+        .await
+        .map(drop)
     };
-    go.await.map_err(|e| p.fail(e).with_back(back.clone()))
+    managed_form(&state, &p, id, &f.csrf, (back.clone(), back), work).await
 }
 
 async fn invoices_csv_page(

@@ -442,6 +442,28 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("community", "Communauté d'énergie", "Energy community"),
     ("invoices", "Factures", "Invoices"),
     (
+        "membership_changes",
+        "Entrées et sorties de membres",
+        "Members joining and leaving",
+    ),
+    ("latitude", "Latitude", "Latitude"),
+    ("longitude", "Longitude", "Longitude"),
+    (
+        "member_join",
+        "Ajouter à la communauté",
+        "Add to the community",
+    ),
+    (
+        "member_leave",
+        "Enregistrer la sortie",
+        "Record the departure",
+    ),
+    (
+        "membership_note",
+        "Chaque changement crée une nouvelle version du fichier de la communauté, vérifiée comme tout fichier rattaché ; la courbe d'un membre ajouté est sa courbe de compteur déposée. Relancez la répartition pour en voir l'effet.",
+        "Each change makes a new version of the community file, checked like any attached file; a member added takes its uploaded meter curve. Run the allocation again to see its effect.",
+    ),
+    (
         "rules_in_force",
         "Règles en vigueur et membres",
         "Rules in force and members",

@@ -21,6 +21,11 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/districts/{id}/community"),
     ("put", "/api/v1/districts/{id}/community"),
     ("post", "/api/v1/districts/{id}/allocations"),
+    ("post", "/api/v1/districts/{id}/community/members"),
+    (
+        "post",
+        "/api/v1/districts/{id}/community/members/{prm}/leave",
+    ),
     ("get", "/api/v1/districts/{id}/community/versions"),
     ("get", "/api/v1/districts/{id}/community/versions/{version}"),
     ("get", "/api/v1/districts/{id}/community/official"),

@@ -394,6 +394,26 @@ fn organiser_keeps_versions_uploads_the_operator_data_reconciles_and_issues_invo
     assert_eq!(r.status, 404);
     let r = post_bytes(&oscar, &format!("{base}/community/official"), &seeded);
     assert_eq!(r.status, 404);
+    for (path, body) in [
+        (
+            format!("{base}/community/members"),
+            json!({"prm": "30000000000050", "latitude_deg": 48.77, "longitude_deg": 2.22}),
+        ),
+        (
+            format!("{base}/community/members/{A}/leave"),
+            json!({"last_day": "2025-06-02"}),
+        ),
+    ] {
+        assert_eq!(oscar.post_json(&path, &body).status, 404, "{path}");
+        assert_eq!(alice.post_json(&path, &body).status, 404, "{path}");
+    }
+    assert_eq!(
+        olga.get(&format!("{base}/community/versions")).json()["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     assert_eq!(
         olga.get(&format!("{base}/community/official")).json()["uploads"]
             .as_array()
@@ -445,4 +465,109 @@ fn the_community_page_shows_the_rules_in_force_and_members_dates() {
     ] {
         assert!(page.body.contains(text), "{text}: {}", page.body);
     }
+}
+
+/// Members join and leave through the API (and the page's forms, which call the same code):
+/// each change is a new version checked like any file, a bad one stores nothing, and the next
+/// allocation follows the dates.
+#[test]
+fn members_join_and_leave_as_new_versions_of_the_community_file() {
+    const C: &str = "30000000000003";
+    let app = spawn_app();
+    let (id, admin) = district_with_producer(&app);
+    let r = admin.post_json(
+        &format!("/api/v1/districts/{id}/participants"),
+        &json!({"prm": C, "name": "Boulangerie", "role": "consumer"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = admin.put_text(
+        &format!("/api/v1/participants/{C}/curve?format=csv"),
+        &community_curve(|_| 0.8),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let base = format!("/api/v1/districts/{id}/community");
+    assert_eq!(admin.put_text(&base, &community_toml()).status, 200);
+    let versions = || {
+        admin.get(&format!("{base}/versions")).json()["versions"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+
+    // Refused, nothing stored: not a participant; no coordinates and a bad date; a commune
+    // code the community file's rules refuse; a member that is not there.
+    let r = admin.post_json(
+        &format!("{base}/members"),
+        &json!({"prm": "30000000000077", "latitude_deg": 48.77, "longitude_deg": 2.22}),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = admin.post_json(
+        &format!("{base}/members"),
+        &json!({"prm": C, "member_from": "3 juin"}),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        r.json()["errors"].as_array().unwrap().len(),
+        3,
+        "{}",
+        r.body
+    );
+    let r = admin.post_json(
+        &format!("{base}/members"),
+        &json!({"prm": C, "latitude_deg": 48.77, "longitude_deg": 2.22, "category": "castle"}),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("category"), "{}", r.body);
+    let r = admin.post_json(
+        &format!("{base}/members/30000000000077/leave"),
+        &json!({"last_day": "2025-06-02"}),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(versions(), 1);
+
+    // C joins on 3 June, B leaves after 2 June.
+    let r = admin.post_json(
+        &format!("{base}/members"),
+        &json!({"prm": C, "latitude_deg": "48,7705", "longitude_deg": 2.2205, "category": "private", "member_from": "2025-06-03"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["version"], 2);
+    let r = admin.post_json(
+        &format!("{base}/members/{B}/leave"),
+        &json!({"last_day": "2025-06-02"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["version"], 3);
+    let text = admin.get(&format!("{base}/versions/3")).body;
+    assert!(
+        text.contains("member_until = 2025-06-02") && text.contains("member_from = 2025-06-03"),
+        "{text}"
+    );
+    assert!(
+        text.starts_with(&community_toml()[..40]),
+        "the rest stays as written"
+    );
+
+    let r = admin.post_json(&format!("/api/v1/districts/{id}/allocations"), &json!({}));
+    assert_eq!(r.status, 202, "{}", r.body);
+    wait_job(&admin, r.json()["status_url"].as_str().unwrap());
+    let c = admin.get(&base).json();
+    let members = c["allocation"]["members"].as_array().unwrap();
+    let month = |prm: &str| {
+        members.iter().find(|m| m["id"] == prm).unwrap()["months"][0]["consumer"]["consumption_kwh"]
+            .as_f64()
+            .unwrap()
+    };
+    // The curves start on 2 June at 00:00 UTC (02:00 in Paris) for three days. Dates are local:
+    // C belongs from 3 June 00:00 Paris (2 June 22:00 UTC), 100 half-hours at 0.8 kWh; B until
+    // the end of 2 June in Paris (22:00 UTC), 44 half-hours at 0.5 kWh.
+    assert!((month(C) - 100.0 * 0.8).abs() < 1e-6, "{}", month(C));
+    assert!((month(B) - 44.0 * 0.5).abs() < 1e-6, "{}", month(B));
+    let page = admin.get(&format!("/districts/{id}/community?lang=fr"));
+    // Every participant is a member now: only the departure form is offered.
+    assert!(
+        page.body.contains("leave-form") && !page.body.contains("join-form"),
+        "{}",
+        page.body
+    );
 }
