@@ -1419,6 +1419,30 @@ async fn history_page(
                 t(l, "community_versions_note")
             ));
         }
+        // Which members have a stored meter curve, and for which days.
+        if let Some(latest) = versions.last() {
+            let coverage = state.store.curve_coverage(id).await?;
+            let members = quartier_model::community_edit::member_names(&latest.source_toml)
+                .unwrap_or_default();
+            body.push_str(&format!(
+                "<h2>{}</h2><table id=curves><tr><th>PRM</th><th>{}</th><th>{}</th></tr>",
+                t(l, "member_curves"),
+                t(l, "col_name"),
+                t(l, "col_curve")
+            ));
+            for (prm, name) in &members {
+                body.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(prm),
+                    esc(name),
+                    crate::people_pages::curve_span(l, &coverage, prm)
+                ));
+            }
+            body.push_str(&format!(
+                "</table><p class=note>{}</p>",
+                t(l, "member_curves_note")
+            ));
+        }
         body.push_str(&format!("<h2>{}</h2>", t(l, "official_data")));
         if uploads.is_empty() {
             body.push_str(&format!("<p>{}</p>", t(l, "official_none")));

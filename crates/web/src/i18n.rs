@@ -441,6 +441,12 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("exp_met", "Atteinte", "Met"),
     ("community", "Communauté d'énergie", "Energy community"),
     ("invoices", "Factures", "Invoices"),
+    ("member_curves", "Courbes des membres", "Members' curves"),
+    (
+        "member_curves_note",
+        "Les courbes de compteur déposées pour chaque membre, du premier au dernier jour ; le lien montre les jours complets et incomplets. Un membre sans courbe déposée lit la sienne dans le dossier de la communauté.",
+        "The meter curves uploaded for each member, first to last day; the link shows the complete and incomplete days. A member without an uploaded curve reads its own from the community folder.",
+    ),
     (
         "membership_changes",
         "Entrées et sorties de membres",

@@ -79,6 +79,27 @@ fn count(l: Lang, n: i64) -> String {
     group_thousands(n as f64, 0, point)
 }
 
+/// Where meter `prm`'s stored curve starts and ends (a link to its days) and how many points it
+/// has, from a district's `coverage`; "no curve" without one.
+pub(crate) fn curve_span(
+    l: Lang,
+    coverage: &[(String, quartier_store::TimeRange, i64)],
+    prm: &str,
+) -> String {
+    match coverage.iter().find(|c| c.0 == prm) {
+        Some((_, (first, last), n)) => format!(
+            "<a href=\"/participants/{p}/coverage?lang={lc}\">{} → {}</a> ({} {})",
+            day_label(l, paris_day(*first)),
+            day_label(l, paris_day(*last)),
+            count(l, *n),
+            t(l, "points"),
+            p = esc(prm),
+            lc = l.code(),
+        ),
+        None => t(l, "no_curve").to_string(),
+    }
+}
+
 fn hidden_csrf(user: &CurrentUser) -> String {
     format!(
         "<input type=hidden name=csrf value=\"{}\">",
@@ -125,16 +146,7 @@ async fn people_page(
         let mut rows = String::new();
         for pa in &participants {
             let prm = esc(&pa.prm);
-            let curve = match coverage.iter().find(|c| c.0 == pa.prm) {
-                Some((_, (first, last), n)) => format!(
-                    "<a href=\"/participants/{prm}/coverage?lang={lc}\">{} → {}</a> ({} {})",
-                    day_label(l, paris_day(*first)),
-                    day_label(l, paris_day(*last)),
-                    count(l, *n),
-                    t(l, "points")
-                ),
-                None => t(l, "no_curve").to_string(),
-            };
+            let curve = curve_span(l, &coverage, &pa.prm);
             rows.push_str(&format!(
                 "<tr id=\"p-{prm}\"><td><a href=\"/participants/{prm}?lang={lc}\">{prm}</a>{shared}</td>\
                  <td><form method=post action=\"/districts/{id}/people/{prm}/edit?lang={lc}\" class=row>{csrf}\

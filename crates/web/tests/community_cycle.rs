@@ -564,6 +564,14 @@ fn members_join_and_leave_as_new_versions_of_the_community_file() {
     assert!((month(C) - 100.0 * 0.8).abs() < 1e-6, "{}", month(C));
     assert!((month(B) - 44.0 * 0.5).abs() < 1e-6, "{}", month(B));
     let page = admin.get(&format!("/districts/{id}/community?lang=fr"));
+    // The history page says which members have a stored curve, for which days.
+    let history = admin.get(&format!("/districts/{id}/community/history?lang=fr"));
+    assert!(
+        history.body.contains(&format!("/participants/{C}/coverage"))
+            && history.body.contains("2 juin 2025 → 5 juin 2025"),
+        "{}",
+        history.body
+    );
     // Every participant is a member now: only the departure form is offered.
     assert!(
         page.body.contains("leave-form") && !page.body.contains("join-form"),
