@@ -4,7 +4,9 @@
 //! by side. Meudon's energy community is then run as a collective self-consumption operation:
 //! each member's meter curve is derived from the simulation into `DIR/inputs/community-curves/`,
 //! and `DIR/inputs/meudon-community.toml` is allocated, settled and billed into
-//! `DIR/meudon-la-foret/community/`. Last, the demo experiments (`DIR/inputs/experiments/`) are
+//! `DIR/meudon-la-foret/community/`; its June is reconciled with a stand-in for the grid
+//! operator's data (written from the allocation, one meter corrected on purpose) into
+//! `DIR/meudon-la-foret/community-reconciliation/`. Last, the demo experiments (`DIR/inputs/experiments/`) are
 //! evaluated into `DIR/experiments/<experiment>/` and laid on the programme's 24-month table in
 //! `DIR/experiments/programme/`.
 
@@ -161,6 +163,78 @@ pub(crate) fn community_file() -> Option<String> {
     Some(String::from_utf8_lossy(f.bytes).into_owned())
 }
 
+/// The member whose meter the demo's stand-in for the operator's data corrects (Foyer 02).
+const CORRECTED_METER: &str = "30000000000016";
+
+/// The grid operator's data of June 2025 for Meudon's community, written from the allocation
+/// in the layout of the operator's monthly export into `inputs/operator-2025-06/` (the demo's
+/// stand-in: the real files come from the operator), with one correction seeded on purpose
+/// (Foyer 02's meter, 400 W more from 12:00 to 14:00 on 12 June: consumption and complement),
+/// then reconciled with the allocation into `out`'s sibling `community-reconciliation/`: the
+/// correction is the only difference listed, explained as a meter curve that differs.
+fn reconcile_june(
+    inputs: &Path,
+    out: &Path,
+    community: &quartier_model::LoadedCommunity,
+    s: &quartier_report::community::Scenario,
+    ui: &Ui,
+) -> anyhow::Result<()> {
+    let june = quartier_billing::Month {
+        year: 2025,
+        month: 6,
+    };
+    // Hour 0 is 1 June 00:00 in Paris: 12 June 12:00 is hour 11 × 24 + 12.
+    let seeded = |prm: &str, tag: &str, hour: usize| {
+        let corrected = prm == CORRECTED_METER && (tag == "Conso" || tag == "Complement");
+        if corrected && (11 * 24 + 12..11 * 24 + 14).contains(&hour) {
+            400.0
+        } else {
+            0.0
+        }
+    };
+    let files = quartier_report::operator::official_export(&s.allocation, june, &seeded);
+    let folder = inputs.join("operator-2025-06");
+    let named: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_bytes()))
+        .collect();
+    crate::run::write_files(&folder, &named)?;
+    let official = quartier_timeseries::read_acc_official(&folder)
+        .map_err(|e| anyhow::anyhow!("the demo's operator data do not read back: {e}"))?;
+    let r = quartier_billing::reconcile(&community.community, &s.allocation, &official);
+    let dir = out.with_file_name("community-reconciliation");
+    crate::run::write_files(
+        &dir,
+        &[
+            (
+                "reconciliation.csv",
+                quartier_report::operator::reconciliation_csv(&r).as_bytes(),
+            ),
+            (
+                "difference_steps.csv",
+                quartier_report::operator::difference_steps_csv(&r).as_bytes(),
+            ),
+        ],
+    )?;
+    let listed: Vec<_> = r.differences().collect();
+    let mut members: Vec<&str> = listed.iter().map(|d| d.prm.as_str()).collect();
+    members.dedup();
+    ui.say(&format!(
+        "Meudon community, June 2025 against the operator's data ({}: written from the allocation, \
+         Foyer 02's meter corrected on purpose): {} rows compared, {} listed ({}: {}); in {}",
+        folder.display(),
+        r.rows.len(),
+        listed.len(),
+        members.join(", "),
+        listed
+            .first()
+            .and_then(|d| d.cause)
+            .map_or("no cause", |c| c.text()),
+        dir.display()
+    ));
+    Ok(())
+}
+
 /// Writes one meter curve per member of Meudon's community (kWh per step, CSV) derived from
 /// the simulation (see [`quartier_report::community::member_curves`]) into
 /// `inputs/community-curves/`, where the community file looks for them.
@@ -194,6 +268,7 @@ fn community(
     let s = crate::share::scenario(&community, &community.key)?;
     crate::share::write(out, &community, &s)?;
     ui.say(&crate::share::summary("Meudon community, default key", &s));
+    reconcile_june(inputs, out, &community, &s, ui)?;
     let opt = crate::share::key_of(&community, "optimised")?;
     let s_opt = crate::share::scenario(&community, &opt)?;
     ui.say(&crate::share::summary(

@@ -309,4 +309,20 @@ fn demo_evaluates_the_experiments_and_builds_the_programme() {
         out.join("inputs/experiments/data/LICENSE.eemeter.Apache-2.0.txt")
             .is_file()
     );
+    // Meudon's June against the operator's data the demo writes from its allocation, with one
+    // correction seeded on purpose (Foyer 02's meter): the only rows listed are that meter's
+    // consumption and complement, explained as a meter curve that differs.
+    let rec = std::fs::read_to_string(
+        out.join("meudon-la-foret/community-reconciliation/reconciliation.csv"),
+    )
+    .unwrap();
+    let listed: Vec<&str> = rec.lines().filter(|l| l.contains(",true,")).collect();
+    assert_eq!(listed.len(), 2, "{rec}");
+    assert!(
+        listed
+            .iter()
+            .all(|l| l.starts_with("30000000000016,2025-06,") && l.contains("meter curve differs")),
+        "{rec}"
+    );
+    assert!(out.join("inputs/operator-2025-06").is_dir());
 }

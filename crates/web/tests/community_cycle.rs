@@ -567,7 +567,9 @@ fn members_join_and_leave_as_new_versions_of_the_community_file() {
     // The history page says which members have a stored curve, for which days.
     let history = admin.get(&format!("/districts/{id}/community/history?lang=fr"));
     assert!(
-        history.body.contains(&format!("/participants/{C}/coverage"))
+        history
+            .body
+            .contains(&format!("/participants/{C}/coverage"))
             && history.body.contains("2 juin 2025 → 5 juin 2025"),
         "{}",
         history.body
