@@ -192,7 +192,13 @@ fn community(
         Err(d) => anyhow::bail!("the embedded demo community is invalid:\n{d}"),
     };
     let s = crate::share::scenario(&community, &community.key)?;
-    crate::share::write(out, &community, &s)?;
+    crate::share::write(
+        out,
+        &community,
+        &s,
+        quartier_report::StatementChoice::All,
+        ui,
+    )?;
     ui.say(&crate::share::summary("Meudon community, default key", &s));
     let opt = crate::share::key_of(&community, "optimised")?;
     let s_opt = crate::share::scenario(&community, &opt)?;
