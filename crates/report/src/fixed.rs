@@ -49,8 +49,8 @@ fn push_digits(out: &mut String, mut n: u64, width: usize) {
         }
     }
     let start = i.min(buf.len().saturating_sub(width));
-    if let Some(Ok(digits)) = buf.get(start..).map(std::str::from_utf8) {
-        out.push_str(digits);
+    for &d in buf.get(start..).unwrap_or(&[]) {
+        out.push(char::from(d));
     }
 }
 

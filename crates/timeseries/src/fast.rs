@@ -80,16 +80,8 @@ pub(crate) fn fast_timestamp(s: &str) -> Option<Stamped> {
 }
 
 /// A field with ASCII blanks trimmed (the `csv` reader trims every field).
-fn trim(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    b.get(start..end).unwrap_or(&[])
+fn trim(field: &str) -> &str {
+    field.trim_matches(|c: char| c.is_ascii_whitespace())
 }
 
 /// A value as [`parse_number`] reads it, without allocating for a decimal comma.
@@ -132,20 +124,21 @@ pub(crate) fn parse_fast(
     let mut times: Vec<DateTime<Utc>> = Vec::with_capacity(text.len() / 24);
     let mut values: Vec<f64> = Vec::with_capacity(text.len() / 24);
     let mut header_pending = layout.has_header;
-    for line in text.as_bytes().split(|&c| c == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let delim = char::from(delim);
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             continue;
         }
-        if line.contains(&b'\r') {
+        if line.contains('\r') {
             return None;
         }
         if header_pending {
             header_pending = false;
             continue;
         }
-        let mut fields = line.split(|&c| c == delim);
-        let ts = std::str::from_utf8(trim(fields.next()?)).ok()?;
+        let mut fields = line.split(delim);
+        let ts = trim(fields.next()?);
         let t = match fast_timestamp(ts).or_else(|| parse_timestamp(ts))? {
             Stamped::Instant(t) => {
                 resolver.note(t);
@@ -153,7 +146,7 @@ pub(crate) fn parse_fast(
             }
             Stamped::Naive(n) => resolver.resolve(n).ok()?,
         };
-        let raw = std::str::from_utf8(trim(fields.nth(layout.col - 1)?)).ok()?;
+        let raw = trim(fields.nth(layout.col.checked_sub(1)?)?);
         let v = number(raw, decimal_comma).filter(|v| v.is_finite())?;
         if v < 0.0 && extensive {
             return None;
@@ -188,6 +181,9 @@ fn regular_series(
         IntervalLabel::End => first - step.duration(),
     };
     let axis = Axis::new(start, step, times.len()).ok()?;
+    // The capacity was a guess from the file's size: keep only what the values need.
+    let mut values = values;
+    values.shrink_to_fit();
     Series::new(axis, options.quantity, values).ok()
 }
 
