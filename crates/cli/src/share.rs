@@ -286,7 +286,10 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::InvalidDistrict);
             };
             let key = key_of(&loaded, &a.key)?;
-            let Some((s, _)) = settled(&loaded, &key, a.official.as_deref(), ui)? else {
+            let pb = ui.progress(1, "allocating and settling");
+            let done = settled(&loaded, &key, a.official.as_deref(), ui)?;
+            pb.finish_and_clear();
+            let Some((s, _)) = done else {
                 return Ok(Outcome::InvalidDistrict);
             };
             let ids = statement_ids(&loaded, &a.statements)?;
@@ -345,12 +348,15 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 edited = l;
                 &edited
             };
+            let pb = ui.progress(2, "allocating and settling");
             let s0 = scenario(&before, &before.key)?;
+            pb.inc(1);
             let key1 = match &w.key {
                 Some(k) => key_of(after, k)?,
                 None => after.key.clone(),
             };
             let s1 = scenario(after, &key1)?;
+            pb.finish_and_clear();
             ui.say(&summary("before", &s0));
             ui.say(&summary("after ", &s1));
             let mut ids: Vec<(MemberId, String)> = before
