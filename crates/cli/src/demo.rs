@@ -266,7 +266,13 @@ fn community(
         Err(d) => anyhow::bail!("the embedded demo community is invalid:\n{d}"),
     };
     let s = crate::share::scenario(&community, &community.key)?;
-    crate::share::write(out, &community, &s)?;
+    crate::share::write(
+        out,
+        &community,
+        &s,
+        quartier_report::StatementChoice::All,
+        ui,
+    )?;
     ui.say(&crate::share::summary("Meudon community, default key", &s));
     reconcile_june(inputs, out, &community, &s, ui)?;
     let opt = crate::share::key_of(&community, "optimised")?;

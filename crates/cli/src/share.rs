@@ -53,6 +53,10 @@ struct AllocateArgs {
     /// The grid operator's official data (folder, zip): where it sent curves, settle on them.
     #[arg(long)]
     official: Option<PathBuf>,
+    /// Which comparison statements to write into statements/: all, none, or the ids (PRM) of
+    /// some members separated by commas.
+    #[arg(long, default_value = "all", value_name = "all|none|ID,…")]
+    statements: String,
 }
 
 /// Arguments of `quartier share invoice`.
@@ -144,6 +148,7 @@ struct WhatifArgs {
     out: Option<PathBuf>,
 }
 
+use quartier_report::StatementChoice;
 pub use quartier_report::community::Scenario;
 use quartier_report::community::{KeyChoice, member_totals};
 
@@ -166,13 +171,53 @@ pub fn scenario(loaded: &LoadedCommunity, key: &Key) -> anyhow::Result<Scenario>
     Ok(quartier_report::community::scenario(loaded, key)?)
 }
 
-/// Writes the outputs of a scenario into `dir` atomically.
-pub fn write(dir: &Path, loaded: &LoadedCommunity, s: &Scenario) -> anyhow::Result<PathBuf> {
-    Ok(quartier_report::community::write_outputs(
-        dir,
-        &loaded.name,
-        s,
-    )?)
+/// Writes the outputs of a scenario into `dir` atomically, the statements `statements` asks
+/// for, with a progress bar.
+pub fn write(
+    dir: &Path,
+    loaded: &LoadedCommunity,
+    s: &Scenario,
+    statements: StatementChoice<'_>,
+    ui: &Ui,
+) -> anyhow::Result<PathBuf> {
+    let pb = ui.progress(0, "writing outputs");
+    let progress = |done: usize, total: usize| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    };
+    let how = quartier_report::ShareOutputs {
+        statements,
+        progress: Some(&progress),
+    };
+    let dir = quartier_report::community::write_outputs_with(dir, &loaded.name, s, &how)?;
+    pb.finish_and_clear();
+    Ok(dir)
+}
+
+/// The members named by `--statements` (`all`, `none` or ids separated by commas); an id that
+/// is no member of `loaded` is an error.
+fn statement_ids(loaded: &LoadedCommunity, spec: &str) -> anyhow::Result<Option<Vec<MemberId>>> {
+    match spec.trim() {
+        "all" => Ok(None),
+        "none" => Ok(Some(Vec::new())),
+        list => list
+            .split(',')
+            .map(|id| {
+                let id = id.trim();
+                loaded
+                    .members
+                    .iter()
+                    .find(|m| m.0.as_str() == id)
+                    .map(|m| m.0.clone())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--statements: no member \"{id}\" in the community (expected all, none or member ids separated by commas)"
+                        )
+                    })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+            .map(Some),
+    }
 }
 
 /// Per member over the whole period: (self-consumed kWh, statements' total EUR, saving EUR).
@@ -203,7 +248,14 @@ pub fn summary(label: &str, s: &Scenario) -> String {
 }
 
 fn load(path: &Path, edit: &CommunityEdit, ui: &Ui) -> Option<LoadedCommunity> {
-    let l = reported(quartier_model::read_community_with(path, edit))?;
+    let pb = ui.progress(0, "reading curves");
+    let progress = |done: usize, total: usize| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    };
+    let read = quartier_model::read_community_progress(path, edit, Some(&progress));
+    pb.finish_and_clear();
+    let l = reported(read)?;
     match quartier_report::community::check_perimeter(&l) {
         Err(e) => {
             eprintln!("{}: {e}", path.display());
@@ -234,14 +286,30 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::InvalidDistrict);
             };
             let key = key_of(&loaded, &a.key)?;
-            let Some((s, _)) = settled(&loaded, &key, a.official.as_deref(), ui)? else {
+            let pb = ui.progress(1, "allocating and settling");
+            let done = settled(&loaded, &key, a.official.as_deref(), ui)?;
+            pb.finish_and_clear();
+            let Some((s, _)) = done else {
                 return Ok(Outcome::InvalidDistrict);
             };
-            let dir = write(&a.out, &loaded, &s)?;
+            let ids = statement_ids(&loaded, &a.statements)?;
+            let choice = match &ids {
+                None => StatementChoice::All,
+                Some(ids) if ids.is_empty() => StatementChoice::None,
+                Some(ids) => StatementChoice::Members(ids),
+            };
+            let written = match &ids {
+                None => s.statements.len(),
+                Some(ids) => s
+                    .statements
+                    .iter()
+                    .filter(|b| ids.contains(&b.member))
+                    .count(),
+            };
+            let dir = write(&a.out, &loaded, &s, choice, ui)?;
             ui.say(&summary(&loaded.name, &s));
             ui.say(&format!(
-                "allocation.csv, coefficients.csv, settlement.csv and {} comparison statements in {}",
-                s.statements.len(),
+                "allocation.csv, coefficients.csv, settlement.csv and {written} comparison statements in {}",
                 dir.display()
             ));
             Ok(Outcome::Success)
@@ -269,15 +337,26 @@ pub fn run(args: &ShareArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 leave,
                 leave_last_day: w.last_day,
             };
-            let Some(after) = load(&w.file, &edit, ui) else {
-                return Ok(Outcome::InvalidDistrict);
+            // Only the key changes: the same members and curves, read once.
+            let edited;
+            let after = if edit.join.is_none() && edit.leave.is_none() {
+                &before
+            } else {
+                let Some(l) = load(&w.file, &edit, ui) else {
+                    return Ok(Outcome::InvalidDistrict);
+                };
+                edited = l;
+                &edited
             };
+            let pb = ui.progress(2, "allocating and settling");
             let s0 = scenario(&before, &before.key)?;
+            pb.inc(1);
             let key1 = match &w.key {
-                Some(k) => key_of(&after, k)?,
+                Some(k) => key_of(after, k)?,
                 None => after.key.clone(),
             };
-            let s1 = scenario(&after, &key1)?;
+            let s1 = scenario(after, &key1)?;
+            pb.finish_and_clear();
             ui.say(&summary("before", &s0));
             ui.say(&summary("after ", &s1));
             let mut ids: Vec<(MemberId, String)> = before

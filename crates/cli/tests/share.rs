@@ -722,3 +722,63 @@ fn invoices_follow_the_operators_data_where_it_sent_curves_and_say_so() {
         "{s}"
     );
 }
+
+/// `--statements` writes every participant's statements (the default), none, or only the
+/// listed members'; an id that is no member is refused and nothing is written.
+#[test]
+fn allocate_writes_the_statements_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = community(tmp.path());
+    let run = |spec: &str, out: &str| {
+        bin()
+            .args(["share", "allocate"])
+            .arg(&file)
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .args(["--statements", spec])
+            .output()
+            .unwrap()
+    };
+    let listed = |out: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(tmp.path().join(out).join("statements"))
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let r = run("none", "none");
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(tmp.path().join("none/allocation.csv").is_file());
+    assert!(listed("none").is_empty());
+    assert!(String::from_utf8_lossy(&r.stdout).contains("and 0 comparison statements"));
+    let r = run("30000000000002, pv-roof", "two");
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(
+        listed("two"),
+        [
+            "30000000000002_2025-06.en.html",
+            "30000000000002_2025-06.en.pdf",
+            "30000000000002_2025-06.html",
+            "30000000000002_2025-06.pdf",
+            "pv-roof_2025-06.en.html",
+            "pv-roof_2025-06.en.pdf",
+            "pv-roof_2025-06.html",
+            "pv-roof_2025-06.pdf",
+        ]
+    );
+    let r = run("30000000000009", "bad");
+    assert!(!r.status.success());
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("--statements: no member \"30000000000009\""),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(!tmp.path().join("bad").exists());
+    assert_eq!(
+        std::fs::read(tmp.path().join("none/allocation.csv")).unwrap(),
+        std::fs::read(tmp.path().join("two/allocation.csv")).unwrap()
+    );
+}

@@ -29,7 +29,7 @@ use quartier_share::{
     Category, Community, CommunityBuilder, CustomKey, Derogation, Group, Inside, Key, Leftover,
     Member, MemberId, Membership, PerimeterRules, Role,
 };
-use quartier_timeseries::{Axis, CsvOptions, FillPolicy, Quantity, Series, Step};
+use quartier_timeseries::{Axis, CsvOptions, FillPolicy, Quantity, ReadErrors, Series, Step};
 use toml::de::DeTable;
 
 use crate::attributes::{Attribute, DefaultValue, Kind};
@@ -278,6 +278,10 @@ pub struct CommunityOptions<'a> {
     /// Where `stored = true` curves come from; without it such a curve is an error.
     pub stored_curves: Option<&'a dyn StoredCurves>,
 }
+
+/// Told `(curves read, curves to read)` as member curve files are read, for a progress bar
+/// (from several threads: the files are read on every core).
+pub type CurveProgress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
 #[derive(Debug, Clone)]
 enum KeySpec {
@@ -879,6 +883,15 @@ pub fn read_community_with(
     path: &Path,
     edit: &CommunityEdit,
 ) -> Result<LoadedCommunity, Diagnostics> {
+    read_community_progress(path, edit, None)
+}
+
+/// Like [`read_community_with`], telling `progress` as the curve files are read.
+pub fn read_community_progress(
+    path: &Path,
+    edit: &CommunityEdit,
+    progress: Option<CurveProgress<'_>>,
+) -> Result<LoadedCommunity, Diagnostics> {
     let whole = |message: String| whole_file(path, message, None);
     let meta = std::fs::metadata(path)
         .map_err(|e| whole(format!("cannot read the community file: {e}")))?;
@@ -898,6 +911,7 @@ pub fn read_community_with(
         path,
         (edit.leave.as_ref(), edit.leave_last_day),
         &CommunityOptions::default(),
+        progress,
     )
 }
 
@@ -910,7 +924,7 @@ pub fn read_community_with(
 /// assert!(all.contains("c.toml:2:1: operation.nam: unknown field `nam`; did you mean `name`?"), "{all}");
 /// ```
 pub fn parse_community(text: &str, path: &Path) -> Result<LoadedCommunity, Diagnostics> {
-    parse_community_with(text, path, (None, None), &CommunityOptions::default())
+    parse_community_with(text, path, (None, None), &CommunityOptions::default(), None)
 }
 
 /// Like [`parse_community`], read as `options` say (files confined to the community file's
@@ -920,7 +934,7 @@ pub fn parse_community_in(
     path: &Path,
     options: &CommunityOptions<'_>,
 ) -> Result<LoadedCommunity, Diagnostics> {
-    parse_community_with(text, path, (None, None), options)
+    parse_community_with(text, path, (None, None), options, None)
 }
 
 fn parse_community_with(
@@ -928,6 +942,7 @@ fn parse_community_with(
     path: &Path,
     (leave, leave_last_day): (Option<&MemberId>, Option<chrono::NaiveDate>),
     options: &CommunityOptions<'_>,
+    progress: Option<CurveProgress<'_>>,
 ) -> Result<LoadedCommunity, Diagnostics> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut p = P {
@@ -1009,7 +1024,7 @@ fn parse_community_with(
         .parent()
         .unwrap_or_else(|| Path::new(""))
         .join("invoice-ledger.csv");
-    match build(&mut p, spec, options.stored_curves) {
+    match build(&mut p, spec, options.stored_curves, progress) {
         Some(mut loaded) if p.diags.is_empty() => {
             if let Some(inv) = &mut loaded.invoicing
                 && inv.ledger.as_os_str().is_empty()
@@ -1022,18 +1037,70 @@ fn parse_community_with(
     }
 }
 
+/// A curve file as read (or why not); stored curves are not files (`None`).
+type FileRead = Option<Result<Series, ReadErrors>>;
+
+/// Reads every member's curve files at once, on every core (each file is independent; the
+/// results are reported in the members' order afterwards, so messages do not depend on
+/// which thread finished first). `progress` is told each file read.
+fn read_curve_files(
+    members: &[MemberSpec],
+    progress: Option<CurveProgress<'_>>,
+) -> Vec<(FileRead, FileRead)> {
+    use rayon::prelude::*;
+    let total: usize = members
+        .iter()
+        .map(|m| {
+            usize::from(m.curve.is_file())
+                + m.discharge.as_ref().map_or(0, |d| usize::from(d.is_file()))
+        })
+        .sum();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let read = |c: &CurveSpec| -> FileRead {
+        let CurveSource::File {
+            file,
+            enedis,
+            column,
+        } = &c.source
+        else {
+            return None;
+        };
+        let r = if *enedis {
+            quartier_timeseries::read_enedis(file, FillPolicy::None).map(|(s, _)| s)
+        } else {
+            let options = CsvOptions {
+                column: column.clone(),
+                ..CsvOptions::default()
+            };
+            quartier_timeseries::read_csv(file, &options)
+        };
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Some(f) = progress {
+            f(n, total);
+        }
+        Some(r)
+    };
+    members
+        .par_iter()
+        .map(|m| (read(&m.curve), m.discharge.as_ref().and_then(read)))
+        .collect()
+}
+
+impl CurveSpec {
+    fn is_file(&self) -> bool {
+        matches!(self.source, CurveSource::File { .. })
+    }
+}
+
 fn read_curve(
     p: &mut P,
     member: &MemberSpec,
     c: &CurveSpec,
     stored: Option<&dyn StoredCurves>,
+    file_read: FileRead,
 ) -> Option<Series> {
-    let (file, enedis, column) = match &c.source {
-        CurveSource::File {
-            file,
-            enedis,
-            column,
-        } => (file, *enedis, column),
+    match &c.source {
+        CurveSource::File { .. } => {}
         CurveSource::Stored => {
             let got = match stored {
                 Some(s) => s.stored_curve(&member.id),
@@ -1056,16 +1123,7 @@ fn read_curve(
             };
         }
     };
-    let read = if enedis {
-        quartier_timeseries::read_enedis(file, FillPolicy::None).map(|(s, _)| s)
-    } else {
-        let options = CsvOptions {
-            column: column.clone(),
-            ..CsvOptions::default()
-        };
-        quartier_timeseries::read_csv(file, &options)
-    };
-    match read {
+    match file_read? {
         Ok(s) => Some(s.scaled(c.scale)),
         Err(errors) => {
             for e in errors.0.iter().take(5) {
@@ -1107,11 +1165,17 @@ fn twice_in_coefficients(p: &mut P, c: &[(String, MemberId, f64)]) {
     }
 }
 
-fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<LoadedCommunity> {
+fn build(
+    p: &mut P,
+    spec: Spec,
+    stored: Option<&dyn StoredCurves>,
+    progress: Option<CurveProgress<'_>>,
+) -> Option<LoadedCommunity> {
     // Curves, then the common step and range.
     let mut curves: Vec<(usize, bool, Series)> = Vec::new();
-    for (i, m) in spec.members.iter().enumerate() {
-        if let Some(s) = read_curve(p, m, &m.curve, stored) {
+    let files = read_curve_files(&spec.members, progress);
+    for ((i, m), (curve_read, discharge_read)) in spec.members.iter().enumerate().zip(files) {
+        if let Some(s) = read_curve(p, m, &m.curve, stored, curve_read) {
             curves.push((i, false, s));
         }
         if let Some(d) = &m.discharge {
@@ -1124,7 +1188,7 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
                     ),
                     Some("discharge_curve = { file = \"…\" }".into()),
                 );
-            } else if let Some(s) = read_curve(p, m, d, stored) {
+            } else if let Some(s) = read_curve(p, m, d, stored, discharge_read) {
                 curves.push((i, true, s));
             }
         }
@@ -1212,9 +1276,11 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
     let mut members = Vec::new();
     let mut excluded: BTreeMap<usize, Spans> = BTreeMap::new();
     let mut gaps = Vec::new();
-    for (i, d, s) in &curves {
-        let m = spec.members.get(*i)?;
-        let cpath = if *d {
+    // Each curve is taken (not copied) so that it is dropped once placed: the curves are in
+    // memory once, then once more in the community's matrices, never three times.
+    for (i, d, s) in curves {
+        let m = spec.members.get(i)?;
+        let cpath = if d {
             m.discharge.as_ref()?.path.clone()
         } else {
             m.curve.path.clone()
@@ -1241,7 +1307,7 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
             match m.missing {
                 Missing::Error => {
                     let field = match m.curve.source {
-                        CurveSource::Stored if !*d => "stored",
+                        CurveSource::Stored if !d => "stored",
                         _ => "file",
                     };
                     p.at_path(
@@ -1257,7 +1323,7 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
                     );
                 }
                 Missing::Exclude => {
-                    excluded.entry(*i).or_default().push((a, b));
+                    excluded.entry(i).or_default().push((a, b));
                     gaps.push(DataGap {
                         member: m.id.clone(),
                         from: a,
@@ -1273,19 +1339,24 @@ fn build(p: &mut P, spec: Spec, stored: Option<&dyn StoredCurves>) -> Option<Loa
                 }),
             }
         }
-        // The curve on the settled axis: its values where it has them, zero elsewhere.
-        let mut values = vec![0.0; axis.len()];
-        let offset_steps = (s.axis().start() - axis.start()).num_minutes() / step_minutes;
-        for (k, v) in s.values().iter().enumerate() {
-            let t = offset_steps + k as i64;
-            if let Some(slot) = usize::try_from(t).ok().and_then(|t| values.get_mut(t)) {
-                *slot = *v;
+        // The curve on the settled axis: its values where it has them, zero elsewhere (the
+        // curve itself when it already is on that axis).
+        let c = if *s.axis() == axis {
+            s
+        } else {
+            let mut values = vec![0.0; axis.len()];
+            let offset_steps = (s.axis().start() - axis.start()).num_minutes() / step_minutes;
+            for (k, v) in s.values().iter().enumerate() {
+                let t = offset_steps + k as i64;
+                if let Some(slot) = usize::try_from(t).ok().and_then(|t| values.get_mut(t)) {
+                    *slot = *v;
+                }
             }
-        }
-        let c = Series::new(axis, s.quantity(), values).ok()?;
+            Series::new(axis, s.quantity(), values).ok()?
+        };
         if m.role == Role::Storage {
-            let e = storage.entry(*i).or_default();
-            if *d { e.1 = Some(c) } else { e.0 = Some(c) }
+            let e = storage.entry(i).or_default();
+            if d { e.1 = Some(c) } else { e.0 = Some(c) }
         } else {
             builder = builder.curve(&m.id, c);
         }

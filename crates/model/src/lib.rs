@@ -36,9 +36,10 @@ pub use load::{LoadReport, SessionsReport, load, load_with_report};
 mod community;
 pub mod community_edit;
 pub use community::{
-    COMMUNITY_ATTRIBUTES, COMMUNITY_COMPONENTS, CommunityEdit, CommunityOptions, Invoicing,
-    LoadedCommunity, StoredCurves, community_schema_markdown, default_tariffs, parse_community,
-    parse_community_in, parse_tariffs, read_community, read_community_with,
+    COMMUNITY_ATTRIBUTES, COMMUNITY_COMPONENTS, CommunityEdit, CommunityOptions, CurveProgress,
+    Invoicing, LoadedCommunity, StoredCurves, community_schema_markdown, default_tariffs,
+    parse_community, parse_community_in, parse_tariffs, read_community, read_community_progress,
+    read_community_with,
 };
 mod experiment;
 pub use experiment::{

@@ -23,6 +23,7 @@ use quartier_billing::{
 };
 use quartier_share::{Allocation, CoefficientFile, MemberId, Role};
 
+use crate::fixed::push_fixed;
 use crate::{OutputDir, ReportError};
 
 fn ts(a: &Allocation, t: usize) -> String {
@@ -41,35 +42,64 @@ pub fn allocation_csv(a: &Allocation) -> String {
 /// [`allocation_csv`], streamed into `w` (a year of half-hours for 1,000 members is over a
 /// gigabyte: never built in memory).
 pub fn write_allocation_csv(a: &Allocation, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    allocation_rows(a, w, &mut |_| {})
+}
+
+/// [`write_allocation_csv`], telling `step_done` each step written.
+fn allocation_rows(
+    a: &Allocation,
+    w: &mut dyn std::io::Write,
+    step_done: &mut dyn FnMut(usize),
+) -> std::io::Result<()> {
     w.write_all(
         b"time_utc,member,role,consumption_kwh,allocated_kwh,complement_kwh,production_kwh,surplus_kwh\n",
     )?;
-    let mut line = String::with_capacity(128);
+    // One step's rows at a time (about 80 kB for 1,000 members).
+    let mut block = String::with_capacity(128 * (a.consumers().len() + a.producers().len()));
     for t in 0..a.axis().len() {
+        block.clear();
         let time = ts(a, t);
         for (i, id) in a.consumers().iter().enumerate() {
-            line.clear();
-            let _ = writeln!(
-                line,
-                "{time},{id},consumer,{:.6},{:.6},{:.6},,",
+            let values = [
                 a.consumption_kwh(t, i),
                 a.allocated_kwh(t, i),
-                a.complement_kwh(t, i)
+                a.complement_kwh(t, i),
+            ];
+            push_row(
+                &mut block,
+                [&time, id.as_str(), "consumer"],
+                &values,
+                ",,\n",
             );
-            w.write_all(line.as_bytes())?;
         }
         for (p, id) in a.producers().iter().enumerate() {
-            line.clear();
-            let _ = writeln!(
-                line,
-                "{time},{id},producer,,,,{:.6},{:.6}",
-                a.production_kwh(t, p),
-                a.surplus_kwh(t, p)
+            let values = [a.production_kwh(t, p), a.surplus_kwh(t, p)];
+            push_row(
+                &mut block,
+                [&time, id.as_str(), "producer,,,"],
+                &values,
+                "\n",
             );
-            w.write_all(line.as_bytes())?;
         }
+        w.write_all(block.as_bytes())?;
+        step_done(t);
     }
     Ok(())
+}
+
+/// One row of `allocation.csv`: the leading fields, each value to 6 decimals, then `tail`.
+fn push_row(block: &mut String, head: [&str; 3], values: &[f64], tail: &str) {
+    for (k, h) in head.iter().enumerate() {
+        if k > 0 {
+            block.push(',');
+        }
+        block.push_str(h);
+    }
+    for &v in values {
+        block.push(',');
+        push_fixed(block, v, 6);
+    }
+    block.push_str(tail);
 }
 
 /// `coefficients.csv`: `time_utc`, one column per consumer (percent, floored to 0.1 %), then
@@ -95,9 +125,12 @@ pub fn write_coefficients_csv(
         s.clear();
         s.push_str(&c.axis().time(t).format("%Y-%m-%dT%H:%M:%SZ").to_string());
         for i in 0..c.consumers().len() {
-            let _ = write!(s, ",{:.1}", c.percent(t, i));
+            s.push(',');
+            push_fixed(&mut s, c.percent(t, i), 1);
         }
-        let _ = writeln!(s, ",{:.6}", c.lost_kwh(t));
+        s.push(',');
+        push_fixed(&mut s, c.lost_kwh(t), 6);
+        s.push('\n');
         w.write_all(s.as_bytes())?;
     }
     Ok(())
@@ -749,19 +782,113 @@ pub fn write_share_outputs(
     settlement: &Settlement,
     statements: &[Statement],
 ) -> Result<PathBuf, ReportError> {
+    write_share_outputs_with(
+        dir,
+        operation,
+        allocation,
+        coefficients,
+        settlement,
+        statements,
+        &ShareOutputs::default(),
+    )
+}
+
+/// Which participants' comparison statements are written with an allocation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StatementChoice<'a> {
+    /// Every participant's (the default).
+    #[default]
+    All,
+    /// None: `statements/` is not written.
+    None,
+    /// Only these participants'.
+    Members(&'a [MemberId]),
+}
+
+impl StatementChoice<'_> {
+    fn wants(&self, id: &MemberId) -> bool {
+        match self {
+            StatementChoice::All => true,
+            StatementChoice::None => false,
+            StatementChoice::Members(ids) => ids.contains(id),
+        }
+    }
+}
+
+/// How the outputs of an allocation are written: which statements, and whom to tell of the
+/// progress.
+#[derive(Clone, Copy, Default)]
+pub struct ShareOutputs<'a> {
+    /// Which comparison statements to write.
+    pub statements: StatementChoice<'a>,
+    /// Told `(parts written, parts to write)` as the files are written (a part is a step of
+    /// `allocation.csv` or of `coefficients.csv`, `settlement.csv`, or one statement in both
+    /// languages and both formats); may be called from several threads.
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+}
+
+/// [`write_share_outputs`], as `how` says.
+pub fn write_share_outputs_with(
+    dir: &Path,
+    operation: &str,
+    allocation: &Allocation,
+    coefficients: &CoefficientFile,
+    settlement: &Settlement,
+    statements: &[Statement],
+    how: &ShareOutputs<'_>,
+) -> Result<PathBuf, ReportError> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let chosen: Vec<&Statement> = statements
+        .iter()
+        .filter(|s| how.statements.wants(&s.member))
+        .collect();
+    let steps = allocation.axis().len();
+    let total = 2 * steps + 1 + chosen.len();
+    let done = AtomicUsize::new(0);
+    let tell = |n: usize| {
+        let d = done.fetch_add(n, Ordering::Relaxed) + n;
+        if let Some(f) = how.progress {
+            f(d, total);
+        }
+    };
+    // Told every 64 steps, then the rest at the end.
+    let mut every = |t: usize| {
+        if t % 64 == 63 {
+            tell(64);
+        }
+    };
     let out = OutputDir::create(dir)?;
-    out.write_with("allocation.csv", |w| write_allocation_csv(allocation, w))?;
+    out.write_with("allocation.csv", |w| {
+        allocation_rows(allocation, w, &mut every)
+    })?;
+    tell(steps % 64);
     out.write_with("coefficients.csv", |w| {
         write_coefficients_csv(coefficients, w)
     })?;
+    tell(steps);
     out.write("settlement.csv", settlement_csv(settlement).as_bytes())?;
-    for s in statements {
-        let fr = statement_file_name(s);
-        let en = english_statement_file_name(&fr);
-        for (name, lang) in [(&fr, Language::French), (&en, Language::English)] {
-            let doc = statement_doc(operation, s, lang);
-            out.write(&format!("statements/{name}"), doc.html().as_bytes())?;
-            out.write(&format!("statements/{}", pdf_file_name(name)), &doc.pdf())?;
+    tell(1);
+    // Statements are rendered on every core, a few at a time so that only a few documents are
+    // in memory at once, and written in order.
+    for batch in chosen.chunks(64) {
+        let docs: Vec<[(String, String, Vec<u8>); 2]> = batch
+            .par_iter()
+            .map(|s| {
+                let fr = statement_file_name(s);
+                let en = english_statement_file_name(&fr);
+                [(fr, Language::French), (en, Language::English)].map(|(name, lang)| {
+                    let doc = statement_doc(operation, s, lang);
+                    (name, doc.html(), doc.pdf())
+                })
+            })
+            .collect();
+        for pair in docs {
+            for (name, html, pdf) in pair {
+                out.write(&format!("statements/{name}"), html.as_bytes())?;
+                out.write(&format!("statements/{}", pdf_file_name(&name)), &pdf)?;
+            }
+            tell(1);
         }
     }
     out.commit()

@@ -210,14 +210,25 @@ pub fn official_scenario(
 /// Writes `allocation.csv`, `coefficients.csv`, `settlement.csv` and `statements/` of scenario
 /// `s` of operation `operation` into `dir` atomically (see [`crate::write_share_outputs`]).
 pub fn write_outputs(dir: &Path, operation: &str, s: &Scenario) -> Result<PathBuf, ReportError> {
+    write_outputs_with(dir, operation, s, &crate::ShareOutputs::default())
+}
+
+/// [`write_outputs`], as `how` says (which statements, progress).
+pub fn write_outputs_with(
+    dir: &Path,
+    operation: &str,
+    s: &Scenario,
+    how: &crate::ShareOutputs<'_>,
+) -> Result<PathBuf, ReportError> {
     let coefficients = quartier_share::coefficient_file(&s.allocation);
-    crate::write_share_outputs(
+    crate::write_share_outputs_with(
         dir,
         operation,
         &s.allocation,
         &coefficients,
         &s.settlement,
         &s.statements,
+        how,
     )
 }
 

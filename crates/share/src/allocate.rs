@@ -1126,8 +1126,9 @@ impl Allocation {
         }
     }
 
-    /// Writes step `t`'s allocations of a closed-form key into `out` (one per consumer).
-    fn fill_row(&self, t: usize, out: &mut [f64]) {
+    /// Writes step `t`'s allocations into `out` (one per consumer), the values
+    /// [`Allocation::allocated_row`] holds, without building the whole matrix.
+    pub(crate) fn fill_row(&self, t: usize, out: &mut [f64]) {
         let c = self.consumption_row(t);
         match &self.allocated {
             Stored::Dense(m) => {

@@ -31,6 +31,7 @@ pub fn coefficient_file(allocation: &Allocation) -> CoefficientFile {
     let mut tenths = vec![0u16; axis.len() * nc];
     let mut lost_kwh = vec![0.0; axis.len()];
     let mut lost_by_consumer_kwh = vec![0.0; nc];
+    let mut a_row = vec![0.0; nc];
     for ((t, k_row), lost) in tenths
         .chunks_exact_mut(nc.max(1))
         .enumerate()
@@ -40,9 +41,10 @@ pub fn coefficient_file(allocation: &Allocation) -> CoefficientFile {
         if p <= 0.0 {
             continue;
         }
-        let a = allocation.allocated_row(t);
+        // One step's allocations at a time: the whole matrix is never built here.
+        allocation.fill_row(t, &mut a_row);
         let mut sum: u32 = 0;
-        for (k, &a) in k_row.iter_mut().zip(a) {
+        for (k, &a) in k_row.iter_mut().zip(&a_row) {
             // 1e-9 absorbs a quotient computed a hair below a whole tenth (0.3 → 299.99999…).
             let x = (a / p * 1000.0 + 1e-9).floor().clamp(0.0, 1000.0);
             *k = x as u16;
@@ -58,7 +60,12 @@ pub fn coefficient_file(allocation: &Allocation) -> CoefficientFile {
             }
         }
         let c = allocation.consumption_row(t);
-        for (((&k, &a), &c), by) in k_row.iter().zip(a).zip(c).zip(&mut lost_by_consumer_kwh) {
+        for (((&k, &a), &c), by) in k_row
+            .iter()
+            .zip(&a_row)
+            .zip(c)
+            .zip(&mut lost_by_consumer_kwh)
+        {
             let floored = c.min(p * f64::from(k) / 1000.0);
             let l = (a - floored).max(0.0);
             *lost += l;

@@ -11,6 +11,10 @@
 //!   [`Series`] is always labelled by interval start. Values are taken as they are, in the unit
 //!   of [`CsvOptions::quantity`] (kWh per interval for energy, kW for power…).
 //!
+//! Clean files are read on a fast path (`fast`: bytes, no string per field, common timestamp
+//! forms parsed digit by digit); anything it is not sure of is read again on the full path,
+//! which reports every problem.
+//!
 //! Every problem is reported with its line and timestamp: unparsable timestamps or values,
 //! non-finite values, time going backwards, duplicates, gaps, local times that do not exist,
 //! and negative values of an extensive quantity unless [`CsvOptions::allow_negative`].
@@ -19,6 +23,7 @@ use std::path::Path;
 
 use chrono_tz::Tz;
 
+use crate::fast;
 use crate::reader::{
     Diag, FillPolicy, IntervalLabel, LocalResolver, Stamp, Stamped, TIMESTAMP_FORMS,
     TIMESTAMP_FORMS_FR, build_grid, csv_rows, empty_file, fill_column, infer_step, parse_number,
@@ -71,6 +76,46 @@ pub fn parse_csv(text: &str, source: &Path, options: &CsvOptions) -> Result<Seri
         return Err(empty_file(source));
     }
     let delim = sniff_delimiter(text);
+    if let Some(series) =
+        fast_layout(text, delim, options).and_then(|l| fast::parse_fast(text, delim, &l, options))
+    {
+        return Ok(series);
+    }
+    parse_full(text, source, options, delim)
+}
+
+/// Where the values are, decided from the first line as the full path decides it; `None`
+/// when the full path would refuse the header (or the file has quotes): the full path then
+/// says why.
+fn fast_layout(text: &str, delim: u8, options: &CsvOptions) -> Option<fast::Layout> {
+    if text.as_bytes().contains(&b'"') {
+        return None;
+    }
+    let first = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .find(|l| !l.is_empty())?;
+    let fields: Vec<&str> = first.split(char::from(delim)).map(str::trim).collect();
+    let has_header = fields.first().is_none_or(|f| parse_timestamp(f).is_none());
+    let col = match (has_header, &options.column) {
+        (true, Some(name)) => fields
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name.trim()))
+            .filter(|&i| i > 0)?,
+        (true, None) => (fields.len() >= 2).then_some(1)?,
+        (false, Some(_)) => return None,
+        (false, None) => 1,
+    };
+    Some(fast::Layout { col, has_header })
+}
+
+/// The full path: every row through the `csv` reader, every problem found and worded.
+fn parse_full(
+    text: &str,
+    source: &Path,
+    options: &CsvOptions,
+    delim: u8,
+) -> Result<Series, ReadErrors> {
     let decimal_comma = delim == b';';
     let rows = csv_rows(text, delim);
     let mut diag = Diag::new(source);
@@ -494,5 +539,115 @@ mod tests {
         let e = parse(&text, &CsvOptions::default()).unwrap_err();
         assert_eq!(e.0.len(), 51);
         assert!(e.to_string().contains("more problems"));
+    }
+
+    /// The full path alone, after the same prelude as [`parse_csv`].
+    fn full_only(text: &str, o: &CsvOptions) -> Result<Series, ReadErrors> {
+        let text = strip_bom(text);
+        if text.trim().is_empty() {
+            return Err(empty_file(Path::new("t.csv")));
+        }
+        parse_full(text, Path::new("t.csv"), o, sniff_delimiter(text))
+    }
+
+    /// One generated row: its instant, how it is written, and what goes wrong with it.
+    fn row_text(t: chrono::DateTime<Utc>, form: u8, flaw: u8, k: usize, semicolon: bool) -> String {
+        let local = t.with_timezone(&chrono_tz::Europe::Paris);
+        let ts = match form {
+            0 => local.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            1 => t.format("%Y-%m-%dT%H:%MZ").to_string(),
+            2 => local.format("%Y-%m-%d %H:%M").to_string(),
+            3 => local.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            4 => local.format("%d/%m/%Y %H:%M").to_string(),
+            _ => local.format("%Y-%m-%d %H:%M:%S%z").to_string(),
+        };
+        let v = format!("{}.{}", k % 7, k % 10);
+        let v = if semicolon { v.replace('.', ",") } else { v };
+        let d = if semicolon { ';' } else { ',' };
+        match flaw {
+            0 => format!("{ts}{d}{v}"),
+            1 => format!("{ts}{d}"),
+            2 => format!("{ts}{d}x"),
+            3 => format!("{ts}{d}-1"),
+            4 => format!("{ts}{d}NaN"),
+            5 => format!("{ts}{d}\"{v}\""),
+            6 => format!("  {ts} {d} {v} "),
+            7 => format!("{ts}.000{d}{v}"),
+            8 => format!("{ts}{d}{v}\r"),
+            9 => ts.clone(),
+            10 => format!("not a time{d}{v}"),
+            _ => format!("{ts}{d}{v}{d}extra"),
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the file (forms of timestamps, DST days, gaps, repeats, bad values,
+        /// quotes, line ends, headers, options), the fast path and the full path give the same
+        /// series or the same problems, in English and in French.
+        #[test]
+        fn fast_and_full_paths_agree(
+            start in 0usize..4,
+            step in proptest::sample::select(vec![15i64, 30, 60]),
+            rows in proptest::collection::vec((0u8..6, proptest::prop_oneof![
+                8 => proptest::strategy::Just(0u8), 1 => 1u8..12]), 0..40),
+            same_form in proptest::bool::ANY,
+            skips in proptest::collection::vec(0usize..40, 0..2),
+            repeats in proptest::collection::vec(0usize..40, 0..2),
+            semicolon in proptest::bool::ANY,
+            header in 0u8..3,
+            fill in 0u8..4,
+            end_label in proptest::bool::ANY,
+            column in 0u8..3,
+            crlf in proptest::bool::ANY,
+        ) {
+            let starts = [
+                Utc.with_ymd_and_hms(2025, 3, 29, 23, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2025, 10, 25, 22, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2025, 10, 26, 0, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2024, 12, 31, 23, 0, 0).unwrap(),
+            ];
+            let d = if semicolon { ';' } else { ',' };
+            let mut text = match header {
+                0 => String::new(),
+                1 => format!("time{d}kwh"),
+                _ => format!("time{d}a{d}V"),
+            };
+            let first_form = rows.first().map_or(0, |r| r.0);
+            for (k, &(form, flaw)) in rows.iter().enumerate() {
+                if skips.contains(&k) {
+                    continue;
+                }
+                let t = starts[start] + chrono::Duration::minutes(step * k as i64);
+                let form = if same_form { first_form } else { form };
+                let line = row_text(t, form, flaw, k, semicolon);
+                let line = if header == 2 {
+                    line.replacen(d, &format!("{d}9{d}"), 1)
+                } else {
+                    line
+                };
+                for _ in 0..=usize::from(repeats.contains(&k)) {
+                    if !text.is_empty() {
+                        text.push_str(if crlf { "\r\n" } else { "\n" });
+                    }
+                    text.push_str(&line);
+                }
+            }
+            text.push('\n');
+            let o = CsvOptions {
+                column: match column {
+                    0 => None,
+                    1 => Some("kwh".into()),
+                    _ => Some("V".into()),
+                },
+                fill: [FillPolicy::None, FillPolicy::Zero, FillPolicy::Linear, FillPolicy::Previous]
+                    [usize::from(fill)],
+                label: if end_label { IntervalLabel::End } else { IntervalLabel::Start },
+                ..CsvOptions::default()
+            };
+            let fast = parse(&text, &o);
+            let full = full_only(&text, &o);
+            // `ReadError` compares every part: line, field, timestamp, English and French.
+            proptest::prop_assert_eq!(fast, full, "{}", text);
+        }
     }
 }

@@ -15,6 +15,7 @@ pub mod enedis;
 pub mod enedis_acc;
 pub mod epw;
 mod error;
+mod fast;
 pub mod pvgis;
 pub mod reader;
 pub mod resample;

@@ -23,7 +23,7 @@ pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 pub const MAX_REPORTED: usize = 50;
 
 /// Longest axis a reader builds (steps); beyond it the file is rejected as implausible.
-const MAX_AXIS_STEPS: i64 = 20_000_000;
+pub(crate) const MAX_AXIS_STEPS: i64 = 20_000_000;
 
 /// How a reader treats missing steps (gaps in the timestamps, or empty values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
