@@ -202,20 +202,8 @@ fn reconcile_june(
     let official = quartier_timeseries::read_acc_official(&folder)
         .map_err(|e| anyhow::anyhow!("the demo's operator data do not read back: {e}"))?;
     let r = quartier_billing::reconcile(&community.community, &s.allocation, &official);
-    let dir = out.with_file_name("community-reconciliation");
-    crate::run::write_files(
-        &dir,
-        &[
-            (
-                "reconciliation.csv",
-                quartier_report::operator::reconciliation_csv(&r).as_bytes(),
-            ),
-            (
-                "difference_steps.csv",
-                quartier_report::operator::difference_steps_csv(&r).as_bytes(),
-            ),
-        ],
-    )?;
+    let dir =
+        crate::share::write_reconciliation(&out.with_file_name("community-reconciliation"), &r)?;
     let listed: Vec<_> = r.differences().collect();
     let mut members: Vec<&str> = listed.iter().map(|d| d.prm.as_str()).collect();
     members.dedup();

@@ -550,19 +550,7 @@ fn reconcile(a: &ReconcileArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     };
     let s = scenario(&loaded, &loaded.key)?;
     let r = quartier_billing::reconcile(&loaded.community, &s.allocation, &official);
-    let dir = write_files(
-        &a.out,
-        &[
-            (
-                "reconciliation.csv",
-                quartier_report::operator::reconciliation_csv(&r).as_bytes(),
-            ),
-            (
-                "difference_steps.csv",
-                quartier_report::operator::difference_steps_csv(&r).as_bytes(),
-            ),
-        ],
-    )?;
+    let dir = write_reconciliation(&a.out, &r)?;
     let listed: Vec<_> = r.differences().collect();
     ui.say(&format!(
         "{} rows compared ({} curves, {} API totals read); {}",
@@ -593,6 +581,27 @@ fn reconcile(a: &ReconcileArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Differences
     })
+}
+
+/// Writes `reconciliation.csv` and `difference_steps.csv` of `r` into `dir` (replaced
+/// atomically); returns the folder.
+pub(crate) fn write_reconciliation(
+    dir: &Path,
+    r: &quartier_billing::reconcile::Reconciliation,
+) -> anyhow::Result<PathBuf> {
+    write_files(
+        dir,
+        &[
+            (
+                "reconciliation.csv",
+                quartier_report::operator::reconciliation_csv(r).as_bytes(),
+            ),
+            (
+                "difference_steps.csv",
+                quartier_report::operator::difference_steps_csv(r).as_bytes(),
+            ),
+        ],
+    )
 }
 
 /// `quartier share keys`: the month's coefficient file for the operator.
