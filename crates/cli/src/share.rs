@@ -116,12 +116,26 @@ struct KeysArgs {
     /// The month, YYYY-MM (local time).
     #[arg(long, value_parser = month_arg)]
     month: Month,
-    /// Output directory (replaced atomically): keys_<YYYY-MM>.csv.
+    /// Output directory (replaced atomically): keys_<YYYY-MM>.csv (simple) or
+    /// keys_full_<YYYY-MM>.csv (full).
     #[arg(long)]
     out: PathBuf,
     /// Key: file | default | equal | optimised.
     #[arg(long, default_value = "file", value_parser = key_spelling)]
     key: String,
+    /// Which dynamic key the file sends: simple (one coefficient per consumer of the step's
+    /// total production) or full (one per producer and consumer, of that producer's production).
+    #[arg(long, value_enum, default_value_t = Dynamic::Simple)]
+    dynamic: Dynamic,
+}
+
+/// The two dynamic keys a PMO sends the grid operator.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Dynamic {
+    /// One coefficient per step and consumer.
+    Simple,
+    /// One coefficient per step, producer and consumer.
+    Full,
 }
 
 /// Arguments of `quartier share whatif`.
@@ -611,8 +625,23 @@ fn keys(a: &KeysArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     };
     let key = key_of(&loaded, &a.key)?;
     let s = scenario(&loaded, &key)?;
-    let c = quartier_share::coefficient_file(&s.allocation);
-    let (text, lost) = quartier_report::operator::operator_key_csv(&c, a.month);
+    let (name, (text, lost)) = match a.dynamic {
+        Dynamic::Simple => {
+            let c = quartier_share::coefficient_file(&s.allocation);
+            (
+                format!("keys_{}.csv", a.month),
+                quartier_report::operator::operator_key_csv(&c, a.month),
+            )
+        }
+        Dynamic::Full => {
+            let steps = quartier_report::operator::month_steps(s.allocation.axis(), a.month);
+            let f = quartier_share::pair_coefficient_file(&s.allocation, steps);
+            (
+                format!("keys_full_{}.csv", a.month),
+                quartier_report::operator::operator_pair_key_csv(&f, a.month),
+            )
+        }
+    };
     if text.lines().count() <= 1 {
         eprintln!(
             "{}: the curves do not cover {} (choose a month within them with --month)",
@@ -621,10 +650,9 @@ fn keys(a: &KeysArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::InvalidDistrict);
     }
-    let name = format!("keys_{}.csv", a.month);
     let dir = write_files(&a.out, &[(name.as_str(), text.as_bytes())])?;
     ui.say(&format!(
-        "{name} in {}: {} steps; {lost:.3} kWh lost to flooring the coefficients to 0.1 %",
+        "{name} in {}: {} lines; {lost:.3} kWh lost to flooring the coefficients to 0.1 %",
         dir.display(),
         text.lines().count() - 1
     ));

@@ -623,18 +623,25 @@ fn reconcile_finds_only_the_seeded_difference_and_explains_it() {
     assert!(!tmp.path().join("rec-bad").exists());
 }
 
+/// `quartier share keys FILE --month 2025-06 EXTRA… --out OUT`.
+fn keys(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    bin()
+        .args(["share", "keys"])
+        .arg(file)
+        .args(["--month", "2025-06"])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn the_months_key_file_for_the_operator() {
     let tmp = tempfile::tempdir().unwrap();
     let file = community(tmp.path());
     let out = tmp.path().join("keys");
-    let r = bin()
-        .args(["share", "keys"])
-        .arg(&file)
-        .args(["--month", "2025-06", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let r = keys(&file, &out, &[]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let text = std::fs::read_to_string(out.join("keys_2025-06.csv")).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -652,6 +659,33 @@ fn the_months_key_file_for_the_operator() {
     );
     let said = String::from_utf8_lossy(&r.stdout);
     assert!(said.contains("kWh lost to flooring"), "{said}");
+}
+
+#[test]
+fn the_full_dynamic_key_file_has_a_line_per_step_and_producer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = community(tmp.path());
+    let out = tmp.path().join("keys");
+    let r = keys(&file, &out, &["--dynamic", "full"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = std::fs::read_to_string(out.join("keys_full_2025-06.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Horodate;Producteur;30000000000001;30000000000002;30000000000003"
+    );
+    // One producer: a line per step.
+    assert_eq!(lines.len(), 1 + 48);
+    assert_eq!(lines[1], "01/06/2025 02:00;pv-roof;0,0;0,0;0,0");
+    // With one producer, its shares are the simple key's.
+    let simple = keys(&file, &tmp.path().join("simple"), &[]);
+    assert!(simple.status.success());
+    let simple = std::fs::read_to_string(tmp.path().join("simple/keys_2025-06.csv")).unwrap();
+    for (full, simple) in lines.iter().skip(1).zip(simple.lines().skip(1)) {
+        assert_eq!(full.replace(";pv-roof", ""), simple);
+    }
+    let r = keys(&file, &out, &["--dynamic", "complete"]);
+    assert_eq!(r.status.code(), Some(2), "an unknown kind is a usage error");
 }
 
 #[test]

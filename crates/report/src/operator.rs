@@ -9,8 +9,11 @@
 //! issue #11; the closest, a community script for Enedis dynamic keys, writes this): one line
 //! per step, `;`-separated, `Horodate` in local time (Europe/Paris) as `DD/MM/YYYY HH:MM`
 //! (the start of the step), then one column per consumer PRM, its coefficient in percent with a
-//! decimal comma, floored to 0.1 % so that each line sums to at most 100 %. This module is the
-//! one place to change when the operator's layout is confirmed.
+//! decimal comma, floored to 0.1 % so that each line sums to at most 100 %. The full dynamic
+//! key's file ([`operator_pair_key_csv`]) is assumed the same way, one line per step and
+//! producer: `Horodate;Producteur;` then one column per consumer PRM, each producer's line
+//! summing to at most 100 %. This module is the one place to change when the operator's layout
+//! is confirmed.
 
 use std::fmt::Write as _;
 
@@ -33,9 +36,7 @@ pub fn official_export(
     extra_w: &dyn Fn(&str, &str, usize) -> f64,
 ) -> Vec<(String, String)> {
     let axis = a.axis();
-    let steps: Vec<usize> = (0..axis.len())
-        .filter(|&t| Month::of(axis.time(t)) == month)
-        .collect();
+    let steps: Vec<usize> = month_steps(axis, month).collect();
     let (Some(&first), Some(&last)) = (steps.first(), steps.last()) else {
         return Vec::new();
     };
@@ -135,6 +136,52 @@ pub fn operator_key_csv(c: &CoefficientFile, month: Month) -> (String, f64) {
         lost += c.lost_kwh(t);
     }
     (s, lost)
+}
+
+/// The full dynamic key's coefficient file of `month` (local) in the operator's layout (see the
+/// module documentation), and the energy lost to flooring the coefficients that month, kWh.
+/// `f` should cover the month's steps ([`month_steps`]).
+pub fn operator_pair_key_csv(
+    f: &quartier_share::PairCoefficientFile,
+    month: Month,
+) -> (String, f64) {
+    let mut s = String::from("Horodate;Producteur");
+    for id in f.consumers() {
+        let _ = write!(s, ";{}", id.as_str().replace(';', "_"));
+    }
+    s.push('\n');
+    let mut lost = 0.0;
+    for t in f.steps() {
+        if Month::of(f.axis().time(t)) != month {
+            continue;
+        }
+        let local = f
+            .axis()
+            .time(t)
+            .with_timezone(&chrono_tz::Europe::Paris)
+            .format("%d/%m/%Y %H:%M")
+            .to_string();
+        for (p, producer) in f.producers().iter().enumerate() {
+            let _ = write!(s, "{local};{}", producer.as_str().replace(';', "_"));
+            for &k in f.row(t, p) {
+                let _ = write!(s, ";{},{}", k / 10, k % 10);
+            }
+            s.push('\n');
+        }
+        lost += f.lost_kwh(t);
+    }
+    (s, lost)
+}
+
+/// The steps of `axis` in local month `month`, as a range (empty when it has none).
+pub fn month_steps(axis: &quartier_timeseries::Axis, month: Month) -> std::ops::Range<usize> {
+    let inside: Vec<usize> = (0..axis.len())
+        .filter(|&t| Month::of(axis.time(t)) == month)
+        .collect();
+    match (inside.first(), inside.last()) {
+        (Some(&a), Some(&b)) => a..b + 1,
+        _ => 0..0,
+    }
 }
 
 /// `reconciliation.csv`: one row per PRM, month and quantity, both sides, whether the

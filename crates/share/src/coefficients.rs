@@ -43,22 +43,11 @@ pub fn coefficient_file(allocation: &Allocation) -> CoefficientFile {
         }
         // One step's allocations at a time: the whole matrix is never built here.
         allocation.fill_row(t, &mut a_row);
-        let mut sum: u32 = 0;
         for (k, &a) in k_row.iter_mut().zip(&a_row) {
-            // 1e-9 absorbs a quotient computed a hair below a whole tenth (0.3 → 299.99999…).
-            let x = (a / p * 1000.0 + 1e-9).floor().clamp(0.0, 1000.0);
-            *k = x as u16;
-            sum += u32::from(*k);
+            *k = tenths_of(a / p);
         }
         // Σ floor(x_i) ≤ floor(Σ x_i + n·1e-9) = 1000 for any valid allocation; enforce anyway.
-        while sum > 1000 {
-            if let Some(k) = k_row.iter_mut().max() {
-                *k -= 1;
-                sum -= 1;
-            } else {
-                break;
-            }
-        }
+        cap_at_whole(k_row);
         let c = allocation.consumption_row(t);
         for (((&k, &a), &c), by) in k_row
             .iter()
@@ -132,5 +121,143 @@ impl CoefficientFile {
     /// Energy consumer `i` loses to rounding over the axis, kWh.
     pub fn lost_by_consumer_kwh(&self, i: usize) -> f64 {
         self.lost_by_consumer_kwh.get(i).copied().unwrap_or(0.0)
+    }
+}
+
+/// The full dynamic key's coefficient file of some steps: for every step, producer and
+/// consumer, the share of that producer's production allocated to that consumer, in tenths of
+/// a percent floored (each producer's row sums to at most 100 %), and the energy lost to that
+/// rounding.
+///
+/// From any [`Allocation`]: `k_{p,i} = pair_{p,i} / P_p` (0 when `P_p = 0`, see
+/// [`Allocation::pair_kwh`]), floored to a whole number of tenths of a percent. The grid
+/// operator then gives consumer `i` `min(C_i, Σ_p P_p × k'_{p,i})`; the energy lost is what the
+/// allocation gave above that, at most 0.1 % of each producer's production per consumer and
+/// step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairCoefficientFile {
+    axis: Axis,
+    steps: std::ops::Range<usize>,
+    producers: Arc<[MemberId]>,
+    consumers: Arc<[MemberId]>,
+    tenths: Vec<u16>,
+    lost_kwh: Vec<f64>,
+}
+
+/// Floors `x` (a share, 0–1) to tenths of a percent; 1e-9 absorbs a quotient computed a hair
+/// below a whole tenth (0.3 → 299.99999…).
+fn tenths_of(x: f64) -> u16 {
+    (x * 1000.0 + 1e-9).floor().clamp(0.0, 1000.0) as u16
+}
+
+/// Lowers the largest coefficients of `row` until it sums to at most 1000 tenths.
+fn cap_at_whole(row: &mut [u16]) {
+    let mut sum: u32 = row.iter().map(|&k| u32::from(k)).sum();
+    while sum > 1000 {
+        match row.iter_mut().max() {
+            Some(k) if *k > 0 => {
+                *k -= 1;
+                sum -= 1;
+            }
+            _ => break,
+        }
+    }
+}
+
+/// Computes the full dynamic key's coefficient file of `allocation` over `steps` (clamped to
+/// its axis).
+pub fn pair_coefficient_file(
+    allocation: &Allocation,
+    steps: std::ops::Range<usize>,
+) -> PairCoefficientFile {
+    let axis = *allocation.axis();
+    let steps = steps.start.min(axis.len())..steps.end.min(axis.len());
+    let producers: Arc<[MemberId]> = allocation.producers().into();
+    let consumers: Arc<[MemberId]> = allocation.consumers().into();
+    let (np, nc) = (producers.len(), consumers.len());
+    let mut tenths = vec![0u16; steps.len() * np * nc];
+    let mut lost_kwh = vec![0.0; steps.len()];
+    let mut granted = vec![0.0; nc];
+    for (s, t) in steps.clone().enumerate() {
+        granted.iter_mut().for_each(|g| *g = 0.0);
+        for p in 0..np {
+            let prod = allocation.production_kwh(t, p);
+            if prod <= 0.0 {
+                continue;
+            }
+            let at = (s * np + p) * nc;
+            let Some(row) = tenths.get_mut(at..at + nc) else {
+                continue;
+            };
+            for (i, k) in row.iter_mut().enumerate() {
+                *k = tenths_of(allocation.pair_kwh(t, p, i) / prod);
+            }
+            cap_at_whole(row);
+            for (g, &k) in granted.iter_mut().zip(row.iter()) {
+                *g += prod * f64::from(k) / 1000.0;
+            }
+        }
+        if let Some(lost) = lost_kwh.get_mut(s) {
+            *lost = (0..nc)
+                .map(|i| {
+                    let got = allocation.consumption_kwh(t, i).min(granted[i]);
+                    (allocation.allocated_kwh(t, i) - got).max(0.0)
+                })
+                .sum();
+        }
+    }
+    PairCoefficientFile {
+        axis,
+        steps,
+        producers,
+        consumers,
+        tenths,
+        lost_kwh,
+    }
+}
+
+impl PairCoefficientFile {
+    /// The axis of the allocation.
+    pub fn axis(&self) -> &Axis {
+        &self.axis
+    }
+
+    /// The steps the file covers.
+    pub fn steps(&self) -> std::ops::Range<usize> {
+        self.steps.clone()
+    }
+
+    /// Producer order.
+    pub fn producers(&self) -> &[MemberId] {
+        &self.producers
+    }
+
+    /// Consumer order.
+    pub fn consumers(&self) -> &[MemberId] {
+        &self.consumers
+    }
+
+    /// The coefficients of producer `p` at step `t` (one of [`Self::steps`]), tenths of a
+    /// percent per consumer; empty outside.
+    pub fn row(&self, t: usize, p: usize) -> &[u16] {
+        let nc = self.consumers.len();
+        if !self.steps.contains(&t) || p >= self.producers.len() {
+            return &[];
+        }
+        let at = ((t - self.steps.start) * self.producers.len() + p) * nc;
+        self.tenths.get(at..at + nc).unwrap_or(&[])
+    }
+
+    /// Energy lost to rounding at step `t`, kWh.
+    pub fn lost_kwh(&self, t: usize) -> f64 {
+        t.checked_sub(self.steps.start)
+            .and_then(|s| self.lost_kwh.get(s))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// Energy lost to rounding over the steps, kWh.
+    pub fn total_lost_kwh(&self) -> f64 {
+        self.lost_kwh.iter().sum()
     }
 }

@@ -25,7 +25,9 @@ pub use allocate::{
     AllocateOptions, Allocation, CHUNK_STEPS, TOLERANCE_KWH, Threads, allocate, allocate_with,
     allocation_from, tolerance_kwh,
 };
-pub use coefficients::{CoefficientFile, coefficient_file};
+pub use coefficients::{
+    CoefficientFile, PairCoefficientFile, coefficient_file, pair_coefficient_file,
+};
 pub use community::{Community, CommunityBuilder};
 pub use error::{ShareError, StepTime};
 pub use key::{CustomKey, Group, Inside, Key, KeyPeriod, Leftover, SUM_TOLERANCE};

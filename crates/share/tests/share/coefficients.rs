@@ -1,6 +1,6 @@
 //! The coefficient file: floored to 0.1 %, sums ≤ 100 %, rounding loss reported.
 
-use quartier_share::{Key, allocate, coefficient_file};
+use quartier_share::{Key, allocate, coefficient_file, pair_coefficient_file};
 
 use crate::{axis, community, one_step};
 
@@ -32,4 +32,28 @@ fn no_production_gives_zero_coefficients() {
     assert_eq!(f.row(0), &[0]);
     assert_eq!(f.row(1), &[250]);
     assert_eq!(f.total_lost_kwh(), 0.0);
+}
+
+#[test]
+fn full_dynamic_two_producers_split_by_production_and_floored() {
+    // Producers of 2 and 4 kWh, consumers of 1, 1 and 4 kWh: the default key gives each its
+    // consumption (6 kWh for 6 kWh), each producer contributing in proportion to its output.
+    let c = community(
+        axis(1),
+        &[vec![2.0], vec![4.0]],
+        &[vec![1.0], vec![1.0], vec![4.0]],
+    );
+    let a = allocate(&c, &Key::Default).unwrap();
+    let f = pair_coefficient_file(&a, 0..1);
+    // Each producer: 1/6, 1/6, 4/6 of its output: 16.6 %, 16.6 %, 66.6 %, floored.
+    assert_eq!(f.row(0, 0), &[166, 166, 666]);
+    assert_eq!(f.row(0, 1), &[166, 166, 666]);
+    // The operator grants 0.166 × 6 = 0.996 kWh for 1 kWh, 3.996 for 4: 0.012 kWh lost.
+    assert!(
+        (f.total_lost_kwh() - 0.012).abs() < 1e-9,
+        "{}",
+        f.total_lost_kwh()
+    );
+    assert_eq!(f.row(1, 0), &[] as &[u16], "outside its steps");
+    assert_eq!(f.producers().len(), 2);
 }

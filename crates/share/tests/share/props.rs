@@ -192,6 +192,19 @@ proptest! {
                 prop_assert!(f.lost_kwh(t) >= 0.0);
                 prop_assert!(f.lost_kwh(t) <= p * 0.001 * case.consumption.len() as f64 + TOL);
             }
+            // The full dynamic key's file: each producer's row at most 100 %, what the
+            // operator grants never above what was allocated but by rounding, at most 0.1 % of
+            // each producer's output per consumer.
+            let full = quartier_share::pair_coefficient_file(&single, 0..case.steps);
+            for t in 0..case.steps {
+                for p in 0..case.production.len() {
+                    let sum: u32 = full.row(t, p).iter().map(|&k| u32::from(k)).sum();
+                    prop_assert!(sum <= 1000, "{name} t{t} p{p}: {sum}");
+                }
+                let p = single.total_production_kwh(t);
+                prop_assert!(full.lost_kwh(t) >= 0.0);
+                prop_assert!(full.lost_kwh(t) <= p * 0.001 * case.consumption.len() as f64 + TOL);
+            }
         }
     }
 
