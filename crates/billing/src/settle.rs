@@ -114,6 +114,20 @@ impl Month {
     }
 }
 
+impl Month {
+    /// A month written `YYYY-MM` (as [`Display`](std::fmt::Display) writes it: four digits,
+    /// two digits, 01–12); `None` for anything else.
+    pub fn parse(s: &str) -> Option<Month> {
+        let (y, m) = s.split_once('-')?;
+        if y.len() != 4 || m.len() != 2 || !(y.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let (year, month) = (y.parse().ok()?, m.parse().ok()?);
+        (1..=12).contains(&month).then_some(Month { year, month })
+    }
+}
+
 impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
@@ -484,5 +498,30 @@ fn close_month(
     }
     for pr in pm.iter_mut().filter_map(|v| v.get_mut(m)) {
         pr.surplus_revenue_eur = line_amount(kwh(pr.surplus_kwh), prices.surplus_eur_per_kwh);
+    }
+}
+
+#[cfg(test)]
+mod month_tests {
+    use super::Month;
+
+    #[test]
+    fn months_read_as_written_and_nothing_else() {
+        assert_eq!(
+            Month::parse("2025-03"),
+            Some(Month {
+                year: 2025,
+                month: 3
+            })
+        );
+        assert_eq!(
+            Month::parse("2025-03").map(|m| m.to_string()).as_deref(),
+            Some("2025-03")
+        );
+        for bad in [
+            "2025-13", "2025-3", "25-03", "2025/03", "", "2025-00", "abcd-ef", "+202-03", "2025-+3",
+        ] {
+            assert_eq!(Month::parse(bad), None, "{bad}");
+        }
     }
 }

@@ -82,10 +82,8 @@ struct InvoiceArgs {
 }
 
 fn month_arg(s: &str) -> Result<Month, String> {
-    s.split_once('-')
-        .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
-        .filter(|(y, m)| (1..=12).contains(m) && (1900..=9999).contains(y) && s.len() == 7)
-        .map(|(year, month)| Month { year, month })
+    Month::parse(s)
+        .filter(|m| m.year >= 1900)
         .ok_or_else(|| format!("\"{s}\" is not a month (expected YYYY-MM, e.g. 2025-06)"))
 }
 

@@ -689,11 +689,7 @@ pub fn read_ledger(text: &str, path: &Path) -> Result<Vec<LedgerEntry>, LedgerEr
         };
         let member =
             MemberId::new(get(3)).map_err(|e| err(line, "member", e.to_string(), "a member id"))?;
-        let month = get(4)
-            .split_once('-')
-            .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
-            .filter(|(_, m)| (1..=12).contains(m))
-            .map(|(year, month)| Month { year, month })
+        let month = Month::parse(get(4))
             .ok_or_else(|| err(line, "month", format!("\"{}\"", get(4)), "YYYY-MM"))?;
         let issue_date = NaiveDate::parse_from_str(get(5), "%Y-%m-%d")
             .map_err(|_| err(line, "issue_date", format!("\"{}\"", get(5)), "YYYY-MM-DD"))?;

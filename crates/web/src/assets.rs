@@ -103,7 +103,8 @@ async fn managed_asset(
 // ---------------------------------------------------------------------------------------------
 // Conversions at the edge
 
-fn today() -> NaiveDate {
+/// Today in Paris (the day a maintenance, a plan or an invoice is dated by default).
+pub(crate) fn today() -> NaiveDate {
     Utc::now().with_timezone(&Paris).date_naive()
 }
 

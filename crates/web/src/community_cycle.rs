@@ -174,19 +174,13 @@ async fn load_version(
     Ok((row, loaded))
 }
 
-/// The version month `month` (`YYYY-MM`) was invoiced with, if it was.
-async fn invoiced_version(
-    state: &AppState,
-    district: i64,
-    month: &str,
-) -> Result<Option<i64>, ApiError> {
-    Ok(state
-        .store
-        .invoices(district, None)
-        .await?
-        .into_iter()
+/// The version month `month` (`YYYY-MM`) was invoiced with, if it was, among a district's
+/// `invoices`.
+fn invoiced_version(invoices: &[InvoiceRow], month: &str) -> Option<i64> {
+    invoices
+        .iter()
         .find(|i| i.month == month)
-        .map(|i| i.community_version))
+        .map(|i| i.community_version)
 }
 
 fn version_json(district: i64, v: &CommunityVersionRow) -> Value {
@@ -895,11 +889,7 @@ async fn reconciliation(state: &AppState, district: i64) -> Result<Vec<RecoMonth
         else {
             continue;
         };
-        let wanted = invoices
-            .iter()
-            .find(|i| i.month == month)
-            .map(|i| i.community_version);
-        let version = match wanted {
+        let version = match invoiced_version(&invoices, &month) {
             Some(v) => v,
             None => state
                 .store
@@ -986,16 +976,6 @@ async fn api_reconciliation(
 // ---------------------------------------------------------------------------------------------
 // Invoices
 
-/// `YYYY-MM` as a month.
-fn month_of(s: &str) -> Option<Month> {
-    let (y, m) = s.trim().split_once('-')?;
-    if y.len() != 4 || m.len() != 2 {
-        return None;
-    }
-    let (year, month) = (y.parse().ok()?, m.parse().ok()?);
-    (1..=12).contains(&month).then_some(Month { year, month })
-}
-
 /// A stored invoice as the ledger the numbering reads.
 fn ledger_entry(i: &InvoiceRow) -> Result<LedgerEntry, ApiError> {
     let corrupt = || ApiError::Internal(format!("stored invoice {} is unreadable", i.number));
@@ -1004,7 +984,7 @@ fn ledger_entry(i: &InvoiceRow) -> Result<LedgerEntry, ApiError> {
         prefix: i.prefix.clone(),
         sequence: u64::try_from(i.sequence).map_err(|_| corrupt())?,
         member: quartier_share::MemberId::new(i.prm.clone()).map_err(|_| corrupt())?,
-        month: month_of(&i.month).ok_or_else(corrupt)?,
+        month: Month::parse(&i.month).ok_or_else(corrupt)?,
         issue_date: NaiveDate::parse_from_str(&i.issue_date, "%Y-%m-%d").map_err(|_| corrupt())?,
         total_excl_vat_eur: i.total_excl_vat_eur.parse().map_err(|_| corrupt())?,
         total_incl_vat_eur: i.total_incl_vat_eur.parse().map_err(|_| corrupt())?,
@@ -1020,12 +1000,6 @@ struct Issue {
     copies: usize,
 }
 
-fn today_in_paris() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Paris)
-        .date_naive()
-}
-
 /// Issues the invoices of `month` in district `district` (dated `issue_date`, today in
 /// Paris by default), asked by `by`.
 async fn issue(
@@ -1036,7 +1010,7 @@ async fn issue(
     by: &str,
 ) -> Result<Issue, ApiError> {
     let mut problems = Vec::new();
-    let month = month_of(month_text);
+    let month = Month::parse(month_text);
     if month.is_none() {
         problems.push(InputProblem::field(
             "month",
@@ -1045,7 +1019,7 @@ async fn issue(
         ));
     }
     let issue_date = match issue_date.map(str::trim).filter(|d| !d.is_empty()) {
-        None => Some(today_in_paris()),
+        None => Some(crate::assets::today()),
         Some(d) => {
             let parsed = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
             if parsed.is_none() {
@@ -1062,7 +1036,10 @@ async fn issue(
         return Err(ApiError::Invalid(problems));
     };
     let month_text = month.to_string();
-    let version = invoiced_version(state, district, &month_text).await?;
+    // The district's invoices, read once: the version the month was invoiced with, and the
+    // ledger the numbering continues.
+    let issued_before = state.store.invoices(district, None).await?;
+    let version = invoiced_version(&issued_before, &month_text);
     let (row, loaded) = load_version(state, district, version).await?;
     let Some(invoicing) = loaded.invoicing.clone() else {
         return Err(ApiError::Conflict(format!(
@@ -1073,10 +1050,7 @@ async fn issue(
         )));
     };
     let official = official_for(state, district, &month_text).await?;
-    let ledger = state
-        .store
-        .invoices(district, None)
-        .await?
+    let ledger = issued_before
         .iter()
         .map(ledger_entry)
         .collect::<Result<Vec<_>, _>>()?;
@@ -1678,7 +1652,7 @@ async fn invoices_page(
                 c = esc(&u.csrf_token),
                 m = t(l, "month"),
                 dl = t(l, "issue_date"),
-                today = today_in_paris(),
+                today = crate::assets::today(),
                 b = t(l, "issue_invoices"),
                 n = t(l, "invoices_note"),
             ));
@@ -1786,39 +1760,48 @@ async fn invoices_csv_page(
     let go = async {
         managed_district(&state, &p.user, id, ApiError::NotFound).await?;
         let all = state.store.invoices(id, None).await?;
-        let mut csv = String::from(
-            "number,month,member,issue_date,total_excl_vat_eur,total_incl_vat_eur,community_version,official_data,issued_at_utc,issued_by\n",
-        );
-        let field = |s: &str| {
-            if s.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
-            }
-        };
+        // The csv crate quotes what needs it (a username or a number with a comma).
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let internal = |e: csv::Error| ApiError::Internal(format!("invoices.csv: {e}"));
+        w.write_record([
+            "number",
+            "month",
+            "member",
+            "issue_date",
+            "total_excl_vat_eur",
+            "total_incl_vat_eur",
+            "community_version",
+            "official_data",
+            "issued_at_utc",
+            "issued_by",
+        ])
+        .map_err(internal)?;
         for i in all
             .iter()
             .filter(|i| q.month.as_deref().is_none_or(|m| m == i.month))
         {
-            csv.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{}\n",
-                field(&i.number),
-                i.month,
-                field(&i.prm),
-                i.issue_date,
-                i.total_excl_vat_eur,
-                i.total_incl_vat_eur,
-                i.community_version,
-                i.official,
-                rfc3339(i.issued_at),
-                field(&i.issued_by)
-            ));
+            w.write_record([
+                i.number.as_str(),
+                &i.month,
+                &i.prm,
+                &i.issue_date,
+                &i.total_excl_vat_eur,
+                &i.total_incl_vat_eur,
+                &i.community_version.to_string(),
+                &i.official.to_string(),
+                &rfc3339(i.issued_at),
+                &i.issued_by,
+            ])
+            .map_err(internal)?;
         }
+        let csv = w
+            .into_inner()
+            .map_err(|e| ApiError::Internal(format!("invoices.csv: {e}")))?;
         let name = format!(
             "invoices-{}.csv",
             q.month
                 .as_deref()
-                .and_then(month_of)
+                .and_then(Month::parse)
                 .map_or_else(|| "all".to_string(), |m| m.to_string())
         );
         Ok((
@@ -1881,22 +1864,6 @@ async fn invoice_pdf_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn months_read_as_written_and_nothing_else() {
-        assert_eq!(
-            month_of("2025-03"),
-            Some(Month {
-                year: 2025,
-                month: 3
-            })
-        );
-        for bad in [
-            "2025-13", "2025-3", "25-03", "2025/03", "", "2025-00", "abcd-ef",
-        ] {
-            assert_eq!(month_of(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn upload_names_are_made_safe_and_keep_their_kind() {
