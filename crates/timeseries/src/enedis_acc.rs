@@ -180,26 +180,7 @@ pub fn read_acc_official(path: &Path) -> Result<AccOfficial, ReadErrors> {
     } else if is_zip {
         let file = std::fs::File::open(path)
             .map_err(|e| ReadError::new(format!("cannot read the file: {e}")).file(path))?;
-        let mut zip = zip::ZipArchive::new(file).map_err(|e| {
-            ReadError::new(format!("not a readable zip: {e}"))
-                .file(path)
-                .expected("the zip of the monthly data, or the folder it extracts to")
-        })?;
-        let mut names: Vec<String> = zip.file_names().map(str::to_owned).collect();
-        names.sort();
-        let mut found = false;
-        for name in names.into_iter().filter(|n| is_data_file(n)) {
-            found = true;
-            let label = format!("{}!{name}", path.display());
-            let text = zip_entry_text(&mut zip, &name, &label).map_err(|e| *e);
-            take(&label, text, &mut out);
-        }
-        if !found {
-            return Err(ReadError::new("no official data in the zip")
-                .file(path)
-                .expected("entries named <PRM>_<DDMMYYYY>_<DDMMYYYY>_<tag>_CDC.csv or .json")
-                .into());
-        }
+        read_zip(file, &path.display().to_string(), &mut out, &mut errors)?;
     } else {
         let text = crate::reader::read_text(path)?;
         take(&path.display().to_string(), Ok(text), &mut out);
@@ -211,9 +192,84 @@ pub fn read_acc_official(path: &Path) -> Result<AccOfficial, ReadErrors> {
     }
 }
 
+/// Reads the official data uploaded as `bytes` under the name `name` (what a server receives):
+/// a zip of them (told by its first bytes, whatever its name), a curve file named as the
+/// operator names them, or a `.json` file of the API. Messages name `name` (and the entry in
+/// a zip), never a path of the machine reading it.
+pub fn read_acc_official_bytes(name: &str, bytes: &[u8]) -> Result<AccOfficial, ReadErrors> {
+    let mut out = AccOfficial::default();
+    let mut errors = Vec::new();
+    if bytes.starts_with(b"PK") {
+        read_zip(std::io::Cursor::new(bytes), name, &mut out, &mut errors)?;
+    } else {
+        if bytes.len() as u64 > MAX_BYTES {
+            return Err(ReadError::new("file larger than the readers' limit")
+                .file(name)
+                .into());
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            ReadError::new(format!("not UTF-8 text: {e}"))
+                .file(name)
+                .expected("the zip of the monthly data, a curve file or a .json file of the API")
+        })?;
+        let first = text.trim_start().bytes().next();
+        let looks_json = matches!(first, Some(b'{' | b'['));
+        let label = if looks_json && !name.to_ascii_lowercase().ends_with(".json") {
+            format!("{name}.json")
+        } else {
+            name.to_string()
+        };
+        if let Err(mut e) = parse_entry(&label, text, &mut out) {
+            errors.append(&mut e.0);
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ReadErrors(errors))
+    }
+}
+
+/// Every data entry of the zip read from `source` (`label` in messages), into `out`; the
+/// entries' problems into `errors`.
+fn read_zip<R: std::io::Read + std::io::Seek>(
+    source: R,
+    label: &str,
+    out: &mut AccOfficial,
+    errors: &mut Vec<ReadError>,
+) -> Result<(), ReadErrors> {
+    let mut zip = zip::ZipArchive::new(source).map_err(|e| {
+        ReadError::new(format!("not a readable zip: {e}"))
+            .file(label)
+            .expected("the zip of the monthly data, or the folder it extracts to")
+    })?;
+    let mut names: Vec<String> = zip.file_names().map(str::to_owned).collect();
+    names.sort();
+    let mut found = false;
+    for name in names.into_iter().filter(|n| is_data_file(n)) {
+        found = true;
+        let entry = format!("{label}!{name}");
+        match zip_entry_text(&mut zip, &name, &entry) {
+            Ok(text) => {
+                if let Err(mut e) = parse_entry(&entry, &text, out) {
+                    errors.append(&mut e.0);
+                }
+            }
+            Err(e) => errors.push(*e),
+        }
+    }
+    if !found {
+        return Err(ReadError::new("no official data in the zip")
+            .file(label)
+            .expected("entries named <PRM>_<DDMMYYYY>_<DDMMYYYY>_<tag>_CDC.csv or .json")
+            .into());
+    }
+    Ok(())
+}
+
 /// The text of zip entry `name` (`label` in messages).
-fn zip_entry_text(
-    zip: &mut zip::ZipArchive<std::fs::File>,
+fn zip_entry_text<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
     name: &str,
     label: &str,
 ) -> Result<String, Box<ReadError>> {

@@ -27,7 +27,9 @@ mod weather;
 pub use axis::{Axis, Step, local_day_len, local_midnight};
 pub use csv_generic::{CsvOptions, parse_csv, read_csv};
 pub use enedis::{EnedisMeta, parse_enedis, read_enedis};
-pub use enedis_acc::{AccCurve, AccOfficial, AccQuantity, AccTotal, read_acc_official};
+pub use enedis_acc::{
+    AccCurve, AccOfficial, AccQuantity, AccTotal, read_acc_official, read_acc_official_bytes,
+};
 pub use epw::{parse_epw, read_epw};
 pub use error::{ReadError, ReadErrors, Said, TimeError, said};
 pub use pvgis::{

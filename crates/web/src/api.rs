@@ -618,7 +618,9 @@ struct UploadQuery {
     format: Option<String>,
 }
 
-fn read_problems(e: &ReadErrors) -> Vec<InputProblem> {
+/// A reader's problems as input problems, each with its French wording when the reader gave
+/// one.
+pub(crate) fn read_problems(e: &ReadErrors) -> Vec<InputProblem> {
     e.0.iter()
         .map(|r| InputProblem {
             line: r.line,

@@ -26,9 +26,6 @@
 //! `…/community/invoices` (list and issue form), `…/community/invoices/{number}` (and `/pdf`),
 //! `…/community/invoices.csv`.
 
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use axum::extract::{Form, Multipart, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -49,10 +46,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::api::{managed_district, rfc3339, visible_district};
 use crate::auth::{CurrentUser, MaybeUser};
-use crate::community::{
-    ParticipantCurves, community_folder, parse_and_load, url_segment, with_navigation,
-};
-use crate::districts::without_folder;
+use crate::community::{ParticipantCurves, parse_and_load, url_segment, with_navigation};
 use crate::error::{ApiError, InputProblem};
 use crate::html::esc;
 use crate::i18n::{Lang, day_label, instant_label, t, value_label};
@@ -597,84 +591,30 @@ pub(crate) fn membership_forms(
 // ---------------------------------------------------------------------------------------------
 // The grid operator's data
 
-/// A file name safe to write in a scratch folder, keeping what tells the reader the kind of
-/// file (`.zip`, `.json`, the curve file pattern).
-fn safe_name(name: &str, bytes: &[u8]) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let mut safe: String = base
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if safe.trim_matches('.').is_empty() {
-        safe = "official".into();
+/// The name an upload is shown under in messages: the file's own name, without any folder
+/// the client sent with it ("official" when it has none).
+fn upload_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
+    if base.trim_matches('.').is_empty() {
+        "official".into()
+    } else {
+        base.chars().filter(|c| !c.is_control()).take(200).collect()
     }
-    let lower = safe.to_ascii_lowercase();
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if bytes.starts_with(b"PK") && !lower.ends_with(".zip") {
-        safe.push_str(".zip");
-    } else if matches!(first, Some(b'{' | b'[')) && !lower.ends_with(".json") {
-        safe.push_str(".json");
-    }
-    safe
 }
 
-/// Reads an upload of the operator's data named `name`, in a scratch folder under `root`
-/// (removed after); problems name the file as uploaded, never the server's folders.
-fn read_official(root: &Path, name: &str, bytes: &[u8]) -> Result<AccOfficial, Vec<InputProblem>> {
-    static SCRATCH: AtomicU64 = AtomicU64::new(0);
-    let dir = root.join(format!(
-        ".official-{}-{}",
-        std::process::id(),
-        SCRATCH.fetch_add(1, Ordering::Relaxed)
-    ));
-    let internal = |e: std::io::Error| {
-        vec![InputProblem::field(
-            "file",
-            format!("the upload could not be stored for reading: {e}"),
-            None,
-        )]
-    };
-    std::fs::create_dir_all(&dir).map_err(internal)?;
-    let file = dir.join(safe_name(name, bytes));
-    let read = std::fs::write(&file, bytes)
-        .map_err(internal)
-        .and_then(|()| {
-            quartier_timeseries::read_acc_official(&file).map_err(|e| {
-                e.0.iter()
-                    .take(50)
-                    .map(|r| {
-                        let hide = |s: &str| without_folder(s, &dir);
-                        InputProblem {
-                            line: r.line,
-                            column: None,
-                            path: r
-                                .file
-                                .as_ref()
-                                .map(|f| hide(&f.display().to_string()))
-                                .or_else(|| r.field.clone())
-                                .unwrap_or_else(|| "file".into()),
-                            message: hide(&r.message),
-                            expected: r.expected.as_deref().map(hide),
-                            timestamp: r.timestamp.clone(),
-                            french: r.message_fr.clone().map(|m| {
-                                (
-                                    hide(&m),
-                                    r.expected_fr.as_deref().or(r.expected.as_deref()).map(hide),
-                                )
-                            }),
-                        }
-                    })
-                    .collect()
-            })
-        });
-    let _ = std::fs::remove_dir_all(&dir);
-    read
+/// Reads an upload of the operator's data named `name` from its bytes; every problem as an
+/// input problem naming the file (and its entry), its line and timestamp.
+fn read_official(name: &str, bytes: &[u8]) -> Result<AccOfficial, Vec<InputProblem>> {
+    quartier_timeseries::read_acc_official_bytes(&upload_name(name), bytes).map_err(|e| {
+        // Worded as every reader's problems; located by the file (and zip entry) first.
+        let mut problems = crate::api::read_problems(&e);
+        for (p, r) in problems.iter_mut().zip(&e.0) {
+            if let Some(f) = &r.file {
+                p.path = f.display().to_string();
+            }
+        }
+        problems
+    })
 }
 
 /// The local months (`YYYY-MM`) the operator's data give something for, in order.
@@ -731,9 +671,8 @@ async fn upload_official(
             "the district has no community: attach one first".into(),
         ));
     }
-    let root = community_folder(&state.config.data_dir, district);
     let (file_name, content) = (name.to_string(), bytes.clone());
-    let official = tokio::task::spawn_blocking(move || read_official(&root, &file_name, &content))
+    let official = tokio::task::spawn_blocking(move || read_official(&file_name, &content))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(ApiError::Invalid)?;
@@ -797,9 +736,8 @@ async fn read_stored_official(
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(content.as_bytes())
         .map_err(|e| ApiError::Internal(format!("official data {}: {e}", u.id)))?;
-    let root = community_folder(&state.config.data_dir, district);
     let name = u.file_name.clone();
-    let official = tokio::task::spawn_blocking(move || read_official(&root, &name, &bytes))
+    let official = tokio::task::spawn_blocking(move || read_official(&name, &bytes))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|p| {
@@ -1866,17 +1804,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn upload_names_are_made_safe_and_keep_their_kind() {
-        assert_eq!(safe_name("../../etc/passwd", b"PK\x03\x04"), "passwd.zip");
-        assert_eq!(safe_name("acc data.zip", b"PK"), "acc_data.zip");
-        assert_eq!(safe_name("", b" {\"a\":1}"), "official.json");
-        assert_eq!(
-            safe_name(
-                "30000000000001_01012025_31012025_Autoconso_CDC.csv",
-                b"Horodate"
-            ),
-            "30000000000001_01012025_31012025_Autoconso_CDC.csv"
-        );
-        assert_eq!(safe_name("..", b"x"), "official");
+    fn uploads_are_named_by_their_own_file_name() {
+        assert_eq!(upload_name("../../etc/passwd"), "passwd");
+        assert_eq!(upload_name("C:\\Users\\pmo\\acc juin.zip"), "acc juin.zip");
+        assert_eq!(upload_name(""), "official");
+        assert_eq!(upload_name(".."), "official");
+        assert_eq!(upload_name("a\u{7}b.zip"), "ab.zip");
     }
 }
