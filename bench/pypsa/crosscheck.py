@@ -39,6 +39,10 @@ CASES = [
     ("hydroseine without EV sessions, full year", HERE / "districts" / "hydroseine-no-ev.toml", []),
     ("sizing: synthetic hydrogen chain, 7 days", HERE / "districts" / "h2.toml", ["--sizing"]),
     ("sizing: hydroseine, 7 days", HERE / "districts" / "hydroseine-no-ev.toml", ["--sizing", "--days", "7"]),
+    # Issue #13: the planner's own costs (each component's `sizing` table), cyclic battery and
+    # tank, a 2-hour battery; dispatch and sizing on a full year of hours.
+    ("dispatch: hydroseine, own costs, cyclic storage, full year hourly", HERE / "districts" / "hydroseine-costs.toml", []),
+    ("sizing: hydroseine, own costs, cyclic storage, 2-hour battery, full year hourly", HERE / "districts" / "hydroseine-costs.toml", ["--sizing"]),
 ]
 
 
@@ -61,6 +65,47 @@ def tie_battery_power(n: pypsa.Network, sns) -> None:
         m.add_constraints(lhs == 0, name=f"{base}-tie_power")
 
 
+def extra_constraints(folder: Path):
+    """The constraints the CSV format cannot hold: the battery power tie and, from
+    `quartier-durations.csv`, each fixed-duration battery's `e_nom = hours × charger p_nom`."""
+    durations = {}
+    path = folder / "quartier-durations.csv"
+    if path.exists():
+        for line in path.read_text().splitlines()[1:]:
+            name, hours = line.rsplit(",", 1)
+            durations[name.strip('"')] = float(hours)
+
+    def add(n: pypsa.Network, sns) -> None:
+        tie_battery_power(n, sns)
+        m = n.model
+        for b, hours in durations.items():
+            e = m["Store-e_nom"].loc[[b]].sum()
+            p = m["Link-p_nom"].loc[[b + "-charger"]].sum()
+            m.add_constraints(e - hours * p == 0, name=f"{b}-duration")
+
+    return add
+
+
+def pypsa_capacities(n: pypsa.Network) -> dict:
+    """Optimal capacities in Quartier's keys: (component, capacity) -> value."""
+    out = {}
+    for name in n.generators.index[n.generators.p_nom_extendable]:
+        out[(name, "pv_kwp")] = float(n.generators.at[name, "p_nom_opt"])
+    for name in n.stores.index[n.stores.e_nom_extendable]:
+        key = "tank_kg" if name == "h2_tank" else "battery_kwh"
+        out[(name, key)] = float(n.stores.at[name, "e_nom_opt"])
+    for name in n.links.index[n.links.p_nom_extendable]:
+        carrier = n.links.at[name, "carrier"]
+        v = float(n.links.at[name, "p_nom_opt"])
+        if carrier == "battery charger":
+            out[(name[: -len("-charger")], "battery_kw")] = v
+        elif carrier == "electrolysis":
+            out[(name, "electrolyser_kw")] = v
+        elif carrier == "fuel cell":
+            out[(name, "fuel_cell_kw")] = v * float(n.links.at[name, "efficiency"])
+    return out
+
+
 def solve_pypsa(folder: Path) -> dict:
     t0 = time.perf_counter()
     n = pypsa.Network()
@@ -74,7 +119,7 @@ def solve_pypsa(folder: Path) -> dict:
     status, condition = n.optimize(
         solver_name="highs",
         include_objective_constant=False,
-        extra_functionality=tie_battery_power if extendable else None,
+        extra_functionality=extra_constraints(folder) if extendable else None,
         solver_options={"primal_feasibility_tolerance": 1e-9, "dual_feasibility_tolerance": 1e-9},
     )
     t2 = time.perf_counter()
@@ -85,6 +130,7 @@ def solve_pypsa(folder: Path) -> dict:
         "import_seconds": t1 - t0,
         "optimize_seconds": t2 - t1,
         "snapshots": len(n.snapshots),
+        "capacities": pypsa_capacities(n) if extendable else {},
     }
 
 
@@ -109,6 +155,28 @@ def main() -> int:
             p = solve_pypsa(out)
             rel = abs(q["objective"] - p["objective"]) / max(1.0, abs(p["objective"]))
             good = rel <= 1e-6
+            # Capacities: the same to 1e-6 of each one's upper bound, the scale of the decision
+            # (a capacity worth exactly its cost has a flat direction: an interior point
+            # stops anywhere near it, a simplex at a vertex).
+            cap_worst = 0.0
+            ours = {}
+            for c in q.get("capacities") or []:
+                # Tanks are pooled into one PyPSA store.
+                key = ("h2_tank", "tank_kg") if c["capacity"] == "tank_kg" else (c["component"], c["capacity"])
+                value, bound = ours.get(key, (0.0, 0.0))
+                ours[key] = (value + c["value"], bound + c.get("max", 1.0))
+            for key, (value, bound) in ours.items():
+                c = {"value": value}
+                pv = p["capacities"].get(key)
+                if pv is None:
+                    print(f"  capacity {key}: not in the PyPSA network")
+                    good = False
+                    continue
+                d = abs(c["value"] - pv) / max(1.0, bound)
+                cap_worst = max(cap_worst, d)
+                print(f"  {key[0]} {key[1]}: Quartier {c['value']:.6f}, PyPSA {pv:.6f} ({d:.1e})")
+            if q.get("capacities"):
+                good &= cap_worst <= 1e-6
             ok &= good
             rows.append((label, q["steps"], q["objective"], p["objective"], rel, good))
             print(

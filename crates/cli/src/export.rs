@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use quartier_optim::sizing::{CostTable, SizingConfig, Target};
+use quartier_optim::sizing::Target;
 use quartier_optim::{DispatchConfig, DispatchModel};
 use quartier_report::OutputDir;
 
@@ -40,16 +40,17 @@ pub struct PypsaArgs {
     /// Output folder (replaced atomically).
     #[arg(long)]
     pub out: PathBuf,
-    /// Export the sizing problem: every declared capacity extendable, as `quartier size`.
+    /// Export the sizing problem of `quartier size`: the capacities, bounds and costs of
+    /// the district file's `sizing` tables (the built-in ones where it says nothing).
     #[arg(long)]
     pub sizing: bool,
     /// Sizing target (with --sizing).
     #[arg(long, value_parser = parse_target)]
     pub target: Option<Target>,
-    /// Upper bound of storage and conversion capacities as a multiple of the declared size
-    /// (with --sizing).
-    #[arg(long, default_value_t = 4.0)]
-    pub max_factor: f64,
+    /// Upper bound of storage and conversion capacities without their own `max_…`, as a
+    /// multiple of the declared size (with --sizing; default: `[sizing] max_factor`).
+    #[arg(long)]
+    pub max_factor: Option<f64>,
     /// Keep only the first N days of the horizon.
     #[arg(long, value_name = "N")]
     pub days: Option<u32>,
@@ -76,11 +77,13 @@ fn pypsa(args: &PypsaArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     let inputs = quartier_sim::assemble(&loaded.district, &loaded.data)
         .with_context(|| format!("{name}: assembling the inputs"))?;
     let dispatch = DispatchConfig::default();
-    let sizing = args.sizing.then(|| SizingConfig {
-        dispatch: dispatch.clone(),
-        candidates: SizingConfig::every_component(&inputs, args.max_factor),
-        costs: CostTable::default(),
-        target: args.target.unwrap_or(Target::None),
+    let sizing = args.sizing.then(|| {
+        quartier_report::sizing::sizing_config(
+            &inputs,
+            &loaded.district.sizing,
+            args.target.unwrap_or(Target::None),
+            args.max_factor,
+        )
     });
     if sizing.as_ref().is_some_and(|s| s.target != Target::None) {
         anyhow::bail!(
@@ -99,10 +102,27 @@ fn pypsa(args: &PypsaArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     if args.solve {
         let solver = args.solver.solver()?;
         let t = Instant::now();
+        let mut capacities = String::from("null");
         let (objective, build, solve, vars, rows) = match &sizing {
             Some(cfg) => {
                 let s = quartier_optim::sizing::size(&inputs, cfg, solver.as_ref())
                     .with_context(|| format!("{name}: sizing"))?;
+                let items: Vec<String> = s
+                    .capacities
+                    .iter()
+                    .filter(|c| c.candidate)
+                    .map(|c| {
+                        format!(
+                            "{{\"component\": {}, \"capacity\": {}, \"value\": {}, \
+                             \"max\": {}}}",
+                            string(&c.component),
+                            string(c.kind.key()),
+                            num(c.value),
+                            num(c.max)
+                        )
+                    })
+                    .collect();
+                capacities = format!("[{}]", items.join(", "));
                 (
                     s.raw_objective,
                     s.build_seconds,
@@ -130,7 +150,7 @@ fn pypsa(args: &PypsaArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         let json = format!(
             "{{\"district\": {}, \"problem\": {}, \"steps\": {}, \"objective\": {}, \
              \"solver\": {}, \"vars\": {vars}, \"rows\": {rows}, \"build_seconds\": {}, \
-             \"solve_seconds\": {}, \"wall_seconds\": {}}}\n",
+             \"solve_seconds\": {}, \"wall_seconds\": {}, \"capacities\": {capacities}}}\n",
             string(&name),
             string(if sizing.is_some() {
                 "sizing"

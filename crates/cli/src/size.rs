@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use quartier_optim::lp::{Clarabel, Solver};
 use quartier_optim::sizing::{Sizing, Target};
-use quartier_report::sizing::{DEFAULT_MAX_FACTOR, keep_first_days, sizing_config, sizing_json};
+use quartier_report::sizing::{keep_first_days, sizing_config, sizing_document};
 
 use crate::Outcome;
 use crate::run::{Loaded, Simulated, Ui, write_results};
@@ -61,13 +61,19 @@ pub struct SizeArgs {
     /// LP back end.
     #[arg(long, value_enum, default_value = "clarabel")]
     pub solver: SolverChoice,
-    /// Upper bound of every storage and conversion capacity, as a multiple of its declared
-    /// size (PV is bounded by its declared kWp: the roof).
-    #[arg(long, default_value_t = DEFAULT_MAX_FACTOR)]
-    pub max_factor: f64,
+    /// Upper bound of every storage and conversion capacity without its own `max_…` in the
+    /// district file, as a multiple of its declared size (default: `[sizing] max_factor`,
+    /// 4; PV is bounded by its declared kWp: the roof).
+    #[arg(long)]
+    pub max_factor: Option<f64>,
     /// Keep only the first N days of the district's horizon.
     #[arg(long, value_name = "N")]
     pub days: Option<u32>,
+    /// Size on N typical days of the horizon (representative periods, their storage linked
+    /// through the year), then re-solve the whole horizon with the chosen capacities to give
+    /// their true cost; much faster than the full-horizon sizing.
+    #[arg(long, value_name = "N")]
+    pub typical_days: Option<usize>,
 }
 
 /// Reads and loads a district, keeping the first `days` days of its axis when given.
@@ -115,13 +121,29 @@ pub fn run(args: &SizeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         .with_context(|| format!("{name}: assembling the inputs"))?;
     let config = sizing_config(
         &inputs,
+        &loaded.district.sizing,
         args.target.unwrap_or(Target::None),
         args.max_factor,
     );
     let solver = args.solver.solver()?;
     let t0 = Instant::now();
-    let sizing = quartier_optim::sizing::size(&inputs, &config, solver.as_ref())
-        .with_context(|| format!("{name}: sizing"))?;
+    let (sizing, typical) = match args.typical_days {
+        Some(k) => {
+            let p = quartier_optim::sizing::size_on_typical_periods(
+                &inputs,
+                &config,
+                k,
+                solver.as_ref(),
+            )
+            .with_context(|| format!("{name}: sizing on {k} typical days"))?;
+            (p.sizing.clone(), Some(p))
+        }
+        None => (
+            quartier_optim::sizing::size(&inputs, &config, solver.as_ref())
+                .with_context(|| format!("{name}: sizing"))?,
+            None,
+        ),
+    };
     let wall = t0.elapsed().as_secs_f64();
     let pareto = match args.pareto {
         Some(points) => Some(
@@ -130,7 +152,14 @@ pub fn run(args: &SizeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         ),
         None => None,
     };
-    let mut json = sizing_json(&name, &config, &sizing, wall);
+    let mut json = sizing_document(
+        &name,
+        &config,
+        &loaded.district.sizing,
+        &sizing,
+        typical.as_ref().map(|p| (p, &inputs.axis)),
+        wall,
+    );
     if let Some(points) = &pareto {
         json.truncate(json.trim_end().len() - 1); // reopen the object
         json.push_str(",\n  \"pareto\": [\n");
@@ -168,6 +197,20 @@ pub fn run(args: &SizeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         &[("sizing.json", json.as_bytes())],
     )?;
     ui.say(&summary(&name, &sizing, wall));
+    if let Some(p) = &typical {
+        ui.say(&format!(
+            "  on {} typical days ({:.2} s, LP {} vars, {} rows): estimated {:.0} EUR/year; the \
+             whole horizon with these capacities: {:.0} EUR/year ({:+.2} %, {:.1} s)",
+            p.periods.medoids.len(),
+            p.reduced_seconds,
+            p.reduced_size.vars,
+            p.reduced_size.rows,
+            p.reduced_annualised_cost_eur,
+            p.sizing.annualised_cost_eur,
+            100.0 * p.estimate_error,
+            p.check_seconds
+        ));
+    }
     if let Some(points) = &pareto {
         let mut s = String::from("Pareto sweep (self-sufficiency → annualised cost):\n");
         for p in points {
@@ -191,6 +234,46 @@ fn pct(x: Option<f64>) -> String {
     x.map_or("—".into(), |v| format!("{:.1} %", v * 100.0))
 }
 
+/// What decided a capacity's size, in words, with the marginal value of one more unit
+/// against its annualised cost.
+fn decided_by(c: &quartier_optim::sizing::SizedCapacity) -> String {
+    use quartier_optim::sizing::Limit;
+    let Some(limit) = c.limit else {
+        return "kept as declared (sized = false)".into();
+    };
+    let unit = c.kind.unit();
+    let worth = match c.with_pair {
+        Some(p) => p
+            .marginal_value_eur_per_unit_year
+            .map_or(String::new(), |v| {
+                let other = if c.kind == quartier_optim::sizing::CapacityKind::BatteryKwh {
+                    "kW"
+                } else {
+                    "kWh"
+                };
+                format!(
+                    ": one more {unit} with its {:.2} {other} saves {v:.1} EUR/year, costs {:.1}",
+                    p.other_per_unit, p.annualised_eur_per_unit
+                )
+            }),
+        None => c
+            .marginal_value_eur_per_unit_year
+            .map_or(String::new(), |v| {
+                format!(
+                    ": one more {unit} saves {v:.1} EUR/year, costs {:.1}",
+                    c.annualised_eur_per_unit
+                )
+            }),
+    };
+    match limit {
+        Limit::Max => format!("its upper bound{worth}"),
+        Limit::Min => format!("its lower bound{worth}"),
+        Limit::Economics => format!("its cost{worth}"),
+        Limit::Duration => format!("its fixed duration, priced with its pair{worth}"),
+        Limit::NotBuilt => "not built: its cost when built outweighs what it saves".into(),
+    }
+}
+
 /// A readable summary.
 pub fn summary(name: &str, s: &Sizing, wall: f64) -> String {
     let mut out = format!(
@@ -199,8 +282,8 @@ pub fn summary(name: &str, s: &Sizing, wall: f64) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:<24} {:<16} {:>12} {:>12} {:>14}",
-        "component", "capacity", "size", "bounds", "EUR/year"
+        "  {:<24} {:<16} {:>12} {:>12} {:>14} {:>9}  decided by",
+        "component", "capacity", "size", "bounds", "EUR/year", "costs"
     );
     for c in &s.capacities {
         let bounds = if c.candidate {
@@ -208,15 +291,33 @@ pub fn summary(name: &str, s: &Sizing, wall: f64) -> String {
         } else {
             "declared".into()
         };
+        let o = &c.origin;
+        let costs = match (
+            c.candidate,
+            o.capex || o.lifetime || o.fixed_om || o.subsidy,
+        ) {
+            (false, _) => "default",
+            (true, true) => "file",
+            (true, false) => "built-in",
+        };
         let _ = writeln!(
             out,
-            "  {:<24} {:<16} {:>8.1} {:<3} {:>12} {:>14.0}",
+            "  {:<24} {:<16} {:>8.1} {:<3} {:>12} {:>14.0} {:>9}  {}",
             c.component,
             c.kind.key(),
             c.value,
             c.kind.unit(),
             bounds,
-            c.annualised_eur
+            c.annualised_eur,
+            costs,
+            decided_by(c)
+        );
+    }
+    if let Some(p) = s.target_eur_per_point_year {
+        let _ = writeln!(
+            out,
+            "  the self-sufficiency target costs {p:.0} EUR/year per percentage point \
+             (from the dual of its constraint)"
         );
     }
     let _ = writeln!(

@@ -44,6 +44,8 @@ pub struct District {
     pub grid: Grid,
     /// Carbon intensity of grid electricity.
     pub carbon: CarbonSource,
+    /// What `quartier size` may change, within which bounds, at which costs.
+    pub sizing: crate::SizingOptions,
 }
 
 /// Site of the district.
@@ -196,6 +198,9 @@ pub struct Battery {
     pub soc_initial: f64,
     /// Standing loss, fraction of stored energy per hour.
     pub standing_loss_per_h: f64,
+    /// The optimiser ends at the state of charge it starts from, the start free
+    /// (`soc_initial` is then only the rule controller's start).
+    pub cyclic: bool,
 }
 
 /// An electrolyser.
@@ -222,6 +227,9 @@ pub struct HydrogenTank {
     pub min_kg: f64,
     /// Initial level, kg.
     pub initial_kg: f64,
+    /// The optimiser ends the pooled level where it starts, the start free (every tank of
+    /// a district is cyclic or none is; `initial_kg` is then only the rule controller's).
+    pub cyclic: bool,
 }
 
 /// A fuel cell.

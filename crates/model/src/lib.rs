@@ -18,6 +18,10 @@ mod diagnostic;
 pub use diagnostic::{Diagnostic, Diagnostics, LineIndex, Position, SourceMap};
 mod district;
 pub use district::*;
+mod sizing;
+pub use sizing::{
+    CapacityKind, CapacityPlan, CapitalCost, CostOrigin, SizingOptions, capital_recovery_factor,
+};
 mod data;
 pub use data::{DistrictData, EvSession};
 mod parse;

@@ -21,6 +21,7 @@ use toml::de::DeTable;
 use crate::attributes::{self, Kind};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
 use crate::district::*;
+use crate::sizing::{CapacityKind, CapacityPlan, CapitalCost, CostOrigin, SizingOptions};
 use crate::walk::{
     Fields, Schema, Style, TomlFileKind, Val, Walker, read_toml_text, syntax_message, whole_file,
 };
@@ -90,6 +91,8 @@ pub fn parse_district_in(
         syntax_lines: Vec::new(),
         tz: chrono_tz::Europe::Paris,
         names: BTreeMap::new(),
+        plans: Vec::new(),
+        durations: Vec::new(),
     };
     p.w.confined = options.confine_files;
     for e in &errors {
@@ -111,6 +114,15 @@ pub fn parse_district_in(
         w, syntax_lines, ..
     } = p;
     w.finish(district, &syntax_lines, "district")
+}
+
+/// The number an attribute defaults to (0 for one without a literal number default: the
+/// attribute table's own test keeps every `sizing` default a literal).
+fn attribute_default(component: &str, name: &str) -> f64 {
+    match attributes::attribute(component, name).map(|a| &a.default) {
+        Some(attributes::DefaultValue::Float(x)) => *x,
+        _ => 0.0,
+    }
 }
 
 /// Best-effort dotted path of the line of a syntax error: its table header and key.
@@ -164,6 +176,10 @@ struct Parser {
     tz: Tz,
     /// Component names seen so far → path of their first use.
     names: BTreeMap<String, String>,
+    /// Every sized capacity's plan, in district order (`sizing` tables and their defaults).
+    plans: Vec<CapacityPlan>,
+    /// Batteries with a fixed duration, hours.
+    durations: Vec<(String, f64)>,
 }
 
 crate::walk::deref_walker!(Parser);
@@ -213,6 +229,8 @@ impl Parser {
             None => Some(CarbonSource::Constant(50.0)),
         };
 
+        let sizing = self.sizing(&top);
+
         self.check_participants(&top, &participants);
         self.check_hydrogen(&top, &hydrogen_tanks);
 
@@ -232,7 +250,157 @@ impl Parser {
             fleets: fleets.into_iter().collect::<Option<_>>()?,
             grid: grid?,
             carbon: carbon?,
+            sizing: sizing?,
         })
+    }
+
+    /// The `[sizing]` table with every component's plan gathered so far.
+    fn sizing(&mut self, top: &Fields<'_>) -> Option<SizingOptions> {
+        let (discount_rate, from_file, max_factor) = match top.table("sizing") {
+            Some((t, s)) => {
+                let f = self.fields("sizing", "sizing", t, s);
+                (
+                    f.num("discount_rate")?,
+                    f.present("discount_rate"),
+                    f.num("max_factor")?,
+                )
+            }
+            None if top.present("sizing") => return None,
+            None => (
+                attribute_default("sizing", "discount_rate"),
+                false,
+                attribute_default("sizing", "max_factor"),
+            ),
+        };
+        Some(SizingOptions {
+            discount_rate,
+            discount_rate_from_file: from_file,
+            max_factor,
+            capacities: std::mem::take(&mut self.plans),
+            durations: std::mem::take(&mut self.durations),
+        })
+    }
+
+    /// The `sizing` table of component `f` (named `name`) for its capacities `kinds` (a
+    /// battery's energy, then power) into `self.plans`, defaults filled in from the
+    /// attribute table; a battery's `duration_h` into `self.durations`. False when a field
+    /// is wrong (reported).
+    fn capacity_plans(
+        &mut self,
+        f: &Fields<'_>,
+        name: Option<&str>,
+        kinds: &[CapacityKind],
+    ) -> bool {
+        let Some(&first) = kinds.first() else {
+            return true;
+        };
+        let comp: &'static str = match first {
+            CapacityKind::PvKwp => "pv.sizing",
+            CapacityKind::BatteryKwh | CapacityKind::BatteryKw => "batteries.sizing",
+            CapacityKind::ElectrolyserKw => "electrolysers.sizing",
+            CapacityKind::TankKg => "hydrogen_tanks.sizing",
+            CapacityKind::FuelCellKw => "fuel_cells.sizing",
+        };
+        let sf = match f.table("sizing") {
+            Some((t, s)) => Some(self.fields(comp, &f.field_path("sizing"), t, s)),
+            None if f.present("sizing") => return false,
+            None => None,
+        };
+        let present = |k: &str| sf.as_ref().is_some_and(|sf| sf.present(k));
+        let num = |k: &str| match &sf {
+            Some(sf) => sf.num(k),
+            None => Some(attribute_default(comp, k)),
+        };
+        let sized = match &sf {
+            Some(sf) => match sf.bool("sized") {
+                Some(b) => b,
+                None => return false,
+            },
+            None => true,
+        };
+        let mut ok = true;
+        if let (false, Some(sf)) = (sized, &sf) {
+            for a in attributes::attributes_of(comp).filter(|a| a.name != "sized") {
+                if sf.present(a.name) {
+                    self.err(
+                        sf.span(a.name),
+                        &sf.field_path(a.name),
+                        format!(
+                            "`{}` has no use with sized = false: this capacity keeps its \
+                             declared size and no cost is counted for it",
+                            a.name
+                        ),
+                        Some("remove it, or sized = true".into()),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let lifetime = num("lifetime_years");
+        let when_built = num("capex_eur_when_built");
+        for (i, &kind) in kinds.iter().enumerate() {
+            let u = kind.file_names().1;
+            let (min_k, max_k) = (format!("min_{u}"), format!("max_{u}"));
+            let min = num(&min_k);
+            let max = if present(&max_k) {
+                num(&max_k).map(Some)
+            } else {
+                Some(None)
+            };
+            let capex_k = format!("capex_eur_per_{u}");
+            let subsidy_k = format!("subsidy_eur_per_{u}");
+            let om_k = format!("fixed_om_eur_per_{u}_year");
+            let cost = (|| {
+                Some(CapitalCost {
+                    capex_eur_per_unit: num(&capex_k)?,
+                    subsidy_eur_per_unit: num(&subsidy_k)?,
+                    lifetime_years: lifetime?,
+                    fixed_om_eur_per_unit_year: num(&om_k)?,
+                })
+            })();
+            let (Some(min), Some(max), Some(cost), Some(when_built), Some(name)) =
+                (min, max, cost, when_built, name)
+            else {
+                ok = false;
+                continue;
+            };
+            if let (Some(max), Some(sf)) = (max, &sf)
+                && min > max
+            {
+                self.err(
+                    sf.span(&min_k),
+                    &sf.field_path(&min_k),
+                    format!("{min_k} {min} is above {max_k} {max}"),
+                    Some(format!("{min_k} ≤ {max_k}")),
+                );
+                ok = false;
+                continue;
+            }
+            self.plans.push(CapacityPlan {
+                component: name.to_owned(),
+                kind,
+                sized,
+                min,
+                max,
+                cost,
+                // A battery's fixed cost is paid once, counted on its energy.
+                capex_eur_when_built: if i == 0 { when_built } else { 0.0 },
+                origin: CostOrigin {
+                    capex: present(&capex_k),
+                    subsidy: present(&subsidy_k),
+                    lifetime: present("lifetime_years"),
+                    fixed_om: present(&om_k),
+                    when_built: i == 0 && present("capex_eur_when_built"),
+                },
+            });
+        }
+        if first == CapacityKind::BatteryKwh
+            && present("duration_h")
+            && let (Some(h), Some(name)) = (num("duration_h"), name)
+        {
+            self.durations.push((name.to_owned(), h));
+        }
+        ok
     }
 
     /// Builds every table of an array of tables (each checked even if another fails).
@@ -529,6 +697,10 @@ impl Parser {
             transposition,
             cell_temperature,
         };
+        let planned = self.capacity_plans(&f, name.as_deref(), &[CapacityKind::PvKwp]);
+        if !planned {
+            return None;
+        }
         Some(PvSystem {
             name: name?,
             participant: participant?,
@@ -546,7 +718,15 @@ impl Parser {
         };
         let soc_min = f.num("soc_min")?;
         let soc_initial = f.num("soc_initial")?;
-        if soc_initial < soc_min {
+        let cyclic = f.bool("cyclic")?;
+        let kinds = [CapacityKind::BatteryKwh, CapacityKind::BatteryKw];
+        if !self.capacity_plans(&f, name.as_deref(), &kinds) {
+            return None;
+        }
+        if !self.cyclic_start_free(&f, cyclic, "battery", "soc_initial") {
+            return None;
+        }
+        if !cyclic && soc_initial < soc_min {
             self.err(
                 f.span("soc_initial"),
                 &f.field_path("soc_initial"),
@@ -564,9 +744,32 @@ impl Parser {
             charge_efficiency: f.num("charge_efficiency")?,
             discharge_efficiency: f.num("discharge_efficiency")?,
             soc_min,
-            soc_initial,
+            soc_initial: if cyclic {
+                soc_initial.max(soc_min)
+            } else {
+                soc_initial
+            },
             standing_loss_per_h: f.num("standing_loss_per_h")?,
+            cyclic,
         })
+    }
+
+    /// False (reported) when a cyclic store (`what`: battery or tank) also gives its start
+    /// (`field`), which the optimiser chooses.
+    fn cyclic_start_free(&mut self, f: &Fields<'_>, cyclic: bool, what: &str, field: &str) -> bool {
+        if !(cyclic && f.present(field)) {
+            return true;
+        }
+        self.err(
+            f.span(field),
+            &f.field_path(field),
+            format!(
+                "a cyclic {what} ends where it starts and the optimiser chooses the start: \
+                 {field} would fix it"
+            ),
+            Some(format!("remove {field}, or cyclic = false")),
+        );
+        false
     }
 
     /// `(max_kw, min_kw)` of a unit with a minimum power when running (electrolysers, fuel
@@ -588,6 +791,9 @@ impl Parser {
     fn electrolyser(&mut self, f: Fields<'_>) -> Option<Electrolyser> {
         let name = self.name(&f);
         let (max_kw, min_kw) = self.power_range(&f)?;
+        if !self.capacity_plans(&f, name.as_deref(), &[CapacityKind::ElectrolyserKw]) {
+            return None;
+        }
         Some(Electrolyser {
             name: name?,
             max_kw,
@@ -604,6 +810,13 @@ impl Parser {
         } else {
             min_kg
         };
+        let cyclic = f.bool("cyclic")?;
+        if !self.capacity_plans(&f, name.as_deref(), &[CapacityKind::TankKg]) {
+            return None;
+        }
+        if !self.cyclic_start_free(&f, cyclic, "tank", "initial_kg") {
+            return None;
+        }
         if min_kg > capacity_kg {
             self.err(
                 f.span("min_kg"),
@@ -627,12 +840,16 @@ impl Parser {
             capacity_kg,
             min_kg,
             initial_kg,
+            cyclic,
         })
     }
 
     fn fuel_cell(&mut self, f: Fields<'_>) -> Option<FuelCell> {
         let name = self.name(&f);
         let (max_kw, min_kw) = self.power_range(&f)?;
+        if !self.capacity_plans(&f, name.as_deref(), &[CapacityKind::FuelCellKw]) {
+            return None;
+        }
         Some(FuelCell {
             name: name?,
             max_kw,
@@ -871,8 +1088,27 @@ impl Parser {
         }
     }
 
-    /// Electrolysers, fuel cells and hydrogen demands need a tank.
+    /// Electrolysers, fuel cells and hydrogen demands need a tank; tanks are pooled, so
+    /// every tank is cyclic or none is.
     fn check_hydrogen(&mut self, top: &Fields<'_>, tanks: &[Option<HydrogenTank>]) {
+        let cyclic: Vec<(usize, bool)> = tanks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.as_ref().map(|t| (i, t.cyclic)))
+            .collect();
+        if cyclic.iter().any(|(_, c)| *c)
+            && let Some((i, _)) = cyclic.iter().find(|(_, c)| !*c)
+        {
+            let (_, s) = &top.tables("hydrogen_tanks")[*i];
+            self.err(
+                s.clone(),
+                &format!("hydrogen_tanks[{i}].cyclic"),
+                "the optimiser pools every tank into one level, which is cyclic or not: \
+                 another tank is cyclic and this one is not"
+                    .into(),
+                Some("cyclic = true on every tank, or on none".into()),
+            );
+        }
         if !tanks.is_empty() {
             return;
         }

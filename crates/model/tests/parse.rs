@@ -235,6 +235,59 @@ const CASES: &[Case] = &[
             ":7:12: site.timezone: unknown time zone \"Europe/Pars\"; did you mean \"Europe/Paris\"?",
         ],
     ),
+    case(
+        "negative lifetime in a sizing table",
+        "[[pv]]\nname = \"roof\"\nkwp = 3\ntilt_deg = 30\n[pv.sizing]\nlifetime_years = -5\n",
+        &[
+            ":16:18: pv[0].sizing.lifetime_years: -5 y is out of range (expected 0 < lifetime_years ≤ 100)",
+        ],
+    ),
+    case(
+        "discount rate over 100 %",
+        "[sizing]\ndiscount_rate = 1.5\n",
+        &[":12:17: sizing.discount_rate: 1.5 is out of range (expected 0 ≤ discount_rate ≤ 1)"],
+    ),
+    case(
+        "a cost for a capacity that is not sized",
+        "[[fuel_cells]]\nname = \"fc\"\nmax_kw = 10\n[fuel_cells.sizing]\nsized = false\ncapex_eur_per_kw = 900\n[[hydrogen_tanks]]\nname = \"t\"\ncapacity_kg = 10\n",
+        &[
+            ":16:20: fuel_cells[0].sizing.capex_eur_per_kw: `capex_eur_per_kw` has no use with sized = false: this capacity keeps its declared size and no cost is counted for it (expected remove it, or sized = true)",
+        ],
+    ),
+    case(
+        "a cost on a component that is never sized",
+        "[[hydrogen_demands]]\nname = \"bus\"\nkg_per_day = 5\ncapex_eur_per_kg = 10\n[[hydrogen_tanks]]\nname = \"t\"\ncapacity_kg = 10\n",
+        &[":14:1: hydrogen_demands[0].capex_eur_per_kg: unknown field `capex_eur_per_kg`"],
+    ),
+    case(
+        "a cyclic tank with a fixed initial level",
+        "[[hydrogen_tanks]]\nname = \"t\"\ncapacity_kg = 10\ninitial_kg = 5\ncyclic = true\n",
+        &[
+            ":14:14: hydrogen_tanks[0].initial_kg: a cyclic tank ends where it starts and the optimiser chooses the start: initial_kg would fix it (expected remove initial_kg, or cyclic = false)",
+        ],
+    ),
+    case(
+        "a cyclic battery with a fixed initial charge",
+        "[[batteries]]\nname = \"b\"\nenergy_kwh = 10\ncharge_kw = 5\nsoc_initial = 0.2\ncyclic = true\n",
+        &[":15:15: batteries[0].soc_initial: a cyclic battery ends where it starts"],
+    ),
+    case(
+        "cyclic and non-cyclic tanks in one pool",
+        "[[hydrogen_tanks]]\nname = \"t1\"\ncapacity_kg = 10\ncyclic = true\n[[hydrogen_tanks]]\nname = \"t2\"\ncapacity_kg = 10\n",
+        &[":15:1: hydrogen_tanks[1].cyclic: the optimiser pools every tank into one level"],
+    ),
+    case(
+        "a duration for something that is not a battery",
+        "[[hydrogen_tanks]]\nname = \"t\"\ncapacity_kg = 10\n[hydrogen_tanks.sizing]\nduration_h = 2\n",
+        &[":15:1: hydrogen_tanks[0].sizing.duration_h: unknown field `duration_h`"],
+    ),
+    case(
+        "minimum above maximum",
+        "[[batteries]]\nname = \"b\"\nenergy_kwh = 10\ncharge_kw = 5\n[batteries.sizing]\nmin_kwh = 50\nmax_kwh = 20\n",
+        &[
+            ":16:11: batteries[0].sizing.min_kwh: min_kwh 50 is above max_kwh 20 (expected min_kwh ≤ max_kwh)",
+        ],
+    ),
     header_edit(
         "missing section",
         "[site]\nname = \"t\"\nlatitude_deg = 45\nlongitude_deg = 8\n",
@@ -534,4 +587,50 @@ proptest::proptest! {
             }
         }
     }
+}
+
+#[test]
+fn sizing_tables_read_back_with_defaults_and_their_origin() {
+    let text = format!(
+        "{HEADER}[sizing]\ndiscount_rate = 0.03\n\
+         [[pv]]\nname = \"roof\"\nkwp = 100\ntilt_deg = 30\n\
+         [pv.sizing]\ncapex_eur_per_kwp = 900\nsubsidy_eur_per_kwp = 100\nmax_kwp = 150\n\
+         [[batteries]]\nname = \"b\"\nenergy_kwh = 10\ncharge_kw = 5\ncyclic = true\n\
+         [batteries.sizing]\nduration_h = 2\ncapex_eur_when_built = 5000\n\
+         [[hydrogen_tanks]]\nname = \"t\"\ncapacity_kg = 10\ncyclic = true\n\
+         [hydrogen_tanks.sizing]\nsized = false\n"
+    );
+    let (d, _) = parse(&text).expect("valid");
+    let s = &d.sizing;
+    assert_eq!(s.discount_rate, 0.03);
+    assert!(s.discount_rate_from_file);
+    assert_eq!(s.max_factor, 4.0);
+    let pv = s.plan("roof", CapacityKind::PvKwp).unwrap();
+    assert!(pv.sized);
+    assert_eq!((pv.min, pv.max), (0.0, Some(150.0)));
+    assert_eq!(pv.cost.capex_eur_per_unit, 900.0);
+    assert_eq!(pv.cost.subsidy_eur_per_unit, 100.0);
+    assert_eq!(pv.cost.lifetime_years, 25.0); // the default
+    assert!(pv.origin.capex && pv.origin.subsidy && !pv.origin.lifetime && !pv.origin.fixed_om);
+    let e = s.plan("b", CapacityKind::BatteryKwh).unwrap();
+    let p = s.plan("b", CapacityKind::BatteryKw).unwrap();
+    assert_eq!(e.cost.capex_eur_per_unit, 400.0);
+    assert_eq!(p.cost.capex_eur_per_unit, 150.0);
+    assert_eq!((e.max, p.max), (None, None));
+    // The fixed cost is paid once, on the energy.
+    assert_eq!(
+        (e.capex_eur_when_built, p.capex_eur_when_built),
+        (5000.0, 0.0)
+    );
+    assert_eq!(s.duration_h("b"), Some(2.0));
+    assert!(d.batteries[0].cyclic && d.hydrogen_tanks[0].cyclic);
+    assert!(!s.plan("t", CapacityKind::TankKg).unwrap().sized);
+    // Nothing said: every capacity is planned at the defaults.
+    let (d, _) = parse(&format!(
+        "{HEADER}[[pv]]\nname = \"roof\"\nkwp = 100\ntilt_deg = 30\n"
+    ))
+    .unwrap();
+    let pv = d.sizing.plan("roof", CapacityKind::PvKwp).unwrap();
+    assert!(pv.sized && pv.max.is_none() && pv.origin == CostOrigin::default());
+    assert_eq!(d.sizing.discount_rate, 0.05);
 }

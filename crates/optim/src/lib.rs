@@ -18,5 +18,5 @@ pub use dispatch::rolling::{
 };
 pub use dispatch::{
     AnnualBalance, Dispatch, DispatchConfig, DispatchError, DispatchModel, EndOfHorizon, ModelSize,
-    Objective, PartLoad, dispatch, objective_of_flows,
+    Objective, PartLoad, StorageStart, dispatch, objective_of_flows,
 };

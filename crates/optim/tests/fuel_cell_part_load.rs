@@ -28,6 +28,7 @@ fn case() -> Case {
             capacity_kg: 5.0,
             min_kg: 0.0,
             initial_kg: 5.0,
+            cyclic: false,
         })
         .fuel_cell(FuelCell {
             name: "fc".into(),

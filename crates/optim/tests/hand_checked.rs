@@ -87,6 +87,7 @@ fn hydrogen_chain_by_hand() {
             capacity_kg: 10.0,
             min_kg: 0.0,
             initial_kg: 0.0,
+            cyclic: false,
         })
         .h2_demand("bus", vec![0.0, 0.0, 2.0]);
     let inputs = case.inputs();

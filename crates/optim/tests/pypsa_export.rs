@@ -89,14 +89,10 @@ fn a_sized_battery_starting_charged_is_refused_as_not_exact() {
     let inputs = case.inputs();
     let sizing = SizingConfig {
         dispatch: DispatchConfig::default(),
-        candidates: vec![Candidate {
-            component: "b1".into(),
-            kind: CapacityKind::BatteryKwh,
-            min: 0.0,
-            max: 20.0,
-        }],
+        candidates: vec![Candidate::new("b1", CapacityKind::BatteryKwh, 0.0, 20.0)],
         costs: CostTable::default(),
         target: Target::None,
+        durations: Vec::new(),
     };
     let e = export(&inputs, &DispatchConfig::default(), Some(&sizing)).unwrap_err();
     assert!(matches!(e, ExportError::NotExact { .. }), "{e}");

@@ -62,6 +62,7 @@ fn district(import_kw: f64) -> Case {
             capacity_kg: 10.0,
             min_kg: 0.5,
             initial_kg: 3.0,
+            cyclic: false,
         })
         .fuel_cell(FuelCell {
             name: "fc".into(),

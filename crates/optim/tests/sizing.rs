@@ -23,6 +23,7 @@ fn costs(steps: usize, per_horizon: [f64; 6]) -> CostTable {
     let y = steps as f64 / 8760.0;
     let c = |v: f64| CapitalCost {
         capex_eur_per_unit: 0.0,
+        subsidy_eur_per_unit: 0.0,
         lifetime_years: 10.0,
         fixed_om_eur_per_unit_year: v / y,
     };
@@ -38,12 +39,7 @@ fn costs(steps: usize, per_horizon: [f64; 6]) -> CostTable {
 }
 
 fn cand(component: &str, kind: CapacityKind, max: f64) -> Candidate {
-    Candidate {
-        component: component.into(),
-        kind,
-        min: 0.0,
-        max,
-    }
+    Candidate::new(component, kind, 0.0, max)
 }
 
 /// Two hours at 0.1 then 0.3 EUR/kWh, 10 kWh of load in the second; a battery to size.
@@ -63,6 +59,7 @@ fn arbitrage(per_kwh: f64, per_kw: f64) -> (Case, SizingConfig) {
         ],
         costs: costs(2, [0.0, per_kwh, per_kw, 0.0, 0.0, 0.0]),
         target: Target::None,
+        durations: Vec::new(),
     };
     (case, config)
 }
@@ -108,6 +105,7 @@ fn pv_case(per_kwp: f64, target: Target) -> (Case, SizingConfig) {
         candidates: vec![cand("roof", CapacityKind::PvKwp, 10.0)],
         costs: costs(2, [per_kwp, 0.0, 0.0, 0.0, 0.0, 0.0]),
         target,
+        durations: Vec::new(),
     };
     (case, config)
 }
@@ -196,6 +194,7 @@ fn hydrogen_chain_is_sized_and_lcoh_counts_electricity_at_its_marginal_value() {
         capacity_kg: 1.0,
         min_kg: 0.0,
         initial_kg: 0.0,
+        cyclic: false,
     });
     case.h2_demand("vans", vec![0.0, 1.0]);
     let config = SizingConfig {
@@ -207,6 +206,7 @@ fn hydrogen_chain_is_sized_and_lcoh_counts_electricity_at_its_marginal_value() {
         // 0.01 EUR per kW and 0.5 per kg per horizon.
         costs: costs(2, [0.0, 0.0, 0.0, 0.01, 0.5, 0.0]),
         target: Target::None,
+        durations: Vec::new(),
     };
     let inputs = case.inputs();
     let s = size(&inputs, &config, &Clarabel::default()).unwrap();
@@ -259,9 +259,345 @@ fn every_component_lists_declared_capacities() {
             candidates: c,
             costs: CostTable::default(),
             target: Target::None,
+            durations: Vec::new(),
         },
         &Clarabel::default(),
     )
     .unwrap();
     account(&s.components.inputs(&inputs), &s.flows).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage rules, the planner's own costs, and the explanation of each size (issue #13).
+
+#[test]
+fn a_battery_of_fixed_duration_is_sized_as_a_pair() {
+    // A 2-hour battery: shifting the 10 kWh of hour 2 needs 10 kWh, hence 5 kW is not enough
+    // to discharge it in one hour: the pair (10 kWh, 5 kW) shifts 5 kWh; (20 kWh, 10 kW)
+    // shifts 10. Each kWh of energy costs 0.05, each kW 0.05 per horizon: the pair of
+    // 20 kWh + 10 kW costs 1.5 and saves 2.0, cheaper than 2 kWh-per-kW of nothing.
+    let (case, mut config) = arbitrage(0.05, 0.05);
+    config.durations = vec![("b1".into(), 2.0)];
+    let inputs = case.inputs();
+    let s = size(&inputs, &config, &Clarabel::default()).unwrap();
+    let (e, p) = (
+        s.components.batteries[0].energy_kwh,
+        s.components.batteries[0].charge_kw,
+    );
+    assert!(close(e, 2.0 * p, 1e-6), "{e} {p}");
+    assert!(close(p, 10.0, 1e-5), "{e} {p}");
+    // The pair is explained as a pair.
+    let cap = |kind| s.capacities.iter().find(|c| c.kind == kind).unwrap();
+    let pair = cap(CapacityKind::BatteryKw).with_pair.unwrap();
+    assert_eq!(pair.other_per_unit, 2.0);
+    // The duration needs both capacities sized.
+    config.candidates.pop();
+    let e = size(&inputs, &config, &Clarabel::default()).unwrap_err();
+    assert!(e.to_string().contains("durations.b1"), "{e}");
+}
+
+#[test]
+fn a_cyclic_battery_ends_where_it_starts_and_cannot_live_off_its_stock() {
+    // Half-full at the start and free to end empty, the battery serves 5 kWh for free; cyclic,
+    // it must buy back what it gives: only the price spread is left to earn.
+    let (case, _) = arbitrage(0.0, 0.0);
+    let mut free = case.clone();
+    free.district.batteries[0].energy_kwh = 10.0;
+    free.district.batteries[0].charge_kw = 10.0;
+    free.district.batteries[0].discharge_kw = 10.0;
+    free.district.batteries[0].soc_initial = 0.5;
+    let mut cyclic = free.clone();
+    cyclic.district.batteries[0].cyclic = true;
+    let solver = Clarabel::default();
+    let cfg = DispatchConfig::default();
+    let d_free = quartier_optim::dispatch(&free.inputs(), &cfg, &solver).unwrap();
+    let inputs = cyclic.inputs();
+    let d = quartier_optim::dispatch(&inputs, &cfg, &solver).unwrap();
+    // Free end: 5 kWh from stock, 5 bought at 0.1 in hour 1 and stored (η = 1): 0.5 EUR.
+    assert!(close(d_free.objective, 0.5, 1e-6), "{}", d_free.objective);
+    // Cyclic: the whole 10 kWh bought at 0.1 in hour 1, whatever the start: 1.0 EUR.
+    assert!(close(d.objective, 1.0, 1e-6), "{}", d.objective);
+    let start = d.storage_start.battery_soc_kwh[0];
+    let end = *d.flows.batteries[0].soc_kwh.last().unwrap();
+    assert!((start - end).abs() < 1e-6, "{start} {end}");
+    // The flows replay from the chosen start: the accounting pass agrees.
+    let mut started = cyclic.clone();
+    started.district.batteries[0].soc_initial = start / 10.0;
+    quartier_sim::account(&started.inputs(), &d.flows).unwrap();
+}
+
+#[test]
+fn costs_from_the_district_plan_are_used_and_said() {
+    use quartier_model::{CapacityPlan, CostOrigin, SizingOptions};
+    let (case, config) = arbitrage(0.0, 0.0);
+    let inputs = case.inputs();
+    let y = 2.0 / 8760.0;
+    // 0.05 EUR per kWh and per kW over the horizon, as fixed O&M; lifetime from the file.
+    let plan = |kind, om: f64| CapacityPlan {
+        component: "b1".into(),
+        kind,
+        sized: true,
+        min: 0.0,
+        max: Some(100.0),
+        cost: CapitalCost {
+            capex_eur_per_unit: 0.0,
+            subsidy_eur_per_unit: 0.0,
+            lifetime_years: 10.0,
+            fixed_om_eur_per_unit_year: om / y,
+        },
+        capex_eur_when_built: 0.0,
+        origin: CostOrigin {
+            fixed_om: true,
+            lifetime: true,
+            ..CostOrigin::default()
+        },
+    };
+    let options = SizingOptions {
+        capacities: vec![
+            plan(CapacityKind::BatteryKwh, 0.05),
+            plan(CapacityKind::BatteryKw, 0.05),
+        ],
+        ..SizingOptions::default()
+    };
+    let from_plan = SizingConfig::from_plan(&inputs, &options, None, Target::None);
+    assert_eq!(from_plan.candidates.len(), 2);
+    let s = size(&inputs, &from_plan, &Clarabel::default()).unwrap();
+    let reference = size(
+        &inputs,
+        &config_with(0.05, 0.05, config),
+        &Clarabel::default(),
+    )
+    .unwrap();
+    assert!(
+        close(s.objective, reference.objective, 1e-7),
+        "{} {}",
+        s.objective,
+        reference.objective
+    );
+    let e = &s.capacities[0];
+    assert!(e.origin.fixed_om && e.origin.lifetime && !e.origin.capex);
+    assert!(close(e.annualised_eur_per_unit, 0.05 / y, 1e-9));
+    // sized = false keeps the declared size.
+    let mut kept = options.clone();
+    kept.capacities[1].sized = false;
+    let c = SizingConfig::from_plan(&inputs, &kept, None, Target::None);
+    assert_eq!(c.candidates.len(), 1);
+}
+
+fn config_with(per_kwh: f64, per_kw: f64, mut c: SizingConfig) -> SizingConfig {
+    c.costs = costs(2, [0.0, per_kwh, per_kw, 0.0, 0.0, 0.0]);
+    c
+}
+
+#[test]
+fn the_marginal_value_of_a_bounded_capacity_is_what_one_more_unit_is_worth() {
+    // A cheap battery whose energy is capped at 4 kWh (power free): each more kWh, with the
+    // kW it needs, saves 0.2 EUR of imports and costs 0.05 + 0.05: the objective falls by
+    // 0.1 per kWh. The duals say it: value − cost of the energy = 0.1 per horizon.
+    let (case, mut config) = arbitrage(0.05, 0.05);
+    config.candidates[0].max = 4.0;
+    let inputs = case.inputs();
+    let solver = Clarabel::default();
+    let s = size(&inputs, &config, &solver).unwrap();
+    let y = 2.0 / 8760.0;
+    let energy = &s.capacities[0];
+    assert_eq!(energy.limit, Some(quartier_optim::sizing::Limit::Max));
+    assert_eq!(
+        s.capacities[1].limit,
+        Some(quartier_optim::sizing::Limit::Economics)
+    );
+    let net =
+        (energy.marginal_value_eur_per_unit_year.unwrap() - energy.annualised_eur_per_unit) * y;
+    let mut more = config.clone();
+    more.candidates[0].max = 4.5;
+    let s2 = size(&inputs, &more, &solver).unwrap();
+    let fall = (s.objective - s2.objective) / 0.5;
+    assert!(close(net, fall, 1e-5), "{net} {fall}");
+    assert!(close(net, 0.1, 1e-5), "{net}");
+    // Without a bound, the sizes stop where one more unit is worth its cost.
+    let (case, config) = arbitrage(0.05, 0.05);
+    let inputs = case.inputs();
+    let s = size(&inputs, &config, &solver).unwrap();
+    for c in &s.capacities {
+        assert_eq!(
+            c.limit,
+            Some(quartier_optim::sizing::Limit::Economics),
+            "{c:?}"
+        );
+        let v = c.marginal_value_eur_per_unit_year.unwrap();
+        assert!(close(v, c.annualised_eur_per_unit, 1e-5), "{c:?}");
+    }
+}
+
+#[test]
+fn a_self_sufficiency_target_has_a_price() {
+    let (case, config) = pv_case(0.01, Target::SelfSufficiency { min_rate: 0.6 });
+    let inputs = case.inputs();
+    let s = size(&inputs, &config, &Clarabel::default()).unwrap();
+    let p = s.target_eur_per_point_year.unwrap();
+    // Re-solve one point higher: the cost per year grows by about p.
+    let (case2, config2) = pv_case(0.01, Target::SelfSufficiency { min_rate: 0.61 });
+    let inputs2 = case2.inputs();
+    let s2 = size(&inputs2, &config2, &Clarabel::default()).unwrap();
+    let delta = s2.annualised_cost_eur - s.annualised_cost_eur;
+    assert!(p > 0.0 && close(p, delta, 1e-4), "{p} {delta}");
+}
+
+#[cfg(feature = "highs")]
+#[test]
+fn a_cost_when_built_is_a_yes_no_decision() {
+    use quartier_optim::lp::Highs;
+    // The cheap battery saves 2.0 − 1.0 = 1.0 over the horizon; a fixed cost of 0.8 leaves
+    // it built, 1.2 does not.
+    let (case, config) = arbitrage(0.05, 0.05);
+    let inputs = case.inputs();
+    let y = 2.0 / 8760.0;
+    let with_fixed = |eur_per_horizon: f64| {
+        let mut c = config.clone();
+        // capex × CRF(5 %, 10 y) over the horizon = eur_per_horizon.
+        c.candidates[0].capex_eur_when_built =
+            eur_per_horizon / y / quartier_optim::sizing::capital_recovery_factor(0.05, 10.0);
+        c
+    };
+    let built = size(&inputs, &with_fixed(0.8), &Highs::default()).unwrap();
+    assert!(close(built.components.batteries[0].energy_kwh, 10.0, 1e-6));
+    assert!(
+        close(built.objective, 2.0 + 0.8, 1e-6),
+        "{}",
+        built.objective
+    );
+    let not = size(&inputs, &with_fixed(1.2), &Highs::default()).unwrap();
+    assert!(not.components.batteries[0].energy_kwh < 1e-9);
+    assert_eq!(
+        not.capacities[0].limit,
+        Some(quartier_optim::sizing::Limit::NotBuilt)
+    );
+    // Clarabel cannot decide yes/no: it says so and names the back end that can.
+    let e = size(&inputs, &with_fixed(0.8), &Clarabel::default()).unwrap_err();
+    assert!(e.to_string().contains("HiGHS"), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Representative periods.
+
+/// Four days of hours: PV at noon, an evening load, a hydrogen demand the first morning, a
+/// battery and a hydrogen chain to size; the fourth day is a copy of the second.
+fn four_days() -> (Case, SizingConfig) {
+    let hours = 96;
+    let mut case = Case::new(60, hours, 1000.0, 1000.0);
+    let day = |d: usize, t: usize| -> f64 {
+        let h = t % 24;
+        let sun = if (8..17).contains(&h) {
+            1.0 - ((h as f64 - 12.0) / 5.0).powi(2)
+        } else {
+            0.0
+        };
+        sun * [1.0, 0.4, 0.8, 0.4][d]
+    };
+    case.pv("roof", (0..hours).map(|t| 20.0 * day(t / 24, t)).collect());
+    case.load(
+        "homes",
+        (0..hours)
+            .map(|t| {
+                if (17..23).contains(&(t % 24)) {
+                    6.0
+                } else {
+                    1.0
+                }
+            })
+            .collect(),
+    );
+    let mut b = battery("b1", 10.0, 5.0);
+    b.soc_initial = 0.0;
+    b.cyclic = true;
+    case.battery(b);
+    case.electrolyser(Electrolyser {
+        name: "pem".into(),
+        max_kw: 5.0,
+        min_kw: 0.0,
+        kwh_per_kg: 50.0,
+    });
+    case.tank(HydrogenTank {
+        name: "tank".into(),
+        capacity_kg: 5.0,
+        min_kg: 0.0,
+        initial_kg: 0.0,
+        cyclic: true,
+    });
+    case.h2_demand(
+        "vans",
+        (0..hours)
+            .map(|t| if t == 30 || t == 78 { 1.0 } else { 0.0 })
+            .collect(),
+    );
+    case.data.import_price = Series::new(
+        case.axis(),
+        Quantity::PriceEurPerKwh,
+        (0..hours)
+            .map(|t| {
+                if (17..23).contains(&(t % 24)) {
+                    0.3
+                } else {
+                    0.15
+                }
+            })
+            .collect(),
+    )
+    .unwrap();
+    let config = SizingConfig {
+        dispatch: DispatchConfig::default(),
+        candidates: vec![
+            cand("roof", CapacityKind::PvKwp, 20.0),
+            cand("b1", CapacityKind::BatteryKwh, 50.0),
+            cand("b1", CapacityKind::BatteryKw, 50.0),
+            cand("pem", CapacityKind::ElectrolyserKw, 20.0),
+            cand("tank", CapacityKind::TankKg, 10.0),
+        ],
+        costs: costs(hours, [0.5, 0.1, 0.1, 0.5, 0.2, 0.0]),
+        target: Target::None,
+        durations: Vec::new(),
+    };
+    (case, config)
+}
+
+#[test]
+fn as_many_typical_days_as_days_is_the_full_problem() {
+    let (case, config) = four_days();
+    let inputs = case.inputs();
+    let solver = Clarabel::default();
+    let full = size(&inputs, &config, &solver).unwrap();
+    let p = quartier_optim::sizing::size_on_typical_periods(&inputs, &config, 4, &solver).unwrap();
+    assert_eq!(p.periods.weights, vec![1, 1, 1, 1]);
+    assert!(
+        close(
+            p.reduced_annualised_cost_eur,
+            full.annualised_cost_eur,
+            1e-6
+        ),
+        "{} {}",
+        p.reduced_annualised_cost_eur,
+        full.annualised_cost_eur
+    );
+    assert!(p.estimate_error.abs() < 1e-6, "{}", p.estimate_error);
+    for (a, b) in p.sizing.capacities.iter().zip(&full.capacities) {
+        assert!(close(a.value, b.value, 1e-4), "{a:?} {b:?}");
+    }
+}
+
+#[test]
+fn identical_days_cluster_together_and_the_check_is_the_full_year() {
+    let (case, config) = four_days();
+    let inputs = case.inputs();
+    let t = quartier_optim::sizing::cluster_days(&inputs, 3).unwrap();
+    // Days 1 and 3 are the same day: one typical day stands for both.
+    assert_eq!(t.assignment[1], t.assignment[3]);
+    assert_eq!(t.weights.iter().sum::<usize>(), 4);
+    assert_eq!(t.medoids.len(), 3);
+    let solver = Clarabel::default();
+    let p = quartier_optim::sizing::size_on_typical_periods(&inputs, &config, 3, &solver).unwrap();
+    // The flows are the full horizon's, and pass the accounting pass on the sized inputs.
+    assert_eq!(p.sizing.flows.import_kwh.len(), 96);
+    // Bad options are explained.
+    let e = quartier_optim::sizing::cluster_days(&inputs, 5).unwrap_err();
+    assert!(e.to_string().contains("between 1 and the 4 days"), "{e}");
 }

@@ -58,6 +58,7 @@ fn a_year_of_half_hours_with_the_hydrogen_chain_and_ev_sessions() {
             capacity_kg: 200.0,
             min_kg: 10.0,
             initial_kg: 50.0,
+            cyclic: false,
         })
         .fuel_cell(FuelCell {
             name: "fc".into(),

@@ -19,9 +19,8 @@
 //! assert!(e.to_string().contains("not in [0, 1]"));
 //! ```
 
-use quartier_model::District;
-use quartier_optim::DispatchConfig;
-use quartier_optim::sizing::{CostTable, Sizing, SizingConfig, Target};
+use quartier_model::{District, SizingOptions};
+use quartier_optim::sizing::{PeriodSizing, Sizing, SizingConfig, Target};
 use quartier_sim::Inputs;
 use quartier_timeseries::{Axis, TimeError};
 
@@ -29,10 +28,6 @@ use crate::dispatch::SpellingError;
 
 /// What [`parse_target`] accepts.
 pub const TARGET_EXPECTED: &str = "none, positive-energy or self-sufficiency=RATE with RATE in [0, 1] (e.g. self-sufficiency=0.6)";
-
-/// The default upper bound of storage and conversion capacities, as a multiple of the
-/// declared size (`quartier size --max-factor`).
-pub const DEFAULT_MAX_FACTOR: f64 = 4.0;
 
 /// Parses `none`, `positive-energy` or `self-sufficiency=RATE` (RATE a number in [0, 1]).
 pub fn parse_target(s: &str) -> Result<Target, SpellingError> {
@@ -62,15 +57,16 @@ pub fn parse_target(s: &str) -> Result<Target, SpellingError> {
 }
 
 /// The sizing problem of `quartier size` and of sizing jobs: the default dispatch options,
-/// every declared capacity a candidate (PV up to its declared kWp, the others up to
-/// `max_factor` × declared), the default cost table and `target`.
-pub fn sizing_config(inputs: &Inputs<'_>, target: Target, max_factor: f64) -> SizingConfig {
-    SizingConfig {
-        dispatch: DispatchConfig::default(),
-        candidates: SizingConfig::every_component(inputs, max_factor),
-        costs: CostTable::default(),
-        target,
-    }
+/// the capacities, bounds, costs, durations and discount rate the district file plans (its
+/// `sizing` tables, the built-in costs where it says nothing: see
+/// [`SizingConfig::from_plan`]), `max_factor` when given (else the file's), and `target`.
+pub fn sizing_config(
+    inputs: &Inputs<'_>,
+    plan: &SizingOptions,
+    target: Target,
+    max_factor: Option<f64>,
+) -> SizingConfig {
+    SizingConfig::from_plan(inputs, plan, max_factor, target)
 }
 
 /// Keeps the first `days` days of the district's horizon (the whole horizon when it is
@@ -105,15 +101,34 @@ fn string(s: &str) -> String {
 /// `sizing.json` of district `name` sized under `config`: capacities, annualised costs, LCOE,
 /// LCOH, objective, solve time (`wall` seconds around the whole sizing). One key per line;
 /// the text ends with `}` and a newline.
-pub fn sizing_json(name: &str, config: &SizingConfig, s: &Sizing, wall: f64) -> String {
+pub fn sizing_json(
+    name: &str,
+    config: &SizingConfig,
+    discount_rate_from_file: bool,
+    s: &Sizing,
+    wall: f64,
+) -> String {
     let caps: Vec<String> = s
         .capacities
         .iter()
         .map(|c| {
+            let source = |from_file: bool| {
+                string(match (c.candidate, from_file) {
+                    (false, _) => "declared",
+                    (true, true) => "file",
+                    (true, false) => "default",
+                })
+            };
+            let o = &c.origin;
             format!(
                 "    {{\"component\": {}, \"capacity\": {}, \"unit\": {}, \"value\": {}, \
                  \"sized\": {}, \"min\": {}, \"max\": {}, \"annualised_eur_per_unit\": {}, \
-                 \"annualised_eur\": {}}}",
+                 \"annualised_eur\": {}, \"cost\": {{\"capex_eur_per_unit\": {}, \
+                 \"subsidy_eur_per_unit\": {}, \"lifetime_years\": {}, \
+                 \"fixed_om_eur_per_unit_year\": {}, \"capex_eur_when_built\": {}, \
+                 \"source\": {{\"capex\": {}, \"subsidy\": {}, \"lifetime\": {}, \
+                 \"fixed_om\": {}, \"when_built\": {}}}}}, \"limit\": {}, \
+                 \"marginal_value_eur_per_unit_year\": {}, \"with_pair\": {}}}",
                 string(&c.component),
                 string(c.kind.key()),
                 string(c.kind.unit()),
@@ -121,8 +136,27 @@ pub fn sizing_json(name: &str, config: &SizingConfig, s: &Sizing, wall: f64) -> 
                 c.candidate,
                 num(c.min),
                 num(c.max),
-                num(config.costs.annualised(c.kind)),
-                num(c.annualised_eur)
+                num(c.annualised_eur_per_unit),
+                num(c.annualised_eur),
+                num(c.cost.capex_eur_per_unit),
+                num(c.cost.subsidy_eur_per_unit),
+                num(c.cost.lifetime_years),
+                num(c.cost.fixed_om_eur_per_unit_year),
+                num(c.capex_eur_when_built),
+                source(o.capex),
+                source(o.subsidy),
+                source(o.lifetime),
+                source(o.fixed_om),
+                source(o.when_built),
+                c.limit.map_or("null".into(), |l| string(l.key())),
+                opt(c.marginal_value_eur_per_unit_year),
+                c.with_pair.map_or("null".into(), |p| format!(
+                    "{{\"other_per_unit\": {}, \"marginal_value_eur_per_unit_year\": {}, \
+                     \"annualised_eur_per_unit\": {}}}",
+                    num(p.other_per_unit),
+                    opt(p.marginal_value_eur_per_unit_year),
+                    num(p.annualised_eur_per_unit)
+                )),
             )
         })
         .collect();
@@ -135,7 +169,9 @@ pub fn sizing_json(name: &str, config: &SizingConfig, s: &Sizing, wall: f64) -> 
     };
     format!(
         "{{\n  \"district\": {},\n  \"target\": {target},\n  \"horizon_years\": {},\n  \
-         \"discount_rate\": {},\n  \"capacities\": [\n{}\n  ],\n  \
+         \"discount_rate\": {},\n  \"discount_rate_source\": {},\n  \"durations_h\": {{{}}},\n  \
+         \"capacities\": [\n{}\n  ],\n  \
+         \"target_eur_per_point_year\": {},\n  \
          \"annualised_capital_eur\": {},\n  \"annualised_capital_sized_eur\": {},\n  \
          \"operating_eur\": {},\n  \"objective_eur\": {},\n  \"raw_objective_eur\": {},\n  \
          \"annualised_cost_eur\": {},\n  \"lcoe_pv_eur_per_kwh\": {},\n  \
@@ -146,7 +182,19 @@ pub fn sizing_json(name: &str, config: &SizingConfig, s: &Sizing, wall: f64) -> 
         string(name),
         num(s.horizon_years),
         num(config.costs.discount_rate),
+        string(if discount_rate_from_file {
+            "file"
+        } else {
+            "default"
+        }),
+        config
+            .durations
+            .iter()
+            .map(|(b, h)| format!("{}: {}", string(b), num(*h)))
+            .collect::<Vec<_>>()
+            .join(", "),
         caps.join(",\n"),
+        opt(s.target_eur_per_point_year),
         num(s.total_annualised_capital_eur),
         num(s.candidates_annualised_eur),
         num(s.operating_eur),
@@ -166,6 +214,69 @@ pub fn sizing_json(name: &str, config: &SizingConfig, s: &Sizing, wall: f64) -> 
         num(s.build_seconds),
         num(s.report.solve_seconds),
         num(wall)
+    )
+}
+
+/// `sizing.json` of a sizing, with its `typical_days` object when it was sized on typical
+/// days (what `quartier size` writes and a sizing job returns).
+pub fn sizing_document(
+    name: &str,
+    config: &SizingConfig,
+    plan: &SizingOptions,
+    sizing: &Sizing,
+    typical: Option<(&PeriodSizing, &Axis)>,
+    wall: f64,
+) -> String {
+    let mut json = sizing_json(name, config, plan.discount_rate_from_file, sizing, wall);
+    if let Some((p, axis)) = typical {
+        add_field(&mut json, "typical_days", &typical_days_json(p, axis));
+    }
+    json
+}
+
+/// Adds `"key": value` (a JSON value) at the end of a JSON object written by
+/// [`sizing_json`].
+pub fn add_field(json: &mut String, key: &str, value: &str) {
+    json.truncate(json.trim_end().len() - 1); // reopen the object
+    json.push_str(&format!(",\n  {}: {value}\n}}\n", string(key)));
+}
+
+/// The `typical_days` object of `sizing.json`: the typical days (the UTC start of each
+/// medoid day, the days it stands for), the reduced problem's estimate against the full
+/// horizon's cost of the same capacities, and the times of both.
+pub fn typical_days_json(p: &PeriodSizing, axis: &Axis) -> String {
+    let days: Vec<String> = p
+        .periods
+        .medoids
+        .iter()
+        .zip(&p.periods.weights)
+        .map(|(&d, &w)| {
+            format!(
+                "{{\"start_utc\": {}, \"weight_days\": {w}}}",
+                string(
+                    &axis
+                        .time(d * p.periods.steps_per_period)
+                        .format("%Y-%m-%dT%H:%M:%SZ")
+                        .to_string()
+                )
+            )
+        })
+        .collect();
+    format!(
+        "{{\"count\": {}, \"days\": [{}], \"reduced_annualised_cost_eur\": {}, \
+         \"full_horizon_annualised_cost_eur\": {}, \"estimate_error\": {}, \
+         \"reduced_seconds\": {}, \"check_seconds\": {}, \"reduced_lp\": {{\"vars\": {}, \
+         \"rows\": {}, \"nonzeros\": {}}}}}",
+        p.periods.medoids.len(),
+        days.join(", "),
+        num(p.reduced_annualised_cost_eur),
+        num(p.sizing.annualised_cost_eur),
+        num(p.estimate_error),
+        num(p.reduced_seconds),
+        num(p.check_seconds),
+        p.reduced_size.vars,
+        p.reduced_size.rows,
+        p.reduced_size.nonzeros,
     )
 }
 
@@ -201,10 +312,12 @@ mod tests {
         let case = crate::test_cases::sunny_day();
         let inputs = case.inputs();
         let target = Target::SelfSufficiency { min_rate: 0.5 };
-        let config = sizing_config(&inputs, target, DEFAULT_MAX_FACTOR);
+        // A district built in code plans nothing: every declared capacity is a candidate.
+        let mut config = sizing_config(&inputs, &SizingOptions::default(), target, None);
+        config.candidates = SizingConfig::every_component(&inputs, 4.0);
         assert!(!config.candidates.is_empty());
         let s = quartier_optim::sizing::size(&inputs, &config, &Clarabel::default()).unwrap();
-        let text = sizing_json("test \"a\"", &config, &s, 0.5);
+        let text = sizing_json("test \"a\"", &config, false, &s, 0.5);
         assert!(text.ends_with("}\n"));
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["district"], "test \"a\"");

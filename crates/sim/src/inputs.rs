@@ -279,6 +279,12 @@ impl Inputs<'_> {
         })
     }
 
+    /// True when the pooled hydrogen storage is cyclic for the optimiser (every tank is; a
+    /// district file cannot mix cyclic and non-cyclic tanks).
+    pub fn tanks_cyclic(&self) -> bool {
+        !self.hydrogen_tanks.is_empty() && self.hydrogen_tanks.iter().all(|t| t.cyclic)
+    }
+
     /// Checks shapes (one vector per component, one value per step), value ranges (finite;
     /// energies, masses and carbon non-negative; prices finite, possibly negative), sessions
     /// (`arrival ≤ departure ≤ len`, energy and power finite and non-negative) and component

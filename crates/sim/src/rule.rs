@@ -413,6 +413,7 @@ mod part_load {
             capacity_kg: 10.0,
             min_kg: 0.0,
             initial_kg: 10.0,
+            cyclic: false,
         }
     }
 

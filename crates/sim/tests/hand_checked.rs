@@ -80,6 +80,7 @@ fn electrolyser_tank_fuel_cell_chain_keeps_refuelling_reserve() {
             capacity_kg: 1.0,
             min_kg: 0.1,
             initial_kg: 0.1,
+            cyclic: false,
         })
         .fuel_cell(FuelCell {
             name: "fc".into(),
@@ -119,6 +120,7 @@ fn hydrogen_demand_beyond_the_tank_is_reported_unserved() {
         capacity_kg: 2.0,
         min_kg: 0.5,
         initial_kg: 1.0,
+        cyclic: false,
     })
     .h2_demand("buses", vec![0.3, 0.4]);
     let inputs = case.inputs();

@@ -49,6 +49,7 @@ fn a_year_of_quarter_hours_with_50_loads_and_10_pv_systems() {
             capacity_kg: 200.0,
             min_kg: 10.0,
             initial_kg: 50.0,
+            cyclic: false,
         })
         .fuel_cell(FuelCell {
             name: "fc".into(),

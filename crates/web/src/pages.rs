@@ -730,42 +730,90 @@ fn job_outcome(l: Lang, j: &quartier_store::JobRow) -> String {
         );
     }
     if let Some(sizing) = result.get("sizing").filter(|s| s.is_object()) {
+        let number = |v: &Value, digits: usize| {
+            v.as_f64()
+                .map_or("—".into(), |x| signed(x, digits, l.point()))
+        };
         let rows: String = sizing["capacities"]
             .as_array()
             .into_iter()
             .flatten()
             .map(|c| {
+                let sized = c["sized"].as_bool().unwrap_or(false);
+                // The capex's origin speaks for the capacity's costs.
+                let costs = c["cost"]["source"]["capex"].as_str().unwrap_or("declared");
+                let decided = match c["limit"].as_str() {
+                    Some(limit) => {
+                        let worth = match (
+                            c["marginal_value_eur_per_unit_year"].as_f64(),
+                            c["annualised_eur_per_unit"].as_f64(),
+                        ) {
+                            (Some(v), Some(cost)) => format!(
+                                " ({} {} {} {})",
+                                t(l, "sizing_worth"),
+                                signed(v, 1, l.point()),
+                                t(l, "sizing_per_year_cost"),
+                                signed(cost, 1, l.point())
+                            ),
+                            _ => String::new(),
+                        };
+                        format!(
+                            "{}{}",
+                            esc(&crate::i18n::value_label(l, "limit", limit)),
+                            esc(&worth)
+                        )
+                    }
+                    None => "—".into(),
+                };
                 format!(
-                    "<tr><td>{}</td><td>{}</td><td class=n>{}\u{a0}{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td class=n>{}\u{a0}{}</td><td>{}</td>\
+                     <td class=n>{}</td><td>{}</td><td>{decided}</td></tr>",
                     esc(c["component"].as_str().unwrap_or("")),
                     esc(&crate::i18n::value_label(
                         l,
                         "capacity",
                         c["capacity"].as_str().unwrap_or("")
                     )),
-                    c["value"]
-                        .as_f64()
-                        .map_or("—".into(), |x| signed(x, 1, l.point())),
+                    number(&c["value"], 1),
                     esc(c["unit"].as_str().unwrap_or("")),
-                    t(
-                        l,
-                        if c["sized"].as_bool().unwrap_or(false) {
-                            "yes"
-                        } else {
-                            "no"
-                        }
-                    ),
+                    t(l, if sized { "yes" } else { "no" }),
+                    number(&c["annualised_eur"], 0),
+                    esc(&crate::i18n::value_label(l, "costs", costs)),
                 )
             })
             .collect();
+        let typical =
+            sizing
+                .get("typical_days")
+                .filter(|v| v.is_object())
+                .map_or(String::new(), |td| {
+                    format!(
+                        "{}{}",
+                        crate::html::card(t(l, "sizing_typical"), &number(&td["count"], 0)),
+                        crate::html::card(
+                            t(l, "sizing_estimate"),
+                            &format!(
+                                "{} ({})",
+                                money(&td["reduced_annualised_cost_eur"]),
+                                td["estimate_error"]
+                                    .as_f64()
+                                    .map_or("—".into(), |e| l.percent(-e))
+                            )
+                        )
+                    )
+                });
         return format!(
-            "<section id=outcome><div class=cards>{}</div><table id=capacities><tr><th>{}</th>\
-             <th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table></section>",
+            "<section id=outcome><div class=cards>{}{typical}</div><table id=capacities><tr>\
+             <th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\
+             {rows}</table></section>",
             crate::html::card(t(l, "sizing_cost"), &money(&sizing["annualised_cost_eur"])),
             t(l, "sizing_component"),
             t(l, "sizing_capacity"),
             t(l, "sizing_value"),
             t(l, "sizing_sized"),
+            t(l, "sizing_annual"),
+            t(l, "sizing_costs"),
+            t(l, "sizing_decided"),
         );
     }
     String::new()

@@ -8,10 +8,13 @@
 //! expected). Only those who manage the district submit.
 //!
 //! The job loads the district as a simulation does (its first `days` days when asked), poses
-//! the sizing problem of the CLI ([`quartier_report::sizing::sizing_config`]: every declared
-//! capacity a candidate), solves it and stores a run of the sized dispatch exactly like a
-//! simulation's (`timeseries.csv` and KPIs). Its result is the KPI document of a simulation
-//! job plus `sizing`: the document the CLI writes as `sizing.json`
+//! the sizing problem of the CLI ([`quartier_report::sizing::sizing_config`]: the capacities,
+//! bounds, costs, battery durations and discount rate of the district file's `sizing`
+//! tables, the built-in costs where it says nothing), solves it (on `typical_days` typical
+//! days when asked, then the whole horizon with the chosen capacities) and stores a run of
+//! the sized dispatch exactly like a simulation's (`timeseries.csv` and KPIs). Its result is
+//! the KPI document of a simulation job plus `sizing`: the document the CLI writes as
+//! `sizing.json`
 //! ([`quartier_report::sizing::sizing_json`]). Progress: 5 % loaded, 15 % assembled, 25 %
 //! the LP built, 90 % solved, 95 % stored; a cancellation is noticed between phases (a solve
 //! runs to its end, its result discarded). An infeasible target fails the job with the
@@ -27,9 +30,9 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use quartier_model::{District, DistrictData};
-use quartier_optim::sizing::{SizingModel, Target};
+use quartier_optim::sizing::{SizingModel, Target, size_on_typical_periods};
 use quartier_report::sizing::{
-    DEFAULT_MAX_FACTOR, TARGET_EXPECTED, keep_first_days, parse_target, sizing_config, sizing_json,
+    TARGET_EXPECTED, keep_first_days, parse_target, sizing_config, sizing_document,
 };
 use quartier_store::{DistrictRow, NewRun};
 use serde_json::{Map, Value};
@@ -59,9 +62,11 @@ struct SizingSpec {
     target: Target,
     solver: SolverChoice,
     /// Upper bound of storage and conversion capacities, × the declared size.
-    max_factor: f64,
+    max_factor: Option<f64>,
     /// Keep only the first `days` days of the horizon.
     days: Option<u32>,
+    /// Size on this many typical days, then check on the whole horizon.
+    typical_days: Option<usize>,
 }
 
 impl Default for SizingSpec {
@@ -69,14 +74,15 @@ impl Default for SizingSpec {
         SizingSpec {
             target: Target::None,
             solver: SolverChoice::Clarabel,
-            max_factor: DEFAULT_MAX_FACTOR,
+            max_factor: None,
             days: None,
+            typical_days: None,
         }
     }
 }
 
 /// The fields of the request body.
-const FIELDS: &[&str] = &["target", "solver", "max_factor", "days"];
+const FIELDS: &[&str] = &["target", "solver", "max_factor", "days", "typical_days"];
 
 /// Checks the request body (`None`: no body, every option at its default); every problem is
 /// collected.
@@ -99,7 +105,7 @@ fn parse_request(body: Option<&Value>) -> Result<SizingSpec, Vec<InputProblem>> 
     }
     if let Some(v) = f.get("max_factor") {
         match v.as_f64() {
-            Some(x) if x.is_finite() && x > 0.0 => spec.max_factor = x,
+            Some(x) if x.is_finite() && x > 0.0 => spec.max_factor = Some(x),
             _ => f.problems.push(problem(
                 "max_factor",
                 format!("{v}: expected a multiple of the declared size > 0"),
@@ -115,6 +121,16 @@ fn parse_request(body: Option<&Value>) -> Result<SizingSpec, Vec<InputProblem>> 
                 "days",
                 format!("{v}: expected a whole number of days ≥ 1"),
                 "a whole number of days ≥ 1 (the first days of the horizon)",
+            )),
+        }
+    }
+    if let Some(v) = f.get("typical_days") {
+        match v.as_u64().and_then(|d| usize::try_from(d).ok()) {
+            Some(d) if d >= 1 => spec.typical_days = Some(d),
+            _ => f.problems.push(problem(
+                "typical_days",
+                format!("{v}: expected a whole number of typical days ≥ 1"),
+                "a whole number of typical days ≥ 1 (at most the days of the horizon)",
             )),
         }
     }
@@ -193,17 +209,35 @@ fn run_sizing(
     p.step(5)?;
     let inputs = quartier_sim::assemble(&d, &data).map_err(|e| format!("assembling: {e}"))?;
     p.step(15)?;
-    let config = sizing_config(&inputs, spec.target, spec.max_factor);
-    let model = SizingModel::build(&inputs, &config).map_err(|e| format!("sizing: {e}"))?;
-    p.step(25)?;
+    let config = sizing_config(&inputs, &d.sizing, spec.target, spec.max_factor);
     let solver = spec.solver.back_end();
-    let sizing = model
-        .solve(solver.as_ref())
-        .map_err(|e| format!("sizing: {e}"))?;
+    let (sizing, typical) = match spec.typical_days {
+        Some(k) => {
+            let r = size_on_typical_periods(&inputs, &config, k, solver.as_ref())
+                .map_err(|e| format!("sizing on {k} typical days: {e}"))?;
+            (r.sizing.clone(), Some(r))
+        }
+        None => {
+            let model = SizingModel::build(&inputs, &config).map_err(|e| format!("sizing: {e}"))?;
+            p.step(25)?;
+            let s = model
+                .solve(solver.as_ref())
+                .map_err(|e| format!("sizing: {e}"))?;
+            (s, None)
+        }
+    };
     let wall = start.elapsed().as_secs_f64();
     p.step(90)?;
     let (kpis_json, run) = jobs::simulation_run(district.id, &name, &sizing.flows, &sizing.kpis)?;
-    let result = result_json(&kpis_json, &sizing_json(&name, &config, &sizing, wall))?;
+    let json = sizing_document(
+        &name,
+        &config,
+        &d.sizing,
+        &sizing,
+        typical.as_ref().map(|r| (r, &inputs.axis)),
+        wall,
+    );
+    let result = result_json(&kpis_json, &json)?;
     p.step(95)?;
     Ok((result, run))
 }
@@ -268,13 +302,15 @@ mod tests {
     fn options_are_read() {
         assert_eq!(
             parse_request(Some(&json!({
-                "target": "self-sufficiency=0.6", "max_factor": 2.5, "days": 3
+                "target": "self-sufficiency=0.6", "max_factor": 2.5, "days": 3,
+                "typical_days": 2
             }))),
             Ok(SizingSpec {
                 target: Target::SelfSufficiency { min_rate: 0.6 },
                 solver: SolverChoice::Clarabel,
-                max_factor: 2.5,
+                max_factor: Some(2.5),
                 days: Some(3),
+                typical_days: Some(2),
             })
         );
         assert_eq!(

@@ -37,7 +37,10 @@ const SIZING_KEYS: &[&str] = &[
     "target",
     "horizon_years",
     "discount_rate",
+    "discount_rate_source",
+    "durations_h",
     "capacities",
+    "target_eur_per_point_year",
     "annualised_capital_eur",
     "annualised_capital_sized_eur",
     "operating_eur",
@@ -145,6 +148,58 @@ fn a_sizing_job_stores_its_run_and_the_clis_sizing_document() {
 }
 
 #[test]
+fn the_district_files_costs_and_typical_days_reach_the_job_and_its_page() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let toml = small_district("Les Tilleuls", &[A, B])
+        .replace("end = 2025-06-09", "end = 2025-06-05")
+        .replace(
+            "azimuth_deg = 180\n",
+            "azimuth_deg = 180\n[pv.sizing]\ncapex_eur_per_kwp = 700\n",
+        );
+    let id = admin.create_district(&toml);
+    let job = run(&admin, id, &json!({"typical_days": 2}));
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let sizing = &job["result"]["sizing"];
+    let caps = sizing["capacities"].as_array().unwrap();
+    let pv = caps.iter().find(|c| c["capacity"] == "pv_kwp").unwrap();
+    assert_eq!(pv["cost"]["capex_eur_per_unit"], 700.0, "{pv}");
+    assert_eq!(pv["cost"]["source"]["capex"], "file", "{pv}");
+    assert_eq!(pv["cost"]["source"]["lifetime"], "default", "{pv}");
+    assert!(pv["limit"].is_string(), "{pv}");
+    let td = &sizing["typical_days"];
+    assert_eq!(td["count"], 2, "{td}");
+    let weights: u64 = td["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["weight_days"].as_u64().unwrap())
+        .sum();
+    assert_eq!(weights, 3);
+    // The run is the whole horizon (re-solved with the chosen capacities).
+    let csv = admin.get(&format!(
+        "/api/v1/runs/{}/timeseries.csv",
+        job["run_id"].as_i64().unwrap()
+    ));
+    assert_eq!(csv.body.lines().count(), 1 + 3 * 24);
+    // The page says where each cost came from and what decided each size.
+    let page = admin.get(&format!("/jobs/{}", job["id"])).body;
+    assert!(page.contains("du fichier"), "{page}");
+    assert!(page.contains("Fixée par"), "{page}");
+    assert!(page.contains("Jours types"), "{page}");
+    // Too many typical days: the job fails with what was expected.
+    let job = run(&admin, id, &json!({"typical_days": 9}));
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .contains("between 1 and the 3 days"),
+        "{job}"
+    );
+}
+
+#[test]
 fn days_and_max_factor_shape_the_problem() {
     let app = spawn_app();
     let (id, admin, _alice) = three_days(&app, 30);
@@ -230,6 +285,7 @@ fn bad_options_are_refused_with_the_field_its_value_and_what_was_expected() {
     only(json!({"max_factor": -1}), "max_factor", "-1", "> 0");
     only(json!({"days": 0}), "days", "0", "≥ 1");
     only(json!({"days": 2.5}), "days", "2.5", "whole number");
+    only(json!({"typical_days": 0}), "typical_days", "0", "≥ 1");
     only(
         json!({"pareto": 3}),
         "pareto",

@@ -29,6 +29,7 @@
 //! * **Unserved electricity and hydrogen** are columns priced at the configured values of
 //!   lost load, so a district that cannot be supplied is explained, not infeasible.
 
+use quartier_model::{Battery, HydrogenTank};
 use quartier_sim::Inputs;
 
 use super::{AnnualBalance, DispatchConfig, EndOfHorizon, Objective, PartLoad};
@@ -73,7 +74,7 @@ pub(crate) fn build(
     config: &DispatchConfig,
 ) -> Result<(Model, Blocks), LpError> {
     let mut m = Model::new();
-    let blocks = define_recipe(&mut m, inputs, config, |m| {
+    let blocks = define_recipe(&mut m, inputs, config, &Layout::default(), |m| {
         define_batteries(m, inputs, config)
     })?;
     Ok((m, blocks))
@@ -85,12 +86,13 @@ pub(crate) fn define_recipe(
     m: &mut Model,
     inputs: &Inputs<'_>,
     config: &DispatchConfig,
+    layout: &Layout,
     batteries: impl FnOnce(&mut Model) -> Result<Vec<BatteryVars>, LpError>,
 ) -> Result<Blocks, LpError> {
     let (import, export, unserved) = define_grid(m, inputs);
     let curtailed = define_pv(m, inputs);
     let batteries = batteries(m)?;
-    let (electrolysers, fuel_cells, hydrogen) = define_hydrogen(m, inputs, config)?;
+    let (electrolysers, fuel_cells, hydrogen) = define_hydrogen(m, inputs, config, layout)?;
     let (ev_sites, fleets) = define_ev(m, inputs)?;
     let mut blocks = Blocks {
         import,
@@ -107,10 +109,34 @@ pub(crate) fn define_recipe(
     };
     blocks.balance_first_row = define_balance(m, inputs, &blocks)?;
     if config.annual_balance == AnnualBalance::PositiveEnergy {
-        define_positive_energy(m, inputs, &blocks)?;
+        define_positive_energy(m, inputs, &blocks, layout)?;
     }
-    define_objective(m, inputs, config, &blocks);
+    define_objective(m, inputs, config, &blocks, layout);
     Ok(blocks)
+}
+
+/// How the steps of a model stand for time: one after the other (the default), or as
+/// typical periods of `period` steps, each step weighing `weights[t]` (the number of the
+/// horizon's periods its typical period stands for), storage levels within a period counted
+/// from 0 at its start (the periods are linked by the sizing's inter-period levels).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Layout {
+    /// Steps per typical period (`None`: a plain horizon).
+    pub period: Option<usize>,
+    /// Weight of each step in the objective and in the horizon's totals (empty: 1 each).
+    pub weights: Vec<f64>,
+}
+
+impl Layout {
+    /// The weight of step `t`.
+    pub fn weight(&self, t: usize) -> f64 {
+        self.weights.get(t).copied().unwrap_or(1.0)
+    }
+
+    /// True when step `t` starts a typical period (its storage starts from 0 within it).
+    pub fn starts_period(&self, t: usize) -> bool {
+        self.period.is_some_and(|p| p > 0 && t % p == 0)
+    }
 }
 
 /// Grid import and export within their limits, and unserved electricity (no upper bound).
@@ -173,15 +199,18 @@ pub(crate) fn define_batteries(
                 (charge.at(t), -b.charge_efficiency),
                 (discharge.at(t), 1.0 / b.discharge_efficiency),
             ];
-            let rhs = if t == 0 {
-                decay * initial
-            } else {
+            let rhs = if t > 0 {
                 terms.push((soc.at(t - 1), -decay));
                 0.0
+            } else if b.cyclic {
+                close_cycle(&mut terms, soc.at(n - 1), decay);
+                0.0
+            } else {
+                decay * initial
             };
             m.add_row(t, terms, Sense::Eq, rhs)?;
         }
-        if config.end_of_horizon == EndOfHorizon::AtLeastInitial && n > 0 {
+        if config.end_of_horizon == EndOfHorizon::AtLeastInitial && n > 0 && !b.cyclic {
             m.begin_rows(format!("{}-end_soc", b.name));
             m.add_row(n - 1, [(soc.at(n - 1), 1.0)], Sense::Ge, initial)?;
         }
@@ -192,6 +221,63 @@ pub(crate) fn define_batteries(
         });
     }
     Ok(out)
+}
+
+/// The first step of a cyclic store: its level before the first step is its level at the
+/// last (`last`, weighted by `−decay`), merged into the level's own entry on a one-step
+/// horizon.
+pub(crate) fn close_cycle(terms: &mut Vec<(Var, f64)>, last: Var, decay: f64) {
+    match terms.iter_mut().find(|(v, _)| *v == last) {
+        Some((_, a)) => *a -= decay,
+        None => terms.push((last, -decay)),
+    }
+}
+
+/// Cyclic storage starts where the solution ends: sets each cyclic battery's
+/// `soc_initial` to its final state of charge in `primal` (within `[soc_min, 1]`), and
+/// when the tanks are cyclic, their initial levels to the pool's final level (shared in
+/// proportion to each tank's room above its minimum), so that polishing and accounting
+/// replay the cycle. True when anything is cyclic.
+pub(crate) fn set_cyclic_starts(
+    batteries: &mut [Battery],
+    tanks: &mut [HydrogenTank],
+    blocks: &Blocks,
+    primal: &[f64],
+) -> bool {
+    let last = |b: &VarBlock| {
+        b.len()
+            .checked_sub(1)
+            .and_then(|t| b.get(t))
+            .and_then(|v| primal.get(v.index()).copied())
+    };
+    let mut any = false;
+    for (b, vars) in batteries.iter_mut().zip(&blocks.batteries) {
+        if let (true, Some(end)) = (b.cyclic, last(&vars.soc)) {
+            any = true;
+            b.soc_initial = if b.energy_kwh > 0.0 {
+                (end / b.energy_kwh).clamp(b.soc_min, 1.0)
+            } else {
+                b.soc_min
+            };
+        }
+    }
+    if !tanks.is_empty()
+        && tanks.iter().all(|t| t.cyclic)
+        && let Some(end) = blocks.hydrogen.as_ref().and_then(|(_, level)| last(level))
+    {
+        any = true;
+        let min: f64 = tanks.iter().map(|t| t.min_kg).sum();
+        let cap: f64 = tanks.iter().map(|t| t.capacity_kg).sum();
+        let frac = if cap > min {
+            ((end - min) / (cap - min)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        for t in tanks.iter_mut() {
+            t.initial_kg = t.min_kg + frac * (t.capacity_kg - t.min_kg);
+        }
+    }
+    any
 }
 
 /// Session columns of every EV site, then of every fleet.
@@ -207,6 +293,7 @@ pub(crate) fn define_hydrogen(
     m: &mut Model,
     inputs: &Inputs<'_>,
     config: &DispatchConfig,
+    layout: &Layout,
 ) -> Result<HydrogenBlocks, LpError> {
     let n = inputs.len();
     let h = inputs.step_hours();
@@ -247,7 +334,15 @@ pub(crate) fn define_hydrogen(
     let served = m.add_vars("h2-served_kg", n, |t| {
         (0.0, inputs.h2_demand_kg.get(t).copied().unwrap_or(0.0))
     });
-    let level = m.add_vars("h2-tank_level_kg", n, |_| (min_kg, cap_kg));
+    // Over typical periods the column is the level within its period (from 0), bounded
+    // through the sizing's inter-period levels.
+    let level = if layout.period.is_some() {
+        m.add_vars("h2-tank_level_kg", n, |_| {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        })
+    } else {
+        m.add_vars("h2-tank_level_kg", n, |_| (min_kg, cap_kg))
+    };
     m.begin_rows("h2-tank_balance");
     for t in 0..n {
         let mut terms = vec![(level.at(t), 1.0), (served.at(t), 1.0)];
@@ -257,15 +352,24 @@ pub(crate) fn define_hydrogen(
         for (f, x) in inputs.fuel_cells.iter().zip(&fuel_cells) {
             terms.push((x.at(t), 1.0 / f.kwh_per_kg));
         }
-        let rhs = if t == 0 {
-            initial_kg
-        } else {
+        let rhs = if layout.starts_period(t) {
+            0.0
+        } else if t > 0 {
             terms.push((level.at(t - 1), -1.0));
             0.0
+        } else if inputs.tanks_cyclic() {
+            close_cycle(&mut terms, level.at(n - 1), 1.0);
+            0.0
+        } else {
+            initial_kg
         };
         m.add_row(t, terms, Sense::Eq, rhs)?;
     }
-    if config.end_of_horizon == EndOfHorizon::AtLeastInitial && n > 0 {
+    if config.end_of_horizon == EndOfHorizon::AtLeastInitial
+        && n > 0
+        && !inputs.tanks_cyclic()
+        && layout.period.is_none()
+    {
         m.begin_rows("h2-end_level");
         m.add_row(n - 1, [(level.at(n - 1), 1.0)], Sense::Ge, initial_kg)?;
     }
@@ -430,16 +534,26 @@ pub(crate) fn define_positive_energy(
     m: &mut Model,
     inputs: &Inputs<'_>,
     b: &Blocks,
+    layout: &Layout,
 ) -> Result<(), LpError> {
     let n = inputs.len();
-    let pv: f64 = pv_total(inputs).iter().sum();
-    let load: f64 = load_total(inputs).iter().sum();
-    let mut terms: Vec<(Var, f64)> = (0..n).map(|t| (b.curtailed.at(t), -1.0)).collect();
+    let w = |t: usize| layout.weight(t);
+    let pv: f64 = pv_total(inputs)
+        .iter()
+        .enumerate()
+        .map(|(t, v)| w(t) * v)
+        .sum();
+    let load: f64 = load_total(inputs)
+        .iter()
+        .enumerate()
+        .map(|(t, v)| w(t) * v)
+        .sum();
+    let mut terms: Vec<(Var, f64)> = (0..n).map(|t| (b.curtailed.at(t), -w(t))).collect();
     for e in &b.electrolysers {
-        terms.extend((0..n).map(|t| (e.at(t), -1.0)));
+        terms.extend((0..n).map(|t| (e.at(t), -w(t))));
     }
     for s in b.ev_sites.iter().chain(&b.fleets).flatten() {
-        terms.extend((0..s.charge.len()).map(|i| (s.charge.at(i), -1.0)));
+        terms.extend((0..s.charge.len()).map(|i| (s.charge.at(i), -w(s.arrival + i))));
     }
     m.begin_rows("district-positive_energy");
     m.add_row(n.saturating_sub(1), terms, Sense::Ge, load - pv)?;
@@ -474,18 +588,28 @@ pub(crate) fn define_objective(
     inputs: &Inputs<'_>,
     config: &DispatchConfig,
     b: &Blocks,
+    layout: &Layout,
 ) {
     for t in 0..inputs.len() {
+        let k = layout.weight(t);
         let (wi, we) = grid_weights(inputs, config.objective, t);
-        m.add_cost(b.import.at(t), wi);
-        m.add_cost(b.export.at(t), we);
-        m.add_cost(b.unserved.at(t), config.value_of_lost_load_eur_per_kwh);
+        m.add_cost(b.import.at(t), k * wi);
+        m.add_cost(b.export.at(t), k * we);
+        m.add_cost(b.unserved.at(t), k * config.value_of_lost_load_eur_per_kwh);
     }
     let voll_h2 = config.value_of_lost_hydrogen_eur_per_kg;
-    m.add_constant(voll_h2 * inputs.h2_demand_kg.iter().sum::<f64>());
+    m.add_constant(
+        voll_h2
+            * inputs
+                .h2_demand_kg
+                .iter()
+                .enumerate()
+                .map(|(t, d)| layout.weight(t) * d)
+                .sum::<f64>(),
+    );
     if let Some((served, _)) = &b.hydrogen {
         for t in 0..served.len() {
-            m.add_cost(served.at(t), -voll_h2);
+            m.add_cost(served.at(t), -voll_h2 * layout.weight(t));
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod rolling;
 
 use std::time::Instant;
 
+use quartier_model::{Battery, HydrogenTank};
 use quartier_sim::{BalanceError, Flows, Inputs, Kpis, SimError, account};
 
 use crate::lp::{
@@ -110,6 +111,36 @@ impl Default for DispatchConfig {
     }
 }
 
+/// The starting levels of storage in a dispatch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageStart {
+    /// Each battery's state of charge before the first step, kWh (district order).
+    pub battery_soc_kwh: Vec<f64>,
+    /// The pooled hydrogen tanks' level before the first step, kg.
+    pub tank_pool_kg: f64,
+}
+
+impl StorageStart {
+    /// Sets these starting levels on copies of the district's batteries and tanks (each
+    /// battery's `soc_initial`, each tank's `initial_kg` as a share of the pool's room above
+    /// its minimum), so that the dispatch's flows replay through [`quartier_sim::account`].
+    pub fn apply(&self, batteries: &mut [Battery], tanks: &mut [HydrogenTank]) {
+        for (b, soc) in batteries.iter_mut().zip(&self.battery_soc_kwh) {
+            if b.energy_kwh > 0.0 {
+                b.soc_initial = (soc / b.energy_kwh).clamp(b.soc_min, 1.0);
+            }
+        }
+        let min: f64 = tanks.iter().map(|t| t.min_kg).sum();
+        let cap: f64 = tanks.iter().map(|t| t.capacity_kg).sum();
+        if cap > min {
+            let frac = ((self.tank_pool_kg - min) / (cap - min)).clamp(0.0, 1.0);
+            for t in tanks.iter_mut() {
+                t.initial_kg = t.min_kg + frac * (t.capacity_kg - t.min_kg);
+            }
+        }
+    }
+}
+
 /// Size of an LP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModelSize {
@@ -141,6 +172,9 @@ pub struct Dispatch {
     /// Marginal cost of electricity at each step (dual of the bus balance), in objective
     /// units per kWh.
     pub marginal_value_per_kwh: Vec<f64>,
+    /// Where storage starts: the declared levels, or for cyclic storage the level the
+    /// optimiser chose (which is also where it ends).
+    pub storage_start: StorageStart,
     /// Size of the LP.
     pub size: ModelSize,
     /// Time to build the LP, seconds.
@@ -306,14 +340,32 @@ impl<'i, 'a> DispatchModel<'i, 'a> {
                 termination: out.termination,
             });
         }
+        // Cyclic storage starts where it ends: polish and account from that start.
+        let mut batteries = self.inputs.batteries.to_vec();
+        let mut tanks = self.inputs.hydrogen_tanks.to_vec();
+        let cyclic =
+            define::set_cyclic_starts(&mut batteries, &mut tanks, &self.blocks, &out.primal);
+        let started = Inputs {
+            batteries: &batteries,
+            hydrogen_tanks: &tanks,
+            ..self.inputs.clone()
+        };
+        let inputs = if cyclic { &started } else { self.inputs };
         let (flows, polish) = polish::polish(
-            self.inputs,
+            inputs,
             &self.blocks,
             self.model.lower_bounds(),
             self.model.upper_bounds(),
             &out.primal,
         );
-        let kpis = account(self.inputs, &flows)?;
+        let kpis = account(inputs, &flows)?;
+        let storage_start = StorageStart {
+            battery_soc_kwh: batteries
+                .iter()
+                .map(|b| b.soc_initial * b.energy_kwh)
+                .collect(),
+            tank_pool_kg: inputs.tank_pool_kg().2,
+        };
         let first = self.blocks.balance_first_row;
         let marginal = out
             .dual
@@ -322,6 +374,7 @@ impl<'i, 'a> DispatchModel<'i, 'a> {
             .unwrap_or_default();
         Ok(Dispatch {
             objective: objective_of_flows(self.inputs, &self.config, &flows),
+            storage_start,
             raw_objective: out
                 .objective
                 .unwrap_or_else(|| self.model.objective_value(&out.primal)),
@@ -561,6 +614,7 @@ mod tests {
                 capacity_kg: 1.0,
                 min_kg: 0.0,
                 initial_kg: 1.0,
+                cyclic: false,
             })
             .electrolyser(Electrolyser {
                 name: "pem".into(),

@@ -398,9 +398,12 @@ pub fn rolling(
                 // feasible; realising a step still never discharges under the actual floor.
                 let decay = (1.0 - b.standing_loss_per_h * h).max(0.0);
                 let idle = frac * decay.powi(i32::try_from(len).unwrap_or(i32::MAX));
+                // A window starts from the carried state: cyclic storage is a property of
+                // the whole horizon, not of a window.
                 Battery {
                     soc_initial: frac,
                     soc_min: b.soc_min.min(idle),
+                    cyclic: false,
                     ..b.clone()
                 }
             })
@@ -530,6 +533,7 @@ fn tanks_at(tanks: &[HydrogenTank], level: f64) -> Vec<HydrogenTank> {
         .iter()
         .map(|t| HydrogenTank {
             initial_kg: t.min_kg + frac * (t.capacity_kg - t.min_kg),
+            cyclic: false,
             ..t.clone()
         })
         .collect()

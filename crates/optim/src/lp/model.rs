@@ -322,6 +322,14 @@ impl Model {
         ))
     }
 
+    /// Changes a column's bounds (a sizing model frees the bounds its capacity rows hold).
+    pub(crate) fn set_bounds(&mut self, var: Var, lower: f64, upper: f64) {
+        if let (Some(l), Some(u)) = (self.lower.get_mut(var.0), self.upper.get_mut(var.0)) {
+            *l = lower;
+            *u = upper;
+        }
+    }
+
     pub(crate) fn row_entries(&self, row: usize) -> Option<(&[usize], &[f64])> {
         let a = *self.row_start.get(row)?;
         let b = *self.row_start.get(row + 1)?;

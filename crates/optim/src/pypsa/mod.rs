@@ -23,6 +23,7 @@
 //! | hydrogen demand | Load `h2_demand` on H2, plus Generator `h2_unserved` (≤ demand, at the value of lost hydrogen) |
 //! | EV session / fleet vehicle-day | its own bus with a Store (`e_nom` = the energy it can take, `e_min_pu` = 1 from its last plugged step) fed by a Link (`p_nom` = max kW, `p_max_pu` = 1 only while plugged): exact, one column of each series per session |
 //! | end of horizon at least initial | `e_min_pu` of the last snapshot = initial level / capacity |
+//! | cyclic battery or tanks | `e_cyclic = True` (PyPSA starts from the last snapshot's level after one step of loss, as Quartier) |
 //!
 //! **Minimum power** (`min_kw` of electrolysers and fuel cells) is not exported: the network
 //! is the LP relaxation ([`crate::PartLoad::Relaxed`], the default), whatever
@@ -31,14 +32,18 @@
 //! The objective constants differ: Quartier's objective counts the value of lost hydrogen
 //! as `value × (demand − served)` and PyPSA as `value × h2_unserved`: the same number.
 //!
-//! **Sizing** (extendable capacities, `capital_cost` = annualised cost × horizon years):
+//! **Sizing** (extendable capacities, `capital_cost` = each candidate's own annualised cost
+//! × horizon years, from the district file's costs or the defaults):
 //! PV, electrolyser and battery energy as they are; fuel-cell `p_nom` counts kg/h, so its
 //! bounds and cost are converted; battery power is the `{b}-charger` capacity, and
 //! `{b}-discharger` must equal it times η_d, a constraint the CSV format cannot hold:
 //! `bench/pypsa/crosscheck.py` adds it by name. What PyPSA cannot express exactly is
 //! refused with [`ExportError::NotExact`]: a sized battery with `soc_initial > 0` (PyPSA's
 //! `e_initial` is in kWh, not a share of a variable capacity), a sized tank pool with a
-//! minimum level or mixing declared and sized tanks.
+//! minimum level, mixing declared and sized tanks or tanks of different costs, and a cost
+//! when built (a yes/no decision). A battery of fixed duration is written to
+//! `quartier-durations.csv` (battery, hours), which the cross-check turns into
+//! `e_nom = hours × charger p_nom`.
 
 use std::fmt::Write as _;
 
@@ -143,9 +148,17 @@ pub fn export(
                 .find(|c| c.component == component && c.kind == kind)
         })
     };
-    let capital = |kind: CapacityKind| -> f64 {
-        sizing.map_or(0.0, |s| s.costs.annualised(kind) * horizon_years)
-    };
+    let capital =
+        |c: &Candidate| -> f64 { sizing.map_or(0.0, |s| s.annualised(c) * horizon_years) };
+    if let Some(c) = sizing.and_then(|s| s.candidates.iter().find(|c| c.capex_eur_when_built > 0.0))
+    {
+        return Err(ExportError::NotExact {
+            what: format!("the cost when built of '{}'", c.component),
+            why: "it is a yes/no decision (a MILP), which PyPSA's extendable capacities do \
+                  not make"
+                .into(),
+        });
+    }
     let end_at_least_initial = config.end_of_horizon == EndOfHorizon::AtLeastInitial;
     let has_h2 = !(inputs.electrolysers.is_empty()
         && inputs.fuel_cells.is_empty()
@@ -206,7 +219,7 @@ pub fn export(
             row[7] = "True".into();
             row[8] = num(c.min);
             row[9] = num(c.max);
-            row[10] = num(capital(CapacityKind::PvKwp));
+            row[10] = num(capital(c));
         }
         generators.push(row);
         gen_p_max_pu.columns.push((p.name.clone(), per_kwp));
@@ -372,8 +385,13 @@ pub fn export(
             decay * b.soc_initial * b.energy_kwh,
         );
         row[8] = num(loss);
+        if b.cyclic {
+            // PyPSA's cyclic store starts from its level at the last snapshot, after one
+            // step of loss: Quartier's `soc[0] = decay·soc[n−1] + …`.
+            row[7] = "True".into();
+        }
         if let Some(c) = e_c {
-            if b.soc_initial > 0.0 {
+            if b.soc_initial > 0.0 && !b.cyclic {
                 return Err(ExportError::NotExact {
                     what: format!("battery '{}' with sized energy", b.name),
                     why: "its initial state of charge is a share of a variable capacity \
@@ -384,9 +402,9 @@ pub fn export(
             row[9] = "True".into();
             row[10] = num(c.min);
             row[11] = num(c.max);
-            row[12] = num(capital(CapacityKind::BatteryKwh));
+            row[12] = num(capital(c));
         }
-        if end_at_least_initial && b.soc_initial > b.soc_min && n > 0 {
+        if end_at_least_initial && !b.cyclic && b.soc_initial > b.soc_min && n > 0 {
             let mut col = vec![b.soc_min; n];
             col[n - 1] = b.soc_initial;
             store_e_min.columns.push((b.name.clone(), col));
@@ -412,7 +430,7 @@ pub fn export(
             ch[8] = "True".into();
             ch[9] = num(c.min);
             ch[10] = num(c.max);
-            ch[11] = num(capital(CapacityKind::BatteryKw));
+            ch[11] = num(capital(c));
             dis[8] = "True".into();
             dis[9] = num(c.min / b.discharge_efficiency);
             dis[10] = num(c.max / b.discharge_efficiency);
@@ -436,7 +454,7 @@ pub fn export(
                 row[8] = "True".into();
                 row[9] = num(c.min);
                 row[10] = num(c.max);
-                row[11] = num(capital(CapacityKind::ElectrolyserKw));
+                row[11] = num(capital(c));
             }
             links.push(row);
         }
@@ -447,7 +465,7 @@ pub fn export(
                 row[8] = "True".into();
                 row[9] = num(c.min / k);
                 row[10] = num(c.max / k);
-                row[11] = num(capital(CapacityKind::FuelCellKw) * k);
+                row[11] = num(capital(c) * k);
             }
             links.push(row);
         }
@@ -466,7 +484,8 @@ pub fn export(
                         .into(),
                 });
             }
-            if min_kg > 0.0 || (end_at_least_initial && init_kg > 0.0) {
+            let cyclic = inputs.tanks_cyclic();
+            if min_kg > 0.0 || (end_at_least_initial && !cyclic && init_kg > 0.0) {
                 return Err(ExportError::NotExact {
                     what: "the sized hydrogen tank pool".into(),
                     why: "its minimum (or final) level is in kg, PyPSA's is a share of the \
@@ -482,21 +501,33 @@ pub fn export(
                 .sum();
             let hi: f64 = sized.iter().map(|c| c.max).sum();
             let mut row = store("h2_tank", "H2", "H2", cap_kg, 0.0, init_kg);
+            if cyclic {
+                row[7] = "True".into();
+            }
             row[9] = "True".into();
             row[10] = num(lo);
             row[11] = num(hi);
-            row[12] = num(capital(CapacityKind::TankKg));
+            let first = capital(sized[0]);
+            if sized
+                .iter()
+                .any(|c| (capital(c) - first).abs() > 1e-12 * first.abs().max(1.0))
+            {
+                return Err(ExportError::NotExact {
+                    what: "the sized hydrogen tank pool".into(),
+                    why: "its tanks have different costs, and PyPSA pools them into one store \
+                          of one cost"
+                        .into(),
+                });
+            }
+            row[12] = num(first);
             stores.push(row);
         } else if cap_kg > 0.0 {
-            stores.push(store(
-                "h2_tank",
-                "H2",
-                "H2",
-                cap_kg,
-                min_kg / cap_kg,
-                init_kg,
-            ));
-            if end_at_least_initial && init_kg > min_kg && n > 0 {
+            let mut row = store("h2_tank", "H2", "H2", cap_kg, min_kg / cap_kg, init_kg);
+            if inputs.tanks_cyclic() {
+                row[7] = "True".into();
+            }
+            stores.push(row);
+            if end_at_least_initial && !inputs.tanks_cyclic() && init_kg > min_kg && n > 0 {
                 let mut col = vec![min_kg / cap_kg; n];
                 col[n - 1] = init_kg / cap_kg;
                 store_e_min.columns.push(("h2_tank".into(), col));
@@ -619,6 +650,18 @@ pub fn export(
                 contents: table.csv(),
             });
         }
+    }
+    if let Some(d) = sizing.filter(|d| !d.durations.is_empty()) {
+        // Not a PyPSA component: the cross-check adds `e_nom = hours × charger p_nom` by
+        // name, as it ties each sized battery's discharger to its charger.
+        let mut out = String::from("battery,hours\n");
+        for (b, hours) in &d.durations {
+            let _ = writeln!(out, "{},{}", quote(b), num(*hours));
+        }
+        files.push(CsvFile {
+            name: "quartier-durations.csv".into(),
+            contents: out,
+        });
     }
     for s in [gen_p_max_pu, gen_cost, load_p, link_p_max_pu, store_e_min] {
         if s.columns.is_empty() {

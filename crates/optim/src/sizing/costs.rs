@@ -1,8 +1,10 @@
-//! Capital costs: capex per unit, lifetime, fixed O&M, and the capital recovery factor that
-//! turns them into an annualised cost per unit of capacity.
+//! Capital costs: the built-in cost table and the annualised cost per unit of capacity.
 //!
-//! The defaults of [`CostTable::default`] are order-of-magnitude figures for French district
-//! projects around 2024–2025, **to be overridden** with the project's own quotes:
+//! The defaults are the district file's attribute defaults (`pv.sizing`,
+//! `batteries.sizing`, … in `quartier schema`), read from the attribute table so that they
+//! are written once. They are order-of-magnitude figures for French district projects
+//! around 2024–2025, **to be overridden** with the project's own quotes in the district
+//! file:
 //!
 //! | capacity | capex | lifetime | fixed O&M | source (orders of magnitude) |
 //! |---|---|---|---|---|
@@ -15,104 +17,35 @@
 //!
 //! Discount rate 5 % (real), close to France Stratégie's 4.5 % for public investment.
 
-/// The capital recovery factor `r / (1 − (1 + r)^−n)`: the share of an investment paid each
-/// year over `lifetime_years` at discount rate `rate` (`1 / n` at rate 0).
-pub fn capital_recovery_factor(rate: f64, lifetime_years: f64) -> f64 {
-    if rate.abs() < 1e-12 {
-        1.0 / lifetime_years
-    } else {
-        rate / (1.0 - (1.0 + rate).powf(-lifetime_years))
+pub use quartier_model::{CapacityKind, CapitalCost, capital_recovery_factor};
+
+/// Checks one cost: `(what, value, expected)` of the first bad number.
+pub(crate) fn check_cost(
+    cost: &CapitalCost,
+    what: &'static str,
+) -> Result<(), (&'static str, f64, &'static str)> {
+    let finite_non_negative = |x: f64| x.is_finite() && x >= 0.0;
+    if !finite_non_negative(cost.capex_eur_per_unit) {
+        return Err((what, cost.capex_eur_per_unit, "capex: a finite value ≥ 0"));
     }
-}
-
-/// Cost of one unit of a capacity (kWp, kWh, kW or kg).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CapitalCost {
-    /// Investment, EUR per unit.
-    pub capex_eur_per_unit: f64,
-    /// Economic lifetime, years.
-    pub lifetime_years: f64,
-    /// Fixed operation and maintenance, EUR per unit per year.
-    pub fixed_om_eur_per_unit_year: f64,
-}
-
-impl CapitalCost {
-    /// Annualised cost, EUR per unit per year: `capex × CRF(rate, lifetime) + fixed O&M`.
-    pub fn annualised_eur_per_unit(&self, discount_rate: f64) -> f64 {
-        self.capex_eur_per_unit * capital_recovery_factor(discount_rate, self.lifetime_years)
-            + self.fixed_om_eur_per_unit_year
+    if !finite_non_negative(cost.subsidy_eur_per_unit) {
+        return Err((
+            what,
+            cost.subsidy_eur_per_unit,
+            "subsidy: a finite value ≥ 0",
+        ));
     }
-
-    fn check(&self, what: &'static str) -> Result<(), (&'static str, f64, &'static str)> {
-        if !(self.capex_eur_per_unit.is_finite() && self.capex_eur_per_unit >= 0.0) {
-            return Err((what, self.capex_eur_per_unit, "capex: a finite value ≥ 0"));
-        }
-        if !(self.lifetime_years.is_finite() && self.lifetime_years > 0.0) {
-            return Err((what, self.lifetime_years, "lifetime: a finite value > 0"));
-        }
-        if !(self.fixed_om_eur_per_unit_year.is_finite() && self.fixed_om_eur_per_unit_year >= 0.0)
-        {
-            return Err((
-                what,
-                self.fixed_om_eur_per_unit_year,
-                "fixed O&M: a finite value ≥ 0",
-            ));
-        }
-        Ok(())
+    if !(cost.lifetime_years.is_finite() && cost.lifetime_years > 0.0) {
+        return Err((what, cost.lifetime_years, "lifetime: a finite value > 0"));
     }
-}
-
-/// Which capacity of a component.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CapacityKind {
-    /// PV peak power, kWp.
-    PvKwp,
-    /// Battery energy, kWh.
-    BatteryKwh,
-    /// Battery power (charge and discharge), kW.
-    BatteryKw,
-    /// Electrolyser electrical input, kW.
-    ElectrolyserKw,
-    /// Hydrogen tank capacity, kg.
-    TankKg,
-    /// Fuel cell electrical output, kW.
-    FuelCellKw,
-}
-
-impl CapacityKind {
-    /// Every kind, in report order.
-    pub const ALL: [CapacityKind; 6] = [
-        CapacityKind::PvKwp,
-        CapacityKind::BatteryKwh,
-        CapacityKind::BatteryKw,
-        CapacityKind::ElectrolyserKw,
-        CapacityKind::TankKg,
-        CapacityKind::FuelCellKw,
-    ];
-
-    /// The unit ("kWp", "kWh", "kW", "kg").
-    pub fn unit(self) -> &'static str {
-        match self {
-            CapacityKind::PvKwp => "kWp",
-            CapacityKind::BatteryKwh => "kWh",
-            CapacityKind::BatteryKw | CapacityKind::ElectrolyserKw | CapacityKind::FuelCellKw => {
-                "kW"
-            }
-            CapacityKind::TankKg => "kg",
-        }
+    if !finite_non_negative(cost.fixed_om_eur_per_unit_year) {
+        return Err((
+            what,
+            cost.fixed_om_eur_per_unit_year,
+            "fixed O&M: a finite value ≥ 0",
+        ));
     }
-
-    /// A short name with the unit, e.g. `battery_kwh` (used as the JSON key and in the LP).
-    pub fn key(self) -> &'static str {
-        match self {
-            CapacityKind::PvKwp => "pv_kwp",
-            CapacityKind::BatteryKwh => "battery_kwh",
-            CapacityKind::BatteryKw => "battery_kw",
-            CapacityKind::ElectrolyserKw => "electrolyser_kw",
-            CapacityKind::TankKg => "tank_kg",
-            CapacityKind::FuelCellKw => "fuel_cell_kw",
-        }
-    }
+    Ok(())
 }
 
 /// Capital costs of every kind of capacity, and the discount rate.
@@ -134,22 +67,39 @@ pub struct CostTable {
     pub discount_rate: f64,
 }
 
+/// The literal number default of a district-file attribute.
+fn default_of(component: &str, name: &str) -> f64 {
+    match quartier_model::attribute(component, name).map(|a| &a.default) {
+        Some(quartier_model::DefaultValue::Float(x)) => *x,
+        _ => f64::NAN, // caught by the tests and by `check`
+    }
+}
+
 impl Default for CostTable {
-    /// The cited defaults of the module documentation (to be overridden).
+    /// The cited defaults of the module documentation (to be overridden), read from the
+    /// district file's attribute table.
     fn default() -> Self {
-        let c = |capex, life, om| CapitalCost {
-            capex_eur_per_unit: capex,
-            lifetime_years: life,
-            fixed_om_eur_per_unit_year: om,
+        let c = |kind: CapacityKind| {
+            let (table, unit) = kind.file_names();
+            let comp = format!("{table}.sizing");
+            CapitalCost {
+                capex_eur_per_unit: default_of(&comp, &format!("capex_eur_per_{unit}")),
+                subsidy_eur_per_unit: default_of(&comp, &format!("subsidy_eur_per_{unit}")),
+                lifetime_years: default_of(&comp, "lifetime_years"),
+                fixed_om_eur_per_unit_year: default_of(
+                    &comp,
+                    &format!("fixed_om_eur_per_{unit}_year"),
+                ),
+            }
         };
         CostTable {
-            pv_kwp: c(1000.0, 25.0, 15.0),
-            battery_kwh: c(400.0, 15.0, 5.0),
-            battery_kw: c(150.0, 15.0, 0.0),
-            electrolyser_kw: c(1800.0, 20.0, 54.0),
-            tank_kg: c(600.0, 20.0, 6.0),
-            fuel_cell_kw: c(2000.0, 10.0, 50.0),
-            discount_rate: 0.05,
+            pv_kwp: c(CapacityKind::PvKwp),
+            battery_kwh: c(CapacityKind::BatteryKwh),
+            battery_kw: c(CapacityKind::BatteryKw),
+            electrolyser_kw: c(CapacityKind::ElectrolyserKw),
+            tank_kg: c(CapacityKind::TankKg),
+            fuel_cell_kw: c(CapacityKind::FuelCellKw),
+            discount_rate: default_of("sizing", "discount_rate"),
         }
     }
 }
@@ -178,7 +128,7 @@ impl CostTable {
             return Err(("discount_rate", self.discount_rate, "a finite value > −1"));
         }
         for kind in CapacityKind::ALL {
-            self.get(kind).check(kind.key())?;
+            check_cost(self.get(kind), kind.key())?;
         }
         Ok(())
     }
@@ -189,17 +139,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn crf_matches_the_annuity_formula() {
-        // 1,000 EUR over 20 years at 5 %: 80.24 EUR a year (annuity tables).
-        let a = 1000.0 * capital_recovery_factor(0.05, 20.0);
-        assert!((a - 80.2426).abs() < 1e-3, "{a}");
-        assert!((capital_recovery_factor(0.0, 20.0) - 0.05).abs() < 1e-15);
-    }
-
-    #[test]
-    fn defaults_are_valid_and_annualise() {
+    fn defaults_are_the_documented_table_and_annualise() {
         let t = CostTable::default();
         assert!(t.check().is_ok());
+        assert_eq!(t.pv_kwp.capex_eur_per_unit, 1000.0);
+        assert_eq!(t.electrolyser_kw.fixed_om_eur_per_unit_year, 54.0);
+        assert_eq!(t.fuel_cell_kw.lifetime_years, 10.0);
+        assert_eq!(t.discount_rate, 0.05);
         // PV: 1000 × CRF(5 %, 25) + 15 = 70.95 + 15.
         assert!((t.annualised(CapacityKind::PvKwp) - 85.952).abs() < 1e-2);
     }

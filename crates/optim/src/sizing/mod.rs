@@ -25,6 +25,8 @@
 //! [`quartier_sim::account`] on inputs rebuilt with them.
 
 mod costs;
+mod explain;
+mod periods;
 
 use std::time::Instant;
 
@@ -37,18 +39,44 @@ use crate::lp::{
     ConflictItem, LpError, Model, Outcome, Sense, SolveReport, Solver, Termination, Var,
 };
 pub use costs::{CapacityKind, CapitalCost, CostTable, capital_recovery_factor};
+pub use explain::Limit;
+pub use periods::{PeriodSizing, TypicalPeriods, cluster_days, size_on_typical_periods};
+use quartier_model::{CostOrigin, SizingOptions};
 
-/// One capacity to size: a component by name, which capacity, and its bounds.
+/// One capacity to size: a component by name, which capacity, its bounds and its costs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     /// Name of the district component (PV system, battery, electrolyser, tank, fuel cell).
     pub component: String,
     /// Which capacity.
     pub kind: CapacityKind,
-    /// Smallest size (in the kind's unit).
+    /// Smallest size (in the kind's unit); with a cost when built, the smallest size *if*
+    /// built (the size is then 0 or in `[min, max]`).
     pub min: f64,
     /// Largest size (finite: the model is built at this size).
     pub max: f64,
+    /// Its cost per unit (`None`: the config's [`CostTable`] for its kind).
+    pub cost: Option<CapitalCost>,
+    /// Investment paid once when the size is above 0, EUR (0: none; above 0 the sizing
+    /// has a yes/no column and needs a MILP back end).
+    pub capex_eur_when_built: f64,
+    /// Which costs the district file gave (for the report).
+    pub origin: CostOrigin,
+}
+
+impl Candidate {
+    /// A candidate in `[min, max]` at the cost table's price, without a fixed cost.
+    pub fn new(component: impl Into<String>, kind: CapacityKind, min: f64, max: f64) -> Self {
+        Candidate {
+            component: component.into(),
+            kind,
+            min,
+            max,
+            cost: None,
+            capex_eur_when_built: 0.0,
+            origin: CostOrigin::default(),
+        }
+    }
 }
 
 /// An optional target on the sized system.
@@ -73,10 +101,14 @@ pub struct SizingConfig {
     pub dispatch: DispatchConfig,
     /// The capacities to size; components not listed keep their declared size.
     pub candidates: Vec<Candidate>,
-    /// Capital costs.
+    /// Capital costs of candidates without their own, and of declared capacities; the
+    /// discount rate.
     pub costs: CostTable,
     /// Optional target.
     pub target: Target,
+    /// Batteries sized at a fixed energy-to-power ratio, `(battery, hours)`: energy =
+    /// hours × power (both must be candidates).
+    pub durations: Vec<(String, f64)>,
 }
 
 impl SizingConfig {
@@ -88,12 +120,7 @@ impl SizingConfig {
         let mut out = Vec::new();
         let mut push = |name: &str, kind, declared: f64, max: f64| {
             if declared > 0.0 && max.is_finite() {
-                out.push(Candidate {
-                    component: name.to_string(),
-                    kind,
-                    min: 0.0,
-                    max,
-                });
+                out.push(Candidate::new(name, kind, 0.0, max));
             }
         };
         for p in inputs.pv_systems {
@@ -130,6 +157,71 @@ impl SizingConfig {
             );
         }
         out
+    }
+}
+
+impl SizingConfig {
+    /// The candidates a district file plans (`plan`, from its `sizing` tables): every
+    /// capacity not marked `sized = false`, within its `min_…` and `max_…` (by default 0
+    /// and the declared kWp for PV, `max_factor` × declared for the others; `max_factor`
+    /// is the plan's unless given), at its own costs; and the plan's battery durations and
+    /// discount rate. Declared sizes of 0 without a `max_…` are left out, as in
+    /// [`SizingConfig::every_component`].
+    pub fn from_plan(
+        inputs: &Inputs<'_>,
+        plan: &SizingOptions,
+        max_factor: Option<f64>,
+        target: Target,
+    ) -> SizingConfig {
+        let factor = max_factor.unwrap_or(plan.max_factor);
+        let declared = SizedComponents::declared(inputs);
+        let candidates = plan
+            .capacities
+            .iter()
+            .filter(|p| p.sized)
+            .filter_map(|p| {
+                let d = declared.get(&p.component, p.kind);
+                let max = match (p.max, p.kind) {
+                    (Some(m), _) => m,
+                    (None, CapacityKind::PvKwp) => d,
+                    (None, _) => d * factor,
+                };
+                (max > 0.0 || p.max.is_some()).then(|| Candidate {
+                    cost: Some(p.cost),
+                    capex_eur_when_built: p.capex_eur_when_built,
+                    origin: p.origin,
+                    ..Candidate::new(p.component.clone(), p.kind, p.min, max)
+                })
+            })
+            .collect();
+        SizingConfig {
+            dispatch: DispatchConfig::default(),
+            candidates,
+            costs: CostTable {
+                discount_rate: plan.discount_rate,
+                ..CostTable::default()
+            },
+            target,
+            durations: plan.durations.clone(),
+        }
+    }
+
+    /// The cost per unit of a candidate: its own, or the table's for its kind.
+    pub fn cost_of(&self, c: &Candidate) -> CapitalCost {
+        c.cost.unwrap_or(*self.costs.get(c.kind))
+    }
+
+    /// Annualised cost of one unit of a candidate, EUR per unit per year.
+    pub fn annualised(&self, c: &Candidate) -> f64 {
+        self.cost_of(c)
+            .annualised_eur_per_unit(self.costs.discount_rate)
+    }
+
+    /// Annualised fixed cost of a candidate when built, EUR per year (over the lifetime of
+    /// its cost).
+    pub fn annualised_when_built(&self, c: &Candidate) -> f64 {
+        c.capex_eur_when_built
+            * capital_recovery_factor(self.costs.discount_rate, self.cost_of(c).lifetime_years)
     }
 }
 
@@ -354,8 +446,36 @@ pub struct SizedCapacity {
     pub min: f64,
     /// Upper bound.
     pub max: f64,
-    /// Annualised cost of this capacity, EUR per year.
+    /// Annualised cost of this capacity, EUR per year (with its cost when built).
     pub annualised_eur: f64,
+    /// Annualised cost of one unit, EUR per unit per year.
+    pub annualised_eur_per_unit: f64,
+    /// Its cost per unit (the candidate's, or the default table's for a declared one).
+    pub cost: CapitalCost,
+    /// Investment paid once when built, EUR (0: none).
+    pub capex_eur_when_built: f64,
+    /// Which costs came from the district file (all false for a declared capacity).
+    pub origin: CostOrigin,
+    /// What decided the size (`None` for a declared capacity).
+    pub limit: Option<Limit>,
+    /// What one more unit would save in operation, EUR per unit per year, from the duals
+    /// (`None` for a declared capacity or without duals, e.g. a MILP).
+    pub marginal_value_eur_per_unit_year: Option<f64>,
+    /// For a battery of fixed duration, one more unit *with its pair* (a kWh with 1/d kW,
+    /// a kW with d kWh): what it would save and what it costs, EUR per unit per year.
+    pub with_pair: Option<PairedUnit>,
+}
+
+/// One more unit of a battery capacity of fixed duration, with the matching amount of the
+/// other capacity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedUnit {
+    /// Amount of the other capacity that comes with one unit (kW per kWh, or kWh per kW).
+    pub other_per_unit: f64,
+    /// What the pair would save in operation, EUR per unit per year (`None` without duals).
+    pub marginal_value_eur_per_unit_year: Option<f64>,
+    /// What the pair costs, EUR per unit per year.
+    pub annualised_eur_per_unit: f64,
 }
 
 /// A sized district.
@@ -395,6 +515,10 @@ pub struct Sizing {
     /// Electricity cost attributed to the electrolysers over the horizon (Σ input ×
     /// marginal value), EUR.
     pub electrolyser_electricity_eur: f64,
+    /// What the self-sufficiency target costs: the annualised cost of one more percentage
+    /// point, EUR per year, from the dual of the target's row (`None` without a
+    /// self-sufficiency target or without duals; 0 when the target does not bind).
+    pub target_eur_per_point_year: Option<f64>,
     /// Size of the LP.
     pub size: ModelSize,
     /// Time to build the LP, seconds.
@@ -481,6 +605,8 @@ pub struct SizingModel<'i, 'a> {
     /// Per PV system: (max kWp, AC kWh per kWp per step).
     pv_profiles: Vec<(f64, Vec<f64>)>,
     horizon_years: f64,
+    /// The self-sufficiency row, when there is one.
+    target_row: Option<usize>,
     build_seconds: f64,
 }
 
@@ -489,6 +615,17 @@ impl<'i, 'a> SizingModel<'i, 'a> {
     pub fn build(
         inputs: &'i Inputs<'a>,
         config: &SizingConfig,
+    ) -> Result<SizingModel<'i, 'a>, SizingError> {
+        Self::build_in(inputs, config, None)
+    }
+
+    /// [`SizingModel::build`] on the horizon of `inputs`, or, with `periods`, on the typical
+    /// days `inputs` holds one after the other (weighted, storage linked over the horizon
+    /// `periods` stands for; see [`periods`]).
+    pub(crate) fn build_in(
+        inputs: &'i Inputs<'a>,
+        config: &SizingConfig,
+        periods: Option<&TypicalPeriods>,
     ) -> Result<SizingModel<'i, 'a>, SizingError> {
         inputs.validate()?;
         validate(inputs, config)?;
@@ -512,9 +649,10 @@ impl<'i, 'a> SizingModel<'i, 'a> {
             })
             .collect();
         let max_inputs = at_max.inputs(inputs);
-        if config.target == Target::PositiveEnergy {
+        if config.target == Target::PositiveEnergy && periods.is_none() {
             precheck_positive_energy(&max_inputs)?;
         }
+        let layout = periods.map_or_else(define::Layout::default, TypicalPeriods::layout);
         let dconf = DispatchConfig {
             annual_balance: if config.target == Target::PositiveEnergy {
                 AnnualBalance::PositiveEnergy
@@ -523,7 +661,7 @@ impl<'i, 'a> SizingModel<'i, 'a> {
             },
             ..config.dispatch.clone()
         };
-        let n = inputs.len();
+        let n = periods.map_or(inputs.len(), TypicalPeriods::horizon_steps);
         let horizon_years = n as f64 * inputs.step_hours() / 8760.0;
         let mut m = Model::new();
         // Capacity columns first (names `{component}-{kind}`), priced per horizon.
@@ -532,16 +670,24 @@ impl<'i, 'a> SizingModel<'i, 'a> {
             .iter()
             .map(|c| {
                 let lo = effective_min(inputs, c);
+                // With a cost when built, the size is 0 or in [min, max] (rows below).
+                let col_lo = if c.capex_eur_when_built > 0.0 {
+                    0.0
+                } else {
+                    lo
+                };
                 let b = m.add_vars(format!("{}-{}", c.component, c.kind.key()), 1, |_| {
-                    (lo, c.max)
+                    (col_lo, c.max)
                 });
-                m.add_cost(b.at(0), config.costs.annualised(c.kind) * horizon_years);
+                m.add_cost(b.at(0), config.annualised(c) * horizon_years);
                 SizeVar {
                     candidate: c.clone(),
                     var: b.at(0),
                 }
             })
             .collect();
+        define_when_built(&mut m, inputs, config, &sizes, horizon_years)?;
+        define_durations(&mut m, config, &sizes)?;
         let find = |name: &str, kind: CapacityKind| {
             sizes
                 .iter()
@@ -549,15 +695,21 @@ impl<'i, 'a> SizingModel<'i, 'a> {
                 .map(|s| s.var)
         };
         // The dispatch recipe, batteries sized.
-        let blocks = define::define_recipe(&mut m, &max_inputs, &dconf, |m| {
-            define_sized_batteries(m, &max_inputs, &dconf, &find)
+        let blocks = define::define_recipe(&mut m, &max_inputs, &dconf, &layout, |m| {
+            define_sized_batteries(m, &max_inputs, &dconf, &find, &layout)
         })?;
         // Capacity rows.
         define_pv_capacity(&mut m, inputs, &pv_profiles, &blocks, &find)?;
-        define_conversion_capacity(&mut m, &max_inputs, &blocks, &find)?;
-        if let Target::SelfSufficiency { min_rate } = config.target {
-            define_self_sufficiency(&mut m, &max_inputs, &blocks, min_rate)?;
+        define_conversion_capacity(&mut m, &max_inputs, &blocks, &find, &layout)?;
+        free_duplicate_bounds(&mut m, &max_inputs, &blocks, &find, &pv_profiles);
+        if let Some(p) = periods {
+            periods::link_storage(&mut m, &max_inputs, &dconf, &blocks, &find, p)?;
         }
+        let target_row = m.num_rows();
+        if let Target::SelfSufficiency { min_rate } = config.target {
+            define_self_sufficiency(&mut m, &max_inputs, &blocks, min_rate, &layout)?;
+        }
+        let target_row = (m.num_rows() > target_row).then_some(target_row);
         Ok(SizingModel {
             inputs,
             config: config.clone(),
@@ -566,6 +718,7 @@ impl<'i, 'a> SizingModel<'i, 'a> {
             sizes,
             pv_profiles,
             horizon_years,
+            target_row,
             build_seconds: start.elapsed().as_secs_f64(),
         })
     }
@@ -579,6 +732,62 @@ impl<'i, 'a> SizingModel<'i, 'a> {
     pub fn solve(&self, solver: &dyn Solver) -> Result<Sizing, SizingError> {
         let out = solver.solve(&self.model, &self.config.dispatch.solver)?;
         self.interpret(solver.name(), out)
+    }
+
+    /// The size of the LP.
+    pub fn size(&self) -> ModelSize {
+        ModelSize {
+            vars: self.model.num_vars(),
+            rows: self.model.num_rows(),
+            nonzeros: self.model.num_nonzeros(),
+        }
+    }
+
+    /// Each candidate's size in `primal`, within its bounds, solver noise (1e-7 of the
+    /// bound) dropped at either bound.
+    pub(crate) fn capacity_values(&self, primal: &[f64]) -> Vec<f64> {
+        self.sizes
+            .iter()
+            .map(|s| {
+                let (lo, hi) = self.model.bounds(s.var);
+                let v = primal
+                    .get(s.var.index())
+                    .copied()
+                    .unwrap_or(lo)
+                    .clamp(lo, hi);
+                if v - lo < 1e-7 * hi.max(1.0) {
+                    lo
+                } else if hi - v < 1e-7 * hi.max(1.0) {
+                    hi
+                } else {
+                    v
+                }
+            })
+            .collect()
+    }
+
+    /// The candidates' columns at `values`, as the explanation needs them.
+    pub(crate) fn columns(&self, values: &[f64]) -> Vec<explain::Column> {
+        self.sizes
+            .iter()
+            .zip(values)
+            .map(|(s, &value)| {
+                let (min, max) = self.model.bounds(s.var);
+                let c = &s.candidate;
+                explain::Column {
+                    var: s.var,
+                    value,
+                    min: min.max(effective_min(self.inputs, c)),
+                    max,
+                    tied_by_duration: self.config.durations.iter().any(|(b, _)| b == &c.component),
+                    has_when_built_cost: self
+                        .config
+                        .candidates
+                        .iter()
+                        .any(|d| d.component == c.component && d.capex_eur_when_built > 0.0),
+                }
+            })
+            .collect()
     }
 
     fn interpret(&self, name: &'static str, out: Outcome) -> Result<Sizing, SizingError> {
@@ -602,14 +811,17 @@ impl<'i, 'a> SizingModel<'i, 'a> {
                 termination: out.termination,
             });
         }
+        let values = self.capacity_values(&out.primal);
         let mut components = SizedComponents::declared(self.inputs);
-        for s in &self.sizes {
-            let (lo, hi) = self.model.bounds(s.var);
-            let v = out.primal[s.var.index()].clamp(lo, hi);
-            // Drop solver noise on sizes (1e-7 of the bound range).
-            let v = if v - lo < 1e-7 * hi.max(1.0) { lo } else { v };
-            components.set(&s.candidate.component, s.candidate.kind, v);
+        for (s, v) in self.sizes.iter().zip(&values) {
+            components.set(&s.candidate.component, s.candidate.kind, *v);
         }
+        define::set_cyclic_starts(
+            &mut components.batteries,
+            &mut components.hydrogen_tanks,
+            &self.blocks,
+            &out.primal,
+        );
         let sized = components.inputs(self.inputs);
         let (primal, lower, upper) = self.sized_primal(&sized, &out.primal);
         let (flows, _polish) =
@@ -624,6 +836,9 @@ impl<'i, 'a> SizingModel<'i, 'a> {
             .map(|(l, e)| l * e)
             .sum();
         let costs = &self.config.costs;
+        let y = self.horizon_years;
+        let columns = self.columns(&values);
+        let explained = explain::explain(&self.model, &out.dual, &columns);
         let mut capacities = Vec::new();
         let mut total_annualised = 0.0;
         let mut candidates_annualised = 0.0;
@@ -634,7 +849,31 @@ impl<'i, 'a> SizingModel<'i, 'a> {
                 .sizes
                 .iter()
                 .find(|s| s.candidate.component == component && s.candidate.kind == kind);
-            let annualised_eur = costs.annualised(kind) * value;
+            let (cost, per_unit, when_built, origin) = match cand {
+                Some(s) => (
+                    self.config.cost_of(&s.candidate),
+                    self.config.annualised(&s.candidate),
+                    s.candidate.capex_eur_when_built,
+                    s.candidate.origin,
+                ),
+                None => (
+                    *costs.get(kind),
+                    costs.annualised(kind),
+                    0.0,
+                    CostOrigin::default(),
+                ),
+            };
+            let built = components
+                .all()
+                .iter()
+                .any(|(c, _, v)| c == &component && *v > 0.0);
+            let built_cost = match cand {
+                Some(s) if when_built > 0.0 && built => {
+                    self.config.annualised_when_built(&s.candidate)
+                }
+                _ => 0.0,
+            };
+            let annualised_eur = per_unit * value + built_cost;
             total_annualised += annualised_eur;
             match kind {
                 CapacityKind::PvKwp => pv_annualised += annualised_eur,
@@ -650,6 +889,9 @@ impl<'i, 'a> SizingModel<'i, 'a> {
                 }
                 None => (value, value),
             };
+            let why = cand
+                .and_then(|s| self.sizes.iter().position(|t| std::ptr::eq(t, s)))
+                .and_then(|k| explained.get(k).copied());
             capacities.push(SizedCapacity {
                 component,
                 kind,
@@ -658,12 +900,32 @@ impl<'i, 'a> SizingModel<'i, 'a> {
                 min,
                 max,
                 annualised_eur,
+                annualised_eur_per_unit: per_unit,
+                cost,
+                capex_eur_when_built: when_built,
+                origin,
+                limit: why.map(|(_, l)| l),
+                marginal_value_eur_per_unit_year: why
+                    .and_then(|(v, _)| v)
+                    .filter(|_| y > 0.0)
+                    .map(|v| v / y),
+                with_pair: None,
             });
         }
+        pair_durations(&mut capacities, &self.config.durations);
         let operating_eur =
             crate::dispatch::objective_of_flows(&sized, &self.config.dispatch, &flows);
-        let y = self.horizon_years;
         let objective = operating_eur + candidates_annualised * y;
+        // d(optimum)/d(rate) of `import − (1 − rate)·(electrolysers + charging) ≤ (1 −
+        // rate)·load` is −dual × consumption (envelope theorem; the dual is ≤ 0).
+        let target_eur_per_point_year = self
+            .target_row
+            .and_then(|r| out.dual.get(r))
+            .filter(|_| y > 0.0)
+            .map(|d| {
+                let consumption = kpis.consumption_kwh;
+                (-d * consumption / 100.0 / y).max(0.0)
+            });
         let lcoe = (kpis.production_kwh > 0.0).then(|| pv_annualised * y / kpis.production_kwh);
         let lcoh = (kpis.h2_produced_kg > 0.0)
             .then(|| (h2_annualised * y + electrolyser_electricity_eur) / kpis.h2_produced_kg);
@@ -685,11 +947,8 @@ impl<'i, 'a> SizingModel<'i, 'a> {
             lcoe_pv_eur_per_kwh: lcoe,
             lcoh_eur_per_kg: lcoh,
             electrolyser_electricity_eur,
-            size: ModelSize {
-                vars: self.model.num_vars(),
-                rows: self.model.num_rows(),
-                nonzeros: self.model.num_nonzeros(),
-            },
+            target_eur_per_point_year,
+            size: self.size(),
             build_seconds: self.build_seconds,
             report: out.report,
         })
@@ -699,7 +958,7 @@ impl<'i, 'a> SizingModel<'i, 'a> {
     /// column loses the PV not built, and every capacity-tied column gets its sized bound.
     fn sized_primal(&self, sized: &Inputs<'_>, raw: &[f64]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let mut x = raw.to_vec();
-        let lower = self.model.lower_bounds().to_vec();
+        let mut lower = self.model.lower_bounds().to_vec();
         let mut upper = self.model.upper_bounds().to_vec();
         let h = sized.step_hours();
         let mut set_upper = |b: &crate::lp::VarBlock, hi: f64| {
@@ -736,9 +995,115 @@ impl<'i, 'a> SizingModel<'i, 'a> {
         for t in 0..c.len() {
             if let (Some(v), Some(p)) = (c.get(t), pv.get(t)) {
                 upper[v.index()] = *p;
+                lower[v.index()] = 0.0;
             }
         }
         (x, lower, upper)
+    }
+}
+
+/// Frees the column bounds that a capacity row already holds: at the largest size, `soc ≤
+/// E` as a row and `soc ≤ E_max` as a bound say the same thing, and the LP's duals would
+/// split one shadow price between them at random (degenerate duals), which would blur the
+/// marginal value of the capacity ([`Limit`]). The rows alone keep the same feasible set:
+/// flows of a sized battery, electrolyser or fuel cell lose their upper bound, the pooled
+/// tank level when a tank is sized, and the district's curtailment its lower bound 0 at the
+/// steps where the PV capacity row (which implies it) stands.
+fn free_duplicate_bounds(
+    m: &mut Model,
+    max_inputs: &Inputs<'_>,
+    blocks: &Blocks,
+    find: &Find<'_>,
+    pv_profiles: &[(f64, Vec<f64>)],
+) {
+    let n = max_inputs.len();
+    let free_upper = |m: &mut Model, b: &crate::lp::VarBlock| {
+        for t in 0..b.len() {
+            if let Some(v) = b.get(t) {
+                let (lo, _) = m.bounds(v);
+                m.set_bounds(v, lo, f64::INFINITY);
+            }
+        }
+    };
+    for (b, vars) in max_inputs.batteries.iter().zip(&blocks.batteries) {
+        if find(&b.name, CapacityKind::BatteryKwh).is_some() {
+            free_upper(m, &vars.soc);
+        }
+        if find(&b.name, CapacityKind::BatteryKw).is_some() {
+            free_upper(m, &vars.charge);
+            free_upper(m, &vars.discharge);
+        }
+    }
+    for (e, x) in max_inputs.electrolysers.iter().zip(&blocks.electrolysers) {
+        if find(&e.name, CapacityKind::ElectrolyserKw).is_some() {
+            free_upper(m, x);
+        }
+    }
+    for (f, x) in max_inputs.fuel_cells.iter().zip(&blocks.fuel_cells) {
+        if find(&f.name, CapacityKind::FuelCellKw).is_some() {
+            free_upper(m, x);
+        }
+    }
+    let tank_sized = max_inputs
+        .hydrogen_tanks
+        .iter()
+        .any(|t| find(&t.name, CapacityKind::TankKg).is_some());
+    if let (true, Some((_, level))) = (tank_sized, &blocks.hydrogen) {
+        free_upper(m, level);
+    }
+    let sized_pv: Vec<&(f64, Vec<f64>)> = max_inputs
+        .pv_systems
+        .iter()
+        .zip(pv_profiles)
+        .filter(|(p, _)| find(&p.name, CapacityKind::PvKwp).is_some())
+        .map(|(_, prof)| prof)
+        .collect();
+    for t in 0..n {
+        let rhs: f64 = sized_pv
+            .iter()
+            .map(|(max, prof)| max * prof.get(t).copied().unwrap_or(0.0))
+            .sum();
+        if let (true, Some(v)) = (rhs > 0.0, blocks.curtailed.get(t)) {
+            let (_, hi) = m.bounds(v);
+            m.set_bounds(v, f64::NEG_INFINITY, hi);
+        }
+    }
+}
+
+/// Sets [`SizedCapacity::with_pair`] on the energy and power of each battery of fixed
+/// duration `d`: a kWh comes with `1/d` kW, a kW with `d` kWh.
+fn pair_durations(capacities: &mut [SizedCapacity], durations: &[(String, f64)]) {
+    for (b, d) in durations {
+        let find = |kind| {
+            capacities
+                .iter()
+                .position(|c| &c.component == b && c.kind == kind && c.candidate)
+        };
+        let (Some(e), Some(p)) = (
+            find(CapacityKind::BatteryKwh),
+            find(CapacityKind::BatteryKw),
+        ) else {
+            continue;
+        };
+        let (ve, vp) = (
+            capacities[e].marginal_value_eur_per_unit_year,
+            capacities[p].marginal_value_eur_per_unit_year,
+        );
+        let (ce, cp) = (
+            capacities[e].annualised_eur_per_unit,
+            capacities[p].annualised_eur_per_unit,
+        );
+        let both = |a: Option<f64>, b: Option<f64>, k: f64| Some(a? + k * b?);
+        capacities[e].with_pair = Some(PairedUnit {
+            other_per_unit: 1.0 / d,
+            marginal_value_eur_per_unit_year: both(ve, vp, 1.0 / d),
+            annualised_eur_per_unit: ce + cp / d,
+        });
+        capacities[p].with_pair = Some(PairedUnit {
+            other_per_unit: *d,
+            marginal_value_eur_per_unit_year: both(vp, ve, *d),
+            annualised_eur_per_unit: cp + ce * d,
+        });
     }
 }
 
@@ -822,6 +1187,20 @@ fn validate(inputs: &Inputs<'_>, config: &SizingConfig) -> Result<(), SizingErro
                 ),
             ));
         }
+        if let Err((_, value, expected)) = costs::check_cost(&config.cost_of(c), "cost") {
+            return Err(bad(
+                format!("candidates.{}.{}.cost", c.component, c.kind.key()),
+                value,
+                expected,
+            ));
+        }
+        if !(c.capex_eur_when_built.is_finite() && c.capex_eur_when_built >= 0.0) {
+            return Err(bad(
+                format!("candidates.{}.capex_eur_when_built", c.component),
+                c.capex_eur_when_built,
+                "a finite value ≥ 0",
+            ));
+        }
         if c.kind == CapacityKind::PvKwp
             && inputs
                 .pv_systems
@@ -832,6 +1211,28 @@ fn validate(inputs: &Inputs<'_>, config: &SizingConfig) -> Result<(), SizingErro
                 format!("candidates.{}.pv_kwp (declared kwp)", c.component),
                 0.0,
                 "a declared kwp > 0 (its output per kWp is the profile that is scaled)",
+            ));
+        }
+    }
+    for (b, hours) in &config.durations {
+        if !(hours.is_finite() && *hours > 0.0) {
+            return Err(bad(
+                format!("durations.{b}"),
+                *hours,
+                "a finite number of hours > 0",
+            ));
+        }
+        let sized = |kind| {
+            config
+                .candidates
+                .iter()
+                .any(|c| &c.component == b && c.kind == kind)
+        };
+        if !(sized(CapacityKind::BatteryKwh) && sized(CapacityKind::BatteryKw)) {
+            return Err(bad(
+                format!("durations.{b}"),
+                *hours,
+                "a battery whose energy and power are both sized",
             ));
         }
     }
@@ -873,7 +1274,9 @@ fn define_sized_batteries(
     max_inputs: &Inputs<'_>,
     config: &DispatchConfig,
     find: &Find<'_>,
+    layout: &define::Layout,
 ) -> Result<Vec<BatteryVars>, LpError> {
+    let linked = layout.period.is_some();
     let n = max_inputs.len();
     let h = max_inputs.step_hours();
     let mut out = Vec::with_capacity(max_inputs.batteries.len());
@@ -891,7 +1294,15 @@ fn define_sized_batteries(
         } else {
             b.soc_min * b.energy_kwh
         };
-        let soc = m.add_vars(format!("{}-soc_kwh", b.name), n, |_| (soc_lo, b.energy_kwh));
+        // Over typical periods: the charge within the period (from 0), bounded through the
+        // inter-period levels.
+        let soc = if linked {
+            m.add_vars(format!("{}-soc_kwh", b.name), n, |_| {
+                (f64::NEG_INFINITY, f64::INFINITY)
+            })
+        } else {
+            m.add_vars(format!("{}-soc_kwh", b.name), n, |_| (soc_lo, b.energy_kwh))
+        };
         let decay = (1.0 - b.standing_loss_per_h * h).max(0.0);
         m.begin_rows(format!("{}-soc_balance", b.name));
         for t in 0..n {
@@ -901,17 +1312,21 @@ fn define_sized_batteries(
                 (discharge.at(t), 1.0 / b.discharge_efficiency),
             ];
             let mut rhs = 0.0;
-            if t == 0 {
+            if layout.starts_period(t) {
+                // From 0 within the period.
+            } else if t > 0 {
+                terms.push((soc.at(t - 1), -decay));
+            } else if b.cyclic {
+                define::close_cycle(&mut terms, soc.at(n - 1), decay);
+            } else {
                 match e_var {
                     Some(e) => terms.push((e, -decay * b.soc_initial)),
                     None => rhs = decay * b.soc_initial * b.energy_kwh,
                 }
-            } else {
-                terms.push((soc.at(t - 1), -decay));
             }
             m.add_row(t, terms, Sense::Eq, rhs)?;
         }
-        if config.end_of_horizon == EndOfHorizon::AtLeastInitial && n > 0 {
+        if config.end_of_horizon == EndOfHorizon::AtLeastInitial && n > 0 && !b.cyclic && !linked {
             m.begin_rows(format!("{}-end_soc", b.name));
             match e_var {
                 Some(e) => m.add_row(
@@ -928,7 +1343,7 @@ fn define_sized_batteries(
                 )?,
             };
         }
-        if let Some(e) = e_var {
+        if let (Some(e), false) = (e_var, linked) {
             m.begin_rows(format!("{}-soc_max", b.name));
             for t in 0..n {
                 m.add_row(t, [(soc.at(t), 1.0), (e, -1.0)], Sense::Le, 0.0)?;
@@ -954,6 +1369,62 @@ fn define_sized_batteries(
         });
     }
     Ok(out)
+}
+
+/// A yes/no column `{component}-built` per component with a cost when built, priced at
+/// that cost annualised over the horizon, and `min·built ≤ size ≤ max·built` for each of
+/// its sized capacities (a battery's energy and power alike).
+fn define_when_built(
+    m: &mut Model,
+    inputs: &Inputs<'_>,
+    config: &SizingConfig,
+    sizes: &[SizeVar],
+    horizon_years: f64,
+) -> Result<(), LpError> {
+    for c in config
+        .candidates
+        .iter()
+        .filter(|c| c.capex_eur_when_built > 0.0)
+    {
+        let built = m.add_bin_vars(format!("{}-built", c.component), 1).at(0);
+        m.add_cost(built, config.annualised_when_built(c) * horizon_years);
+        m.begin_rows(format!("{}-built", c.component));
+        for s in sizes
+            .iter()
+            .filter(|s| s.candidate.component == c.component)
+        {
+            let lo = effective_min(inputs, &s.candidate);
+            m.add_row(0, [(s.var, 1.0), (built, -s.candidate.max)], Sense::Le, 0.0)?;
+            if lo > 0.0 {
+                m.add_row(0, [(s.var, 1.0), (built, -lo)], Sense::Ge, 0.0)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `energy − hours × power = 0` for each battery of fixed duration.
+fn define_durations(
+    m: &mut Model,
+    config: &SizingConfig,
+    sizes: &[SizeVar],
+) -> Result<(), LpError> {
+    let var = |b: &str, kind| {
+        sizes
+            .iter()
+            .find(|s| s.candidate.component == b && s.candidate.kind == kind)
+            .map(|s| s.var)
+    };
+    for (b, hours) in &config.durations {
+        if let (Some(e), Some(p)) = (
+            var(b, CapacityKind::BatteryKwh),
+            var(b, CapacityKind::BatteryKw),
+        ) {
+            m.begin_rows(format!("{b}-duration"));
+            m.add_row(0, [(e, 1.0), (p, -hours)], Sense::Eq, 0.0)?;
+        }
+    }
+    Ok(())
 }
 
 /// `curtailed[t] + Σ profile_s[t]·kwp_s ≥ Σ profile_s[t]·max_s` over the sized PV systems.
@@ -996,6 +1467,7 @@ fn define_conversion_capacity(
     max_inputs: &Inputs<'_>,
     blocks: &Blocks,
     find: &Find<'_>,
+    layout: &define::Layout,
 ) -> Result<(), LpError> {
     let n = max_inputs.len();
     let h = max_inputs.step_hours();
@@ -1020,7 +1492,8 @@ fn define_conversion_capacity(
         .iter()
         .filter_map(|t| find(&t.name, CapacityKind::TankKg).map(|v| (v, t.capacity_kg)))
         .collect();
-    if let (false, Some((_, level))) = (tanks.is_empty(), &blocks.hydrogen) {
+    // Over typical periods the tank's capacity binds through the inter-period levels.
+    if let (false, Some((_, level)), None) = (tanks.is_empty(), &blocks.hydrogen, layout.period) {
         let (_, cap_at_max, _) = max_inputs.tank_pool_kg();
         let fixed = cap_at_max - tanks.iter().map(|(_, c)| c).sum::<f64>();
         m.begin_rows("h2-tank_capacity");
@@ -1039,16 +1512,22 @@ fn define_self_sufficiency(
     inputs: &Inputs<'_>,
     b: &Blocks,
     rate: f64,
+    layout: &define::Layout,
 ) -> Result<(), LpError> {
     let n = inputs.len();
     let k = 1.0 - rate;
-    let load: f64 = define::load_total(inputs).iter().sum();
-    let mut terms: Vec<(Var, f64)> = (0..n).map(|t| (b.import.at(t), 1.0)).collect();
+    let w = |t: usize| layout.weight(t);
+    let load: f64 = define::load_total(inputs)
+        .iter()
+        .enumerate()
+        .map(|(t, v)| w(t) * v)
+        .sum();
+    let mut terms: Vec<(Var, f64)> = (0..n).map(|t| (b.import.at(t), w(t))).collect();
     for e in &b.electrolysers {
-        terms.extend((0..n).map(|t| (e.at(t), -k)));
+        terms.extend((0..n).map(|t| (e.at(t), -k * w(t))));
     }
     for s in b.ev_sites.iter().chain(&b.fleets).flatten() {
-        terms.extend((0..s.charge.len()).map(|i| (s.charge.at(i), -k)));
+        terms.extend((0..s.charge.len()).map(|i| (s.charge.at(i), -k * w(s.arrival + i))));
     }
     m.begin_rows("district-self_sufficiency");
     m.add_row(n.saturating_sub(1), terms, Sense::Le, k * load)?;

@@ -21,6 +21,7 @@ use quartier_solar::PvSpec;
 use quartier_timeseries::{Axis, Quantity, Series, Step, Weather};
 
 /// A district and its data, assembled on demand.
+#[derive(Clone)]
 pub struct Case {
     pub district: District,
     pub data: DistrictData,
@@ -75,6 +76,7 @@ impl Case {
                 export_price_eur_per_kwh: 0.1,
             },
             carbon: CarbonSource::Constant(50.0),
+            sizing: Default::default(),
         };
         let data = DistrictData {
             weather: Weather {
@@ -211,6 +213,7 @@ pub fn battery(name: &str, energy_kwh: f64, kw: f64) -> Battery {
         soc_min: 0.0,
         soc_initial: 0.0,
         standing_loss_per_h: 0.0,
+        cyclic: false,
     }
 }
 

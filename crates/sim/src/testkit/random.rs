@@ -155,6 +155,7 @@ pub fn build(s: &Shape, standing_loss: StandingLoss) -> Case {
                 StandingLoss::Random if r.uniform() < 0.5 => 0.0,
                 StandingLoss::Random => r.range(0.0, 0.02),
             },
+            cyclic: false,
         });
     }
     for k in 0..s.electrolysers {
@@ -174,6 +175,7 @@ pub fn build(s: &Shape, standing_loss: StandingLoss) -> Case {
             capacity_kg,
             min_kg,
             initial_kg: r.range(min_kg, capacity_kg),
+            cyclic: false,
         });
     }
     for k in 0..s.fuel_cells {
