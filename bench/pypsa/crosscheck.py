@@ -42,7 +42,7 @@ CASES = [
     # Issue #13: the planner's own costs (each component's `sizing` table), cyclic battery and
     # tank, a 2-hour battery; dispatch and sizing on a full year of hours.
     ("dispatch: hydroseine, own costs, cyclic storage, full year hourly", HERE / "districts" / "hydroseine-costs.toml", []),
-    ("sizing: hydroseine, own costs, cyclic storage, 2-hour battery, full year hourly", HERE / "districts" / "hydroseine-costs.toml", ["--sizing"]),
+    ("sizing: hydroseine, own costs, cyclic storage, 2-hour battery, grid connection, full year hourly", HERE / "districts" / "hydroseine-costs.toml", ["--sizing"]),
 ]
 
 
@@ -90,7 +90,8 @@ def pypsa_capacities(n: pypsa.Network) -> dict:
     """Optimal capacities in Quartier's keys: (component, capacity) -> value."""
     out = {}
     for name in n.generators.index[n.generators.p_nom_extendable]:
-        out[(name, "pv_kwp")] = float(n.generators.at[name, "p_nom_opt"])
+        key = ("grid", "grid_import_kw") if name == "grid_import" else (name, "pv_kwp")
+        out[key] = float(n.generators.at[name, "p_nom_opt"])
     for name in n.stores.index[n.stores.e_nom_extendable]:
         key = "tank_kg" if name == "h2_tank" else "battery_kwh"
         out[(name, key)] = float(n.stores.at[name, "e_nom_opt"])

@@ -270,6 +270,10 @@ pub static COMPONENTS: &[(&str, &str)] = &[
         "A fuel cell's sizing: bounds in kW and costs.",
     ),
     (
+        "grid.sizing",
+        "The grid connection's sizing: bounds of the import limit in kW and its costs (the yearly cost per kW subscribed is required).",
+    ),
+    (
         "series",
         "A time series in a file, written inline: `curve = { file = \"…\", … }` for loads, `series = { … }` elsewhere.",
     ),
@@ -455,6 +459,7 @@ pub static ATTRIBUTES: &[Attribute] = &[
     a("grid", "import_limit_kw", Kind::Float, "kW", Required, exc(0.0), N, "Import limit (subscribed power)."),
     a("grid", "export_limit_kw", Kind::Float, "kW", Required, inc(0.0), N, "Export limit; PV is curtailed above it."),
     a("grid", "import_price", Kind::FloatOrTable("grid.import_price"), "EUR/kWh", Required, inc(0.0), N, "Flat price, or `[grid.import_price]` with time-of-use periods or a series."),
+    a("grid", "sizing", Kind::Table("grid.sizing"), "", Rule("none: the import limit is kept"), N, N, "Sizes the connection's import limit (subscribed power) with `quartier size`, at the costs given here."),
     a("grid", "export_price_eur_per_kwh", Kind::Float, "EUR/kWh", DefaultValue::Float(0.0), N, N, "Feed-in price of exported surplus (0: surplus given to the grid; set e.g. the EDF OA surplus tariff)."),
     // ---- grid.import_price
     a("grid.import_price", "base_eur_per_kwh", Kind::Float, "EUR/kWh", Rule("required without series"), inc(0.0), N, "Price outside every period."),
@@ -522,6 +527,15 @@ pub static ATTRIBUTES: &[Attribute] = &[
     a("fuel_cells.sizing", "fixed_om_eur_per_kw_year", Kind::Float, "EUR/(kW·y)", DefaultValue::Float(50.0), inc(0.0), N, "Fixed operation and maintenance per kW and year (default: 2.5 % of capex)."),
     a("fuel_cells.sizing", "lifetime_years", Kind::Float, "y", DefaultValue::Float(10.0), exc(0.0), inc(100.0), "Economic lifetime."),
     a("fuel_cells.sizing", "capex_eur_when_built", Kind::Float, "EUR", DefaultValue::Float(0.0), inc(0.0), N, "Investment paid once if the fuel cell is built at all; a yes/no decision: needs `--solver highs`."),
+    // ---- grid.sizing
+    a("grid.sizing", "sized", Kind::Bool, "", DefaultValue::Bool(true), N, N, "false keeps the declared import_limit_kw (no cost may then be given)."),
+    a("grid.sizing", "min_kw", Kind::Float, "kW", DefaultValue::Float(0.0), inc(0.0), N, "Smallest import limit."),
+    a("grid.sizing", "max_kw", Kind::Float, "kW", Rule("max_factor × import_limit_kw"), inc(0.0), N, "Largest import limit."),
+    a("grid.sizing", "capex_eur_per_kw", Kind::Float, "EUR/kW", DefaultValue::Float(0.0), inc(0.0), N, "Connection works per kW (the grid operator's quote; 0 when none)."),
+    a("grid.sizing", "subsidy_eur_per_kw", Kind::Float, "EUR/kW", DefaultValue::Float(0.0), inc(0.0), N, "Subsidy per kW, counted as a negative capex."),
+    a("grid.sizing", "fixed_om_eur_per_kw_year", Kind::Float, "EUR/(kW·y)", Required, inc(0.0), N, "Yearly cost of each kW subscribed: the power component of the delivery tariff (TURPE: its `b` coefficient per kVA and year, e.g. 10.11 EUR/kVA/year for a ≤ 36 kVA CU4 contract, CRE TURPE 7); no built-in default."),
+    a("grid.sizing", "lifetime_years", Kind::Float, "y", Rule("required with capex_eur_per_kw > 0"), exc(0.0), inc(100.0), "Economic lifetime of the connection works."),
+    a("grid.sizing", "capex_eur_when_built", Kind::Float, "EUR", DefaultValue::Float(0.0), inc(0.0), N, "Must stay 0: the district is always connected."),
     // ---- series
     a("series", "file", Kind::Path, "", Required, N, N, "The file (relative to the district file)."),
     a("series", "format", Kind::Enum(SERIES_FORMATS), "", DefaultValue::Str("csv"), N, N, "Generic CSV (timestamp then value columns) or Enedis \"Courbe de charge\" export."),

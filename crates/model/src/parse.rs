@@ -300,6 +300,7 @@ impl Parser {
             CapacityKind::ElectrolyserKw => "electrolysers.sizing",
             CapacityKind::TankKg => "hydrogen_tanks.sizing",
             CapacityKind::FuelCellKw => "fuel_cells.sizing",
+            CapacityKind::GridImportKw => "grid.sizing",
         };
         let sf = match f.table("sizing") {
             Some((t, s)) => Some(self.fields(comp, &f.field_path("sizing"), t, s)),
@@ -308,8 +309,8 @@ impl Parser {
         };
         let present = |k: &str| sf.as_ref().is_some_and(|sf| sf.present(k));
         let num = |k: &str| match &sf {
-            Some(sf) => sf.num(k),
-            None => Some(attribute_default(comp, k)),
+            Some(sf) if sf.present(k) => sf.num(k),
+            _ => Some(attribute_default(comp, k)),
         };
         let sized = match &sf {
             Some(sf) => match sf.bool("sized") {
@@ -754,6 +755,43 @@ impl Parser {
         })
     }
 
+    /// The `[grid.sizing]` plan: a lifetime is needed once the connection has a capex, and
+    /// the district is always connected (no cost when built).
+    fn grid_plan(&mut self, f: &Fields<'_>) -> bool {
+        let before = self.plans.len();
+        if !self.capacity_plans(f, Some("grid"), &[CapacityKind::GridImportKw]) {
+            return false;
+        }
+        let Some(plan) = self.plans.get(before).cloned() else {
+            return true;
+        };
+        let o = plan.origin;
+        let mut ok = true;
+        if plan.cost.capex_eur_per_unit > 0.0 && !o.lifetime {
+            self.at_path(
+                &f.field_path("sizing"),
+                "missing `lifetime_years`: the connection's capex is annualised over it".into(),
+                Some("lifetime_years = <float in y>".into()),
+            );
+            ok = false;
+        }
+        if plan.capex_eur_when_built > 0.0 {
+            self.at_path(
+                &format!("{}.capex_eur_when_built", f.field_path("sizing")),
+                "the district is always connected: a cost when built does not apply".into(),
+                Some("capex_eur_per_kw for the works, or remove it".into()),
+            );
+            ok = false;
+        }
+        if !o.lifetime
+            && let Some(p) = self.plans.get_mut(before)
+        {
+            // Without capex the lifetime only annualises nothing.
+            p.cost.lifetime_years = 1.0;
+        }
+        ok
+    }
+
     /// False (reported) when a cyclic store (`what`: battery or tank) also gives its start
     /// (`field`), which the optimiser chooses.
     fn cyclic_start_free(&mut self, f: &Fields<'_>, cyclic: bool, what: &str, field: &str) -> bool {
@@ -952,6 +990,10 @@ impl Parser {
             Some(Val::Table(t, s)) => self.import_price(t, s.clone()),
             _ => None,
         };
+        // The connection is sized only when its table asks for it.
+        if f.present("sizing") && !self.grid_plan(&f) {
+            return None;
+        }
         Some(Grid {
             import_limit_kw: f.num("import_limit_kw")?,
             export_limit_kw: f.num("export_limit_kw")?,

@@ -1,6 +1,7 @@
 //! What a district file says about its own sizing: for each capacity that `quartier size`
-//! may change (PV kWp, battery kWh and kW, electrolyser kW, tank kg, fuel cell kW), whether it
-//! is sized, its bounds and its costs (capex, subsidy, fixed O&M, lifetime, a fixed cost when
+//! may change (PV kWp, battery kWh and kW, electrolyser kW, tank kg, fuel cell kW, and the
+//! grid connection's import kW when its `[grid.sizing]` table asks for it), whether it is
+//! sized, its bounds and its costs (capex, subsidy, fixed O&M, lifetime, a fixed cost when
 //! built), a battery's fixed duration, and the district's discount rate.
 //!
 //! Every cost has a documented default in the attribute table (`quartier schema`, tables
@@ -23,17 +24,20 @@ pub enum CapacityKind {
     TankKg,
     /// Fuel cell electrical output, kW.
     FuelCellKw,
+    /// Grid connection: the import limit (subscribed power), kW.
+    GridImportKw,
 }
 
 impl CapacityKind {
     /// Every kind, in report order.
-    pub const ALL: [CapacityKind; 6] = [
+    pub const ALL: [CapacityKind; 7] = [
         CapacityKind::PvKwp,
         CapacityKind::BatteryKwh,
         CapacityKind::BatteryKw,
         CapacityKind::ElectrolyserKw,
         CapacityKind::TankKg,
         CapacityKind::FuelCellKw,
+        CapacityKind::GridImportKw,
     ];
 
     /// The unit ("kWp", "kWh", "kW", "kg").
@@ -41,9 +45,10 @@ impl CapacityKind {
         match self {
             CapacityKind::PvKwp => "kWp",
             CapacityKind::BatteryKwh => "kWh",
-            CapacityKind::BatteryKw | CapacityKind::ElectrolyserKw | CapacityKind::FuelCellKw => {
-                "kW"
-            }
+            CapacityKind::BatteryKw
+            | CapacityKind::ElectrolyserKw
+            | CapacityKind::FuelCellKw
+            | CapacityKind::GridImportKw => "kW",
             CapacityKind::TankKg => "kg",
         }
     }
@@ -57,6 +62,7 @@ impl CapacityKind {
             CapacityKind::ElectrolyserKw => "electrolyser_kw",
             CapacityKind::TankKg => "tank_kg",
             CapacityKind::FuelCellKw => "fuel_cell_kw",
+            CapacityKind::GridImportKw => "grid_import_kw",
         }
     }
 
@@ -70,6 +76,7 @@ impl CapacityKind {
             CapacityKind::ElectrolyserKw => ("electrolysers", "kw"),
             CapacityKind::TankKg => ("hydrogen_tanks", "kg"),
             CapacityKind::FuelCellKw => ("fuel_cells", "kw"),
+            CapacityKind::GridImportKw => ("grid", "kw"),
         }
     }
 }

@@ -634,3 +634,42 @@ fn sizing_tables_read_back_with_defaults_and_their_origin() {
     assert!(pv.sized && pv.max.is_none() && pv.origin == CostOrigin::default());
     assert_eq!(d.sizing.discount_rate, 0.05);
 }
+
+#[test]
+fn the_grid_connection_is_sized_only_when_asked_and_with_its_own_costs() {
+    let plain = parse(HEADER).unwrap().0;
+    assert!(
+        plain
+            .sizing
+            .plan("grid", CapacityKind::GridImportKw)
+            .is_none()
+    );
+    let with = |sizing: &str| {
+        HEADER.replace(
+            "import_price = 0.2 }",
+            &format!("import_price = 0.2, sizing = {{ {sizing} }} }}"),
+        )
+    };
+    let d = parse(&with("fixed_om_eur_per_kw_year = 30, max_kw = 20"))
+        .unwrap()
+        .0;
+    let g = d.sizing.plan("grid", CapacityKind::GridImportKw).unwrap();
+    assert_eq!(g.cost.fixed_om_eur_per_unit_year, 30.0);
+    assert_eq!(g.max, Some(20.0));
+    let missing = errors(&with("max_kw = 20"));
+    assert!(
+        missing
+            .iter()
+            .any(|e| e.contains("grid.sizing.fixed_om_eur_per_kw_year: missing required field")),
+        "{missing:#?}"
+    );
+    let no_life = errors(&with(
+        "fixed_om_eur_per_kw_year = 30, capex_eur_per_kw = 100",
+    ));
+    assert!(
+        no_life
+            .iter()
+            .any(|e| e.contains("missing `lifetime_years`")),
+        "{no_life:#?}"
+    );
+}

@@ -97,3 +97,60 @@ fn a_sized_battery_starting_charged_is_refused_as_not_exact() {
     let e = export(&inputs, &DispatchConfig::default(), Some(&sizing)).unwrap_err();
     assert!(matches!(e, ExportError::NotExact { .. }), "{e}");
 }
+
+#[test]
+fn cyclic_storage_own_costs_and_durations_reach_the_network() {
+    use quartier_model::{CapitalCost, HydrogenTank};
+    let mut case = Case::new(60, 3, 100.0, 50.0);
+    case.load("hall", vec![1.0, 2.0, 3.0]);
+    let mut b = battery("b1", 10.0, 4.0);
+    b.cyclic = true;
+    b.soc_initial = 0.5;
+    case.battery(b);
+    case.tank(HydrogenTank {
+        name: "t".into(),
+        capacity_kg: 10.0,
+        min_kg: 0.0,
+        initial_kg: 0.0,
+        cyclic: true,
+    });
+    let inputs = case.inputs();
+    let own = CapitalCost {
+        capex_eur_per_unit: 0.0,
+        subsidy_eur_per_unit: 0.0,
+        lifetime_years: 10.0,
+        fixed_om_eur_per_unit_year: 8760.0, // 1 EUR per unit per hour of horizon
+    };
+    let sizing = SizingConfig {
+        dispatch: DispatchConfig::default(),
+        candidates: vec![
+            Candidate {
+                cost: Some(own),
+                ..Candidate::new("b1", CapacityKind::BatteryKwh, 0.0, 20.0)
+            },
+            Candidate::new("b1", CapacityKind::BatteryKw, 0.0, 8.0),
+        ],
+        costs: CostTable::default(),
+        target: Target::None,
+        durations: vec![("b1".into(), 2.0)],
+    };
+    let files = export(&inputs, &DispatchConfig::default(), Some(&sizing)).unwrap();
+    let stores = file(&files, "stores.csv");
+    let cells = |name: &str| -> Vec<String> {
+        let row = stores.lines().find(|l| l.starts_with(name)).unwrap();
+        row.split(',').map(str::to_owned).collect()
+    };
+    // e_cyclic (column 7) on the battery and the pooled tank; the battery's own cost: 3 h.
+    assert_eq!(cells("b1,")[7], "True");
+    assert_eq!(cells("h2_tank,")[7], "True");
+    assert_eq!(cells("b1,")[12], "3");
+    assert_eq!(
+        file(&files, "quartier-durations.csv"),
+        "battery,hours\nb1,2\n"
+    );
+    // A cost when built is a yes/no decision PyPSA's extendable capacities do not make.
+    let mut fixed = sizing.clone();
+    fixed.candidates[0].capex_eur_when_built = 1000.0;
+    let e = export(&inputs, &DispatchConfig::default(), Some(&fixed)).unwrap_err();
+    assert!(matches!(e, ExportError::NotExact { .. }), "{e}");
+}

@@ -480,6 +480,23 @@ fn a_cost_when_built_is_a_yes_no_decision() {
 // ---------------------------------------------------------------------------------------------
 // Representative periods.
 
+/// An electrolyser `pem` of `kw` at 50 kWh/kg and a cyclic 5 kg tank `tank`.
+fn h2_chain(case: &mut Case, kw: f64) {
+    case.electrolyser(Electrolyser {
+        name: "pem".into(),
+        max_kw: kw,
+        min_kw: 0.0,
+        kwh_per_kg: 50.0,
+    });
+    case.tank(HydrogenTank {
+        name: "tank".into(),
+        capacity_kg: 5.0,
+        min_kg: 0.0,
+        initial_kg: 0.0,
+        cyclic: true,
+    });
+}
+
 /// Four days of hours: PV at noon, an evening load, a hydrogen demand the first morning, a
 /// battery and a hydrogen chain to size; the fourth day is a copy of the second.
 fn four_days() -> (Case, SizingConfig) {
@@ -511,19 +528,7 @@ fn four_days() -> (Case, SizingConfig) {
     b.soc_initial = 0.0;
     b.cyclic = true;
     case.battery(b);
-    case.electrolyser(Electrolyser {
-        name: "pem".into(),
-        max_kw: 5.0,
-        min_kw: 0.0,
-        kwh_per_kg: 50.0,
-    });
-    case.tank(HydrogenTank {
-        name: "tank".into(),
-        capacity_kg: 5.0,
-        min_kg: 0.0,
-        initial_kg: 0.0,
-        cyclic: true,
-    });
+    h2_chain(&mut case, 5.0);
     case.h2_demand(
         "vans",
         (0..hours)
@@ -600,4 +605,125 @@ fn identical_days_cluster_together_and_the_check_is_the_full_year() {
     // Bad options are explained.
     let e = quartier_optim::sizing::cluster_days(&inputs, 5).unwrap_err();
     assert!(e.to_string().contains("between 1 and the 4 days"), "{e}");
+}
+
+#[test]
+fn linked_typical_days_keep_the_tanks_seasonal_role() {
+    // Two sunny days then two dark ones, 2 kg of hydrogen each noon, electricity from the
+    // grid dear: the cheapest plan makes the dark days' hydrogen on the sunny days and stores
+    // it. Two typical days (a sunny one and a dark one, two days each) must keep that: a
+    // tank large enough to carry 4 kg from the sunny days to the dark ones.
+    let hours = 96;
+    let mut case = Case::new(60, hours, 1000.0, 0.0);
+    let sun = |t: usize| {
+        let h = t % 24;
+        if t < 48 && (8..17).contains(&h) {
+            1.0 - ((h as f64 - 12.0) / 5.0).powi(2)
+        } else {
+            0.0
+        }
+    };
+    case.pv("roof", (0..hours).map(|t| 100.0 * sun(t)).collect());
+    case.load("base", vec![0.0; hours]);
+    h2_chain(&mut case, 50.0);
+    case.h2_demand(
+        "vans",
+        (0..hours)
+            .map(|t| if t % 24 == 12 { 2.0 } else { 0.0 })
+            .collect(),
+    );
+    case.data.import_price =
+        Series::new(case.axis(), Quantity::PriceEurPerKwh, vec![1.0; hours]).unwrap();
+    let config = SizingConfig {
+        dispatch: DispatchConfig::default(),
+        candidates: vec![
+            cand("pem", CapacityKind::ElectrolyserKw, 50.0),
+            cand("tank", CapacityKind::TankKg, 20.0),
+        ],
+        costs: costs(hours, [0.0, 0.0, 0.0, 0.01, 0.01, 0.0]),
+        target: Target::None,
+        durations: Vec::new(),
+    };
+    let inputs = case.inputs();
+    let solver = Clarabel::default();
+    let full = size(&inputs, &config, &solver).unwrap();
+    let tank = |s: &quartier_optim::sizing::Sizing| s.components.hydrogen_tanks[0].capacity_kg;
+    assert!(tank(&full) > 4.0, "{}", tank(&full));
+    let p = quartier_optim::sizing::size_on_typical_periods(&inputs, &config, 2, &solver).unwrap();
+    assert_eq!(p.periods.weights, vec![2, 2]);
+    assert!(
+        close(tank(&p.sizing), tank(&full), 1e-4),
+        "{} {}",
+        tank(&p.sizing),
+        tank(&full)
+    );
+    assert!(p.estimate_error.abs() < 1e-4, "{}", p.estimate_error);
+}
+
+#[test]
+fn the_grid_connection_is_sized_at_its_own_cost() {
+    use quartier_model::CostOrigin;
+    // One peak hour of 10 kWh and a quiet one of 2: without storage the connection must carry
+    // the peak (unserved energy costs 10 EUR/kWh); a cheap battery charged in the quiet hour
+    // lets the subscription shrink to 6 kW, when a kW of subscription costs more than the
+    // kWh and kW of battery that replace it.
+    let mut case = Case::new(60, 2, 100.0, 0.0);
+    case.load("hall", vec![2.0, 10.0]);
+    let mut b = battery("b1", 1.0, 1.0);
+    b.soc_initial = 0.0;
+    case.battery(b);
+    let y = 2.0 / 8760.0;
+    let own = |per_horizon: f64| quartier_model::CapitalCost {
+        capex_eur_per_unit: 0.0,
+        subsidy_eur_per_unit: 0.0,
+        lifetime_years: 1.0,
+        fixed_om_eur_per_unit_year: per_horizon / y,
+    };
+    let grid = |per_kw: f64| Candidate {
+        cost: Some(own(per_kw)),
+        origin: CostOrigin {
+            fixed_om: true,
+            ..CostOrigin::default()
+        },
+        ..Candidate::new("grid", CapacityKind::GridImportKw, 0.0, 100.0)
+    };
+    let config = |per_kw: f64| SizingConfig {
+        dispatch: DispatchConfig::default(),
+        candidates: vec![
+            cand("b1", CapacityKind::BatteryKwh, 100.0),
+            cand("b1", CapacityKind::BatteryKw, 100.0),
+            grid(per_kw),
+        ],
+        costs: costs(2, [0.0, 0.05, 0.05, 0.0, 0.0, 0.0]),
+        target: Target::None,
+        durations: Vec::new(),
+    };
+    let inputs = case.inputs();
+    let solver = Clarabel::default();
+    let cheap = size(&inputs, &config(0.01), &solver).unwrap();
+    assert!(
+        close(cheap.components.grid.import_limit_kw, 10.0, 1e-5),
+        "{:?}",
+        cheap.components.grid
+    );
+    let dear = size(&inputs, &config(1.0), &solver).unwrap();
+    assert!(
+        close(dear.components.grid.import_limit_kw, 6.0, 1e-5),
+        "{:?}",
+        dear.components.grid
+    );
+    assert!(close(dear.components.batteries[0].energy_kwh, 4.0, 1e-5));
+    let g = dear
+        .capacities
+        .iter()
+        .find(|c| c.kind == CapacityKind::GridImportKw)
+        .unwrap();
+    assert!(g.candidate && g.origin.fixed_om);
+    // The sized flows never import above the subscription.
+    assert!(dear.flows.import_kwh.iter().all(|&x| x <= 6.0 + 1e-9));
+    // Without its own costs the connection is refused: it has no built-in default.
+    let mut bare = config(1.0);
+    bare.candidates[2].cost = None;
+    let e = size(&inputs, &bare, &solver).unwrap_err();
+    assert!(e.to_string().contains("fixed_om_eur_per_kw_year"), "{e}");
 }

@@ -339,6 +339,11 @@ const LABELS: &[(&str, &str, &str)] = &[
         "one more unit is worth",
     ),
     (
+        "sizing_worth_pair",
+        "une unité de plus, avec sa part de l'autre grandeur à durée fixe, vaut",
+        "one more unit, with its share of the other capacity at the fixed duration, is worth",
+    ),
+    (
         "sizing_per_year_cost",
         "EUR/an, pour un coût de",
         "EUR/year, for a cost of",
@@ -901,6 +906,11 @@ const LABELS: &[(&str, &str, &str)] = &[
         "capacity_fuel_cell_kw",
         "Puissance de la pile à combustible",
         "Fuel cell power",
+    ),
+    (
+        "capacity_grid_import_kw",
+        "Puissance souscrite au réseau",
+        "Grid connection (import)",
     ),
     ("asset_component", "Composant du modèle", "Model component"),
     ("asset_location", "Emplacement", "Location"),

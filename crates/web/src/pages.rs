@@ -730,6 +730,8 @@ fn job_outcome(l: Lang, j: &quartier_store::JobRow) -> String {
         );
     }
     if let Some(sizing) = result.get("sizing").filter(|s| s.is_object()) {
+        // Yearly costs to the euro: the cents of an estimate mean nothing.
+        let whole = |v: &Value| v.as_f64().map_or("—".to_string(), |x| l.money(x, 0));
         let number = |v: &Value, digits: usize| {
             v.as_f64()
                 .map_or("—".into(), |x| signed(x, digits, l.point()))
@@ -744,13 +746,18 @@ fn job_outcome(l: Lang, j: &quartier_store::JobRow) -> String {
                 let costs = c["cost"]["source"]["capex"].as_str().unwrap_or("declared");
                 let decided = match c["limit"].as_str() {
                     Some(limit) => {
+                        // A battery of fixed duration is worth and costs its pair.
+                        let (unit, pair) = match c.get("with_pair").filter(|p| p.is_object()) {
+                            Some(p) => (p, "sizing_worth_pair"),
+                            None => (c, "sizing_worth"),
+                        };
                         let worth = match (
-                            c["marginal_value_eur_per_unit_year"].as_f64(),
-                            c["annualised_eur_per_unit"].as_f64(),
+                            unit["marginal_value_eur_per_unit_year"].as_f64(),
+                            unit["annualised_eur_per_unit"].as_f64(),
                         ) {
                             (Some(v), Some(cost)) => format!(
                                 " ({} {} {} {})",
-                                t(l, "sizing_worth"),
+                                t(l, pair),
                                 signed(v, 1, l.point()),
                                 t(l, "sizing_per_year_cost"),
                                 signed(cost, 1, l.point())
@@ -791,14 +798,14 @@ fn job_outcome(l: Lang, j: &quartier_store::JobRow) -> String {
                         "{}{}",
                         crate::html::card(t(l, "sizing_typical"), &number(&td["count"], 0)),
                         crate::html::card(
-                            t(l, "sizing_estimate"),
                             &format!(
                                 "{} ({})",
-                                money(&td["reduced_annualised_cost_eur"]),
+                                t(l, "sizing_estimate"),
                                 td["estimate_error"]
                                     .as_f64()
                                     .map_or("—".into(), |e| l.percent(-e))
-                            )
+                            ),
+                            &whole(&td["reduced_annualised_cost_eur"])
                         )
                     )
                 });
@@ -806,7 +813,7 @@ fn job_outcome(l: Lang, j: &quartier_store::JobRow) -> String {
             "<section id=outcome><div class=cards>{}{typical}</div><table id=capacities><tr>\
              <th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\
              {rows}</table></section>",
-            crate::html::card(t(l, "sizing_cost"), &money(&sizing["annualised_cost_eur"])),
+            crate::html::card(t(l, "sizing_cost"), &whole(&sizing["annualised_cost_eur"])),
             t(l, "sizing_component"),
             t(l, "sizing_capacity"),
             t(l, "sizing_value"),

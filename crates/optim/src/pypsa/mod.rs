@@ -13,7 +13,7 @@
 //! |---|---|
 //! | PV system | Generator, `p_nom` = kWp, `p_max_pu` = AC kW per kWp (curtailment free) |
 //! | loads | one Load `load` on AC, `p_set` = Σ loads / h |
-//! | grid import | Generator `grid_import`, `p_nom` = import limit, `marginal_cost` = import weight per kWh (the price for the cost objective) |
+//! | grid import | Generator `grid_import`, `p_nom` = import limit (extendable when the connection is sized), `marginal_cost` = import weight per kWh (the price for the cost objective) |
 //! | grid export | Generator `grid_export`, `p_min_pu = −1`, `p_max_pu = 0`, `marginal_cost` = export price |
 //! | unserved electricity | Generator `unserved` at the value of lost load, `p_nom` above any possible shortfall |
 //! | battery | Store on its own bus (`e_min_pu` = soc_min, `e_initial` = initial level after one step of standing loss (PyPSA applies none at the first snapshot), `standing_loss` = 1 − (1 − loss·h)^(1/h) so PyPSA's `(1 − l)^h` equals Quartier's `1 − loss·h`) + Links `{b}-charger` (efficiency η_c, `p_nom` = charge kW) and `{b}-discharger` (η_d, `p_nom` = discharge kW / η_d) |
@@ -233,7 +233,7 @@ pub fn export(
         // PyPSA's export generator runs at p ≤ 0: cost = mc × p = −weight × export.
         exp_w.push(-we);
     }
-    generators.push(generator(
+    let mut row = generator(
         "grid_import",
         "AC",
         "grid",
@@ -241,7 +241,14 @@ pub fn export(
         0.0,
         1.0,
         0.0,
-    ));
+    );
+    if let Some(c) = cand("grid", CapacityKind::GridImportKw) {
+        row[7] = "True".into();
+        row[8] = num(c.min);
+        row[9] = num(c.max);
+        row[10] = num(capital(c));
+    }
+    generators.push(row);
     gen_cost.columns.push(("grid_import".into(), imp_w));
     generators.push(generator(
         "grid_export",

@@ -104,10 +104,21 @@ impl Default for CostTable {
     }
 }
 
+/// The grid connection has no built-in cost (its yearly cost per kW is the delivery tariff's
+/// power component, which the district file must give): a grid candidate always carries
+/// its own, and this zero stands for "none".
+const NO_DEFAULT: CapitalCost = CapitalCost {
+    capex_eur_per_unit: 0.0,
+    subsidy_eur_per_unit: 0.0,
+    lifetime_years: 1.0,
+    fixed_om_eur_per_unit_year: 0.0,
+};
+
 impl CostTable {
-    /// The cost of one kind of capacity.
+    /// The cost of one kind of capacity (zero for the grid connection, which has no default).
     pub fn get(&self, kind: CapacityKind) -> &CapitalCost {
         match kind {
+            CapacityKind::GridImportKw => &NO_DEFAULT,
             CapacityKind::PvKwp => &self.pv_kwp,
             CapacityKind::BatteryKwh => &self.battery_kwh,
             CapacityKind::BatteryKw => &self.battery_kw,
@@ -127,7 +138,10 @@ impl CostTable {
         if !(self.discount_rate.is_finite() && self.discount_rate > -1.0) {
             return Err(("discount_rate", self.discount_rate, "a finite value > −1"));
         }
-        for kind in CapacityKind::ALL {
+        for kind in CapacityKind::ALL
+            .into_iter()
+            .filter(|k| *k != CapacityKind::GridImportKw)
+        {
             check_cost(self.get(kind), kind.key())?;
         }
         Ok(())

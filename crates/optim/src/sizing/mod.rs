@@ -30,7 +30,7 @@ mod periods;
 
 use std::time::Instant;
 
-use quartier_model::{Battery, Electrolyser, FuelCell, HydrogenTank, PvSystem};
+use quartier_model::{Battery, Electrolyser, FuelCell, Grid, HydrogenTank, PvSystem};
 use quartier_sim::{BalanceError, Flows, Inputs, Kpis, SimError, account};
 
 use crate::dispatch::define::{self, BatteryVars, Blocks};
@@ -286,6 +286,8 @@ pub struct SizedComponents {
     pub hydrogen_tanks: Vec<HydrogenTank>,
     /// Fuel cells (max_kw set; min_kw capped at it).
     pub fuel_cells: Vec<FuelCell>,
+    /// The grid connection (import_limit_kw set).
+    pub grid: Grid,
 }
 
 impl SizedComponents {
@@ -298,6 +300,7 @@ impl SizedComponents {
             electrolysers: inputs.electrolysers.to_vec(),
             hydrogen_tanks: inputs.hydrogen_tanks.to_vec(),
             fuel_cells: inputs.fuel_cells.to_vec(),
+            grid: inputs.grid.clone(),
         }
     }
 
@@ -351,6 +354,7 @@ impl SizedComponents {
                     f.max_kw = value;
                     f.min_kw = f.min_kw.min(value);
                 }),
+            CapacityKind::GridImportKw => self.grid.import_limit_kw = value,
         }
     }
 
@@ -363,6 +367,7 @@ impl SizedComponents {
             electrolysers: &self.electrolysers,
             hydrogen_tanks: &self.hydrogen_tanks,
             fuel_cells: &self.fuel_cells,
+            grid: &self.grid,
             ..base.clone()
         }
     }
@@ -400,11 +405,13 @@ impl SizedComponents {
                 .iter()
                 .find(|f| f.name == component)
                 .map(|f| f.max_kw),
+            CapacityKind::GridImportKw => Some(self.grid.import_limit_kw),
         };
         v.unwrap_or(0.0)
     }
 
-    /// Every capacity held, `(component, kind, size)`, in district order.
+    /// Every capacity held, `(component, kind, size)`, in district order (the grid
+    /// connection is listed by a sizing only when it was sized).
     pub fn all(&self) -> Vec<(String, CapacityKind, f64)> {
         let mut out = Vec::new();
         for p in &self.pv_systems {
@@ -701,6 +708,7 @@ impl<'i, 'a> SizingModel<'i, 'a> {
         // Capacity rows.
         define_pv_capacity(&mut m, inputs, &pv_profiles, &blocks, &find)?;
         define_conversion_capacity(&mut m, &max_inputs, &blocks, &find, &layout)?;
+        define_grid_capacity(&mut m, &max_inputs, &blocks, &find)?;
         free_duplicate_bounds(&mut m, &max_inputs, &blocks, &find, &pv_profiles);
         if let Some(p) = periods {
             periods::link_storage(&mut m, &max_inputs, &dconf, &blocks, &find, p)?;
@@ -844,7 +852,19 @@ impl<'i, 'a> SizingModel<'i, 'a> {
         let mut candidates_annualised = 0.0;
         let mut pv_annualised = 0.0;
         let mut h2_annualised = 0.0;
-        for (component, kind, value) in components.all() {
+        let mut held = components.all();
+        if self
+            .sizes
+            .iter()
+            .any(|s| s.candidate.kind == CapacityKind::GridImportKw)
+        {
+            held.push((
+                "grid".to_string(),
+                CapacityKind::GridImportKw,
+                components.grid.import_limit_kw,
+            ));
+        }
+        for (component, kind, value) in held {
             let cand = self
                 .sizes
                 .iter()
@@ -976,6 +996,7 @@ impl<'i, 'a> SizingModel<'i, 'a> {
         for (e, b) in sized.electrolysers.iter().zip(&self.blocks.electrolysers) {
             set_upper(b, e.max_kw * h);
         }
+        set_upper(&self.blocks.import, sized.grid.import_limit_kw * h);
         for (f, b) in sized.fuel_cells.iter().zip(&self.blocks.fuel_cells) {
             set_upper(b, f.max_kw * h);
         }
@@ -1043,6 +1064,9 @@ fn free_duplicate_bounds(
         if find(&f.name, CapacityKind::FuelCellKw).is_some() {
             free_upper(m, x);
         }
+    }
+    if find("grid", CapacityKind::GridImportKw).is_some() {
+        free_upper(m, &blocks.import);
     }
     let tank_sized = max_inputs
         .hydrogen_tanks
@@ -1152,6 +1176,7 @@ fn validate(inputs: &Inputs<'_>, config: &SizingConfig) -> Result<(), SizingErro
             }
             CapacityKind::TankKg => inputs.hydrogen_tanks.iter().any(|t| t.name == c.component),
             CapacityKind::FuelCellKw => inputs.fuel_cells.iter().any(|f| f.name == c.component),
+            CapacityKind::GridImportKw => c.component == "grid",
         };
         if !exists {
             return Err(SizingError::UnknownComponent {
@@ -1185,6 +1210,15 @@ fn validate(inputs: &Inputs<'_>, config: &SizingConfig) -> Result<(), SizingErro
                      initial levels)",
                     effective_min(inputs, c)
                 ),
+            ));
+        }
+        if c.kind == CapacityKind::GridImportKw && c.cost.is_none() {
+            return Err(bad(
+                "candidates.grid.grid_import_kw.cost".into(),
+                0.0,
+                "the connection's own costs (no built-in default: the yearly cost per kW is \
+                 the delivery tariff's power component, fixed_om_eur_per_kw_year in \
+                 [grid.sizing])",
             ));
         }
         if let Err((_, value, expected)) = costs::check_cost(&config.cost_of(c), "cost") {
@@ -1502,6 +1536,24 @@ fn define_conversion_capacity(
             terms.extend(tanks.iter().map(|(v, _)| (*v, -1.0)));
             m.add_row(t, terms, Sense::Le, fixed.max(0.0))?;
         }
+    }
+    Ok(())
+}
+
+/// `import[t] ≤ G·h` for a sized grid connection `G`.
+fn define_grid_capacity(
+    m: &mut Model,
+    max_inputs: &Inputs<'_>,
+    blocks: &Blocks,
+    find: &Find<'_>,
+) -> Result<(), LpError> {
+    let Some(g) = find("grid", CapacityKind::GridImportKw) else {
+        return Ok(());
+    };
+    let h = max_inputs.step_hours();
+    m.begin_rows("grid-import_max");
+    for t in 0..blocks.import.len() {
+        m.add_row(t, [(blocks.import.at(t), 1.0), (g, -h)], Sense::Le, 0.0)?;
     }
     Ok(())
 }
