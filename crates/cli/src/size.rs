@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use quartier_optim::lp::{Clarabel, Solver};
 use quartier_optim::sizing::{Sizing, Target};
-use quartier_report::sizing::{keep_first_days, sizing_config, sizing_document};
+use quartier_report::sizing::{keep_first_days, sizing_config, sizing_document, yes_no_component};
 
 use crate::Outcome;
 use crate::run::{Loaded, Simulated, Ui, write_results};
@@ -125,6 +125,14 @@ pub fn run(args: &SizeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         args.target.unwrap_or(Target::None),
         args.max_factor,
     );
+    if let (SolverChoice::Clarabel, Some(c)) = (args.solver, yes_no_component(&config)) {
+        anyhow::bail!(
+            "{}: '{c}' has a cost when built (capex_eur_when_built in its sizing table), a \
+             yes/no decision that only HiGHS makes: add --solver highs (a build with the \
+             `highs` feature), or remove capex_eur_when_built",
+            args.file.display()
+        );
+    }
     let solver = args.solver.solver()?;
     let t0 = Instant::now();
     let (sizing, typical) = match args.typical_days {

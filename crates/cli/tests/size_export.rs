@@ -125,3 +125,55 @@ fn export_pypsa_writes_the_csv_folder_and_quartier_objective() {
     let q = std::fs::read_to_string(out.join("quartier.json")).unwrap();
     assert!(q.contains("\"problem\": \"dispatch\""), "{q}");
 }
+
+#[test]
+fn the_demo_is_sized_on_typical_days_at_its_own_costs_and_a_yes_no_cost_names_its_flag() {
+    let (_dir, out, o) = size(
+        "examples/hydroseine.toml",
+        &["--days", "4", "--typical-days", "2"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let printed = text(&o);
+    assert!(printed.contains("on 2 typical days"), "{printed}");
+    assert!(printed.contains("decided by"), "{printed}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("sizing.json")).unwrap()).unwrap();
+    assert_eq!(json["typical_days"]["count"], 2);
+    assert_eq!(json["discount_rate_source"], "file");
+    assert_eq!(json["durations_h"]["batterie-quartier"], 2.0);
+    let battery = json["capacities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["capacity"] == "battery_kwh")
+        .unwrap();
+    assert_eq!(battery["cost"]["capex_eur_per_unit"], 350.0);
+    assert_eq!(battery["cost"]["source"]["capex"], "file");
+    // A cost when built needs HiGHS: the message says which setting and which flag.
+    let dir = tempfile::tempdir().unwrap();
+    let text_in = std::fs::read_to_string(repo("examples/hydroseine.toml"))
+        .unwrap()
+        .replace(
+            "duration_h = 2\n",
+            "duration_h = 2\ncapex_eur_when_built = 20000\n",
+        )
+        .replace(
+            "\"data/",
+            &format!("\"{}/", repo("examples/data").display()),
+        );
+    let file = dir.path().join("h.toml");
+    std::fs::write(&file, text_in).unwrap();
+    let out = dir.path().join("out");
+    let o = quartier(&[
+        "size",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--days",
+        "1",
+    ]);
+    assert!(!o.status.success());
+    let printed = text(&o);
+    assert!(printed.contains("capex_eur_when_built"), "{printed}");
+    assert!(printed.contains("--solver highs"), "{printed}");
+}

@@ -217,6 +217,16 @@ pub fn sizing_json(
     )
 }
 
+/// The first component whose cost when built makes the sizing a yes/no decision (a MILP,
+/// which only the HiGHS back end solves), for the front ends to say so in their own words.
+pub fn yes_no_component(config: &SizingConfig) -> Option<&str> {
+    config
+        .candidates
+        .iter()
+        .find(|c| c.capex_eur_when_built > 0.0)
+        .map(|c| c.component.as_str())
+}
+
 /// `sizing.json` of a sizing, with its `typical_days` object when it was sized on typical
 /// days (what `quartier size` writes and a sizing job returns).
 pub fn sizing_document(

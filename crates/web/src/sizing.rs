@@ -33,6 +33,7 @@ use quartier_model::{District, DistrictData};
 use quartier_optim::sizing::{SizingModel, Target, size_on_typical_periods};
 use quartier_report::sizing::{
     TARGET_EXPECTED, keep_first_days, parse_target, sizing_config, sizing_document,
+    yes_no_component,
 };
 use quartier_store::{DistrictRow, NewRun};
 use serde_json::{Map, Value};
@@ -210,6 +211,13 @@ fn run_sizing(
     let inputs = quartier_sim::assemble(&d, &data).map_err(|e| format!("assembling: {e}"))?;
     p.step(15)?;
     let config = sizing_config(&inputs, &d.sizing, spec.target, spec.max_factor);
+    if let (SolverChoice::Clarabel, Some(c)) = (spec.solver, yes_no_component(&config)) {
+        return Err(format!(
+            "'{c}' has a cost when built (capex_eur_when_built in its sizing table), a yes/no \
+             decision that only HiGHS makes: send \"solver\": \"highs\" to a server built \
+             with HiGHS, or remove capex_eur_when_built from the district file"
+        ));
+    }
     let solver = spec.solver.back_end();
     let (sizing, typical) = match spec.typical_days {
         Some(k) => {

@@ -547,7 +547,15 @@ pub fn size_on_typical_periods(
         c.min = v;
         c.max = v;
     }
-    let mut sizing = super::size(inputs, &fixed, solver)?;
+    let mut sizing = super::size(inputs, &fixed, solver).map_err(|e| match e {
+        SizingError::Infeasible { explanation } => SizingError::Infeasible {
+            explanation: format!(
+                "the capacities chosen on {typical} typical days do not hold over the whole \
+                 horizon (more typical days represent it better): {explanation}"
+            ),
+        },
+        e => e,
+    })?;
     let check_seconds = t1.elapsed().as_secs_f64();
     for cap in sizing.capacities.iter_mut().filter(|c| c.candidate) {
         if let Some(k) = config
