@@ -19,7 +19,22 @@ fn hydroseine_fuel_cell(dir: &Path, start: &str, end: &str, power: &str) -> Path
     let at = "name = \"pile-a-combustible\"\nmax_kw = 100\n";
     assert!(text.contains(at), "the example's fuel cell changed");
     let by = format!("name = \"pile-a-combustible\"\n{power}\n");
-    std::fs::write(&path, text.replace(at, &by)).unwrap();
+    // The day's fuel cell runs on the tank's stock: 300 kg at the start rather than the
+    // demo's cyclic tank (which must make back, the same day, whatever it uses).
+    let cyclic = "min_kg = 30\n# Seasonal buffer";
+    assert!(text.contains(cyclic), "the example's tank changed");
+    let text = text
+        .replace(at, &by)
+        .replace(cyclic, "min_kg = 30\ninitial_kg = 300\n# Seasonal buffer")
+        .replace(
+            "controller starts at min_kg.\ncyclic = true",
+            "controller starts at min_kg.",
+        );
+    assert!(
+        text.contains("initial_kg = 300"),
+        "the example's tank changed"
+    );
+    std::fs::write(&path, text).unwrap();
     path
 }
 

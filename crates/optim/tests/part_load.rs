@@ -39,6 +39,7 @@ fn case() -> Case {
             capacity_kg: 5.0,
             min_kg: 0.0,
             initial_kg: 0.0,
+            cyclic: false,
         })
         .h2_demand(
             "bus",

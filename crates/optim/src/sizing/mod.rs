@@ -1,6 +1,7 @@
-//! Sizing (capacity expansion): PV kWp, battery kWh and kW, electrolyser kW, hydrogen tank kg
-//! and fuel cell kW as variables of the dispatch LP, with their annualised capital cost in
-//! the objective.
+//! Sizing (capacity expansion): PV kWp, battery kWh and kW, electrolyser kW, hydrogen tank kg,
+//! fuel cell kW and the grid connection's import kW as variables of the dispatch LP, each
+//! with its own annualised capital cost in the objective (the district file's, see
+//! [`SizingConfig::from_plan`], or the built-in table's).
 //!
 //! The model is the dispatch model of [`crate::dispatch`] built with the same `define_*`
 //! functions on the district **at its largest candidate sizes**, plus one capacity column
@@ -14,7 +15,16 @@
 //! * batteries: `soc ≤ E`, `soc ≥ soc_min·E`, the first step of the recursion starts from
 //!   `soc_initial·E`, `charge, discharge ≤ P·h` (one power for both directions);
 //! * electrolysers and fuel cells: `x[t] ≤ P·h`; tanks: `level[t] ≤ Σ capacities` (their
-//!   minimum and initial levels are in kg and stay; a sized tank is at least that large).
+//!   minimum and initial levels are in kg and stay; a sized tank is at least that large);
+//!   the grid connection: `import[t] ≤ G·h`;
+//! * a battery of fixed duration `d`: `E = d·P`; a cost when built: a yes/no column `b`
+//!   with `min·b ≤ size ≤ max·b` (a MILP);
+//! * cyclic storage starts from its own last level (the start is the optimiser's).
+//!
+//! The column bounds those rows make redundant are freed (see `free_duplicate_bounds`), so
+//! that the duals explain each size ([`Limit`], and
+//! [`SizedCapacity::marginal_value_eur_per_unit_year`]). [`size_on_typical_periods`] solves
+//! the same model on typical days.
 //!
 //! Capital costs enter the objective as `annualised EUR/unit × size × horizon years`
 //! (`horizon years` = steps × step hours / 8,760), so a short horizon is sized against
