@@ -10,7 +10,9 @@ use std::time::Instant;
 use anyhow::Context;
 use quartier_optim::lp::{Clarabel, Solver};
 use quartier_optim::sizing::{Sizing, Target};
-use quartier_report::sizing::{keep_first_days, sizing_config, sizing_document, yes_no_component};
+use quartier_report::sizing::{
+    add_field, keep_first_days, sizing_config, sizing_document, yes_no_component,
+};
 
 use crate::Outcome;
 use crate::run::{Loaded, Simulated, Ui, write_results};
@@ -169,8 +171,6 @@ pub fn run(args: &SizeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         wall,
     );
     if let Some(points) = &pareto {
-        json.truncate(json.trim_end().len() - 1); // reopen the object
-        json.push_str(",\n  \"pareto\": [\n");
         let items: Vec<String> = points
             .iter()
             .map(|p| {
@@ -191,8 +191,11 @@ pub fn run(args: &SizeArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 }
             })
             .collect();
-        json.push_str(&items.join(",\n"));
-        json.push_str("\n  ]\n}\n");
+        add_field(
+            &mut json,
+            "pareto",
+            &format!("[\n{}\n  ]", items.join(",\n")),
+        );
     }
     let sim = Simulated {
         flows: sizing.flows.clone(),

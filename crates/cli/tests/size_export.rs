@@ -69,6 +69,8 @@ fn size_with_a_self_sufficiency_target_and_a_pareto_sweep() {
     let json = std::fs::read_to_string(out.join("sizing.json")).unwrap();
     assert!(json.contains("\"pareto\""), "{json}");
     assert!(json.contains("\"self_sufficiency\": 0.3"), "{json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["pareto"].as_array().map(Vec::len), Some(3), "{json}");
     assert!(text(&o).contains("Pareto sweep"));
 }
 

@@ -254,11 +254,7 @@ pub(crate) fn set_cyclic_starts(
     for (b, vars) in batteries.iter_mut().zip(&blocks.batteries) {
         if let (true, Some(end)) = (b.cyclic, last(&vars.soc)) {
             any = true;
-            b.soc_initial = if b.energy_kwh > 0.0 {
-                (end / b.energy_kwh).clamp(b.soc_min, 1.0)
-            } else {
-                b.soc_min
-            };
+            set_soc_kwh(b, end);
         }
     }
     if !tanks.is_empty()
@@ -266,18 +262,34 @@ pub(crate) fn set_cyclic_starts(
         && let Some(end) = blocks.hydrogen.as_ref().and_then(|(_, level)| last(level))
     {
         any = true;
-        let min: f64 = tanks.iter().map(|t| t.min_kg).sum();
-        let cap: f64 = tanks.iter().map(|t| t.capacity_kg).sum();
-        let frac = if cap > min {
-            ((end - min) / (cap - min)).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        for t in tanks.iter_mut() {
-            t.initial_kg = t.min_kg + frac * (t.capacity_kg - t.min_kg);
-        }
+        set_pool_level(tanks, end);
     }
     any
+}
+
+/// Starts battery `b` at `kwh` (its `soc_initial`, within `[soc_min, 1]`; a battery without
+/// capacity at its floor).
+pub(crate) fn set_soc_kwh(b: &mut Battery, kwh: f64) {
+    b.soc_initial = if b.energy_kwh > 0.0 {
+        (kwh / b.energy_kwh).clamp(b.soc_min, 1.0)
+    } else {
+        b.soc_min
+    };
+}
+
+/// Starts the pooled tanks at `level_kg`, spread in proportion to each tank's room above its
+/// minimum (so every tank stays within its own bounds).
+pub(crate) fn set_pool_level(tanks: &mut [HydrogenTank], level_kg: f64) {
+    let min: f64 = tanks.iter().map(|t| t.min_kg).sum();
+    let cap: f64 = tanks.iter().map(|t| t.capacity_kg).sum();
+    let frac = if cap > min {
+        ((level_kg - min) / (cap - min)).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    for t in tanks.iter_mut() {
+        t.initial_kg = t.min_kg + frac * (t.capacity_kg - t.min_kg);
+    }
 }
 
 /// Session columns of every EV site, then of every fleet.

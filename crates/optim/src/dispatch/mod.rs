@@ -126,18 +126,9 @@ impl StorageStart {
     /// its minimum), so that the dispatch's flows replay through [`quartier_sim::account`].
     pub fn apply(&self, batteries: &mut [Battery], tanks: &mut [HydrogenTank]) {
         for (b, soc) in batteries.iter_mut().zip(&self.battery_soc_kwh) {
-            if b.energy_kwh > 0.0 {
-                b.soc_initial = (soc / b.energy_kwh).clamp(b.soc_min, 1.0);
-            }
+            define::set_soc_kwh(b, *soc);
         }
-        let min: f64 = tanks.iter().map(|t| t.min_kg).sum();
-        let cap: f64 = tanks.iter().map(|t| t.capacity_kg).sum();
-        if cap > min {
-            let frac = ((self.tank_pool_kg - min) / (cap - min)).clamp(0.0, 1.0);
-            for t in tanks.iter_mut() {
-                t.initial_kg = t.min_kg + frac * (t.capacity_kg - t.min_kg);
-            }
-        }
+        define::set_pool_level(tanks, self.tank_pool_kg);
     }
 }
 
@@ -345,12 +336,17 @@ impl<'i, 'a> DispatchModel<'i, 'a> {
         let mut tanks = self.inputs.hydrogen_tanks.to_vec();
         let cyclic =
             define::set_cyclic_starts(&mut batteries, &mut tanks, &self.blocks, &out.primal);
-        let started = Inputs {
-            batteries: &batteries,
-            hydrogen_tanks: &tanks,
-            ..self.inputs.clone()
+        let started;
+        let inputs = if cyclic {
+            started = Inputs {
+                batteries: &batteries,
+                hydrogen_tanks: &tanks,
+                ..self.inputs.clone()
+            };
+            &started
+        } else {
+            self.inputs
         };
-        let inputs = if cyclic { &started } else { self.inputs };
         let (flows, polish) = polish::polish(
             inputs,
             &self.blocks,

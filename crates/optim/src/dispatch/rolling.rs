@@ -522,21 +522,15 @@ pub fn rolling(
 /// The tanks with their pooled level set to `level` (spread in proportion to each tank's
 /// usable range, so every tank stays within its own bounds).
 fn tanks_at(tanks: &[HydrogenTank], level: f64) -> Vec<HydrogenTank> {
-    let min: f64 = tanks.iter().map(|t| t.min_kg).sum();
-    let cap: f64 = tanks.iter().map(|t| t.capacity_kg).sum();
-    let frac = if cap > min {
-        ((level - min) / (cap - min)).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    tanks
+    let mut out: Vec<HydrogenTank> = tanks
         .iter()
         .map(|t| HydrogenTank {
-            initial_kg: t.min_kg + frac * (t.capacity_kg - t.min_kg),
             cyclic: false,
             ..t.clone()
         })
-        .collect()
+        .collect();
+    super::define::set_pool_level(&mut out, level);
+    out
 }
 
 /// Sessions of each site seen by the window `[start, start + len)`, re-indexed, with the

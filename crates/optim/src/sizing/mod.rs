@@ -168,9 +168,7 @@ impl SizingConfig {
         }
         out
     }
-}
 
-impl SizingConfig {
     /// The candidates a district file plans (`plan`, from its `sizing` tables): every
     /// capacity not marked `sized = false`, within its `min_…` and `max_…` (by default 0
     /// and the declared kWp for PV, `max_factor` × declared for the others; `max_factor`
@@ -475,8 +473,9 @@ pub struct SizedCapacity {
     pub origin: CostOrigin,
     /// What decided the size (`None` for a declared capacity).
     pub limit: Option<Limit>,
-    /// What one more unit would save in operation, EUR per unit per year, from the duals
-    /// (`None` for a declared capacity or without duals, e.g. a MILP).
+    /// What one more unit is worth, EUR per unit per year, from the duals: the operation it
+    /// saves, the other capacities adjusting (`None` for a declared capacity or without
+    /// duals, e.g. a MILP). A shadow price: see [`Limit`] on degenerate optima.
     pub marginal_value_eur_per_unit_year: Option<f64>,
     /// For a battery of fixed duration, one more unit *with its pair* (a kWh with 1/d kW,
     /// a kW with d kWh): what it would save and what it costs, EUR per unit per year.
@@ -761,6 +760,18 @@ impl<'i, 'a> SizingModel<'i, 'a> {
         }
     }
 
+    /// What one more percentage point of the self-sufficiency target costs, EUR per year,
+    /// from the dual of its row: d(optimum)/d(rate) of `import − (1 − rate)·(electrolysers +
+    /// charging) ≤ (1 − rate)·load` is −dual × consumption (envelope theorem; the dual is
+    /// ≤ 0). `None` without the target or without duals.
+    pub(crate) fn target_price(&self, dual: &[f64], consumption_kwh: f64) -> Option<f64> {
+        let y = self.horizon_years;
+        self.target_row
+            .and_then(|r| dual.get(r))
+            .filter(|_| y > 0.0)
+            .map(|d| (-d * consumption_kwh / 100.0 / y).max(0.0))
+    }
+
     /// Each candidate's size in `primal`, within its bounds, solver noise (1e-7 of the
     /// bound) dropped at either bound.
     pub(crate) fn capacity_values(&self, primal: &[f64]) -> Vec<f64> {
@@ -874,11 +885,18 @@ impl<'i, 'a> SizingModel<'i, 'a> {
                 components.grid.import_limit_kw,
             ));
         }
-        for (component, kind, value) in held {
-            let cand = self
+        // Components with any capacity above 0 (a cost when built is paid by those).
+        let built: Vec<&str> = held
+            .iter()
+            .filter(|(_, _, v)| *v > 0.0)
+            .map(|(c, _, _)| c.as_str())
+            .collect();
+        for (component, kind, value) in held.iter().cloned() {
+            let k = self
                 .sizes
                 .iter()
-                .find(|s| s.candidate.component == component && s.candidate.kind == kind);
+                .position(|s| s.candidate.component == component && s.candidate.kind == kind);
+            let cand = k.map(|k| &self.sizes[k]);
             let (cost, per_unit, when_built, origin) = match cand {
                 Some(s) => (
                     self.config.cost_of(&s.candidate),
@@ -893,12 +911,8 @@ impl<'i, 'a> SizingModel<'i, 'a> {
                     CostOrigin::default(),
                 ),
             };
-            let built = components
-                .all()
-                .iter()
-                .any(|(c, _, v)| c == &component && *v > 0.0);
             let built_cost = match cand {
-                Some(s) if when_built > 0.0 && built => {
+                Some(s) if when_built > 0.0 && built.contains(&component.as_str()) => {
                     self.config.annualised_when_built(&s.candidate)
                 }
                 _ => 0.0,
@@ -919,9 +933,7 @@ impl<'i, 'a> SizingModel<'i, 'a> {
                 }
                 None => (value, value),
             };
-            let why = cand
-                .and_then(|s| self.sizes.iter().position(|t| std::ptr::eq(t, s)))
-                .and_then(|k| explained.get(k).copied());
+            let why = k.and_then(|k| explained.get(k).copied());
             capacities.push(SizedCapacity {
                 component,
                 kind,
@@ -946,16 +958,7 @@ impl<'i, 'a> SizingModel<'i, 'a> {
         let operating_eur =
             crate::dispatch::objective_of_flows(&sized, &self.config.dispatch, &flows);
         let objective = operating_eur + candidates_annualised * y;
-        // d(optimum)/d(rate) of `import − (1 − rate)·(electrolysers + charging) ≤ (1 −
-        // rate)·load` is −dual × consumption (envelope theorem; the dual is ≤ 0).
-        let target_eur_per_point_year = self
-            .target_row
-            .and_then(|r| out.dual.get(r))
-            .filter(|_| y > 0.0)
-            .map(|d| {
-                let consumption = kpis.consumption_kwh;
-                (-d * consumption / 100.0 / y).max(0.0)
-            });
+        let target_eur_per_point_year = self.target_price(&out.dual, kpis.consumption_kwh);
         let lcoe = (kpis.production_kwh > 0.0).then(|| pv_annualised * y / kpis.production_kwh);
         let lcoh = (kpis.h2_produced_kg > 0.0)
             .then(|| (h2_annualised * y + electrolyser_electricity_eur) / kpis.h2_produced_kg);

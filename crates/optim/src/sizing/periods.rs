@@ -538,6 +538,7 @@ pub fn size_on_typical_periods(
         .objective
         .unwrap_or_else(|| model.model().objective_value(&out.primal));
     let reduced_size = model.size();
+    let reduced_dual = out.dual;
     let reduced_seconds = t0.elapsed().as_secs_f64();
     // The full horizon with the chosen capacities fixed.
     let t1 = Instant::now();
@@ -574,6 +575,10 @@ pub fn size_on_typical_periods(
         }
     }
     super::pair_durations(&mut sizing.capacities, &config.durations);
+    // The target's price is the sizing's, on the typical days (the check has its capacities
+    // fixed), over the whole horizon's consumption.
+    sizing.target_eur_per_point_year =
+        model.target_price(&reduced_dual, sizing.kpis.consumption_kwh);
     let y = sizing.horizon_years;
     let reduced_annualised = if y > 0.0 { reduced_objective / y } else { 0.0 };
     let full = sizing.annualised_cost_eur;
