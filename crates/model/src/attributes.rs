@@ -556,6 +556,15 @@ pub fn attribute(component: &str, name: &str) -> Option<&'static Attribute> {
         .find(|a| a.component == component && a.name == name)
 }
 
+/// The literal number an attribute defaults to (`None` for a required one, a rule or a
+/// default of another kind).
+pub fn float_default(component: &str, name: &str) -> Option<f64> {
+    match attribute(component, name).map(|a| &a.default) {
+        Some(DefaultValue::Float(x)) => Some(*x),
+        _ => None,
+    }
+}
+
 /// Levenshtein distance between two strings (in characters).
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();

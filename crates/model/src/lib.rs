@@ -12,7 +12,8 @@
 
 mod attributes;
 pub use attributes::{
-    ATTRIBUTES, Attribute, Bound, COMPONENTS, DefaultValue, Kind, attribute, attributes_of, suggest,
+    ATTRIBUTES, Attribute, Bound, COMPONENTS, DefaultValue, Kind, attribute, attributes_of,
+    float_default, suggest,
 };
 mod diagnostic;
 pub use diagnostic::{Diagnostic, Diagnostics, LineIndex, Position, SourceMap};

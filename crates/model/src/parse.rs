@@ -119,10 +119,7 @@ pub fn parse_district_in(
 /// The number an attribute defaults to (0 for one without a literal number default: the
 /// attribute table's own test keeps every `sizing` default a literal).
 fn attribute_default(component: &str, name: &str) -> f64 {
-    match attributes::attribute(component, name).map(|a| &a.default) {
-        Some(attributes::DefaultValue::Float(x)) => *x,
-        _ => 0.0,
-    }
+    attributes::float_default(component, name).unwrap_or(0.0)
 }
 
 /// Best-effort dotted path of the line of a syntax error: its table header and key.
@@ -294,14 +291,7 @@ impl Parser {
         let Some(&first) = kinds.first() else {
             return true;
         };
-        let comp: &'static str = match first {
-            CapacityKind::PvKwp => "pv.sizing",
-            CapacityKind::BatteryKwh | CapacityKind::BatteryKw => "batteries.sizing",
-            CapacityKind::ElectrolyserKw => "electrolysers.sizing",
-            CapacityKind::TankKg => "hydrogen_tanks.sizing",
-            CapacityKind::FuelCellKw => "fuel_cells.sizing",
-            CapacityKind::GridImportKw => "grid.sizing",
-        };
+        let comp = first.sizing_table();
         let sf = match f.table("sizing") {
             Some((t, s)) => Some(self.fields(comp, &f.field_path("sizing"), t, s)),
             None if f.present("sizing") => return false,

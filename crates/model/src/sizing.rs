@@ -66,6 +66,19 @@ impl CapacityKind {
         }
     }
 
+    /// The attribute component of the sizing table of this capacity's component in the
+    /// district file (`pv.sizing`, `batteries.sizing`, …).
+    pub fn sizing_table(self) -> &'static str {
+        match self {
+            CapacityKind::PvKwp => "pv.sizing",
+            CapacityKind::BatteryKwh | CapacityKind::BatteryKw => "batteries.sizing",
+            CapacityKind::ElectrolyserKw => "electrolysers.sizing",
+            CapacityKind::TankKg => "hydrogen_tanks.sizing",
+            CapacityKind::FuelCellKw => "fuel_cells.sizing",
+            CapacityKind::GridImportKw => "grid.sizing",
+        }
+    }
+
     /// The district-file table of the component (`pv`, `batteries`, …) and the unit suffix
     /// of its `sizing` fields (`kwp`, `kwh`, `kw`, `kg`): `capex_eur_per_{suffix}`.
     pub fn file_names(self) -> (&'static str, &'static str) {
@@ -176,10 +189,7 @@ impl Default for SizingOptions {
     /// No capacity planned, the default discount rate and `max_factor` (a district built in
     /// code rather than read from a file).
     fn default() -> Self {
-        let default = |name| match crate::attribute("sizing", name).map(|a| &a.default) {
-            Some(crate::DefaultValue::Float(x)) => *x,
-            _ => 0.0,
-        };
+        let default = |name| crate::float_default("sizing", name).unwrap_or(0.0);
         SizingOptions {
             discount_rate: default("discount_rate"),
             discount_rate_from_file: false,

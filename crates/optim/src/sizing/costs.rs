@@ -67,12 +67,10 @@ pub struct CostTable {
     pub discount_rate: f64,
 }
 
-/// The literal number default of a district-file attribute.
+/// The literal number default of a district-file attribute (NaN, which `check` refuses,
+/// should the table lose one).
 fn default_of(component: &str, name: &str) -> f64 {
-    match quartier_model::attribute(component, name).map(|a| &a.default) {
-        Some(quartier_model::DefaultValue::Float(x)) => *x,
-        _ => f64::NAN, // caught by the tests and by `check`
-    }
+    quartier_model::float_default(component, name).unwrap_or(f64::NAN)
 }
 
 impl Default for CostTable {
@@ -80,14 +78,14 @@ impl Default for CostTable {
     /// district file's attribute table.
     fn default() -> Self {
         let c = |kind: CapacityKind| {
-            let (table, unit) = kind.file_names();
-            let comp = format!("{table}.sizing");
+            let comp = kind.sizing_table();
+            let unit = kind.file_names().1;
             CapitalCost {
-                capex_eur_per_unit: default_of(&comp, &format!("capex_eur_per_{unit}")),
-                subsidy_eur_per_unit: default_of(&comp, &format!("subsidy_eur_per_{unit}")),
-                lifetime_years: default_of(&comp, "lifetime_years"),
+                capex_eur_per_unit: default_of(comp, &format!("capex_eur_per_{unit}")),
+                subsidy_eur_per_unit: default_of(comp, &format!("subsidy_eur_per_{unit}")),
+                lifetime_years: default_of(comp, "lifetime_years"),
                 fixed_om_eur_per_unit_year: default_of(
-                    &comp,
+                    comp,
                     &format!("fixed_om_eur_per_{unit}_year"),
                 ),
             }
