@@ -43,6 +43,8 @@ CASES = [
     # tank, a 2-hour battery; dispatch and sizing on a full year of hours.
     ("dispatch: hydroseine, own costs, cyclic storage, full year hourly", HERE / "districts" / "hydroseine-costs.toml", []),
     ("sizing: hydroseine, own costs, cyclic storage, 2-hour battery, grid connection, full year hourly", HERE / "districts" / "hydroseine-costs.toml", ["--sizing"]),
+    # The same with the demo's car park, its power sized too (the sessions share it).
+    ("sizing: hydroseine, own costs, EV sessions and the charge points' power, 7 days hourly", HERE / "districts" / "hydroseine-charging.toml", ["--sizing", "--days", "7"]),
 ]
 
 
@@ -104,6 +106,8 @@ def pypsa_capacities(n: pypsa.Network) -> dict:
             out[(name, "electrolyser_kw")] = v
         elif carrier == "fuel cell":
             out[(name, "fuel_cell_kw")] = v * float(n.links.at[name, "efficiency"])
+        elif carrier == "EV charging site":
+            out[(name[: -len("-site")], "charging_kw")] = v
     return out
 
 

@@ -270,6 +270,10 @@ pub static COMPONENTS: &[(&str, &str)] = &[
         "A fuel cell's sizing: bounds in kW and costs.",
     ),
     (
+        "ev_charging.sizing",
+        "An EV charging site's sizing: bounds of the power its charge points deliver at once (kW) and its costs.",
+    ),
+    (
         "grid.sizing",
         "The grid connection's sizing: bounds of the import limit in kW and its costs (the yearly cost per kW subscribed is required).",
     ),
@@ -445,6 +449,8 @@ pub static ATTRIBUTES: &[Attribute] = &[
     a("ev_charging", "sessions", Kind::Path, "", Required, N, N, "Sessions file: plug-in, plug-out, energy (kWh), optional charger_kw; unreadable rows are skipped and counted in the load report."),
     a("ev_charging", "timezone", Kind::Timezone, "", Rule("the site's"), N, N, "Time zone of the naive timestamps in the sessions file."),
     a("ev_charging", "shift_days", Kind::Integer, "d", DefaultValue::Integer(0), inc(-36600.0), inc(36600.0), "Days added to every session (to replay past sessions on the axis year)."),
+    a("ev_charging", "site_limit_kw", Kind::Float, "kW", Rule("none: each session at its charge point's power"), exc(0.0), N, "Power the site delivers at once (load management): the plugged sessions share it, the earliest to leave first under the rule controller, at least cost under the optimiser."),
+    a("ev_charging", "sizing", Kind::Table("ev_charging.sizing"), "", Rule("none: the site's power is kept"), N, N, "Sizes the site's power (site_limit_kw) with `quartier size`, at the costs given here or the defaults."),
     // ---- fleets
     a("fleets", "name", Kind::String, "", Required, N, N, "Unique component name."),
     a("fleets", "participant", Kind::String, "", Optional, N, N, "Id of the participant it belongs to."),
@@ -527,6 +533,15 @@ pub static ATTRIBUTES: &[Attribute] = &[
     a("fuel_cells.sizing", "fixed_om_eur_per_kw_year", Kind::Float, "EUR/(kW·y)", DefaultValue::Float(50.0), inc(0.0), N, "Fixed operation and maintenance per kW and year (default: 2.5 % of capex)."),
     a("fuel_cells.sizing", "lifetime_years", Kind::Float, "y", DefaultValue::Float(10.0), exc(0.0), inc(100.0), "Economic lifetime."),
     a("fuel_cells.sizing", "capex_eur_when_built", Kind::Float, "EUR", DefaultValue::Float(0.0), inc(0.0), N, "Investment paid once if the fuel cell is built at all; a yes/no decision: needs `--solver highs`."),
+    // ---- ev_charging.sizing
+    a("ev_charging.sizing", "sized", Kind::Bool, "", DefaultValue::Bool(true), N, N, "false keeps the declared site_limit_kw (no cost may then be given)."),
+    a("ev_charging.sizing", "min_kw", Kind::Float, "kW", DefaultValue::Float(0.0), inc(0.0), N, "Smallest site power."),
+    a("ev_charging.sizing", "max_kw", Kind::Float, "kW", Rule("the most the plugged sessions can draw at once"), inc(0.0), N, "Largest site power."),
+    a("ev_charging.sizing", "capex_eur_per_kw", Kind::Float, "EUR/kW", DefaultValue::Float(180.0), inc(0.0), N, "Investment per kW of charge points, installed (default: a double-outlet 22 kW AC post at GBP 6,700 in 2021–22, VAT included, EV Infrastructure Guide (Energy Saving Trust), at 1.17 EUR/GBP, over its 44 kW; grid reinforcement not included). ADVENIR grants: `subsidy_eur_per_kw`."),
+    a("ev_charging.sizing", "subsidy_eur_per_kw", Kind::Float, "EUR/kW", DefaultValue::Float(0.0), inc(0.0), N, "Investment subsidy per kW (e.g. an ADVENIR grant per charge point divided by its power), counted as a negative capex."),
+    a("ev_charging.sizing", "fixed_om_eur_per_kw_year", Kind::Float, "EUR/(kW·y)", DefaultValue::Float(9.0), inc(0.0), N, "Fixed operation and maintenance per kW and year (default: 5 % of capex, an assumption: supervision, maintenance contract)."),
+    a("ev_charging.sizing", "lifetime_years", Kind::Float, "y", DefaultValue::Float(10.0), exc(0.0), inc(100.0), "Economic lifetime."),
+    a("ev_charging.sizing", "capex_eur_when_built", Kind::Float, "EUR", DefaultValue::Float(0.0), inc(0.0), N, "Investment paid once if the site is built at all; a yes/no decision: needs `--solver highs`."),
     // ---- grid.sizing
     a("grid.sizing", "sized", Kind::Bool, "", DefaultValue::Bool(true), N, N, "false keeps the declared import_limit_kw (no cost may then be given)."),
     a("grid.sizing", "min_kw", Kind::Float, "kW", DefaultValue::Float(0.0), inc(0.0), N, "Smallest import limit."),

@@ -286,6 +286,9 @@ pub struct EvCharging {
     pub timezone: Tz,
     /// Shift applied to session times in whole days (to replay past sessions on the axis year).
     pub shift_days: i64,
+    /// Power the site delivers at once, kW, shared by the plugged sessions (`None`: each
+    /// session at its charge point's power, no site limit).
+    pub site_limit_kw: Option<f64>,
 }
 
 /// A light-vehicle fleet (cargo bikes, small EVs) as an aggregated daily flexible load.

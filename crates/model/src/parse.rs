@@ -931,6 +931,12 @@ impl Parser {
 
     fn ev_charging(&mut self, f: Fields<'_>) -> Option<EvCharging> {
         let name = self.name(&f);
+        // The site's power is sized only when its table asks for it.
+        if f.present("sizing")
+            && !self.capacity_plans(&f, name.as_deref(), &[CapacityKind::ChargingKw])
+        {
+            return None;
+        }
         Some(EvCharging {
             name: name?,
             participant: f.opt_str("participant")?,
@@ -939,6 +945,7 @@ impl Parser {
             sessions: f.path_val("sessions")?,
             timezone: f.tz("timezone")?.unwrap_or(self.tz),
             shift_days: f.int("shift_days")?,
+            site_limit_kw: f.opt_num("site_limit_kw")?,
         })
     }
 

@@ -1,6 +1,7 @@
 //! What a district file says about its own sizing: for each capacity that `quartier size`
 //! may change (PV kWp, battery kWh and kW, electrolyser kW, tank kg, fuel cell kW, and the
-//! grid connection's import kW when its `[grid.sizing]` table asks for it), whether it is
+//! grid connection's import kW when its `[grid.sizing]` table asks for it, an EV charging
+//! site's power when its `sizing` table asks for it), whether it is
 //! sized, its bounds and its costs (capex, subsidy, fixed O&M, lifetime, a fixed cost when
 //! built), a battery's fixed duration, and the district's discount rate.
 //!
@@ -26,11 +27,13 @@ pub enum CapacityKind {
     FuelCellKw,
     /// Grid connection: the import limit (subscribed power), kW.
     GridImportKw,
+    /// EV charging site: the power its charge points deliver at once, kW.
+    ChargingKw,
 }
 
 impl CapacityKind {
     /// Every kind, in report order.
-    pub const ALL: [CapacityKind; 7] = [
+    pub const ALL: [CapacityKind; 8] = [
         CapacityKind::PvKwp,
         CapacityKind::BatteryKwh,
         CapacityKind::BatteryKw,
@@ -38,6 +41,7 @@ impl CapacityKind {
         CapacityKind::TankKg,
         CapacityKind::FuelCellKw,
         CapacityKind::GridImportKw,
+        CapacityKind::ChargingKw,
     ];
 
     /// The unit ("kWp", "kWh", "kW", "kg").
@@ -48,7 +52,8 @@ impl CapacityKind {
             CapacityKind::BatteryKw
             | CapacityKind::ElectrolyserKw
             | CapacityKind::FuelCellKw
-            | CapacityKind::GridImportKw => "kW",
+            | CapacityKind::GridImportKw
+            | CapacityKind::ChargingKw => "kW",
             CapacityKind::TankKg => "kg",
         }
     }
@@ -63,6 +68,7 @@ impl CapacityKind {
             CapacityKind::TankKg => "tank_kg",
             CapacityKind::FuelCellKw => "fuel_cell_kw",
             CapacityKind::GridImportKw => "grid_import_kw",
+            CapacityKind::ChargingKw => "charging_kw",
         }
     }
 
@@ -76,6 +82,7 @@ impl CapacityKind {
             CapacityKind::TankKg => "hydrogen_tanks.sizing",
             CapacityKind::FuelCellKw => "fuel_cells.sizing",
             CapacityKind::GridImportKw => "grid.sizing",
+            CapacityKind::ChargingKw => "ev_charging.sizing",
         }
     }
 
@@ -90,6 +97,7 @@ impl CapacityKind {
             CapacityKind::TankKg => ("hydrogen_tanks", "kg"),
             CapacityKind::FuelCellKw => ("fuel_cells", "kw"),
             CapacityKind::GridImportKw => ("grid", "kw"),
+            CapacityKind::ChargingKw => ("ev_charging", "kw"),
         }
     }
 }

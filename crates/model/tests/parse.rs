@@ -673,3 +673,59 @@ fn the_grid_connection_is_sized_only_when_asked_and_with_its_own_costs() {
         "{no_life:#?}"
     );
 }
+
+#[test]
+fn a_charging_site_has_an_optional_power_and_is_sized_only_when_asked() {
+    let site = |extra: &str| {
+        format!(
+            "{HEADER}[[ev_charging]]\nname = \"parking\"\nchargers = 6\ncharger_kw = 22\n\
+             sessions = \"sessions.csv\"\n{extra}"
+        )
+    };
+    let plain = parse(&site("")).unwrap().0;
+    assert_eq!(plain.ev_chargers[0].site_limit_kw, None);
+    assert!(
+        plain
+            .sizing
+            .plan("parking", CapacityKind::ChargingKw)
+            .is_none()
+    );
+    let limited = parse(&site("site_limit_kw = 60\n")).unwrap().0;
+    assert_eq!(limited.ev_chargers[0].site_limit_kw, Some(60.0));
+    // Sized at the defaults, or at its own costs.
+    let d = parse(&site("[ev_charging.sizing]\nmax_kw = 100\n"))
+        .unwrap()
+        .0;
+    let p = d.sizing.plan("parking", CapacityKind::ChargingKw).unwrap();
+    assert!(p.sized && p.max == Some(100.0) && p.origin == CostOrigin::default());
+    assert_eq!(p.cost.capex_eur_per_unit, 180.0);
+    let own = parse(&site(
+        "[ev_charging.sizing]\ncapex_eur_per_kw = 250\nsubsidy_eur_per_kw = 40\n",
+    ))
+    .unwrap()
+    .0;
+    let p = own
+        .sizing
+        .plan("parking", CapacityKind::ChargingKw)
+        .unwrap();
+    assert!(p.origin.capex && p.origin.subsidy && !p.origin.lifetime);
+    assert_eq!(p.cost.subsidy_eur_per_unit, 40.0);
+    // Bad input: a zero power, a field of another capacity, a negative lifetime.
+    for (extra, expected) in [
+        ("site_limit_kw = 0\n", "ev_charging[0].site_limit_kw"),
+        (
+            "[ev_charging.sizing]\ncapex_eur_per_kwh = 1\n",
+            "ev_charging[0].sizing.capex_eur_per_kwh",
+        ),
+        (
+            "[ev_charging.sizing]\nlifetime_years = -3\n",
+            "ev_charging[0].sizing.lifetime_years",
+        ),
+    ] {
+        let e = errors(&site(extra));
+        assert!(
+            e.iter().any(|m| m.contains(expected) && m.starts_with(':')),
+            "{extra}: {e:#?}"
+        );
+    }
+}

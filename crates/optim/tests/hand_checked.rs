@@ -230,3 +230,28 @@ fn a_battery_that_standing_loss_empties_without_charging_is_explained() {
     let e = dispatch(&inputs, &DispatchConfig::default(), &Clarabel::default()).unwrap_err();
     assert!(e.to_string().contains("battery 'old'"), "{e}");
 }
+
+#[test]
+fn a_site_limit_shares_the_cheap_hour_and_too_small_a_site_is_explained() {
+    let mut case = common::two_cars_case();
+    let solver = Clarabel::default();
+    let free = dispatch(&case.inputs(), &DispatchConfig::default(), &solver).unwrap();
+    // Both cars in the cheap hour: 40 kWh at 0.1.
+    assert!(close(free.objective, 4.0, 1e-7), "{}", free.objective);
+    // 25 kW at once: 25 kWh at 0.1, the other 15 at 0.3.
+    case.district.ev_chargers[0].site_limit_kw = Some(25.0);
+    let inputs = case.inputs();
+    let d = dispatch(&inputs, &DispatchConfig::default(), &solver).unwrap();
+    assert!(close(d.objective, 7.0, 1e-7), "{}", d.objective);
+    assert!(d.flows.ev_sites[0].charge_kwh.iter().all(|&x| x <= 25.0));
+    account(&inputs, &d.flows).unwrap();
+    // 15 kW cannot deliver 40 kWh in two hours: infeasible, in words, naming the site.
+    case.district.ev_chargers[0].site_limit_kw = Some(15.0);
+    let e = dispatch(&case.inputs(), &DispatchConfig::default(), &solver).unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(e, DispatchError::Infeasible { .. }), "{text}");
+    assert!(
+        text.contains("EV site 'parking' delivering at most its power at once (site_limit_kw"),
+        "{text}"
+    );
+}

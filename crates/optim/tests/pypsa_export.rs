@@ -154,3 +154,44 @@ fn cyclic_storage_own_costs_and_durations_reach_the_network() {
     let e = export(&inputs, &DispatchConfig::default(), Some(&fixed)).unwrap_err();
     assert!(matches!(e, ExportError::NotExact { .. }), "{e}");
 }
+
+#[test]
+fn a_charging_site_feeds_its_sessions_through_its_own_bus_and_link() {
+    let car = EvSession {
+        arrival: 0,
+        departure: 2,
+        energy_kwh: 5.0,
+        max_kw: 7.0,
+    };
+    let mut case = Case::new(60, 2, 100.0, 0.0);
+    case.ev_site("parking", vec![car, car]);
+    case.district.ev_chargers[0].site_limit_kw = Some(10.0);
+    let inputs = case.inputs();
+    let files = export(&inputs, &DispatchConfig::default(), None).unwrap();
+    let links = file(&files, "links.csv");
+    assert!(
+        links.contains("parking-site,AC,parking-site,EV charging site,1,10,0.0,1.0,False"),
+        "{links}"
+    );
+    assert!(links.contains("parking-session0-charge,parking-site,parking-session0,"));
+    // Sized: the site's link is extendable within the candidate's bounds.
+    let config = SizingConfig {
+        dispatch: DispatchConfig::default(),
+        candidates: vec![Candidate::new(
+            "parking",
+            CapacityKind::ChargingKw,
+            2.0,
+            14.0,
+        )],
+        costs: CostTable::default(),
+        target: Target::None,
+        durations: Vec::new(),
+    };
+    let files = export(&inputs, &DispatchConfig::default(), Some(&config)).unwrap();
+    let row = file(&files, "links.csv")
+        .lines()
+        .find(|l| l.starts_with("parking-site,"))
+        .unwrap()
+        .to_string();
+    assert!(row.contains(",True,2,14,"), "{row}");
+}

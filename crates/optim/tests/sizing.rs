@@ -34,6 +34,7 @@ fn costs(steps: usize, per_horizon: [f64; 6]) -> CostTable {
         electrolyser_kw: c(per_horizon[3]),
         tank_kg: c(per_horizon[4]),
         fuel_cell_kw: c(per_horizon[5]),
+        charging_kw: CostTable::default().charging_kw,
         discount_rate: 0.05,
     }
 }
@@ -726,4 +727,71 @@ fn the_grid_connection_is_sized_at_its_own_cost() {
     bare.candidates[2].cost = None;
     let e = size(&inputs, &bare, &solver).unwrap_err();
     assert!(e.to_string().contains("fixed_om_eur_per_kw_year"), "{e}");
+}
+
+/// Two hours at 0.1 then 0.3 EUR/kWh, two cars plugged for both, 20 kWh each at 22 kW: the
+/// site needs at least 20 kW (40 kWh in 2 h); each kW above it moves 1 kWh into the cheap
+/// hour (saving 0.2 EUR), up to 40 kW. A kW at 0.1 EUR per horizon is worth it, at 0.3 not.
+#[test]
+fn charge_points_are_sized_between_what_the_cars_need_and_the_cheap_hour() {
+    let case = common::two_cars_case();
+    let y = 2.0 / 8760.0;
+    let config = |per_kw: f64| SizingConfig {
+        dispatch: DispatchConfig::default(),
+        candidates: vec![Candidate {
+            cost: Some(CapitalCost {
+                capex_eur_per_unit: 0.0,
+                subsidy_eur_per_unit: 0.0,
+                lifetime_years: 1.0,
+                fixed_om_eur_per_unit_year: per_kw / y,
+            }),
+            // What the plugged cars can draw at once, the default bound of a district file.
+            ..Candidate::new("parking", CapacityKind::ChargingKw, 0.0, 44.0)
+        }],
+        costs: costs(2, [0.0; 6]),
+        target: Target::None,
+        durations: Vec::new(),
+    };
+    let inputs = case.inputs();
+    let solver = Clarabel::default();
+    let cheap = size(&inputs, &config(0.1), &solver).unwrap();
+    let site = |s: &quartier_optim::sizing::Sizing| {
+        s.capacities
+            .iter()
+            .find(|c| c.kind == CapacityKind::ChargingKw)
+            .cloned()
+            .unwrap()
+    };
+    assert!(close(site(&cheap).value, 40.0, 1e-6), "{:?}", site(&cheap));
+    assert_eq!(
+        cheap.components.ev_chargers[0].site_limit_kw,
+        Some(site(&cheap).value)
+    );
+    let dear = size(&inputs, &config(0.3), &solver).unwrap();
+    let s = site(&dear);
+    assert!(close(s.value, 20.0, 1e-6), "{s:?}");
+    assert!(s.candidate && s.annualised_eur_per_unit > 0.0);
+    // Between its bounds its marginal value is its cost (any less and the cars would leave
+    // short), and what limited it says so.
+    let v = s.marginal_value_eur_per_unit_year.unwrap() * y;
+    assert!(close(v, 0.3, 1e-5), "{v}");
+    assert_eq!(
+        s.limit,
+        Some(quartier_optim::sizing::Limit::Economics),
+        "{s:?}"
+    );
+    // The sized flows hold the site's power and pass the accounting pass.
+    let sized = dear.components.inputs(&inputs);
+    account(&sized, &dear.flows).unwrap();
+    assert!(
+        dear.flows.ev_sites[0]
+            .charge_kwh
+            .iter()
+            .all(|&x| x <= s.value)
+    );
+    // An unknown site is refused by name.
+    let mut bad = config(0.1);
+    bad.candidates[0].component = "nowhere".into();
+    let e = size(&inputs, &bad, &solver).unwrap_err();
+    assert!(e.to_string().contains("nowhere"), "{e}");
 }

@@ -30,7 +30,8 @@
 //! * grid: import ≤ `import_limit_kw·h`, export ≤ `export_limit_kw·h`, and not both import
 //!   and export in the same step beyond the tolerance;
 //! * charging: each EV site's (fleet's) energy ≤ Σ `max_kw·h` of its sessions plugged in
-//!   at that step, and its total ≤ Σ session energies.
+//!   at that step, and its total ≤ Σ session energies; a site with `site_limit_kw` charges at
+//!   most `site_limit_kw·h` per step.
 //!
 //! A failure is a [`BalanceError::Step`] naming the step (index and UTC instant), the
 //! quantity and both sides.
@@ -182,6 +183,7 @@ pub fn account(inputs: &Inputs<'_>, flows: &Flows) -> Result<Kpis, BalanceError>
     c.check_inputs_and_totals(flows)?;
     c.check_steps(flows)?;
     c.check_sessions("EV site", &inputs.ev_sessions, &flows.ev_sites)?;
+    c.check_site_limits(flows)?;
     c.check_sessions("fleet", &inputs.fleet_sessions, &flows.fleets)?;
     Ok(kpis(inputs, flows))
 }
@@ -699,6 +701,26 @@ impl Checker<'_, '_> {
                 return Err(self.fail(t, "tank level ≥ Σ min_kg".into(), level, "≥", h2_min, "kg"));
             }
             level_prev = level;
+        }
+        Ok(())
+    }
+
+    /// A site with `site_limit_kw` delivers at most `limit × h` per step.
+    fn check_site_limits(&self, flows: &Flows) -> Result<(), BalanceError> {
+        let h = self.inputs.step_hours();
+        for (e, site) in self.inputs.ev_chargers.iter().zip(&flows.ev_sites) {
+            let Some(limit) = e.site_limit_kw else {
+                continue;
+            };
+            for (t, &x) in site.charge_kwh.iter().enumerate() {
+                self.le(
+                    t,
+                    || format!("EV site '{}' charging ≤ site_limit_kw × h", e.name),
+                    x,
+                    limit * h,
+                    "kWh",
+                )?;
+            }
         }
         Ok(())
     }

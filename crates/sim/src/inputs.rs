@@ -401,6 +401,17 @@ impl Inputs<'_> {
         };
         let nn = |v: f64| v >= 0.0;
         let eff = |v: f64| v > 0.0 && v <= 1.0;
+        for e in self.ev_chargers {
+            if let Some(l) = e.site_limit_kw {
+                check(
+                    &format!("EV site '{}'", e.name),
+                    "site_limit_kw",
+                    l,
+                    nn(l),
+                    NON_NEGATIVE,
+                )?;
+            }
+        }
         for b in self.batteries {
             let c = format!("battery '{}'", b.name);
             check(

@@ -10,7 +10,9 @@
 //!    in, at the session's maximum power, never more than the energy it still needs. Sessions
 //!    are independent (no charger-count limit): this is the "dumb charging" baseline that
 //!    smart charging is measured against. A vehicle that leaves before it is full leaves
-//!    with what it got.
+//!    with what it got. A site with a `site_limit_kw` (load management) shares that power
+//!    among its plugged sessions, the one leaving first served first (then the one plugged
+//!    first), each at most at its own power.
 //! 2. **Hydrogen demand** (refuelling) is served from the pooled tanks above their minimum
 //!    level; what cannot be served is `h2_unserved_kg`. Tanks are pooled: capacities,
 //!    minimum and initial levels add up.
@@ -115,8 +117,16 @@ pub fn simulate(
     let n = inputs.len();
     let h = inputs.step_hours();
     let mut f = Flows::zeros(inputs);
-    for (site, sessions) in f.ev_sites.iter_mut().zip(&inputs.ev_sessions) {
-        charge_asap(sessions, h, &mut site.charge_kwh);
+    for ((site, sessions), e) in f
+        .ev_sites
+        .iter_mut()
+        .zip(&inputs.ev_sessions)
+        .zip(inputs.ev_chargers)
+    {
+        match e.site_limit_kw {
+            Some(limit) => charge_shared(sessions, h, limit * h, &mut site.charge_kwh),
+            None => charge_asap(sessions, h, &mut site.charge_kwh),
+        }
     }
     for (fleet, sessions) in f.fleets.iter_mut().zip(&inputs.fleet_sessions) {
         charge_asap(sessions, h, &mut fleet.charge_kwh);
@@ -297,6 +307,47 @@ fn charge_asap(sessions: &[EvSession], h: f64, out: &mut [f64]) {
             let x = per_step.min(remaining);
             *slot += x;
             remaining -= x;
+        }
+    }
+}
+
+/// Charges the sessions of a site whose plugged sessions share `limit_kwh` per step: at each
+/// step the sessions still short of their energy are served in order of departure (the one
+/// leaving first, then the one plugged first), each at most at its power, until the site's
+/// power is used. Without a binding limit this is [`charge_asap`].
+fn charge_shared(sessions: &[EvSession], h: f64, limit_kwh: f64, out: &mut [f64]) {
+    let n = out.len();
+    let mut order: Vec<usize> = (0..sessions.len()).collect();
+    order.sort_by_key(|&k| sessions.get(k).map(|s| (s.arrival, k)));
+    let mut remaining: Vec<f64> = sessions.iter().map(|s| s.energy_kwh).collect();
+    let mut active: Vec<usize> = Vec::new();
+    let mut next = order.iter().peekable();
+    for (t, slot) in out.iter_mut().enumerate().take(n) {
+        while let Some(&&k) = next.peek() {
+            if sessions.get(k).is_some_and(|s| s.arrival <= t) {
+                active.push(k);
+                next.next();
+            } else {
+                break;
+            }
+        }
+        active.retain(|&k| {
+            sessions.get(k).is_some_and(|s| s.departure > t)
+                && remaining.get(k).is_some_and(|r| *r > 0.0)
+        });
+        active.sort_by_key(|&k| sessions.get(k).map(|s| (s.departure, s.arrival, k)));
+        let mut left = limit_kwh;
+        for &k in &active {
+            let (Some(s), Some(r)) = (sessions.get(k), remaining.get_mut(k)) else {
+                continue;
+            };
+            if left <= 0.0 {
+                break;
+            }
+            let x = (s.max_kw * h).min(*r).min(left);
+            *slot += x;
+            *r -= x;
+            left -= x;
         }
     }
 }

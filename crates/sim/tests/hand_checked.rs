@@ -171,6 +171,38 @@ fn ev_session_charges_as_soon_as_plugged_in() {
     assert_close(k.ev_energy_kwh, 11.0);
 }
 
+/// A site limited to 15 kW, hourly: A (3 h, 20 kWh) and B (1 h, 10 kWh) plug in together,
+/// both at 22 kW. B leaves first, so it is served first: step 0 gives B 10 and A the 5 left,
+/// step 1 gives A 15 (full). Without the limit both would take all at step 0 (30 kWh).
+#[test]
+fn a_site_limit_is_shared_the_first_to_leave_first() {
+    let session = |departure, energy_kwh| EvSession {
+        arrival: 0,
+        departure,
+        energy_kwh,
+        max_kw: 22.0,
+    };
+    let mut case = Case::new(60, 3, 100.0, 100.0);
+    case.ev_site("parking", vec![session(3, 20.0), session(1, 10.0)]);
+    let free = simulate(&case.inputs(), &RuleConfig::default(), &mut NoProgress).unwrap();
+    assert_all_close(&free.ev_sites[0].charge_kwh, &[30.0, 0.0, 0.0]);
+    case.district.ev_chargers[0].site_limit_kw = Some(15.0);
+    let inputs = case.inputs();
+    let flows = simulate(&inputs, &RuleConfig::default(), &mut NoProgress).unwrap();
+    assert_all_close(&flows.ev_sites[0].charge_kwh, &[15.0, 15.0, 0.0]);
+    let k = account(&inputs, &flows).unwrap();
+    assert_close(k.ev_energy_kwh, 30.0);
+    // Too small a site: the vehicles leave with what they got (B 8 of its 10, A 16 of 20).
+    case.district.ev_chargers[0].site_limit_kw = Some(8.0);
+    let inputs = case.inputs();
+    let short = simulate(&inputs, &RuleConfig::default(), &mut NoProgress).unwrap();
+    assert_all_close(&short.ev_sites[0].charge_kwh, &[8.0, 8.0, 8.0]);
+    account(&inputs, &short).unwrap();
+    // The accounting pass refuses a site above its limit.
+    let e = account(&inputs, &free).unwrap_err();
+    assert!(e.to_string().contains("site_limit_kw"), "{e}");
+}
+
 #[test]
 fn several_batteries_share_in_proportion_to_power() {
     let mut case = Case::new(60, 1, 100.0, 100.0);

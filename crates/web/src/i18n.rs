@@ -912,6 +912,11 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Puissance souscrite au réseau",
         "Grid connection (import)",
     ),
+    (
+        "capacity_charging_kw",
+        "Puissance des bornes de recharge",
+        "Charge points' power",
+    ),
     ("asset_component", "Composant du modèle", "Model component"),
     ("asset_location", "Emplacement", "Location"),
     ("asset_commissioned", "Mise en service", "Commissioned"),

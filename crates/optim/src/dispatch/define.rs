@@ -25,7 +25,9 @@
 //! * **EV sessions and fleet days**: one column per plugged step, `0 ≤ x ≤ max_kw × h`, and
 //!   `Σ x = min(energy_kwh, max_kw × h × plugged steps)`: the energy a vehicle can take by its
 //!   departure, which is what the rule controller delivers too. A target the grid cannot
-//!   supply shows up as unserved energy, not as an infeasible problem.
+//!   supply shows up as unserved energy, not as an infeasible problem. A site with a
+//!   `site_limit_kw` gets the rows `{site}-site_limit` (`Σ x ≤ limit × h`) at the steps where
+//!   its plugged sessions could draw more.
 //! * **Unserved electricity and hydrogen** are columns priced at the configured values of
 //!   lost load, so a district that cannot be supplied is explained, not infeasible.
 
@@ -48,6 +50,8 @@ pub(crate) struct BatteryVars {
 pub(crate) struct SessionVars {
     pub arrival: usize,
     pub charge: VarBlock,
+    /// Upper bound of each charging column, kWh (max_kw × h).
+    pub cap_kwh: f64,
 }
 
 /// Every block of the dispatch model.
@@ -467,19 +471,50 @@ pub(crate) fn define_ev(m: &mut Model, inputs: &Inputs<'_>) -> Result<ChargingBl
             out.push(SessionVars {
                 arrival: s.arrival,
                 charge,
+                cap_kwh: cap,
             });
         }
         Ok(out)
     };
     let mut sites = Vec::new();
     for (e, sessions) in inputs.ev_chargers.iter().zip(&inputs.ev_sessions) {
-        sites.push(one(m, &e.name, sessions)?);
+        let vars = one(m, &e.name, sessions)?;
+        if let Some(limit) = e.site_limit_kw {
+            // Rows only where the plugged sessions could draw more than the site delivers.
+            let per_step = site_terms(inputs.len(), &vars);
+            m.begin_rows(format!("{}-site_limit", e.name));
+            for (t, terms) in per_step.iter().enumerate() {
+                let potential: f64 = terms.iter().map(|(_, cap)| cap).sum();
+                if potential > limit * h * (1.0 + 1e-12) {
+                    m.add_row(
+                        t,
+                        terms.iter().map(|(v, _)| (*v, 1.0)),
+                        Sense::Le,
+                        limit * h,
+                    )?;
+                }
+            }
+        }
+        sites.push(vars);
     }
     let mut fleets = Vec::new();
     for (f, sessions) in inputs.fleets.iter().zip(&inputs.fleet_sessions) {
         fleets.push(one(m, &f.name, sessions)?);
     }
     Ok((sites, fleets))
+}
+
+/// Per step, the charging columns of one site's sessions with their upper bounds (kWh).
+pub(crate) fn site_terms(n: usize, sessions: &[SessionVars]) -> Vec<Vec<(Var, f64)>> {
+    let mut per_step: Vec<Vec<(Var, f64)>> = vec![Vec::new(); n];
+    for s in sessions {
+        for i in 0..s.charge.len() {
+            if let (Some(list), Some(v)) = (per_step.get_mut(s.arrival + i), s.charge.get(i)) {
+                list.push((v, s.cap_kwh));
+            }
+        }
+    }
+    per_step
 }
 
 /// Per step `(session column, step)` lists of every charging session.

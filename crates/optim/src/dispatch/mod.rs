@@ -457,6 +457,10 @@ fn describe_row(inputs: &Inputs<'_>, group: &str) -> String {
         }
     } else if let Some(s) = group.strip_suffix("-energy") {
         format!("charging session {s} reaching its energy by departure")
+    } else if let Some(s) = group.strip_suffix("-site_limit") {
+        format!(
+            "EV site '{s}' delivering at most its power at once (site_limit_kw, or its sized power)"
+        )
     } else {
         group.to_string()
     }

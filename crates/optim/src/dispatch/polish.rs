@@ -6,7 +6,7 @@
 //!
 //! 1. every column is clamped into its bounds (tiny negatives become 0);
 //! 2. each charging session is clamped to `[0, max_kw × h]` and scaled down if it would
-//!    deliver more than its energy;
+//!    deliver more than its energy; a site's charging is clamped to its `site_limit_kw × h`;
 //! 3. hydrogen: electrolyser and fuel-cell masses are recomputed from their energies; the
 //!    pooled tank level is recomputed step by step from the chosen flows; where it would pass
 //!    the capacity, electrolyser input is reduced, where it would fall below the minimum,
@@ -101,6 +101,16 @@ pub(crate) fn polish(
         }
     };
     sessions_of(&inputs.ev_sessions, &blocks.ev_sites, &mut f.ev_sites);
+    // A site's power limit, held by the LP to its tolerance, is held exactly.
+    for (e, site) in inputs.ev_chargers.iter().zip(f.ev_sites.iter_mut()) {
+        if let Some(limit) = e.site_limit_kw {
+            for x in &mut site.charge_kwh {
+                let c = x.min(limit * h);
+                rep.max_change = rep.max_change.max(*x - c);
+                *x = c;
+            }
+        }
+    }
     sessions_of(&inputs.fleet_sessions, &blocks.fleets, &mut f.fleets);
 
     // 3. Hydrogen.

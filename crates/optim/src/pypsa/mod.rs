@@ -21,6 +21,7 @@
 //! | fuel cell | Link H2 → AC, efficiency kWh-per-kg, `p_nom` = kW / kWh-per-kg (kg/h) |
 //! | tanks | one Store `h2_tank` (pooled, as in Quartier): `e_nom` = Σ capacity, `e_min_pu` = Σ min / Σ capacity |
 //! | hydrogen demand | Load `h2_demand` on H2, plus Generator `h2_unserved` (≤ demand, at the value of lost hydrogen) |
+//! | EV charging site with `site_limit_kw` (or sized) | its own bus `{site}-site` fed by a Link from AC (`p_nom` = the site's kW, extendable when sized); its sessions' Links start there |
 //! | EV session / fleet vehicle-day | its own bus with a Store (`e_nom` = the energy it can take, `e_min_pu` = 1 from its last plugged step) fed by a Link (`p_nom` = max kW, `p_max_pu` = 1 only while plugged): exact, one column of each series per session |
 //! | end of horizon at least initial | `e_min_pu` of the last snapshot = initial level / capacity |
 //! | cyclic battery or tanks | `e_cyclic = True` (PyPSA starts from the last snapshot's level after one step of loss, as Quartier) |
@@ -563,20 +564,42 @@ pub fn export(
         }
     }
 
-    // Charging sessions.
-    let sites = inputs
-        .ev_chargers
-        .iter()
-        .map(|e| &e.name)
-        .zip(&inputs.ev_sessions)
-        .chain(
-            inputs
-                .fleets
-                .iter()
-                .map(|f| &f.name)
-                .zip(&inputs.fleet_sessions),
+    // Charging sessions; a site with a power limit (or sized) feeds them through its own bus.
+    let mut sites: Vec<(&String, &Vec<quartier_model::EvSession>, &str)> = Vec::new();
+    for (e, sessions) in inputs.ev_chargers.iter().zip(&inputs.ev_sessions) {
+        let sized = cand(&e.name, CapacityKind::ChargingKw);
+        if e.site_limit_kw.is_none() && sized.is_none() {
+            sites.push((&e.name, sessions, "AC"));
+            continue;
+        }
+        let bus = format!("{}-site", e.name);
+        buses.push(vec![bus.clone(), "AC".into()]);
+        let mut row = link(
+            &bus,
+            "AC",
+            &bus,
+            "EV charging site",
+            1.0,
+            e.site_limit_kw.unwrap_or(0.0),
         );
-    for (site, sessions) in sites {
+        if let Some(c) = sized {
+            row[8] = "True".into();
+            row[9] = num(c.min);
+            row[10] = num(c.max);
+            row[11] = num(capital(c));
+        }
+        links.push(row);
+        sites.push((&e.name, sessions, ""));
+    }
+    for (f, sessions) in inputs.fleets.iter().zip(&inputs.fleet_sessions) {
+        sites.push((&f.name, sessions, "AC"));
+    }
+    for (site, sessions, from) in sites {
+        let from = if from.is_empty() {
+            format!("{site}-site")
+        } else {
+            from.to_string()
+        };
         for (k, s) in sessions.iter().enumerate() {
             let target = define::session_target(s, h);
             if s.departure <= s.arrival || target <= 0.0 {
@@ -586,7 +609,7 @@ pub fn export(
             buses.push(vec![bus.clone(), "EV".into()]);
             let mut row = link(
                 &format!("{bus}-charge"),
-                "AC",
+                &from,
                 &bus,
                 "EV charging",
                 1.0,
@@ -640,6 +663,7 @@ pub fn export(
         "electrolysis",
         "fuel cell",
         "EV charging",
+        "EV charging site",
     ] {
         carriers.push(vec![c.into()]);
     }

@@ -14,6 +14,7 @@
 //! | PEM electrolyser | 1,800 EUR/kW | 20 y | 54 EUR/kW/y (3 %) | IEA, *Global Hydrogen Review 2024* (installed PEM, small scale) |
 //! | 350-bar hydrogen tank | 600 EUR/kg | 20 y | 6 EUR/kg/y (1 %) | ADEME / US DOE Hydrogen Program, compressed type I–III storage |
 //! | PEM fuel cell | 2,000 EUR/kW | 10 y | 50 EUR/kW/y (2.5 %) | IEA, *Global Hydrogen Review 2024* (stationary fuel cells) |
+//! | EV charge points, per kW delivered at once | 180 EUR/kW | 10 y | 9 EUR/kW/y (5 %, assumed) | EV Infrastructure Guide (Energy Saving Trust): a double-outlet 22 kW AC post, GBP 6,700 installed in 2021–22, over 44 kW at 1.17 EUR/GBP |
 //!
 //! Discount rate 5 % (real), close to France Stratégie's 4.5 % for public investment.
 
@@ -63,6 +64,8 @@ pub struct CostTable {
     pub tank_kg: CapitalCost,
     /// Fuel cell, per kW of electrical output.
     pub fuel_cell_kw: CapitalCost,
+    /// EV charging site, per kW delivered at once.
+    pub charging_kw: CapitalCost,
     /// Real discount rate (e.g. 0.05).
     pub discount_rate: f64,
 }
@@ -97,6 +100,7 @@ impl Default for CostTable {
             electrolyser_kw: c(CapacityKind::ElectrolyserKw),
             tank_kg: c(CapacityKind::TankKg),
             fuel_cell_kw: c(CapacityKind::FuelCellKw),
+            charging_kw: c(CapacityKind::ChargingKw),
             discount_rate: default_of("sizing", "discount_rate"),
         }
     }
@@ -123,6 +127,7 @@ impl CostTable {
             CapacityKind::ElectrolyserKw => &self.electrolyser_kw,
             CapacityKind::TankKg => &self.tank_kg,
             CapacityKind::FuelCellKw => &self.fuel_cell_kw,
+            CapacityKind::ChargingKw => &self.charging_kw,
         }
     }
 

@@ -1,5 +1,5 @@
 //! Sizing (capacity expansion): PV kWp, battery kWh and kW, electrolyser kW, hydrogen tank kg,
-//! fuel cell kW and the grid connection's import kW as variables of the dispatch LP, each
+//! fuel cell kW, the grid connection's import kW and EV charging sites' kW as variables of the dispatch LP, each
 //! with its own annualised capital cost in the objective (the district file's, see
 //! [`SizingConfig::from_plan`], or the built-in table's).
 //!
@@ -16,7 +16,9 @@
 //!   `soc_initial·E`, `charge, discharge ≤ P·h` (one power for both directions);
 //! * electrolysers and fuel cells: `x[t] ≤ P·h`; tanks: `level[t] ≤ Σ capacities` (their
 //!   minimum and initial levels are in kg and stay; a sized tank is at least that large);
-//!   the grid connection: `import[t] ≤ G·h`;
+//!   the grid connection: `import[t] ≤ G·h`; an EV charging site: `Σ sessions' charge[t] ≤
+//!   S·h` (its power shared by the plugged sessions; by default up to the most they can draw
+//!   at once);
 //! * a battery of fixed duration `d`: `E = d·P`; a cost when built: a yes/no column `b`
 //!   with `min·b ≤ size ≤ max·b` (a MILP);
 //! * cyclic storage starts from its own last level (the start is the optimiser's).
@@ -40,7 +42,7 @@ mod periods;
 
 use std::time::Instant;
 
-use quartier_model::{Battery, Electrolyser, FuelCell, Grid, HydrogenTank, PvSystem};
+use quartier_model::{Battery, Electrolyser, EvCharging, FuelCell, Grid, HydrogenTank, PvSystem};
 use quartier_sim::{BalanceError, Flows, Inputs, Kpis, SimError, account};
 
 use crate::dispatch::define::{self, BatteryVars, Blocks};
@@ -192,6 +194,7 @@ impl SizingConfig {
                 let max = match (p.max, p.kind) {
                     (Some(m), _) => m,
                     (None, CapacityKind::PvKwp) => d,
+                    (None, CapacityKind::ChargingKw) => peak_plugged_kw(inputs, &p.component),
                     (None, _) => d * factor,
                 };
                 (max > 0.0 || p.max.is_some()).then(|| Candidate {
@@ -296,6 +299,8 @@ pub struct SizedComponents {
     pub fuel_cells: Vec<FuelCell>,
     /// The grid connection (import_limit_kw set).
     pub grid: Grid,
+    /// EV charging sites (site_limit_kw set when sized).
+    pub ev_chargers: Vec<EvCharging>,
 }
 
 impl SizedComponents {
@@ -309,6 +314,7 @@ impl SizedComponents {
             hydrogen_tanks: inputs.hydrogen_tanks.to_vec(),
             fuel_cells: inputs.fuel_cells.to_vec(),
             grid: inputs.grid.clone(),
+            ev_chargers: inputs.ev_chargers.to_vec(),
         }
     }
 
@@ -363,6 +369,11 @@ impl SizedComponents {
                     f.min_kw = f.min_kw.min(value);
                 }),
             CapacityKind::GridImportKw => self.grid.import_limit_kw = value,
+            CapacityKind::ChargingKw => self
+                .ev_chargers
+                .iter_mut()
+                .filter(|e| e.name == component)
+                .for_each(|e| e.site_limit_kw = Some(value)),
         }
     }
 
@@ -376,6 +387,7 @@ impl SizedComponents {
             hydrogen_tanks: &self.hydrogen_tanks,
             fuel_cells: &self.fuel_cells,
             grid: &self.grid,
+            ev_chargers: &self.ev_chargers,
             ..base.clone()
         }
     }
@@ -414,12 +426,17 @@ impl SizedComponents {
                 .find(|f| f.name == component)
                 .map(|f| f.max_kw),
             CapacityKind::GridImportKw => Some(self.grid.import_limit_kw),
+            CapacityKind::ChargingKw => self
+                .ev_chargers
+                .iter()
+                .find(|e| e.name == component)
+                .and_then(|e| e.site_limit_kw),
         };
         v.unwrap_or(0.0)
     }
 
     /// Every capacity held, `(component, kind, size)`, in district order (the grid
-    /// connection is listed by a sizing only when it was sized).
+    /// connection and the charging sites are listed by a sizing only when they were sized).
     pub fn all(&self) -> Vec<(String, CapacityKind, f64)> {
         let mut out = Vec::new();
         for p in &self.pv_systems {
@@ -664,6 +681,16 @@ impl<'i, 'a> SizingModel<'i, 'a> {
                 (at_max.get(&p.name, CapacityKind::PvKwp), per_kwp)
             })
             .collect();
+        // A sized charging site's power is a column: its rows replace the dispatch's fixed ones.
+        for e in &mut at_max.ev_chargers {
+            if config
+                .candidates
+                .iter()
+                .any(|c| c.kind == CapacityKind::ChargingKw && c.component == e.name)
+            {
+                e.site_limit_kw = None;
+            }
+        }
         let max_inputs = at_max.inputs(inputs);
         if config.target == Target::PositiveEnergy && periods.is_none() {
             precheck_positive_energy(&max_inputs)?;
@@ -718,6 +745,7 @@ impl<'i, 'a> SizingModel<'i, 'a> {
         define_pv_capacity(&mut m, inputs, &pv_profiles, &blocks, &find)?;
         define_conversion_capacity(&mut m, &max_inputs, &blocks, &find, &layout)?;
         define_grid_capacity(&mut m, &max_inputs, &blocks, &find)?;
+        define_charging_capacity(&mut m, &max_inputs, &blocks, &find)?;
         free_duplicate_bounds(&mut m, &max_inputs, &blocks, &find, &pv_profiles);
         if let Some(p) = periods {
             periods::link_storage(&mut m, &max_inputs, &dconf, &blocks, &find, p)?;
@@ -874,16 +902,18 @@ impl<'i, 'a> SizingModel<'i, 'a> {
         let mut pv_annualised = 0.0;
         let mut h2_annualised = 0.0;
         let mut held = components.all();
-        if self
-            .sizes
-            .iter()
-            .any(|s| s.candidate.kind == CapacityKind::GridImportKw)
-        {
-            held.push((
-                "grid".to_string(),
-                CapacityKind::GridImportKw,
-                components.grid.import_limit_kw,
-            ));
+        for s in &self.sizes {
+            let c = &s.candidate;
+            if matches!(
+                c.kind,
+                CapacityKind::GridImportKw | CapacityKind::ChargingKw
+            ) {
+                held.push((
+                    c.component.clone(),
+                    c.kind,
+                    components.get(&c.component, c.kind),
+                ));
+            }
         }
         // Components with any capacity above 0 (a cost when built is paid by those).
         let built: Vec<&str> = held
@@ -1190,6 +1220,7 @@ fn validate(inputs: &Inputs<'_>, config: &SizingConfig) -> Result<(), SizingErro
             CapacityKind::TankKg => inputs.hydrogen_tanks.iter().any(|t| t.name == c.component),
             CapacityKind::FuelCellKw => inputs.fuel_cells.iter().any(|f| f.name == c.component),
             CapacityKind::GridImportKw => c.component == "grid",
+            CapacityKind::ChargingKw => inputs.ev_chargers.iter().any(|e| e.name == c.component),
         };
         if !exists {
             return Err(SizingError::UnknownComponent {
@@ -1569,6 +1600,66 @@ fn define_grid_capacity(
         m.add_row(t, [(blocks.import.at(t), 1.0), (g, -h)], Sense::Le, 0.0)?;
     }
     Ok(())
+}
+
+/// `Σ sessions' charge[t] ≤ S·h` for a sized charging site of power `S`, at every step where
+/// a session is plugged.
+fn define_charging_capacity(
+    m: &mut Model,
+    max_inputs: &Inputs<'_>,
+    blocks: &Blocks,
+    find: &Find<'_>,
+) -> Result<(), LpError> {
+    let h = max_inputs.step_hours();
+    for (e, sessions) in max_inputs.ev_chargers.iter().zip(&blocks.ev_sites) {
+        let Some(s) = find(&e.name, CapacityKind::ChargingKw) else {
+            continue;
+        };
+        m.begin_rows(format!("{}-site_limit", e.name));
+        for (t, terms) in define::site_terms(max_inputs.len(), sessions)
+            .iter()
+            .enumerate()
+        {
+            if !terms.is_empty() {
+                let row = terms.iter().map(|(v, _)| (*v, 1.0)).chain([(s, -h)]);
+                m.add_row(t, row, Sense::Le, 0.0)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The most the plugged sessions of charging site `name` can draw at once, kW (0 for an
+/// unknown site): the largest useful site power.
+fn peak_plugged_kw(inputs: &Inputs<'_>, name: &str) -> f64 {
+    let h = inputs.step_hours();
+    let Some(sessions) = inputs
+        .ev_chargers
+        .iter()
+        .zip(&inputs.ev_sessions)
+        .find(|(e, _)| e.name == name)
+        .map(|(_, s)| s)
+    else {
+        return 0.0;
+    };
+    let mut diff = vec![0.0; inputs.len() + 1];
+    for s in sessions {
+        if s.departure > s.arrival && define::session_target(s, h) > 0.0 {
+            if let Some(a) = diff.get_mut(s.arrival) {
+                *a += s.max_kw;
+            }
+            if let Some(d) = diff.get_mut(s.departure) {
+                *d -= s.max_kw;
+            }
+        }
+    }
+    let mut plugged = 0.0_f64;
+    let mut peak = 0.0_f64;
+    for d in diff {
+        plugged += d;
+        peak = peak.max(plugged);
+    }
+    peak
 }
 
 /// `Σ import − (1 − x)·(Σ electrolyser + Σ charging) ≤ (1 − x)·Σ load`.

@@ -32,7 +32,9 @@
 //! capital costs are priced over the full horizon. The reduced problem's optimum is an
 //! estimate: [`size_on_typical_periods`] re-solves the full year with the chosen capacities
 //! fixed, which gives the flows, the KPIs and the true cost of those capacities, and reports
-//! the gap.
+//! the gap. An EV charging site's power is the exception: it answers the year's busiest
+//! hour, which the typical days may not hold, so the full year may raise it above the
+//! typical days' value (never lower it).
 
 use std::time::Instant;
 
@@ -546,7 +548,11 @@ pub fn size_on_typical_periods(
     for (c, v) in fixed.candidates.iter_mut().zip(&values) {
         let v = v.max(effective_min(inputs, c));
         c.min = v;
-        c.max = v;
+        // A charging site's power answers the busiest hour of the year, which typical days
+        // may not hold: the full horizon may raise it (never lower it).
+        if c.kind != CapacityKind::ChargingKw {
+            c.max = v;
+        }
     }
     let mut sizing = super::size(inputs, &fixed, solver).map_err(|e| match e {
         SizingError::Infeasible { explanation } => SizingError::Infeasible {
@@ -567,6 +573,13 @@ pub fn size_on_typical_periods(
             let original = &config.candidates[k];
             cap.min = effective_min(inputs, original);
             cap.max = original.max;
+            if values
+                .get(k)
+                .is_some_and(|v| cap.value > v + 1e-6 * original.max.max(1.0))
+            {
+                // Raised by the full horizon: its own explanation stands.
+                continue;
+            }
             let (value, limit) = explained[k];
             cap.limit = Some(limit);
             cap.marginal_value_eur_per_unit_year = value

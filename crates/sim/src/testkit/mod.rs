@@ -175,6 +175,7 @@ impl Case {
             sessions: PathBuf::from("/nonexistent/sessions.csv"),
             timezone: chrono_tz::Europe::Paris,
             shift_days: 0,
+            site_limit_kw: None,
         });
         self.data.ev_sessions.push(sessions);
         self
@@ -199,6 +200,23 @@ impl Case {
     pub fn inputs(&self) -> Inputs<'_> {
         assemble_with_pv(&self.district, &self.data, self.pv.clone()).unwrap()
     }
+}
+
+/// Two hours at 0.1 then 0.3 EUR/kWh; EV site `parking` with two cars plugged for both
+/// hours, 20 kWh each at 22 kW (a site needs 20 kW for them; 40 kW takes both in the cheap
+/// hour).
+pub fn two_cars_case() -> Case {
+    let car = EvSession {
+        arrival: 0,
+        departure: 2,
+        energy_kwh: 20.0,
+        max_kw: 22.0,
+    };
+    let mut case = Case::new(60, 2, 100.0, 0.0);
+    case.ev_site("parking", vec![car, car]);
+    case.data.import_price =
+        Series::new(case.axis(), Quantity::PriceEurPerKwh, vec![0.1, 0.3]).unwrap();
+    case
 }
 
 pub fn battery(name: &str, energy_kwh: f64, kw: f64) -> Battery {

@@ -121,6 +121,22 @@ pub fn sessions(r: &mut Rng, n: usize, count: usize) -> Vec<EvSession> {
         .collect()
 }
 
+/// The largest power, kW, that `sessions` draw at once when each charges as soon as plugged
+/// in at its own power.
+fn asap_peak_kw(sessions: &[EvSession], n: usize, minutes: u32) -> f64 {
+    let h = f64::from(minutes) / 60.0;
+    let mut per_step = vec![0.0; n];
+    for s in sessions {
+        let mut remaining = s.energy_kwh;
+        for slot in per_step.iter_mut().take(s.departure).skip(s.arrival) {
+            let x = (s.max_kw * h).min(remaining);
+            *slot += x;
+            remaining -= x;
+        }
+    }
+    per_step.iter().fold(0.0_f64, |m, v| m.max(*v)) / h
+}
+
 pub fn build(s: &Shape, standing_loss: StandingLoss) -> Case {
     let mut r = Rng(s.seed);
     let n = s.len;
@@ -194,7 +210,15 @@ pub fn build(s: &Shape, standing_loss: StandingLoss) -> Case {
     for k in 0..s.ev_sites {
         let count = r.index(6);
         let v = sessions(&mut r, n, count);
+        // Half the sites share a power at least the peak of charging as soon as plugged in,
+        // so the rule controller's flows stay feasible for the optimiser, whose shifted
+        // charging the limit may then bind.
+        let limit =
+            (r.uniform() < 0.5).then(|| asap_peak_kw(&v, n, s.minutes) * (1.0 + r.uniform()));
         case.ev_site(&format!("ev{k}"), v);
+        if let Some(site) = case.district.ev_chargers.last_mut() {
+            site.site_limit_kw = limit;
+        }
     }
     for k in 0..s.fleets {
         let count = r.index(4);
