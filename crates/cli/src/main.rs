@@ -21,6 +21,7 @@ mod serve;
 mod share;
 mod simulate;
 mod size;
+mod sweep;
 
 /// Plan, pilot, share and evaluate the energy of an innovation district.
 #[derive(Parser, Debug)]
@@ -59,6 +60,8 @@ enum Command {
     Programme(programme::ProgrammeArgs),
     /// Asset registry: the lifecycle-cost and replacement plan of a district's assets.
     Assets(assets::AssetsArgs),
+    /// Run a sweep file's scenarios (on every core, or as a cluster's array job) and collect them.
+    Sweep(sweep::SweepArgs),
 }
 
 /// How a command ended when it did not fail outright.
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Evaluate(a) => evaluate::run(a, &ui),
         Command::Programme(a) => programme::run(a, &ui),
         Command::Assets(a) => assets::run(a, &ui),
+        Command::Sweep(a) => sweep::run(a, &ui),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

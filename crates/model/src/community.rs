@@ -949,17 +949,7 @@ fn parse_community_with(
         w: Walker::new(&COMMUNITY, path, text),
     };
     p.w.confined = options.confine_files;
-    for e in &errors {
-        let at = e.span().map_or(0, |s| s.start);
-        let position = Some(p.map.position_of(at));
-        p.diags.push(Diagnostic {
-            file: path.to_path_buf(),
-            position,
-            path: "toml".into(),
-            message: format!("TOML syntax: {}", e.message()),
-            expected: None,
-        });
-    }
+    p.w.syntax_errors(&errors);
     let span = doc.span();
     let spec = if errors.is_empty() {
         p.spec(doc.get_ref(), span)

@@ -29,7 +29,7 @@ use chrono_tz::Tz;
 use toml::de::DeTable;
 
 use crate::attributes::{self, Attribute, DefaultValue, Kind};
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
+use crate::diagnostic::{Diagnostics, SourceMap};
 use crate::district::{SeriesFile, SeriesFormat};
 use crate::walk::{Fields, Schema, Style, Walker, whole_file};
 
@@ -401,18 +401,7 @@ pub fn parse_experiment(text: &str, path: &Path) -> Result<(Experiment, SourceMa
         w: Walker::new(&EXPERIMENT, path, text),
         tz: chrono_tz::Europe::Paris,
     };
-    let mut syntax_lines = Vec::new();
-    for e in &errors {
-        let pos = p.map.position_of(e.span().map_or(0, |s| s.start));
-        syntax_lines.push(pos.line);
-        p.diags.push(Diagnostic {
-            file: path.to_path_buf(),
-            position: Some(pos),
-            path: "toml".into(),
-            message: format!("TOML syntax: {}", e.message()),
-            expected: None,
-        });
-    }
+    let syntax_lines = p.w.syntax_errors(&errors);
     let span = doc.span();
     let experiment = p.experiment(doc.get_ref(), span.start..span.start);
     let P { w, .. } = p;

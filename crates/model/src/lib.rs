@@ -46,6 +46,11 @@ pub use community::{
     parse_community, parse_community_in, parse_tariffs, read_community, read_community_progress,
     read_community_with,
 };
+mod sweep;
+pub use sweep::{
+    MAX_SCENARIOS, RUNS, SWEEP_ATTRIBUTES, Scenario, ScenarioError, Setting, Sweep, parse_sweep,
+    read_sweep, sweep_schema_markdown,
+};
 mod experiment;
 pub use experiment::{
     AGGREGATES, DIRECTIONS, EXAMPLE_EXPERIMENT, EXPERIMENT_ATTRIBUTES, EXPERIMENT_COMPONENTS,

@@ -431,6 +431,25 @@ impl Walker {
         }
     }
 
+    /// Reports each TOML syntax error of the file (`path "toml"`), and gives their lines (a
+    /// recovered syntax error leaves odd values behind: [`Walker::finish`] drops the other
+    /// problems on those lines).
+    pub(crate) fn syntax_errors(&mut self, errors: &[toml::de::Error]) -> Vec<usize> {
+        let mut lines = Vec::new();
+        for e in errors {
+            let position = self.map.position_of(e.span().map_or(0, |s| s.start));
+            lines.push(position.line);
+            self.diags.push(Diagnostic {
+                file: self.map.file().to_path_buf(),
+                position: Some(position),
+                path: "toml".into(),
+                message: format!("TOML syntax: {}", e.message()),
+                expected: None,
+            });
+        }
+        lines
+    }
+
     /// Reports a problem at `span`.
     pub(crate) fn err(
         &mut self,
@@ -871,8 +890,11 @@ impl Walker {
                 for (i, item) in arr.iter().enumerate() {
                     let ipath = format!("{path}[{i}]");
                     match item.get_ref().as_str() {
-                        // The community's lists hold ids: any string.
-                        Some(s) if community || allowed.contains(&s) => out.push(s.to_owned()),
+                        // An empty list of allowed values (the community's ids, the sweep's
+                        // files) takes any string.
+                        Some(s) if community || allowed.is_empty() || allowed.contains(&s) => {
+                            out.push(s.to_owned())
+                        }
                         Some(s) => {
                             let hint = attributes::suggest(s, allowed.iter().copied())
                                 .map(|h| format!("; did you mean \"{h}\"?"))

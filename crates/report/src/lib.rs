@@ -23,6 +23,7 @@ mod printable;
 pub mod programme;
 pub mod sizing;
 pub mod svg;
+pub mod sweep;
 mod warning;
 
 pub use atomic::OutputDir;

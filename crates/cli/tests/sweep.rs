@@ -1,0 +1,245 @@
+//! End-to-end tests of `quartier sweep`: a grid of Meudon scenarios on two jobs, resumed
+//! after it is killed with the same results and nothing recomputed, array tasks by index, the
+//! scheduler files, and bad input refused with nothing overwritten.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+mod common;
+
+use common::{examples, quartier, stderr, stdout};
+
+/// A sweep of Meudon's first `days` days: PV of the school × battery energy, rule and optimal
+/// dispatch; written in `dir`.
+fn study(dir: &Path, days: u32, pv: &str, battery: &str) -> PathBuf {
+    let file = dir.join("study.toml");
+    let district = examples().join("meudon-la-foret.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "name = \"meudon-pv\"\ndistricts = [\"{}\"]\nrun = [\"rule\", \"optimal\"]\n\
+             days = {days}\n\n[grid]\n\"pv[\\\"pv-ecole\\\"].kwp\" = [{pv}]\n\
+             \"batteries[0].energy_kwh\" = [{battery}]\n",
+            district.display()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn modified(p: &Path) -> SystemTime {
+    std::fs::metadata(p).unwrap().modified().unwrap()
+}
+
+#[test]
+fn a_sweep_runs_on_two_jobs_resumes_after_a_kill_and_recomputes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = study(dir.path(), 7, "36, 60, 100", "20, 50, 80");
+    // Reference: the whole sweep in one go, on two jobs.
+    let whole = dir.path().join("whole");
+    let o = quartier(&["sweep", s(&file), "--out", s(&whole), "--jobs", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("9 of 9 scenarios done"),
+        "{}",
+        stdout(&o)
+    );
+    let table = std::fs::read_to_string(whole.join("kpis.csv")).unwrap();
+    assert_eq!(table.lines().count(), 10);
+    let head = table.lines().next().unwrap();
+    assert!(head.starts_with(
+        "scenario,district,\"pv[\"\"pv-ecole\"\"].kwp\",batteries[0].energy_kwh,status"
+    ));
+    assert!(head.contains("rule.self_sufficiency_rate") && head.contains("optimal.cost_eur"));
+    // Each scenario's district file reads alone, with its values.
+    let d = std::fs::read_to_string(whole.join("scenario=0005/district.toml")).unwrap();
+    assert!(
+        d.contains("kwp = 60") && d.contains("energy_kwh = 80"),
+        "{d}"
+    );
+    let o = quartier(&["check", s(&whole.join("scenario=0005/district.toml"))]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // Killed part-way, then the same command again.
+    let resumed = dir.path().join("resumed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quartier"))
+        .args(["-q", "sweep", s(&file), "--out", s(&resumed)])
+        .spawn()
+        .unwrap();
+    // Wait for the first finished scenario, then kill.
+    let first = resumed.join("scenario=0000/done.json");
+    for _ in 0..600 {
+        if first.is_file() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(first.is_file(), "no scenario finished before the kill");
+    // No half-written scenario: every scenario folder is complete.
+    let finished: Vec<PathBuf> = std::fs::read_dir(&resumed)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("scenario=")
+        })
+        .collect();
+    for f in &finished {
+        assert!(
+            f.join("done.json").is_file(),
+            "{} is incomplete",
+            f.display()
+        );
+    }
+    assert!(finished.len() < 9, "the sweep ended before the kill");
+    let before: Vec<SystemTime> = finished
+        .iter()
+        .map(|f| modified(&f.join("done.json")))
+        .collect();
+    let o = quartier(&["sweep", s(&file), "--out", s(&resumed), "--jobs", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("{} already done", finished.len())),
+        "{}",
+        stdout(&o)
+    );
+    // Nothing finished was recomputed, and the results are the same as in one go.
+    for (f, t) in finished.iter().zip(&before) {
+        assert_eq!(
+            modified(&f.join("done.json")),
+            *t,
+            "{} was recomputed",
+            f.display()
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(resumed.join("kpis.csv")).unwrap(),
+        table
+    );
+}
+
+#[test]
+fn array_tasks_run_by_index_and_the_scheduler_files_say_how() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = study(dir.path(), 2, "36, 100", "20, 80");
+    let out = dir.path().join("out");
+    // Task 1 of blocks of 3: scenario 3 only (4 scenarios).
+    let o = Command::new(env!("CARGO_BIN_EXE_quartier"))
+        .args(["sweep", "run", s(&file), "--out", s(&out), "--block", "3"])
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("scenario=0003/done.json").is_file());
+    assert!(!out.join("scenario=0000").exists());
+    // A Kubernetes index the same way; then collect says what is missing.
+    let o = Command::new(env!("CARGO_BIN_EXE_quartier"))
+        .args(["sweep", "run", s(&file), "--out", s(&out)])
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env("JOB_COMPLETION_INDEX", "0")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = quartier(&["sweep", "collect", s(&out)]);
+    assert!(
+        stdout(&o).contains("2 of 4 scenarios done, 0 failed, 2 not run"),
+        "{}",
+        stdout(&o)
+    );
+    let table = std::fs::read_to_string(out.join("kpis.csv")).unwrap();
+    assert!(
+        table.lines().nth(2).unwrap().contains(",missing"),
+        "{table}"
+    );
+    // Out of range: refused.
+    let o = quartier(&["sweep", "run", s(&file), "--out", s(&out), "--task", "4"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("task 4 is out of range: this sweep has 4 scenarios"),
+        "{}",
+        stderr(&o)
+    );
+    // The Slurm script and the Indexed Job.
+    let o = quartier(&[
+        "sweep",
+        "slurm",
+        s(&file),
+        "--out",
+        s(&out),
+        "--throttle",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sbatch = std::fs::read_to_string(out.join("sweep.sbatch")).unwrap();
+    assert!(sbatch.contains("#SBATCH --array=0-3%2"), "{sbatch}");
+    assert!(sbatch.contains("sweep run") && sbatch.contains("$SLURM_ARRAY_TASK_ID"));
+    let o = quartier(&[
+        "sweep",
+        "k8s",
+        s(&file),
+        "--out",
+        s(&out),
+        "--image",
+        "quartier:1",
+        "--block",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let job = std::fs::read_to_string(out.join("sweep-job.yaml")).unwrap();
+    assert!(
+        job.contains("completionMode: Indexed") && job.contains("completions: 2"),
+        "{job}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_and_nothing_is_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = study(dir.path(), 2, "36", "20");
+    let out = dir.path().join("out");
+    let o = quartier(&["sweep", s(&file), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let kept = std::fs::read_to_string(out.join("kpis.csv")).unwrap();
+    // Another sweep file on the same folder.
+    let sub = dir.path().join("other");
+    std::fs::create_dir(&sub).unwrap();
+    let other = study(&sub, 2, "36, 50", "20");
+    let o = quartier(&["sweep", s(&other), "--out", s(&out)]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("holds the results of another sweep file"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(out.join("kpis.csv")).unwrap(), kept);
+    // A value out of bounds: FILE:LINE:COL in the sweep file, exit 3, nothing run.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&other)
+            .unwrap()
+            .replace("[36, 50]", "[36, -50]"),
+    )
+    .unwrap();
+    let fresh = dir.path().join("fresh");
+    let o = quartier(&["sweep", s(&bad), "--out", s(&fresh)]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains(&format!("{}:7:", bad.display()))
+            && stderr(&o).contains("scenario 1: -50 kWp is out of range"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!fresh.exists());
+}
