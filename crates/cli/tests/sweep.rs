@@ -243,3 +243,69 @@ fn bad_input_is_refused_and_nothing_is_overwritten() {
     );
     assert!(!fresh.exists());
 }
+
+/// Slurm answers here (`sinfo`); with QUARTIER_REQUIRE_SLURM=1 (CI, after `.ci/slurm.sh`) it
+/// must, otherwise the test is skipped with a reason.
+fn slurm_available() -> bool {
+    let up = Command::new("sinfo")
+        .args(["-h", "-o", "%T"])
+        .output()
+        .is_ok_and(|o| o.status.success() && !o.stdout.is_empty());
+    if !up {
+        assert!(
+            std::env::var("QUARTIER_REQUIRE_SLURM").as_deref() != Ok("1"),
+            "QUARTIER_REQUIRE_SLURM=1 but Slurm does not answer: start it with .ci/slurm.sh"
+        );
+        eprintln!("skipped: no Slurm here (sinfo does not answer; .ci/slurm.sh starts one)");
+    }
+    up
+}
+
+#[test]
+fn a_sweep_runs_as_a_slurm_array_job_with_the_same_results_as_locally() {
+    if !slurm_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = study(dir.path(), 3, "36, 100", "20, 50, 80");
+    let local = dir.path().join("local");
+    let o = quartier(&["-q", "sweep", s(&file), "--out", s(&local), "--jobs", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cluster = dir.path().join("cluster");
+    let o = quartier(&[
+        "sweep",
+        "slurm",
+        s(&file),
+        "--out",
+        s(&cluster),
+        "--block",
+        "2",
+        "--throttle",
+        "2",
+        "--mem-mb",
+        "1000",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // sbatch --wait returns when every task ended, non-zero if any failed.
+    let o = Command::new("sbatch")
+        .args(["--wait", s(&cluster.join("sweep.sbatch"))])
+        .output()
+        .unwrap();
+    let logs: String = (0..3)
+        .map(|t| {
+            std::fs::read_to_string(cluster.join(format!("logs/task-{t}.out"))).unwrap_or_default()
+        })
+        .collect();
+    assert!(o.status.success(), "sbatch: {}\n{logs}", stderr(&o));
+    let o = quartier(&["sweep", "collect", s(&cluster)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("6 of 6 scenarios done, 0 failed, 0 not run"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(cluster.join("kpis.csv")).unwrap(),
+        std::fs::read_to_string(local.join("kpis.csv")).unwrap()
+    );
+}
