@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use quartier_model::Sweep;
+use quartier_model::{ScenarioCheck, Sweep};
 use quartier_report::sweep::{Collected, collect, is_done, prepare, run_scenario, scenario_name};
 
 use crate::Outcome;
@@ -133,9 +133,10 @@ pub fn run(args: &SweepArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     }
 }
 
-/// Reads and checks the sweep file (every problem printed), then prepares the folder.
-fn open(file: &Path, out: &Path) -> anyhow::Result<Option<Sweep>> {
-    let Some(sweep) = reported(quartier_model::read_sweep(file)) else {
+/// Reads and checks the sweep file and its scenarios as `check` says (every problem
+/// printed), then prepares the folder.
+fn open(file: &Path, out: &Path, check: ScenarioCheck) -> anyhow::Result<Option<Sweep>> {
+    let Some(sweep) = reported(quartier_model::read_sweep_with(file, check)) else {
         return Ok(None);
     };
     prepare(&sweep, out)?;
@@ -146,7 +147,7 @@ fn run_all(file: &Path, out: &Path, jobs: usize, ui: &Ui) -> anyhow::Result<Outc
     if jobs == 0 {
         bail!("--jobs 0 runs nothing: give at least 1");
     }
-    let Some(sweep) = open(file, out)? else {
+    let Some(sweep) = open(file, out, ScenarioCheck::Every)? else {
         return Ok(Outcome::InvalidDistrict);
     };
     let count = sweep.scenarios.len();
@@ -254,7 +255,8 @@ fn run_task(a: &RunArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         bail!("--block 0 runs nothing: give at least 1");
     }
     let task = task_index(a.task)?;
-    let Some(sweep) = open(&a.file, &a.out)? else {
+    // The study was checked whole when the array job was written: a task checks its own.
+    let Some(sweep) = open(&a.file, &a.out, ScenarioCheck::SweepFileOnly)? else {
         return Ok(Outcome::InvalidDistrict);
     };
     let count = sweep.scenarios.len();
@@ -273,6 +275,11 @@ fn run_task(a: &RunArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         let name = scenario_name(i, count);
         if is_done(&a.out, i, count) {
             ui.say(&format!("{name}: done already"));
+            continue;
+        }
+        if let Some(Err(e)) = sweep.scenarios.get(i).map(|s| sweep.check_scenario(s)) {
+            eprintln!("{e}");
+            failed += 1;
             continue;
         }
         match run_scenario(&sweep, &a.out, i) {
@@ -307,7 +314,7 @@ fn slurm(a: &SlurmArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     if a.block == 0 || a.throttle == Some(0) {
         bail!("--block and --throttle take at least 1");
     }
-    let Some(sweep) = open(&a.file, &a.out)? else {
+    let Some(sweep) = open(&a.file, &a.out, ScenarioCheck::Every)? else {
         return Ok(Outcome::InvalidDistrict);
     };
     let (file, out) = (absolute(&a.file)?, absolute(&a.out)?);
@@ -397,7 +404,7 @@ fn k8s(a: &K8sArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     if a.block == 0 || a.parallelism == 0 {
         bail!("--block and --parallelism take at least 1");
     }
-    let Some(sweep) = open(&a.file, &a.out)? else {
+    let Some(sweep) = open(&a.file, &a.out, ScenarioCheck::Every)? else {
         return Ok(Outcome::InvalidDistrict);
     };
     let (file, out) = (absolute(&a.file)?, absolute(&a.out)?);

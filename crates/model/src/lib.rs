@@ -48,8 +48,8 @@ pub use community::{
 };
 mod sweep;
 pub use sweep::{
-    MAX_SCENARIOS, RUNS, SWEEP_ATTRIBUTES, Scenario, ScenarioError, Setting, Sweep, parse_sweep,
-    read_sweep, sweep_schema_markdown,
+    MAX_SCENARIOS, RUNS, SWEEP_ATTRIBUTES, Scenario, ScenarioCheck, ScenarioError, Setting, Sweep,
+    parse_sweep, parse_sweep_with, read_sweep, read_sweep_with, sweep_schema_markdown,
 };
 mod experiment;
 pub use experiment::{

@@ -262,9 +262,25 @@ fn check_path(segments: &[Segment]) -> Result<(), (String, Option<String>)> {
     Ok(())
 }
 
+/// Which scenarios [`read_sweep_with`] reads as district files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScenarioCheck {
+    /// Every scenario (before a sweep starts).
+    #[default]
+    Every,
+    /// None: the sweep file alone (an array task, which checks its own scenarios with
+    /// [`Sweep::check_scenario`] instead of the whole study's, already checked).
+    SweepFileOnly,
+}
+
 /// Reads and checks a sweep file and every scenario it makes (see the module
 /// documentation): every problem at once, each at its place.
 pub fn read_sweep(path: &Path) -> Result<Sweep, Diagnostics> {
+    read_sweep_with(path, ScenarioCheck::Every)
+}
+
+/// [`read_sweep`], its scenarios checked as `check` says.
+pub fn read_sweep_with(path: &Path, check: ScenarioCheck) -> Result<Sweep, Diagnostics> {
     let text = read_toml_text(
         path,
         &TomlFileKind {
@@ -274,17 +290,29 @@ pub fn read_sweep(path: &Path) -> Result<Sweep, Diagnostics> {
             too_large_for: "a sweep file",
         },
     )?;
-    parse_sweep(&text, path)
+    parse_sweep_with(&text, path, check)
 }
 
 /// [`read_sweep`] on a text (relative paths start at `path`'s folder).
 pub fn parse_sweep(text: &str, path: &Path) -> Result<Sweep, Diagnostics> {
+    parse_sweep_with(text, path, ScenarioCheck::Every)
+}
+
+/// [`parse_sweep`], its scenarios checked as `check` says.
+pub fn parse_sweep_with(
+    text: &str,
+    path: &Path,
+    check: ScenarioCheck,
+) -> Result<Sweep, Diagnostics> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut w = Walker::new(&SWEEP, path, text);
     let syntax_lines = w.syntax_errors(&errors);
     let span = doc.span();
     let built = build(&mut w, text, path, doc.get_ref(), span.start..span.start);
     let sweep = w.finish(built, &syntax_lines, "sweep")?.0;
+    if check == ScenarioCheck::SweepFileOnly {
+        return Ok(sweep);
+    }
     // Every scenario read as a district file: values the sweep set are reported in it, a
     // problem shared by several scenarios once, with their number.
     let mut diags: Vec<(Diagnostic, String, usize)> = Vec::new();
