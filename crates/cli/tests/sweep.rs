@@ -242,6 +242,16 @@ fn bad_input_is_refused_and_nothing_is_overwritten() {
         stderr(&o)
     );
     assert!(!fresh.exists());
+    // An array task checks its own scenario, with the same place in the sweep file.
+    let o = quartier(&["sweep", "run", s(&bad), "--out", s(&fresh), "--task", "1"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains(&format!("{}:7:", bad.display()))
+            && stderr(&o).contains("scenario 1: -50 kWp is out of range"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!fresh.join("scenario=0001").exists());
 }
 
 /// Slurm answers here (`sinfo`); with QUARTIER_REQUIRE_SLURM=1 (CI, after `.ci/slurm.sh`) it

@@ -35,6 +35,7 @@ use toml_edit::{DocumentMut, Item, Table, TableLike};
 
 use crate::attributes::{self, Attribute, DefaultValue, Kind, N, a, inc};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
+use crate::district::District;
 use crate::walk::{Schema, Style, TomlFileKind, Walker, read_toml_text};
 
 /// What runs for each scenario.
@@ -661,10 +662,19 @@ impl Sweep {
     /// Scenario `s` read as a district file: its problems, those with a value it set
     /// reported at that value in the sweep file.
     pub fn check_scenario(&self, s: &Scenario) -> Result<(), ScenarioError> {
+        self.scenario_district(s).map(|_| ())
+    }
+
+    /// Scenario `s`'s district: its text (what [`Sweep::scenario_text`] gives) read by the
+    /// district parser, problems reported as [`Sweep::check_scenario`] does.
+    pub fn scenario_district(
+        &self,
+        s: &Scenario,
+    ) -> Result<(String, District, SourceMap), ScenarioError> {
         let (text, set_paths) = self.apply(s)?;
         let file = self.districts.get(s.district).cloned().unwrap_or_default();
         match crate::parse::parse_district(&text, &file) {
-            Ok(_) => Ok(()),
+            Ok((district, sources)) => Ok((text, district, sources)),
             Err(found) => Err(ScenarioError(Diagnostics(
                 found
                     .0

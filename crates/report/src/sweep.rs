@@ -60,7 +60,8 @@ pub enum SweepError {
     /// Writing or reading a file.
     #[error(transparent)]
     Report(#[from] ReportError),
-    /// The scenario's district file has problems (a bug: the sweep checks them first).
+    /// The scenario could not run: its district file has problems (an array task checks only
+    /// its own scenarios, as it runs them), or an engine failed.
     #[error("scenario {index}: {message}")]
     Scenario {
         /// Its number.
@@ -185,12 +186,11 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
         index: s.index,
         message,
     };
-    let text = sweep.scenario_text(s).map_err(|e| fail(e.to_string()))?;
+    let (text, mut district, sources) = sweep
+        .scenario_district(s)
+        .map_err(|e| fail(e.to_string()))?;
     let out = OutputDir::create(target)?;
     out.write("district.toml", text.as_bytes())?;
-    let file = target.join("district.toml");
-    let (mut district, sources) =
-        quartier_model::parse_district(&text, &file).map_err(|e| fail(e.to_string()))?;
     if let Some(days) = sweep.days {
         crate::sizing::keep_first_days(&mut district, days).map_err(|e| fail(e.to_string()))?;
     }
