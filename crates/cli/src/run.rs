@@ -22,16 +22,23 @@ impl Ui {
     /// A progress bar on standard error, hidden when quiet or when stderr is not a terminal.
     /// It draws only after one second, so short work shows nothing.
     pub fn progress(&self, len: u64, message: &str) -> ProgressBar {
+        let pb = self.bar(len, "{msg:30} [{bar:40}] {percent:>3}% ({elapsed})");
+        pb.set_message(message.to_string());
+        pb
+    }
+
+    /// A progress bar drawn with `template` (indicatif's), hidden as [`Ui::progress`] is and
+    /// drawn only after one second.
+    pub fn bar(&self, len: u64, template: &str) -> ProgressBar {
         if self.quiet || !std::io::stderr().is_terminal() {
             return ProgressBar::hidden();
         }
         let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
         pb.set_style(
-            ProgressStyle::with_template("{msg:30} [{bar:40}] {percent:>3}% ({elapsed})")
+            ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
-        pb.set_message(message.to_string());
         let shown = pb.clone();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_secs(1));

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use quartier_model::{ScenarioCheck, Sweep};
 use quartier_report::sweep::{Collected, collect, is_done, prepare, run_scenario, scenario_name};
 
@@ -189,17 +189,11 @@ fn run_all(file: &Path, out: &Path, jobs: usize, ui: &Ui) -> anyhow::Result<Outc
     Ok(outcome_of(&c))
 }
 
+/// The sweep's progress: scenarios done and the time left.
 fn progress(ui: &Ui, len: u64) -> ProgressBar {
-    if ui.quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    pb.set_style(
-        ProgressStyle::with_template(
-            "scenarios [{bar:40}] {pos}/{len} ({elapsed}, about {eta} left)",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
+    let pb = ui.bar(
+        len,
+        "scenarios [{bar:40}] {pos}/{len} ({elapsed}, about {eta} left)",
     );
     pb.enable_steady_tick(Duration::from_millis(500));
     pb
