@@ -16,6 +16,27 @@ pub struct EvSession {
     pub max_kw: f64,
 }
 
+/// The power the plugged sessions can draw at each of `steps` steps, kW: the sum of `max_kw`
+/// over the sessions plugged in during that step.
+pub fn plugged_kw(sessions: &[EvSession], steps: usize) -> Vec<f64> {
+    let mut diff = vec![0.0; steps + 1];
+    for s in sessions {
+        if let Some(a) = diff.get_mut(s.arrival) {
+            *a += s.max_kw;
+        }
+        if let Some(d) = diff.get_mut(s.departure) {
+            *d -= s.max_kw;
+        }
+    }
+    let mut plugged = 0.0;
+    diff.truncate(steps);
+    for d in &mut diff {
+        plugged += *d;
+        *d = plugged;
+    }
+    diff
+}
+
 /// Everything a district's files hold, aligned on the district axis, in the same order as
 /// the components of the [`crate::District`].
 #[derive(Debug, Clone, PartialEq)]

@@ -24,7 +24,7 @@ pub use sizing::{
     CapacityKind, CapacityPlan, CapitalCost, CostOrigin, SizingOptions, capital_recovery_factor,
 };
 mod data;
-pub use data::{DistrictData, EvSession};
+pub use data::{DistrictData, EvSession, plugged_kw};
 mod parse;
 pub use parse::{
     DistrictOptions, MAX_AXIS_DAYS, MAX_FILE_BYTES, parse_district, parse_district_in,

@@ -734,22 +734,11 @@ impl Checker<'_, '_> {
         let n = self.inputs.len();
         let h = self.inputs.step_hours();
         for (list, site) in sessions.iter().zip(sites) {
-            // Plugged power per step (difference array), total energy wanted.
-            let mut diff = vec![0.0; n + 1];
-            let mut wanted = 0.0;
-            for s in list {
-                if let Some(a) = diff.get_mut(s.arrival) {
-                    *a += s.max_kw * h;
-                }
-                if let Some(d) = diff.get_mut(s.departure) {
-                    *d -= s.max_kw * h;
-                }
-                wanted += s.energy_kwh;
-            }
-            let mut plugged = 0.0;
+            let wanted: f64 = list.iter().map(|s| s.energy_kwh).sum();
+            let plugged_kw = quartier_model::plugged_kw(list, n);
             let mut delivered = 0.0;
-            for (t, (&x, &dx)) in site.charge_kwh.iter().zip(&diff).enumerate() {
-                plugged += dx;
+            for (t, (&x, &kw)) in site.charge_kwh.iter().zip(&plugged_kw).enumerate() {
+                let plugged = kw * h;
                 delivered += x;
                 self.le(
                     t,

@@ -1642,24 +1642,14 @@ fn peak_plugged_kw(inputs: &Inputs<'_>, name: &str) -> f64 {
     else {
         return 0.0;
     };
-    let mut diff = vec![0.0; inputs.len() + 1];
-    for s in sessions {
-        if s.departure > s.arrival && define::session_target(s, h) > 0.0 {
-            if let Some(a) = diff.get_mut(s.arrival) {
-                *a += s.max_kw;
-            }
-            if let Some(d) = diff.get_mut(s.departure) {
-                *d -= s.max_kw;
-            }
-        }
-    }
-    let mut plugged = 0.0_f64;
-    let mut peak = 0.0_f64;
-    for d in diff {
-        plugged += d;
-        peak = peak.max(plugged);
-    }
-    peak
+    let charged: Vec<quartier_model::EvSession> = sessions
+        .iter()
+        .filter(|s| s.departure > s.arrival && define::session_target(s, h) > 0.0)
+        .copied()
+        .collect();
+    quartier_model::plugged_kw(&charged, inputs.len())
+        .into_iter()
+        .fold(0.0, f64::max)
 }
 
 /// `Σ import − (1 − x)·(Σ electrolyser + Σ charging) ≤ (1 − x)·Σ load`.
