@@ -1241,6 +1241,20 @@ mod tests {
     }
 
     #[test]
+    fn every_sized_capacity_has_its_name_in_each_language() {
+        for kind in quartier_optim::sizing::CapacityKind::ALL {
+            for lang in [Lang::Fr, Lang::En] {
+                let label = value_label(lang, "capacity", kind.key());
+                assert_ne!(label, kind.key(), "{kind:?} has no label in {lang:?}");
+            }
+        }
+        assert_eq!(
+            value_label(Lang::Fr, "capacity", "charging_kw"),
+            "Puissance des bornes de recharge"
+        );
+    }
+
+        #[test]
     fn every_label_key_is_declared_once() {
         let mut keys: Vec<&str> = LABELS.iter().map(|(k, _, _)| *k).collect();
         let n = keys.len();
