@@ -311,7 +311,7 @@ pub fn collect(dir: &Path) -> Result<Collected, SweepError> {
         let name = scenario_name(i, count);
         let folder = dir.join(&name);
         let mut values = Vec::new();
-        if folder.join("done.json").is_file() {
+        if is_done(dir, i, count) {
             c.done += 1;
             values.push(("status".to_owned(), "done".to_owned()));
             for (file, prefix) in [("rule-kpis.json", "rule"), ("optimal-kpis.json", "optimal")] {

@@ -1254,7 +1254,7 @@ mod tests {
         );
     }
 
-        #[test]
+    #[test]
     fn every_label_key_is_declared_once() {
         let mut keys: Vec<&str> = LABELS.iter().map(|(k, _, _)| *k).collect();
         let n = keys.len();

@@ -506,24 +506,27 @@ pub(crate) fn define_ev(m: &mut Model, inputs: &Inputs<'_>) -> Result<ChargingBl
 
 /// Per step, the charging columns of one site's sessions with their upper bounds (kWh).
 pub(crate) fn site_terms(n: usize, sessions: &[SessionVars]) -> Vec<Vec<(Var, f64)>> {
+    session_columns(n, sessions.iter())
+}
+
+/// Per step, the charging columns of every session (EV sites, then fleets), in order.
+pub(crate) fn charging_terms(n: usize, blocks: &Blocks) -> Vec<Vec<Var>> {
+    session_columns(n, blocks.ev_sites.iter().chain(&blocks.fleets).flatten())
+        .into_iter()
+        .map(|step| step.into_iter().map(|(v, _)| v).collect())
+        .collect()
+}
+
+/// Per step, `(column, upper bound kWh)` of the given sessions' charging, in their order.
+fn session_columns<'s>(
+    n: usize,
+    sessions: impl Iterator<Item = &'s SessionVars>,
+) -> Vec<Vec<(Var, f64)>> {
     let mut per_step: Vec<Vec<(Var, f64)>> = vec![Vec::new(); n];
     for s in sessions {
         for i in 0..s.charge.len() {
             if let (Some(list), Some(v)) = (per_step.get_mut(s.arrival + i), s.charge.get(i)) {
                 list.push((v, s.cap_kwh));
-            }
-        }
-    }
-    per_step
-}
-
-/// Per step `(session column, step)` lists of every charging session.
-pub(crate) fn charging_terms(n: usize, blocks: &Blocks) -> Vec<Vec<Var>> {
-    let mut per_step: Vec<Vec<Var>> = vec![Vec::new(); n];
-    for s in blocks.ev_sites.iter().chain(&blocks.fleets).flatten() {
-        for i in 0..s.charge.len() {
-            if let (Some(list), Some(v)) = (per_step.get_mut(s.arrival + i), s.charge.get(i)) {
-                list.push(v);
             }
         }
     }
