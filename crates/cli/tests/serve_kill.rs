@@ -83,10 +83,10 @@ fn wait_answering(mut server: Server, dir: &Path, addr: SocketAddr) -> Server {
                 std::fs::read_to_string(log_path(dir)).unwrap_or_default()
             );
         }
-        if let Ok(r) = request(addr, "GET", "/api/v1/openapi.json", None, b"") {
-            if r.status == 200 {
-                return server;
-            }
+        if let Ok(r) = request(addr, "GET", "/api/v1/openapi.json", None, b"")
+            && r.status == 200
+        {
+            return server;
         }
         assert!(t0.elapsed() < DEADLINE, "the server never answered");
         std::thread::sleep(Duration::from_millis(100));

@@ -409,14 +409,14 @@ impl P {
                     .map(|(cat, _)| *cat)
             });
             let commune = f.opt_str("commune_insee").flatten();
-            if let Some(c) = &commune {
-                if !is_insee_code(c) {
-                    self.at_path(
-                        &f.field_path("commune_insee"),
-                        format!("{c:?} is not an INSEE commune code"),
-                        Some("5 characters: digits, or 2A/2B then 3 digits (92048)".into()),
-                    );
-                }
+            if let Some(c) = &commune
+                && !is_insee_code(c)
+            {
+                self.at_path(
+                    &f.field_path("commune_insee"),
+                    format!("{c:?} is not an INSEE commune code"),
+                    Some("5 characters: digits, or 2A/2B then 3 digits (92048)".into()),
+                );
             }
             let from = self.day_start(&f, "member_from", false);
             let until = self.day_start(&f, "member_until", true);

@@ -628,22 +628,22 @@ impl P {
         });
         let baseline = self.range(f, "baseline_start", "baseline_end");
         let reporting = self.range(f, "reporting_start", "reporting_end");
-        if let (Some(b), Some(r)) = (baseline, reporting) {
-            if r.0 < b.1 {
-                let tz = self.tz;
-                let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
-                self.err(
-                    f.span("reporting_start"),
-                    &f.field_path("reporting_start"),
-                    format!(
-                        "the reporting period starts ({}) before the baseline period ends ({})",
-                        local(r.0),
-                        local(b.1)
-                    ),
-                    Some("reporting_start ≥ baseline_end".into()),
-                );
-                return None;
-            }
+        if let (Some(b), Some(r)) = (baseline, reporting)
+            && r.0 < b.1
+        {
+            let tz = self.tz;
+            let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
+            self.err(
+                f.span("reporting_start"),
+                &f.field_path("reporting_start"),
+                format!(
+                    "the reporting period starts ({}) before the baseline period ends ({})",
+                    local(r.0),
+                    local(b.1)
+                ),
+                Some("reporting_start ≥ baseline_end".into()),
+            );
+            return None;
         }
         // The evaluated meter: named, or the only treated one.
         let declared: Vec<(String, String)> = top
@@ -802,16 +802,16 @@ impl P {
         v.sort_by_key(|x| x.0);
         let mut ok = true;
         for w in v.windows(2) {
-            if let [x, y] = w {
-                if x.0 == y.0 {
-                    self.err(
-                        y.2.clone(),
-                        &y.3,
-                        format!("month {}-{:02} is given twice", y.0.0, y.0.1),
-                        Some("one value per month".into()),
-                    );
-                    ok = false;
-                }
+            if let [x, y] = w
+                && x.0 == y.0
+            {
+                self.err(
+                    y.2.clone(),
+                    &y.3,
+                    format!("month {}-{:02} is given twice", y.0.0, y.0.1),
+                    Some("one value per month".into()),
+                );
+                ok = false;
             }
         }
         ok.then(|| v.into_iter().map(|(m, x, _, _)| (m, x)).collect())

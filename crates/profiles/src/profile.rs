@@ -155,7 +155,7 @@ pub fn profile_energy(
         return Err(ProfileError::BadAnnualEnergy { annual_kwh });
     }
     let step = axis.step();
-    if step.minutes() % 15 != 0 {
+    if !step.minutes().is_multiple_of(15) {
         return Err(ProfileError::UnsupportedStep { step });
     }
     let per_interval = i64::from(step.minutes() / 15);

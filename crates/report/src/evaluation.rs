@@ -120,7 +120,7 @@ fn num(x: f64, decimals: usize) -> String {
 pub(crate) fn group_thousands(digits: &str) -> String {
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('\u{202F}');
         }
         grouped.push(c);

@@ -1006,18 +1006,17 @@ fn validate_custom(axis: &Axis, key: &CustomKey) -> Result<(), ShareError> {
         let producer = producers.and_then(|p| p.get(r % rows_per_step)).cloned();
         // Branch-free pass (NaN and ±inf fail the comparisons); details only on failure.
         let ok = k.iter().fold(true, |ok, v| ok & (0.0..=1.0).contains(v));
-        if !ok {
-            if let Some((&v, id)) = k
+        if !ok
+            && let Some((&v, id)) = k
                 .iter()
                 .zip(consumers)
                 .find(|(v, _)| !(0.0..=1.0).contains(*v))
-            {
-                return Err(ShareError::BadCoefficient {
-                    id: id.clone(),
-                    context: format!("custom key at {}", StepTime::of(axis, t)),
-                    value: v,
-                });
-            }
+        {
+            return Err(ShareError::BadCoefficient {
+                id: id.clone(),
+                context: format!("custom key at {}", StepTime::of(axis, t)),
+                value: v,
+            });
         }
         let sum = sum(k);
         if sum > 1.0 + SUM_TOLERANCE {

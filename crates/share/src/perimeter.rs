@@ -280,15 +280,15 @@ pub fn check_perimeter(
             }
         }
     }
-    if let Some((a, b, d)) = &farthest {
-        if *d > limit_km {
-            violations.push(PerimeterViolation::TooFar {
-                a: a.clone(),
-                b: b.clone(),
-                distance_km: *d,
-                limit_km,
-            });
-        }
+    if let Some((a, b, d)) = &farthest
+        && *d > limit_km
+    {
+        violations.push(PerimeterViolation::TooFar {
+            a: a.clone(),
+            b: b.clone(),
+            distance_km: *d,
+            limit_km,
+        });
     }
     if total_pv_kw > max_pv_kw {
         violations.push(PerimeterViolation::TooMuchPv {

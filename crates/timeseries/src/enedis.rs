@@ -97,36 +97,34 @@ pub fn parse_enedis(
                 .first()
                 .is_some_and(|f| f.starts_with("Identifiant"))
         })
-    }) {
-        if let (Some(names), Some(vals)) = (
-            rows.get(pos),
-            rows.get(pos + 1).filter(|_| pos + 1 < data_header),
-        ) {
-            let get = |prefix: &str| {
-                header_index(&names.fields, prefix).and_then(|i| non_empty(vals.fields.get(i)))
-            };
-            meta.prm = get("identifiant");
-            meta.data_type = get("type");
-            meta.start_date =
-                get("date de d").and_then(|d| NaiveDate::parse_from_str(&d, "%d/%m/%Y").ok());
-            meta.end_date =
-                get("date de fin").and_then(|d| NaiveDate::parse_from_str(&d, "%d/%m/%Y").ok());
-            meta.physical_quantity = get("grandeur physique");
-            meta.business_quantity = get("grandeur m");
-            meta.unit = get("unit");
-            if let Some(p) = get("pas") {
-                match p.parse::<u32>() {
-                    Ok(m) => meta.step_minutes = Some(m),
-                    Err(_) => diag.at(
-                        vals.line,
-                        Some("Pas en minutes"),
-                        None,
-                        said(
-                            format!("unparsable step {p:?}"),
-                            format!("pas illisible {p:?}"),
-                        ),
+    }) && let (Some(names), Some(vals)) = (
+        rows.get(pos),
+        rows.get(pos + 1).filter(|_| pos + 1 < data_header),
+    ) {
+        let get = |prefix: &str| {
+            header_index(&names.fields, prefix).and_then(|i| non_empty(vals.fields.get(i)))
+        };
+        meta.prm = get("identifiant");
+        meta.data_type = get("type");
+        meta.start_date =
+            get("date de d").and_then(|d| NaiveDate::parse_from_str(&d, "%d/%m/%Y").ok());
+        meta.end_date =
+            get("date de fin").and_then(|d| NaiveDate::parse_from_str(&d, "%d/%m/%Y").ok());
+        meta.physical_quantity = get("grandeur physique");
+        meta.business_quantity = get("grandeur m");
+        meta.unit = get("unit");
+        if let Some(p) = get("pas") {
+            match p.parse::<u32>() {
+                Ok(m) => meta.step_minutes = Some(m),
+                Err(_) => diag.at(
+                    vals.line,
+                    Some("Pas en minutes"),
+                    None,
+                    said(
+                        format!("unparsable step {p:?}"),
+                        format!("pas illisible {p:?}"),
                     ),
-                }
+                ),
             }
         }
     }

@@ -114,10 +114,10 @@ fn raw_from_csv(text: &str, diag: &mut Diag) -> Option<Raw> {
             } else if k.starts_with("radiation database") {
                 raw.database = Some(v.to_string());
             }
-        } else if let Some((_, y)) = l.split_once(',') {
-            if let Ok(y) = y.trim().parse::<i64>() {
-                raw.years.push(y);
-            }
+        } else if let Some((_, y)) = l.split_once(',')
+            && let Ok(y) = y.trim().parse::<i64>()
+        {
+            raw.years.push(y);
         }
     }
     if raw.columns.is_empty() {

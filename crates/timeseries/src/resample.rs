@@ -26,7 +26,7 @@ fn plan(axis: &Axis, to: Step) -> Result<(Axis, Plan), TimeError> {
     }
     if t > f && t % f == 0 {
         let k = (t / f) as usize;
-        if axis.len() % k != 0 {
+        if !axis.len().is_multiple_of(k) {
             return Err(TimeError::Misaligned {
                 at: axis.end(),
                 step: to,

@@ -212,14 +212,14 @@ pub fn parse_sessions(
             Some(c) if !get(c).is_empty() => number(c, lay.names[3]).map(Some),
             _ => Some(None),
         };
-        if let (Some(a), Some(b)) = (plug_in, plug_out) {
-            if b <= a {
-                bad(
-                    lay.names[1],
-                    Some(get(lay.plug_out)),
-                    format!("plug-out is not after plug-in ({})", get(lay.plug_in)),
-                );
-            }
+        if let (Some(a), Some(b)) = (plug_in, plug_out)
+            && b <= a
+        {
+            bad(
+                lay.names[1],
+                Some(get(lay.plug_out)),
+                format!("plug-out is not after plug-in ({})", get(lay.plug_in)),
+            );
         }
         match (plug_in, plug_out, energy, charger, problems.is_empty()) {
             (Some(plug_in), Some(plug_out), Some(energy_kwh), Some(charger_kw), true) => sessions

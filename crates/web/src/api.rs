@@ -219,10 +219,10 @@ pub(crate) async fn new_login(
             "organisers and participants need a district_id".into(),
         ));
     }
-    if let Some(d) = req.district_id {
-        if state.store.district(d).await?.is_none() {
-            return Err(ApiError::NotFound);
-        }
+    if let Some(d) = req.district_id
+        && state.store.district(d).await?.is_none()
+    {
+        return Err(ApiError::NotFound);
     }
     if role == Role::Participant {
         let Some(prm) = &req.prm else {

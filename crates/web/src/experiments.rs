@@ -166,10 +166,10 @@ fn load_entry(data_dir: &Path, slug: &str, path: &Path) -> Arc<Entry> {
             .filter(|e| e.fingerprint.text == text)
             .cloned()
     });
-    if let Some(hit) = same_text {
-        if hit.fingerprint == fingerprint(&text, hit.experiment()) {
-            return hit;
-        }
+    if let Some(hit) = same_text
+        && hit.fingerprint == fingerprint(&text, hit.experiment())
+    {
+        return hit;
     }
     let parsed = quartier_model::parse_experiment(&text, path).map(|(e, _)| e);
     let fp = fingerprint(&text, parsed.as_ref().ok());
@@ -306,12 +306,11 @@ fn programme_cache() -> &'static ProgrammeCache {
 fn build_programme(data_dir: &Path, entries: &[Arc<Entry>]) -> Arc<Programme> {
     // The entries are cached themselves: the same Arcs mean the same inputs.
     let key: Vec<usize> = entries.iter().map(|e| Arc::as_ptr(e) as usize).collect();
-    if let Ok(map) = programme_cache().lock() {
-        if let Some((k, p)) = map.get(data_dir) {
-            if *k == key {
-                return p.clone();
-            }
-        }
+    if let Ok(map) = programme_cache().lock()
+        && let Some((k, p)) = map.get(data_dir)
+        && *k == key
+    {
+        return p.clone();
     }
     let evaluated: Vec<Evaluated> = entries
         .iter()

@@ -104,10 +104,11 @@ pub(crate) async fn harden(
     } else {
         None
     };
-    if api && req.method() == Method::POST {
-        if let Some(refusal) = cross_site_refusal(actor.as_ref(), req.headers()) {
-            return finish(refusal, &path, https);
-        }
+    if api
+        && req.method() == Method::POST
+        && let Some(refusal) = cross_site_refusal(actor.as_ref(), req.headers())
+    {
+        return finish(refusal, &path, https);
     }
     // The page's language is only needed to draw an error: keep what decides it.
     let asked = req
@@ -180,10 +181,11 @@ fn cross_site_refusal(user: Option<&CurrentUser>, headers: &HeaderMap) -> Option
     if !simple {
         return None;
     }
-    if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        if !user.csrf_token.is_empty() && user.csrf_token == sent {
-            return None;
-        }
+    if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
+        && !user.csrf_token.is_empty()
+        && user.csrf_token == sent
+    {
+        return None;
     }
     Some(problem_response(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,

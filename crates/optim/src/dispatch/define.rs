@@ -139,7 +139,7 @@ impl Layout {
 
     /// True when step `t` starts a typical period (its storage starts from 0 within it).
     pub fn starts_period(&self, t: usize) -> bool {
-        self.period.is_some_and(|p| p > 0 && t % p == 0)
+        self.period.is_some_and(|p| p > 0 && t.is_multiple_of(p))
     }
 }
 

@@ -100,7 +100,7 @@ pub fn cluster_days(inputs: &Inputs<'_>, typical: usize) -> Result<TypicalPeriod
         value,
         expected,
     };
-    if s == 0 || n % s != 0 || n == 0 {
+    if s == 0 || !n.is_multiple_of(s) || n == 0 {
         return Err(bad(
             typical as f64,
             format!("a horizon of whole days (this one has {n} steps of {s} a day)"),
