@@ -147,12 +147,46 @@ pub fn write_results(
     sim: &Simulated,
     extra: &[(&str, &[u8])],
 ) -> anyhow::Result<PathBuf> {
+    write_results_as(dir, loaded, sim, extra, SeriesFormat::Csv)
+}
+
+/// The format of a run's time series.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeriesFormat {
+    /// `timeseries.csv`.
+    Csv,
+    /// `timeseries.parquet` (Apache Parquet: `time_utc` a UTC timestamp, a column per flow).
+    Parquet,
+}
+
+/// [`write_results`], the time series in `format`.
+pub fn write_results_as(
+    dir: &Path,
+    loaded: &Loaded,
+    sim: &Simulated,
+    extra: &[(&str, &[u8])],
+    format: SeriesFormat,
+) -> anyhow::Result<PathBuf> {
     let out = OutputDir::create(dir)?;
-    quartier_report::write_timeseries_csv(
-        &out.path("timeseries.csv"),
-        &sim.flows.axis,
-        &sim.flows.columns(),
-    )?;
+    let axis = &sim.flows.axis;
+    let columns = sim.flows.columns();
+    match format {
+        SeriesFormat::Csv => {
+            quartier_report::write_timeseries_csv(&out.path("timeseries.csv"), axis, &columns)?
+        }
+        #[cfg(feature = "parquet")]
+        SeriesFormat::Parquet => quartier_report::write_timeseries_parquet(
+            &out.path("timeseries.parquet"),
+            axis,
+            &columns,
+            &[("district", loaded.district.site.name.clone())],
+        )?,
+        #[cfg(not(feature = "parquet"))]
+        SeriesFormat::Parquet => anyhow::bail!(
+            "this quartier was built without Parquet: rebuild it with its default features, or \
+             use --format csv"
+        ),
+    }
     out.write(
         "kpis.json",
         quartier_report::kpis_json(&loaded.district.site.name, &sim.flows.axis, &sim.kpis)

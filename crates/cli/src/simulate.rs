@@ -1,7 +1,8 @@
-//! `quartier simulate FILE --out DIR [--dispatch rule|optimal|rolling]`: simulates a district
-//! with the rule-based controller, or dispatches it optimally (perfect foresight over the whole
-//! horizon) or by rolling-horizon control, and writes `timeseries.csv` (one column per flow,
-//! `time_utc` first) and `kpis.json`; for `optimal` and `rolling` also `dispatch.json`
+//! `quartier simulate FILE --out DIR [--dispatch rule|optimal|rolling] [--format csv|parquet]`:
+//! simulates a district with the rule-based controller, or dispatches it optimally (perfect
+//! foresight over the whole horizon) or by rolling-horizon control, and writes
+//! `timeseries.csv` or `timeseries.parquet` (one column per flow, `time_utc` first) and
+//! `kpis.json`; for `optimal` and `rolling` also `dispatch.json`
 //! (termination, objective raw and polished, times, model size, regret for rolling). The KPI
 //! table shows the rule baseline beside the chosen dispatch.
 
@@ -19,7 +20,7 @@ use quartier_report::dispatch::{
 };
 
 use crate::Outcome;
-use crate::run::{Simulated, Ui, load_district, simulate, write_results};
+use crate::run::{SeriesFormat, Simulated, Ui, load_district, simulate, write_results_as};
 
 /// How the district is dispatched.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +55,9 @@ pub struct SimulateArgs {
     /// control.
     #[arg(long, value_enum, default_value = "rule")]
     pub dispatch: DispatchMode,
+    /// Format of the time series: timeseries.csv or timeseries.parquet.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: SeriesFormat,
     /// Back end of the optimiser (optimal and rolling).
     #[arg(long, value_enum, default_value = "clarabel")]
     pub solver: SolverName,
@@ -103,7 +107,7 @@ pub fn run(args: &SimulateArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     let name = loaded.district.site.name.clone();
     let rule = simulate(&loaded, ui, &name)?;
     if args.dispatch == DispatchMode::Rule {
-        let dir = write_results(&args.out, &loaded, &rule, &[])?;
+        let dir = write_results_as(&args.out, &loaded, &rule, &[], args.format)?;
         ui.say(&quartier_report::kpi_table(&[(name.as_str(), &rule.kpis)]));
         ui.say(&format!("results written to {}", dir.display()));
         return Ok(Outcome::Success);
@@ -191,11 +195,12 @@ pub fn run(args: &SimulateArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         }
     };
     let json = report.to_json();
-    let dir = write_results(
+    let dir = write_results_as(
         &args.out,
         &loaded,
         &chosen,
         &[("dispatch.json", json.as_bytes())],
+        args.format,
     )?;
     ui.say(&quartier_report::kpi_table(&[
         ("rule", &rule.kpis),

@@ -139,7 +139,14 @@ fn open(file: &Path, out: &Path, check: ScenarioCheck) -> anyhow::Result<Option<
     let Some(sweep) = reported(quartier_model::read_sweep_with(file, check)) else {
         return Ok(None);
     };
-    prepare(&sweep, out)?;
+    let removed = prepare(&sweep, out)?;
+    if removed > 0 {
+        eprintln!(
+            "note: removed {removed} unfinished scenario folder(s) of {} left by a run that was \
+             killed",
+            out.display()
+        );
+    }
     Ok(Some(sweep))
 }
 
@@ -168,10 +175,10 @@ fn run_all(file: &Path, out: &Path, jobs: usize, ui: &Ui) -> anyhow::Result<Outc
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&i) = todo.get(k) else { break };
-                    if let Err(e) = run_scenario(&sweep, out, i) {
-                        if let Ok(mut f) = failures.lock() {
-                            f.push((i, e.to_string()));
-                        }
+                    if let Err(e) = run_scenario(&sweep, out, i)
+                        && let Ok(mut f) = failures.lock()
+                    {
+                        f.push((i, e.to_string()));
                     }
                     pb.inc(1);
                 }
@@ -201,12 +208,21 @@ fn progress(ui: &Ui, len: u64) -> ProgressBar {
 
 fn say_collected(ui: &Ui, c: &Collected) {
     ui.say(&format!(
-        "{} of {} scenarios done, {} failed, {} not run; table: {}",
+        "{} of {} scenarios done, {} failed, {} not run; {}: {}",
         c.done,
         c.scenarios,
         c.failed.len(),
         c.missing.len(),
-        c.table.display()
+        if c.tables.len() == 1 {
+            "table"
+        } else {
+            "tables"
+        },
+        c.tables
+            .iter()
+            .map(|t| t.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     for (i, e) in c.failed.iter().take(10) {
         eprintln!("failed: {}: {e}", scenario_name(*i, c.scenarios));

@@ -127,6 +127,13 @@ fn a_sweep_runs_on_two_jobs_resumes_after_a_kill_and_recomputes_nothing() {
         std::fs::read_to_string(resumed.join("kpis.csv")).unwrap(),
         table
     );
+    // The unfinished folder the kill left (`.scenario=NNNN.tmp-HOST-PID`) is gone.
+    let hidden: Vec<String> = std::fs::read_dir(&resumed)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".scenario="))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
 }
 
 #[test]

@@ -48,8 +48,9 @@ pub use community::{
 };
 mod sweep;
 pub use sweep::{
-    MAX_SCENARIOS, RUNS, SWEEP_ATTRIBUTES, Scenario, ScenarioCheck, ScenarioError, Setting, Sweep,
-    parse_sweep, parse_sweep_with, read_sweep, read_sweep_with, sweep_schema_markdown,
+    FORMATS, MAX_SCENARIOS, RUNS, SWEEP_ATTRIBUTES, Scenario, ScenarioCheck, ScenarioError,
+    Setting, Sweep, TableFormat, parse_sweep, parse_sweep_with, read_sweep, read_sweep_with,
+    sweep_schema_markdown,
 };
 mod experiment;
 pub use experiment::{

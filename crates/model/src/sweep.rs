@@ -41,6 +41,28 @@ use crate::walk::{Schema, Style, TomlFileKind, Walker, read_toml_text};
 /// What runs for each scenario.
 pub const RUNS: &[&str] = &["rule", "optimal", "size"];
 
+/// Formats of a sweep's tables.
+pub const FORMATS: &[&str] = &["parquet", "csv"];
+
+/// The format of a sweep's tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    /// Apache Parquet.
+    Parquet,
+    /// CSV.
+    Csv,
+}
+
+impl TableFormat {
+    /// Its name in a sweep file, and its files' extension.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFormat::Parquet => "parquet",
+            TableFormat::Csv => "csv",
+        }
+    }
+}
+
 /// The sweep file's attributes (`quartier schema` lists them).
 pub static SWEEP_ATTRIBUTES: &[Attribute] = &[
     a(
@@ -82,6 +104,26 @@ pub static SWEEP_ATTRIBUTES: &[Attribute] = &[
         inc(1.0),
         inc(3660.0),
         "Keeps only the first days of each district's horizon (a quicker study).",
+    ),
+    a(
+        "sweep",
+        "timeseries",
+        Kind::Bool,
+        "",
+        DefaultValue::Bool(false),
+        N,
+        N,
+        "Also keeps each dispatch's time series (one row per step, the columns of `quartier simulate`) for every scenario: `timeseries-rule` and `timeseries-optimal`, in the sweep's `format`.",
+    ),
+    a(
+        "sweep",
+        "format",
+        Kind::Enum(FORMATS),
+        "",
+        DefaultValue::Str("parquet"),
+        N,
+        N,
+        "Format of each scenario's tables (`kpis`, time series): `parquet` (Apache Parquet) or `csv`. The collected table is written in both.",
     ),
     a(
         "sweep",
@@ -152,6 +194,10 @@ pub struct Sweep {
     pub run: Vec<String>,
     /// First days kept of each horizon.
     pub days: Option<u32>,
+    /// Whether each dispatch's time series is kept.
+    pub timeseries: bool,
+    /// The format of the tables.
+    pub format: TableFormat,
     /// Every parameter, in the order first written (the columns of a results table).
     pub parameters: Vec<String>,
     /// Every scenario, numbered.
@@ -379,6 +425,14 @@ fn build(
         Some(None)
     };
     let name = top.opt_str("name");
+    let timeseries = top.bool("timeseries");
+    let format = top.str("format").map(|f| {
+        if f == "csv" {
+            TableFormat::Csv
+        } else {
+            TableFormat::Parquet
+        }
+    });
     let mut ok = true;
     let slice = |r: &Range<usize>| text.get(r.clone()).unwrap_or("").trim().to_owned();
     // The grid.
@@ -459,6 +513,8 @@ fn build(
     let run = run?;
     let days = days?;
     let name = name?;
+    let timeseries = timeseries?;
+    let format = format?;
     if names.is_empty() {
         w.err(
             top.span("districts"),
@@ -579,6 +635,8 @@ fn build(
         districts,
         run,
         days,
+        timeseries,
+        format,
         parameters,
         scenarios,
         texts,

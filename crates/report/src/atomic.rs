@@ -15,8 +15,16 @@ pub struct OutputDir {
 }
 
 impl OutputDir {
-    /// Starts writing `target` (created or replaced on commit).
+    /// Starts writing `target` (created or replaced on commit), in the hidden sibling
+    /// `.NAME.tmp-PID`.
     pub fn create(target: &Path) -> Result<OutputDir, ReportError> {
+        Self::create_tagged(target, None)
+    }
+
+    /// [`OutputDir::create`], the temporary folder named `.NAME.tmp-TAG-PID` (a tag such as
+    /// the machine's name says whose process it was, when several machines write into one
+    /// shared folder).
+    pub fn create_tagged(target: &Path, tag: Option<&str>) -> Result<OutputDir, ReportError> {
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -29,7 +37,11 @@ impl OutputDir {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        let pid = std::process::id();
+        let tmp = parent.join(match tag {
+            Some(tag) => format!(".{name}.tmp-{tag}-{pid}"),
+            None => format!(".{name}.tmp-{pid}"),
+        });
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|source| ReportError::Io {
                 path: tmp.clone(),

@@ -41,7 +41,7 @@ pub fn timeseries_csv(axis: &Axis, columns: &[(String, &[f64])]) -> Result<Strin
     })
 }
 
-fn check_lengths(axis: &Axis, columns: &[(String, &[f64])]) -> Result<(), ReportError> {
+pub(crate) fn check_lengths(axis: &Axis, columns: &[(String, &[f64])]) -> Result<(), ReportError> {
     for (name, values) in columns {
         if values.len() != axis.len() {
             return Err(ReportError::Length {

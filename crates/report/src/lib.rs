@@ -1,5 +1,5 @@
-//! Wire formats of simulation results: the per-step `timeseries.csv`, `kpis.json` and the
-//! printed KPI table, and atomic writing of an output directory (a temporary sibling folder,
+//! Wire formats of simulation results: the per-step `timeseries.csv` (or Parquet, with the
+//! `parquet` feature), `kpis.json` and the printed KPI table, and atomic writing of an output directory (a temporary sibling folder,
 //! renamed into place once everything is written, so an interrupted run never leaves a
 //! half-written result).
 //!
@@ -19,6 +19,8 @@ mod fixed;
 mod kpis;
 mod language;
 pub mod operator;
+#[cfg(feature = "parquet")]
+mod parquet_out;
 mod printable;
 pub mod programme;
 pub mod sizing;
@@ -41,6 +43,8 @@ pub use evaluation::{
 };
 pub use kpis::{kpi_rows, kpi_table, kpis_json};
 pub use language::Language;
+#[cfg(feature = "parquet")]
+pub use parquet_out::{Column, ColumnData, write_parquet, write_timeseries_parquet};
 pub use warning::Warning;
 
 /// Errors while writing results.

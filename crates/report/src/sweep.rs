@@ -7,21 +7,31 @@
 //! DIR/scenarios.csv               scenario, district, one column per parameter
 //! DIR/scenario=0007/district.toml the scenario's whole district file: rerun it alone
 //! DIR/scenario=0007/rule-kpis.json, optimal-kpis.json, sizing.json
+//! DIR/scenario=0007/kpis.parquet  the same results as one row (`format = "csv"`: kpis.csv)
+//! DIR/scenario=0007/timeseries-rule.parquet, timeseries-optimal.parquet  (`timeseries = true`)
 //! DIR/scenario=0007/done.json     what ran and how long: the scenario is complete
 //! DIR/scenario=0007.error.txt     why it failed (removed when it succeeds)
-//! DIR/kpis.csv                    [`collect`]: one row per scenario
+//! DIR/kpis.csv, DIR/kpis.parquet  [`collect`]: one row per scenario
 //! ```
+//!
+//! The scenario folders are Hive partitions: `scenario` is the folder's key, not a column of
+//! the files in it, so that `read_parquet('DIR/scenario=*/kpis.parquet', hive_partitioning =
+//! true)` in DuckDB, or `pl.read_parquet(…, hive_partitioning=True)` in polars, reads every
+//! scenario as one table with its number. A column is numbers, yes/no or text as its values
+//! are; a text value of the sweep file is given without its TOML quotes.
 //!
 //! A scenario's folder is written into a hidden temporary folder and renamed into place when
 //! everything is in it ([`crate::OutputDir`]), so a scenario folder exists only complete: an
 //! interrupted sweep leaves finished scenarios intact and no half-written one, and a rerun
 //! skips what exists. A folder made by another sweep file is refused before anything is
-//! written.
+//! written. The temporary folder carries the machine's name and the process number
+//! (`.scenario=0007.tmp-HOST-PID`): one left by a process killed outright (SIGKILL, a node
+//! lost) is removed by the next run on that machine once that process is gone.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use quartier_model::{Scenario, Sweep};
+use quartier_model::{Scenario, Sweep, TableFormat};
 use quartier_optim::lp::Clarabel;
 use quartier_optim::sizing::{Target, size};
 use quartier_optim::{DispatchConfig, dispatch};
@@ -56,6 +66,15 @@ pub enum SweepError {
         index: usize,
         /// How many there are.
         count: usize,
+    },
+    /// Parquet asked of a build without it.
+    #[error(
+        "{file}: format = \"parquet\", but this quartier was built without Parquet: set \
+         format = \"csv\" in the sweep file, or build quartier with its default features"
+    )]
+    NoParquet {
+        /// The sweep file.
+        file: PathBuf,
     },
     /// Writing or reading a file.
     #[error(transparent)]
@@ -93,11 +112,18 @@ pub fn scenario_name(index: usize, count: usize) -> String {
 }
 
 /// Makes `dir` the results folder of `sweep` (or checks that it is): `sweep.toml` and
-/// `scenarios.csv`. A folder of another sweep file is refused, nothing written.
-pub fn prepare(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
+/// `scenarios.csv`. A folder of another sweep file is refused, nothing written. Gives the
+/// number of unfinished scenario folders it removed: those this machine's processes left
+/// when killed (see the module documentation).
+pub fn prepare(sweep: &Sweep, dir: &Path) -> Result<usize, SweepError> {
+    if sweep.format == TableFormat::Parquet && !cfg!(feature = "parquet") {
+        return Err(SweepError::NoParquet {
+            file: sweep.file.clone(),
+        });
+    }
     let own = dir.join("sweep.toml");
     match std::fs::read_to_string(&own) {
-        Ok(text) if text == sweep.text => return Ok(()),
+        Ok(text) if text == sweep.text => return Ok(remove_abandoned(dir, &host())),
         Ok(_) => {
             return Err(SweepError::OtherSweep {
                 dir: dir.to_path_buf(),
@@ -130,7 +156,62 @@ pub fn prepare(sweep: &Sweep, dir: &Path) -> Result<(), SweepError> {
     write_file(&dir.join("scenarios.csv"), csv.as_bytes())?;
     // Last: the folder is the sweep's once its file is there.
     write_file(&own, sweep.text.as_bytes())?;
-    Ok(())
+    Ok(0)
+}
+
+/// This machine's name, as it goes in a temporary folder's name (letters, digits, `.`, `_`).
+fn host() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    let clean: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        "host".into()
+    } else {
+        clean
+    }
+}
+
+/// Removes the temporary scenario folders of `dir` written by processes of the machine `host`
+/// that no longer run (Linux: no `/proc/PID`); elsewhere none. Gives how many it removed.
+fn remove_abandoned(dir: &Path, host: &str) -> usize {
+    if !Path::new("/proc/self").exists() {
+        return 0;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mine = format!(".tmp-{host}-");
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(".scenario=") {
+            continue;
+        }
+        let Some(at) = name.find(&mine) else {
+            continue;
+        };
+        let pid = &name[at + mine.len()..];
+        let pid = pid.strip_suffix(".old").unwrap_or(pid);
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if !Path::new("/proc").join(pid).exists() && std::fs::remove_dir_all(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 fn district_label(sweep: &Sweep, s: &Scenario) -> String {
@@ -189,7 +270,7 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
     let (text, mut district, sources) = sweep
         .scenario_district(s)
         .map_err(|e| fail(e.to_string()))?;
-    let out = OutputDir::create(target)?;
+    let out = OutputDir::create_tagged(target, Some(&host()))?;
     out.write("district.toml", text.as_bytes())?;
     if let Some(days) = sweep.days {
         crate::sizing::keep_first_days(&mut district, days).map_err(|e| fail(e.to_string()))?;
@@ -210,6 +291,9 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
                     "rule-kpis.json",
                     kpis_json(&label, &inputs.axis, &kpis).as_bytes(),
                 )?;
+                if sweep.timeseries {
+                    write_series(sweep, s, &out, "rule", &label, &inputs.axis, &flows)?;
+                }
             }
             "optimal" => {
                 let d = dispatch(&inputs, &DispatchConfig::default(), &Clarabel::default())
@@ -218,6 +302,9 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
                     "optimal-kpis.json",
                     kpis_json(&label, &inputs.axis, &d.kpis).as_bytes(),
                 )?;
+                if sweep.timeseries {
+                    write_series(sweep, s, &out, "optimal", &label, &inputs.axis, &d.flows)?;
+                }
             }
             "size" => {
                 let config =
@@ -238,6 +325,28 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
         }
         ran.push(serde_json::json!({ "run": what, "seconds": t.elapsed().as_secs_f64() }));
     }
+    // The scenario's results as one row: its district and values, then what ran.
+    let mut names = vec!["district".to_owned()];
+    let mut row = vec![Cell::Text(district_label(sweep, s))];
+    for p in &sweep.parameters {
+        names.push(p.clone());
+        row.push(
+            s.settings
+                .iter()
+                .find(|x| &x.parameter == p)
+                .map_or(Cell::Missing, |x| Cell::of_toml(&x.value)),
+        );
+    }
+    for (name, cell) in result_cells(&|file| read_json(&out.path(file)))? {
+        names.push(name);
+        row.push(cell);
+    }
+    let table = format!("kpis.{}", sweep.format.name());
+    let meta = [
+        ("sweep", sweep.name.clone()),
+        ("scenario", s.index.to_string()),
+    ];
+    write_table(&out.path(&table), &names, &[row], sweep.format, &meta)?;
     let done = serde_json::json!({
         "scenario": s.index,
         "district": district_label(sweep, s),
@@ -255,6 +364,247 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
     Ok(())
 }
 
+/// Writes the time series of one run of scenario `s` into its folder, in the sweep's format.
+fn write_series(
+    sweep: &Sweep,
+    s: &Scenario,
+    out: &OutputDir,
+    run: &str,
+    label: &str,
+    axis: &quartier_timeseries::Axis,
+    flows: &quartier_sim::Flows,
+) -> Result<(), ReportError> {
+    let columns = flows.columns();
+    let file = out.path(&format!("timeseries-{run}.{}", sweep.format.name()));
+    match sweep.format {
+        TableFormat::Csv => crate::write_timeseries_csv(&file, axis, &columns),
+        #[cfg(feature = "parquet")]
+        TableFormat::Parquet => crate::write_timeseries_parquet(
+            &file,
+            axis,
+            &columns,
+            &[
+                ("district", label.to_owned()),
+                ("run", run.to_owned()),
+                ("sweep", sweep.name.clone()),
+                ("scenario", s.index.to_string()),
+            ],
+        ),
+        #[cfg(not(feature = "parquet"))]
+        TableFormat::Parquet => {
+            let _ = (s, label);
+            Err(ReportError::Io {
+                path: file,
+                source: std::io::Error::other("this quartier was built without Parquet"),
+            })
+        }
+    }
+}
+
+/// One value of a results table: its text (the CSV cell) and its kind (the Parquet column's
+/// type).
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Missing,
+    Integer(i64),
+    /// A number and its text as read.
+    Number(f64, String),
+    Flag(bool),
+    Text(String),
+}
+
+impl Cell {
+    fn of_json(v: &Value) -> Cell {
+        match v {
+            Value::Null => Cell::Missing,
+            Value::Bool(b) => Cell::Flag(*b),
+            Value::Number(n) => match n.as_f64() {
+                Some(x) => Cell::Number(x, n.to_string()),
+                None => Cell::Text(n.to_string()),
+            },
+            Value::String(s) => Cell::Text(s.clone()),
+            other => Cell::Text(other.to_string()),
+        }
+    }
+
+    /// A value as the sweep file writes it (TOML): a number, `true`/`false`, or text.
+    fn of_toml(t: &str) -> Cell {
+        match t {
+            "" => Cell::Missing,
+            "true" => Cell::Flag(true),
+            "false" => Cell::Flag(false),
+            _ => match t.parse::<f64>() {
+                Ok(x) => Cell::Number(x, t.to_owned()),
+                Err(_) => Cell::Text(t.to_owned()),
+            },
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Cell::Missing => String::new(),
+            Cell::Integer(i) => i.to_string(),
+            Cell::Number(_, t) | Cell::Text(t) => t.clone(),
+            Cell::Flag(b) => b.to_string(),
+        }
+    }
+}
+
+/// The results of a finished scenario's folder, each JSON file read by `read`: every KPI of
+/// each dispatch (`rule.self_sufficiency_rate`, …), the sizing's costs and each capacity
+/// (`size.pv-ecole.pv_kwp`).
+fn result_cells(
+    read: &dyn Fn(&str) -> Result<Option<Value>, ReportError>,
+) -> Result<Vec<(String, Cell)>, ReportError> {
+    let mut values = Vec::new();
+    for (file, prefix) in [("rule-kpis.json", "rule"), ("optimal-kpis.json", "optimal")] {
+        if let Some(doc) = read(file)?
+            && let Some(Value::Object(k)) = doc.get("kpis")
+        {
+            for (key, v) in k {
+                values.push((format!("{prefix}.{key}"), Cell::of_json(v)));
+            }
+        }
+    }
+    if let Some(doc) = read("sizing.json")? {
+        if let Value::Object(top) = &doc {
+            for (key, v) in top {
+                if v.is_number() {
+                    values.push((format!("size.{key}"), Cell::of_json(v)));
+                }
+            }
+        }
+        if let Some(Value::Array(caps)) = doc.get("capacities") {
+            for cap in caps {
+                let (Some(comp), Some(kind)) = (
+                    cap.get("component").and_then(Value::as_str),
+                    cap.get("capacity").and_then(Value::as_str),
+                ) else {
+                    continue;
+                };
+                if let Some(v) = cap.get("value") {
+                    values.push((format!("size.{comp}.{kind}"), Cell::of_json(v)));
+                }
+            }
+        }
+    }
+    Ok(values)
+}
+
+/// Writes the table (`names`, then `rows` of cells in that order) to `path` in `format`.
+fn write_table(
+    path: &Path,
+    names: &[String],
+    rows: &[Vec<Cell>],
+    format: TableFormat,
+    meta: &[(&str, String)],
+) -> Result<(), ReportError> {
+    match format {
+        TableFormat::Csv => {
+            let csv_err = |source| ReportError::Csv {
+                path: path.to_path_buf(),
+                source,
+            };
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(names).map_err(csv_err)?;
+            for row in rows {
+                w.write_record(row.iter().map(Cell::text))
+                    .map_err(csv_err)?;
+            }
+            let bytes = w.into_inner().map_err(|e| ReportError::Io {
+                path: path.to_path_buf(),
+                source: e.into_error(),
+            })?;
+            write_file(path, &bytes)
+        }
+        #[cfg(feature = "parquet")]
+        TableFormat::Parquet => {
+            let columns: Vec<crate::Column> = names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| typed_column(name, rows.iter().map(|r| &r[i])))
+                .collect();
+            let tmp = path.with_extension("tmp~");
+            crate::write_parquet(&tmp, &columns, meta)?;
+            std::fs::rename(&tmp, path).map_err(io(path))
+        }
+        #[cfg(not(feature = "parquet"))]
+        TableFormat::Parquet => {
+            let _ = meta;
+            Err(ReportError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("this quartier was built without Parquet"),
+            })
+        }
+    }
+}
+
+/// A column of cells: whole numbers, numbers, yes/no when every value present is one, else
+/// text (a TOML string without its quotes).
+#[cfg(feature = "parquet")]
+fn typed_column<'a>(name: &str, cells: impl Iterator<Item = &'a Cell> + Clone) -> crate::Column {
+    use crate::ColumnData;
+    let present = || cells.clone().filter(|c| **c != Cell::Missing);
+    let all_present = present().count() == cells.clone().count();
+    let data = if all_present && present().all(|c| matches!(c, Cell::Integer(_))) {
+        ColumnData::Integer(
+            cells
+                .map(|c| if let Cell::Integer(i) = c { *i } else { 0 })
+                .collect(),
+        )
+    } else if present().all(|c| matches!(c, Cell::Number(..))) {
+        let v: Vec<Option<f64>> = cells
+            .map(|c| {
+                if let Cell::Number(x, _) = c {
+                    Some(*x)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if all_present {
+            ColumnData::Number(v.into_iter().flatten().collect())
+        } else {
+            ColumnData::OptNumber(v)
+        }
+    } else if present().all(|c| matches!(c, Cell::Flag(_))) {
+        ColumnData::Flag(
+            cells
+                .map(|c| {
+                    if let Cell::Flag(b) = c {
+                        Some(*b)
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        ColumnData::Text(
+            cells
+                .map(|c| match c {
+                    Cell::Missing => None,
+                    Cell::Text(t) => Some(unquote(t).to_owned()),
+                    other => Some(other.text()),
+                })
+                .collect(),
+        )
+    };
+    crate::Column {
+        name: name.to_owned(),
+        data,
+    }
+}
+
+/// A TOML basic string without its quotes (`"a.csv"` → `a.csv`); anything else as it is.
+#[cfg(feature = "parquet")]
+fn unquote(t: &str) -> &str {
+    match t.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+        Some(inner) if !inner.contains(['"', '\\']) => inner,
+        _ => t,
+    }
+}
+
 /// What [`collect`] found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Collected {
@@ -266,43 +616,48 @@ pub struct Collected {
     pub failed: Vec<(usize, String)>,
     /// Not run (yet).
     pub missing: Vec<usize>,
-    /// The table written.
-    pub table: PathBuf,
+    /// The tables written: `kpis.csv`, and `kpis.parquet` in a build with Parquet.
+    pub tables: Vec<PathBuf>,
 }
 
 /// Merges the results of every finished scenario of the results folder `dir` into
-/// `dir/kpis.csv`: one row per scenario with its parameters, its status (`done`, `failed`,
-/// `missing`) and, for each run, its KPIs (`rule.self_sufficiency_rate`, …; sizing: its
-/// costs and each capacity, `size.pv-ecole.pv_kwp`).
+/// `dir/kpis.csv` and `dir/kpis.parquet` (in a build with Parquet): one row per scenario with
+/// its parameters, its status (`done`, `failed`, `missing`) and, for each run, its KPIs
+/// (`rule.self_sufficiency_rate`, …; sizing: its costs and each capacity,
+/// `size.pv-ecole.pv_kwp`).
 pub fn collect(dir: &Path) -> Result<Collected, SweepError> {
     let list = dir.join("scenarios.csv");
     if !dir.join("sweep.toml").is_file() || !list.is_file() {
         return Err(SweepError::NotResults(dir.to_path_buf()));
     }
-    let mut reader = csv::Reader::from_path(&list).map_err(|source| ReportError::Csv {
+    let list_err = |source| ReportError::Csv {
         path: list.clone(),
         source,
-    })?;
+    };
+    let mut reader = csv::Reader::from_path(&list).map_err(list_err)?;
     let head: Vec<String> = reader
         .headers()
-        .map_err(|source| ReportError::Csv {
-            path: list.clone(),
-            source,
-        })?
+        .map_err(list_err)?
         .iter()
         .map(str::to_owned)
         .collect();
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
     for r in reader.records() {
-        let r = r.map_err(|source| ReportError::Csv {
-            path: list.clone(),
-            source,
-        })?;
-        rows.push(r.iter().map(str::to_owned).collect());
+        let r = r.map_err(list_err)?;
+        rows.push(
+            r.iter()
+                .enumerate()
+                .map(|(i, cell)| match (i, cell.parse::<i64>()) {
+                    (0, Ok(n)) => Cell::Integer(n),
+                    (1, _) => Cell::Text(cell.to_owned()),
+                    _ => Cell::of_toml(cell),
+                })
+                .collect(),
+        );
     }
     let count = rows.len();
     let mut columns: Vec<String> = Vec::new();
-    let mut results: Vec<Vec<(String, String)>> = Vec::with_capacity(count);
+    let mut results: Vec<Vec<(String, Cell)>> = Vec::with_capacity(count);
     let mut c = Collected {
         scenarios: count,
         ..Collected::default()
@@ -313,45 +668,15 @@ pub fn collect(dir: &Path) -> Result<Collected, SweepError> {
         let mut values = Vec::new();
         if is_done(dir, i, count) {
             c.done += 1;
-            values.push(("status".to_owned(), "done".to_owned()));
-            for (file, prefix) in [("rule-kpis.json", "rule"), ("optimal-kpis.json", "optimal")] {
-                if let Some(doc) = read_json(&folder.join(file))? {
-                    if let Some(Value::Object(k)) = doc.get("kpis") {
-                        for (key, v) in k {
-                            values.push((format!("{prefix}.{key}"), scalar(v)));
-                        }
-                    }
-                }
-            }
-            if let Some(doc) = read_json(&folder.join("sizing.json"))? {
-                if let Value::Object(top) = &doc {
-                    for (key, v) in top {
-                        if v.is_number() {
-                            values.push((format!("size.{key}"), scalar(v)));
-                        }
-                    }
-                }
-                if let Some(Value::Array(caps)) = doc.get("capacities") {
-                    for cap in caps {
-                        let (Some(comp), Some(kind)) = (
-                            cap.get("component").and_then(Value::as_str),
-                            cap.get("capacity").and_then(Value::as_str),
-                        ) else {
-                            continue;
-                        };
-                        if let Some(v) = cap.get("value") {
-                            values.push((format!("size.{comp}.{kind}"), scalar(v)));
-                        }
-                    }
-                }
-            }
+            values.push(("status".to_owned(), Cell::Text("done".into())));
+            values.extend(result_cells(&|file| read_json(&folder.join(file)))?);
         } else if let Ok(e) = std::fs::read_to_string(dir.join(format!("{name}.error.txt"))) {
             let first = e.lines().next().unwrap_or("").to_owned();
-            values.push(("status".to_owned(), "failed".to_owned()));
-            values.push(("error".to_owned(), first.clone()));
+            values.push(("status".to_owned(), Cell::Text("failed".into())));
+            values.push(("error".to_owned(), Cell::Text(first.clone())));
             c.failed.push((i, first));
         } else {
-            values.push(("status".to_owned(), "missing".to_owned()));
+            values.push(("status".to_owned(), Cell::Text("missing".into())));
             c.missing.push(i);
         }
         for (k, _) in &values {
@@ -361,37 +686,32 @@ pub fn collect(dir: &Path) -> Result<Collected, SweepError> {
         }
         results.push(values);
     }
-    let table = dir.join("kpis.csv");
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let header: Vec<&str> = head
-        .iter()
-        .map(String::as_str)
-        .chain(columns.iter().map(String::as_str))
+    let names: Vec<String> = head.iter().chain(&columns).cloned().collect();
+    let table: Vec<Vec<Cell>> = rows
+        .into_iter()
+        .zip(&results)
+        .map(|(mut row, values)| {
+            row.resize(head.len(), Cell::Missing);
+            for col in &columns {
+                row.push(
+                    values
+                        .iter()
+                        .find(|(k, _)| k == col)
+                        .map_or(Cell::Missing, |(_, v)| v.clone()),
+                );
+            }
+            row
+        })
         .collect();
-    let csv_err = |source| ReportError::Csv {
-        path: table.clone(),
-        source,
-    };
-    w.write_record(&header).map_err(csv_err)?;
-    for (row, values) in rows.iter().zip(&results) {
-        let mut record = row.clone();
-        for col in &columns {
-            record.push(
-                values
-                    .iter()
-                    .find(|(k, _)| k == col)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default(),
-            );
-        }
-        w.write_record(&record).map_err(csv_err)?;
+    let mut formats = vec![TableFormat::Csv];
+    if cfg!(feature = "parquet") {
+        formats.push(TableFormat::Parquet);
     }
-    let bytes = w.into_inner().map_err(|e| ReportError::Io {
-        path: table.clone(),
-        source: e.into_error(),
-    })?;
-    write_file(&table, &bytes)?;
-    c.table = table;
+    for format in formats {
+        let path = dir.join(format!("kpis.{}", format.name()));
+        write_table(&path, &names, &table, format, &[])?;
+        c.tables.push(path);
+    }
     Ok(c)
 }
 
@@ -406,10 +726,68 @@ fn read_json(path: &Path) -> Result<Option<Value>, ReportError> {
     }
 }
 
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_folders_of_this_machine_s_finished_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = std::process::id();
+        let names = [
+            ".scenario=0001.tmp-testhost-999999999".to_owned(),
+            format!(".scenario=0002.tmp-testhost-{own}"),
+            ".scenario=0003.tmp-otherhost-999999999".to_owned(),
+            ".scenario=0004.tmp-testhost-999999998.old".to_owned(),
+            ".district.tmp-testhost-999999999".to_owned(),
+        ];
+        for n in &names {
+            std::fs::create_dir(dir.path().join(n)).unwrap();
+            std::fs::write(dir.path().join(n).join("kpis.json"), b"{}").unwrap();
+        }
+        assert_eq!(remove_abandoned(dir.path(), "testhost"), 2);
+        let left: Vec<bool> = names.iter().map(|n| dir.path().join(n).exists()).collect();
+        assert_eq!(
+            left,
+            [false, true, true, false, true],
+            "a live process's folder, another machine's and what is not a scenario stay"
+        );
+    }
+
+    #[test]
+    fn cells_keep_their_csv_text_and_their_kind() {
+        assert_eq!(Cell::of_toml("200"), Cell::Number(200.0, "200".into()));
+        assert_eq!(Cell::of_toml("2.5e2").text(), "2.5e2");
+        assert_eq!(Cell::of_toml("true"), Cell::Flag(true));
+        assert_eq!(Cell::of_toml("\"a.csv\""), Cell::Text("\"a.csv\"".into()));
+        assert_eq!(Cell::of_toml(""), Cell::Missing);
+        assert_eq!(Cell::of_json(&serde_json::json!(0.25)).text(), "0.25");
+        assert_eq!(Cell::of_json(&Value::Null), Cell::Missing);
+    }
+
+    #[cfg(feature = "parquet")]
+    #[test]
+    fn a_column_is_typed_by_the_values_it_holds() {
+        use crate::ColumnData;
+        let cells = |v: &[Cell]| typed_column("c", v.iter()).data;
+        let n = |x: f64| Cell::Number(x, x.to_string());
+        assert_eq!(cells(&[n(1.0), n(2.0)]), ColumnData::Number(vec![1.0, 2.0]));
+        assert_eq!(
+            cells(&[n(1.0), Cell::Missing]),
+            ColumnData::OptNumber(vec![Some(1.0), None])
+        );
+        assert_eq!(
+            cells(&[Cell::Integer(3), Cell::Integer(4)]),
+            ColumnData::Integer(vec![3, 4])
+        );
+        assert_eq!(
+            cells(&[Cell::Flag(true), Cell::Missing]),
+            ColumnData::Flag(vec![Some(true), None])
+        );
+        assert_eq!(
+            cells(&[Cell::Text("\"a.csv\"".into()), n(2.0), Cell::Missing]),
+            ColumnData::Text(vec![Some("a.csv".into()), Some("2".into()), None]),
+            "mixed values are text, a TOML string unquoted"
+        );
     }
 }
