@@ -3,7 +3,7 @@
 # cold build time it adds on 2 cores"). Two cold builds of the same commit in a scratch target
 # folder, two jobs each: without default features (no Parquet), then with them.
 #
-#   bash bench/sweep/build-cost.sh            # about 13 minutes on 2 cores; prints both times
+#   bash bench/sweep/build-cost.sh            # about 12 minutes on 2 cores; prints both times
 #
 # Run it on an otherwise idle machine: the two builds are compared with each other.
 set -euo pipefail
