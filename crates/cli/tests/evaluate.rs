@@ -184,6 +184,12 @@ fn bad_data_fails_with_a_clear_error_and_exit_code_1() {
             }),
             "°F given as °C",
         ),
+        // °C declared as °F: refused, naming the setting to change.
+        (
+            Box::new(|t: String| t.replace("unit = \"C\"", "unit = \"F\"")),
+            "declared as °F look like °C (median 9.7 °F, which is -12.4 °C): if they are °C, set \
+             unit = \"C\" in the experiment file's [temperature]",
+        ),
         // Too little baseline: half a year.
         (
             Box::new(|t: String| {

@@ -63,13 +63,24 @@ pub enum EvalError {
     },
     /// Temperatures that look like degrees Fahrenheit given as Celsius.
     #[error(
-        "temperatures look like °F given as °C (median {median:.1}, max {max:.1}); convert them with fahrenheit_to_celsius"
+        "temperatures look like °F given as °C (median {median:.1}, max {max:.1}): if they are \
+         °F, set unit = \"F\" in the experiment file's [temperature]"
     )]
     LooksFahrenheit {
         /// Median of the values.
         median: f64,
         /// Maximum of the values.
         max: f64,
+    },
+    /// Temperatures declared in degrees Fahrenheit that look like degrees Celsius.
+    #[error(
+        "temperatures declared as °F look like °C (median {median_f:.1} °F, which is {:.1} °C): \
+         if they are °C, set unit = \"C\" in the experiment file's [temperature]",
+        (median_f - 32.0) / 1.8
+    )]
+    LooksCelsius {
+        /// Median of the values as given (°F).
+        median_f: f64,
     },
     /// No candidate model qualified (all disqualified by sign or significance).
     #[error("no candidate model qualified ({tried} candidates tried)")]

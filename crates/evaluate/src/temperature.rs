@@ -112,9 +112,45 @@ pub fn check_temperature(temperature: &Series, period: Period) -> Result<usize, 
     Ok(vals.len())
 }
 
+/// Median below which values declared in °F are taken for °C: 20 °F (−6.7 °C). A year of
+/// °C values read as °F has a median near 12 °F in France; no French climate has a typical
+/// air temperature below −6.7 °C.
+pub const MIN_PLAUSIBLE_MEDIAN_F: f64 = 20.0;
+
+/// Checks values declared in °F (before they are converted): refused as [`EvalError::LooksCelsius`]
+/// when their median is below [`MIN_PLAUSIBLE_MEDIAN_F`], as °C values given as °F are.
+pub fn check_declared_fahrenheit(values_f: &[f64]) -> Result<(), EvalError> {
+    let mut finite: Vec<f64> = values_f.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return Ok(());
+    }
+    finite.sort_by(f64::total_cmp);
+    let median_f = finite[finite.len() / 2];
+    if median_f < MIN_PLAUSIBLE_MEDIAN_F {
+        return Err(EvalError::LooksCelsius { median_f });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn celsius_declared_as_fahrenheit_is_refused_and_the_message_names_the_setting() {
+        // Paris in °F (a cold day to a hot one) passes; the same days in °C do not.
+        let celsius = [2.0, 8.0, 12.0, 13.0, 19.0, 27.0];
+        let fahrenheit: Vec<f64> = celsius.iter().map(|c| celsius_to_fahrenheit(*c)).collect();
+        assert!(check_declared_fahrenheit(&fahrenheit).is_ok());
+        let e = check_declared_fahrenheit(&celsius).unwrap_err();
+        assert!(matches!(e, EvalError::LooksCelsius { median_f } if median_f == 13.0));
+        let text = e.to_string();
+        assert!(
+            text.contains("-10.6 °C") && text.contains("unit = \"C\""),
+            "{text}"
+        );
+        assert!(check_declared_fahrenheit(&[f64::NAN]).is_ok());
+    }
 
     #[test]
     fn conversions_round_trip_and_degree_days() {

@@ -296,7 +296,7 @@ pub static EXPERIMENT_ATTRIBUTES: &[Attribute] = &[
     a("experiment.temperature", "format", Kind::Enum(TEMPERATURE_FORMATS), "", Str("csv"), N, N, "Generic CSV, EnergyPlus EPW (dry bulb), or a PVGIS hourly series (T2m)."),
     a("experiment.temperature", "column", Kind::String, "", Rule("the second column"), N, N, "Column holding the temperatures (CSV)."),
     a("experiment.temperature", "timezone", Kind::Timezone, "", Rule("the experiment's"), N, N, "Time zone of naive local timestamps (CSV)."),
-    a("experiment.temperature", "unit", Kind::Enum(TEMPERATURE_UNITS), "", Str("C"), N, N, "Unit of the CSV values; °F is converted to °C. Values that look like °F declared as °C are refused."),
+    a("experiment.temperature", "unit", Kind::Enum(TEMPERATURE_UNITS), "", Str("C"), N, N, "Unit of the CSV values; °F is converted to °C. Values that look like °F declared as °C are refused, and so are values that look like °C declared as °F (a median below 20 °F, −6.7 °C)."),
     // ---- evaluation
     a("experiment.evaluation", "method", Kind::Enum(METHODS), "", Required, N, N, "CalTRACK `daily` (degree-day regression; daily or finer meters) or `hourly` (time-of-week and temperature; hourly or finer meters)."),
     a("experiment.evaluation", "meter", Kind::String, "", Rule("the only `treated` meter"), N, N, "Name of the evaluated meter."),

@@ -186,6 +186,12 @@ pub fn read_temperature(t: &TemperatureSource) -> Result<Series, ExperimentError
             )
             .map_err(read)?;
             if t.fahrenheit {
+                quartier_evaluate::temperature::check_declared_fahrenheit(s.values()).map_err(
+                    |source| ExperimentError::Evaluate {
+                        what: format!("the temperature {}", t.path.display()),
+                        source,
+                    },
+                )?;
                 let values: Vec<f64> = s
                     .values()
                     .iter()
