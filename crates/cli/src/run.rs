@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use quartier_model::{Diagnostics, District, DistrictData};
+use quartier_model::{Diagnostics, District, DistrictData, TableFormat};
 use quartier_report::OutputDir;
 use quartier_sim::{Flows, Kpis, RuleConfig};
 
@@ -168,25 +168,17 @@ pub fn write_results_as(
     format: SeriesFormat,
 ) -> anyhow::Result<PathBuf> {
     let out = OutputDir::create(dir)?;
-    let axis = &sim.flows.axis;
-    let columns = sim.flows.columns();
-    match format {
-        SeriesFormat::Csv => {
-            quartier_report::write_timeseries_csv(&out.path("timeseries.csv"), axis, &columns)?
-        }
-        #[cfg(feature = "parquet")]
-        SeriesFormat::Parquet => quartier_report::write_timeseries_parquet(
-            &out.path("timeseries.parquet"),
-            axis,
-            &columns,
-            &[("district", loaded.district.site.name.clone())],
-        )?,
-        #[cfg(not(feature = "parquet"))]
-        SeriesFormat::Parquet => anyhow::bail!(
-            "this quartier was built without Parquet: rebuild it with its default features, or \
-             use --format csv"
-        ),
-    }
+    let format = match format {
+        SeriesFormat::Csv => TableFormat::Csv,
+        SeriesFormat::Parquet => TableFormat::Parquet,
+    };
+    quartier_report::write_timeseries(
+        &out.path(&format!("timeseries.{}", format.name())),
+        format,
+        &sim.flows.axis,
+        &sim.flows.columns(),
+        &[("district", loaded.district.site.name.clone())],
+    )?;
     out.write(
         "kpis.json",
         quartier_report::kpis_json(&loaded.district.site.name, &sim.flows.axis, &sim.kpis)

@@ -19,7 +19,6 @@ mod fixed;
 mod kpis;
 mod language;
 pub mod operator;
-#[cfg(feature = "parquet")]
 mod parquet_out;
 mod printable;
 pub mod programme;
@@ -43,8 +42,9 @@ pub use evaluation::{
 };
 pub use kpis::{kpi_rows, kpi_table, kpis_json};
 pub use language::Language;
-#[cfg(feature = "parquet")]
-pub use parquet_out::{Column, ColumnData, write_parquet, write_timeseries_parquet};
+pub use parquet_out::{
+    Column, ColumnData, parquet_bytes, write_parquet, write_timeseries, write_timeseries_parquet,
+};
 pub use warning::Warning;
 
 /// Errors while writing results.
@@ -66,6 +66,12 @@ pub enum ReportError {
         /// The cause.
         source: csv::Error,
     },
+    /// Parquet asked of a build without it.
+    #[error(
+        "{0}: this quartier was built without Parquet: build it with its default features, or \
+         choose CSV (--format csv; format = \"csv\" in a sweep file)"
+    )]
+    NoParquet(std::path::PathBuf),
     /// Columns of different lengths.
     #[error("column {name} has {len} values for an axis of {axis_len} steps")]
     Length {

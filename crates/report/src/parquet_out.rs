@@ -7,17 +7,14 @@
 //! microseconds adjusted to UTC; numbers `DOUBLE`; text `BYTE_ARRAY` with the `String` logical
 //! type; a missing value is a null. Values within 1e-12 of zero are written as `0`, as in
 //! the CSV, so both formats hold the same numbers.
+//!
+//! The encoder is behind the crate's `parquet` feature; without it every function here
+//! answers [`ReportError::NoParquet`], so that callers need no feature of their own.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as PhysicalType};
-use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
-use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::types::Type;
+use quartier_model::TableFormat;
 use quartier_timeseries::Axis;
 
 use crate::ReportError;
@@ -61,24 +58,147 @@ pub struct Column {
     pub data: ColumnData,
 }
 
-fn snap(v: f64) -> f64 {
-    if v.abs() < 1e-12 { 0.0 } else { v }
-}
+#[cfg(feature = "parquet")]
+mod encoder {
+    //! The `parquet` crate's column writer, one row group.
 
-fn failed(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> ReportError + '_ {
-    move |e| ReportError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use chrono::DateTime;
+    use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as PhysicalType};
+    use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
+    use parquet::file::metadata::KeyValue;
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::types::Type;
+
+    use super::{Column, ColumnData};
+    use crate::ReportError;
+
+    fn snap(v: f64) -> f64 {
+        if v.abs() < 1e-12 { 0.0 } else { v }
+    }
+
+    fn failed(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> ReportError + '_ {
+        move |e| ReportError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        }
+    }
+
+    /// The Parquet file of `columns` (all of one length), with `metadata` as its key–value
+    /// metadata (lengths checked by the caller); `path` names it in errors.
+    pub(super) fn encode(
+        path: &Path,
+        columns: &[Column],
+        metadata: &[(&str, String)],
+    ) -> Result<Vec<u8>, ReportError> {
+        let err = failed(path);
+        let mut fields = Vec::with_capacity(columns.len());
+        for c in columns {
+            let (physical, logical, repetition) = match &c.data {
+                ColumnData::Time(_) => (
+                    PhysicalType::INT64,
+                    Some(LogicalType::timestamp(true, TimeUnit::MICROS)),
+                    Repetition::REQUIRED,
+                ),
+                ColumnData::Number(_) => (PhysicalType::DOUBLE, None, Repetition::REQUIRED),
+                ColumnData::OptNumber(_) => (PhysicalType::DOUBLE, None, Repetition::OPTIONAL),
+                ColumnData::Integer(_) => (PhysicalType::INT64, None, Repetition::REQUIRED),
+                ColumnData::Flag(_) => (PhysicalType::BOOLEAN, None, Repetition::OPTIONAL),
+                ColumnData::Text(_) => (
+                    PhysicalType::BYTE_ARRAY,
+                    Some(LogicalType::String),
+                    Repetition::OPTIONAL,
+                ),
+            };
+            let field = Type::primitive_type_builder(&c.name, physical)
+                .with_repetition(repetition)
+                .with_logical_type(logical)
+                .build()
+                .map_err(&err)?;
+            fields.push(Arc::new(field));
+        }
+        let schema = Type::group_type_builder("schema")
+            .with_fields(fields)
+            .build()
+            .map_err(&err)?;
+        let kv: Vec<KeyValue> = metadata
+            .iter()
+            .map(|(k, v)| KeyValue::new((*k).to_owned(), v.clone()))
+            .collect();
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_created_by(format!("quartier {}", env!("CARGO_PKG_VERSION")))
+            .set_key_value_metadata((!kv.is_empty()).then_some(kv))
+            .build();
+        let mut writer = SerializedFileWriter::new(Vec::new(), Arc::new(schema), Arc::new(props))
+            .map_err(&err)?;
+        let mut group = writer.next_row_group().map_err(&err)?;
+        for c in columns {
+            let Some(mut col) = group.next_column().map_err(&err)? else {
+                break;
+            };
+            match &c.data {
+                ColumnData::Time(v) => {
+                    let micros: Vec<i64> = v.iter().map(DateTime::timestamp_micros).collect();
+                    col.typed::<Int64Type>()
+                        .write_batch(&micros, None, None)
+                        .map_err(&err)?;
+                }
+                ColumnData::Number(v) => {
+                    let values: Vec<f64> = v.iter().copied().map(snap).collect();
+                    col.typed::<DoubleType>()
+                        .write_batch(&values, None, None)
+                        .map_err(&err)?;
+                }
+                ColumnData::OptNumber(v) => {
+                    let values: Vec<f64> = v.iter().flatten().copied().map(snap).collect();
+                    let levels: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
+                    col.typed::<DoubleType>()
+                        .write_batch(&values, Some(&levels), None)
+                        .map_err(&err)?;
+                }
+                ColumnData::Integer(v) => {
+                    col.typed::<Int64Type>()
+                        .write_batch(v, None, None)
+                        .map_err(&err)?;
+                }
+                ColumnData::Flag(v) => {
+                    let values: Vec<bool> = v.iter().flatten().copied().collect();
+                    let levels: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
+                    col.typed::<BoolType>()
+                        .write_batch(&values, Some(&levels), None)
+                        .map_err(&err)?;
+                }
+                ColumnData::Text(v) => {
+                    let values: Vec<ByteArray> = v
+                        .iter()
+                        .flatten()
+                        .map(|s| ByteArray::from(s.as_str()))
+                        .collect();
+                    let levels: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
+                    col.typed::<ByteArrayType>()
+                        .write_batch(&values, Some(&levels), None)
+                        .map_err(&err)?;
+                }
+            }
+            col.close().map_err(&err)?;
+        }
+        group.close().map_err(&err)?;
+        writer.into_inner().map_err(&err)
     }
 }
 
-/// Writes `columns` (all of one length) to the Parquet file `path`, with `metadata` as the
-/// file's key–value metadata.
-pub fn write_parquet(
+/// The Parquet file of `columns` (all of one length), with `metadata` as its key–value
+/// metadata; `path` names it in errors. [`ReportError::NoParquet`] in a build without
+/// Parquet.
+pub fn parquet_bytes(
     path: &Path,
     columns: &[Column],
     metadata: &[(&str, String)],
-) -> Result<(), ReportError> {
+) -> Result<Vec<u8>, ReportError> {
     let rows = columns.first().map_or(0, |c| c.data.len());
     if let Some(c) = columns.iter().find(|c| c.data.len() != rows) {
         return Err(ReportError::Length {
@@ -87,109 +207,41 @@ pub fn write_parquet(
             axis_len: rows,
         });
     }
-    let err = failed(path);
-    let mut fields = Vec::with_capacity(columns.len());
-    for c in columns {
-        let (physical, logical, repetition) = match &c.data {
-            ColumnData::Time(_) => (
-                PhysicalType::INT64,
-                Some(LogicalType::timestamp(true, TimeUnit::MICROS)),
-                Repetition::REQUIRED,
-            ),
-            ColumnData::Number(_) => (PhysicalType::DOUBLE, None, Repetition::REQUIRED),
-            ColumnData::OptNumber(_) => (PhysicalType::DOUBLE, None, Repetition::OPTIONAL),
-            ColumnData::Integer(_) => (PhysicalType::INT64, None, Repetition::REQUIRED),
-            ColumnData::Flag(_) => (PhysicalType::BOOLEAN, None, Repetition::OPTIONAL),
-            ColumnData::Text(_) => (
-                PhysicalType::BYTE_ARRAY,
-                Some(LogicalType::String),
-                Repetition::OPTIONAL,
-            ),
-        };
-        let field = Type::primitive_type_builder(&c.name, physical)
-            .with_repetition(repetition)
-            .with_logical_type(logical)
-            .build()
-            .map_err(&err)?;
-        fields.push(Arc::new(field));
+    #[cfg(feature = "parquet")]
+    return encoder::encode(path, columns, metadata);
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = metadata;
+        Err(ReportError::NoParquet(path.to_path_buf()))
     }
-    let schema = Type::group_type_builder("schema")
-        .with_fields(fields)
-        .build()
-        .map_err(&err)?;
-    let kv: Vec<KeyValue> = metadata
-        .iter()
-        .map(|(k, v)| KeyValue::new((*k).to_owned(), v.clone()))
-        .collect();
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_created_by(format!("quartier {}", env!("CARGO_PKG_VERSION")))
-        .set_key_value_metadata((!kv.is_empty()).then_some(kv))
-        .build();
-    let file = std::fs::File::create(path).map_err(|source| ReportError::Io {
+}
+
+/// Writes [`parquet_bytes`] to the file `path`.
+pub fn write_parquet(
+    path: &Path,
+    columns: &[Column],
+    metadata: &[(&str, String)],
+) -> Result<(), ReportError> {
+    let bytes = parquet_bytes(path, columns, metadata)?;
+    std::fs::write(path, bytes).map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    let mut writer = SerializedFileWriter::new(
-        std::io::BufWriter::new(file),
-        Arc::new(schema),
-        Arc::new(props),
-    )
-    .map_err(&err)?;
-    let mut group = writer.next_row_group().map_err(&err)?;
-    for c in columns {
-        let Some(mut col) = group.next_column().map_err(&err)? else {
-            break;
-        };
-        match &c.data {
-            ColumnData::Time(v) => {
-                let micros: Vec<i64> = v.iter().map(DateTime::timestamp_micros).collect();
-                col.typed::<Int64Type>()
-                    .write_batch(&micros, None, None)
-                    .map_err(&err)?;
-            }
-            ColumnData::Number(v) => {
-                let values: Vec<f64> = v.iter().copied().map(snap).collect();
-                col.typed::<DoubleType>()
-                    .write_batch(&values, None, None)
-                    .map_err(&err)?;
-            }
-            ColumnData::OptNumber(v) => {
-                let values: Vec<f64> = v.iter().flatten().copied().map(snap).collect();
-                let levels: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
-                col.typed::<DoubleType>()
-                    .write_batch(&values, Some(&levels), None)
-                    .map_err(&err)?;
-            }
-            ColumnData::Integer(v) => {
-                col.typed::<Int64Type>()
-                    .write_batch(v, None, None)
-                    .map_err(&err)?;
-            }
-            ColumnData::Flag(v) => {
-                let values: Vec<bool> = v.iter().flatten().copied().collect();
-                let levels: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
-                col.typed::<BoolType>()
-                    .write_batch(&values, Some(&levels), None)
-                    .map_err(&err)?;
-            }
-            ColumnData::Text(v) => {
-                let values: Vec<ByteArray> = v
-                    .iter()
-                    .flatten()
-                    .map(|s| ByteArray::from(s.as_str()))
-                    .collect();
-                let levels: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
-                col.typed::<ByteArrayType>()
-                    .write_batch(&values, Some(&levels), None)
-                    .map_err(&err)?;
-            }
-        }
-        col.close().map_err(&err)?;
+    })
+}
+
+/// Writes a district's time series to `path` in `format`: `timeseries.csv`'s layout, or
+/// [`write_timeseries_parquet`] (with `metadata`).
+pub fn write_timeseries(
+    path: &Path,
+    format: TableFormat,
+    axis: &Axis,
+    columns: &[(String, &[f64])],
+    metadata: &[(&str, String)],
+) -> Result<(), ReportError> {
+    match format {
+        TableFormat::Csv => crate::write_timeseries_csv(path, axis, columns),
+        TableFormat::Parquet => write_timeseries_parquet(path, axis, columns, metadata),
     }
-    group.close().map_err(&err)?;
-    writer.close().map_err(&err)?;
-    Ok(())
 }
 
 /// Writes a district's time series as Parquet: `time_utc` (the start of each step), then one
@@ -217,7 +269,7 @@ pub fn write_timeseries_parquet(
     write_parquet(path, &table, &meta)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "parquet"))]
 mod tests {
     use super::*;
     use parquet::file::reader::{FileReader, SerializedFileReader};

@@ -279,6 +279,13 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
     let inputs = quartier_sim::assemble(&district, &data).map_err(|e| fail(e.to_string()))?;
     let label = district.site.name.clone();
     let mut ran = Vec::new();
+    // The result documents written, kept for the scenario's row below.
+    let mut written: Vec<(&str, String)> = Vec::new();
+    let mut keep = |name: &'static str, doc: String| -> Result<(), ReportError> {
+        out.write(name, doc.as_bytes())?;
+        written.push((name, doc));
+        Ok(())
+    };
     for what in &sweep.run {
         let t = Instant::now();
         match what.as_str() {
@@ -287,10 +294,7 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
                     .map_err(|e| fail(format!("simulation: {e}")))?;
                 let kpis = quartier_sim::account(&inputs, &flows)
                     .map_err(|e| fail(format!("accounting pass: {e}")))?;
-                out.write(
-                    "rule-kpis.json",
-                    kpis_json(&label, &inputs.axis, &kpis).as_bytes(),
-                )?;
+                keep("rule-kpis.json", kpis_json(&label, &inputs.axis, &kpis))?;
                 if sweep.timeseries {
                     write_series(sweep, s, &out, "rule", &label, &inputs.axis, &flows)?;
                 }
@@ -298,9 +302,9 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
             "optimal" => {
                 let d = dispatch(&inputs, &DispatchConfig::default(), &Clarabel::default())
                     .map_err(|e| fail(format!("optimal dispatch: {e}")))?;
-                out.write(
+                keep(
                     "optimal-kpis.json",
-                    kpis_json(&label, &inputs.axis, &d.kpis).as_bytes(),
+                    kpis_json(&label, &inputs.axis, &d.kpis),
                 )?;
                 if sweep.timeseries {
                     write_series(sweep, s, &out, "optimal", &label, &inputs.axis, &d.flows)?;
@@ -319,7 +323,7 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
                     None,
                     t.elapsed().as_secs_f64(),
                 );
-                out.write("sizing.json", json.as_bytes())?;
+                keep("sizing.json", json)?;
             }
             other => return Err(fail(format!("unknown run `{other}`"))),
         }
@@ -337,7 +341,13 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
                 .map_or(Cell::Missing, |x| Cell::of_toml(&x.value)),
         );
     }
-    for (name, cell) in result_cells(&|file| read_json(&out.path(file)))? {
+    let in_memory = |file: &str| {
+        Ok(written
+            .iter()
+            .find(|(n, _)| *n == file)
+            .and_then(|(_, doc)| serde_json::from_str(doc).ok()))
+    };
+    for (name, cell) in result_cells(&in_memory)? {
         names.push(name);
         row.push(cell);
     }
@@ -374,31 +384,18 @@ fn write_series(
     axis: &quartier_timeseries::Axis,
     flows: &quartier_sim::Flows,
 ) -> Result<(), ReportError> {
-    let columns = flows.columns();
-    let file = out.path(&format!("timeseries-{run}.{}", sweep.format.name()));
-    match sweep.format {
-        TableFormat::Csv => crate::write_timeseries_csv(&file, axis, &columns),
-        #[cfg(feature = "parquet")]
-        TableFormat::Parquet => crate::write_timeseries_parquet(
-            &file,
-            axis,
-            &columns,
-            &[
-                ("district", label.to_owned()),
-                ("run", run.to_owned()),
-                ("sweep", sweep.name.clone()),
-                ("scenario", s.index.to_string()),
-            ],
-        ),
-        #[cfg(not(feature = "parquet"))]
-        TableFormat::Parquet => {
-            let _ = (s, label);
-            Err(ReportError::Io {
-                path: file,
-                source: std::io::Error::other("this quartier was built without Parquet"),
-            })
-        }
-    }
+    crate::write_timeseries(
+        &out.path(&format!("timeseries-{run}.{}", sweep.format.name())),
+        sweep.format,
+        axis,
+        &flows.columns(),
+        &[
+            ("district", label.to_owned()),
+            ("run", run.to_owned()),
+            ("sweep", sweep.name.clone()),
+            ("scenario", s.index.to_string()),
+        ],
+    )
 }
 
 /// One value of a results table: its text (the CSV cell) and its kind (the Parquet column's
@@ -491,7 +488,8 @@ fn result_cells(
     Ok(values)
 }
 
-/// Writes the table (`names`, then `rows` of cells in that order) to `path` in `format`.
+/// Writes the table (`names`, then `rows` of cells in that order) to `path` in `format`,
+/// atomically.
 fn write_table(
     path: &Path,
     names: &[String],
@@ -499,7 +497,7 @@ fn write_table(
     format: TableFormat,
     meta: &[(&str, String)],
 ) -> Result<(), ReportError> {
-    match format {
+    let bytes = match format {
         TableFormat::Csv => {
             let csv_err = |source| ReportError::Csv {
                 path: path.to_path_buf(),
@@ -511,37 +509,25 @@ fn write_table(
                 w.write_record(row.iter().map(Cell::text))
                     .map_err(csv_err)?;
             }
-            let bytes = w.into_inner().map_err(|e| ReportError::Io {
+            w.into_inner().map_err(|e| ReportError::Io {
                 path: path.to_path_buf(),
                 source: e.into_error(),
-            })?;
-            write_file(path, &bytes)
+            })?
         }
-        #[cfg(feature = "parquet")]
         TableFormat::Parquet => {
             let columns: Vec<crate::Column> = names
                 .iter()
                 .enumerate()
                 .map(|(i, name)| typed_column(name, rows.iter().map(|r| &r[i])))
                 .collect();
-            let tmp = path.with_extension("tmp~");
-            crate::write_parquet(&tmp, &columns, meta)?;
-            std::fs::rename(&tmp, path).map_err(io(path))
+            crate::parquet_bytes(path, &columns, meta)?
         }
-        #[cfg(not(feature = "parquet"))]
-        TableFormat::Parquet => {
-            let _ = meta;
-            Err(ReportError::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::other("this quartier was built without Parquet"),
-            })
-        }
-    }
+    };
+    write_file(path, &bytes)
 }
 
 /// A column of cells: whole numbers, numbers, yes/no when every value present is one, else
 /// text (a TOML string without its quotes).
-#[cfg(feature = "parquet")]
 fn typed_column<'a>(name: &str, cells: impl Iterator<Item = &'a Cell> + Clone) -> crate::Column {
     use crate::ColumnData;
     let present = || cells.clone().filter(|c| **c != Cell::Missing);
@@ -597,7 +583,6 @@ fn typed_column<'a>(name: &str, cells: impl Iterator<Item = &'a Cell> + Clone) -
 }
 
 /// A TOML basic string without its quotes (`"a.csv"` → `a.csv`); anything else as it is.
-#[cfg(feature = "parquet")]
 fn unquote(t: &str) -> &str {
     match t.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
         Some(inner) if !inner.contains(['"', '\\']) => inner,
@@ -765,7 +750,6 @@ mod tests {
         assert_eq!(Cell::of_json(&Value::Null), Cell::Missing);
     }
 
-    #[cfg(feature = "parquet")]
     #[test]
     fn a_column_is_typed_by_the_values_it_holds() {
         use crate::ColumnData;
