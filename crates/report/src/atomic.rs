@@ -100,7 +100,11 @@ impl OutputDir {
     /// Moves the finished folder into place, replacing a previous result.
     pub fn commit(mut self) -> Result<PathBuf, ReportError> {
         if self.target.exists() {
-            let old = self.tmp.with_extension("old");
+            // `.NAME.tmp-TAG-PID.old`: this process's own (a tag may hold dots, which
+            // `with_extension` would cut at).
+            let mut old = self.tmp.clone().into_os_string();
+            old.push(".old");
+            let old = PathBuf::from(old);
             std::fs::rename(&self.target, &old).map_err(|source| ReportError::Io {
                 path: self.target.clone(),
                 source,
