@@ -551,25 +551,21 @@ fn overview_body(l: Lang, doc: &Value, csv_text: &str, q: &PageQuery, id: i64) -
             (t(l, "pv"), "#e0a100", per_kw(sum(&["pv_kwh"]))),
         ],
     ));
-    if let Some(soc) = table.column("battery_soc_kwh", start..end)
-        && soc.iter().any(|v| *v > 0.0)
-    {
-        out.push_str(&time_chart(
-            l,
-            (t(l, "soc"), "kWh"),
-            times,
-            vec![(t(l, "soc"), "#2b7a3d", soc)],
-        ));
-    }
-    if let Some(h2) = table.column("tank_level_kg", start..end)
-        && h2.iter().any(|v| *v > 0.0)
-    {
-        out.push_str(&time_chart(
-            l,
-            (t(l, "h2"), "kg"),
-            times,
-            vec![(t(l, "h2"), "#7a3d9a", h2)],
-        ));
+    // Storage levels, each only when the district has that storage.
+    for (column, label, unit, colour) in [
+        ("battery_soc_kwh", "soc", "kWh", "#2b7a3d"),
+        ("tank_level_kg", "h2", "kg", "#7a3d9a"),
+    ] {
+        if let Some(level) = table.column(column, start..end)
+            && level.iter().any(|v| *v > 0.0)
+        {
+            out.push_str(&time_chart(
+                l,
+                (t(l, label), unit),
+                times,
+                vec![(t(l, label), colour, level)],
+            ));
+        }
     }
     out.push_str("</section>");
     out
