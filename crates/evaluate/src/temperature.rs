@@ -112,9 +112,11 @@ pub fn check_temperature(temperature: &Series, period: Period) -> Result<usize, 
     Ok(vals.len())
 }
 
-/// Median below which values declared in °F are taken for °C: 20 °F (−6.7 °C). A year of
-/// °C values read as °F has a median near 12 °F in France; no French climate has a typical
-/// air temperature below −6.7 °C.
+/// Median below which values declared in °F are taken for °C: 20 °F (−6.7 °C). The demo's
+/// temperature file (`examples/experiments/data/eemeter_uk_temperature_sample0_hourly.csv`,
+/// two years of hourly °C) read as °F has a median of 9.7 °F (the case in
+/// `crates/cli/tests/evaluate.rs`); a median air temperature below −6.7 °C over a baseline
+/// belongs to polar or high-mountain sites, not to a commune's buildings.
 pub const MIN_PLAUSIBLE_MEDIAN_F: f64 = 20.0;
 
 /// Checks values declared in °F (before they are converted): refused as [`EvalError::LooksCelsius`]

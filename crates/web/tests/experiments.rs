@@ -364,6 +364,30 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
         "{}",
         r.body
     );
+    // °C temperatures declared as °F: refused, naming the setting, nothing written.
+    let celsius_as_f = meudon.replace("unit = \"C\"", "unit = \"F\"");
+    let r = admin.post_json(
+        "/api/v1/experiments",
+        &json!({ "toml": celsius_as_f, "slug": "celsius-as-f" }),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("declared as °F look like °C")
+            && r.body
+                .contains("set unit = \\\"C\\\" in the experiment file's [temperature]"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains(&data_dir(&app).display().to_string()),
+        "{}",
+        r.body
+    );
+    assert!(
+        !data_dir(&app)
+            .join("experiments/celsius-as-f.toml")
+            .exists()
+    );
     // Form bodies are refused (CSRF), organisers may not register.
     let r = admin.post_form("/api/v1/experiments", "toml=x");
     assert_eq!(r.status, 415);
