@@ -5,11 +5,15 @@ by pandas; the Parquet tables read in one line each).
     python3 -m venv bench/.venv-sweep && bench/.venv-sweep/bin/pip install -r bench/sweep/requirements.txt
     target/release/quartier sweep examples/sweeps/meudon-pv-battery.toml --out out/sweep
     bench/.venv-sweep/bin/python bench/sweep/readback.py out/sweep
+    target/release/quartier sweep examples/sweeps/meudon-community.toml --out out/sweep-community
+    bench/.venv-sweep/bin/python bench/sweep/readback.py out/sweep-community
 
 Checks: one row per scenario of scenarios.csv, in order, with its parameters; every finished
 scenario `done`; each KPI column equal to the value in that scenario's JSON file; numeric KPI
-columns read as numbers. Then the Parquet files, when the sweep wrote them:
-- `pd.read_parquet(DIR/kpis.parquet)` holds the same values as kpis.csv, numbers as numbers;
+columns read as numbers; each key's community totals (`allocate.KEY.FIELD`) equal to
+allocate-kpis.json, money to the cent. Then the Parquet files, when the sweep wrote them:
+- `pd.read_parquet(DIR/kpis.parquet)` holds the same values as kpis.csv, numbers as numbers
+  and money (`*_eur` of an allocation) as exact `decimal.Decimal`;
 - DuckDB's `read_parquet('DIR/scenario=*/kpis.parquet', hive_partitioning = true, hive_types =
   {'scenario': INTEGER})` gives one row per finished scenario, its number from the folder (DuckDB
   keeps `0007` as text unless told), equal to its row of kpis.parquet;
@@ -21,6 +25,7 @@ Exits 1 when anything differs.
 
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +71,17 @@ def main() -> int:
                 if not ok:
                     problems.append(f"{folder.name}: {col} = {got!r} in kpis.csv, {value!r} in {path.name}")
                 checked += 1
+        path = folder / "allocate-kpis.json"
+        if path.is_file():
+            for key, totals in json.loads(path.read_text())["keys"].items():
+                for field, value in totals.items():
+                    col = f"allocate.{key}.{field}"
+                    got = row[col]
+                    # Money is decimal text in the JSON, exact: compared as decimals.
+                    ok = (Decimal(str(got)) == Decimal(value)) if isinstance(value, str) else float(got) == float(value)
+                    if not ok:
+                        problems.append(f"{folder.name}: {col} = {got!r} in kpis.csv, {value!r} in {path.name}")
+                    checked += 1
     numeric = check_numeric(table, "kpis.csv", problems)
     notes = []
     if (out / "kpis.parquet").is_file():
@@ -82,10 +98,12 @@ def main() -> int:
 
 
 def check_numeric(table: pd.DataFrame, name: str, problems: list) -> list:
-    """The energy and money columns (`*_kwh`, `*_eur`) read as numbers; gives them."""
+    """The energy and money columns (`*_kwh`, `*_eur`) read as numbers, or as exact decimals
+    (Parquet DECIMAL: pandas gives `decimal.Decimal`); gives them."""
     numeric = [c for c in table.columns if c.endswith("_kwh") or c.endswith("_eur")]
     for c in numeric:
-        if not pd.api.types.is_numeric_dtype(table[c]):
+        exact = table[c].dtype == object and all(isinstance(v, Decimal) for v in table[c].dropna())
+        if not (pd.api.types.is_numeric_dtype(table[c]) or exact):
             problems.append(f"{name}: column {c!r} does not read as numbers ({table[c].dtype})")
     return numeric
 
@@ -123,6 +141,10 @@ def check_parquet(out: Path, table: pd.DataFrame, problems: list) -> str:
                 problems.append(f"row {i}, {col}: {a!r} in kpis.csv, {b!r} in kpis.parquet")
             cells += 1
     check_numeric(pq, "kpis.parquet", problems)
+    money = [c for c in pq.columns if c.startswith("allocate.") and c.endswith("_eur")]
+    for c in money:
+        if not all(isinstance(v, Decimal) for v in pq[c].dropna()):
+            problems.append(f"kpis.parquet: money column {c!r} is not exact decimals ({pq[c].dtype})")
     # Every scenario's own file, read as one Hive-partitioned table.
     parts = duckdb.sql(
         f"SELECT * FROM read_parquet('{out}/scenario=*/kpis.parquet', hive_partitioning = true, "
@@ -136,7 +158,7 @@ def check_parquet(out: Path, table: pd.DataFrame, problems: list) -> str:
             for i, (a, b) in enumerate(zip(parts[col], done[col])):
                 if not same(a, b):
                     problems.append(f"scenario {done['scenario'][i]}, {col}: {a!r} in its folder, {b!r} in kpis.parquet")
-    note = (f"kpis.parquet: {cells} cells equal to kpis.csv (pyarrow); "
+    note = (f"kpis.parquet: {cells} cells equal to kpis.csv (pyarrow), {len(money)} money columns as exact decimals; "
             f"{len(parts)} scenario files read by DuckDB {duckdb.__version__} as one table")
     series = sorted(out.glob("scenario=*/timeseries-rule.parquet"))
     if series:

@@ -170,3 +170,52 @@ fn a_sweep_keeps_its_tables_in_parquet_or_csv_with_the_same_numbers() {
         rows[0][cost]
     );
 }
+
+#[test]
+fn a_community_sweep_keeps_money_as_exact_decimals_in_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = quartier(&[
+        "-q",
+        "sweep",
+        s(&examples().join("sweeps/meudon-community.toml")),
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(out.join("kpis.csv")).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let csv_rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    for table in [
+        out.join("kpis.parquet"),
+        out.join("scenario=0002/kpis.parquet"),
+    ] {
+        let (names, rows) = read_parquet(&table);
+        let collected = names[0] == "scenario";
+        for money in [
+            "allocate.file.consumer_bills_eur",
+            "allocate.optimised.consumer_bills_without_operation_eur",
+        ] {
+            let i = names.iter().position(|n| n == money).unwrap();
+            let j = head.iter().position(|n| *n == money).unwrap();
+            let row = if collected { 2 } else { 0 };
+            assert!(
+                matches!(rows[row][i], Field::Decimal(_)),
+                "{money}: {:?}",
+                rows[row][i]
+            );
+            assert_eq!(
+                rows[row][i].to_string(),
+                csv_rows[2][j],
+                "{money} in {}",
+                table.display()
+            );
+        }
+        let rate = names
+            .iter()
+            .position(|n| n == "allocate.file.self_consumption_rate")
+            .unwrap();
+        assert!(matches!(rows[0][rate], Field::Double(_)));
+    }
+}

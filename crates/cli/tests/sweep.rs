@@ -261,6 +261,165 @@ fn bad_input_is_refused_and_nothing_is_overwritten() {
     assert!(!fresh.join("scenario=0001").exists());
 }
 
+/// The rows of a results table (`kpis.csv`) by column name (no cell holds a comma).
+fn rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    lines
+        .map(|l| {
+            head.iter()
+                .cloned()
+                .zip(l.split(',').map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(row: &std::collections::HashMap<String, String>, column: &str) -> f64 {
+    row.get(column)
+        .unwrap_or_else(|| panic!("no column {column}"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{column}: {e}"))
+}
+
+#[test]
+fn a_community_is_allocated_on_each_scenario_s_curves_then_swept_on_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The example: the school's PV at three sizes, the community allocated on each
+    // simulation's member curves with its own key and the optimised key.
+    let pv = dir.path().join("pv");
+    let o = quartier(&[
+        "sweep",
+        s(&examples().join("sweeps/meudon-community.toml")),
+        "--out",
+        s(&pv),
+        "--jobs",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("3 of 3 scenarios done"),
+        "{}",
+        stdout(&o)
+    );
+    let r = rows(&pv.join("kpis.csv"));
+    assert_eq!(r.len(), 3);
+    for w in r.windows(2) {
+        // More PV on the school: more energy shared, smaller bills for the consumers.
+        assert!(
+            num(&w[1], "allocate.file.self_consumed_kwh")
+                > num(&w[0], "allocate.file.self_consumed_kwh")
+        );
+        assert!(
+            num(&w[1], "allocate.file.consumer_bills_eur")
+                < num(&w[0], "allocate.file.consumer_bills_eur")
+        );
+    }
+    for row in &r {
+        // The optimised key never costs the consumers more than the file's; shared energy
+        // never exceeds what the producers made.
+        assert!(
+            num(row, "allocate.optimised.consumer_bills_eur")
+                <= num(row, "allocate.file.consumer_bills_eur")
+        );
+        assert!(
+            num(row, "allocate.file.self_consumed_kwh")
+                <= num(row, "allocate.file.production_kwh") + 1e-9
+        );
+        // Money is written exactly, as decimal text to the cent.
+        let bills = &row["allocate.file.consumer_bills_eur"];
+        let cents = bills.split_once('.').map_or(0, |(_, c)| c.len());
+        assert!(cents <= 2 && !bills.contains('e'), "{bills}");
+        assert_eq!(row["allocate.consumers"], "40");
+    }
+    // A scenario's community file, with the curves it was allocated on, reruns alone.
+    let again = dir.path().join("again");
+    let o = quartier(&[
+        "-q",
+        "share",
+        "allocate",
+        s(&pv.join("scenario=0001/community.toml")),
+        "--out",
+        s(&again),
+        "--statements",
+        "none",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let allocation = std::fs::read_to_string(again.join("allocation.csv")).unwrap();
+    let mut lines = allocation.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = head.iter().position(|h| *h == "allocated_kwh").unwrap();
+    let shared: f64 = lines
+        .map(|l| l.split(',').nth(col).unwrap().parse::<f64>().unwrap_or(0.0))
+        .sum();
+    let swept = num(&r[1], "allocate.file.self_consumed_kwh");
+    assert!(
+        (shared - swept).abs() < 1e-6 * swept,
+        "rerun alone {shared} kWh, in the sweep {swept} kWh"
+    );
+
+    // That community file as the base of a sweep of prices.
+    let prices = dir.path().join("prices.toml");
+    std::fs::write(
+        &prices,
+        format!(
+            "communities = [\"{}\"]\nkeys = [\"file\", \"optimised\"]\n[grid]\n\
+             \"prices.local_eur_per_kwh\" = [0.08, 0.12]\n",
+            pv.join("scenario=0000/community.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("prices");
+    let o = quartier(&["sweep", s(&prices), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = rows(&out.join("kpis.csv"));
+    assert_eq!(p.len(), 2);
+    assert_eq!(p[0]["community"], "community.toml");
+    assert_eq!(
+        num(&p[0], "allocate.file.self_consumed_kwh"),
+        num(&p[1], "allocate.file.self_consumed_kwh"),
+        "the price moves money, not energy"
+    );
+    assert!(
+        num(&p[1], "allocate.file.consumer_bills_eur")
+            > num(&p[0], "allocate.file.consumer_bills_eur")
+    );
+    assert_eq!(
+        p[0]["allocate.file.self_consumed_kwh"], r[0]["allocate.file.self_consumed_kwh"],
+        "the same curves share the same energy"
+    );
+    let c = std::fs::read_to_string(out.join("scenario=0001/community.toml")).unwrap();
+    assert!(c.contains("local_eur_per_kwh = 0.12"), "{c}");
+
+    // What only districts run, on communities: refused at its place, nothing written.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&prices)
+            .unwrap()
+            .replace("keys =", "run = [\"rule\"]\nkeys ="),
+    )
+    .unwrap();
+    let fresh = dir.path().join("fresh");
+    let o = quartier(&["sweep", s(&bad), "--out", s(&fresh)]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains(&format!(
+            "{}:2:7: run: a sweep of community files runs `allocate` only",
+            bad.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!fresh.exists());
+}
+
 /// Slurm answers here (`sinfo`); with QUARTIER_REQUIRE_SLURM=1 (CI, after `.ci/slurm.sh`) it
 /// must, otherwise the test is skipped with a reason.
 fn slurm_available() -> bool {

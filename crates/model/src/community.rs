@@ -944,29 +944,7 @@ fn parse_community_with(
     options: &CommunityOptions<'_>,
     progress: Option<CurveProgress<'_>>,
 ) -> Result<LoadedCommunity, Diagnostics> {
-    let (doc, errors) = DeTable::parse_recoverable(text);
-    let mut p = P {
-        w: Walker::new(&COMMUNITY, path, text),
-    };
-    p.w.confined = options.confine_files;
-    p.w.syntax_errors(&errors);
-    let span = doc.span();
-    let spec = if errors.is_empty() {
-        p.spec(doc.get_ref(), span)
-    } else {
-        None
-    };
-    let fail = |mut p: P| {
-        p.diags.sort_by_key(|d| d.position);
-        if p.diags.is_empty() {
-            p.at_path(
-                "",
-                "the community could not be built (internal error: no diagnostic)".into(),
-                None,
-            );
-        }
-        Diagnostics(p.w.diags)
-    };
+    let (mut p, spec) = read_spec(text, path, options.confine_files);
     let Some(mut spec) = spec else {
         return Err(fail(p));
     };
@@ -1023,6 +1001,48 @@ fn parse_community_with(
             }
             Ok(loaded)
         }
+        _ => Err(fail(p)),
+    }
+}
+
+/// The community file's text walked against its attribute table (files confined to its
+/// folder when `confined`): the parser with what it found, and the spec when the text is TOML.
+fn read_spec(text: &str, path: &Path, confined: bool) -> (P, Option<Spec>) {
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    let mut p = P {
+        w: Walker::new(&COMMUNITY, path, text),
+    };
+    p.w.confined = confined;
+    p.w.syntax_errors(&errors);
+    let span = doc.span();
+    let spec = if errors.is_empty() {
+        p.spec(doc.get_ref(), span)
+    } else {
+        None
+    };
+    (p, spec)
+}
+
+/// Every diagnostic of a failed read, in file order (one saying so when there is none).
+fn fail(mut p: P) -> Diagnostics {
+    p.diags.sort_by_key(|d| d.position);
+    if p.diags.is_empty() {
+        p.at_path(
+            "",
+            "the community could not be built (internal error: no diagnostic)".into(),
+            None,
+        );
+    }
+    Diagnostics(p.w.diags)
+}
+
+/// Checks community text read from `path` without reading its curves: every field, kind,
+/// bound, key and price rule of the file itself (a sweep checks each of its scenarios so
+/// before any runs; the curves are read when one runs).
+pub fn check_community(text: &str, path: &Path) -> Result<(), Diagnostics> {
+    let (p, spec) = read_spec(text, path, false);
+    match spec {
+        Some(_) if p.diags.is_empty() => Ok(()),
         _ => Err(fail(p)),
     }
 }

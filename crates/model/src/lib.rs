@@ -42,15 +42,15 @@ mod community;
 pub mod community_edit;
 pub use community::{
     COMMUNITY_ATTRIBUTES, COMMUNITY_COMPONENTS, CommunityEdit, CommunityOptions, CurveProgress,
-    Invoicing, LoadedCommunity, StoredCurves, community_schema_markdown, default_tariffs,
-    parse_community, parse_community_in, parse_tariffs, read_community, read_community_progress,
-    read_community_with,
+    Invoicing, LoadedCommunity, StoredCurves, check_community, community_schema_markdown,
+    default_tariffs, parse_community, parse_community_in, parse_tariffs, read_community,
+    read_community_progress, read_community_with,
 };
 mod sweep;
 pub use sweep::{
-    FORMATS, MAX_SCENARIOS, RUNS, SWEEP_ATTRIBUTES, Scenario, ScenarioCheck, ScenarioError,
-    Setting, Sweep, TableFormat, parse_sweep, parse_sweep_with, read_sweep, read_sweep_with,
-    sweep_schema_markdown,
+    BaseKind, FORMATS, KEYS, MAX_SCENARIOS, RUNS, SWEEP_ATTRIBUTES, Scenario, ScenarioCheck,
+    ScenarioError, Setting, Sweep, TableFormat, parse_sweep, parse_sweep_with, read_sweep,
+    read_sweep_with, sweep_schema_markdown,
 };
 mod experiment;
 pub use experiment::{

@@ -13,9 +13,17 @@
 //! "grid.import_limit_kw" = 300
 //! ```
 //!
+//! A sweep of a collective self-consumption operation names community files instead
+//! (`communities = [...]`): its parameters are community-file paths (`prices.local_eur_per_kwh`,
+//! `members["30000000000012"].supplier_eur_per_kwh`) and each scenario is allocated, settled
+//! and billed with the keys it names (`keys = ["file", "optimised"]`). A district sweep may
+//! also name one community file whose members are the district's participants (`community =
+//! "..."`): `allocate` then allocates it on the meter curves of each scenario's simulation.
+//!
 //! A parameter is a district-file path: table names and attributes joined by dots, an array
-//! of tables indexed from 0 (`pv[0]`) or by its component's name (`pv["pv-ecole"]`). Paths
-//! are checked against the district attribute table (a path that does not exist is an error
+//! of tables indexed from 0 (`pv[0]`) or by its component's name (`pv["pv-ecole"]`; a
+//! community member also by its id). Paths are checked against the district (or community)
+//! attribute table (a path that does not exist is an error
 //! at the sweep file's key, with a suggestion), values by the district parser itself: each
 //! scenario's district text is read like any district file, and a problem with a value the
 //! sweep set is reported at that value in the sweep file (`FILE:LINE:COL`).
@@ -34,12 +42,43 @@ use toml::de::{DeTable, DeValue};
 use toml_edit::{DocumentMut, Item, Table, TableLike};
 
 use crate::attributes::{self, Attribute, DefaultValue, Kind, N, a, inc};
+use crate::community::{COMMUNITY_ATTRIBUTES, LoadedCommunity};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceMap};
 use crate::district::District;
 use crate::walk::{Schema, Style, TomlFileKind, Walker, read_toml_text};
 
 /// What runs for each scenario.
-pub const RUNS: &[&str] = &["rule", "optimal", "size"];
+pub const RUNS: &[&str] = &["rule", "optimal", "size", "allocate"];
+
+/// The allocation keys `allocate` can use.
+pub const KEYS: &[&str] = &["file", "default", "equal", "optimised"];
+
+/// What the scenarios are made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseKind {
+    /// District files (`districts`).
+    District,
+    /// Community files (`communities`).
+    Community,
+}
+
+impl BaseKind {
+    /// `district` or `community`: the column naming a scenario's file.
+    pub fn name(self) -> &'static str {
+        match self {
+            BaseKind::District => "district",
+            BaseKind::Community => "community",
+        }
+    }
+
+    /// The attribute table of its files, and the component of their top level.
+    fn attributes(self) -> (&'static [Attribute], &'static str) {
+        match self {
+            BaseKind::District => (attributes::ATTRIBUTES, "district"),
+            BaseKind::Community => (COMMUNITY_ATTRIBUTES, "community"),
+        }
+    }
+}
 
 /// Formats of a sweep's tables.
 pub const FORMATS: &[&str] = &["parquet", "csv"];
@@ -80,20 +119,50 @@ pub static SWEEP_ATTRIBUTES: &[Attribute] = &[
         "districts",
         Kind::EnumList(&[]),
         "",
-        DefaultValue::Required,
+        DefaultValue::Rule("required unless `communities`"),
         N,
         N,
         "District files the scenarios are made from (relative to the sweep file); every scenario of the grid runs on each.",
     ),
     a(
         "sweep",
+        "communities",
+        Kind::EnumList(&[]),
+        "",
+        DefaultValue::Rule("none"),
+        N,
+        N,
+        "Community files (collective self-consumption) the scenarios are made from instead of district files: the grid's paths are then community-file paths (`prices.local_eur_per_kwh`, `members[\"<id>\"].supplier_eur_per_kwh`, `key.type`) and each scenario runs `allocate`.",
+    ),
+    a(
+        "sweep",
+        "community",
+        Kind::Path,
+        "",
+        DefaultValue::Rule("none"),
+        N,
+        N,
+        "With `districts`: a community file whose members are the district's participants and PV systems. `allocate` allocates it on each scenario's meter curves from the rule controller's simulation (members the simulation knows take its curves, the others keep their own files); the scenario's `community.toml` and `community-curves/` rerun it alone with `quartier share allocate`.",
+    ),
+    a(
+        "sweep",
         "run",
         Kind::EnumList(RUNS),
         "",
-        DefaultValue::StrList(&["rule"]),
+        DefaultValue::Rule("[\"rule\"] for districts, [\"allocate\"] for communities"),
         N,
         N,
-        "What runs for each scenario: `rule` (the rule controller's simulation), `optimal` (optimal dispatch over the horizon, clarabel), `size` (sizing at the district's own costs).",
+        "What runs for each scenario: `rule` (the rule controller's simulation), `optimal` (optimal dispatch over the horizon, clarabel), `size` (sizing at the district's own costs), `allocate` (the community's allocation, settlement and bills with each of `keys`).",
+    ),
+    a(
+        "sweep",
+        "keys",
+        Kind::EnumList(KEYS),
+        "",
+        DefaultValue::StrList(&["file"]),
+        N,
+        N,
+        "Keys `allocate` allocates with, each its own columns (`allocate.optimised.self_consumption_rate`): `file` (the community file's own key), `default` (prorata of consumption, D315-6), `equal` (equal static shares, redistributed), `optimised` (the per-step key that maximises the value of self-consumed energy).",
     ),
     a(
         "sweep",
@@ -173,8 +242,8 @@ pub struct Setting {
 pub struct Scenario {
     /// Its number, from 0.
     pub index: usize,
-    /// Index of its district file in [`Sweep::districts`].
-    pub district: usize,
+    /// Index of its district (or community) file in [`Sweep::bases`].
+    pub base: usize,
     /// What it changes, in the sweep file's order.
     pub settings: Vec<Setting>,
 }
@@ -188,10 +257,16 @@ pub struct Sweep {
     pub text: String,
     /// The study's name.
     pub name: String,
-    /// District files (absolute or relative to the working directory).
-    pub districts: Vec<PathBuf>,
-    /// What runs for each scenario (`rule`, `optimal`, `size`).
+    /// What the scenarios are made from.
+    pub kind: BaseKind,
+    /// District (or community) files (absolute or relative to the working directory).
+    pub bases: Vec<PathBuf>,
+    /// With districts: the community file `allocate` allocates on each scenario's curves.
+    pub community: Option<PathBuf>,
+    /// What runs for each scenario (`rule`, `optimal`, `size`, `allocate`).
     pub run: Vec<String>,
+    /// The keys `allocate` uses (`file`, `default`, `equal`, `optimised`).
+    pub keys: Vec<String>,
     /// First days kept of each horizon.
     pub days: Option<u32>,
     /// Whether each dispatch's time series is kept.
@@ -202,8 +277,10 @@ pub struct Sweep {
     pub parameters: Vec<String>,
     /// Every scenario, numbered.
     pub scenarios: Vec<Scenario>,
-    /// The district files' texts.
+    /// The base files' texts.
     texts: Vec<String>,
+    /// The community file's text (with districts).
+    community_text: String,
     map: SourceMap,
 }
 
@@ -255,19 +332,21 @@ fn parse_path(p: &str) -> Option<Vec<Segment>> {
     }
 }
 
-/// Checks a parameter path against the district attribute table: `Err((message,
+/// Checks a parameter path against the attribute table of `kind`'s files: `Err((message,
 /// expected))`.
-fn check_path(segments: &[Segment]) -> Result<(), (String, Option<String>)> {
-    let mut comp = "district";
+fn check_path(kind: BaseKind, segments: &[Segment]) -> Result<(), (String, Option<String>)> {
+    let (attrs, root) = kind.attributes();
+    let mut comp = root;
     for (i, s) in segments.iter().enumerate() {
         let last = i + 1 == segments.len();
-        let Some(attr) = attributes::attribute(comp, &s.key) else {
-            let known: Vec<&str> = attributes::attributes_of(comp).map(|a| a.name).collect();
+        let of = || attrs.iter().filter(|a| a.component == comp);
+        let Some(attr) = of().find(|a| a.name == s.key) else {
+            let known: Vec<&str> = of().map(|a| a.name).collect();
             let hint = attributes::suggest(&s.key, known.iter().copied())
                 .map(|h| format!("; did you mean `{h}`?"))
                 .unwrap_or_default();
-            let within = if comp == "district" {
-                "the district file".to_owned()
+            let within = if comp == root {
+                format!("the {root} file")
             } else {
                 format!("`{comp}`")
             };
@@ -417,8 +496,32 @@ fn build(
 ) -> Option<Sweep> {
     let top = w.fields("sweep", "", doc, span);
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let names = top.strs("districts");
-    let run = top.strs("run");
+    let kind = if top.present("communities") {
+        BaseKind::Community
+    } else {
+        BaseKind::District
+    };
+    let list = |key: &str| {
+        if top.present(key) {
+            top.strs(key)
+        } else {
+            Some(Vec::new())
+        }
+    };
+    let (district_names, community_names) = (list("districts"), list("communities"));
+    let run = if top.present("run") {
+        top.strs("run")
+    } else {
+        Some(vec![
+            match kind {
+                BaseKind::District => "rule",
+                BaseKind::Community => "allocate",
+            }
+            .to_owned(),
+        ])
+    };
+    let keys = top.strs("keys");
+    let community = top.opt_path("community");
     let days = if top.present("days") {
         top.int("days").map(|d| u32::try_from(d).ok())
     } else {
@@ -444,7 +547,7 @@ fn build(
         for (key, value) in entries {
             let p: &str = key.get_ref();
             let fpath = format!("grid.{p}");
-            if !check_parameter(w, p, key.span(), &fpath) {
+            if !check_parameter(w, kind, p, key.span(), &fpath) {
                 ok = false;
                 continue;
             }
@@ -488,7 +591,7 @@ fn build(
         for (key, value) in entries {
             let p: &str = key.get_ref();
             let fpath = format!("scenarios[{k}].{p}");
-            if !check_parameter(w, p, key.span(), &fpath) {
+            if !check_parameter(w, kind, p, key.span(), &fpath) {
                 ok = false;
                 continue;
             }
@@ -509,58 +612,100 @@ fn build(
         }
         explicit.push(settings);
     }
-    let names = names?;
+    let (district_names, community_names) = (district_names?, community_names?);
     let run = run?;
+    let keys = keys?;
+    let community = community?;
     let days = days?;
     let name = name?;
     let timeseries = timeseries?;
     let format = format?;
+    let (key, names) = match kind {
+        BaseKind::District => ("districts", district_names),
+        BaseKind::Community => ("communities", community_names),
+    };
+    if kind == BaseKind::Community && top.present("districts") {
+        w.err(
+            top.span("communities"),
+            "communities",
+            "a sweep is made from district files or from community files, not both".into(),
+            Some("either districts = [...] or communities = [...] (a district sweep allocates its `community` file with run = [\"allocate\"])".into()),
+        );
+        ok = false;
+    }
     if names.is_empty() {
         w.err(
-            top.span("districts"),
-            "districts",
-            "no district file".into(),
-            Some("districts = [\"<district file>\", …]".into()),
+            top.span(key),
+            key,
+            format!("no {} file", kind.name()),
+            Some(format!(
+                "{key} = [\"<{} file>\", …]{}",
+                kind.name(),
+                if kind == BaseKind::District {
+                    ", or communities = [\"<community file>\", …]"
+                } else {
+                    ""
+                }
+            )),
         );
         ok = false;
     }
-    if run.is_empty() {
-        w.err(
-            top.span("run"),
-            "run",
-            "nothing to run".into(),
-            Some(format!("one or more of {}", RUNS.join(", "))),
-        );
-        ok = false;
-    }
-    // The district files, read once.
-    let mut districts = Vec::new();
+    ok &= check_runs(
+        w,
+        &top,
+        kind,
+        &run,
+        community.is_some(),
+        days.is_some(),
+        timeseries,
+    );
+    // The district (or community) files, read once.
+    let mut bases = Vec::new();
     let mut texts = Vec::new();
     for (i, n) in names.iter().enumerate() {
         let p = dir.join(n);
         match std::fs::read_to_string(&p) {
             Ok(t) => {
-                districts.push(p);
+                bases.push(p);
                 texts.push(t);
             }
             Err(e) => {
                 w.err(
-                    top.span("districts"),
-                    &format!("districts[{i}]"),
-                    format!("cannot read the district file {}: {e}", p.display()),
-                    Some("a district file, relative to the sweep file".into()),
+                    top.span(key),
+                    &format!("{key}[{i}]"),
+                    format!("cannot read the {} file {}: {e}", kind.name(), p.display()),
+                    Some(format!(
+                        "a {} file, relative to the sweep file",
+                        kind.name()
+                    )),
                 );
                 ok = false;
             }
         }
     }
+    let community_text = match &community {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(t) => t,
+            Err(e) => {
+                w.err(
+                    top.span("community"),
+                    "community",
+                    format!("cannot read the community file {}: {e}", p.display()),
+                    Some("a community file, relative to the sweep file".into()),
+                );
+                ok = false;
+                String::new()
+            }
+        },
+        None => String::new(),
+    };
     let combos: usize = grid.iter().map(|p| p.values.len()).product();
     let per_district = if grid.is_empty() && explicit.is_empty() {
         1
     } else {
         (if grid.is_empty() { 0 } else { combos }) + explicit.len()
     };
-    let total = per_district.saturating_mul(districts.len().max(1));
+    let total = per_district.saturating_mul(bases.len().max(1));
     if total > MAX_SCENARIOS {
         w.err(
             top.header.clone(),
@@ -586,7 +731,7 @@ fn build(
         }
     }
     let mut scenarios = Vec::new();
-    for d in 0..districts.len() {
+    for d in 0..bases.len() {
         if !grid.is_empty() {
             for c in 0..combos {
                 // The first parameter varies slowest.
@@ -603,7 +748,7 @@ fn build(
                 }
                 scenarios.push(Scenario {
                     index: scenarios.len(),
-                    district: d,
+                    base: d,
                     settings: settings.into_iter().flatten().collect(),
                 });
             }
@@ -611,14 +756,14 @@ fn build(
         for settings in &explicit {
             scenarios.push(Scenario {
                 index: scenarios.len(),
-                district: d,
+                base: d,
                 settings: settings.clone(),
             });
         }
         if grid.is_empty() && explicit.is_empty() {
             scenarios.push(Scenario {
                 index: scenarios.len(),
-                district: d,
+                base: d,
                 settings: Vec::new(),
             });
         }
@@ -632,30 +777,114 @@ fn build(
         file: path.to_path_buf(),
         text: text.to_owned(),
         name,
-        districts,
+        kind,
+        bases,
+        community,
         run,
+        keys,
         days,
         timeseries,
         format,
         parameters,
         scenarios,
         texts,
+        community_text,
         map: SourceMap::new(path, text),
     })
 }
 
+/// Checks what runs against what the sweep is made of; true when it is good.
+fn check_runs(
+    w: &mut Walker,
+    top: &crate::walk::Fields<'_>,
+    kind: BaseKind,
+    run: &[String],
+    community: bool,
+    days: bool,
+    timeseries: bool,
+) -> bool {
+    let mut bad = |key: &str, message: &str, expected: &str| {
+        w.err(top.span(key), key, message.into(), Some(expected.into()));
+        false
+    };
+    if run.is_empty() {
+        return bad(
+            "run",
+            "nothing to run",
+            &format!("one or more of {}", RUNS.join(", ")),
+        );
+    }
+    let allocates = run.iter().any(|r| r == "allocate");
+    match kind {
+        BaseKind::Community => {
+            let mut ok = true;
+            if run.iter().any(|r| r != "allocate") {
+                ok &= bad(
+                    "run",
+                    "a sweep of community files runs `allocate` only (rule, optimal and size run on district files)",
+                    "run = [\"allocate\"]",
+                );
+            }
+            if days {
+                ok &= bad(
+                    "days",
+                    "`days` cuts a district's horizon; a community's period is its own",
+                    "\"operation.last_day\" = <date> in the grid, or no `days`",
+                );
+            }
+            if timeseries {
+                ok &= bad(
+                    "timeseries",
+                    "`timeseries` keeps a dispatch's time series; a community sweep has none (rerun a scenario's community.toml with `quartier share allocate` for its allocation per step)",
+                    "timeseries = false",
+                );
+            }
+            if community {
+                ok &= bad(
+                    "community",
+                    "`community` goes with district files; here the communities are the scenarios",
+                    "no `community`",
+                );
+            }
+            ok
+        }
+        BaseKind::District if allocates && !community => bad(
+            "run",
+            "`allocate` needs the community file whose members are the district's participants",
+            "community = \"<community file>\"",
+        ),
+        BaseKind::District if community && !allocates => bad(
+            "community",
+            "a community file is only allocated by `allocate`",
+            "\"allocate\" in run, or no `community`",
+        ),
+        BaseKind::District if !allocates && top.present("keys") => bad(
+            "keys",
+            "`keys` are the keys of `allocate`, which this sweep does not run",
+            "\"allocate\" in run, or no `keys`",
+        ),
+        BaseKind::District => true,
+    }
+}
+
 /// Reports a malformed or unknown parameter path; true when it is good.
-fn check_parameter(w: &mut Walker, p: &str, span: Range<usize>, fpath: &str) -> bool {
+fn check_parameter(
+    w: &mut Walker,
+    kind: BaseKind,
+    p: &str,
+    span: Range<usize>,
+    fpath: &str,
+) -> bool {
     let Some(segments) = parse_path(p) else {
         w.err(
             span,
             fpath,
-            format!("`{p}` is not a district-file path"),
+            format!("`{p}` is not a {}-file path", kind.name()),
             Some("table.field, list[0].field or list[\"name\"].field".into()),
         );
         return false;
     };
-    match check_path(&segments) {
+    match check_path(kind, &segments) {
         Ok(()) => true,
         Err((message, expected)) => {
             w.err(span, fpath, message, expected);
@@ -670,16 +899,17 @@ fn check_parameter(w: &mut Walker, p: &str, span: Range<usize>, fpath: &str) -> 
 pub struct ScenarioError(pub Diagnostics);
 
 impl Sweep {
-    /// The district text of scenario `s`: its district file with the scenario's values set and
-    /// every referenced file made absolute; with, for each setting, the path it set in the
-    /// district file (`pv[0].kwp` for `pv["name"].kwp`).
+    /// The text of scenario `s`: its district (or community) file with the scenario's values
+    /// set and every referenced file made absolute.
     pub fn scenario_text(&self, s: &Scenario) -> Result<String, ScenarioError> {
         self.apply(s).map(|(t, _)| t)
     }
 
+    /// The text of scenario `s` (see [`Sweep::scenario_text`]), with, for each setting, the
+    /// path it set in the file (`pv[0].kwp` for `pv["name"].kwp`).
     fn apply(&self, s: &Scenario) -> Result<(String, Vec<String>), ScenarioError> {
-        let file = self.districts.get(s.district).cloned().unwrap_or_default();
-        let text = self.texts.get(s.district).map_or("", String::as_str);
+        let file = self.bases.get(s.base).cloned().unwrap_or_default();
+        let text = self.texts.get(s.base).map_or("", String::as_str);
         let err = |set: &Setting, message: String, expected: Option<String>| {
             ScenarioError(Diagnostics(vec![Diagnostic {
                 file: self.file.clone(),
@@ -709,18 +939,111 @@ impl Sweep {
                 set_in(doc.as_table_mut(), &segments, value).map_err(|(m, e)| err(set, m, e))?;
             set_paths.push(canonical);
         }
-        let dir = std::path::absolute(&file)
-            .ok()
-            .and_then(|f| f.parent().map(Path::to_path_buf))
-            .unwrap_or_default();
-        absolutise(doc.as_table_mut(), &dir);
+        absolutise(
+            doc.as_table_mut(),
+            &folder_of(&file),
+            self.kind.attributes().0,
+        );
         Ok((doc.to_string(), set_paths))
     }
 
-    /// Scenario `s` read as a district file: its problems, those with a value it set
-    /// reported at that value in the sweep file.
+    /// Scenario `s` read as a district (or community) file: its problems, those with a value
+    /// it set reported at that value in the sweep file. A community's curves are not read
+    /// (they are when it runs).
     pub fn check_scenario(&self, s: &Scenario) -> Result<(), ScenarioError> {
-        self.scenario_district(s).map(|_| ())
+        match self.kind {
+            BaseKind::District => self.scenario_district(s).map(|_| ()),
+            BaseKind::Community => {
+                let (text, set_paths) = self.apply(s)?;
+                let file = self.bases.get(s.base).cloned().unwrap_or_default();
+                crate::community::check_community(&text, &file)
+                    .map_err(|found| self.locate(s, &set_paths, found))
+            }
+        }
+    }
+
+    /// Scenario `s`'s community (a sweep of community files): its text (what
+    /// [`Sweep::scenario_text`] gives) read by the community parser with its curves, problems
+    /// reported as [`Sweep::check_scenario`] does.
+    pub fn scenario_community(
+        &self,
+        s: &Scenario,
+    ) -> Result<(String, LoadedCommunity), ScenarioError> {
+        let (text, set_paths) = self.apply(s)?;
+        let file = self.bases.get(s.base).cloned().unwrap_or_default();
+        crate::community::parse_community(&text, &file)
+            .map(|c| (text, c))
+            .map_err(|found| self.locate(s, &set_paths, found))
+    }
+
+    /// The text of the sweep's `community` file (a district sweep that allocates) with the
+    /// curve of each member in `curves` (its id, and its file as the text should name it)
+    /// replaced by that file, and every other file it references made absolute.
+    pub fn community_with_curves(
+        &self,
+        curves: &[(String, String)],
+    ) -> Result<String, ScenarioError> {
+        let file = self.community.clone().unwrap_or_default();
+        let whole = |message: String| {
+            ScenarioError(Diagnostics(vec![Diagnostic {
+                file: file.clone(),
+                position: None,
+                path: String::new(),
+                message,
+                expected: None,
+            }]))
+        };
+        let mut doc: DocumentMut = self
+            .community_text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| whole(format!("not TOML: {}", e.message())))?;
+        absolutise(doc.as_table_mut(), &folder_of(&file), COMMUNITY_ATTRIBUTES);
+        if let Some(members) = doc
+            .get_mut("members")
+            .and_then(Item::as_array_of_tables_mut)
+        {
+            for m in members.iter_mut() {
+                let id = m.get("id").and_then(Item::as_str).unwrap_or("").to_owned();
+                if let Some((_, path)) = curves.iter().find(|(c, _)| *c == id) {
+                    let mut curve = toml_edit::InlineTable::new();
+                    curve.insert("file", path.as_str().into());
+                    m.insert("curve", toml_edit::value(curve));
+                }
+            }
+        }
+        Ok(doc.to_string())
+    }
+
+    /// `found`, the problems of scenario `s`'s file, with those of a value the scenario set
+    /// (`set_paths`, as [`Sweep::apply`] gives them) placed at that value in the sweep file.
+    fn locate(&self, s: &Scenario, set_paths: &[String], found: Diagnostics) -> ScenarioError {
+        ScenarioError(Diagnostics(
+            found
+                .0
+                .into_iter()
+                .map(|d| match set_paths.iter().position(|p| *p == d.path) {
+                    Some(k) => {
+                        let set = &s.settings[k];
+                        Diagnostic {
+                            file: self.file.clone(),
+                            position: Some(self.map.position_of(set.span.start)),
+                            path: set.parameter.clone(),
+                            message: format!("scenario {}: {}", s.index, d.message),
+                            expected: d.expected,
+                        }
+                    }
+                    None => Diagnostic {
+                        message: format!(
+                            "{} (scenario {} of {})",
+                            d.message,
+                            s.index,
+                            self.file.display()
+                        ),
+                        ..d
+                    },
+                })
+                .collect(),
+        ))
     }
 
     /// Scenario `s`'s district: its text (what [`Sweep::scenario_text`] gives) read by the
@@ -730,37 +1053,10 @@ impl Sweep {
         s: &Scenario,
     ) -> Result<(String, District, SourceMap), ScenarioError> {
         let (text, set_paths) = self.apply(s)?;
-        let file = self.districts.get(s.district).cloned().unwrap_or_default();
-        match crate::parse::parse_district(&text, &file) {
-            Ok((district, sources)) => Ok((text, district, sources)),
-            Err(found) => Err(ScenarioError(Diagnostics(
-                found
-                    .0
-                    .into_iter()
-                    .map(|d| match set_paths.iter().position(|p| *p == d.path) {
-                        Some(k) => {
-                            let set = &s.settings[k];
-                            Diagnostic {
-                                file: self.file.clone(),
-                                position: Some(self.map.position_of(set.span.start)),
-                                path: set.parameter.clone(),
-                                message: format!("scenario {}: {}", s.index, d.message),
-                                expected: d.expected,
-                            }
-                        }
-                        None => Diagnostic {
-                            message: format!(
-                                "{} (scenario {} of {})",
-                                d.message,
-                                s.index,
-                                self.file.display()
-                            ),
-                            ..d
-                        },
-                    })
-                    .collect(),
-            ))),
-        }
+        let file = self.bases.get(s.base).cloned().unwrap_or_default();
+        crate::parse::parse_district(&text, &file)
+            .map(|(district, sources)| (text, district, sources))
+            .map_err(|found| self.locate(s, &set_paths, found))
     }
 }
 
@@ -811,24 +1107,35 @@ fn set_in(
                     ));
                 }
                 Selector::Name(name) => {
-                    let names: Vec<String> = list
+                    let field = |t: &Table, key: &str| {
+                        t.get(key).and_then(Item::as_str).unwrap_or("").to_owned()
+                    };
+                    let names: Vec<String> = list.iter().map(|t| field(t, "name")).collect();
+                    // A community member also by its id.
+                    let ids: Vec<String> = list.iter().map(|t| field(t, "id")).collect();
+                    let found = names
                         .iter()
-                        .map(|t| {
-                            t.get("name")
-                                .and_then(Item::as_str)
-                                .unwrap_or("")
-                                .to_owned()
-                        })
-                        .collect();
-                    match names.iter().position(|x| x == name) {
+                        .position(|x| x == name)
+                        .or_else(|| ids.iter().position(|x| x == name));
+                    match found {
                         Some(i) => i,
                         None => {
-                            let hint = attributes::suggest(name, names.iter().map(String::as_str))
-                                .map(|h| format!("; did you mean \"{h}\"?"))
-                                .unwrap_or_default();
+                            // Members are listed by id (their names may hold commas).
+                            let by_id = ids.iter().any(|x| !x.is_empty());
+                            let listed = if by_id { &ids } else { &names };
+                            let hint = attributes::suggest(
+                                name,
+                                names.iter().chain(&ids).map(String::as_str),
+                            )
+                            .map(|h| format!("; did you mean \"{h}\"?"))
+                            .unwrap_or_default();
                             return Err((
                                 format!("no [[{}]] named \"{name}\"{hint}", s.key),
-                                Some(format!("one of {}", names.join(", "))),
+                                Some(format!(
+                                    "{}one of {}",
+                                    if by_id { "an id, " } else { "" },
+                                    listed.join(", ")
+                                )),
                             ));
                         }
                     }
@@ -844,14 +1151,21 @@ fn set_in(
     }
 }
 
-/// Makes every relative file path of the district (the keys of its path attributes) absolute
-/// from `dir`.
-fn absolutise(t: &mut dyn TableLike, dir: &Path) {
+/// The absolute folder of `file`, without `..` when the file exists.
+fn folder_of(file: &Path) -> PathBuf {
+    std::fs::canonicalize(file)
+        .or_else(|_| std::path::absolute(file))
+        .ok()
+        .and_then(|f| f.parent().map(Path::to_path_buf))
+        .unwrap_or_default()
+}
+
+/// Makes every relative file path of a file (the keys of its path attributes in `attrs`)
+/// absolute from `dir`.
+fn absolutise(t: &mut dyn TableLike, dir: &Path, attrs: &[Attribute]) {
     let keys: Vec<String> = t.iter().map(|(k, _)| k.to_owned()).collect();
     for k in keys {
-        let is_path = attributes::ATTRIBUTES
-            .iter()
-            .any(|a| a.name == k && a.kind == Kind::Path);
+        let is_path = attrs.iter().any(|a| a.name == k && a.kind == Kind::Path);
         let Some(item) = t.get_mut(&k) else { continue };
         if is_path {
             if let Some(s) = item.as_str() {
@@ -864,10 +1178,10 @@ fn absolutise(t: &mut dyn TableLike, dir: &Path) {
             continue;
         }
         if let Some(inner) = item.as_table_like_mut() {
-            absolutise(inner, dir);
+            absolutise(inner, dir, attrs);
         } else if let Some(list) = item.as_array_of_tables_mut() {
             for inner in list.iter_mut() {
-                absolutise(inner, dir);
+                absolutise(inner, dir, attrs);
             }
         }
     }
@@ -876,7 +1190,7 @@ fn absolutise(t: &mut dyn TableLike, dir: &Path) {
 /// The sweep file format as Markdown, generated from [`SWEEP_ATTRIBUTES`].
 pub fn sweep_schema_markdown() -> String {
     let mut out = String::from(
-        "# The sweep file\n\nA study of many scenarios made from district files, run by \
+        "# The sweep file\n\nA study of many scenarios made from district (or community) files, run by \
          `quartier sweep`. Relative paths start at the sweep file's folder. Every problem is \
          reported at once as `FILE:LINE:COL: path: message (expected …)`, a value the sweep \
          sets at its place in the sweep file.\n\n## Top level\n\n",

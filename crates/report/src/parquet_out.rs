@@ -34,6 +34,14 @@ pub enum ColumnData {
     Flag(Vec<Option<bool>>),
     /// Text, some missing.
     Text(Vec<Option<String>>),
+    /// Exact decimal numbers (money), some missing: each the whole number of
+    /// 10^-`scale` units (Parquet `DECIMAL(18, scale)`; pandas reads `decimal.Decimal`).
+    Decimal {
+        /// Digits after the decimal point.
+        scale: u32,
+        /// The values times 10^`scale`.
+        unscaled: Vec<Option<i64>>,
+    },
 }
 
 impl ColumnData {
@@ -45,6 +53,7 @@ impl ColumnData {
             ColumnData::Integer(v) => v.len(),
             ColumnData::Flag(v) => v.len(),
             ColumnData::Text(v) => v.len(),
+            ColumnData::Decimal { unscaled, .. } => unscaled.len(),
         }
     }
 }
@@ -75,6 +84,9 @@ mod encoder {
 
     use super::{Column, ColumnData};
     use crate::ReportError;
+
+    /// Digits of a decimal column: what a 64-bit whole number holds.
+    const DECIMAL_PRECISION: i32 = 18;
 
     fn snap(v: f64) -> f64 {
         if v.abs() < 1e-12 { 0.0 } else { v }
@@ -112,12 +124,24 @@ mod encoder {
                     Some(LogicalType::String),
                     Repetition::OPTIONAL,
                 ),
+                ColumnData::Decimal { scale, .. } => (
+                    PhysicalType::INT64,
+                    Some(LogicalType::decimal(
+                        i32::try_from(*scale).unwrap_or(0),
+                        DECIMAL_PRECISION,
+                    )),
+                    Repetition::OPTIONAL,
+                ),
             };
-            let field = Type::primitive_type_builder(&c.name, physical)
+            let mut field = Type::primitive_type_builder(&c.name, physical)
                 .with_repetition(repetition)
-                .with_logical_type(logical)
-                .build()
-                .map_err(&err)?;
+                .with_logical_type(logical);
+            if let ColumnData::Decimal { scale, .. } = &c.data {
+                field = field
+                    .with_precision(DECIMAL_PRECISION)
+                    .with_scale(i32::try_from(*scale).unwrap_or(0));
+            }
+            let field = field.build().map_err(&err)?;
             fields.push(Arc::new(field));
         }
         let schema = Type::group_type_builder("schema")
@@ -180,6 +204,14 @@ mod encoder {
                         .collect();
                     let levels: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
                     col.typed::<ByteArrayType>()
+                        .write_batch(&values, Some(&levels), None)
+                        .map_err(&err)?;
+                }
+                ColumnData::Decimal { unscaled, .. } => {
+                    let values: Vec<i64> = unscaled.iter().flatten().copied().collect();
+                    let levels: Vec<i16> =
+                        unscaled.iter().map(|x| i16::from(x.is_some())).collect();
+                    col.typed::<Int64Type>()
                         .write_batch(&values, Some(&levels), None)
                         .map_err(&err)?;
                 }
@@ -303,6 +335,13 @@ mod tests {
                 name: "scenario".into(),
                 data: ColumnData::Integer(vec![0, 1]),
             },
+            col(
+                "bills_eur",
+                ColumnData::Decimal {
+                    scale: 4,
+                    unscaled: vec![Some(12_345_678), None],
+                },
+            ),
         ];
         write_parquet(&path, &columns, &[("sweep", "s".into())]).unwrap();
         let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
@@ -332,11 +371,25 @@ mod tests {
         assert_eq!(first[3].1, Field::Str("a.csv".into()));
         assert_eq!(first[4].1, Field::Bool(true));
         assert_eq!(first[5].1, Field::Long(0));
+        assert_eq!(
+            first[6].1.to_string(),
+            "1234.5678",
+            "money is an exact decimal"
+        );
+        let schema = reader.metadata().file_metadata().schema_descr();
+        assert_eq!(
+            (
+                schema.column(6).type_precision(),
+                schema.column(6).type_scale()
+            ),
+            (18, 4)
+        );
         let second: Vec<Field> = rows[1].get_column_iter().map(|(_, f)| f.clone()).collect();
         assert_eq!(second[1], Field::Double(250.0));
         assert_eq!(second[2], Field::Double(200.0));
         assert_eq!(second[3], Field::Null);
         assert_eq!(second[4], Field::Null);
+        assert_eq!(second[6], Field::Null);
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //!
 //! ```text
 //! DIR/sweep.toml                  the sweep file, as given (the folder's identity)
-//! DIR/scenarios.csv               scenario, district, one column per parameter
+//! DIR/scenarios.csv               scenario, district (or community), one column per parameter
 //! DIR/scenario=0007/district.toml the scenario's whole district file: rerun it alone
-//! DIR/scenario=0007/rule-kpis.json, optimal-kpis.json, sizing.json
+//! DIR/scenario=0007/rule-kpis.json, optimal-kpis.json, sizing.json, allocate-kpis.json
+//! DIR/scenario=0007/community.toml, community-curves/  (`allocate`: the community allocated,
+//!                                 with the member curves the district's simulation gave)
 //! DIR/scenario=0007/kpis.parquet  the same results as one row (`format = "csv"`: kpis.csv)
 //! DIR/scenario=0007/timeseries-rule.parquet, timeseries-optimal.parquet  (`timeseries = true`)
 //! DIR/scenario=0007/done.json     what ran and how long: the scenario is complete
@@ -18,7 +20,12 @@
 //! the files in it, so that `read_parquet('DIR/scenario=*/kpis.parquet', hive_partitioning =
 //! true)` in DuckDB, or `pl.read_parquet(…, hive_partitioning=True)` in polars, reads every
 //! scenario as one table with its number. A column is numbers, yes/no or text as its values
-//! are; a text value of the sweep file is given without its TOML quotes.
+//! are; a text value of the sweep file is given without its TOML quotes; money (a result
+//! named `…_eur`) is an exact decimal (Parquet `DECIMAL(18, s)`), never a float.
+//!
+//! A sweep of community files writes `community.toml` instead of `district.toml`, and
+//! `allocate-kpis.json`: for each key, the community totals (`allocate.optimised.self_consumption_rate`,
+//! `allocate.file.consumer_bills_eur`, …).
 //!
 //! A scenario's folder is written into a hidden temporary folder and renamed into place when
 //! everything is in it ([`crate::OutputDir`]), so a scenario folder exists only complete: an
@@ -31,11 +38,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use quartier_model::{Scenario, Sweep, TableFormat};
+use quartier_model::{BaseKind, LoadedCommunity, Scenario, Sweep, TableFormat};
 use quartier_optim::lp::Clarabel;
 use quartier_optim::sizing::{Target, size};
 use quartier_optim::{DispatchConfig, dispatch};
 use quartier_sim::RuleConfig;
+use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::{OutputDir, ReportError, kpis_json};
@@ -133,18 +141,14 @@ pub fn prepare(sweep: &Sweep, dir: &Path) -> Result<usize, SweepError> {
         Err(_) => {}
     }
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut csv = String::from("scenario,district");
+    let mut csv = format!("scenario,{}", sweep.kind.name());
     for p in &sweep.parameters {
         csv.push(',');
         csv.push_str(&csv_cell(p));
     }
     csv.push('\n');
     for s in &sweep.scenarios {
-        csv.push_str(&format!(
-            "{},{}",
-            s.index,
-            csv_cell(&district_label(sweep, s))
-        ));
+        csv.push_str(&format!("{},{}", s.index, csv_cell(&base_label(sweep, s))));
         for p in &sweep.parameters {
             csv.push(',');
             if let Some(set) = s.settings.iter().find(|x| &x.parameter == p) {
@@ -214,10 +218,11 @@ fn remove_abandoned(dir: &Path, host: &str) -> usize {
     removed
 }
 
-fn district_label(sweep: &Sweep, s: &Scenario) -> String {
+/// The file name of scenario `s`'s district (or community) file.
+fn base_label(sweep: &Sweep, s: &Scenario) -> String {
     sweep
-        .districts
-        .get(s.district)
+        .bases
+        .get(s.base)
         .and_then(|p| p.file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
@@ -238,8 +243,9 @@ pub fn is_done(dir: &Path, index: usize, count: usize) -> bool {
         .is_file()
 }
 
-/// Runs scenario `index` of `sweep` into `dir` (prepared): its district file, then what the
-/// sweep runs (`rule`, `optimal`, `size`), then `done.json`, all at once. Gives the seconds
+/// Runs scenario `index` of `sweep` into `dir` (prepared): its district (or community) file,
+/// then what the sweep runs (`rule`, `optimal`, `size`, `allocate`), then `done.json`, all at
+/// once. Gives the seconds
 /// it took; a failure is also written to `scenario=NNNN.error.txt`.
 pub fn run_scenario(sweep: &Sweep, dir: &Path, index: usize) -> Result<f64, SweepError> {
     let count = sweep.scenarios.len();
@@ -267,71 +273,29 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
         index: s.index,
         message,
     };
-    let (text, mut district, sources) = sweep
-        .scenario_district(s)
-        .map_err(|e| fail(e.to_string()))?;
     let out = OutputDir::create_tagged(target, Some(&host()))?;
-    out.write("district.toml", text.as_bytes())?;
-    if let Some(days) = sweep.days {
-        crate::sizing::keep_first_days(&mut district, days).map_err(|e| fail(e.to_string()))?;
-    }
-    let data = quartier_model::load(&district, &sources).map_err(|e| fail(e.to_string()))?;
-    let inputs = quartier_sim::assemble(&district, &data).map_err(|e| fail(e.to_string()))?;
-    let label = district.site.name.clone();
-    let mut ran = Vec::new();
     // The result documents written, kept for the scenario's row below.
     let mut written: Vec<(&str, String)> = Vec::new();
-    let mut keep = |name: &'static str, doc: String| -> Result<(), ReportError> {
-        out.write(name, doc.as_bytes())?;
-        written.push((name, doc));
-        Ok(())
-    };
-    for what in &sweep.run {
-        let t = Instant::now();
-        match what.as_str() {
-            "rule" => {
-                let flows = quartier_sim::simulate(&inputs, &RuleConfig::default(), &mut |_, _| {})
-                    .map_err(|e| fail(format!("simulation: {e}")))?;
-                let kpis = quartier_sim::account(&inputs, &flows)
-                    .map_err(|e| fail(format!("accounting pass: {e}")))?;
-                keep("rule-kpis.json", kpis_json(&label, &inputs.axis, &kpis))?;
-                if sweep.timeseries {
-                    write_series(sweep, s, &out, "rule", &label, &inputs.axis, &flows)?;
-                }
-            }
-            "optimal" => {
-                let d = dispatch(&inputs, &DispatchConfig::default(), &Clarabel::default())
-                    .map_err(|e| fail(format!("optimal dispatch: {e}")))?;
-                keep(
-                    "optimal-kpis.json",
-                    kpis_json(&label, &inputs.axis, &d.kpis),
-                )?;
-                if sweep.timeseries {
-                    write_series(sweep, s, &out, "optimal", &label, &inputs.axis, &d.flows)?;
-                }
-            }
-            "size" => {
-                let config =
-                    crate::sizing::sizing_config(&inputs, &district.sizing, Target::None, None);
-                let sized = size(&inputs, &config, &Clarabel::default())
-                    .map_err(|e| fail(format!("sizing: {e}")))?;
-                let json = crate::sizing::sizing_document(
-                    &label,
-                    &config,
-                    &district.sizing,
-                    &sized,
-                    None,
-                    t.elapsed().as_secs_f64(),
-                );
-                keep("sizing.json", json)?;
-            }
-            other => return Err(fail(format!("unknown run `{other}`"))),
+    let mut ran = Vec::new();
+    match sweep.kind {
+        BaseKind::District => run_district(sweep, s, &out, &mut written, &mut ran)?,
+        BaseKind::Community => {
+            let t = Instant::now();
+            let (text, loaded) = sweep
+                .scenario_community(s)
+                .map_err(|e| fail(e.to_string()))?;
+            out.write("community.toml", text.as_bytes())?;
+            let doc = allocate_document(&loaded, &sweep.keys).map_err(fail)?;
+            out.write("allocate-kpis.json", doc.as_bytes())?;
+            written.push(("allocate-kpis.json", doc));
+            ran.push(
+                serde_json::json!({ "run": "allocate", "seconds": t.elapsed().as_secs_f64() }),
+            );
         }
-        ran.push(serde_json::json!({ "run": what, "seconds": t.elapsed().as_secs_f64() }));
     }
-    // The scenario's results as one row: its district and values, then what ran.
-    let mut names = vec!["district".to_owned()];
-    let mut row = vec![Cell::Text(district_label(sweep, s))];
+    // The scenario's results as one row: its file and values, then what ran.
+    let mut names = vec![sweep.kind.name().to_owned()];
+    let mut row = vec![Cell::Text(base_label(sweep, s))];
     for p in &sweep.parameters {
         names.push(p.clone());
         row.push(
@@ -359,7 +323,7 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
     write_table(&out.path(&table), &names, &[row], sweep.format, &meta)?;
     let done = serde_json::json!({
         "scenario": s.index,
-        "district": district_label(sweep, s),
+        sweep.kind.name(): base_label(sweep, s),
         "settings": s.settings.iter().map(|x| (x.parameter.clone(), Value::String(x.value.clone()))).collect::<serde_json::Map<_, _>>(),
         "ran": ran,
         "seconds": t0.elapsed().as_secs_f64(),
@@ -371,6 +335,135 @@ fn run_into(sweep: &Sweep, s: &Scenario, target: &Path, t0: Instant) -> Result<(
             .as_bytes(),
     )?;
     out.commit()?;
+    Ok(())
+}
+
+/// The community's allocation, settlement and bills with each of `keys` (`file`, `default`,
+/// `equal`, `optimised`), as `allocate-kpis.json`: its size, and the totals of each key (money
+/// as exact decimal text). The operation's perimeter is checked first, as `quartier share
+/// allocate` does.
+fn allocate_document(loaded: &LoadedCommunity, keys: &[String]) -> Result<String, String> {
+    use crate::community::{KeyChoice, check_perimeter, key_of, scenario, totals};
+    check_perimeter(loaded).map_err(|e| format!("community {}: {e}", loaded.name))?;
+    let mut by_key = serde_json::Map::new();
+    for k in keys {
+        let choice: KeyChoice = k.parse().map_err(|e| format!("{e}"))?;
+        let key = key_of(loaded, choice).map_err(|e| format!("key {k}: {e}"))?;
+        let s = scenario(loaded, &key).map_err(|e| format!("key {k}: {e}"))?;
+        let t = serde_json::to_value(totals(&s)).map_err(|e| e.to_string())?;
+        by_key.insert(k.clone(), t);
+    }
+    let c = &loaded.community;
+    let doc = serde_json::json!({
+        "community": loaded.name,
+        "consumers": c.consumers().len(),
+        "producers": c.producers().len(),
+        "keys": by_key,
+    });
+    serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
+}
+
+/// Runs what the sweep runs on district scenario `s` into `out`: each document written is
+/// kept in `written`, each run's time in `ran`.
+fn run_district(
+    sweep: &Sweep,
+    s: &Scenario,
+    out: &OutputDir,
+    written: &mut Vec<(&str, String)>,
+    ran: &mut Vec<Value>,
+) -> Result<(), SweepError> {
+    let fail = |message: String| SweepError::Scenario {
+        index: s.index,
+        message,
+    };
+    let (text, mut district, sources) = sweep
+        .scenario_district(s)
+        .map_err(|e| fail(e.to_string()))?;
+    out.write("district.toml", text.as_bytes())?;
+    if let Some(days) = sweep.days {
+        crate::sizing::keep_first_days(&mut district, days).map_err(|e| fail(e.to_string()))?;
+    }
+    let data = quartier_model::load(&district, &sources).map_err(|e| fail(e.to_string()))?;
+    let inputs = quartier_sim::assemble(&district, &data).map_err(|e| fail(e.to_string()))?;
+    let label = district.site.name.clone();
+    let mut keep = |name: &'static str, doc: String| -> Result<(), ReportError> {
+        out.write(name, doc.as_bytes())?;
+        written.push((name, doc));
+        Ok(())
+    };
+    // The rule controller's flows, once: `allocate` takes its member curves from them.
+    let mut rule_flows = None;
+    let simulate_rule = || -> Result<quartier_sim::Flows, SweepError> {
+        quartier_sim::simulate(&inputs, &RuleConfig::default(), &mut |_, _| {})
+            .map_err(|e| fail(format!("simulation: {e}")))
+    };
+    for what in &sweep.run {
+        let t = Instant::now();
+        match what.as_str() {
+            "rule" => {
+                let flows = simulate_rule()?;
+                let kpis = quartier_sim::account(&inputs, &flows)
+                    .map_err(|e| fail(format!("accounting pass: {e}")))?;
+                keep("rule-kpis.json", kpis_json(&label, &inputs.axis, &kpis))?;
+                if sweep.timeseries {
+                    write_series(sweep, s, out, "rule", &label, &inputs.axis, &flows)?;
+                }
+                rule_flows = Some(flows);
+            }
+            "allocate" => {
+                let flows = match rule_flows.take() {
+                    Some(f) => f,
+                    None => simulate_rule()?,
+                };
+                let curves = crate::community::member_curves(&inputs, &flows);
+                rule_flows = Some(flows);
+                crate::community::write_member_curves(&out.path("community-curves"), &curves)?;
+                let named: Vec<(String, String)> = curves
+                    .curves
+                    .iter()
+                    .map(|(id, _)| (id.clone(), format!("community-curves/{id}.csv")))
+                    .collect();
+                let text = sweep
+                    .community_with_curves(&named)
+                    .map_err(|e| fail(e.to_string()))?;
+                out.write("community.toml", text.as_bytes())?;
+                let loaded = quartier_model::parse_community(&text, &out.path("community.toml"))
+                    .map_err(|e| fail(format!("community: {e}")))?;
+                keep(
+                    "allocate-kpis.json",
+                    allocate_document(&loaded, &sweep.keys).map_err(fail)?,
+                )?;
+            }
+            "optimal" => {
+                let d = dispatch(&inputs, &DispatchConfig::default(), &Clarabel::default())
+                    .map_err(|e| fail(format!("optimal dispatch: {e}")))?;
+                keep(
+                    "optimal-kpis.json",
+                    kpis_json(&label, &inputs.axis, &d.kpis),
+                )?;
+                if sweep.timeseries {
+                    write_series(sweep, s, out, "optimal", &label, &inputs.axis, &d.flows)?;
+                }
+            }
+            "size" => {
+                let config =
+                    crate::sizing::sizing_config(&inputs, &district.sizing, Target::None, None);
+                let sized = size(&inputs, &config, &Clarabel::default())
+                    .map_err(|e| fail(format!("sizing: {e}")))?;
+                let json = crate::sizing::sizing_document(
+                    &label,
+                    &config,
+                    &district.sizing,
+                    &sized,
+                    None,
+                    t.elapsed().as_secs_f64(),
+                );
+                keep("sizing.json", json)?;
+            }
+            other => return Err(fail(format!("unknown run `{other}`"))),
+        }
+        ran.push(serde_json::json!({ "run": what, "seconds": t.elapsed().as_secs_f64() }));
+    }
     Ok(())
 }
 
@@ -408,6 +501,8 @@ enum Cell {
     Number(f64, String),
     Flag(bool),
     Text(String),
+    /// An exact decimal (money).
+    Decimal(Decimal),
 }
 
 impl Cell {
@@ -421,6 +516,16 @@ impl Cell {
             },
             Value::String(s) => Cell::Text(s.clone()),
             other => Cell::Text(other.to_string()),
+        }
+    }
+
+    /// A result named `field`: money (`…_eur`, written as decimal text) is exact.
+    fn of_result(field: &str, v: &Value) -> Cell {
+        match v {
+            Value::String(t) if field.ends_with("_eur") => t
+                .parse::<Decimal>()
+                .map_or_else(|_| Cell::Text(t.clone()), Cell::Decimal),
+            other => Cell::of_json(other),
         }
     }
 
@@ -443,13 +548,15 @@ impl Cell {
             Cell::Integer(i) => i.to_string(),
             Cell::Number(_, t) | Cell::Text(t) => t.clone(),
             Cell::Flag(b) => b.to_string(),
+            Cell::Decimal(d) => d.to_string(),
         }
     }
 }
 
 /// The results of a finished scenario's folder, each JSON file read by `read`: every KPI of
 /// each dispatch (`rule.self_sufficiency_rate`, …), the sizing's costs and each capacity
-/// (`size.pv-ecole.pv_kwp`).
+/// (`size.pv-ecole.pv_kwp`), the community's size and each key's totals
+/// (`allocate.optimised.self_consumed_kwh`).
 fn result_cells(
     read: &dyn Fn(&str) -> Result<Option<Value>, ReportError>,
 ) -> Result<Vec<(String, Cell)>, ReportError> {
@@ -481,6 +588,21 @@ fn result_cells(
                 };
                 if let Some(v) = cap.get("value") {
                     values.push((format!("size.{comp}.{kind}"), Cell::of_json(v)));
+                }
+            }
+        }
+    }
+    if let Some(doc) = read("allocate-kpis.json")? {
+        for key in ["consumers", "producers"] {
+            if let Some(v) = doc.get(key) {
+                values.push((format!("allocate.{key}"), Cell::of_json(v)));
+            }
+        }
+        if let Some(Value::Object(keys)) = doc.get("keys") {
+            for (k, totals) in keys {
+                let Value::Object(t) = totals else { continue };
+                for (field, v) in t {
+                    values.push((format!("allocate.{k}.{field}"), Cell::of_result(field, v)));
                 }
             }
         }
@@ -553,6 +675,8 @@ fn typed_column<'a>(name: &str, cells: impl Iterator<Item = &'a Cell> + Clone) -
         } else {
             ColumnData::OptNumber(v)
         }
+    } else if let Some(d) = decimals(cells.clone()) {
+        d
     } else if present().all(|c| matches!(c, Cell::Flag(_))) {
         ColumnData::Flag(
             cells
@@ -580,6 +704,42 @@ fn typed_column<'a>(name: &str, cells: impl Iterator<Item = &'a Cell> + Clone) -
         name: name.to_owned(),
         data,
     }
+}
+
+/// A column of exact decimals when every value present is one and fits 18 digits at the
+/// largest scale among them.
+fn decimals<'a>(cells: impl Iterator<Item = &'a Cell> + Clone) -> Option<crate::ColumnData> {
+    let mut scale = 0;
+    let mut any = false;
+    for c in cells.clone() {
+        match c {
+            Cell::Decimal(d) => {
+                scale = scale.max(d.scale());
+                any = true;
+            }
+            Cell::Missing => {}
+            _ => return None,
+        }
+    }
+    if !any {
+        return None;
+    }
+    let limit = 10i128.pow(18);
+    let unscaled = cells
+        .map(|c| match c {
+            Cell::Decimal(d) => {
+                let mut d = *d;
+                d.rescale(scale);
+                let m = d.mantissa();
+                (m.abs() < limit)
+                    .then(|| i64::try_from(m).ok())
+                    .flatten()
+                    .map(Some)
+            }
+            _ => Some(None),
+        })
+        .collect::<Option<Vec<Option<i64>>>>()?;
+    Some(crate::ColumnData::Decimal { scale, unscaled })
 }
 
 /// A TOML basic string without its quotes (`"a.csv"` → `a.csv`); anything else as it is.
@@ -772,6 +932,23 @@ mod tests {
             cells(&[Cell::Text("\"a.csv\"".into()), n(2.0), Cell::Missing]),
             ColumnData::Text(vec![Some("a.csv".into()), Some("2".into()), None]),
             "mixed values are text, a TOML string unquoted"
+        );
+        let d = |t: &str| Cell::Decimal(t.parse().unwrap());
+        assert_eq!(
+            cells(&[d("12.5"), d("3.1234"), Cell::Missing]),
+            ColumnData::Decimal {
+                scale: 4,
+                unscaled: vec![Some(125_000), Some(31_234), None]
+            },
+            "money keeps every digit, at the largest scale"
+        );
+        assert_eq!(
+            Cell::of_result("consumer_bills_eur", &serde_json::json!("1234.5600")).text(),
+            "1234.5600"
+        );
+        assert_eq!(
+            Cell::of_result("surplus_kwh", &serde_json::json!(2.5)),
+            Cell::Number(2.5, "2.5".into())
         );
     }
 }
