@@ -33,7 +33,8 @@
 //! numbered from 0 in that order. A sweep without grid nor scenarios has one scenario per
 //! district, as written. The scenario's text is the district file edited on its text
 //! (`toml_edit`: comments and order stay), with every file it references made absolute so that
-//! it reads from anywhere.
+//! it reads from anywhere. A file the sweep itself sets (`"weather.file" = ["weather-2019.csv",
+//! …]`) is relative to the sweep file, as its `districts` are.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -386,6 +387,23 @@ fn check_path(kind: BaseKind, segments: &[Segment]) -> Result<(), (String, Optio
         }
     }
     Ok(())
+}
+
+/// The kind of the attribute a (checked) parameter path ends at.
+fn leaf_kind(kind: BaseKind, segments: &[Segment]) -> Option<Kind> {
+    let (attrs, root) = kind.attributes();
+    let mut comp = root;
+    let mut last = None;
+    for s in segments {
+        let a = attrs
+            .iter()
+            .find(|a| a.component == comp && a.name == s.key)?;
+        if let Kind::Table(c) | Kind::Tables(c) | Kind::FloatOrTable(c) = a.kind {
+            comp = c;
+        }
+        last = Some(a.kind);
+    }
+    last
 }
 
 /// Which scenarios [`read_sweep_with`] reads as district files.
@@ -931,10 +949,19 @@ impl Sweep {
         let mut set_paths = Vec::new();
         for set in &s.settings {
             let segments = parse_path(&set.parameter).unwrap_or_default();
-            let value: toml_edit::Value = set
+            let mut value: toml_edit::Value = set
                 .value
                 .parse()
                 .map_err(|_| err(set, format!("`{}` is not a TOML value", set.value), None))?;
+            // A file the sweep names is relative to the sweep file, as its `districts` are.
+            if leaf_kind(self.kind, &segments) == Some(Kind::Path)
+                && let Some(p) = value.as_str()
+                && Path::new(p).is_relative()
+            {
+                let joined = folder_of(&self.file).join(p);
+                let file = std::fs::canonicalize(&joined).unwrap_or(joined);
+                value = file.to_string_lossy().as_ref().into();
+            }
             let canonical =
                 set_in(doc.as_table_mut(), &segments, value).map_err(|(m, e)| err(set, m, e))?;
             set_paths.push(canonical);

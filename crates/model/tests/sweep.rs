@@ -312,3 +312,23 @@ fn a_district_sweep_allocates_only_with_its_community_file() {
         "the other members' curves are absolute: {text}"
     );
 }
+
+#[test]
+fn a_file_the_sweep_sets_is_relative_to_the_sweep_file() {
+    // A sweep file in examples/sweeps/: its weather file is ../data/…, not the district's data/….
+    let path = examples().join("sweeps/weather.toml");
+    let s = parse_sweep(
+        "districts = [\"../meudon-la-foret.toml\"]\n[grid]\n\
+         \"weather.file\" = [\"../data/pvlib_pvgis_tmy_45.000_8.000_2005_2023.csv\"]\n",
+        &path,
+    )
+    .unwrap();
+    let text = s.scenario_text(&s.scenarios[0]).unwrap();
+    let (d, _) = parse_district(&text, Path::new("/elsewhere/scenario.toml")).unwrap();
+    assert!(d.weather.path.is_file(), "{:?}", d.weather.path);
+    assert!(
+        d.weather
+            .path
+            .starts_with(std::fs::canonicalize(examples()).unwrap())
+    );
+}
