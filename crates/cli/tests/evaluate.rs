@@ -332,3 +332,134 @@ fn demo_evaluates_the_experiments_and_builds_the_programme() {
     );
     assert!(out.join("inputs/operator-2025-06").is_dir());
 }
+
+/// The renovation experiment on a copy of its meter file without the rows `drop` picks
+/// (by row number from 0 and timestamp), its curve table given `extra` settings.
+fn holed_renovation(dir: &Path, drop: &dyn Fn(usize, &str) -> bool, extra: &str) -> PathBuf {
+    let data = experiments().join("data/eemeter_uk_electricity_sample0_hourly.csv");
+    let text = std::fs::read_to_string(data).unwrap();
+    let mut lines = text.lines();
+    let mut kept = format!("{}\n", lines.next().unwrap());
+    for (i, l) in lines.enumerate() {
+        if !drop(i, l) {
+            kept.push_str(l);
+            kept.push('\n');
+        }
+    }
+    let meter = dir.join("meter.csv");
+    std::fs::write(&meter, kept).unwrap();
+    renovation(dir, |t| {
+        t.replace(
+            &format!(
+                "{}/eemeter_uk_electricity_sample0_hourly.csv\", column = \"energy_kwh\"",
+                experiments().join("data").display()
+            ),
+            &format!("{}\", column = \"energy_kwh\"{extra}", meter.display()),
+        )
+    })
+}
+
+fn kpis(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("kpis.json")).unwrap()).unwrap()
+}
+
+type Drop<'a> = &'a dyn Fn(usize, &str) -> bool;
+
+/// `quartier evaluate` on [`holed_renovation`] in `dir/name`: its output and results folder.
+fn evaluate_holed(
+    dir: &Path,
+    name: &str,
+    drop: Drop,
+    extra: &str,
+) -> (std::process::Output, PathBuf) {
+    let dir = dir.join(name);
+    std::fs::create_dir(&dir).unwrap();
+    let file = holed_renovation(&dir, drop, extra);
+    let out = dir.join("out");
+    let o = quartier(&[
+        "evaluate",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    (o, out)
+}
+
+#[test]
+fn three_weeks_missing_are_excluded_and_listed_wherever_they_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Three weeks of July 2020 (inside the baseline), or the file's first three weeks.
+    let july = |_: usize, l: &str| {
+        ["2020-07-0", "2020-07-1", "2020-07-20", "2020-07-21"]
+            .iter()
+            .any(|p| l.starts_with(p))
+    };
+    let first = |i: usize, _: &str| i < 21 * 24;
+    let mut missing = Vec::new();
+    for (name, drop) in [("july", &july as Drop), ("first", &first)] {
+        let (o, out) = evaluate_holed(tmp.path(), name, drop, "");
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let k = kpis(&out);
+        let c = &k["energy"]["coverage"]["baseline"]["meter"];
+        let longest = c["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["steps"].as_u64().unwrap())
+            .max()
+            .unwrap();
+        // The sample starts 3 hours after the baseline (local midnight, 22:00 UTC).
+        assert!(longest >= 21 * 24, "{name}: {c}");
+        missing.push(c["missing_steps"].as_u64().unwrap());
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(
+            all.contains("The meter has no value for") && all.contains("of the baseline"),
+            "{name}: {all}"
+        );
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(html.contains("<h2>Missing data</h2>"), "{name}");
+        // July (or April) has its valid share among the months.
+        let months = c["months"].as_array().unwrap();
+        assert_eq!(months.len(), 12);
+        assert!(
+            months
+                .iter()
+                .any(|m| m["fraction_valid"].as_f64().unwrap() < 0.35),
+            "{name}: {c}"
+        );
+    }
+    assert_eq!(
+        missing[0], missing[1],
+        "the same hole counts the same wherever it is"
+    );
+    assert_eq!(missing[0], 21 * 24 + 3);
+
+    // Told that gaps are errors, the reader names the line after the hole.
+    let (o, _) = evaluate_holed(tmp.path(), "strict", &july, ", missing = \"error\"");
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("gap: 504 missing step(s)"),
+        "{}",
+        stderr(&o)
+    );
+    // Interpolated up to four weeks: only the hours before the file's first row stay missing.
+    let (o, out) = evaluate_holed(
+        tmp.path(),
+        "filled",
+        &july,
+        ", missing = \"interpolate\", max_gap_steps = 672",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        kpis(&out)["energy"]["coverage"]["baseline"]["meter"]["missing_steps"],
+        3
+    );
+    // max_gap_steps without interpolate is refused at its place.
+    let (o, _) = evaluate_holed(tmp.path(), "refused", &july, ", max_gap_steps = 4");
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("max_gap_steps only applies to missing = \"interpolate\""),
+        "{}",
+        stderr(&o)
+    );
+}

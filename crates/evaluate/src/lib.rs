@@ -12,7 +12,8 @@
 //!   [`FitMetrics`] of every baseline (CV(RMSE), NMBE, R²) and a [`SavingsReport`] (avoided
 //!   energy per day, month and in total, with the ASHRAE Guideline 14 fractional savings
 //!   uncertainty and compliance flags);
-//! - degree-days and temperature checks in [`temperature`] (°C, °F available).
+//! - degree-days and temperature checks in [`temperature`] (°C, °F available);
+//! - the [`coverage`] of a series over a period: every gap and each month's valid share.
 //!
 //! Bad input is an error, never a silent fit: too little baseline data, a meter or weather
 //! with no overlap, temperatures in the wrong unit, a reporting period before the baseline.
@@ -44,6 +45,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod coverage;
 mod daily;
 mod data;
 mod error;
@@ -54,6 +56,7 @@ mod savings;
 mod stats;
 pub mod temperature;
 
+pub use coverage::{Coverage, Gap, MonthCoverage, coverage};
 pub use daily::{
     CandidateCounts, DailyConfig, DailyFit, DailyModel, DailyModelKind, DailyPrediction,
     caltrack_balance_points_c, daily_sufficiency, fit_daily,

@@ -557,7 +557,18 @@ pub static ATTRIBUTES: &[Attribute] = &[
     a("series", "column", Kind::String, "", Rule("the second column"), N, N, "Column holding the values (CSV)."),
     a("series", "timezone", Kind::Timezone, "", Rule("the site's"), N, N, "Time zone of naive local timestamps (CSV)."),
     a("series", "scale", Kind::Float, "1", DefaultValue::Float(1.0), N, N, "Multiplier applied after reading (unit conversion, scaling)."),
+    a("series", "missing", Kind::Enum(MISSING_POLICIES), "", Rule("`error` in a district file, `exclude` in an experiment file"), N, N, MISSING_DOC),
+    a("series", "max_gap_steps", Kind::Integer, "steps", Rule("required with missing = \"interpolate\""), inc(1.0), inc(100_000.0), MAX_GAP_DOC),
 ];
+
+/// How a file's missing steps may be treated (`missing`).
+pub const MISSING_POLICIES: &[&str] = &["error", "exclude", "interpolate"];
+
+/// The description of `missing`, shared by every table that names a file of steps.
+pub const MISSING_DOC: &str = "Missing steps (gaps in the timestamps, empty values): `error` (each one an error naming its line), `exclude` (left out and counted: an evaluation fits and computes savings on the valid steps only and lists every gap; not in a district file, whose simulation needs every step), or `interpolate` (runs of at most `max_gap_steps` steps interpolated linearly between their neighbours; longer runs, and runs at either end, excluded in an experiment and errors in a district file).";
+
+/// The description of `max_gap_steps`.
+pub const MAX_GAP_DOC: &str = "With missing = \"interpolate\": the longest run of missing steps interpolated, in steps of the file.";
 
 /// The attributes of `component`, in declaration order.
 pub fn attributes_of(component: &str) -> impl Iterator<Item = &'static Attribute> + '_ {

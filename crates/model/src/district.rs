@@ -128,6 +128,26 @@ pub struct SeriesFile {
     pub timezone: Option<Tz>,
     /// Multiplier applied to the values after reading (unit conversion, scaling).
     pub scale: f64,
+    /// How missing steps (gaps in the timestamps, empty values) are treated.
+    pub missing: MissingPolicy,
+}
+
+/// How missing steps of a file (gaps in its timestamps, empty values) are treated: the
+/// `missing` and `max_gap_steps` settings of its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingPolicy {
+    /// Each missing step is an error naming its place (a district file's default: a
+    /// simulation needs every step).
+    Error,
+    /// Missing steps are left out and counted (an experiment file's default: CalTRACK
+    /// excludes gaps from the fit and the savings and reports them).
+    Exclude,
+    /// Runs of at most `max_steps` missing steps are interpolated linearly between their
+    /// neighbours; longer runs are excluded (experiment) or errors (district).
+    Interpolate {
+        /// Longest run interpolated, steps of the file.
+        max_steps: u32,
+    },
 }
 
 /// Format of a series file.

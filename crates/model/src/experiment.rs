@@ -30,7 +30,7 @@ use toml::de::DeTable;
 
 use crate::attributes::{self, Attribute, DefaultValue, Kind};
 use crate::diagnostic::{Diagnostics, SourceMap};
-use crate::district::{SeriesFile, SeriesFormat};
+use crate::district::{MissingPolicy, SeriesFile, SeriesFormat};
 use crate::walk::{Fields, Schema, Style, Walker, whole_file};
 
 /// A calendar month `(year, month)` with the month in 1…12.
@@ -123,6 +123,8 @@ pub struct TemperatureSource {
     pub timezone: Tz,
     /// True when the CSV values are in °F (converted to °C when read).
     pub fahrenheit: bool,
+    /// How the CSV's missing steps are treated.
+    pub missing: MissingPolicy,
 }
 
 /// The baseline method.
@@ -296,6 +298,8 @@ pub static EXPERIMENT_ATTRIBUTES: &[Attribute] = &[
     a("experiment.temperature", "format", Kind::Enum(TEMPERATURE_FORMATS), "", Str("csv"), N, N, "Generic CSV, EnergyPlus EPW (dry bulb), or a PVGIS hourly series (T2m)."),
     a("experiment.temperature", "column", Kind::String, "", Rule("the second column"), N, N, "Column holding the temperatures (CSV)."),
     a("experiment.temperature", "timezone", Kind::Timezone, "", Rule("the experiment's"), N, N, "Time zone of naive local timestamps (CSV)."),
+    a("experiment.temperature", "missing", Kind::Enum(attributes::MISSING_POLICIES), "", Str("exclude"), N, N, attributes::MISSING_DOC),
+    a("experiment.temperature", "max_gap_steps", Kind::Integer, "steps", Rule("required with missing = \"interpolate\""), attributes::inc(1.0), attributes::inc(100_000.0), attributes::MAX_GAP_DOC),
     a("experiment.temperature", "unit", Kind::Enum(TEMPERATURE_UNITS), "", Str("C"), N, N, "Unit of the CSV values; °F is converted to °C. Values that look like °F declared as °C are refused, and so are values that look like °C declared as °F (a median below 20 °F, −6.7 °C)."),
     // ---- evaluation
     a("experiment.evaluation", "method", Kind::Enum(METHODS), "", Required, N, N, "CalTRACK `daily` (degree-day regression; daily or finer meters) or `hourly` (time-of-week and temperature; hourly or finer meters)."),
@@ -584,6 +588,7 @@ impl P {
                 column: sf.opt_str("column")?,
                 timezone: Some(sf.tz("timezone")?.unwrap_or(self.tz)),
                 scale: sf.num("scale")?,
+                missing: self.missing_policy(&sf, MissingPolicy::Exclude)?,
             })
         });
         Some(ExperimentMeter {
@@ -601,7 +606,7 @@ impl P {
             _ => TemperatureFormat::Csv,
         };
         if format != TemperatureFormat::Csv {
-            for k in ["column", "timezone", "unit"] {
+            for k in ["column", "timezone", "unit", "missing", "max_gap_steps"] {
                 if f.present(k) {
                     self.err(
                         f.span(k),
@@ -618,6 +623,7 @@ impl P {
             column: f.opt_str("column")?,
             timezone: f.tz("timezone")?.unwrap_or(self.tz),
             fahrenheit: f.str("unit")? == "F",
+            missing: self.missing_policy(f, MissingPolicy::Exclude)?,
         })
     }
 

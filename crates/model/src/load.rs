@@ -306,8 +306,15 @@ impl Loader<'_> {
     /// Reads a series file, scales it and places it on the axis.
     fn series(&mut self, sf: &SeriesFile, field: &str, quantity: Quantity) -> Option<Series> {
         let path = format!("{field}.file");
+        let (fill, max_steps) = match sf.missing {
+            MissingPolicy::Interpolate { max_steps } => {
+                (FillPolicy::LinearUpTo(max_steps), max_steps)
+            }
+            // A district file refuses `exclude` when it is read.
+            MissingPolicy::Error | MissingPolicy::Exclude => (FillPolicy::None, 0),
+        };
         let read = match sf.format {
-            SeriesFormat::Enedis => enedis::read_enedis(&sf.path, FillPolicy::None).map(|(s, _)| s),
+            SeriesFormat::Enedis => enedis::read_enedis(&sf.path, fill).map(|(s, _)| s),
             SeriesFormat::Csv => read_csv(
                 &sf.path,
                 &CsvOptions {
@@ -315,7 +322,7 @@ impl Loader<'_> {
                     timezone: sf.timezone.unwrap_or(self.tz),
                     quantity,
                     label: IntervalLabel::Start,
-                    fill: FillPolicy::None,
+                    fill,
                     allow_negative: !quantity.is_extensive(),
                 },
             ),
@@ -327,6 +334,24 @@ impl Loader<'_> {
                 return None;
             }
         };
+        // Runs longer than max_gap_steps stay missing: a simulation cannot run on them.
+        if let Some(first) = s.values().iter().position(|v| v.is_nan()) {
+            let len = s.values()[first..]
+                .iter()
+                .take_while(|v| v.is_nan())
+                .count();
+            let missing = s.values().iter().filter(|v| v.is_nan()).count();
+            self.push(
+                &path,
+                format!(
+                    "{}: a gap of {len} steps from {} UTC is longer than max_gap_steps = {max_steps} ({missing} steps missing in all)",
+                    sf.path.display(),
+                    s.axis().time(first).format("%Y-%m-%d %H:%M"),
+                ),
+                Some("a larger max_gap_steps, or the missing readings in the file".into()),
+            );
+            return None;
+        }
         match self.onto_axis(&s) {
             Ok(Some(x)) => Some(x),
             Ok(None) => {

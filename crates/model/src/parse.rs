@@ -565,6 +565,22 @@ impl Parser {
             column: sf.opt_str("column")?,
             timezone: sf.tz("timezone")?,
             scale: sf.num("scale")?,
+            missing: match self.missing_policy(&sf, MissingPolicy::Error)? {
+                MissingPolicy::Exclude => {
+                    self.err(
+                        sf.span("missing"),
+                        &sf.field_path("missing"),
+                        "a simulation needs a value at every step: it cannot leave steps out"
+                            .into(),
+                        Some(
+                            "missing = \"error\", or \"interpolate\" with max_gap_steps = <steps>"
+                                .into(),
+                        ),
+                    );
+                    return None;
+                }
+                other => other,
+            },
         })
     }
 

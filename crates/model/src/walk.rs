@@ -556,6 +556,48 @@ impl Walker {
     }
 
     /// Reports a problem at the recorded position of `path`.
+    /// The `missing` and `max_gap_steps` settings of a table that names a file of steps
+    /// (`default` when `missing` is absent); `None` when they do not agree (reported).
+    pub(crate) fn missing_policy(
+        &mut self,
+        f: &Fields<'_>,
+        default: crate::district::MissingPolicy,
+    ) -> Option<crate::district::MissingPolicy> {
+        use crate::district::MissingPolicy;
+        let policy = if f.present("missing") {
+            match f.str("missing")?.as_str() {
+                "error" => MissingPolicy::Error,
+                "exclude" => MissingPolicy::Exclude,
+                _ => {
+                    if !f.present("max_gap_steps") {
+                        self.err(
+                            f.span("missing"),
+                            &f.field_path("missing"),
+                            "missing = \"interpolate\" needs the longest gap it may fill".into(),
+                            Some("max_gap_steps = <steps> beside it".into()),
+                        );
+                        return None;
+                    }
+                    MissingPolicy::Interpolate {
+                        max_steps: f.u32("max_gap_steps")?,
+                    }
+                }
+            }
+        } else {
+            default
+        };
+        if f.present("max_gap_steps") && !matches!(policy, MissingPolicy::Interpolate { .. }) {
+            self.err(
+                f.span("max_gap_steps"),
+                &f.field_path("max_gap_steps"),
+                "max_gap_steps only applies to missing = \"interpolate\"".into(),
+                Some("missing = \"interpolate\", or no max_gap_steps".into()),
+            );
+            return None;
+        }
+        Some(policy)
+    }
+
     pub(crate) fn at_path(&mut self, path: &str, message: String, expected: Option<String>) {
         let d = self.map.diagnostic(path, message, expected);
         self.diags.push(d);

@@ -242,3 +242,61 @@ fn file_errors_point_at_the_field_and_carry_the_data_line() {
     assert!(s.contains(":16:18: loads[1].curve.file: "), "{s}");
     assert!(s.contains("kwhh"), "{s}");
 }
+
+#[test]
+fn a_district_curve_interpolates_short_gaps_and_refuses_to_leave_steps_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data_dir().join("load_dst_15min.csv")).unwrap();
+    // Rows 10–12 (3 steps) and 40–49 (10 steps) removed.
+    let holed: String = text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| !(11..14).contains(i) && !(41..51).contains(i))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let file = tmp.path().join("holed.csv");
+    std::fs::write(&file, holed).unwrap();
+    let with = |extra: &str| {
+        format!(
+            "weather = {{ file = \"weather_hourly_2025-03-29_31.csv\", format = \"pvgis-hourly-csv\" }}\n{HEAD}\
+             [time]\nstart = 2025-03-30\nend = 2025-03-31\nstep_minutes = 15\n\
+             [[loads]]\nname = \"a\"\ncurve = {{ file = \"{}\"{extra} }}\n",
+            toml_path(&file)
+        )
+    };
+    // By default every missing step is an error at its line.
+    let (d, map) = district(&with(""));
+    let s = load(&d, &map).unwrap_err().to_string();
+    assert!(
+        s.contains("gap: 3 missing step(s)") && s.contains("gap: 10 missing step(s)"),
+        "{s}"
+    );
+    // A simulation cannot leave steps out.
+    let e = parse_district(
+        &with(", missing = \"exclude\""),
+        &data_dir().join("inline.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("loads[0].curve.missing: a simulation needs a value at every step"),
+        "{e}"
+    );
+    // Interpolated up to 4 steps: the 10-step gap is still an error, named with its start.
+    let (d, map) = district(&with(", missing = \"interpolate\", max_gap_steps = 4"));
+    let s = load(&d, &map).unwrap_err().to_string();
+    assert!(
+        s.contains("a gap of 10 steps from") && s.contains("longer than max_gap_steps = 4"),
+        "{s}"
+    );
+    // Up to 10: loads, each gap a straight line between its neighbours.
+    let (d, map) = district(&with(", missing = \"interpolate\", max_gap_steps = 10"));
+    let (data, _) = load_with_report(&d, &map).unwrap();
+    let full = {
+        let (d, map) = district(&with("").replace(&toml_path(&file), "load_dst_15min.csv"));
+        load_with_report(&d, &map).unwrap().0
+    };
+    let (a, b) = (&data.loads_kwh[0], &full.loads_kwh[0]);
+    assert!(a.values().iter().all(|v| v.is_finite()));
+    assert_eq!(a.values().len(), b.values().len());
+}

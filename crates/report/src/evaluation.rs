@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use quartier_evaluate::{
-    Aggregate, DailyFit, DailyModelKind, Direction, FitMetrics, Granularity, HourlyFit,
+    Aggregate, Coverage, DailyFit, DailyModelKind, Direction, FitMetrics, Granularity, HourlyFit,
     ProgrammeRow, ProgrammeTable, SavingsReport, SufficiencyReport,
 };
 use quartier_model::Experiment;
@@ -80,6 +80,88 @@ pub struct EnergyResults<'a> {
     pub savings: &'a SavingsReport,
     /// The reporting period's observations.
     pub observations: Observations<'a>,
+    /// Where the meter and the temperature have values in each period.
+    pub coverage: &'a DataCoverage,
+}
+
+/// Where the meter and the temperature have values in the baseline and reporting periods
+/// ([`quartier_evaluate::coverage`]): every gap and each month's valid share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataCoverage {
+    /// The meter over the baseline.
+    pub baseline_meter: Coverage,
+    /// The temperature over the baseline.
+    pub baseline_temperature: Coverage,
+    /// The meter over the reporting period.
+    pub reporting_meter: Coverage,
+    /// The temperature over the reporting period.
+    pub reporting_temperature: Coverage,
+    /// The experiment's time zone (gaps are shown in local time).
+    pub tz: chrono_tz::Tz,
+}
+
+impl DataCoverage {
+    /// Each series over each period: (period, series, its coverage).
+    pub fn each(&self) -> [(DataPeriod, DataSeries, &Coverage); 4] {
+        [
+            (
+                DataPeriod::Baseline,
+                DataSeries::Meter,
+                &self.baseline_meter,
+            ),
+            (
+                DataPeriod::Baseline,
+                DataSeries::Temperature,
+                &self.baseline_temperature,
+            ),
+            (
+                DataPeriod::Reporting,
+                DataSeries::Meter,
+                &self.reporting_meter,
+            ),
+            (
+                DataPeriod::Reporting,
+                DataSeries::Temperature,
+                &self.reporting_temperature,
+            ),
+        ]
+    }
+}
+
+/// A period of an evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataPeriod {
+    /// Before the change: the baseline is fitted on it.
+    Baseline,
+    /// After: the savings are computed on it.
+    Reporting,
+}
+
+/// A series of an evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSeries {
+    /// The evaluated meter.
+    Meter,
+    /// The outdoor temperature.
+    Temperature,
+}
+
+impl DataPeriod {
+    fn key(self) -> &'static str {
+        match self {
+            DataPeriod::Baseline => "baseline",
+            DataPeriod::Reporting => "reporting",
+        }
+    }
+}
+
+impl DataSeries {
+    fn key(self) -> &'static str {
+        match self {
+            DataSeries::Meter => "meter",
+            DataSeries::Temperature => "temperature",
+        }
+    }
 }
 
 /// Everything reported for one experiment.
@@ -137,16 +219,37 @@ pub(crate) fn all_warnings(input: &[Warning], energy: Option<&EnergyResults<'_>>
     out
 }
 
-/// The warnings of the sufficiency report and the Guideline 14 checks ([`Warning`]).
+/// The warnings of the data's gaps, the sufficiency report and the Guideline 14 checks
+/// ([`Warning`]).
 pub fn energy_warnings(e: &EnergyResults<'_>) -> Vec<Warning> {
     let mut out: Vec<Warning> = e
-        .fit
-        .sufficiency()
-        .issues
-        .iter()
-        .cloned()
-        .map(Warning::Sufficiency)
+        .coverage
+        .each()
+        .into_iter()
+        .filter(|(_, _, c)| c.missing_steps() > 0)
+        .map(|(period, series, c)| Warning::MissingData {
+            period,
+            series,
+            missing_steps: c.missing_steps(),
+            expected_steps: c.expected_steps,
+            gaps: c.gaps.len(),
+            longest: c
+                .gaps
+                .iter()
+                .max_by_key(|g| g.steps)
+                .map(|g| (g.from, g.to))
+                .unwrap_or((c.period.start(), c.period.start())),
+            tz: e.coverage.tz,
+        })
         .collect();
+    out.extend(
+        e.fit
+            .sufficiency()
+            .issues
+            .iter()
+            .cloned()
+            .map(Warning::Sufficiency),
+    );
     let g = &e.savings.guideline14;
     let m = e.fit.metrics();
     if g.cv_rmse_exceeded {
@@ -278,6 +381,39 @@ fn kpi_rows_json(table: &ProgrammeTable) -> Vec<Value> {
         .collect()
 }
 
+/// The `coverage` of `kpis.json`: for each period and series, its steps, valid share, every
+/// gap (UTC instants) and each month's valid share.
+fn coverage_json(c: &DataCoverage) -> Value {
+    let mut out = serde_json::Map::new();
+    for (period, series, cov) in c.each() {
+        let entry = out.entry(period.key()).or_insert_with(|| json!({}));
+        if let Value::Object(m) = entry {
+            m.insert(
+                series.key().to_owned(),
+                json!({
+                    "step_minutes": cov.step_minutes,
+                    "expected_steps": cov.expected_steps,
+                    "valid_steps": cov.valid_steps,
+                    "missing_steps": cov.missing_steps(),
+                    "fraction_valid": cov.fraction_valid(),
+                    "gaps": cov.gaps.iter().map(|g| json!({
+                        "from": g.from.to_rfc3339(),
+                        "to": g.to.to_rfc3339(),
+                        "steps": g.steps,
+                    })).collect::<Vec<_>>(),
+                    "months": cov.months.iter().map(|m| json!({
+                        "month": month_label(m.month),
+                        "expected_steps": m.expected_steps,
+                        "valid_steps": m.valid_steps,
+                        "fraction_valid": m.fraction_valid(),
+                    })).collect::<Vec<_>>(),
+                }),
+            );
+        }
+    }
+    Value::Object(out)
+}
+
 /// `kpis.json` of an experiment.
 pub fn evaluation_json(r: &ExperimentResults<'_>) -> String {
     let e = r.experiment;
@@ -325,6 +461,7 @@ pub fn evaluation_json(r: &ExperimentResults<'_>) -> String {
                     "issue": format!("{i:?}"),
                 })).collect::<Vec<_>>(),
             },
+            "coverage": coverage_json(en.coverage),
             "guideline14": {
                 "passes": g.passes(),
                 "verdict": if g.passes() { "meets ASHRAE Guideline 14" } else { "fails ASHRAE Guideline 14" },
@@ -607,6 +744,40 @@ fn energy_section(out: &mut String, en: &EnergyResults<'_>, tz: chrono_tz::Tz) {
             "not met (see warnings)"
         }
     );
+    // Missing data: each period and series, its gaps (the first ten).
+    let c = en.coverage;
+    let local = |t: DateTime<Utc>| t.with_timezone(&c.tz).format("%Y-%m-%d %H:%M").to_string();
+    out.push_str(
+        "<h2>Missing data</h2><p>Steps without a value are left out of the fit (baseline) and of \
+         the savings (reporting period), never filled unless the experiment file says \
+         <code>missing = \"interpolate\"</code>. Times are local.</p><table><tr><th>period</th>\
+         <th>series</th><th>steps</th><th>valid</th><th>gaps</th><th>longest gaps</th></tr>",
+    );
+    for (period, series, cov) in c.each() {
+        let mut longest: Vec<_> = cov.gaps.iter().collect();
+        longest.sort_by_key(|g| std::cmp::Reverse(g.steps));
+        let listed: Vec<String> = longest
+            .iter()
+            .take(10)
+            .map(|g| format!("{} → {} ({} steps)", local(g.from), local(g.to), g.steps))
+            .collect();
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{} of {} min</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            period.key(),
+            series.key(),
+            cov.expected_steps,
+            cov.step_minutes,
+            pct(cov.fraction_valid()),
+            cov.gaps.len(),
+            if listed.is_empty() {
+                "none".to_owned()
+            } else {
+                crate::svg::escape(&listed.join("; "))
+            }
+        );
+    }
+    out.push_str("</table>");
 }
 
 fn kpi_section(out: &mut String, table: &ProgrammeTable) {

@@ -18,7 +18,7 @@ use quartier_evaluate::{
 };
 use quartier_model::{
     Experiment, ExperimentMeter, FreeKpi, KpiAggregate, KpiDirection, MeterRole, Method,
-    SeriesFormat, TemperatureFormat, TemperatureSource,
+    MissingPolicy, SeriesFormat, TemperatureFormat, TemperatureSource,
 };
 use quartier_timeseries::{
     CsvOptions, FillPolicy, IntervalLabel, Quantity, ReadErrors, Series, TimeError, read_csv,
@@ -97,6 +97,8 @@ pub struct EnergyEval {
     pub metered_kwh: Vec<f64>,
     /// Baseline prediction, kWh.
     pub predicted_kwh: Vec<f64>,
+    /// Where the meter and the temperature have values in each period.
+    pub coverage: crate::evaluation::DataCoverage,
 }
 
 impl EnergyEval {
@@ -115,6 +117,7 @@ impl EnergyEval {
                 metered_kwh: &self.metered_kwh,
                 predicted_kwh: &self.predicted_kwh,
             },
+            coverage: &self.coverage,
         }
     }
 }
@@ -144,8 +147,9 @@ impl Evaluated {
 /// Reads a meter's curve (kWh per interval for CSV after scale; Enedis: average W → kW).
 pub fn read_meter(m: &ExperimentMeter, tz: chrono_tz::Tz) -> Result<Series, ExperimentError> {
     let sf = &m.curve;
+    let fill = fill_of(sf.missing);
     let series = match sf.format {
-        SeriesFormat::Enedis => read_enedis(&sf.path, FillPolicy::None).map(|(s, _)| s),
+        SeriesFormat::Enedis => read_enedis(&sf.path, fill).map(|(s, _)| s),
         SeriesFormat::Csv => read_csv(
             &sf.path,
             &CsvOptions {
@@ -153,7 +157,7 @@ pub fn read_meter(m: &ExperimentMeter, tz: chrono_tz::Tz) -> Result<Series, Expe
                 timezone: sf.timezone.unwrap_or(tz),
                 quantity: Quantity::EnergyKwh,
                 label: IntervalLabel::Start,
-                fill: FillPolicy::None,
+                fill,
                 allow_negative: false,
             },
         ),
@@ -163,6 +167,16 @@ pub fn read_meter(m: &ExperimentMeter, tz: chrono_tz::Tz) -> Result<Series, Expe
         source,
     })?;
     Ok(series.scaled(sf.scale))
+}
+
+/// How a reader treats the missing steps of a file, as its table says: left missing (NaN,
+/// excluded and counted by the evaluation), interpolated up to a length, or errors.
+fn fill_of(missing: MissingPolicy) -> FillPolicy {
+    match missing {
+        MissingPolicy::Error => FillPolicy::None,
+        MissingPolicy::Exclude => FillPolicy::Missing,
+        MissingPolicy::Interpolate { max_steps } => FillPolicy::LinearUpTo(max_steps),
+    }
 }
 
 /// Reads the outdoor temperature in °C.
@@ -180,7 +194,7 @@ pub fn read_temperature(t: &TemperatureSource) -> Result<Series, ExperimentError
                     timezone: t.timezone,
                     quantity: Quantity::TemperatureC,
                     label: IntervalLabel::Start,
-                    fill: FillPolicy::None,
+                    fill: fill_of(t.missing),
                     allow_negative: true,
                 },
             )
@@ -329,6 +343,14 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
     let reporting =
         Period::new(spec.reporting.0, spec.reporting.1).map_err(step(&what, "reporting period"))?;
     check_periods(baseline, reporting).map_err(step(&what, "periods"))?;
+    let tz = e.timezone;
+    let coverage = crate::evaluation::DataCoverage {
+        baseline_meter: quartier_evaluate::coverage(&series, baseline, tz),
+        baseline_temperature: quartier_evaluate::coverage(&temperature, baseline, tz),
+        reporting_meter: quartier_evaluate::coverage(&series, reporting, tz),
+        reporting_temperature: quartier_evaluate::coverage(&temperature, reporting, tz),
+        tz,
+    };
     let savings_config = SavingsConfig {
         confidence: spec.confidence,
         tz: e.timezone,
@@ -365,6 +387,7 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
                 times,
                 metered_kwh: pred.data.energy_kwh,
                 predicted_kwh: pred.predicted_kwh,
+                coverage,
             }
         }
         Method::Hourly => {
@@ -388,6 +411,7 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
                 times: pred.times,
                 metered_kwh: pred.metered_kwh,
                 predicted_kwh: pred.predicted_kwh,
+                coverage,
             }
         }
     }))

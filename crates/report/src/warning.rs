@@ -45,6 +45,23 @@ pub enum Warning {
         /// Days or hours.
         granularity: Granularity,
     },
+    /// A series has missing steps in a period: they are left out of the fit or the savings.
+    MissingData {
+        /// The period.
+        period: crate::evaluation::DataPeriod,
+        /// The series.
+        series: crate::evaluation::DataSeries,
+        /// Steps without a value.
+        missing_steps: usize,
+        /// Steps of the period.
+        expected_steps: usize,
+        /// Runs of missing steps.
+        gaps: usize,
+        /// The longest run, `[from, to)`.
+        longest: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+        /// The experiment's time zone.
+        tz: chrono_tz::Tz,
+    },
     /// The reporting period ends before the experiment: later months have no avoided energy.
     ReportingEndsEarly {
         /// Last month evaluated: year.
@@ -132,6 +149,67 @@ impl Warning {
                 } else {
                     format!(
                         "{count} {unit} of the reporting period had no reading, no temperature or no baseline prediction and were left out of the savings."
+                    )
+                }
+            }
+            Warning::MissingData {
+                period,
+                series,
+                missing_steps,
+                expected_steps,
+                gaps,
+                longest,
+                tz,
+            } => {
+                use crate::evaluation::{DataPeriod, DataSeries};
+                let local = |t: &chrono::DateTime<chrono::Utc>| {
+                    t.with_timezone(tz).format("%Y-%m-%d %H:%M").to_string()
+                };
+                let x = *missing_steps as f64 / (*expected_steps).max(1) as f64;
+                let share = match (x < 0.0005, fr) {
+                    (true, true) => format!("moins de {}", pct(0.001)),
+                    (true, false) => format!("under {}", pct(0.001)),
+                    (false, _) => pct(x),
+                };
+                let (missing, expected) = (n0(*missing_steps as f64), n0(*expected_steps as f64));
+                let (from, to) = (local(&longest.0), local(&longest.1));
+                if fr {
+                    let what = match series {
+                        DataSeries::Meter => "Le compteur",
+                        DataSeries::Temperature => "La température",
+                    };
+                    let (during, so) = match period {
+                        DataPeriod::Baseline => (
+                            "de la période de référence",
+                            "le modèle n'est ajusté que sur les pas valides",
+                        ),
+                        DataPeriod::Reporting => (
+                            "de la période de suivi",
+                            "les économies ne portent que sur les pas valides",
+                        ),
+                    };
+                    format!(
+                        "{what} n'a pas de valeur pour {missing} pas sur {expected} ({share}) {during}, en {gaps} trou{s}, le plus long du {from} au {to} (heure locale) ; {so}.",
+                        s = if *gaps > 1 { "s" } else { "" }
+                    )
+                } else {
+                    let what = match series {
+                        DataSeries::Meter => "The meter",
+                        DataSeries::Temperature => "The temperature",
+                    };
+                    let (during, so) = match period {
+                        DataPeriod::Baseline => (
+                            "the baseline",
+                            "the model is fitted on the valid steps only",
+                        ),
+                        DataPeriod::Reporting => (
+                            "the reporting period",
+                            "the savings are computed on the valid steps only",
+                        ),
+                    };
+                    format!(
+                        "{what} has no value for {missing} of the {expected} steps ({share}) of {during}, in {gaps} gap{s}, the longest from {from} to {to} (local time); {so}.",
+                        s = if *gaps > 1 { "s" } else { "" }
                     )
                 }
             }

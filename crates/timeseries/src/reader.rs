@@ -37,6 +37,12 @@ pub enum FillPolicy {
     Linear,
     /// Missing steps repeat the previous value.
     Previous,
+    /// Missing steps stay missing: NaN, for the reader of the series to exclude and count
+    /// (measurement and verification: CalTRACK excludes gaps, it does not fill them).
+    Missing,
+    /// Runs of at most this many missing steps are interpolated linearly between their
+    /// neighbours; longer runs, and runs at either end of the file, stay missing (NaN).
+    LinearUpTo(u32),
 }
 
 /// Which end of its interval a file's timestamp marks.
@@ -596,8 +602,13 @@ pub(crate) fn fill_column(grid: &Grid, values: &[f64], fill: FillPolicy) -> Vec<
             j += 1;
         }
         let next = known.get(j).copied().flatten();
+        let short = |n: u32| (j - i) <= n as usize;
         for (h, slot) in out.iter_mut().enumerate().take(j).skip(i) {
             *slot = match (fill, prev, next) {
+                (FillPolicy::LinearUpTo(n), Some((pi, p)), Some(v)) if short(n) => {
+                    p + (v - p) * (h - pi) as f64 / (j - pi) as f64
+                }
+                (FillPolicy::Missing | FillPolicy::LinearUpTo(_), _, _) => f64::NAN,
                 (FillPolicy::Previous, Some((_, p)), _) => p,
                 (FillPolicy::Previous, None, Some(n)) => n,
                 (FillPolicy::Linear, Some((pi, p)), Some(n)) => {
@@ -753,6 +764,17 @@ mod tests {
             [1.0, 1.0, 1.0, 4.0]
         );
         assert_eq!(fill_column(&g, &v, FillPolicy::Zero), [1.0, 0.0, 0.0, 4.0]);
+        let kept = fill_column(&g, &v, FillPolicy::Missing);
+        assert!(kept[0] == 1.0 && kept[1].is_nan() && kept[2].is_nan() && kept[3] == 4.0);
+        assert_eq!(
+            fill_column(&g, &v, FillPolicy::LinearUpTo(2)),
+            [1.0, 2.0, 3.0, 4.0]
+        );
+        let long = fill_column(&g, &v, FillPolicy::LinearUpTo(1));
+        assert!(
+            long[1].is_nan() && long[2].is_nan(),
+            "a run longer than allowed stays missing"
+        );
         let mut d = Diag::new(Path::new("x"));
         assert!(build_grid(&stamps, Step::MIN60, FillPolicy::None, &mut d).is_none());
         assert_eq!(d.into_errors().0.len(), 1);
