@@ -261,23 +261,11 @@ fn bad_input_is_refused_and_nothing_is_overwritten() {
     assert!(!fresh.join("scenario=0001").exists());
 }
 
-/// The rows of a results table (`kpis.csv`) by column name (no cell holds a comma).
+/// The rows of a results table (`kpis.csv`) by column name.
 fn rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let head: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(str::to_owned)
-        .collect();
-    lines
-        .map(|l| {
-            head.iter()
-                .cloned()
-                .zip(l.split(',').map(str::to_owned))
-                .collect()
-        })
+    let (head, rows) = common::csv_table(path);
+    rows.into_iter()
+        .map(|r| head.iter().cloned().zip(r).collect())
         .collect()
 }
 

@@ -55,4 +55,7 @@ pub struct DistrictData {
     pub ev_sessions: Vec<Vec<EvSession>>,
     /// One session per vehicle-day of each fleet, one list per `District::fleets`.
     pub fleet_sessions: Vec<Vec<EvSession>>,
+    /// AC production per interval (kWh) of each PV system whose production is measured or a
+    /// profile, one per `District::pv_systems` (`None`: computed from the weather).
+    pub pv_given_kwh: Vec<Option<Series>>,
 }

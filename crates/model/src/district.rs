@@ -193,6 +193,20 @@ pub struct PvSystem {
     pub participant: Option<String>,
     /// Electrical and geometric parameters.
     pub spec: PvSpec,
+    /// Where its production comes from.
+    pub source: PvSource,
+}
+
+/// Where a PV system's production comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PvSource {
+    /// The physics chain (sun position, transposition, cell temperature, PVWatts) on the
+    /// district's weather.
+    Modelled,
+    /// A measured AC production curve (kWh per interval, or an Enedis export).
+    Measured(SeriesFile),
+    /// A per-unit profile (mean AC power per kWp) times the system's kWp.
+    Profile(SeriesFile),
 }
 
 /// A stationary battery.

@@ -133,6 +133,12 @@ pub fn load_with_report(
             s
         })
         .collect();
+    let pv: Vec<Option<Option<Series>>> = district
+        .pv_systems
+        .iter()
+        .enumerate()
+        .map(|(i, p)| l.pv_given(i, p))
+        .collect();
     let Loader { mut diags, .. } = l;
     let data = (|| {
         Some(DistrictData {
@@ -143,6 +149,7 @@ pub fn load_with_report(
             hydrogen_demand_kg: hydrogen.into_iter().collect::<Option<_>>()?,
             ev_sessions: ev.into_iter().collect::<Option<_>>()?,
             fleet_sessions: fleets,
+            pv_given_kwh: pv.into_iter().collect::<Option<_>>()?,
         })
     })();
     diags.sort_by_key(|d| d.position);
@@ -361,6 +368,37 @@ impl Loader<'_> {
             Err(e) => {
                 self.push(&path, format!("{}: {e}", sf.path.display()), None);
                 None
+            }
+        }
+    }
+
+    /// The production of PV system `i` when it is given (measured, or a profile times its
+    /// kWp), kWh per interval on the axis; `Some(None)` when it is computed from the weather.
+    fn pv_given(&mut self, i: usize, pv: &PvSystem) -> Option<Option<Series>> {
+        let step_h = f64::from(self.axis.step().minutes()) / 60.0;
+        match &pv.source {
+            PvSource::Modelled => Some(None),
+            PvSource::Measured(sf) => {
+                let s = self.series(sf, &format!("pv[{i}].production"), Quantity::EnergyKwh)?;
+                if s.quantity() == Quantity::PowerKw {
+                    let kwh = s.values().iter().map(|kw| kw * step_h).collect();
+                    Series::new(*s.axis(), Quantity::EnergyKwh, kwh)
+                        .ok()
+                        .map(Some)
+                } else {
+                    Some(Some(s))
+                }
+            }
+            PvSource::Profile(sf) => {
+                let s = self.series(sf, &format!("pv[{i}].profile"), Quantity::Dimensionless)?;
+                let kwh = s
+                    .values()
+                    .iter()
+                    .map(|per_unit| per_unit * pv.spec.kwp * step_h)
+                    .collect();
+                Series::new(*s.axis(), Quantity::EnergyKwh, kwh)
+                    .ok()
+                    .map(Some)
             }
         }
     }

@@ -692,9 +692,42 @@ impl Parser {
             "hay-davies" => Transposition::HayDavies,
             _ => Transposition::Perez,
         };
+        if f.present("production") && f.present("profile") {
+            self.err(
+                f.span("profile"),
+                &f.field_path("profile"),
+                "a PV system's production is measured or a profile, not both".into(),
+                Some("either production = { … } or profile = { … }".into()),
+            );
+            return None;
+        }
+        let source = if f.present("production") {
+            PvSource::Measured(self.series_file(&f, "production", true)?)
+        } else if f.present("profile") {
+            PvSource::Profile(self.series_file(&f, "profile", false)?)
+        } else {
+            PvSource::Modelled
+        };
+        let tilt_deg = match (f.present("tilt_deg"), &source) {
+            (true, _) => f.num("tilt_deg")?,
+            // Unused: the production is given.
+            (false, PvSource::Measured(_) | PvSource::Profile(_)) => 0.0,
+            (false, PvSource::Modelled) => {
+                self.err(
+                    f.header.clone(),
+                    &f.field_path("tilt_deg"),
+                    "missing required field `tilt_deg`".into(),
+                    Some(
+                        "tilt_deg = <float in deg>, or a measured production = { … } or profile = { … }"
+                            .into(),
+                    ),
+                );
+                return None;
+            }
+        };
         let spec = PvSpec {
             kwp: f.num("kwp")?,
-            tilt_deg: f.num("tilt_deg")?,
+            tilt_deg,
             azimuth_deg: f.num("azimuth_deg")?,
             losses_pct: f.num("losses_pct")?,
             dc_ac_ratio: f.num("dc_ac_ratio")?,
@@ -712,6 +745,7 @@ impl Parser {
             name: name?,
             participant: participant?,
             spec,
+            source,
         })
     }
 

@@ -77,9 +77,21 @@ const CASES: &[Case] = &[
         "unknown field with suggestion",
         "[[pv]]\nname = \"roof\"\nkwp = 3\ntilt_dg = 30\n",
         &[
-            ":11:1: pv[0].tilt_deg: missing required field `tilt_deg` (expected tilt_deg = <float in deg>)",
+            ":11:1: pv[0].tilt_deg: missing required field `tilt_deg` (expected tilt_deg = <float in deg>, or a measured production = { … } or profile = { … })",
             ":14:1: pv[0].tilt_dg: unknown field `tilt_dg`; did you mean `tilt_deg`?",
         ],
+    ),
+    case(
+        "measured and profile at once",
+        "[[pv]]\nname = \"roof\"\nkwp = 3\nproduction = { file = \"load_dst_15min.csv\" }\nprofile = { file = \"load_dst_15min.csv\" }\n",
+        &[
+            ":15:11: pv[0].profile: a PV system's production is measured or a profile, not both (expected either production = { … } or profile = { … })",
+        ],
+    ),
+    case(
+        "a profile from the grid operator's export",
+        "[[pv]]\nname = \"roof\"\nkwp = 3\nprofile = { file = \"load_dst_15min.csv\", format = \"enedis\" }\n",
+        &["pv[0].profile.format: the Enedis format holds load curves only"],
     ),
     case(
         "wrong type",

@@ -64,9 +64,9 @@ pub struct Inputs<'a> {
     pub carbon_g_per_kwh: Vec<f64>,
 }
 
-/// Computes the AC energy per interval (kWh) of every PV system of `district` from the
-/// weather in `data`, in the order of `district.pv_systems`. The only call into the solar
-/// crate.
+/// The AC energy per interval (kWh) of every PV system of `district`, in the order of
+/// `district.pv_systems`: the measured curve or profile `data` holds for it, else computed
+/// from the weather in `data`. The only call into the solar crate.
 pub fn pv_ac_energy_per_system(
     district: &District,
     data: &DistrictData,
@@ -76,8 +76,9 @@ pub fn pv_ac_energy_per_system(
         longitude_deg: district.site.longitude_deg,
         altitude_m: district.site.altitude_m,
     };
-    if district.pv_systems.is_empty() {
-        return Ok(Vec::new());
+    let given = |i: usize| data.pv_given_kwh.get(i).cloned().flatten();
+    if (0..district.pv_systems.len()).all(|i| given(i).is_some()) {
+        return Ok((0..district.pv_systems.len()).filter_map(given).collect());
     }
     // The sun is the same for every system of the site: compute it once.
     let sun = quartier_solar::SunTrack::compute(
@@ -92,7 +93,11 @@ pub fn pv_ac_energy_per_system(
     district
         .pv_systems
         .iter()
-        .map(|pv| {
+        .enumerate()
+        .map(|(i, pv)| {
+            if let Some(s) = given(i) {
+                return Ok(s);
+            }
             quartier_solar::pv_ac_energy_with_sun(&data.weather, &sun, &pv.spec).map_err(|e| {
                 SimError::Solar {
                     system: pv.name.clone(),

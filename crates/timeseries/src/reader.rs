@@ -446,11 +446,11 @@ pub(crate) fn build_grid(
             said(
                 format!(
                     "first timestamp ({} UTC) is not on the {step} grid (a whole number of steps after midnight UTC)",
-                    first.t
+                    first.t.format("%Y-%m-%d %H:%M:%S")
                 ),
                 format!(
                     "le premier horodatage ({} UTC) n'est pas sur la grille de {step} (un nombre entier de pas après minuit UTC)",
-                    first.t
+                    first.t.format("%Y-%m-%d %H:%M:%S")
                 ),
             ),
         );
@@ -483,11 +483,15 @@ pub(crate) fn build_grid(
                 said(
                     format!(
                         "timestamps go back in time: {} UTC is before {} UTC on line {}",
-                        st.t, last.t, last.line
+                        st.t.format("%Y-%m-%d %H:%M:%S"),
+                        last.t.format("%Y-%m-%d %H:%M:%S"),
+                        last.line
                     ),
                     format!(
                         "les horodatages reculent : {} UTC est avant {} UTC, ligne {}",
-                        st.t, last.t, last.line
+                        st.t.format("%Y-%m-%d %H:%M:%S"),
+                        last.t.format("%Y-%m-%d %H:%M:%S"),
+                        last.line
                     ),
                 ),
             );

@@ -41,3 +41,13 @@ pub fn hydroseine_with_time(dir: &Path, time: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// A CSV file the binary wrote, whose cells hold no comma: its header and its rows.
+pub fn csv_table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text
+        .lines()
+        .map(|l| l.split(',').map(str::to_owned).collect());
+    let head = lines.next().unwrap_or_default();
+    (head, lines.collect())
+}

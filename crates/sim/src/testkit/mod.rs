@@ -15,7 +15,7 @@ use chrono::{TimeZone, Utc};
 use quartier_model::{
     Battery, CarbonSource, District, DistrictData, Electrolyser, EvCharging, EvSession, Fleet,
     FuelCell, Grid, HydrogenDemand, HydrogenDemandSource, HydrogenTank, ImportPrice, Load,
-    LoadSource, PvSystem, Site, StandardProfile, WeatherFormat, WeatherSource,
+    LoadSource, PvSource, PvSystem, Site, StandardProfile, WeatherFormat, WeatherSource,
 };
 use quartier_solar::PvSpec;
 use quartier_timeseries::{Axis, Quantity, Series, Step, Weather};
@@ -94,6 +94,7 @@ impl Case {
             hydrogen_demand_kg: vec![],
             ev_sessions: vec![],
             fleet_sessions: vec![],
+            pv_given_kwh: vec![],
         };
         Case {
             district,
@@ -111,7 +112,9 @@ impl Case {
             name: name.into(),
             participant: None,
             spec: PvSpec::pvwatts(10.0, 30.0, 180.0),
+            source: PvSource::Modelled,
         });
+        self.data.pv_given_kwh.push(None);
         self.pv
             .push(Series::new(self.axis(), Quantity::EnergyKwh, kwh).unwrap());
         self
