@@ -372,9 +372,19 @@ fn evaluate_holed(
     drop: Drop,
     extra: &str,
 ) -> (std::process::Output, PathBuf) {
+    evaluate_in(dir, name, &|d| holed_renovation(d, drop, extra))
+}
+
+/// `quartier evaluate` on the experiment `write` writes in the new folder `dir/name`: its
+/// output and results folder.
+fn evaluate_in(
+    dir: &Path,
+    name: &str,
+    write: &dyn Fn(&Path) -> PathBuf,
+) -> (std::process::Output, PathBuf) {
     let dir = dir.join(name);
     std::fs::create_dir(&dir).unwrap();
-    let file = holed_renovation(&dir, drop, extra);
+    let file = write(&dir);
     let out = dir.join("out");
     let o = quartier(&[
         "evaluate",
@@ -462,4 +472,78 @@ fn three_weeks_missing_are_excluded_and_listed_wherever_they_are() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn a_non_routine_adjustment_is_added_to_the_baseline_day_by_day() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &str| {
+        evaluate_in(tmp.path(), name, &|d| {
+            renovation(d, |t| format!("{t}\n{extra}"))
+        })
+    };
+    let (o, out) = run("plain", "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plain = kpis(&out)["energy"]["savings"]["total"]["avoided_kwh"]
+        .as_f64()
+        .unwrap();
+    // A server room from 1 to 31 October 2021: 2 kWh a day, 31 days (the clocks change on
+    // the 31st: its 25 hours share the day's 2 kWh).
+    for (name, adjustment) in [("per-day", "kwh_per_day = 2"), ("total", "kwh = 62")] {
+        let (o, out) = run(
+            name,
+            &format!(
+                "[[evaluation.adjustments]]\nreason = \"Server room added in the basement\"\n\
+                 start = 2021-10-01\nend = 2021-11-01\n{adjustment}\n"
+            ),
+        );
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let k = kpis(&out);
+        let avoided = k["energy"]["savings"]["total"]["avoided_kwh"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (avoided - plain - 62.0).abs() < 1e-6,
+            "{name}: {avoided} against {plain}"
+        );
+        let a = &k["energy"]["adjustments"];
+        assert!(
+            (a["total_kwh"].as_f64().unwrap() - 62.0).abs() < 1e-9,
+            "{a}"
+        );
+        assert!((a["avoided_without_adjustments_kwh"].as_f64().unwrap() - plain).abs() < 1e-6);
+        assert_eq!(
+            a["events"][0]["reason"],
+            "Server room added in the basement"
+        );
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(html.contains("<h2>Non-routine adjustments</h2>"));
+        // savings.csv's baseline is the adjusted one: avoided = baseline − metered still.
+        let csv = std::fs::read_to_string(out.join("savings.csv")).unwrap();
+        let sum: f64 = csv
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(3)?.parse::<f64>().ok())
+            .sum();
+        assert!((sum - avoided).abs() < 1e-3, "{sum} {avoided}");
+    }
+    // Outside the reporting period, or both amounts: refused at their place.
+    for (extra, expected) in [
+        (
+            "start = 2021-03-01\nend = 2021-05-01\nkwh = 10",
+            "evaluation.adjustments[0].start: the adjustment (2021-03-01 to 2021-05-01) is not within the reporting period (2021-04-01 to 2022-04-01)",
+        ),
+        (
+            "start = 2021-05-01\nend = 2021-06-01\nkwh = 10\nkwh_per_day = 1",
+            "evaluation.adjustments[0].kwh: `kwh` and `kwh_per_day` are alternatives",
+        ),
+    ] {
+        let (o, _) = run(
+            "bad",
+            &format!("[[evaluation.adjustments]]\nreason = \"x\"\n{extra}\n"),
+        );
+        assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{}", stderr(&o));
+        std::fs::remove_dir_all(tmp.path().join("bad")).unwrap();
+    }
 }

@@ -149,6 +149,22 @@ pub struct EvaluationSpec {
     pub reporting: (DateTime<Utc>, DateTime<Utc>),
     /// Two-sided confidence level of the savings uncertainty.
     pub confidence: f64,
+    /// Non-routine adjustments of the baseline in the reporting period.
+    pub adjustments: Vec<Adjustment>,
+}
+
+/// A non-routine adjustment (IPMVP): energy the reporting period uses, or saves, for a reason
+/// outside the measure evaluated (equipment added, a wing closed). It is added to the adjusted
+/// baseline of each day of its period, so that avoided energy = adjusted baseline +
+/// adjustments − metered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adjustment {
+    /// Why (shown in the report).
+    pub reason: String,
+    /// Its period `[start, end)`, UTC (local days), inside the reporting period.
+    pub period: (DateTime<Utc>, DateTime<Utc>),
+    /// Energy added to the baseline per local day of the period, kWh (negative: removed).
+    pub kwh_per_day: f64,
 }
 
 /// Whether a KPI should reach its target from below or stay under it.
@@ -261,6 +277,10 @@ pub static EXPERIMENT_COMPONENTS: &[(&str, &str)] = &[
         "Measurement and verification of avoided energy (CalTRACK baseline, ASHRAE Guideline 14 uncertainty).",
     ),
     (
+        "experiment.evaluation.adjustments",
+        "Non-routine adjustments (IPMVP): energy the reporting period uses or saves for a reason outside the measure, added to the baseline of each day of their period.",
+    ),
+    (
         "experiment.kpis",
         "Free KPIs of the experiment (non-energy themes), compared with a target.",
     ),
@@ -308,6 +328,12 @@ pub static EXPERIMENT_ATTRIBUTES: &[Attribute] = &[
     a("experiment.evaluation", "baseline_end", Kind::DateTime, "", Required, N, N, "End of the baseline period, local date, exclusive."),
     a("experiment.evaluation", "reporting_start", Kind::DateTime, "", Required, N, N, "Start of the reporting period, local date, inclusive (not before baseline_end)."),
     a("experiment.evaluation", "reporting_end", Kind::DateTime, "", Required, N, N, "End of the reporting period, local date, exclusive."),
+    a("experiment.evaluation", "adjustments", Kind::Tables("experiment.evaluation.adjustments"), "", Rule("none"), N, N, "Non-routine adjustments of the baseline in the reporting period."),
+    a("experiment.evaluation.adjustments", "reason", Kind::String, "", Required, N, N, "Why the consumption changed outside the measure (shown in the report)."),
+    a("experiment.evaluation.adjustments", "start", Kind::DateTime, "", Required, N, N, "First local date, inclusive, within the reporting period."),
+    a("experiment.evaluation.adjustments", "end", Kind::DateTime, "", Required, N, N, "Local date, exclusive, within the reporting period."),
+    a("experiment.evaluation.adjustments", "kwh", Kind::Float, "kWh", Rule("one of kwh or kwh_per_day"), N, N, "Energy added to the baseline over the whole period (spread evenly over its days); negative when the event saves energy."),
+    a("experiment.evaluation.adjustments", "kwh_per_day", Kind::Float, "kWh/d", Rule("one of kwh or kwh_per_day"), N, N, "Energy added to the baseline per day of the period; negative when the event saves energy."),
     a("experiment.evaluation", "confidence", Kind::Float, "1", DefaultValue::Float(0.9), exc(0.0), exc(1.0), "Two-sided confidence level of the savings uncertainty (ASHRAE Guideline 14 commonly reports at 0.9; its 50 % criterion is checked at 0.68)."),
     // ---- kpis
     a("experiment.kpis", "name", Kind::String, "", Required, N, N, "Unique KPI name."),
@@ -715,12 +741,90 @@ impl P {
                 }
             }
         };
+        let adjustments: Vec<Option<Adjustment>> = f
+            .tables("adjustments")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, s))| {
+                let a = self.fields(
+                    "experiment.evaluation.adjustments",
+                    &format!("evaluation.adjustments[{i}]"),
+                    t,
+                    s,
+                );
+                self.adjustment(&a, reporting)
+            })
+            .collect();
         Some(EvaluationSpec {
             method: method?,
             meter,
             baseline: baseline?,
             reporting: reporting?,
             confidence: f.num("confidence")?,
+            adjustments: adjustments.into_iter().collect::<Option<_>>()?,
+        })
+    }
+
+    /// One `[[evaluation.adjustments]]`, checked against the reporting period.
+    fn adjustment(
+        &mut self,
+        f: &Fields<'_>,
+        reporting: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Option<Adjustment> {
+        let period = self.range(f, "start", "end");
+        let reason = f.str("reason");
+        let days = period.map(|(a, b)| {
+            let tz = self.tz;
+            let (a, b) = (
+                a.with_timezone(&tz).date_naive(),
+                b.with_timezone(&tz).date_naive(),
+            );
+            (b - a).num_days().max(1) as f64
+        });
+        let per_day = match (f.present("kwh"), f.present("kwh_per_day")) {
+            (true, false) => Some(f.num("kwh")? / days?),
+            (false, true) => f.num("kwh_per_day"),
+            (both, _) => {
+                self.err(
+                    if both {
+                        f.span("kwh_per_day")
+                    } else {
+                        f.header.clone()
+                    },
+                    &f.field_path("kwh"),
+                    if both {
+                        "`kwh` and `kwh_per_day` are alternatives".into()
+                    } else {
+                        "how much energy does the event add?".into()
+                    },
+                    Some("either kwh = <total> or kwh_per_day = <per day>".into()),
+                );
+                None
+            }
+        };
+        if let (Some((a, b)), Some((ra, rb))) = (period, reporting)
+            && (a < ra || b > rb)
+        {
+            let tz = self.tz;
+            let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
+            self.err(
+                f.span(if a < ra { "start" } else { "end" }),
+                &f.field_path(if a < ra { "start" } else { "end" }),
+                format!(
+                    "the adjustment ({} to {}) is not within the reporting period ({} to {})",
+                    local(a),
+                    local(b),
+                    local(ra),
+                    local(rb)
+                ),
+                Some("start and end within reporting_start and reporting_end".into()),
+            );
+            return None;
+        }
+        Some(Adjustment {
+            reason: reason?,
+            period: period?,
+            kwh_per_day: per_day?,
         })
     }
 

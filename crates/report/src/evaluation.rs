@@ -82,6 +82,24 @@ pub struct EnergyResults<'a> {
     pub observations: Observations<'a>,
     /// Where the meter and the temperature have values in each period.
     pub coverage: &'a DataCoverage,
+    /// The non-routine adjustments of the baseline.
+    pub adjustments: &'a [quartier_model::Adjustment],
+    /// Their energy in each observation of the reporting period, kWh.
+    pub adjustment_kwh: &'a [f64],
+}
+
+impl EnergyResults<'_> {
+    /// The adjustments' energy in the observations the savings count (metered and predicted),
+    /// kWh: what the adjusted baseline holds beyond the model.
+    pub fn adjustments_in_savings_kwh(&self) -> f64 {
+        let o = &self.observations;
+        self.adjustment_kwh
+            .iter()
+            .zip(o.metered_kwh.iter().zip(o.predicted_kwh))
+            .filter(|(_, (m, p))| m.is_finite() && p.is_finite())
+            .map(|(a, _)| a)
+            .sum()
+    }
 }
 
 /// Where the meter and the temperature have values in the baseline and reporting periods
@@ -462,6 +480,16 @@ pub fn evaluation_json(r: &ExperimentResults<'_>) -> String {
                 })).collect::<Vec<_>>(),
             },
             "coverage": coverage_json(en.coverage),
+            "adjustments": {
+                "total_kwh": en.adjustments_in_savings_kwh(),
+                "avoided_without_adjustments_kwh": en.savings.total.avoided_kwh - en.adjustments_in_savings_kwh(),
+                "events": en.adjustments.iter().map(|a| json!({
+                    "reason": a.reason,
+                    "start": local(a.period.0),
+                    "end": local(a.period.1),
+                    "kwh_per_day": a.kwh_per_day,
+                })).collect::<Vec<_>>(),
+            },
             "guideline14": {
                 "passes": g.passes(),
                 "verdict": if g.passes() { "meets ASHRAE Guideline 14" } else { "fails ASHRAE Guideline 14" },
@@ -778,6 +806,29 @@ fn energy_section(out: &mut String, en: &EnergyResults<'_>, tz: chrono_tz::Tz) {
         );
     }
     out.push_str("</table>");
+    if !en.adjustments.is_empty() {
+        let total = en.adjustments_in_savings_kwh();
+        let _ = write!(
+            out,
+            "<h2>Non-routine adjustments</h2><p>Added to the baseline of each day of their period \
+             (IPMVP): the adjusted baseline holds {total:.1} kWh of them over the days counted; \
+             avoided energy without them: {:.1} kWh.</p><table><tr><th>reason</th><th>from</th>\
+             <th>to (exclusive)</th><th>kWh per day</th></tr>",
+            en.savings.total.avoided_kwh - total
+        );
+        let day = |t: DateTime<Utc>| t.with_timezone(&c.tz).format("%Y-%m-%d").to_string();
+        for a in en.adjustments {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
+                crate::svg::escape(&a.reason),
+                day(a.period.0),
+                day(a.period.1),
+                a.kwh_per_day
+            );
+        }
+        out.push_str("</table>");
+    }
 }
 
 fn kpi_section(out: &mut String, table: &ProgrammeTable) {

@@ -17,8 +17,8 @@ use quartier_evaluate::{
     SavingsConfig, SavingsReport, Target, check_periods, fit_daily, fit_hourly, programme_table,
 };
 use quartier_model::{
-    Experiment, ExperimentMeter, FreeKpi, KpiAggregate, KpiDirection, MeterRole, Method,
-    MissingPolicy, SeriesFormat, TemperatureFormat, TemperatureSource,
+    Adjustment, Experiment, ExperimentMeter, FreeKpi, KpiAggregate, KpiDirection, MeterRole,
+    Method, MissingPolicy, SeriesFormat, TemperatureFormat, TemperatureSource,
 };
 use quartier_timeseries::{
     CsvOptions, FillPolicy, IntervalLabel, Quantity, ReadErrors, Series, TimeError, read_csv,
@@ -95,8 +95,12 @@ pub struct EnergyEval {
     pub times: Vec<DateTime<Utc>>,
     /// Metered energy, kWh.
     pub metered_kwh: Vec<f64>,
-    /// Baseline prediction, kWh.
+    /// Adjusted baseline, kWh: the model's prediction plus the non-routine adjustments.
     pub predicted_kwh: Vec<f64>,
+    /// The non-routine adjustments in each observation, kWh (zeros without adjustments).
+    pub adjustment_kwh: Vec<f64>,
+    /// The non-routine adjustments, as the experiment file gives them.
+    pub adjustments: Vec<Adjustment>,
     /// Where the meter and the temperature have values in each period.
     pub coverage: crate::evaluation::DataCoverage,
 }
@@ -118,6 +122,8 @@ impl EnergyEval {
                 predicted_kwh: &self.predicted_kwh,
             },
             coverage: &self.coverage,
+            adjustments: &self.adjustments,
+            adjustment_kwh: &self.adjustment_kwh,
         }
     }
 }
@@ -379,14 +385,28 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
                     what: format!("{what}: local days"),
                     source,
                 })?;
+            let observed = Observed {
+                times,
+                metered_kwh: pred.data.energy_kwh,
+                predicted_kwh: pred.predicted_kwh,
+            };
+            let (observed, adjustment_kwh, savings) = adjusted(
+                observed,
+                savings,
+                &spec.adjustments,
+                (&fit.metrics, Granularity::Daily, &savings_config),
+            )
+            .map_err(step(&what, "applying the non-routine adjustments"))?;
             EnergyEval {
                 meter: meter.name.clone(),
                 fit: Fit::Daily(Box::new(fit)),
                 savings,
                 granularity: Granularity::Daily,
-                times,
-                metered_kwh: pred.data.energy_kwh,
-                predicted_kwh: pred.predicted_kwh,
+                times: observed.times,
+                metered_kwh: observed.metered_kwh,
+                predicted_kwh: observed.predicted_kwh,
+                adjustment_kwh,
+                adjustments: spec.adjustments.clone(),
                 coverage,
             }
         }
@@ -403,18 +423,80 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
             let savings = fit
                 .savings(&series, &temperature, reporting, &savings_config)
                 .map_err(step(&what, "computing savings"))?;
+            let observed = Observed {
+                times: pred.times,
+                metered_kwh: pred.metered_kwh,
+                predicted_kwh: pred.predicted_kwh,
+            };
+            let (observed, adjustment_kwh, savings) = adjusted(
+                observed,
+                savings,
+                &spec.adjustments,
+                (&fit.metrics, Granularity::Hourly, &savings_config),
+            )
+            .map_err(step(&what, "applying the non-routine adjustments"))?;
             EnergyEval {
                 meter: meter.name.clone(),
                 fit: Fit::Hourly(Box::new(fit)),
                 savings,
                 granularity: Granularity::Hourly,
-                times: pred.times,
-                metered_kwh: pred.metered_kwh,
-                predicted_kwh: pred.predicted_kwh,
+                times: observed.times,
+                metered_kwh: observed.metered_kwh,
+                predicted_kwh: observed.predicted_kwh,
+                adjustment_kwh,
+                adjustments: spec.adjustments.clone(),
                 coverage,
             }
         }
     }))
+}
+
+/// The reporting period's observations: starts, metered and predicted energy (kWh).
+struct Observed {
+    times: Vec<DateTime<Utc>>,
+    metered_kwh: Vec<f64>,
+    predicted_kwh: Vec<f64>,
+}
+
+/// The observations and savings with the non-routine adjustments added to the baseline
+/// (unchanged without adjustments), and each observation's adjustment: an adjustment's kWh per
+/// day is shared equally among the observations of each local day of its period (a DST day's
+/// 23 or 25 hours, or its one daily observation).
+fn adjusted(
+    mut o: Observed,
+    savings: SavingsReport,
+    adjustments: &[Adjustment],
+    (metrics, granularity, config): (&FitMetrics, Granularity, &SavingsConfig),
+) -> Result<(Observed, Vec<f64>, SavingsReport), EvalError> {
+    let mut per_obs = vec![0.0; o.times.len()];
+    if adjustments.is_empty() {
+        return Ok((o, per_obs, savings));
+    }
+    let day = |t: &DateTime<Utc>| t.with_timezone(&config.tz).date_naive();
+    let mut per_day: std::collections::HashMap<chrono::NaiveDate, usize> = Default::default();
+    for t in &o.times {
+        *per_day.entry(day(t)).or_default() += 1;
+    }
+    for (slot, t) in per_obs.iter_mut().zip(&o.times) {
+        let share = per_day.get(&day(t)).copied().unwrap_or(1).max(1) as f64;
+        *slot = adjustments
+            .iter()
+            .filter(|a| a.period.0 <= *t && *t < a.period.1)
+            .map(|a| a.kwh_per_day / share)
+            .sum();
+    }
+    for (p, a) in o.predicted_kwh.iter_mut().zip(&per_obs) {
+        *p += a;
+    }
+    let savings = quartier_evaluate::compute_savings(
+        &o.times,
+        &o.metered_kwh,
+        &o.predicted_kwh,
+        metrics,
+        granularity,
+        config,
+    )?;
+    Ok((o, per_obs, savings))
 }
 
 /// Evaluates an experiment: energy savings (if it has an `[evaluation]`), free KPIs and the
