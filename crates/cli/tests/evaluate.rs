@@ -547,3 +547,70 @@ fn a_non_routine_adjustment_is_added_to_the_baseline_day_by_day() {
         std::fs::remove_dir_all(tmp.path().join("bad")).unwrap();
     }
 }
+
+#[test]
+fn normalised_savings_on_the_reporting_year_itself_give_back_the_models_sums() {
+    // The reporting year's own temperatures as the "typical" year: the baseline model then
+    // predicts what it predicted for the avoided energy, and the model fitted on the reporting
+    // year (daily: least squares with an intercept) sums to the metered energy.
+    let tmp = tempfile::tempdir().unwrap();
+    let temps = std::fs::read_to_string(
+        experiments().join("data/eemeter_uk_temperature_sample0_hourly.csv"),
+    )
+    .unwrap();
+    let mut own = String::from("time_utc,temp_air_c\n");
+    for l in temps.lines().skip(1) {
+        if ("2021-03-31T22".."2022-03-31T22").contains(&&l[..13]) {
+            own.push_str(l);
+            own.push('\n');
+        }
+    }
+    let normal = tmp.path().join("normal.csv");
+    std::fs::write(&normal, own).unwrap();
+    let (o, out) = evaluate_in(tmp.path(), "daily", &|d| {
+        renovation(d, |t| {
+            format!(
+                "{}\n[normal_temperature]\nfile = \"{}\"\ncolumn = \"temp_air_c\"\n",
+                t.replace("method = \"hourly\"", "method = \"daily\""),
+                normal.display()
+            )
+        })
+    });
+    assert!(o.status.success(), "{}", stderr(&o));
+    let k = kpis(&out);
+    let n = &k["energy"]["normalised"];
+    let total = &k["energy"]["savings"]["total"];
+    let close = |a: &serde_json::Value, b: &serde_json::Value| {
+        let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+        assert!((a - b).abs() < 1e-6 * b.abs().max(1.0), "{a} against {b}");
+    };
+    assert_eq!(n["skipped_observations"], 0, "{n}");
+    close(&n["baseline_kwh"], &total["baseline_kwh"]);
+    close(&n["reporting_kwh"], &total["metered_kwh"]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Normalised annual savings</h2>"));
+    // Without an evaluation, a normal year is refused at its place.
+    let (o, _) = evaluate_in(tmp.path(), "lonely", &|d| {
+        let text = std::fs::read_to_string(experiments().join("issy-cargo-bikes.toml")).unwrap();
+        let p = d.join("e.toml");
+        std::fs::write(
+            &p,
+            format!(
+                "{}\n[normal_temperature]\nfile = \"{}\"\n",
+                text.replace(
+                    "\"../hydroseine.toml\"",
+                    &format!("\"{}\"", experiments().join("../hydroseine.toml").display())
+                ),
+                normal.display()
+            ),
+        )
+        .unwrap();
+        p
+    });
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("normal_temperature: normalised savings need an [evaluation]"),
+        "{}",
+        stderr(&o)
+    );
+}

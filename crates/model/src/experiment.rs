@@ -151,6 +151,8 @@ pub struct EvaluationSpec {
     pub confidence: f64,
     /// Non-routine adjustments of the baseline in the reporting period.
     pub adjustments: Vec<Adjustment>,
+    /// A typical year's temperature for normalised savings, if given.
+    pub normal_temperature: Option<TemperatureSource>,
 }
 
 /// A non-routine adjustment (IPMVP): energy the reporting period uses, or saves, for a reason
@@ -251,7 +253,14 @@ pub const THEMES: &[&str] = &[
 /// Meter roles.
 pub const METER_ROLES: &[&str] = &["treated", "reference", "pv"];
 /// Temperature file formats.
-pub const TEMPERATURE_FORMATS: &[&str] = &["csv", "epw", "pvgis-hourly-csv", "pvgis-hourly-json"];
+pub const TEMPERATURE_FORMATS: &[&str] = &[
+    "csv",
+    "epw",
+    "pvgis-hourly-csv",
+    "pvgis-hourly-json",
+    "pvgis-tmy-csv",
+    "pvgis-tmy-json",
+];
 /// Temperature units of a CSV.
 pub const TEMPERATURE_UNITS: &[&str] = &["C", "F"];
 /// Baseline methods.
@@ -307,6 +316,7 @@ pub static EXPERIMENT_ATTRIBUTES: &[Attribute] = &[
     a("experiment", "end", Kind::DateTime, "", Required, N, N, "End of the experiment's follow-up, local date, exclusive (24 months in the programme)."),
     a("experiment", "meters", Kind::Tables("experiment.meters"), "", Rule("none"), N, N, "Meters."),
     a("experiment", "temperature", Kind::Table("experiment.temperature"), "", Rule("required with [evaluation]"), N, N, "Outdoor air temperature."),
+    a("experiment", "normal_temperature", Kind::Table("experiment.temperature"), "", Rule("none: no normalised savings"), N, N, "A typical year's temperature (a PVGIS TMY, an EPW, or a year of your own), same attributes as [temperature]: with it, the normalised annual savings are the baseline model minus a model fitted on the reporting period, both on this year (CalTRACK's normalised metered energy savings), beside the avoided energy of the reporting period."),
     a("experiment", "evaluation", Kind::Table("experiment.evaluation"), "", Optional, N, N, "Savings evaluation (energy experiments)."),
     a("experiment", "kpis", Kind::Tables("experiment.kpis"), "", Rule("none"), N, N, "Free KPIs."),
     // ---- meters
@@ -544,6 +554,26 @@ impl P {
             None if top.present("evaluation") => Some(None),
             None => None,
         };
+        let normal = top.table("normal_temperature").map(|(t, s)| {
+            let f = self.fields("experiment.temperature", "normal_temperature", t, s);
+            if !top.present("evaluation") {
+                self.err(
+                    f.header.clone(),
+                    "normal_temperature",
+                    "normalised savings need an [evaluation]".into(),
+                    Some("an [evaluation] section, or no [normal_temperature]".into()),
+                );
+            }
+            self.temperature(&f)
+        });
+        let evaluation = match (evaluation, normal) {
+            (Some(Some(mut ev)), Some(Some(n))) => {
+                ev.normal_temperature = Some(n);
+                Some(Some(ev))
+            }
+            (Some(_), Some(None)) => Some(None),
+            (ev, _) => ev,
+        };
         let kpis: Vec<Option<FreeKpi>> = top
             .tables("kpis")
             .into_iter()
@@ -627,7 +657,8 @@ impl P {
     fn temperature(&mut self, f: &Fields<'_>) -> Option<TemperatureSource> {
         let format = match f.str("format")?.as_str() {
             "epw" => TemperatureFormat::Epw,
-            "pvgis-hourly-csv" => TemperatureFormat::PvgisHourlyCsv,
+            "pvgis-hourly-csv" | "pvgis-tmy-csv" => TemperatureFormat::PvgisHourlyCsv,
+            "pvgis-tmy-json" => TemperatureFormat::PvgisHourlyJson,
             "pvgis-hourly-json" => TemperatureFormat::PvgisHourlyJson,
             _ => TemperatureFormat::Csv,
         };
@@ -762,6 +793,7 @@ impl P {
             reporting: reporting?,
             confidence: f.num("confidence")?,
             adjustments: adjustments.into_iter().collect::<Option<_>>()?,
+            normal_temperature: None,
         })
     }
 

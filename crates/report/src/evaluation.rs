@@ -86,6 +86,8 @@ pub struct EnergyResults<'a> {
     pub adjustments: &'a [quartier_model::Adjustment],
     /// Their energy in each observation of the reporting period, kWh.
     pub adjustment_kwh: &'a [f64],
+    /// The normalised annual savings, when the experiment names a typical year.
+    pub normalised: Option<&'a crate::experiment::Normalised>,
 }
 
 impl EnergyResults<'_> {
@@ -480,6 +482,15 @@ pub fn evaluation_json(r: &ExperimentResults<'_>) -> String {
                 })).collect::<Vec<_>>(),
             },
             "coverage": coverage_json(en.coverage),
+            "normalised": en.normalised.map(|n| json!({
+                "normal_temperature_file": n.file.display().to_string(),
+                "laid_on": { "start": local(n.period.start()), "end": local(n.period.end()) },
+                "baseline_kwh": n.baseline_kwh,
+                "reporting_kwh": n.reporting_kwh,
+                "avoided_kwh": n.avoided_kwh(),
+                "skipped_observations": n.skipped,
+                "method": "the baseline model and a model fitted the same way on the reporting period, both run on the typical year's temperature (CalTRACK normalised metered energy savings); no uncertainty is given for it",
+            })),
             "adjustments": {
                 "total_kwh": en.adjustments_in_savings_kwh(),
                 "avoided_without_adjustments_kwh": en.savings.total.avoided_kwh - en.adjustments_in_savings_kwh(),
@@ -806,6 +817,32 @@ fn energy_section(out: &mut String, en: &EnergyResults<'_>, tz: chrono_tz::Tz) {
         );
     }
     out.push_str("</table>");
+    if let Some(n) = en.normalised {
+        let _ = write!(
+            out,
+            "<h2>Normalised annual savings</h2><p>On a typical year's temperature ({}, laid on {} \
+             to {}): the baseline model gives {:.1} kWh, a model fitted the same way on the \
+             reporting period {:.1} kWh, so the measure saves <strong>{:.1} kWh</strong> in a \
+             typical year ({}). This projects the savings onto normal weather; the avoided energy \
+             above is what the reporting period's own weather gave.</p>",
+            crate::svg::escape(
+                &n.file
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ),
+            n.period.start().with_timezone(&c.tz).format("%Y-%m-%d"),
+            n.period.end().with_timezone(&c.tz).format("%Y-%m-%d"),
+            n.baseline_kwh,
+            n.reporting_kwh,
+            n.avoided_kwh(),
+            if n.baseline_kwh > 0.0 {
+                pct(n.avoided_kwh() / n.baseline_kwh)
+            } else {
+                "–".into()
+            },
+        );
+    }
     if !en.adjustments.is_empty() {
         let total = en.adjustments_in_savings_kwh();
         let _ = write!(

@@ -101,6 +101,8 @@ pub struct EnergyEval {
     pub adjustment_kwh: Vec<f64>,
     /// The non-routine adjustments, as the experiment file gives them.
     pub adjustments: Vec<Adjustment>,
+    /// The normalised annual savings, when the experiment names a typical year.
+    pub normalised: Option<Normalised>,
     /// Where the meter and the temperature have values in each period.
     pub coverage: crate::evaluation::DataCoverage,
 }
@@ -124,6 +126,7 @@ impl EnergyEval {
             coverage: &self.coverage,
             adjustments: &self.adjustments,
             adjustment_kwh: &self.adjustment_kwh,
+            normalised: self.normalised.as_ref(),
         }
     }
 }
@@ -397,6 +400,17 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
                 (&fit.metrics, Granularity::Daily, &savings_config),
             )
             .map_err(step(&what, "applying the non-routine adjustments"))?;
+            let normalised = normalise(
+                spec,
+                reporting,
+                &what,
+                &|t, p| fit.predict(None, t, p).map(|x| x.predicted_kwh),
+                &|t, p| {
+                    fit_daily(&series, &temperature, reporting, &config)?
+                        .predict(None, t, p)
+                        .map(|x| x.predicted_kwh)
+                },
+            )?;
             EnergyEval {
                 meter: meter.name.clone(),
                 fit: Fit::Daily(Box::new(fit)),
@@ -407,6 +421,7 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
                 predicted_kwh: observed.predicted_kwh,
                 adjustment_kwh,
                 adjustments: spec.adjustments.clone(),
+                normalised,
                 coverage,
             }
         }
@@ -435,6 +450,17 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
                 (&fit.metrics, Granularity::Hourly, &savings_config),
             )
             .map_err(step(&what, "applying the non-routine adjustments"))?;
+            let normalised = normalise(
+                spec,
+                reporting,
+                &what,
+                &|t, p| fit.predict(None, t, p).map(|x| x.predicted_kwh),
+                &|t, p| {
+                    fit_hourly(&series, &temperature, reporting, &config)?
+                        .predict(None, t, p)
+                        .map(|x| x.predicted_kwh)
+                },
+            )?;
             EnergyEval {
                 meter: meter.name.clone(),
                 fit: Fit::Hourly(Box::new(fit)),
@@ -445,9 +471,101 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
                 predicted_kwh: observed.predicted_kwh,
                 adjustment_kwh,
                 adjustments: spec.adjustments.clone(),
+                normalised,
                 coverage,
             }
         }
+    }))
+}
+
+/// Normalised annual savings (CalTRACK's normalised metered energy savings): the baseline
+/// model and a model fitted on the reporting period, both run on a typical year's temperature
+/// laid on the reporting period's first 365 days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalised {
+    /// The typical year's file.
+    pub file: std::path::PathBuf,
+    /// The 365 days it is laid on.
+    pub period: Period,
+    /// The baseline model's energy over the typical year, kWh.
+    pub baseline_kwh: f64,
+    /// The reporting model's energy over the typical year, kWh.
+    pub reporting_kwh: f64,
+    /// Observations (days or hours) whose temperature or prediction is missing, left out.
+    pub skipped: usize,
+}
+
+impl Normalised {
+    /// Normalised annual avoided energy, kWh.
+    pub fn avoided_kwh(&self) -> f64 {
+        self.baseline_kwh - self.reporting_kwh
+    }
+}
+
+/// Sums two predictions step by step where both are finite: (first, second, skipped).
+fn paired_sums(a: &[f64], b: &[f64]) -> (f64, f64, usize) {
+    a.iter().zip(b).fold((0.0, 0.0, 0), |(x, y, n), (p, q)| {
+        if p.is_finite() && q.is_finite() {
+            (x + p, y + q, n)
+        } else {
+            (x, y, n + 1)
+        }
+    })
+}
+
+/// The typical year of `source` laid on the 365 days from the reporting period's start.
+fn normal_year(
+    normal: &TemperatureSource,
+    reporting: Period,
+) -> Result<(Series, Period), ExperimentError> {
+    let typical = read_temperature(normal)?;
+    let period = Period::new(
+        reporting.start(),
+        reporting.start() + chrono::Duration::days(365),
+    )
+    .map_err(step("the normal year", "its period"))?;
+    let on_period =
+        quartier_timeseries::Axis::from_range(period.start(), period.end(), typical.axis().step())
+            .and_then(|axis| typical.onto_axis_typical(&axis))
+            .map_err(|source| ExperimentError::Series {
+                what: format!(
+                    "laying the typical year {} on the reporting period's first 365 days",
+                    normal.path.display()
+                ),
+                source,
+            })?;
+    Ok((on_period, period))
+}
+
+/// A model's energy per observation on a temperature series over a period.
+type Predict<'a> = &'a dyn Fn(&Series, Period) -> Result<Vec<f64>, EvalError>;
+
+/// The normalised savings of an evaluation that names a typical year: `baseline` and
+/// `reporting_model` (fitted on the reporting period) run on it; `None` without one.
+fn normalise(
+    spec: &quartier_model::EvaluationSpec,
+    reporting: Period,
+    what: &str,
+    baseline: Predict<'_>,
+    reporting_model: Predict<'_>,
+) -> Result<Option<Normalised>, ExperimentError> {
+    let Some(n) = &spec.normal_temperature else {
+        return Ok(None);
+    };
+    let (normal, period) = normal_year(n, reporting)?;
+    let before =
+        baseline(&normal, period).map_err(step(what, "the baseline model on the normal year"))?;
+    let now = reporting_model(&normal, period).map_err(step(
+        what,
+        "the reporting period's model on the normal year (normalised savings)",
+    ))?;
+    let (b, r, skipped) = paired_sums(&before, &now);
+    Ok(Some(Normalised {
+        file: n.path.clone(),
+        period,
+        baseline_kwh: b,
+        reporting_kwh: r,
+        skipped,
     }))
 }
 
