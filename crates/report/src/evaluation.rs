@@ -167,7 +167,8 @@ pub enum DataSeries {
 }
 
 impl DataPeriod {
-    fn key(self) -> &'static str {
+    /// `baseline` or `reporting`, as the wire formats name it.
+    pub fn key(self) -> &'static str {
         match self {
             DataPeriod::Baseline => "baseline",
             DataPeriod::Reporting => "reporting",
@@ -176,7 +177,8 @@ impl DataPeriod {
 }
 
 impl DataSeries {
-    fn key(self) -> &'static str {
+    /// `meter` or `temperature`, as the wire formats name it.
+    pub fn key(self) -> &'static str {
         match self {
             DataSeries::Meter => "meter",
             DataSeries::Temperature => "temperature",

@@ -37,8 +37,9 @@ pub use bills::{
 };
 pub use csv_out::{timeseries_csv, write_timeseries_csv};
 pub use evaluation::{
-    BaselineFit, EnergyResults, ExperimentResults, Observations, energy_warnings, evaluation_html,
-    evaluation_json, programme_csv, programme_html, savings_csv,
+    BaselineFit, DataCoverage, DataPeriod, DataSeries, EnergyResults, ExperimentResults,
+    Observations, energy_warnings, evaluation_html, evaluation_json, programme_csv, programme_html,
+    savings_csv,
 };
 pub use kpis::{kpi_rows, kpi_table, kpis_json};
 pub use language::Language;

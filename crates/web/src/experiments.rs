@@ -549,6 +549,30 @@ fn detail_json(entry: &Entry) -> Value {
                 "fsu_exceeded": g.fsu_exceeded,
             },
             "monthly": monthly,
+            "missing_data": en.coverage.each().iter().map(|(period, series, c)| json!({
+                "period": period.key(),
+                "series": series.key(),
+                "expected_steps": c.expected_steps,
+                "missing_steps": c.missing_steps(),
+                "fraction_valid": c.fraction_valid(),
+                "gaps": c.gaps.iter().map(|g| json!({
+                    "from": g.from.to_rfc3339(),
+                    "to": g.to.to_rfc3339(),
+                    "steps": g.steps,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "adjustments": en.adjustments.iter().map(|a| json!({
+                "reason": a.reason,
+                "start": local_date(a.period.0, e.timezone),
+                "end": local_date(a.period.1, e.timezone),
+                "kwh_per_day": a.kwh_per_day,
+            })).collect::<Vec<_>>(),
+            "adjustments_kwh": en.results().adjustments_in_savings_kwh(),
+            "normalised": en.normalised.as_ref().map(|n| json!({
+                "baseline_kwh": n.baseline_kwh,
+                "reporting_kwh": n.reporting_kwh,
+                "avoided_kwh": n.avoided_kwh(),
+            })),
         });
     }
     let table = own_table(ev);

@@ -410,6 +410,15 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
     let v = admin.get("/api/v1/experiments/meudon-daily").json();
     assert_eq!(v["energy"]["method"], "caltrack-daily");
     assert!(f(&v["savings"]["baseline_kwh"]) > 0.0);
+    // What is missing, per period and series: the sample starts 3 hours into the baseline.
+    let missing = v["energy"]["missing_data"].as_array().unwrap();
+    assert_eq!(missing.len(), 4);
+    assert_eq!(missing[0]["period"], "baseline");
+    assert_eq!(missing[0]["series"], "meter");
+    assert_eq!(missing[0]["missing_steps"], 3);
+    assert_eq!(missing[0]["gaps"][0]["steps"], 3);
+    assert_eq!(v["energy"]["adjustments"], json!([]));
+    assert_eq!(v["energy"]["normalised"], Value::Null);
     assert_eq!(
         slugs(&admin.get("/api/v1/experiments").json()),
         vec![ISSY, "meudon-daily", MEUDON]
