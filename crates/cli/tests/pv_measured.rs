@@ -8,20 +8,13 @@ use std::path::Path;
 
 mod common;
 
-use common::{hydroseine_with_time, quartier, stderr};
+use common::hydroseine_with_time;
 
 const WEEK: &str = "[time]\nstart = 2025-06-01\nend = 2025-06-08\nstep_minutes = 15";
 
 /// `quartier simulate FILE --out OUT`; the time series by column.
 fn simulate(file: &Path, out: &Path) -> HashMap<String, Vec<String>> {
-    let o = quartier(&[
-        "-q",
-        "simulate",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    common::simulate_ok(file, out);
     let (head, rows) = common::csv_table(&out.join("timeseries.csv"));
     let mut cols: HashMap<String, Vec<String>> =
         head.iter().map(|h| (h.clone(), Vec::new())).collect();

@@ -327,6 +327,7 @@ pub const WEATHER_FORMATS: &[&str] = &[
     "pvgis-hourly-csv",
     "pvgis-hourly-json",
     "epw",
+    "csv",
 ];
 /// Participant roles.
 pub const ROLES: &[&str] = &["consumer", "producer", "prosumer"];
@@ -373,7 +374,7 @@ pub static ATTRIBUTES: &[Attribute] = &[
     a("time", "step_minutes", Kind::IntegerOf(&[15, 30, 60]), "min", DefaultValue::Integer(30), N, N, "Step of the axis; 30 min is the step of Enedis load curves and of collective self-consumption allocation."),
     // ---- weather
     a("weather", "file", Kind::Path, "", Required, N, N, "Weather file (relative to the district file)."),
-    a("weather", "format", Kind::Enum(WEATHER_FORMATS), "", Required, N, N, "Format of the file."),
+    a("weather", "format", Kind::Enum(WEATHER_FORMATS), "", Required, N, N, "Format of the file: PVGIS (TMY or hourly series, CSV or JSON), EnergyPlus EPW, or `csv`: a timestamp then ghi_w_m2, dni_w_m2, dhi_w_m2 (W/m²), temp_air_c and wind_speed_m_s (pvlib's ghi, dni, dhi, temp_air, wind_speed also read) at any step that divides a day, each value the mean over the interval its timestamp starts; naive timestamps are in the site's time zone."),
     a("weather", "typical_year", Kind::Bool, "", Rule("true for TMY and EPW, false otherwise"), N, N, "Map the file onto the axis by month, day and hour whatever its year."),
     // ---- participants
     a("participants", "id", Kind::String, "", Required, N, N, "Unique id: a 14-digit Enedis PRM, or any text that is not all digits."),

@@ -76,6 +76,9 @@ pub enum WeatherFormat {
     PvgisHourlyJson,
     /// EnergyPlus EPW.
     Epw,
+    /// A generic CSV of irradiance, temperature and wind at any step (an on-site station's 10
+    /// or 15 minutes).
+    Csv,
 }
 
 /// A weather file.

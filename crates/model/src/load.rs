@@ -225,6 +225,13 @@ impl Loader<'_> {
         let path = "weather.file";
         let read: Result<(Weather, WeatherMeta), ReadErrors> = match src.format {
             WeatherFormat::Epw => epw::read_epw(&src.path),
+            WeatherFormat::Csv => quartier_timeseries::weather_csv::read_weather_csv(
+                &src.path,
+                &quartier_timeseries::weather_csv::WeatherCsvOptions {
+                    timezone: self.tz,
+                    fill: FillPolicy::None,
+                },
+            ),
             f => read_text(&src.path).and_then(|text| match f {
                 WeatherFormat::PvgisTmyCsv => pvgis::parse_pvgis_tmy_csv(&text, &src.path),
                 WeatherFormat::PvgisTmyJson => pvgis::parse_pvgis_tmy_json(&text, &src.path),

@@ -501,6 +501,7 @@ impl Parser {
             "pvgis-tmy-json" => WeatherFormat::PvgisTmyJson,
             "pvgis-hourly-csv" => WeatherFormat::PvgisHourlyCsv,
             "pvgis-hourly-json" => WeatherFormat::PvgisHourlyJson,
+            "csv" => WeatherFormat::Csv,
             _ => WeatherFormat::Epw,
         };
         let typical_default = matches!(

@@ -1,7 +1,7 @@
 //! Time axis, unit-carrying series, readers for meter and weather files, and resampling.
 //!
 //! Everything in Quartier is aligned on one [`Axis`] (UTC start, fixed [`Step`], length).
-//! Readers turn files (generic CSV, Enedis load curves, PVGIS, EPW, EV sessions) into
+//! Readers turn files (generic CSV, Enedis load curves, PVGIS, EPW, weather CSV, EV sessions) into
 //! [`Series`], [`Weather`] or records and report every problem with its file, line, field and
 //! timestamp ([`ReadError`]). Each reader has a `parse_*(text, source, …)` form working on text
 //! (used by the fuzz targets) and a `read_*(path, …)` form that reads a file of at most
@@ -23,6 +23,7 @@ mod series;
 pub mod sessions;
 pub mod typical_year;
 mod weather;
+pub mod weather_csv;
 
 pub use axis::{Axis, Step, local_day_len, local_midnight};
 pub use csv_generic::{CsvOptions, parse_csv, read_csv};

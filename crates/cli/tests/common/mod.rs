@@ -51,3 +51,15 @@ pub fn csv_table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let head = lines.next().unwrap_or_default();
     (head, lines.collect())
 }
+
+/// `quartier -q simulate FILE --out OUT`, which must succeed.
+pub fn simulate_ok(file: &Path, out: &Path) {
+    let o = quartier(&[
+        "-q",
+        "simulate",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}: {}", file.display(), stderr(&o));
+}
