@@ -804,12 +804,17 @@ fn energy_section(out: &mut String, en: &EnergyResults<'_>, tz: chrono_tz::Tz) {
             .collect();
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{} of {} min</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{} × {} min</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             period.key(),
             series.key(),
             cov.expected_steps,
             cov.step_minutes,
-            pct(cov.fraction_valid()),
+            // A few steps missing must not read as 100 %.
+            if cov.missing_steps() > 0 && cov.fraction_valid() > 0.999 {
+                "over 99.9 %".to_owned()
+            } else {
+                pct(cov.fraction_valid())
+            },
             cov.gaps.len(),
             if listed.is_empty() {
                 "none".to_owned()
