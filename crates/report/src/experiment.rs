@@ -71,12 +71,84 @@ pub enum Fit {
 }
 
 impl Fit {
+    /// Fits `method`'s model on `period` (days and hours of the week in `tz`).
+    fn new(
+        method: Method,
+        series: &Series,
+        temperature: &Series,
+        period: Period,
+        tz: chrono_tz::Tz,
+    ) -> Result<Fit, EvalError> {
+        Ok(match method {
+            Method::Daily => Fit::Daily(Box::new(fit_daily(
+                series,
+                temperature,
+                period,
+                &DailyConfig {
+                    tz,
+                    ..DailyConfig::default()
+                },
+            )?)),
+            Method::Hourly => Fit::Hourly(Box::new(fit_hourly(
+                series,
+                temperature,
+                period,
+                &HourlyConfig {
+                    tz,
+                    ..HourlyConfig::default()
+                },
+            )?)),
+        })
+    }
+
     /// The fit metrics of the baseline (CV(RMSE), NMBE, R² on the baseline period).
     pub fn metrics(&self) -> &FitMetrics {
         match self {
             Fit::Daily(f) => &f.metrics,
             Fit::Hourly(f) => &f.metrics,
         }
+    }
+
+    /// Days or hours.
+    pub fn granularity(&self) -> Granularity {
+        match self {
+            Fit::Daily(_) => Granularity::Daily,
+            Fit::Hourly(_) => Granularity::Hourly,
+        }
+    }
+
+    /// The model's observations over `period`: their starts (a local day's midnight, or an
+    /// hour), the metered energy of `series` (NaN without it) and the model's prediction on
+    /// `temperature`.
+    fn observe(
+        &self,
+        series: Option<&Series>,
+        temperature: &Series,
+        period: Period,
+    ) -> Result<Observed, EvalError> {
+        Ok(match self {
+            Fit::Daily(f) => {
+                let pred = f.predict(series, temperature, period)?;
+                Observed {
+                    times: pred
+                        .data
+                        .days
+                        .iter()
+                        .map(|d| quartier_timeseries::local_midnight(*d, f.tz))
+                        .collect::<Result<_, _>>()?,
+                    metered_kwh: pred.data.energy_kwh,
+                    predicted_kwh: pred.predicted_kwh,
+                }
+            }
+            Fit::Hourly(f) => {
+                let pred = f.predict(series, temperature, period)?;
+                Observed {
+                    times: pred.times,
+                    metered_kwh: pred.metered_kwh,
+                    predicted_kwh: pred.predicted_kwh,
+                }
+            }
+        })
     }
 }
 
@@ -364,117 +436,77 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
         confidence: spec.confidence,
         tz: e.timezone,
     };
-    Ok(Some(match spec.method {
-        Method::Daily => {
-            let config = DailyConfig {
-                tz: e.timezone,
-                ..DailyConfig::default()
-            };
-            let fit = fit_daily(&series, &temperature, baseline, &config)
-                .map_err(step(&what, "fitting the daily baseline"))?;
-            let pred = fit
-                .predict(Some(&series), &temperature, reporting)
-                .map_err(step(&what, "predicting the reporting period"))?;
-            let savings = fit
-                .savings(&series, &temperature, reporting, &savings_config)
-                .map_err(step(&what, "computing savings"))?;
-            let times = pred
-                .data
-                .days
-                .iter()
-                .map(|d| quartier_timeseries::local_midnight(*d, e.timezone))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|source| ExperimentError::Series {
-                    what: format!("{what}: local days"),
-                    source,
-                })?;
-            let observed = Observed {
-                times,
-                metered_kwh: pred.data.energy_kwh,
-                predicted_kwh: pred.predicted_kwh,
-            };
-            let (observed, adjustment_kwh, savings) = adjusted(
-                observed,
-                savings,
-                &spec.adjustments,
-                (&fit.metrics, Granularity::Daily, &savings_config),
-            )
-            .map_err(step(&what, "applying the non-routine adjustments"))?;
-            let normalised = normalise(
-                spec,
-                reporting,
-                &what,
-                &|t, p| fit.predict(None, t, p).map(|x| x.predicted_kwh),
-                &|t, p| {
-                    fit_daily(&series, &temperature, reporting, &config)?
-                        .predict(None, t, p)
-                        .map(|x| x.predicted_kwh)
-                },
-            )?;
-            EnergyEval {
-                meter: meter.name.clone(),
-                fit: Fit::Daily(Box::new(fit)),
-                savings,
-                granularity: Granularity::Daily,
-                times: observed.times,
-                metered_kwh: observed.metered_kwh,
-                predicted_kwh: observed.predicted_kwh,
-                adjustment_kwh,
-                adjustments: spec.adjustments.clone(),
-                normalised,
-                coverage,
-            }
+    let method = match spec.method {
+        Method::Daily => "daily",
+        Method::Hourly => "hourly",
+    };
+    let fit = Fit::new(spec.method, &series, &temperature, baseline, tz)
+        .map_err(step(&what, &format!("fitting the {method} baseline")))?;
+    let observed = fit
+        .observe(Some(&series), &temperature, reporting)
+        .map_err(step(&what, "predicting the reporting period"))?;
+    if !observed.metered_kwh.iter().any(|v| v.is_finite()) {
+        return Err(step(&what, "computing savings")(EvalError::NoOverlap {
+            what: "meter",
+            start: reporting.start(),
+            end: reporting.end(),
+        }));
+    }
+    // The adjusted baseline: the model's prediction plus the non-routine adjustments.
+    let adjustment_kwh = adjustment_per_observation(&observed.times, &spec.adjustments, tz);
+    let predicted_kwh: Vec<f64> = observed
+        .predicted_kwh
+        .iter()
+        .zip(&adjustment_kwh)
+        .map(|(p, a)| p + a)
+        .collect();
+    let savings = quartier_evaluate::compute_savings(
+        &observed.times,
+        &observed.metered_kwh,
+        &predicted_kwh,
+        fit.metrics(),
+        fit.granularity(),
+        &savings_config,
+    )
+    .map_err(step(&what, "computing savings"))?;
+    let normalised = match &spec.normal_temperature {
+        None => None,
+        Some(n) => {
+            let (normal, period) = normal_year(n, reporting)?;
+            let after =
+                Fit::new(spec.method, &series, &temperature, reporting, tz).map_err(step(
+                    &what,
+                    "fitting the reporting period's model (normalised savings)",
+                ))?;
+            let before = fit
+                .observe(None, &normal, period)
+                .map_err(step(&what, "the baseline model on the normal year"))?;
+            let now = after
+                .observe(None, &normal, period)
+                .map_err(step(&what, "the reporting model on the normal year"))?;
+            let (baseline_kwh, reporting_kwh, skipped) =
+                paired_sums(&before.predicted_kwh, &now.predicted_kwh);
+            Some(Normalised {
+                file: n.path.clone(),
+                period,
+                baseline_kwh,
+                reporting_kwh,
+                skipped,
+            })
         }
-        Method::Hourly => {
-            let config = HourlyConfig {
-                tz: e.timezone,
-                ..HourlyConfig::default()
-            };
-            let fit = fit_hourly(&series, &temperature, baseline, &config)
-                .map_err(step(&what, "fitting the hourly baseline"))?;
-            let pred = fit
-                .predict(Some(&series), &temperature, reporting)
-                .map_err(step(&what, "predicting the reporting period"))?;
-            let savings = fit
-                .savings(&series, &temperature, reporting, &savings_config)
-                .map_err(step(&what, "computing savings"))?;
-            let observed = Observed {
-                times: pred.times,
-                metered_kwh: pred.metered_kwh,
-                predicted_kwh: pred.predicted_kwh,
-            };
-            let (observed, adjustment_kwh, savings) = adjusted(
-                observed,
-                savings,
-                &spec.adjustments,
-                (&fit.metrics, Granularity::Hourly, &savings_config),
-            )
-            .map_err(step(&what, "applying the non-routine adjustments"))?;
-            let normalised = normalise(
-                spec,
-                reporting,
-                &what,
-                &|t, p| fit.predict(None, t, p).map(|x| x.predicted_kwh),
-                &|t, p| {
-                    fit_hourly(&series, &temperature, reporting, &config)?
-                        .predict(None, t, p)
-                        .map(|x| x.predicted_kwh)
-                },
-            )?;
-            EnergyEval {
-                meter: meter.name.clone(),
-                fit: Fit::Hourly(Box::new(fit)),
-                savings,
-                granularity: Granularity::Hourly,
-                times: observed.times,
-                metered_kwh: observed.metered_kwh,
-                predicted_kwh: observed.predicted_kwh,
-                adjustment_kwh,
-                adjustments: spec.adjustments.clone(),
-                normalised,
-                coverage,
-            }
-        }
+    };
+    Ok(Some(EnergyEval {
+        meter: meter.name.clone(),
+        granularity: fit.granularity(),
+        fit,
+        savings,
+        times: observed.times,
+        metered_kwh: observed.metered_kwh,
+        predicted_kwh,
+        adjustment_kwh,
+        adjustments: spec.adjustments.clone(),
+        normalised,
+        coverage,
     }))
 }
 
@@ -537,38 +569,6 @@ fn normal_year(
     Ok((on_period, period))
 }
 
-/// A model's energy per observation on a temperature series over a period.
-type Predict<'a> = &'a dyn Fn(&Series, Period) -> Result<Vec<f64>, EvalError>;
-
-/// The normalised savings of an evaluation that names a typical year: `baseline` and
-/// `reporting_model` (fitted on the reporting period) run on it; `None` without one.
-fn normalise(
-    spec: &quartier_model::EvaluationSpec,
-    reporting: Period,
-    what: &str,
-    baseline: Predict<'_>,
-    reporting_model: Predict<'_>,
-) -> Result<Option<Normalised>, ExperimentError> {
-    let Some(n) = &spec.normal_temperature else {
-        return Ok(None);
-    };
-    let (normal, period) = normal_year(n, reporting)?;
-    let before =
-        baseline(&normal, period).map_err(step(what, "the baseline model on the normal year"))?;
-    let now = reporting_model(&normal, period).map_err(step(
-        what,
-        "the reporting period's model on the normal year (normalised savings)",
-    ))?;
-    let (b, r, skipped) = paired_sums(&before, &now);
-    Ok(Some(Normalised {
-        file: n.path.clone(),
-        period,
-        baseline_kwh: b,
-        reporting_kwh: r,
-        skipped,
-    }))
-}
-
 /// The reporting period's observations: starts, metered and predicted energy (kWh).
 struct Observed {
     times: Vec<DateTime<Utc>>,
@@ -576,45 +576,33 @@ struct Observed {
     predicted_kwh: Vec<f64>,
 }
 
-/// The observations and savings with the non-routine adjustments added to the baseline
-/// (unchanged without adjustments), and each observation's adjustment: an adjustment's kWh per
-/// day is shared equally among the observations of each local day of its period (a DST day's
-/// 23 or 25 hours, or its one daily observation).
-fn adjusted(
-    mut o: Observed,
-    savings: SavingsReport,
+/// Each observation's share of the non-routine adjustments, kWh: an adjustment's kWh per day
+/// is shared equally among the observations of each local day of its period (a DST day's 23
+/// or 25 hours, or its one daily observation).
+fn adjustment_per_observation(
+    times: &[DateTime<Utc>],
     adjustments: &[Adjustment],
-    (metrics, granularity, config): (&FitMetrics, Granularity, &SavingsConfig),
-) -> Result<(Observed, Vec<f64>, SavingsReport), EvalError> {
-    let mut per_obs = vec![0.0; o.times.len()];
+    tz: chrono_tz::Tz,
+) -> Vec<f64> {
     if adjustments.is_empty() {
-        return Ok((o, per_obs, savings));
+        return vec![0.0; times.len()];
     }
-    let day = |t: &DateTime<Utc>| t.with_timezone(&config.tz).date_naive();
+    let day = |t: &DateTime<Utc>| t.with_timezone(&tz).date_naive();
     let mut per_day: std::collections::HashMap<chrono::NaiveDate, usize> = Default::default();
-    for t in &o.times {
+    for t in times {
         *per_day.entry(day(t)).or_default() += 1;
     }
-    for (slot, t) in per_obs.iter_mut().zip(&o.times) {
-        let share = per_day.get(&day(t)).copied().unwrap_or(1).max(1) as f64;
-        *slot = adjustments
-            .iter()
-            .filter(|a| a.period.0 <= *t && *t < a.period.1)
-            .map(|a| a.kwh_per_day / share)
-            .sum();
-    }
-    for (p, a) in o.predicted_kwh.iter_mut().zip(&per_obs) {
-        *p += a;
-    }
-    let savings = quartier_evaluate::compute_savings(
-        &o.times,
-        &o.metered_kwh,
-        &o.predicted_kwh,
-        metrics,
-        granularity,
-        config,
-    )?;
-    Ok((o, per_obs, savings))
+    times
+        .iter()
+        .map(|t| {
+            let share = per_day.get(&day(t)).copied().unwrap_or(1).max(1) as f64;
+            adjustments
+                .iter()
+                .filter(|a| a.period.0 <= *t && *t < a.period.1)
+                .map(|a| a.kwh_per_day / share)
+                .sum()
+        })
+        .collect()
 }
 
 /// Evaluates an experiment: energy savings (if it has an `[evaluation]`), free KPIs and the
