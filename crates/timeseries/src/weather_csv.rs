@@ -120,6 +120,9 @@ pub fn parse_weather_csv(
         }
     }
     if !errors.is_empty() {
+        // A timestamp problem is found once per column: say it once.
+        let mut seen = std::collections::HashSet::new();
+        errors.retain(|e| seen.insert(e.to_string()));
         return Err(ReadErrors(errors));
     }
     let axis = *columns[0].axis();
@@ -170,6 +173,22 @@ mod tests {
             .to_string();
         assert!(e.contains("w.csv:3"), "{e}");
         assert!(e.contains("dni_w_m2"), "{e}");
+    }
+
+    #[test]
+    fn a_gap_is_reported_once_not_once_per_column() {
+        let text = "time_utc,ghi,dni,dhi,temp_air,wind_speed\n\
+                    2025-06-01T10:00:00Z,1,2,3,4,5\n\
+                    2025-06-01T10:30:00Z,1,2,3,4,5\n\
+                    2025-06-01T10:40:00Z,1,2,3,4,5\n";
+        let e =
+            parse_weather_csv(text, Path::new("w.csv"), &WeatherCsvOptions::default()).unwrap_err();
+        assert_eq!(e.0.len(), 1, "{e}");
+        assert!(
+            e.to_string()
+                .contains("w.csv:3: gap: 2 missing step(s) of 10 min"),
+            "{e}"
+        );
     }
 
     #[test]
