@@ -382,30 +382,27 @@ impl Loader<'_> {
     /// The production of PV system `i` when it is given (measured, or a profile times its
     /// kWp), kWh per interval on the axis; `Some(None)` when it is computed from the weather.
     fn pv_given(&mut self, i: usize, pv: &PvSystem) -> Option<Option<Series>> {
-        let step_h = f64::from(self.axis.step().minutes()) / 60.0;
-        match &pv.source {
-            PvSource::Modelled => Some(None),
+        let (field, power) = match &pv.source {
+            PvSource::Modelled => return Some(None),
+            // kWh per interval, or the operator's export in kW.
             PvSource::Measured(sf) => {
-                let s = self.series(sf, &format!("pv[{i}].production"), Quantity::EnergyKwh)?;
-                if s.quantity() == Quantity::PowerKw {
-                    let kwh = s.values().iter().map(|kw| kw * step_h).collect();
-                    Series::new(*s.axis(), Quantity::EnergyKwh, kwh)
-                        .ok()
-                        .map(Some)
-                } else {
-                    Some(Some(s))
-                }
+                let field = format!("pv[{i}].production");
+                let s = self.series(sf, &field, Quantity::EnergyKwh)?;
+                (field, Ok(s))
             }
+            // Mean kW per kWp, times the kWp: mean kW.
             PvSource::Profile(sf) => {
-                let s = self.series(sf, &format!("pv[{i}].profile"), Quantity::Dimensionless)?;
-                let kwh = s
-                    .values()
-                    .iter()
-                    .map(|per_unit| per_unit * pv.spec.kwp * step_h)
-                    .collect();
-                Series::new(*s.axis(), Quantity::EnergyKwh, kwh)
-                    .ok()
-                    .map(Some)
+                let field = format!("pv[{i}].profile");
+                let s = self.series(sf, &field, Quantity::Dimensionless)?;
+                let kw = s.values().iter().map(|p| p * pv.spec.kwp).collect();
+                (field, Series::new(*s.axis(), Quantity::PowerKw, kw))
+            }
+        };
+        match power.and_then(|s| s.to_quantity(Quantity::EnergyKwh)) {
+            Ok(kwh) => Some(Some(kwh)),
+            Err(e) => {
+                self.push(&field, e.to_string(), None);
+                None
             }
         }
     }

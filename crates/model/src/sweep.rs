@@ -333,11 +333,12 @@ fn parse_path(p: &str) -> Option<Vec<Segment>> {
     }
 }
 
-/// Checks a parameter path against the attribute table of `kind`'s files: `Err((message,
-/// expected))`.
-fn check_path(kind: BaseKind, segments: &[Segment]) -> Result<(), (String, Option<String>)> {
+/// Checks a parameter path against the attribute table of `kind`'s files: the kind of the
+/// value it ends at, or `Err((message, expected))`.
+fn check_path(kind: BaseKind, segments: &[Segment]) -> Result<Kind, (String, Option<String>)> {
     let (attrs, root) = kind.attributes();
     let mut comp = root;
+    let mut leaf = Err(("an empty path".to_owned(), None));
     for (i, s) in segments.iter().enumerate() {
         let last = i + 1 == segments.len();
         let of = || attrs.iter().filter(|a| a.component == comp);
@@ -383,27 +384,10 @@ fn check_path(kind: BaseKind, segments: &[Segment]) -> Result<(), (String, Optio
             (_, false, _) => {
                 return Err((format!("`{}` is a value, not a table", s.key), None));
             }
-            (_, true, _) => {}
+            (k, true, _) => leaf = Ok(k),
         }
     }
-    Ok(())
-}
-
-/// The kind of the attribute a (checked) parameter path ends at.
-fn leaf_kind(kind: BaseKind, segments: &[Segment]) -> Option<Kind> {
-    let (attrs, root) = kind.attributes();
-    let mut comp = root;
-    let mut last = None;
-    for s in segments {
-        let a = attrs
-            .iter()
-            .find(|a| a.component == comp && a.name == s.key)?;
-        if let Kind::Table(c) | Kind::Tables(c) | Kind::FloatOrTable(c) = a.kind {
-            comp = c;
-        }
-        last = Some(a.kind);
-    }
-    last
+    leaf
 }
 
 /// Which scenarios [`read_sweep_with`] reads as district files.
@@ -903,7 +887,7 @@ fn check_parameter(
         return false;
     };
     match check_path(kind, &segments) {
-        Ok(()) => true,
+        Ok(_) => true,
         Err((message, expected)) => {
             w.err(span, fpath, message, expected);
             false
@@ -954,7 +938,7 @@ impl Sweep {
                 .parse()
                 .map_err(|_| err(set, format!("`{}` is not a TOML value", set.value), None))?;
             // A file the sweep names is relative to the sweep file, as its `districts` are.
-            if leaf_kind(self.kind, &segments) == Some(Kind::Path)
+            if check_path(self.kind, &segments) == Ok(Kind::Path)
                 && let Some(p) = value.as_str()
                 && Path::new(p).is_relative()
             {
