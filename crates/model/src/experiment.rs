@@ -436,11 +436,30 @@ pub fn read_experiment(path: &Path) -> Result<(Experiment, SourceMap), Diagnosti
 
 /// Parses experiment text read from `path` (used for messages and to resolve relative paths).
 pub fn parse_experiment(text: &str, path: &Path) -> Result<(Experiment, SourceMap), Diagnostics> {
+    parse_experiment_in(text, path, &ExperimentOptions::default())
+}
+
+/// How [`parse_experiment_in`] reads an experiment file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExperimentOptions<'a> {
+    /// When set, every file the experiment names (meter curves, temperatures, KPI files, the
+    /// district) must lie inside this folder once resolved; any other is "not found", its path
+    /// as written: for text from someone who may not read the rest of the disk.
+    pub files_within: Option<&'a Path>,
+}
+
+/// Like [`parse_experiment`], read as `options` say.
+pub fn parse_experiment_in(
+    text: &str,
+    path: &Path,
+    options: &ExperimentOptions<'_>,
+) -> Result<(Experiment, SourceMap), Diagnostics> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut p = P {
         w: Walker::new(&EXPERIMENT, path, text),
         tz: chrono_tz::Europe::Paris,
     };
+    p.w.within = options.files_within.map(Path::to_path_buf);
     let syntax_lines = p.w.syntax_errors(&errors);
     let span = doc.span();
     let experiment = p.experiment(doc.get_ref(), span.start..span.start);

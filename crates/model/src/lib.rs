@@ -55,8 +55,8 @@ pub use sweep::{
 mod experiment;
 pub use experiment::{
     AGGREGATES, Adjustment, DIRECTIONS, EXAMPLE_EXPERIMENT, EXPERIMENT_ATTRIBUTES,
-    EXPERIMENT_COMPONENTS, EvaluationSpec, Experiment, ExperimentMeter, FreeKpi, KpiAggregate,
-    KpiDirection, METER_ROLES, METHODS, MeterRole, Method, TEMPERATURE_FORMATS, TEMPERATURE_UNITS,
-    THEMES, TemperatureFormat, TemperatureSource, Theme, YearMonth, experiment_schema_markdown,
-    month_of, parse_experiment, read_experiment,
+    EXPERIMENT_COMPONENTS, EvaluationSpec, Experiment, ExperimentMeter, ExperimentOptions, FreeKpi,
+    KpiAggregate, KpiDirection, METER_ROLES, METHODS, MeterRole, Method, TEMPERATURE_FORMATS,
+    TEMPERATURE_UNITS, THEMES, TemperatureFormat, TemperatureSource, Theme, YearMonth,
+    experiment_schema_markdown, month_of, parse_experiment, parse_experiment_in, read_experiment,
 };

@@ -280,6 +280,10 @@ pub(crate) struct Walker {
     /// When set, every file the text names must be a relative path that stays inside the
     /// file's own folder (no absolute path, no `..`), and messages show paths as written.
     pub(crate) confined: bool,
+    /// When set, every file the text names must lie inside this folder once resolved (`..`
+    /// allowed, links followed), and messages show paths as written: for a server whose users
+    /// may name files of its data folder only.
+    pub(crate) within: Option<PathBuf>,
 }
 
 /// Lets a file's parser, a struct holding its [`Walker`] as `w`, use the walker's methods.
@@ -428,6 +432,7 @@ impl Walker {
             map: SourceMap::new(file, text),
             diags: Vec::new(),
             confined: false,
+            within: None,
         }
     }
 
@@ -788,6 +793,24 @@ impl Walker {
                     self.schema.file
                 );
                 let p = self.dir.join(s);
+                if let Some(root) = &self.within {
+                    let inside = Path::new(s).is_relative()
+                        && std::fs::canonicalize(&p)
+                            .ok()
+                            .zip(std::fs::canonicalize(root).ok())
+                            .is_some_and(|(f, r)| f.starts_with(r) && f.is_file());
+                    if !inside {
+                        // One answer whether it exists elsewhere or nowhere: no oracle.
+                        self.err(
+                            span,
+                            path,
+                            format!("file \"{s}\" not found in the folder this file may read"),
+                            Some("a relative path to a file of the server's data folder".into()),
+                        );
+                        return None;
+                    }
+                    return Some(Val::Path(p));
+                }
                 if self.confined {
                     let inside = !s.trim().is_empty()
                         && Path::new(s).components().all(|c| {

@@ -157,6 +157,19 @@ fn relative(msg: &str, data_dir: &Path) -> String {
 }
 
 /// Reads (or takes from the cache) the experiment at `path`. Blocking.
+/// An experiment file of the server, every file it names confined to the data folder: a
+/// programme user may not make the server read (and quote) any other file.
+fn parse_confined(
+    text: &str,
+    path: &Path,
+    data_dir: &Path,
+) -> Result<(quartier_model::Experiment, quartier_model::SourceMap), quartier_model::Diagnostics> {
+    let options = quartier_model::ExperimentOptions {
+        files_within: Some(data_dir),
+    };
+    quartier_model::parse_experiment_in(text, path, &options)
+}
+
 fn load_entry(data_dir: &Path, slug: &str, path: &Path) -> Arc<Entry> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     // Parsing depends only on the text and the path (the cache key): with the same text, the
@@ -171,7 +184,7 @@ fn load_entry(data_dir: &Path, slug: &str, path: &Path) -> Arc<Entry> {
     {
         return hit;
     }
-    let parsed = quartier_model::parse_experiment(&text, path).map(|(e, _)| e);
+    let parsed = parse_confined(&text, path, data_dir).map(|(e, _)| e);
     let fp = fingerprint(&text, parsed.as_ref().ok());
     let (outcome, district_name) = match parsed {
         Err(diags) => {
@@ -724,7 +737,7 @@ async fn api_create(
     let created = tokio::task::spawn_blocking(move || -> Result<Arc<Entry>, ApiError> {
         // Parsed as if already in the folder, so relative paths resolve there.
         let probe = dir.join("new-experiment.toml");
-        let (e, _) = quartier_model::parse_experiment(&text, &probe).map_err(|d| {
+        let (e, _) = parse_confined(&text, &probe, &data_dir).map_err(|d| {
             let mut ps = problems(&d, &experiments_dir(&data_dir));
             for p in &mut ps {
                 p.message = relative(&p.message, &data_dir);

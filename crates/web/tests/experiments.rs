@@ -388,6 +388,44 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
             .join("experiments/celsius-as-f.toml")
             .exists()
     );
+    // A file outside the server's data folder, named directly or through `..`, in any table
+    // that names files: "not found", its content never quoted, nothing written.
+    for (slug, extra) in [
+        ("abs", "\n[normal_temperature]\nfile = \"/etc/passwd\"\n"),
+        (
+            "dots",
+            "\n[normal_temperature]\nfile = \"../../../../../../../etc/passwd\"\n",
+        ),
+    ] {
+        let r = admin.post_json(
+            "/api/v1/experiments",
+            &json!({ "toml": format!("{meudon}{extra}"), "slug": slug }),
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body.contains("normal_temperature.file")
+                && r.body
+                    .contains("not found in the folder this file may read"),
+            "{}",
+            r.body
+        );
+        assert!(!r.body.contains("root:"), "{}", r.body);
+        assert!(
+            !data_dir(&app)
+                .join(format!("experiments/{slug}.toml"))
+                .exists()
+        );
+    }
+    let meter_outside = meudon.replace(
+        "data/eemeter_uk_electricity_sample0_hourly.csv",
+        "/etc/passwd",
+    );
+    let r = admin.post_json(
+        "/api/v1/experiments",
+        &json!({ "toml": meter_outside, "slug": "meter-outside" }),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(!r.body.contains("root:"), "{}", r.body);
     // Form bodies are refused (CSRF), organisers may not register.
     let r = admin.post_form("/api/v1/experiments", "toml=x");
     assert_eq!(r.status, 415);
