@@ -237,9 +237,21 @@ fn pages_show_the_table_the_charts_and_the_programme_in_both_languages() {
     ] {
         assert!(r.body.contains(text), "page lacks {text:?}");
     }
+    // The 3 hours the sample misses at the baseline's start, said in the page's language.
+    assert!(
+        r.body
+            .contains("Le compteur n&#39;a pas de valeur pour 3 pas sur 8"),
+        "{}",
+        r.body
+    );
     let r = admin.get(&format!("/experiments/{MEUDON}?lang=en"));
     assert!(r.body.contains("Cumulative avoided energy"));
     assert!(r.body.contains("uncertainty band (90 %)"));
+    assert!(
+        r.body.contains("The meter has no value for 3 of the 8") && !r.body.contains("Le compteur"),
+        "{}",
+        r.body
+    );
 
     let r = admin.get("/programme?lang=en");
     assert_eq!(r.status, 200);
