@@ -652,15 +652,7 @@ fn build(
         );
         ok = false;
     }
-    ok &= check_runs(
-        w,
-        &top,
-        kind,
-        &run,
-        community.is_some(),
-        days.is_some(),
-        timeseries,
-    );
+    ok &= check_runs(w, &top, kind, &run);
     // The district (or community) files, read once.
     let mut bases = Vec::new();
     let mut texts = Vec::new();
@@ -795,16 +787,17 @@ fn build(
     })
 }
 
-/// Checks what runs against what the sweep is made of; true when it is good.
+/// Checks what runs against what the sweep is made of and the keys it sets; true when it is
+/// good.
 fn check_runs(
     w: &mut Walker,
     top: &crate::walk::Fields<'_>,
     kind: BaseKind,
     run: &[String],
-    community: bool,
-    days: bool,
-    timeseries: bool,
 ) -> bool {
+    let community = top.present("community");
+    let days = top.present("days");
+    let timeseries = top.bool("timeseries") == Some(true);
     let mut bad = |key: &str, message: &str, expected: &str| {
         w.err(top.span(key), key, message.into(), Some(expected.into()));
         false
