@@ -161,8 +161,6 @@ pub struct EnergyEval {
     pub fit: Fit,
     /// Avoided energy.
     pub savings: SavingsReport,
-    /// Days or hours.
-    pub granularity: Granularity,
     /// Observation starts of the reporting period.
     pub times: Vec<DateTime<Utc>>,
     /// Metered energy, kWh.
@@ -190,7 +188,7 @@ impl EnergyEval {
             },
             savings: &self.savings,
             observations: Observations {
-                granularity: self.granularity,
+                granularity: self.fit.granularity(),
                 times: &self.times,
                 metered_kwh: &self.metered_kwh,
                 predicted_kwh: &self.predicted_kwh,
@@ -497,7 +495,6 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
     };
     Ok(Some(EnergyEval {
         meter: meter.name.clone(),
-        granularity: fit.granularity(),
         fit,
         savings,
         times: observed.times,
