@@ -3,7 +3,9 @@
 //! Flags → [`quartier_solar::PvSpec`] and [`quartier_solar::Location`] → weather read by
 //! `quartier_timeseries` → [`quartier_solar::pv_chain`] → a `time_utc,ac_kwh` CSV (one row
 //! per interval, labelled by its start in RFC 3339 UTC) and a summary on stdout (annual AC
-//! kWh, kWh/kWp, and the sample offset at which the sun was evaluated).
+//! kWh, kWh/kWp, and the sample offset at which the sun was evaluated). With `--step`, the
+//! file is first placed on that finer step by the clear-sky-index method
+//! ([`quartier_solar::refine_weather`]) and the CSV also gives the weather of each sub-step.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -96,7 +98,12 @@ pub struct PvArgs {
     /// Altitude, metres (default: from the weather file).
     #[arg(long, allow_hyphen_values = true)]
     pub altitude: Option<f64>,
-    /// Output CSV: `time_utc,ac_kwh`.
+    /// Compute on this finer step, minutes (5, 10, 15, 20 or 30 for an hourly file): the
+    /// irradiance is interpolated through the clear-sky index with each sub-step's sun, and
+    /// the CSV also gives ghi_w_m2, dni_w_m2, dhi_w_m2, temp_air_c and wind_speed_m_s.
+    #[arg(long, value_name = "MINUTES")]
+    pub step: Option<u32>,
+    /// Output CSV: `time_utc,ac_kwh` (and the weather columns with `--step`).
     #[arg(long, value_name = "OUT.csv")]
     pub out: PathBuf,
     /// Also print the in-process time of the PV chain.
@@ -142,10 +149,41 @@ pub fn run(args: &PvArgs) -> anyhow::Result<()> {
     let spec = args.spec();
     let location = args.location(&meta);
     let started = Instant::now();
+    let weather = match args.step {
+        None => weather,
+        Some(minutes) => {
+            let step = quartier_timeseries::Step::from_minutes(minutes)
+                .with_context(|| format!("--step {minutes}"))?;
+            // The clear-sky index is the sky's where the data were taken: the file's own
+            // coordinates (PVGIS, EPW), whatever --lat and --lon say of the system.
+            let taken_at = Location {
+                latitude_deg: meta.latitude_deg,
+                longitude_deg: meta.longitude_deg,
+                altitude_m: meta.elevation_m,
+            };
+            let taken_at = if taken_at.validate().is_ok() {
+                taken_at
+            } else {
+                location
+            };
+            quartier_solar::refine_weather(
+                &weather,
+                step,
+                &taken_at,
+                quartier_solar::PositionAlgorithm::default(),
+            )
+            .with_context(|| {
+                format!(
+                    "--step {minutes}: placing the {} weather on {minutes}-minute steps",
+                    weather.axis.step()
+                )
+            })?
+        }
+    };
     let chain = pv_chain(&weather, &location, &spec, &ChainOptions::default())?;
     let energy = chain.ac_energy()?;
     let chain_time = started.elapsed();
-    write_csv(&args.out, &energy)?;
+    write_csv(&args.out, &energy, args.step.map(|_| &weather))?;
 
     let total_kwh = energy.sum();
     let years = weather.axis.hours() / 8760.0;
@@ -186,20 +224,39 @@ fn read_weather(path: &Path, format: WeatherFormat) -> anyhow::Result<(Weather, 
     })
 }
 
-fn write_csv(path: &Path, energy: &quartier_timeseries::Series) -> anyhow::Result<()> {
+/// Writes `time_utc,ac_kwh`, and the weather's columns when `weather` is given.
+fn write_csv(
+    path: &Path,
+    energy: &quartier_timeseries::Series,
+    weather: Option<&Weather>,
+) -> anyhow::Result<()> {
     if energy.values().iter().any(|v| !v.is_finite()) {
         bail!("the PV chain produced a non-finite value");
     }
     let file =
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut w = std::io::BufWriter::new(file);
-    writeln!(w, "time_utc,ac_kwh")?;
-    for (t, v) in energy.axis().times().zip(energy.values()) {
-        writeln!(
+    match weather {
+        None => writeln!(w, "time_utc,ac_kwh")?,
+        Some(_) => writeln!(
+            w,
+            "time_utc,ac_kwh,ghi_w_m2,dni_w_m2,dhi_w_m2,temp_air_c,wind_speed_m_s"
+        )?,
+    }
+    for (i, (t, v)) in energy.axis().times().zip(energy.values()).enumerate() {
+        write!(
             w,
             "{},{v}",
             t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         )?;
+        if let Some(x) = weather {
+            write!(
+                w,
+                ",{},{},{},{},{}",
+                x.ghi_w_m2[i], x.dni_w_m2[i], x.dhi_w_m2[i], x.temp_air_c[i], x.wind_speed_m_s[i]
+            )?;
+        }
+        writeln!(w)?;
     }
     w.flush()
         .with_context(|| format!("writing {}", path.display()))?;

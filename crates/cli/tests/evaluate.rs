@@ -614,3 +614,39 @@ fn normalised_savings_on_the_reporting_year_itself_give_back_the_models_sums() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_negative_reading_is_refused_unless_the_curve_allows_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    // One reading of the reporting year turned negative, as a net meter's would be.
+    let net = |extra: &'static str| {
+        move |d: &Path| {
+            let file = holed_renovation(d, &|_, _| false, extra);
+            let meter = d.join("meter.csv");
+            let text = std::fs::read_to_string(&meter).unwrap();
+            let edited: Vec<String> = text
+                .lines()
+                .enumerate()
+                .map(|(i, l)| match (i, l.split_once(',')) {
+                    (12_000, Some((t, _))) => format!("{t},-0.25"),
+                    _ => l.to_string(),
+                })
+                .collect();
+            std::fs::write(&meter, edited.join("\n") + "\n").unwrap();
+            file
+        }
+    };
+    let (o, _) = evaluate_in(tmp.path(), "refused", &net(""));
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("meter.csv:12001"), "{err}");
+    assert!(err.contains("negative kWh value -0.25"), "{err}");
+    assert!(
+        err.contains("`allow_negative = true` on this curve"),
+        "{err}"
+    );
+
+    let (o, out) = evaluate_in(tmp.path(), "allowed", &net(", allow_negative = true"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(kpis(&out)["energy"]["savings"]["total"]["avoided_kwh"].is_number());
+}

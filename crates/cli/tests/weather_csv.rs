@@ -1,6 +1,8 @@
 //! Weather from a generic CSV (an on-site station's 10 minutes, or an hourly service): the
 //! real PVGIS TMY written as such a CSV, hourly and repeated at 10 minutes, simulates
-//! HydroSeine's June week to the same PV as the same TMY read by the PVGIS reader.
+//! HydroSeine's June week to the same PV as the same TMY read by the PVGIS reader when both
+//! are held over the half-hours; placed through the clear-sky index (the default), the hourly
+//! files keep their own sampling instants.
 
 use std::path::{Path, PathBuf};
 
@@ -66,26 +68,32 @@ fn week_pv(dir: &Path, name: &str, weather: &str) -> f64 {
 #[test]
 fn a_weather_csv_hourly_or_at_ten_minutes_gives_the_pvgis_readers_pv() {
     let dir = tempfile::tempdir().unwrap();
-    let pvgis = week_pv(
-        dir.path(),
-        "pvgis",
-        &format!(
-            "[weather]\nfile = \"{}\"\nformat = \"pvgis-tmy-csv\"",
-            examples()
-                .join("data/pvlib_pvgis_tmy_45.000_8.000_2005_2023.csv")
-                .display()
-        ),
-    );
-    let hourly = tmy_as_csv(dir.path(), 1);
-    let ten = tmy_as_csv(dir.path(), 6);
-    let from_csv = |name: &str, p: &Path| {
+    let tmy = examples().join("data/pvlib_pvgis_tmy_45.000_8.000_2005_2023.csv");
+    let pvgis_with = |name: &str, extra: &str| {
         week_pv(
             dir.path(),
             name,
-            &format!("[weather]\nfile = \"{}\"\nformat = \"csv\"", p.display()),
+            &format!(
+                "[weather]\nfile = \"{}\"\nformat = \"pvgis-tmy-csv\"{extra}",
+                tmy.display()
+            ),
         )
     };
-    let (h, t) = (from_csv("hourly", &hourly), from_csv("ten", &ten));
+    let pvgis = pvgis_with("pvgis", "\nsubhourly = \"hold\"");
+    let hourly = tmy_as_csv(dir.path(), 1);
+    let ten = tmy_as_csv(dir.path(), 6);
+    let from_csv = |name: &str, p: &Path, extra: &str| {
+        week_pv(
+            dir.path(),
+            name,
+            &format!(
+                "[weather]\nfile = \"{}\"\nformat = \"csv\"{extra}",
+                p.display()
+            ),
+        )
+    };
+    let h = from_csv("hourly", &hourly, "\nsubhourly = \"hold\"");
+    let t = from_csv("ten", &ten, "");
     println!(
         "PV of the week: PVGIS reader {pvgis:.1} kWh, hourly CSV {h:.1} kWh, 10-min CSV {t:.1} kWh"
     );
@@ -97,5 +105,22 @@ fn a_weather_csv_hourly_or_at_ten_minutes_gives_the_pvgis_readers_pv() {
             (x - pvgis).abs() < 1e-9 * pvgis,
             "{what}: {x} against {pvgis}"
         );
+    }
+    // Through the clear-sky index (the default) the hourly files' energy moves by less than
+    // 1 % over the week; the CSV (interval means) keeps its irradiation exactly, the TMY's
+    // instantaneous samples at HH:10 are anchored at their instant.
+    let (pvgis_csi, h_csi) = (
+        pvgis_with("pvgis-csi", ""),
+        from_csv("hourly-csi", &hourly, ""),
+    );
+    println!(
+        "Through the clear-sky index: PVGIS reader {pvgis_csi:.1} kWh, hourly CSV {h_csi:.1} kWh"
+    );
+    for (what, x) in [("PVGIS", pvgis_csi), ("hourly CSV", h_csi)] {
+        assert!(
+            (x - pvgis).abs() < 0.01 * pvgis,
+            "{what}: {x} against {pvgis}"
+        );
+        assert!((x - pvgis).abs() > 1e-6 * pvgis, "{what}: not interpolated");
     }
 }

@@ -329,6 +329,8 @@ pub const WEATHER_FORMATS: &[&str] = &[
     "epw",
     "csv",
 ];
+/// How a weather file coarser than the axis is placed on it.
+pub const SUBHOURLY_METHODS: &[&str] = &["clear-sky-index", "hold"];
 /// Participant roles.
 pub const ROLES: &[&str] = &["consumer", "producer", "prosumer"];
 /// Standard load profiles.
@@ -375,6 +377,7 @@ pub static ATTRIBUTES: &[Attribute] = &[
     // ---- weather
     a("weather", "file", Kind::Path, "", Required, N, N, "Weather file (relative to the district file)."),
     a("weather", "format", Kind::Enum(WEATHER_FORMATS), "", Required, N, N, "Format of the file: PVGIS (TMY or hourly series, CSV or JSON), EnergyPlus EPW, or `csv`: a timestamp then ghi_w_m2, dni_w_m2, dhi_w_m2 (W/m²), temp_air_c and wind_speed_m_s (pvlib's ghi, dni, dhi, temp_air, wind_speed also read) at any step that divides a day, each value the mean over the interval its timestamp starts; naive timestamps are in the site's time zone."),
+    a("weather", "subhourly", Kind::Enum(SUBHOURLY_METHODS), "", DefaultValue::Str("clear-sky-index"), N, N, "How a file coarser than the axis (hourly weather on a 15-minute district) is placed on it: `clear-sky-index` interpolates the irradiance through the clear-sky index with the sun position of each sub-step, keeping the file's interval means (README, \"Sub-hourly weather\"); `hold` holds each value over its sub-steps, as before."),
     a("weather", "typical_year", Kind::Bool, "", Rule("true for TMY and EPW, false otherwise"), N, N, "Map the file onto the axis by month, day and hour whatever its year."),
     // ---- participants
     a("participants", "id", Kind::String, "", Required, N, N, "Unique id: a 14-digit Enedis PRM, or any text that is not all digits."),
@@ -562,6 +565,7 @@ pub static ATTRIBUTES: &[Attribute] = &[
     a("series", "scale", Kind::Float, "1", DefaultValue::Float(1.0), N, N, "Multiplier applied after reading (unit conversion, scaling)."),
     a("series", "missing", Kind::Enum(MISSING_POLICIES), "", Rule("`error` in a district file, `exclude` in an experiment file"), N, N, MISSING_DOC),
     a("series", "max_gap_steps", Kind::Integer, "steps", Rule("required with missing = \"interpolate\""), inc(1.0), inc(100_000.0), MAX_GAP_DOC),
+    a("series", "allow_negative", Kind::Bool, "", DefaultValue::Bool(false), N, N, "Accept negative values of an energy curve: a net meter (consumption minus production), a producer's standby draw. Without it a negative kWh value is an error naming its line."),
 ];
 
 /// How a file's missing steps may be treated (`missing`).

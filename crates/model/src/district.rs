@@ -91,6 +91,19 @@ pub struct WeatherSource {
     /// True for a typical year (TMY, EPW): the data is mapped onto the axis by month, day
     /// and hour whatever its own year.
     pub typical_year: bool,
+    /// How the file is placed on a finer axis.
+    pub subhourly: SubHourly,
+}
+
+/// How a weather file coarser than the axis is placed on it (`subhourly` in the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SubHourly {
+    /// Irradiance interpolated through the clear-sky index with each sub-step's sun
+    /// (`quartier_solar::refine_weather`); temperature and wind interpolated linearly.
+    #[default]
+    ClearSkyIndex,
+    /// Each value held over its sub-steps.
+    Hold,
 }
 
 /// Role of a participant.
@@ -133,6 +146,8 @@ pub struct SeriesFile {
     pub scale: f64,
     /// How missing steps (gaps in the timestamps, empty values) are treated.
     pub missing: MissingPolicy,
+    /// Negative energy values are accepted (a net meter, a producer's standby draw).
+    pub allow_negative: bool,
 }
 
 /// How missing steps of a file (gaps in its timestamps, empty values) are treated: the

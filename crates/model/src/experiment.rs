@@ -664,6 +664,7 @@ impl P {
                 timezone: Some(sf.tz("timezone")?.unwrap_or(self.tz)),
                 scale: sf.num("scale")?,
                 missing: self.missing_policy(&sf, MissingPolicy::Exclude)?,
+                allow_negative: sf.bool("allow_negative")?,
             })
         });
         Some(ExperimentMeter {

@@ -92,6 +92,11 @@ pub fn load_with_report(
     let mut l = Loader {
         axis: district.axis,
         tz: district.site.timezone,
+        site: quartier_solar::Location {
+            latitude_deg: district.site.latitude_deg,
+            longitude_deg: district.site.longitude_deg,
+            altitude_m: district.site.altitude_m,
+        },
         map: sources,
         diags: Vec::new(),
     };
@@ -167,12 +172,24 @@ pub fn load_with_report(
 struct Loader<'a> {
     axis: Axis,
     tz: Tz,
+    /// The site, for the sun of a weather file refined onto a finer axis.
+    site: quartier_solar::Location,
     map: &'a SourceMap,
     diags: Vec<Diagnostic>,
 }
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+/// The intervals of the coarser axis `file` that cover `target`, with one more on each side
+/// where `file` has it; `None` when `file` does not cover `target` or is out of phase.
+fn covering(file: &Axis, target: &Axis) -> Option<Axis> {
+    let step = file.step();
+    let first = file.index_containing(target.start())?;
+    let last = file.index_containing(target.end() - chrono::Duration::seconds(1))?;
+    let (first, last) = (first.saturating_sub(1), (last + 1).min(file.len() - 1));
+    Axis::new(file.time(first), step, last - first + 1).ok()
 }
 
 /// The part of `w` on `sub` (same step and phase), if `w` covers it.
@@ -247,8 +264,30 @@ impl Loader<'_> {
             }
         };
         report.weather_source = meta.source.clone();
+        // The clear-sky index describes the sky where the data were taken: the file's own
+        // coordinates when it has them (PVGIS, EPW), else the site's.
+        let taken_at = if meta.latitude_deg.is_finite() && meta.longitude_deg.is_finite() {
+            quartier_solar::Location {
+                latitude_deg: meta.latitude_deg,
+                longitude_deg: meta.longitude_deg,
+                altitude_m: if meta.elevation_m.is_finite() {
+                    meta.elevation_m
+                } else {
+                    self.site.altitude_m
+                },
+            }
+        } else {
+            self.site
+        };
         if src.typical_year {
-            return match w.onto_axis_typical(&self.axis) {
+            // A typical year coarser than the axis is refined on its own year first.
+            let refined = match src.subhourly {
+                SubHourly::ClearSkyIndex if w.axis.step() > self.axis.step() => {
+                    self.refine(path, &src.path, &w, &taken_at)?
+                }
+                _ => w,
+            };
+            return match refined.onto_axis_typical(&self.axis) {
                 Ok(w) => Some(w),
                 Err(e) => {
                     self.push(
@@ -267,7 +306,7 @@ impl Loader<'_> {
         } else {
             ""
         };
-        let w = match self.onto_axis_weather(&w) {
+        let w = match self.onto_axis_weather(&w, src.subhourly, &taken_at) {
             Ok(Some(x)) => return Some(x),
             Ok(None) => w,
             Err(e) => {
@@ -279,13 +318,63 @@ impl Loader<'_> {
         None
     }
 
+    /// `w` (coarser than the axis) on the axis step by the clear-sky-index method; a located
+    /// error when it cannot be.
+    fn refine(
+        &mut self,
+        path: &str,
+        file: &Path,
+        w: &Weather,
+        taken_at: &quartier_solar::Location,
+    ) -> Option<Weather> {
+        match quartier_solar::refine_weather(
+            w,
+            self.axis.step(),
+            taken_at,
+            quartier_solar::PositionAlgorithm::default(),
+        ) {
+            Ok(fine) => Some(fine),
+            Err(e) => {
+                self.push(
+                    path,
+                    format!("{}: placing it on the axis step: {e}", file.display()),
+                    Some("subhourly = \"hold\", or a file whose step divides evenly".into()),
+                );
+                None
+            }
+        }
+    }
+
     /// Weather of a real period on the axis: `Ok(None)` when it does not cover it.
-    fn onto_axis_weather(&self, w: &Weather) -> Result<Option<Weather>, String> {
+    fn onto_axis_weather(
+        &self,
+        w: &Weather,
+        method: SubHourly,
+        taken_at: &quartier_solar::Location,
+    ) -> Result<Option<Weather>, String> {
         let (from, to) = (w.axis.step(), self.axis.step());
         if from == to {
             return Ok(slice_weather(w, &self.axis));
         }
         if from > to {
+            if method == SubHourly::ClearSkyIndex {
+                // The file's intervals over the axis, with one more on each side when the
+                // file has it (the interpolation at the ends uses its neighbours).
+                let Some(cover) = covering(&w.axis, &self.axis) else {
+                    return Ok(None);
+                };
+                let Some(part) = slice_weather(w, &cover) else {
+                    return Ok(None);
+                };
+                let fine = quartier_solar::refine_weather(
+                    &part,
+                    to,
+                    taken_at,
+                    quartier_solar::PositionAlgorithm::default(),
+                )
+                .map_err(|e| e.to_string())?;
+                return Ok(slice_weather(&fine, &self.axis));
+            }
             let fine = w.resample(to).map_err(|e| e.to_string())?;
             return Ok(slice_weather(&fine, &self.axis));
         }
@@ -337,7 +426,8 @@ impl Loader<'_> {
                     quantity,
                     label: IntervalLabel::Start,
                     fill,
-                    allow_negative: !quantity.is_extensive(),
+                    allow_negative: sf.allow_negative || !quantity.is_extensive(),
+                    negative_setting: Some("allow_negative = true"),
                 },
             ),
         };

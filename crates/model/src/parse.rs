@@ -513,10 +513,15 @@ impl Parser {
         } else {
             typical_default
         };
+        let subhourly = match f.str("subhourly")?.as_str() {
+            "hold" => SubHourly::Hold,
+            _ => SubHourly::ClearSkyIndex,
+        };
         Some(WeatherSource {
             path: f.path_val("file")?,
             format,
             typical_year,
+            subhourly,
         })
     }
 
@@ -582,6 +587,7 @@ impl Parser {
                 }
                 other => other,
             },
+            allow_negative: sf.bool("allow_negative")?,
         })
     }
 

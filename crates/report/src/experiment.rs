@@ -237,7 +237,8 @@ pub fn read_meter(m: &ExperimentMeter, tz: chrono_tz::Tz) -> Result<Series, Expe
                 quantity: Quantity::EnergyKwh,
                 label: IntervalLabel::Start,
                 fill,
-                allow_negative: false,
+                allow_negative: sf.allow_negative,
+                negative_setting: Some("allow_negative = true"),
             },
         ),
     }
@@ -275,6 +276,7 @@ pub fn read_temperature(t: &TemperatureSource) -> Result<Series, ExperimentError
                     label: IntervalLabel::Start,
                     fill: fill_of(t.missing),
                     allow_negative: true,
+                    negative_setting: None,
                 },
             )
             .map_err(read)?;

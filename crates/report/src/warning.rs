@@ -141,10 +141,12 @@ impl Warning {
                     (Granularity::Hourly, true) => "heures",
                     (Granularity::Daily, false) => "days",
                     (Granularity::Hourly, false) => "hours",
+                    (Granularity::Billing, true) => "factures",
+                    (Granularity::Billing, false) => "invoices",
                 };
                 if fr {
                     format!(
-                        "{count} {unit} de la période de suivi n'avaient pas de relevé, de température ou de prévision du modèle et ont été laissés hors des économies."
+                        "{count} {unit} de la période de suivi restent hors des économies : il leur manque un relevé, une température ou une prévision du modèle."
                     )
                 } else {
                     format!(

@@ -10,6 +10,7 @@
 //!   diffuse, ground-reflected, ASHRAE IAM.
 //! - [`temperature`]: Faiman and SAPM cell temperature.
 //! - [`power`]: PVWatts DC and inverter.
+//! - [`subhourly`]: hourly weather on a finer step through the clear-sky index.
 //!
 //! ```
 //! use quartier_solar::{Location, PvSpec, pv_ac_energy};
@@ -39,6 +40,7 @@ pub mod irradiance;
 pub mod position;
 pub mod power;
 mod spec;
+pub mod subhourly;
 pub mod temperature;
 
 pub use chain::{ChainOptions, PvChain, SunTrack, pv_ac_energy, pv_ac_energy_with_sun, pv_chain};
@@ -50,3 +52,4 @@ pub use position::{
     solar_positions,
 };
 pub use spec::{CellTemperature, Location, PvSpec, Transposition};
+pub use subhourly::{haurwitz_ghi_w_m2, refine_weather};

@@ -46,6 +46,10 @@ pub struct CsvOptions {
     pub fill: FillPolicy,
     /// Accept negative values of an extensive quantity (a net export, for example).
     pub allow_negative: bool,
+    /// The setting of the user's file that accepts negative values, named in the error
+    /// (`allow_negative = true` on a curve of a district or experiment file); `None` where
+    /// the reader has no such setting (an uploaded curve).
+    pub negative_setting: Option<&'static str>,
 }
 
 impl Default for CsvOptions {
@@ -59,6 +63,7 @@ impl Default for CsvOptions {
             label: IntervalLabel::Start,
             fill: FillPolicy::None,
             allow_negative: false,
+            negative_setting: None,
         }
     }
 }
@@ -293,18 +298,34 @@ fn parse_full(
                 row.line,
                 Some(&col_name),
                 Some(ts_text),
-                said(
-                    format!(
-                        "negative {} value {v}: an amount per interval cannot be negative in \
-                         this file",
-                        options.quantity.unit()
+                match options.negative_setting {
+                    Some(setting) => said(
+                        format!(
+                            "negative {} value {v}: an amount per interval cannot be negative \
+                             unless the curve says so (`{setting}` on this curve, for a net \
+                             meter or a producer's standby draw)",
+                            options.quantity.unit()
+                        ),
+                        format!(
+                            "valeur négative ({}) {v} : une quantité par intervalle ne peut être \
+                             négative que si la courbe le dit (`{setting}` sur cette courbe, \
+                             pour un compteur net ou la veille d'un producteur)",
+                            options.quantity.unit()
+                        ),
                     ),
-                    format!(
-                        "valeur négative ({}) {v} : une quantité par intervalle ne peut pas \
-                         être négative dans ce fichier",
-                        options.quantity.unit()
+                    None => said(
+                        format!(
+                            "negative {} value {v}: an amount per interval cannot be negative in \
+                             this file",
+                            options.quantity.unit()
+                        ),
+                        format!(
+                            "valeur négative ({}) {v} : une quantité par intervalle ne peut pas \
+                             être négative dans ce fichier",
+                            options.quantity.unit()
+                        ),
                     ),
-                ),
+                },
             );
         }
         stamps.push(Stamp {

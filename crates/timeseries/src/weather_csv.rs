@@ -112,6 +112,7 @@ pub fn parse_weather_csv(
                 label: IntervalLabel::Start,
                 fill: options.fill,
                 allow_negative: true,
+                negative_setting: None,
             },
         );
         match read {

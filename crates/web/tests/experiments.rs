@@ -196,7 +196,7 @@ fn the_programme_table_has_24_months_across_communes() {
     let balance = row("positive-energy balance (production − consumption)");
     assert_eq!(balance["commune"], "Issy-les-Moulineaux");
     assert!(balance["source"].as_str().unwrap().contains("HydroSeine"));
-    assert_eq!(f(&balance["total"]["value"]).round(), -1875046.0);
+    assert_eq!(f(&balance["total"]["value"]).round(), -1869743.0);
     assert!(
         p["notes"]
             .as_array()

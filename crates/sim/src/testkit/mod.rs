@@ -15,7 +15,7 @@ use chrono::{TimeZone, Utc};
 use quartier_model::{
     Battery, CarbonSource, District, DistrictData, Electrolyser, EvCharging, EvSession, Fleet,
     FuelCell, Grid, HydrogenDemand, HydrogenDemandSource, HydrogenTank, ImportPrice, Load,
-    LoadSource, PvSource, PvSystem, Site, StandardProfile, WeatherFormat, WeatherSource,
+    LoadSource, PvSource, PvSystem, Site, StandardProfile, SubHourly, WeatherFormat, WeatherSource,
 };
 use quartier_solar::PvSpec;
 use quartier_timeseries::{Axis, Quantity, Series, Step, Weather};
@@ -58,6 +58,7 @@ impl Case {
                 path: PathBuf::from("/nonexistent/weather.csv"),
                 format: WeatherFormat::PvgisTmyCsv,
                 typical_year: true,
+                subhourly: SubHourly::default(),
             },
             participants: vec![],
             loads: vec![],
