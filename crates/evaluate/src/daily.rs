@@ -241,10 +241,47 @@ pub fn fit_daily(
         .filter(|(e, t)| e.is_finite() && t.is_finite())
         .map(|(e, t)| (*e, *t))
         .unzip();
+    let temps: Vec<Vec<f64>> = t.iter().map(|&v| vec![v]).collect();
+    let (model, counts) = select_model(&y, &vec![1.0; y.len()], &temps, config)?;
+    let predicted: Vec<f64> = data
+        .temperature_c
+        .iter()
+        .map(|&t| model.predict_day(t))
+        .collect();
+    let metrics = FitMetrics::compute(&data.energy_kwh, &predicted, model.parameters());
+    Ok(DailyFit {
+        model,
+        sufficiency,
+        metrics,
+        candidates: counts,
+        baseline,
+        tz: config.tz,
+    })
+}
+
+/// The CalTRACK candidate search shared by the daily and billing methods: `y` is the energy
+/// per day of each observation (a day, or an invoice's usage per day), `w` its weight (1 for
+/// a day, the days with temperature for an invoice), `temps` the daily mean temperatures (°C)
+/// of its days. An observation's degree-days are the mean over its days of
+/// `max(bp − T, 0)` (heating) or `max(T − bp, 0)` (cooling); a degree-day candidate is
+/// attempted when its degree-days weighted by `w` sum to `min_total_degree_days_c` and are
+/// non-zero for `min_non_zero_days` observations; fits are weighted least squares, adjusted
+/// R² on weighted sums of squares (statsmodels' WLS, as eemeter).
+pub(crate) fn select_model(
+    y: &[f64],
+    w: &[f64],
+    temps: &[Vec<f64>],
+    config: &DailyConfig,
+) -> Result<(DailyModel, CandidateCounts), EvalError> {
     let n = y.len();
     let ones = vec![1.0; n];
-    let mean = y.iter().sum::<f64>() / n as f64;
-    let sst: f64 = y.iter().map(|v| (v - mean) * (v - mean)).sum();
+    let sum_w: f64 = w.iter().sum();
+    let mean = y.iter().zip(w).map(|(v, w)| v * w).sum::<f64>() / sum_w;
+    let sst: f64 = y
+        .iter()
+        .zip(w)
+        .map(|(v, w)| w * (v - mean) * (v - mean))
+        .sum();
     let mut counts = CandidateCounts::default();
     let mut best: Option<Candidate> = None;
     let consider = |c: Candidate, best: &mut Option<Candidate>| {
@@ -273,13 +310,30 @@ pub fn fit_daily(
     }
     let enough = |dd: &[f64]| {
         dd.iter().filter(|v| **v > 0.0).count() >= config.min_non_zero_days
-            && dd.iter().sum::<f64>() >= config.min_total_degree_days_c
+            && dd.iter().zip(w).map(|(d, w)| d * w).sum::<f64>() >= config.min_total_degree_days_c
+    };
+    let degree_days = |bp: f64, heating: bool| -> Vec<f64> {
+        temps
+            .iter()
+            .map(|days| {
+                days.iter()
+                    .map(|&v| {
+                        if heating {
+                            (bp - v).max(0.0)
+                        } else {
+                            (v - bp).max(0.0)
+                        }
+                    })
+                    .sum::<f64>()
+                    / days.len() as f64
+            })
+            .collect()
     };
     let hdds: Vec<(f64, Vec<f64>, bool)> = config
         .heating_balance_points_c
         .iter()
         .map(|&bp| {
-            let dd: Vec<f64> = t.iter().map(|v| (bp - v).max(0.0)).collect();
+            let dd = degree_days(bp, true);
             let ok = enough(&dd);
             (bp, dd, ok)
         })
@@ -288,7 +342,7 @@ pub fn fit_daily(
         .cooling_balance_points_c
         .iter()
         .map(|&bp| {
-            let dd: Vec<f64> = t.iter().map(|v| (v - bp).max(0.0)).collect();
+            let dd = degree_days(bp, false);
             let ok = enough(&dd);
             (bp, dd, ok)
         })
@@ -307,7 +361,7 @@ pub fn fit_daily(
                   dd: &[f64],
                   counts: &mut CandidateCounts,
                   best: &mut Option<Candidate>| {
-        let fit = wls(&[&ones, dd], &y, None);
+        let fit = wls(&[&ones, dd], y, Some(w));
         counts.fitted += 1;
         let p = fit.p_value(1);
         let (b0, b1) = (fit.coef[0], fit.coef[1]);
@@ -358,7 +412,7 @@ pub fn fit_daily(
                     counts.not_attempted += 1;
                     continue;
                 }
-                let fit = wls(&[&ones, cdd, hdd], &y, None);
+                let fit = wls(&[&ones, cdd, hdd], y, Some(w));
                 counts.fitted += 1;
                 let (pc, ph) = (fit.p_value(1), fit.p_value(2));
                 let c = &fit.coef;
@@ -394,31 +448,20 @@ pub fn fit_daily(
             tried: counts.fitted + counts.not_attempted,
         });
     };
-    let model = DailyModel {
-        kind: best.kind,
-        intercept_kwh: best.coef[0],
-        beta_hdd_kwh_per_degree_day: best.coef[1],
-        beta_cdd_kwh_per_degree_day: best.coef[2],
-        heating_balance_point_c: best.bp_h,
-        cooling_balance_point_c: best.bp_c,
-        r_squared_adj: best.r2adj,
-        p_value_hdd: best.p_h,
-        p_value_cdd: best.p_c,
-    };
-    let predicted: Vec<f64> = data
-        .temperature_c
-        .iter()
-        .map(|&t| model.predict_day(t))
-        .collect();
-    let metrics = FitMetrics::compute(&data.energy_kwh, &predicted, model.parameters());
-    Ok(DailyFit {
-        model,
-        sufficiency,
-        metrics,
-        candidates: counts,
-        baseline,
-        tz: config.tz,
-    })
+    Ok((
+        DailyModel {
+            kind: best.kind,
+            intercept_kwh: best.coef[0],
+            beta_hdd_kwh_per_degree_day: best.coef[1],
+            beta_cdd_kwh_per_degree_day: best.coef[2],
+            heating_balance_point_c: best.bp_h,
+            cooling_balance_point_c: best.bp_c,
+            r_squared_adj: best.r2adj,
+            p_value_hdd: best.p_h,
+            p_value_cdd: best.p_c,
+        },
+        counts,
+    ))
 }
 
 impl DailyFit {

@@ -206,6 +206,10 @@ pub struct SufficiencyCriteria {
     pub baseline_days: f64,
     /// Minimum share of the baseline with valid meter and temperature data (CalTRACK 2.2.1.2: 0.9).
     pub min_fraction_valid: f64,
+    /// Days the baseline may fall short of `baseline_days` (0 for daily and hourly data; a
+    /// billing baseline runs from one invoice's start to another's end, so CalTRACK 2.2.1.2's
+    /// 37 missing days).
+    pub shortfall_days: f64,
 }
 
 impl Default for SufficiencyCriteria {
@@ -213,6 +217,7 @@ impl Default for SufficiencyCriteria {
         SufficiencyCriteria {
             baseline_days: 365.0,
             min_fraction_valid: 0.9,
+            shortfall_days: 0.0,
         }
     }
 }
@@ -324,7 +329,7 @@ impl SufficiencyReport {
         if valid.is_empty() {
             issues.push(SufficiencyIssue::NoData);
         }
-        if period_days + 1e-9 < criteria.baseline_days {
+        if period_days + criteria.shortfall_days + 1e-9 < criteria.baseline_days {
             issues.push(SufficiencyIssue::BaselineTooShort {
                 days: period_days,
                 required: criteria.baseline_days,

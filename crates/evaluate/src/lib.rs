@@ -8,6 +8,8 @@
 //!   search, candidate selection by adjusted R² with significance checks);
 //! - [`fit_hourly`]: the CalTRACK hourly time-of-week-and-temperature method, segmented by
 //!   month with weighted three-month windows;
+//! - [`fit_billing`]: the CalTRACK billing method (the daily model on invoices' use per day,
+//!   weighted by their days) for buildings known only through their invoices;
 //! - a [`SufficiencyReport`] before every fit (CalTRACK section 2 criteria), the
 //!   [`FitMetrics`] of every baseline (CV(RMSE), NMBE, R²) and a [`SavingsReport`] (avoided
 //!   energy per day, month and in total, with the ASHRAE Guideline 14 fractional savings
@@ -45,6 +47,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod billing;
 mod coverage;
 mod daily;
 mod data;
@@ -56,6 +59,10 @@ mod savings;
 mod stats;
 pub mod temperature;
 
+pub use billing::{
+    BillingConfig, BillingCycle, BillingFit, Invoice, InvoiceRow, InvoiceUse, fit_billing,
+    invoices_within,
+};
 pub use coverage::{Coverage, Gap, MonthCoverage, coverage};
 pub use daily::{
     CandidateCounts, DailyConfig, DailyFit, DailyModel, DailyModelKind, DailyPrediction,

@@ -27,6 +27,9 @@ pub enum Granularity {
     Daily,
     /// One observation per hour (CalTRACK hourly).
     Hourly,
+    /// One observation per invoice (CalTRACK billing); an invoice counts in the day and the
+    /// month it starts.
+    Billing,
 }
 
 /// Options of the savings computation.
@@ -187,7 +190,7 @@ pub fn compute_savings(
         0.30
     };
     let nmbe_limit = match granularity {
-        Granularity::Daily => 0.05,
+        Granularity::Daily | Granularity::Billing => 0.05,
         Granularity::Hourly => 0.10,
     };
     Ok(SavingsReport {
