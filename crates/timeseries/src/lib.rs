@@ -1,7 +1,8 @@
 //! Time axis, unit-carrying series, readers for meter and weather files, and resampling.
 //!
 //! Everything in Quartier is aligned on one [`Axis`] (UTC start, fixed [`Step`], length).
-//! Readers turn files (generic CSV, Enedis load curves, PVGIS, EPW, weather CSV, EV sessions) into
+//! Readers turn files (generic CSV, Enedis load curves, PVGIS, EPW, weather CSV, EV sessions,
+//! energy invoices) into
 //! [`Series`], [`Weather`] or records and report every problem with its file, line, field and
 //! timestamp ([`ReadError`]). Each reader has a `parse_*(text, source, …)` form working on text
 //! (used by the fuzz targets) and a `read_*(path, …)` form that reads a file of at most
@@ -16,6 +17,7 @@ pub mod enedis_acc;
 pub mod epw;
 mod error;
 mod fast;
+pub mod invoices;
 pub mod pvgis;
 pub mod reader;
 pub mod resample;
@@ -33,6 +35,7 @@ pub use enedis_acc::{
 };
 pub use epw::{parse_epw, read_epw};
 pub use error::{ReadError, ReadErrors, Said, TimeError, said};
+pub use invoices::{InvoiceOptions, InvoiceRecord, PeriodEnd, parse_invoices, read_invoices};
 pub use pvgis::{
     parse_pvgis, parse_pvgis_hourly_csv, parse_pvgis_hourly_json, parse_pvgis_tmy_csv,
     parse_pvgis_tmy_json, read_pvgis,
