@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Converts eemeter's UK hourly electricity sample 0 and its temperatures into the CSV layout
-of the demo experiment (examples/experiments/data/).
+of the CalTRACK example (examples/caltrack-sample/data/).
 
 Source: the `eemeter` 4.1.1 wheel on PyPI (Apache-2.0, (c) OpenEEmeter contributors), folder
 `eemeter/eemeter/samples/`:
@@ -31,7 +31,7 @@ import sys
 from datetime import datetime, timezone
 
 END = datetime(2022, 4, 1, tzinfo=timezone.utc)
-OUT = os.path.join(os.path.dirname(__file__), "..", "examples", "experiments", "data")
+OUT = os.path.join(os.path.dirname(__file__), "..", "examples", "caltrack-sample", "data")
 
 
 def default_samples():

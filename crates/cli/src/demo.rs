@@ -50,10 +50,11 @@ const FILES: &[Embedded] = &[
     embed!("data/hydroseine_ev_sessions_2025.csv"),
     embed!("data/README.md"),
     embed!("experiments/meudon-renovation-mairie-annexe.toml"),
+    embed!("experiments/meudon-renovation-creche.toml"),
     embed!("experiments/issy-cargo-bikes.toml"),
-    embed!("experiments/data/eemeter_uk_electricity_sample0_hourly.csv"),
-    embed!("experiments/data/eemeter_uk_temperature_sample0_hourly.csv"),
-    embed!("experiments/data/LICENSE.eemeter.Apache-2.0.txt"),
+    embed!("experiments/data/meudon_mairie_annexe_2025-2027_hourly.csv"),
+    embed!("experiments/data/meudon_temperature_tmy_2025-2027_hourly.csv"),
+    embed!("experiments/data/meudon_creche_invoices_2025-2027.csv"),
     embed!("experiments/data/README.md"),
 ];
 
@@ -125,8 +126,8 @@ pub fn run(args: &DemoArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// Evaluates the demo experiments (the renovation of Meudon's mairie annexe on eemeter's UK
-/// sample, Issy's cargo bikes) into `out/<experiment>/` and builds their 24-month programme
+/// Evaluates the demo experiments (the renovations of Meudon's mairie annexe and crèche on
+/// data generated from the district's model, Issy's cargo bikes) into `out/<experiment>/` and builds their 24-month programme
 /// table into `out/programme/`.
 fn experiments(dir: &Path, out: &Path, ui: &Ui) -> anyhow::Result<()> {
     let Some(built) = crate::programme::build(dir, None, 24, ui)? else {

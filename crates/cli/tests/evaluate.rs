@@ -1,6 +1,7 @@
 //! End-to-end tests of `quartier evaluate` and `quartier programme`, run as a user would, on
-//! the demo experiments (eemeter's UK sample as a stand-in meter, cargo-bike KPIs) and on
-//! broken copies of them: files written, what the report shows, exit codes for bad input.
+//! the CalTRACK example (eemeter's UK sample, whose figures `bench/eemeter/` checks), the demo
+//! programme's experiments (generated 2025-2027 data, cargo-bike KPIs) and broken copies of
+//! them: files written, what the report shows, exit codes for bad input.
 
 use std::path::{Path, PathBuf};
 
@@ -14,11 +15,17 @@ fn experiments() -> PathBuf {
         .join("experiments")
 }
 
+/// The CalTRACK example on eemeter's UK household sample (not part of the programme).
+fn sample() -> PathBuf {
+    quartier_testdata::repo_root()
+        .join("examples")
+        .join("caltrack-sample")
+}
+
 /// The renovation experiment with its data paths made absolute, edited by `edit`.
 fn renovation(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
-    let text = std::fs::read_to_string(experiments().join("meudon-renovation-mairie-annexe.toml"))
-        .unwrap();
-    let data = experiments().join("data");
+    let text = std::fs::read_to_string(sample().join("uk-household-renovation.toml")).unwrap();
+    let data = sample().join("data");
     let text = edit(text.replace("\"data/", &format!("\"{}/", data.display())));
     let path = dir.join("experiment.toml");
     std::fs::write(&path, text).unwrap();
@@ -29,7 +36,7 @@ fn renovation(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
 fn evaluate_writes_savings_kpis_and_a_report_with_charts() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let file = experiments().join("meudon-renovation-mairie-annexe.toml");
+    let file = sample().join("uk-household-renovation.toml");
     let o = quartier(&[
         "evaluate",
         file.to_str().unwrap(),
@@ -156,7 +163,7 @@ fn bad_data_fails_with_a_clear_error_and_exit_code_1() {
     let out = tmp.path().join("out");
     // °F given as °C.
     let temps = std::fs::read_to_string(
-        experiments()
+        sample()
             .join("data")
             .join("eemeter_uk_temperature_sample0_hourly.csv"),
     )
@@ -173,7 +180,7 @@ fn bad_data_fails_with_a_clear_error_and_exit_code_1() {
     let cases: Vec<(Edit, &str)> = vec![
         (
             Box::new(move |t: String| {
-                let data = experiments().join("data");
+                let data = sample().join("data");
                 t.replace(
                     &format!(
                         "{}/eemeter_uk_temperature_sample0_hourly.csv",
@@ -243,15 +250,16 @@ fn programme_table_has_24_months_totals_and_the_district_balance() {
         .skip(1)
         .map(|l| l.split(',').map(str::to_owned).collect())
         .collect();
-    // Four indicators (avoided energy, two KPIs, the district balance) × (24 months + total).
-    assert_eq!(rows.len(), 4 * 25);
+    // Five indicators (two avoided energies, two KPIs, the district balance) × (24 months +
+    // total).
+    assert_eq!(rows.len(), 5 * 25);
     let months: Vec<&str> = rows
         .iter()
         .filter(|r| r[2] == "cargo-bike distance")
         .map(|r| r[4].as_str())
         .collect();
-    assert_eq!(months.first(), Some(&"2021-04"));
-    assert_eq!(months.get(23), Some(&"2023-03"));
+    assert_eq!(months.first(), Some(&"2025-04"));
+    assert_eq!(months.get(23), Some(&"2027-03"));
     assert_eq!(months.get(24), Some(&"total"));
     let total = |name: &str| {
         rows.iter()
@@ -264,17 +272,32 @@ fn programme_table_has_24_months_totals_and_the_district_balance() {
     assert_eq!((km[7].as_str(), km[8].as_str()), ("60000.000", "false"));
     let trips = total("van trips avoided");
     assert_eq!(trips[8], "true");
-    // Avoided energy: a total with its uncertainty, equal to the sum of the months.
-    let energy: Vec<&Vec<String>> = rows.iter().filter(|r| r[2] == "avoided energy").collect();
-    let monthly_sum: f64 = energy
+    // Avoided energy of each renovation: a total with its uncertainty, equal to the sum of the
+    // months.
+    let titles: std::collections::BTreeSet<&str> = rows
         .iter()
-        .filter(|r| r[4] != "total")
-        .filter_map(|r| r[5].parse::<f64>().ok())
-        .sum();
-    let energy_total = total("avoided energy");
-    let t: f64 = energy_total[5].parse().unwrap();
-    assert!((t - monthly_sum).abs() < 0.01, "{t} vs {monthly_sum}");
-    assert!(energy_total[6].parse::<f64>().unwrap() > 0.0);
+        .filter(|r| r[2] == "avoided energy")
+        .map(|r| r[1].as_str())
+        .collect();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    for title in titles {
+        let energy: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|r| r[2] == "avoided energy" && r[1] == title)
+            .collect();
+        let monthly_sum: f64 = energy
+            .iter()
+            .filter(|r| r[4] != "total")
+            .filter_map(|r| r[5].parse::<f64>().ok())
+            .sum();
+        let energy_total = energy.iter().find(|r| r[4] == "total").unwrap();
+        let t: f64 = energy_total[5].parse().unwrap();
+        assert!(
+            (t - monthly_sum).abs() < 0.01,
+            "{title}: {t} vs {monthly_sum}"
+        );
+        assert!(energy_total[6].parse::<f64>().unwrap() > 0.0);
+    }
     assert!(
         rows.iter()
             .any(|r| r[2].starts_with("positive-energy balance"))
@@ -304,6 +327,7 @@ fn demo_evaluates_the_experiments_and_builds_the_programme() {
         "meudon-renovation-mairie-annexe/savings.csv",
         "meudon-renovation-mairie-annexe/kpis.json",
         "meudon-renovation-mairie-annexe/report.html",
+        "meudon-renovation-creche/kpis.json",
         "issy-cargo-bikes/kpis.json",
         "issy-cargo-bikes/report.html",
         "programme/programme.csv",
@@ -311,10 +335,9 @@ fn demo_evaluates_the_experiments_and_builds_the_programme() {
     ] {
         assert!(exp.join(f).is_file(), "{f} missing");
     }
-    assert!(
-        out.join("inputs/experiments/data/LICENSE.eemeter.Apache-2.0.txt")
-            .is_file()
-    );
+    // The generated data come with the page that says how they were made.
+    let readme = std::fs::read_to_string(out.join("inputs/experiments/data/README.md")).unwrap();
+    assert!(readme.contains("tools/gen_demo_mairie_annexe.py"));
     // Meudon's June against the operator's data the demo writes from its allocation, with one
     // correction seeded on purpose (Foyer 02's meter): the only rows listed are that meter's
     // consumption and complement, explained as a meter curve that differs.
@@ -336,7 +359,7 @@ fn demo_evaluates_the_experiments_and_builds_the_programme() {
 /// The renovation experiment on a copy of its meter file without the rows `drop` picks
 /// (by row number from 0 and timestamp), its curve table given `extra` settings.
 fn holed_renovation(dir: &Path, drop: &dyn Fn(usize, &str) -> bool, extra: &str) -> PathBuf {
-    let data = experiments().join("data/eemeter_uk_electricity_sample0_hourly.csv");
+    let data = sample().join("data/eemeter_uk_electricity_sample0_hourly.csv");
     let text = std::fs::read_to_string(data).unwrap();
     let mut lines = text.lines();
     let mut kept = format!("{}\n", lines.next().unwrap());
@@ -352,7 +375,7 @@ fn holed_renovation(dir: &Path, drop: &dyn Fn(usize, &str) -> bool, extra: &str)
         t.replace(
             &format!(
                 "{}/eemeter_uk_electricity_sample0_hourly.csv\", column = \"energy_kwh\"",
-                experiments().join("data").display()
+                sample().join("data").display()
             ),
             &format!("{}\", column = \"energy_kwh\"{extra}", meter.display()),
         )
@@ -554,10 +577,9 @@ fn normalised_savings_on_the_reporting_year_itself_give_back_the_models_sums() {
     // predicts what it predicted for the avoided energy, and the model fitted on the reporting
     // year (daily: least squares with an intercept) sums to the metered energy.
     let tmp = tempfile::tempdir().unwrap();
-    let temps = std::fs::read_to_string(
-        experiments().join("data/eemeter_uk_temperature_sample0_hourly.csv"),
-    )
-    .unwrap();
+    let temps =
+        std::fs::read_to_string(sample().join("data/eemeter_uk_temperature_sample0_hourly.csv"))
+            .unwrap();
     let mut own = String::from("time_utc,temp_air_c\n");
     for l in temps.lines().skip(1) {
         if ("2021-03-31T22".."2022-03-31T22").contains(&&l[..13]) {
@@ -649,4 +671,126 @@ fn a_negative_reading_is_refused_unless_the_curve_allows_it() {
     let (o, out) = evaluate_in(tmp.path(), "allowed", &net(", allow_negative = true"));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(kpis(&out)["energy"]["savings"]["total"]["avoided_kwh"].is_number());
+}
+
+/// The demo sample's hourly meter as the invoices a commune would have: periods of 28 to 33
+/// local days from 1 April 2020, written as French invoices (`;`, decimal comma, `DD/MM/YYYY`)
+/// ending on their last day, or (`ends_on_next_start`) on the next period's first day.
+fn invoices_of_the_sample(dir: &Path, ends_on_next_start: bool) -> PathBuf {
+    use chrono::{DateTime, Duration, NaiveDate};
+    let text =
+        std::fs::read_to_string(sample().join("data/eemeter_uk_electricity_sample0_hourly.csv"))
+            .unwrap();
+    let mut per_day: std::collections::BTreeMap<NaiveDate, f64> = Default::default();
+    for l in text.lines().skip(1) {
+        let (t, v) = l.split_once(',').unwrap();
+        let t = DateTime::parse_from_rfc3339(t).unwrap();
+        let day = t.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+        *per_day.entry(day).or_default() += v.parse::<f64>().unwrap();
+    }
+    let mut csv = String::from("Début;Fin;Consommation (kWh)\n");
+    let mut start = NaiveDate::from_ymd_opt(2020, 4, 1).unwrap();
+    let last = NaiveDate::from_ymd_opt(2022, 4, 1).unwrap();
+    for len in [30, 31, 29, 33, 28, 32].iter().cycle() {
+        let end = (start + Duration::days(*len)).min(last);
+        if end <= start {
+            break;
+        }
+        let kwh: f64 = per_day.range(start..end).map(|(_, v)| v).sum();
+        csv.push_str(&format!(
+            "{};{};{}\n",
+            start.format("%d/%m/%Y"),
+            (end - Duration::days(i64::from(!ends_on_next_start))).format("%d/%m/%Y"),
+            format!("{kwh:.3}").replace('.', ",")
+        ));
+        start = end;
+    }
+    let p = dir.join("factures.csv");
+    std::fs::write(&p, csv).unwrap();
+    p
+}
+
+#[test]
+fn invoices_are_evaluated_by_the_billing_method_and_agree_with_the_daily_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let billing = |name: &str, method: &str, extra: &str| {
+        evaluate_in(tmp.path(), name, &|d| {
+            let invoices = invoices_of_the_sample(d, name.starts_with("next-start"));
+            renovation(d, |t| {
+                let curve = t
+                    .lines()
+                    .find(|l| l.starts_with("curve = "))
+                    .unwrap()
+                    .to_string();
+                t.replace(
+                    &curve,
+                    &format!(
+                        "invoices = {{ file = \"{}\", start_column = \"Début\", end_column = \"Fin\", column = \"Consommation (kWh)\"{extra} }}",
+                        invoices.display()
+                    ),
+                )
+                .replace("method = \"hourly\"", &format!("method = \"{method}\""))
+            })
+        })
+    };
+    let (o, out) = billing("billing", "billing", "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let k = kpis(&out);
+    let model = &k["energy"]["model"];
+    assert_eq!(model["method"], "billing", "{model}");
+    assert_eq!(model["cycle"], "monthly");
+    let invoices = model["baseline_invoices"].as_array().unwrap();
+    assert!(invoices.len() >= 11, "{model}");
+    assert!(invoices.iter().all(|i| i["used"] == true), "{model}");
+    let total = &k["energy"]["savings"]["total"];
+    let (avoided, uncertainty) = (
+        total["avoided_kwh"].as_f64().unwrap(),
+        total["uncertainty_kwh"].as_f64().unwrap(),
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("CalTRACK 2.0 billing"));
+    assert!(html.contains("weighted by its days"));
+
+    // The same building metered daily: the two avoided energies agree within their
+    // uncertainties.
+    let (o, out) = evaluate_in(tmp.path(), "daily", &|d| {
+        renovation(d, |t| {
+            t.replace("method = \"hourly\"", "method = \"daily\"")
+        })
+    });
+    assert!(o.status.success(), "{}", stderr(&o));
+    let daily = &kpis(&out)["energy"]["savings"]["total"];
+    let (d_avoided, d_uncertainty) = (
+        daily["avoided_kwh"].as_f64().unwrap(),
+        daily["uncertainty_kwh"].as_f64().unwrap(),
+    );
+    println!(
+        "avoided energy: invoices {avoided:.1} ± {uncertainty:.1} kWh, daily {d_avoided:.1} ± {d_uncertainty:.1} kWh"
+    );
+    assert!(
+        (avoided - d_avoided).abs() < uncertainty + d_uncertainty,
+        "{avoided} ± {uncertainty} against {d_avoided} ± {d_uncertainty}"
+    );
+
+    // Invoices read by the hourly method, or ending on the next one's first day but read as
+    // ending on their last: errors at their place, naming the setting; told so, they are read.
+    let (o, _) = billing("hourly", "hourly", "");
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("evaluation.method: meter \"uk-household\" is known by its invoices"),
+        "{err}"
+    );
+    assert!(err.contains("method = \"billing\""), "{err}");
+    let (o, _) = billing("next-start", "billing", "");
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("factures.csv:3"), "{err}");
+    assert!(err.contains("set `period_end = \"exclusive\"`"), "{err}");
+    let (o, out) = billing("next-start-told", "billing", ", period_end = \"exclusive\"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let again = kpis(&out)["energy"]["savings"]["total"]["avoided_kwh"]
+        .as_f64()
+        .unwrap();
+    assert!((again - avoided).abs() < 1e-6, "{again} against {avoided}");
 }

@@ -350,9 +350,10 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
         &[
             "Vélos-cargos pour la logistique du dernier kilomètre",
             "Rénovation énergétique de la mairie annexe",
+            "Rénovation de la crèche municipale sur factures",
         ],
     );
-    assert_eq!(b.count("a[href^=\"/experiments/\"]"), 2);
+    assert_eq!(b.count("a[href^=\"/experiments/\"]"), 3);
     b.shot("serve-12-experiments");
 
     // One experiment: the avoided energy, its monthly and cumulative charts.

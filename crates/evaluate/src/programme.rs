@@ -8,9 +8,13 @@
 //! row's total over the window and its status against the target.
 //!
 //! Totals of monthly uncertainties add in quadrature. For avoided energy this is the
-//! Guideline 14 formula itself when months hold as many observations each: the uncertainty of
-//! `k` months of `m` points with baseline energy `E` each is `C·E/√m` per month, and
-//! `√k·C·E/√m = C·(kE)/√(km)`, the formula for the whole.
+//! Guideline 14 formula itself when months hold as many observations and as much baseline
+//! energy each: the uncertainty of `k` months of `m` points with baseline energy `E` each is
+//! `C·E/√m` per month, and `√k·C·E/√m = C·(kE)/√(km)`, the formula for the whole. Months of
+//! different sizes (a heated building's winters and summers) make the quadrature sum larger
+//! than the formula, so an indicator carrying its source's own total uncertainty
+//! ([`Indicator::total_uncertainty`]) uses it when the window holds all its months: the
+//! programme then shows the evaluation's figure.
 //!
 //! ```
 //! use quartier_evaluate::{Aggregate, Cell, Direction, Indicator, Target, programme_table};
@@ -23,6 +27,7 @@
 //!     aggregate: Aggregate::Sum,
 //!     target: Some(Target { value: 100.0, direction: Direction::AtLeast }),
 //!     monthly: vec![((2025, 1), Cell::exact(40.0)), ((2025, 2), Cell::exact(70.0))],
+//!     total_uncertainty: None,
 //! };
 //! let table = programme_table(vec![km], (2025, 1), 3);
 //! assert_eq!(table.months, vec![(2025, 1), (2025, 2), (2025, 3)]);
@@ -126,6 +131,10 @@ pub struct Indicator {
     pub target: Option<Target>,
     /// Monthly values, in month order.
     pub monthly: Vec<(Month, Cell)>,
+    /// The source's own uncertainty of the sum of all the months (a savings report's
+    /// Guideline 14 total), taken as the row total's when the window holds every month:
+    /// adding monthly uncertainties in quadrature overstates it when months differ in size.
+    pub total_uncertainty: Option<f64>,
 }
 
 impl Indicator {
@@ -158,6 +167,11 @@ impl Indicator {
                     )
                 })
                 .collect(),
+            total_uncertainty: report
+                .total
+                .uncertainty_kwh
+                .is_finite()
+                .then_some(report.total.uncertainty_kwh),
         }
     }
 
@@ -184,6 +198,7 @@ impl Indicator {
                 .iter()
                 .map(|b| (b.month, Cell::exact(b.production_kwh - b.consumption_kwh)))
                 .collect(),
+            total_uncertainty: None,
         }
     }
 }
@@ -316,7 +331,14 @@ pub fn programme_table(indicators: Vec<Indicator>, first: Month, months: usize) 
                 .map(|m| ind.monthly.iter().find(|(k, _)| k == m).map(|(_, c)| *c))
                 .collect();
             let present: Vec<Cell> = cells.iter().flatten().copied().collect();
-            let total = aggregate(&present, ind.aggregate);
+            let whole = ind.monthly.iter().all(|(m, _)| window.contains(m));
+            let total = aggregate(&present, ind.aggregate).map(|t| match ind.total_uncertainty {
+                Some(u) if whole && ind.aggregate == Aggregate::Sum => Cell {
+                    uncertainty: Some(u),
+                    ..t
+                },
+                _ => t,
+            });
             let status = match (ind.target, total) {
                 (Some(target), Some(t)) => Some(TargetStatus {
                     target,
@@ -433,6 +455,7 @@ mod tests {
                 // Outside the window: not counted.
                 ((2027, 1), Cell::exact(1000.0)),
             ],
+            total_uncertainty: None,
         };
         let t = programme_table(vec![ind], (2025, 1), 24);
         assert_eq!(t.months.len(), 24);
@@ -445,6 +468,42 @@ mod tests {
         let s = row.status.unwrap();
         assert!(s.met);
         assert!((s.share - 0.7).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_sources_own_total_uncertainty_is_kept_when_the_window_holds_every_month() {
+        let ind = |total| Indicator {
+            commune: "A".into(),
+            experiment: "E".into(),
+            name: "avoided energy".into(),
+            unit: "kWh".into(),
+            source: "test".into(),
+            aggregate: Aggregate::Sum,
+            target: None,
+            monthly: vec![
+                (
+                    (2025, 2),
+                    Cell {
+                        value: 30.0,
+                        uncertainty: Some(3.0),
+                    },
+                ),
+                (
+                    (2025, 3),
+                    Cell {
+                        value: 40.0,
+                        uncertainty: Some(4.0),
+                    },
+                ),
+            ],
+            total_uncertainty: total,
+        };
+        let total = |i, first| programme_table(vec![i], first, 24).rows[0].total.unwrap();
+        assert_eq!(total(ind(Some(4.5)), (2025, 1)).uncertainty, Some(4.5));
+        assert_eq!(total(ind(None), (2025, 1)).uncertainty, Some(5.0));
+        // A window that cuts the indicator's months: quadrature over what it shows.
+        let cut = total(ind(Some(4.5)), (2025, 3));
+        assert_eq!((cut.value, cut.uncertainty), (40.0, Some(4.0)));
     }
 
     #[test]

@@ -93,8 +93,45 @@ pub struct ExperimentMeter {
     pub name: String,
     /// Its role.
     pub role: MeterRole,
-    /// Its curve: CSV values are kWh per interval (after scale), Enedis exports average W.
-    pub curve: SeriesFile,
+    /// Its data: a curve or invoices.
+    pub data: MeterData,
+}
+
+/// What a meter's data are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MeterData {
+    /// A curve: CSV values are kWh per interval (after scale), Enedis exports average W.
+    Curve(SeriesFile),
+    /// Invoices: energy per billing period (the CalTRACK billing method).
+    Invoices(InvoiceFile),
+}
+
+impl MeterData {
+    /// The file the data come from.
+    pub fn path(&self) -> &Path {
+        match self {
+            MeterData::Curve(c) => &c.path,
+            MeterData::Invoices(i) => &i.path,
+        }
+    }
+}
+
+/// A meter's invoices: a CSV of billing periods (first day, last day, kWh).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvoiceFile {
+    /// The file (absolute path).
+    pub path: PathBuf,
+    /// Header of the first-day column.
+    pub start_column: String,
+    /// Header of the end column.
+    pub end_column: String,
+    /// Header of the energy column (kWh).
+    pub column: String,
+    /// True when the end date is the day after the period (the next one's first day); false
+    /// when it is the period's last day, as invoices print it.
+    pub end_exclusive: bool,
+    /// Negative energy accepted (a credit note).
+    pub allow_negative: bool,
 }
 
 /// Format of the temperature source.
@@ -134,6 +171,8 @@ pub enum Method {
     Daily,
     /// CalTRACK hourly (time-of-week and temperature).
     Hourly,
+    /// CalTRACK billing (the daily model on invoices' use per day).
+    Billing,
 }
 
 /// How the savings of the experiment are evaluated.
@@ -264,7 +303,9 @@ pub const TEMPERATURE_FORMATS: &[&str] = &[
 /// Temperature units of a CSV.
 pub const TEMPERATURE_UNITS: &[&str] = &["C", "F"];
 /// Baseline methods.
-pub const METHODS: &[&str] = &["daily", "hourly"];
+pub const METHODS: &[&str] = &["daily", "hourly", "billing"];
+/// Meanings of an invoice's end date.
+pub const PERIOD_ENDS: &[&str] = &["inclusive", "exclusive"];
 /// KPI directions.
 pub const DIRECTIONS: &[&str] = &["at-least", "at-most"];
 /// KPI aggregations.
@@ -275,7 +316,11 @@ pub static EXPERIMENT_COMPONENTS: &[(&str, &str)] = &[
     ("experiment", "The top level of an experiment file."),
     (
         "experiment.meters",
-        "Meters of the experiment and their roles; the curve is a series table (`curve = { file = \"…\", … }`, attributes of the district file's `series`).",
+        "Meters of the experiment and their roles; the curve is a series table (`curve = { file = \"…\", … }`, attributes of the district file's `series`), or the meter is known by its invoices (`invoices = { file = \"…\" }`).",
+    ),
+    (
+        "experiment.meters.invoices",
+        "A meter known by its invoices: a CSV with one billing period per line (first day, last day, kWh), dates `YYYY-MM-DD` or `DD/MM/YYYY`, `,` or `;` (decimal comma) as delimiter. Periods follow one another; a missing invoice is a gap. Evaluated with `method = \"billing\"`.",
     ),
     (
         "experiment.temperature",
@@ -322,7 +367,14 @@ pub static EXPERIMENT_ATTRIBUTES: &[Attribute] = &[
     // ---- meters
     a("experiment.meters", "name", Kind::String, "", Required, N, N, "Unique meter name."),
     a("experiment.meters", "role", Kind::Enum(METER_ROLES), "", Str("treated"), N, N, "`treated`: the consumption acted on; `reference`: a comparable consumption left unchanged; `pv`: local production."),
-    a("experiment.meters", "curve", Kind::Table("series"), "", Required, N, N, "The metered curve; CSV values are kWh per interval (after scale), Enedis exports are average W. Naive CSV timestamps are in the experiment's time zone unless `timezone` is given."),
+    a("experiment.meters", "curve", Kind::Table("series"), "", Rule("one of curve or invoices"), N, N, "The metered curve; CSV values are kWh per interval (after scale), Enedis exports are average W. Naive CSV timestamps are in the experiment's time zone unless `timezone` is given."),
+    a("experiment.meters", "invoices", Kind::Table("experiment.meters.invoices"), "", Rule("one of curve or invoices"), N, N, "The meter's invoices (monthly or bimonthly kWh), for a building without a meter curve."),
+    a("experiment.meters.invoices", "file", Kind::Path, "", Required, N, N, "The CSV (relative to the experiment file)."),
+    a("experiment.meters.invoices", "start_column", Kind::String, "", Str("start"), N, N, "Header of the column holding each period's first day."),
+    a("experiment.meters.invoices", "end_column", Kind::String, "", Str("end"), N, N, "Header of the column holding each period's end."),
+    a("experiment.meters.invoices", "column", Kind::String, "", Str("kwh"), N, N, "Header of the column holding each period's energy, kWh."),
+    a("experiment.meters.invoices", "period_end", Kind::Enum(PERIOD_ENDS), "", Str("inclusive"), N, N, "`inclusive`: the end date is the period's last day, as invoices print it (`du 01/01 au 31/01`); `exclusive`: it is the next period's first day."),
+    a("experiment.meters.invoices", "allow_negative", Kind::Bool, "", DefaultValue::Bool(false), N, N, "Accept a negative energy (a credit note)."),
     // ---- temperature
     a("experiment.temperature", "file", Kind::Path, "", Required, N, N, "The file (relative to the experiment file)."),
     a("experiment.temperature", "format", Kind::Enum(TEMPERATURE_FORMATS), "", Str("csv"), N, N, "Generic CSV, EnergyPlus EPW (dry bulb), or a PVGIS hourly series (T2m)."),
@@ -332,7 +384,7 @@ pub static EXPERIMENT_ATTRIBUTES: &[Attribute] = &[
     a("experiment.temperature", "max_gap_steps", Kind::Integer, "steps", Rule("required with missing = \"interpolate\""), attributes::inc(1.0), attributes::inc(100_000.0), attributes::MAX_GAP_DOC),
     a("experiment.temperature", "unit", Kind::Enum(TEMPERATURE_UNITS), "", Str("C"), N, N, "Unit of the CSV values; °F is converted to °C. Values that look like °F declared as °C are refused, and so are values that look like °C declared as °F (a median below 20 °F, −6.7 °C)."),
     // ---- evaluation
-    a("experiment.evaluation", "method", Kind::Enum(METHODS), "", Required, N, N, "CalTRACK `daily` (degree-day regression; daily or finer meters) or `hourly` (time-of-week and temperature; hourly or finer meters)."),
+    a("experiment.evaluation", "method", Kind::Enum(METHODS), "", Required, N, N, "CalTRACK `daily` (degree-day regression; daily or finer meters), `hourly` (time-of-week and temperature; hourly or finer meters) or `billing` (the daily model on each invoice's use per day, weighted by its days; a meter with `invoices`)."),
     a("experiment.evaluation", "meter", Kind::String, "", Rule("the only `treated` meter"), N, N, "Name of the evaluated meter."),
     a("experiment.evaluation", "baseline_start", Kind::DateTime, "", Required, N, N, "Start of the baseline period, local date, inclusive (CalTRACK: the 365 days before the works)."),
     a("experiment.evaluation", "baseline_end", Kind::DateTime, "", Required, N, N, "End of the baseline period, local date, exclusive."),
@@ -651,7 +703,52 @@ impl P {
             "pv" => MeterRole::Pv,
             _ => MeterRole::Treated,
         });
-        let curve = f.table("curve").and_then(|(t, s)| {
+        let data = match (f.present("curve"), f.present("invoices")) {
+            (true, false) => self.curve(f).map(MeterData::Curve),
+            (false, true) => f.table("invoices").and_then(|(t, s)| {
+                let i = self.fields(
+                    "experiment.meters.invoices",
+                    &f.field_path("invoices"),
+                    t,
+                    s,
+                );
+                Some(MeterData::Invoices(InvoiceFile {
+                    path: i.path_val("file")?,
+                    start_column: i.str("start_column")?,
+                    end_column: i.str("end_column")?,
+                    column: i.str("column")?,
+                    end_exclusive: i.str("period_end")? == "exclusive",
+                    allow_negative: i.bool("allow_negative")?,
+                }))
+            }),
+            (both, _) => {
+                self.err(
+                    if both {
+                        f.span("invoices")
+                    } else {
+                        f.header.clone()
+                    },
+                    &f.field_path(if both { "invoices" } else { "curve" }),
+                    if both {
+                        "`curve` and `invoices` are alternatives".into()
+                    } else {
+                        "where are the meter's data?".into()
+                    },
+                    Some("either curve = { file = \"…\" } or invoices = { file = \"…\" }".into()),
+                );
+                None
+            }
+        };
+        Some(ExperimentMeter {
+            name: f.str("name")?,
+            role: role?,
+            data: data?,
+        })
+    }
+
+    /// A meter's `curve` table.
+    fn curve(&mut self, f: &Fields<'_>) -> Option<SeriesFile> {
+        f.table("curve").and_then(|(t, s)| {
             let sf = self.fields("series", &f.field_path("curve"), t, s);
             let format = match sf.str("format")?.as_str() {
                 "enedis" => SeriesFormat::Enedis,
@@ -666,11 +763,6 @@ impl P {
                 missing: self.missing_policy(&sf, MissingPolicy::Exclude)?,
                 allow_negative: sf.bool("allow_negative")?,
             })
-        });
-        Some(ExperimentMeter {
-            name: f.str("name")?,
-            role: role?,
-            curve: curve?,
         })
     }
 
@@ -707,6 +799,7 @@ impl P {
     fn evaluation(&mut self, f: &Fields<'_>, top: &Fields<'_>) -> Option<EvaluationSpec> {
         let method = f.str("method").map(|m| match m.as_str() {
             "daily" => Method::Daily,
+            "billing" => Method::Billing,
             _ => Method::Hourly,
         });
         let baseline = self.range(f, "baseline_start", "baseline_end");
@@ -740,6 +833,12 @@ impl P {
                     .unwrap_or_else(|| "treated".into());
                 Some((name, role))
             })
+            .collect();
+        let invoiced: Vec<String> = top
+            .tables("meters")
+            .iter()
+            .filter(|(t, _)| t.get("invoices").is_some())
+            .filter_map(|(t, _)| Some(t.get("name")?.get_ref().as_str()?.to_owned()))
             .collect();
         let meter = match f.opt_str("meter")? {
             Some(m) => {
@@ -792,6 +891,27 @@ impl P {
                 }
             }
         };
+        // Invoices are evaluated by the billing method, and only they are.
+        if let Some(m) = method {
+            let has_invoices = invoiced.contains(&meter);
+            if has_invoices != (m == Method::Billing) {
+                self.err(
+                    f.span("method"),
+                    &f.field_path("method"),
+                    if has_invoices {
+                        format!("meter \"{meter}\" is known by its invoices: only the billing method reads them")
+                    } else {
+                        format!("the billing method reads invoices, and meter \"{meter}\" has a curve")
+                    },
+                    Some(if has_invoices {
+                        "method = \"billing\"".into()
+                    } else {
+                        "method = \"daily\" or \"hourly\", or invoices = { file = \"…\" } on the meter".into()
+                    }),
+                );
+                return None;
+            }
+        }
         let adjustments: Vec<Option<Adjustment>> = f
             .tables("adjustments")
             .into_iter()
@@ -1206,6 +1326,26 @@ monthly = [{ month = "2021-05", value = 40 }, { month = "2021-04", value = 30 }]
                 "curve = { file = \"m.csv\", column = \"energy_kwh\" }",
                 "curve = { file = \"m.csv\", scale = \"x\" }",
                 "9:35: meters[0].curve.scale: wrong type: found string \"x\"",
+            ),
+            (
+                "method = \"hourly\"",
+                "method = \"billing\"",
+                "15:10: evaluation.method: the billing method reads invoices, and meter \"school\" has a curve",
+            ),
+            (
+                "curve = { file = \"m.csv\", column = \"energy_kwh\" }",
+                "invoices = { file = \"m.csv\" }",
+                "15:10: evaluation.method: meter \"school\" is known by its invoices: only the billing method reads them",
+            ),
+            (
+                "curve = { file = \"m.csv\", column = \"energy_kwh\" }",
+                "curve = { file = \"m.csv\" }\ninvoices = { file = \"m.csv\", period_end = \"last\" }",
+                "10:12: meters[0].invoices: `curve` and `invoices` are alternatives",
+            ),
+            (
+                "curve = { file = \"m.csv\", column = \"energy_kwh\" }",
+                "invoices = { file = \"m.csv\", period_end = \"last\" }",
+                "9:43: meters[0].invoices.period_end: unknown value \"last\"",
             ),
             (
                 "name = \"school\"",

@@ -56,7 +56,8 @@ mod experiment;
 pub use experiment::{
     AGGREGATES, Adjustment, DIRECTIONS, EXAMPLE_EXPERIMENT, EXPERIMENT_ATTRIBUTES,
     EXPERIMENT_COMPONENTS, EvaluationSpec, Experiment, ExperimentMeter, ExperimentOptions, FreeKpi,
-    KpiAggregate, KpiDirection, METER_ROLES, METHODS, MeterRole, Method, TEMPERATURE_FORMATS,
-    TEMPERATURE_UNITS, THEMES, TemperatureFormat, TemperatureSource, Theme, YearMonth,
-    experiment_schema_markdown, month_of, parse_experiment, parse_experiment_in, read_experiment,
+    InvoiceFile, KpiAggregate, KpiDirection, METER_ROLES, METHODS, MeterData, MeterRole, Method,
+    PERIOD_ENDS, TEMPERATURE_FORMATS, TEMPERATURE_UNITS, THEMES, TemperatureFormat,
+    TemperatureSource, Theme, YearMonth, experiment_schema_markdown, month_of, parse_experiment,
+    parse_experiment_in, read_experiment,
 };

@@ -12,8 +12,9 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use quartier_evaluate::{
-    Aggregate, Coverage, DailyFit, DailyModelKind, Direction, FitMetrics, Granularity, HourlyFit,
-    ProgrammeRow, ProgrammeTable, SavingsReport, SufficiencyReport,
+    Aggregate, BillingCycle, BillingFit, CandidateCounts, Coverage, DailyFit, DailyModel,
+    DailyModelKind, Direction, FitMetrics, Granularity, HourlyFit, InvoiceUse, ProgrammeRow,
+    ProgrammeTable, SavingsReport, SufficiencyReport,
 };
 use quartier_model::Experiment;
 use serde_json::{Value, json};
@@ -23,13 +24,15 @@ use crate::experiment::month_label;
 use crate::svg::{self, AxisSpec, BarChart, BarSeries, LineChart, LineSeries, X, escape};
 use crate::warning::Warning;
 
-/// The fitted baseline, daily or hourly.
+/// The fitted baseline, daily, hourly or billing.
 #[derive(Debug, Clone, Copy)]
 pub enum BaselineFit<'a> {
     /// CalTRACK daily.
     Daily(&'a DailyFit),
     /// CalTRACK hourly.
     Hourly(&'a HourlyFit),
+    /// CalTRACK billing.
+    Billing(&'a BillingFit),
 }
 
 impl BaselineFit<'_> {
@@ -37,6 +40,7 @@ impl BaselineFit<'_> {
         match self {
             BaselineFit::Daily(f) => &f.metrics,
             BaselineFit::Hourly(f) => &f.metrics,
+            BaselineFit::Billing(f) => &f.metrics,
         }
     }
 
@@ -44,6 +48,7 @@ impl BaselineFit<'_> {
         match self {
             BaselineFit::Daily(f) => &f.sufficiency,
             BaselineFit::Hourly(f) => &f.sufficiency,
+            BaselineFit::Billing(f) => &f.sufficiency,
         }
     }
 
@@ -51,8 +56,74 @@ impl BaselineFit<'_> {
         match self {
             BaselineFit::Daily(_) => "CalTRACK 2.0 daily (degree-day regression)",
             BaselineFit::Hourly(_) => "CalTRACK hourly (time-of-week and temperature)",
+            BaselineFit::Billing(_) => {
+                "CalTRACK 2.0 billing (degree-day regression on invoices' use per day)"
+            }
         }
     }
+}
+
+/// The degree-day model's fields in `kpis.json` (daily and billing methods).
+fn degree_day_json(method: &str, m: &DailyModel, c: &CandidateCounts) -> Value {
+    json!({
+        "method": method,
+        "form": match m.kind {
+            DailyModelKind::InterceptOnly => "intercept-only",
+            DailyModelKind::HddOnly => "hdd-only",
+            DailyModelKind::CddOnly => "cdd-only",
+            DailyModelKind::HddCdd => "hdd-cdd",
+        },
+        "equation": "E_day = intercept + beta_hdd * HDD(T_mean, bp_h) + beta_cdd * CDD(T_mean, bp_c)",
+        "intercept_kwh": m.intercept_kwh,
+        "beta_hdd_kwh_per_degree_day": m.beta_hdd_kwh_per_degree_day,
+        "beta_cdd_kwh_per_degree_day": m.beta_cdd_kwh_per_degree_day,
+        "heating_balance_point_c": m.heating_balance_point_c,
+        "cooling_balance_point_c": m.cooling_balance_point_c,
+        "r_squared_adj": m.r_squared_adj,
+        "p_value_hdd": m.p_value_hdd,
+        "p_value_cdd": m.p_value_cdd,
+        "candidates": {
+            "fitted": c.fitted,
+            "not_attempted": c.not_attempted,
+            "disqualified": c.disqualified,
+            "qualified": c.qualified,
+        },
+    })
+}
+
+/// What an invoice's use means, in words.
+fn invoice_use(u: InvoiceUse) -> &'static str {
+    match u {
+        InvoiceUse::Used => "used",
+        InvoiceUse::TooShort => "left out: shorter than 25 days",
+        InvoiceUse::TooLong => "left out: longer than the billing cycle allows",
+        InvoiceUse::TemperatureMissing => "left out: temperatures for less than 90 % of it",
+    }
+}
+
+/// The degree-day model as an HTML table (daily and billing methods).
+fn degree_day_html(out: &mut String, md: &DailyModel) {
+    let form = match md.kind {
+        DailyModelKind::InterceptOnly => "intercept only",
+        DailyModelKind::HddOnly => "heating degree-days",
+        DailyModelKind::CddOnly => "cooling degree-days",
+        DailyModelKind::HddCdd => "heating and cooling degree-days",
+    };
+    let bp = |b: Option<f64>| b.map_or("—".into(), |x| format!("{x:.1} °C"));
+    let _ = write!(
+        out,
+        "<table><tr><th>form</th><td>{form}</td></tr>\
+         <tr><th>intercept</th><td>{} kWh/day</td></tr>\
+         <tr><th>heating slope</th><td>{} kWh per °C·day (balance point {})</td></tr>\
+         <tr><th>cooling slope</th><td>{} kWh per °C·day (balance point {})</td></tr>\
+         <tr><th>adjusted R²</th><td>{:.3}</td></tr></table>",
+        num(md.intercept_kwh, 2),
+        num(md.beta_hdd_kwh_per_degree_day, 3),
+        bp(md.heating_balance_point_c),
+        num(md.beta_cdd_kwh_per_degree_day, 3),
+        bp(md.cooling_balance_point_c),
+        md.r_squared_adj
+    );
 }
 
 /// The reporting period's observations (days or hours): start (UTC), metered and baseline
@@ -330,32 +401,30 @@ pub fn savings_csv(obs: &Observations<'_>) -> String {
 
 fn model_json(fit: &BaselineFit<'_>) -> Value {
     match fit {
-        BaselineFit::Daily(f) => {
-            let m = &f.model;
-            json!({
-                "method": "daily",
-                "form": match m.kind {
-                    DailyModelKind::InterceptOnly => "intercept-only",
-                    DailyModelKind::HddOnly => "hdd-only",
-                    DailyModelKind::CddOnly => "cdd-only",
-                    DailyModelKind::HddCdd => "hdd-cdd",
-                },
-                "equation": "E_day = intercept + beta_hdd * HDD(T_mean, bp_h) + beta_cdd * CDD(T_mean, bp_c)",
-                "intercept_kwh": m.intercept_kwh,
-                "beta_hdd_kwh_per_degree_day": m.beta_hdd_kwh_per_degree_day,
-                "beta_cdd_kwh_per_degree_day": m.beta_cdd_kwh_per_degree_day,
-                "heating_balance_point_c": m.heating_balance_point_c,
-                "cooling_balance_point_c": m.cooling_balance_point_c,
-                "r_squared_adj": m.r_squared_adj,
-                "p_value_hdd": m.p_value_hdd,
-                "p_value_cdd": m.p_value_cdd,
-                "candidates": {
-                    "fitted": f.candidates.fitted,
-                    "not_attempted": f.candidates.not_attempted,
-                    "disqualified": f.candidates.disqualified,
-                    "qualified": f.candidates.qualified,
-                },
-            })
+        BaselineFit::Daily(f) => degree_day_json("daily", &f.model, &f.candidates),
+        BaselineFit::Billing(f) => {
+            let mut v = degree_day_json("billing", &f.model, &f.candidates);
+            v["cycle"] = json!(match f.cycle {
+                BillingCycle::Monthly => "monthly",
+                BillingCycle::Bimonthly => "bimonthly",
+            });
+            v["baseline_invoices"] = f
+                .invoices
+                .iter()
+                .map(|r| {
+                    json!({
+                        "start": r.invoice.start.to_string(),
+                        "end_exclusive": r.invoice.end.to_string(),
+                        "kwh": r.invoice.kwh,
+                        "days_with_temperature": r.days_with_temperature,
+                        "temperature_coverage": r.temperature_coverage,
+                        "used": r.used == InvoiceUse::Used,
+                        "why": invoice_use(r.used),
+                        "predicted_kwh": if r.predicted_kwh.is_finite() { json!(r.predicted_kwh) } else { Value::Null },
+                    })
+                })
+                .collect();
+            v
         }
         BaselineFit::Hourly(f) => json!({
             "method": "hourly",
@@ -631,11 +700,20 @@ fn energy_section(out: &mut String, en: &EnergyResults<'_>, tz: chrono_tz::Tz) {
     );
 
     // Charts 1 and 2: baseline vs metered per day; cumulative savings with band.
-    let text = ChartText::default();
+    let (text, point) = match en.observations.granularity {
+        Granularity::Billing => (
+            ChartText::per_invoice(),
+            "one invoice of the reporting period, at its first day",
+        ),
+        _ => (
+            ChartText::default(),
+            "one local day of the reporting period",
+        ),
+    };
     let chart1 = baseline_chart(en, tz, &text);
     let _ = write!(
         out,
-        "<figure>{chart1}<figcaption>Each point is one local day of the reporting period. Where the orange line is above the blue one, energy was saved.</figcaption></figure>"
+        "<figure>{chart1}<figcaption>Each point is {point}. Where the orange line is above the blue one, energy was saved.</figcaption></figure>"
     );
     let chart2 = cumulative_chart(en, tz, &text);
     let _ = write!(
@@ -710,29 +788,31 @@ fn energy_section(out: &mut String, en: &EnergyResults<'_>, tz: chrono_tz::Tz) {
     // Model.
     out.push_str("<h2>Baseline model</h2>");
     match en.fit {
-        BaselineFit::Daily(f) => {
-            let md = &f.model;
-            let form = match md.kind {
-                DailyModelKind::InterceptOnly => "intercept only",
-                DailyModelKind::HddOnly => "heating degree-days",
-                DailyModelKind::CddOnly => "cooling degree-days",
-                DailyModelKind::HddCdd => "heating and cooling degree-days",
-            };
-            let bp = |b: Option<f64>| b.map_or("—".into(), |x| format!("{x:.1} °C"));
+        BaselineFit::Daily(f) => degree_day_html(out, &f.model),
+        BaselineFit::Billing(f) => {
+            degree_day_html(out, &f.model);
             let _ = write!(
                 out,
-                "<table><tr><th>form</th><td>{form}</td></tr>\
-                 <tr><th>intercept</th><td>{} kWh/day</td></tr>\
-                 <tr><th>heating slope</th><td>{} kWh per °C·day (balance point {})</td></tr>\
-                 <tr><th>cooling slope</th><td>{} kWh per °C·day (balance point {})</td></tr>\
-                 <tr><th>adjusted R²</th><td>{:.3}</td></tr></table>",
-                num(md.intercept_kwh, 2),
-                num(md.beta_hdd_kwh_per_degree_day, 3),
-                bp(md.heating_balance_point_c),
-                num(md.beta_cdd_kwh_per_degree_day, 3),
-                bp(md.cooling_balance_point_c),
-                md.r_squared_adj
+                "<p class=\"note\">Fitted on each invoice's use per day, weighted by its days with a temperature ({} invoices). The baseline's invoices:</p>\
+                 <div class=\"scroll\"><table><tr><th>from</th><th>to (inclusive)</th><th>kWh</th><th>baseline kWh</th><th>days with temperature</th><th>use</th></tr>",
+                match f.cycle {
+                    BillingCycle::Monthly => "monthly",
+                    BillingCycle::Bimonthly => "bimonthly",
+                }
             );
+            for r in &f.invoices {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    r.invoice.start,
+                    r.invoice.end - chrono::Duration::days(1),
+                    num(r.invoice.kwh, 1),
+                    num(r.predicted_kwh, 1),
+                    r.days_with_temperature,
+                    invoice_use(r.used)
+                );
+            }
+            out.push_str("</table></div>");
         }
         BaselineFit::Hourly(f) => {
             out.push_str("<p class=\"note\">One model per calendar month (fitted on that month and its neighbours, weighted 1 and 0.5): 168 hour-of-week terms and piecewise-linear temperature terms, separately for occupied and unoccupied hours.</p>");

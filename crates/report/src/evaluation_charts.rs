@@ -51,6 +51,17 @@ impl Default for ChartText {
     }
 }
 
+impl ChartText {
+    /// The English words for a billing evaluation, whose points are invoices.
+    pub fn per_invoice() -> ChartText {
+        ChartText {
+            baseline_title: "Baseline prediction and invoiced energy, per invoice".into(),
+            energy_per_day: "energy per invoice (at its first day)".into(),
+            ..ChartText::default()
+        }
+    }
+}
+
 fn day_x(d: chrono::NaiveDate, tz: chrono_tz::Tz) -> X {
     quartier_timeseries::local_midnight(d, tz)
         .map(X::Instant)

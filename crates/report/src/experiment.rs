@@ -12,17 +12,19 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, Utc};
 use quartier_evaluate::{
-    Aggregate, Cell, DailyConfig, DailyFit, Direction, EvalError, FitMetrics, Granularity,
-    HourlyConfig, HourlyFit, Indicator, Month, MonthlyBalance, Period, ProgrammeTable,
-    SavingsConfig, SavingsReport, Target, check_periods, fit_daily, fit_hourly, programme_table,
+    Aggregate, BillingConfig, BillingFit, Cell, DailyConfig, DailyFit, Direction, EvalError,
+    FitMetrics, Granularity, HourlyConfig, HourlyFit, Indicator, Invoice, Month, MonthlyBalance,
+    Period, ProgrammeTable, SavingsConfig, SavingsReport, Target, check_periods, fit_billing,
+    fit_daily, fit_hourly, programme_table,
 };
 use quartier_model::{
-    Adjustment, Experiment, ExperimentMeter, FreeKpi, KpiAggregate, KpiDirection, MeterRole,
-    Method, MissingPolicy, SeriesFormat, TemperatureFormat, TemperatureSource,
+    Adjustment, Experiment, ExperimentMeter, FreeKpi, InvoiceFile, KpiAggregate, KpiDirection,
+    MeterData, MeterRole, Method, MissingPolicy, SeriesFile, SeriesFormat, TemperatureFormat,
+    TemperatureSource,
 };
 use quartier_timeseries::{
-    CsvOptions, FillPolicy, IntervalLabel, Quantity, ReadErrors, Series, TimeError, read_csv,
-    read_enedis, read_epw, read_pvgis,
+    Axis, CsvOptions, FillPolicy, IntervalLabel, InvoiceOptions, PeriodEnd, Quantity, ReadErrors,
+    Series, Step, TimeError, read_csv, read_enedis, read_epw, read_invoices, read_pvgis,
 };
 
 use crate::evaluation::{BaselineFit, EnergyResults, ExperimentResults, Observations};
@@ -68,18 +70,44 @@ pub enum Fit {
     Daily(Box<DailyFit>),
     /// CalTRACK hourly.
     Hourly(Box<HourlyFit>),
+    /// CalTRACK billing.
+    Billing(Box<BillingFit>),
+}
+
+/// What a meter measured: its curve, or its invoices with the hourly curve they spread into
+/// (each invoice's energy shared evenly over its hours, for the coverage and the monthly
+/// balance).
+#[derive(Debug, Clone)]
+pub struct Metered {
+    /// The curve (kWh per interval), or the invoices spread over their hours.
+    pub series: Series,
+    /// The invoices, for a meter known by them.
+    pub invoices: Option<Vec<Invoice>>,
 }
 
 impl Fit {
     /// Fits `method`'s model on `period` (days and hours of the week in `tz`).
     fn new(
         method: Method,
-        series: &Series,
+        metered: &Metered,
         temperature: &Series,
         period: Period,
         tz: chrono_tz::Tz,
     ) -> Result<Fit, EvalError> {
+        let series = &metered.series;
         Ok(match method {
+            Method::Billing => Fit::Billing(Box::new(fit_billing(
+                metered.invoices.as_deref().unwrap_or_default(),
+                temperature,
+                period,
+                &BillingConfig {
+                    model: DailyConfig {
+                        tz,
+                        ..DailyConfig::default()
+                    },
+                    ..BillingConfig::default()
+                },
+            )?)),
             Method::Daily => Fit::Daily(Box::new(fit_daily(
                 series,
                 temperature,
@@ -106,27 +134,60 @@ impl Fit {
         match self {
             Fit::Daily(f) => &f.metrics,
             Fit::Hourly(f) => &f.metrics,
+            Fit::Billing(f) => &f.metrics,
         }
     }
 
-    /// Days or hours.
+    /// Days, hours or invoices.
     pub fn granularity(&self) -> Granularity {
         match self {
             Fit::Daily(_) => Granularity::Daily,
             Fit::Hourly(_) => Granularity::Hourly,
+            Fit::Billing(_) => Granularity::Billing,
         }
     }
 
-    /// The model's observations over `period`: their starts (a local day's midnight, or an
-    /// hour), the metered energy of `series` (NaN without it) and the model's prediction on
-    /// `temperature`.
+    /// The model's observations over `period`: their starts (a local day's midnight, an hour,
+    /// or an invoice's first day), the metered energy (NaN without `metered`) and the model's
+    /// prediction on `temperature`. Without invoices, the billing model predicts days.
     fn observe(
         &self,
-        series: Option<&Series>,
+        metered: Option<&Metered>,
         temperature: &Series,
         period: Period,
     ) -> Result<Observed, EvalError> {
+        let series = metered.map(|m| &m.series);
         Ok(match self {
+            Fit::Billing(f) => match metered.and_then(|m| m.invoices.as_deref()) {
+                Some(invoices) => {
+                    let rows = f.predict_invoices(
+                        invoices,
+                        temperature,
+                        period,
+                        BillingConfig::default().min_temperature_coverage,
+                    )?;
+                    Observed {
+                        times: rows
+                            .iter()
+                            .map(|r| quartier_timeseries::local_midnight(r.invoice.start, f.tz))
+                            .collect::<Result<_, _>>()?,
+                        metered_kwh: rows.iter().map(|r| r.invoice.kwh).collect(),
+                        predicted_kwh: rows.iter().map(|r| r.predicted_kwh).collect(),
+                    }
+                }
+                None => {
+                    let (data, predicted_kwh) = f.predict_days(temperature, period)?;
+                    Observed {
+                        times: data
+                            .days
+                            .iter()
+                            .map(|d| quartier_timeseries::local_midnight(*d, f.tz))
+                            .collect::<Result<_, _>>()?,
+                        metered_kwh: vec![f64::NAN; predicted_kwh.len()],
+                        predicted_kwh,
+                    }
+                }
+            },
             Fit::Daily(f) => {
                 let pred = f.predict(series, temperature, period)?;
                 Observed {
@@ -185,6 +246,7 @@ impl EnergyEval {
             fit: match &self.fit {
                 Fit::Daily(f) => BaselineFit::Daily(f),
                 Fit::Hourly(f) => BaselineFit::Hourly(f),
+                Fit::Billing(f) => BaselineFit::Billing(f),
             },
             savings: &self.savings,
             observations: Observations {
@@ -223,9 +285,101 @@ impl Evaluated {
     }
 }
 
-/// Reads a meter's curve (kWh per interval for CSV after scale; Enedis: average W → kW).
+/// Reads a meter: its curve (kWh per interval for CSV after scale; Enedis: average W → kW),
+/// or its invoices spread over their hours.
 pub fn read_meter(m: &ExperimentMeter, tz: chrono_tz::Tz) -> Result<Series, ExperimentError> {
-    let sf = &m.curve;
+    Ok(read_metered(m, tz)?.series)
+}
+
+/// Reads a meter's data (see [`Metered`]).
+pub fn read_metered(m: &ExperimentMeter, tz: chrono_tz::Tz) -> Result<Metered, ExperimentError> {
+    match &m.data {
+        MeterData::Curve(sf) => Ok(Metered {
+            series: read_curve(&m.name, sf, tz)?,
+            invoices: None,
+        }),
+        MeterData::Invoices(file) => {
+            let invoices = read_meter_invoices(m, file)?;
+            Ok(Metered {
+                series: spread_invoices(&invoices, tz).map_err(|source| {
+                    ExperimentError::Series {
+                        what: format!(
+                            "spreading the invoices of meter \"{}\" over their hours",
+                            m.name
+                        ),
+                        source,
+                    }
+                })?,
+                invoices: Some(invoices),
+            })
+        }
+    }
+}
+
+/// A meter's invoices.
+fn read_meter_invoices(
+    m: &ExperimentMeter,
+    file: &InvoiceFile,
+) -> Result<Vec<Invoice>, ExperimentError> {
+    let records = read_invoices(
+        &file.path,
+        &InvoiceOptions {
+            start_column: file.start_column.clone(),
+            end_column: file.end_column.clone(),
+            energy_column: file.column.clone(),
+            period_end: if file.end_exclusive {
+                PeriodEnd::Exclusive
+            } else {
+                PeriodEnd::Inclusive
+            },
+            allow_negative: file.allow_negative,
+        },
+    )
+    .map_err(|source| ExperimentError::Read {
+        what: format!("meter \"{}\"", m.name),
+        source,
+    })?;
+    Ok(records
+        .into_iter()
+        .map(|r| Invoice {
+            start: r.start,
+            end: r.end,
+            kwh: r.kwh,
+        })
+        .collect())
+}
+
+/// Invoices as an hourly curve: each invoice's energy shared evenly over its hours (local days
+/// of `tz`), NaN between invoices.
+fn spread_invoices(invoices: &[Invoice], tz: chrono_tz::Tz) -> Result<Series, TimeError> {
+    let (Some(first), Some(last)) = (invoices.first(), invoices.last()) else {
+        return Series::new(
+            Axis::new(chrono::DateTime::UNIX_EPOCH, Step::MIN60, 0)?,
+            Quantity::EnergyKwh,
+            Vec::new(),
+        );
+    };
+    let start = quartier_timeseries::local_midnight(first.start, tz)?;
+    let end = quartier_timeseries::local_midnight(last.end, tz)?;
+    let axis = Axis::from_range(start, end, Step::MIN60)?;
+    let mut values = vec![f64::NAN; axis.len()];
+    for inv in invoices {
+        let a = quartier_timeseries::local_midnight(inv.start, tz)?;
+        let b = quartier_timeseries::local_midnight(inv.end, tz)?;
+        let (i, j) = (
+            ((a - start).num_hours()) as usize,
+            ((b - start).num_hours()) as usize,
+        );
+        let hours = (j - i).max(1) as f64;
+        for v in values.iter_mut().take(j).skip(i) {
+            *v = inv.kwh / hours;
+        }
+    }
+    Series::new(axis, Quantity::EnergyKwh, values)
+}
+
+/// Reads meter `name`'s curve (kWh per interval for CSV after scale; Enedis: average W → kW).
+fn read_curve(name: &str, sf: &SeriesFile, tz: chrono_tz::Tz) -> Result<Series, ExperimentError> {
     let fill = fill_of(sf.missing);
     let series = match sf.format {
         SeriesFormat::Enedis => read_enedis(&sf.path, fill).map(|(s, _)| s),
@@ -243,7 +397,7 @@ pub fn read_meter(m: &ExperimentMeter, tz: chrono_tz::Tz) -> Result<Series, Expe
         ),
     }
     .map_err(|source| ExperimentError::Read {
-        what: format!("meter \"{}\"", m.name),
+        what: format!("meter \"{}\"", name),
         source,
     })?;
     Ok(series.scaled(sf.scale))
@@ -352,6 +506,7 @@ fn free_kpi(e: &Experiment, k: &FreeKpi) -> Indicator {
             .iter()
             .map(|(m, v)| (*m, Cell::exact(*v)))
             .collect(),
+        total_uncertainty: None,
     }
 }
 
@@ -403,6 +558,15 @@ fn metered_balance(e: &Experiment) -> Result<Option<Vec<MonthlyBalance>>, Experi
     ))
 }
 
+/// The method's name as the experiment file writes it.
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Daily => "daily",
+        Method::Hourly => "hourly",
+        Method::Billing => "billing",
+    }
+}
+
 fn step(what: &str, doing: &str) -> impl FnOnce(EvalError) -> ExperimentError {
     let what = format!("{what}: {doing}");
     move |source| ExperimentError::Evaluate { what, source }
@@ -416,7 +580,8 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
     let meter = e
         .meter(&spec.meter)
         .ok_or_else(|| ExperimentError::NoMeter(spec.meter.clone()))?;
-    let series = read_meter(meter, e.timezone)?;
+    let metered = read_metered(meter, e.timezone)?;
+    let series = &metered.series;
     let temperature = read_temperature(temp_src)?;
     let what = format!("evaluating meter \"{}\"", meter.name);
     let baseline =
@@ -426,9 +591,9 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
     check_periods(baseline, reporting).map_err(step(&what, "periods"))?;
     let tz = e.timezone;
     let coverage = crate::evaluation::DataCoverage {
-        baseline_meter: quartier_evaluate::coverage(&series, baseline, tz),
+        baseline_meter: quartier_evaluate::coverage(series, baseline, tz),
         baseline_temperature: quartier_evaluate::coverage(&temperature, baseline, tz),
-        reporting_meter: quartier_evaluate::coverage(&series, reporting, tz),
+        reporting_meter: quartier_evaluate::coverage(series, reporting, tz),
         reporting_temperature: quartier_evaluate::coverage(&temperature, reporting, tz),
         tz,
     };
@@ -436,14 +601,11 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
         confidence: spec.confidence,
         tz: e.timezone,
     };
-    let method = match spec.method {
-        Method::Daily => "daily",
-        Method::Hourly => "hourly",
-    };
-    let fit = Fit::new(spec.method, &series, &temperature, baseline, tz)
+    let method = method_name(spec.method);
+    let fit = Fit::new(spec.method, &metered, &temperature, baseline, tz)
         .map_err(step(&what, &format!("fitting the {method} baseline")))?;
     let observed = fit
-        .observe(Some(&series), &temperature, reporting)
+        .observe(Some(&metered), &temperature, reporting)
         .map_err(step(&what, "predicting the reporting period"))?;
     if !observed.metered_kwh.iter().any(|v| v.is_finite()) {
         return Err(step(&what, "computing savings")(EvalError::NoOverlap {
@@ -474,7 +636,7 @@ fn energy(e: &Experiment) -> Result<Option<EnergyEval>, ExperimentError> {
         Some(n) => {
             let (normal, period) = normal_year(n, reporting)?;
             let after =
-                Fit::new(spec.method, &series, &temperature, reporting, tz).map_err(step(
+                Fit::new(spec.method, &metered, &temperature, reporting, tz).map_err(step(
                     &what,
                     "fitting the reporting period's model (normalised savings)",
                 ))?;
@@ -614,10 +776,7 @@ pub fn evaluate_experiment(experiment: Experiment) -> Result<Evaluated, Experime
     if let (Some(ev), Some(spec)) = (&energy, &e.evaluation) {
         let source = format!(
             "metered, CalTRACK {} baseline, {:.0} % confidence",
-            match spec.method {
-                Method::Daily => "daily",
-                Method::Hourly => "hourly",
-            },
+            method_name(spec.method),
             100.0 * spec.confidence
         );
         indicators.push(Indicator::avoided_energy(
@@ -698,15 +857,14 @@ mod tests {
     use super::*;
 
     fn examples() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/experiments")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/caltrack-sample")
     }
 
     #[test]
     fn the_demo_renovation_saves_215_kwh_give_or_take_35() {
-        let (e, _) = quartier_model::read_experiment(
-            &examples().join("meudon-renovation-mairie-annexe.toml"),
-        )
-        .unwrap();
+        let (e, _) =
+            quartier_model::read_experiment(&examples().join("uk-household-renovation.toml"))
+                .unwrap();
         let ev = evaluate_experiment(e).unwrap();
         let en = ev.energy.as_ref().unwrap();
         let t = &en.savings.total;
@@ -728,13 +886,14 @@ mod tests {
 
     #[test]
     fn a_missing_meter_file_is_a_read_error_naming_the_meter() {
-        let (mut e, _) = quartier_model::read_experiment(
-            &examples().join("meudon-renovation-mairie-annexe.toml"),
-        )
-        .unwrap();
-        e.meters[0].curve.path = examples().join("data/no-such-file.csv");
+        let (mut e, _) =
+            quartier_model::read_experiment(&examples().join("uk-household-renovation.toml"))
+                .unwrap();
+        if let MeterData::Curve(c) = &mut e.meters[0].data {
+            c.path = examples().join("data/no-such-file.csv");
+        }
         let err = evaluate_experiment(e).unwrap_err();
         assert!(matches!(err, ExperimentError::Read { .. }), "{err}");
-        assert!(err.to_string().contains("meter \"mairie-annexe\""), "{err}");
+        assert!(err.to_string().contains("meter \"uk-household\""), "{err}");
     }
 }

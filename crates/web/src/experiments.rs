@@ -115,7 +115,7 @@ fn stamp(p: &Path) -> Option<(u64, SystemTime)> {
 fn fingerprint(text: &str, e: Option<&Experiment>) -> Fingerprint {
     let mut inputs: Vec<PathBuf> = Vec::new();
     if let Some(e) = e {
-        inputs.extend(e.meters.iter().map(|m| m.curve.path.clone()));
+        inputs.extend(e.meters.iter().map(|m| m.data.path().to_path_buf()));
         inputs.extend(e.temperature.iter().map(|t| t.path.clone()));
         inputs.extend(e.district.iter().cloned());
     }
@@ -534,6 +534,7 @@ fn detail_json(entry: &Entry) -> Value {
             "method": match spec.method {
                 quartier_model::Method::Daily => "caltrack-daily",
                 quartier_model::Method::Hourly => "caltrack-hourly",
+                quartier_model::Method::Billing => "caltrack-billing",
             },
             "baseline_period": {
                 "start": local_date(spec.baseline.0, e.timezone),
@@ -904,11 +905,29 @@ async fn page_list(
     Ok(Html(page(l, t(l, "exp_experiments"), Some(user), &body)))
 }
 
-fn chart_text(l: Lang) -> ChartText {
+/// The charts' words in `l`; a billing evaluation's points are invoices, not days.
+fn chart_text(l: Lang, granularity: quartier_evaluate::Granularity) -> ChartText {
+    let invoices = granularity == quartier_evaluate::Granularity::Billing;
     ChartText {
-        baseline_title: t(l, "exp_chart_baseline").into(),
+        baseline_title: t(
+            l,
+            if invoices {
+                "exp_chart_baseline_invoice"
+            } else {
+                "exp_chart_baseline"
+            },
+        )
+        .into(),
         date: t(l, "exp_date").into(),
-        energy_per_day: t(l, "exp_energy_per_day").into(),
+        energy_per_day: t(
+            l,
+            if invoices {
+                "exp_energy_per_invoice"
+            } else {
+                "exp_energy_per_day"
+            },
+        )
+        .into(),
         metered: t(l, "exp_metered").into(),
         baseline: t(l, "exp_baseline_line").into(),
         cumulative_title: t(l, "exp_chart_cumulative").into(),
@@ -989,7 +1008,7 @@ fn energy_html(body: &mut String, ev: &Evaluated, l: Lang) {
     ));
     body.push_str("</div>");
     let tz = ev.experiment.timezone;
-    let text = chart_text(l);
+    let text = chart_text(l, en.fit.granularity());
     let res = en.results();
     let _ = write!(
         body,

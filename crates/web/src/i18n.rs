@@ -453,6 +453,16 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("exp_date", "date", "date"),
     ("exp_energy_per_day", "énergie par jour", "energy per day"),
+    (
+        "exp_chart_baseline_invoice",
+        "Référence (modèle) et consommation facturée, par facture",
+        "Baseline prediction and invoiced energy, per invoice",
+    ),
+    (
+        "exp_energy_per_invoice",
+        "énergie par facture (au premier jour)",
+        "energy per invoice (at its first day)",
+    ),
     ("exp_metered", "Mesuré", "Metered"),
     ("exp_baseline", "Référence", "Baseline"),
     (

@@ -1,6 +1,8 @@
 //! Experiments and the programme overview, as the programme team, an organiser and a
-//! participant meet them: the demo experiments of `examples/experiments` copied into the
-//! app's data folder (with the HydroSeine district Issy's experiment names).
+//! participant meet them: the demo experiments of `examples/experiments` (the mairie annexe's
+//! renovation on data generated from the Meudon district's model, 2025-2027, and Issy's cargo
+//! bikes) copied into the app's data folder (with the HydroSeine district Issy's experiment
+//! names).
 
 mod common;
 
@@ -35,8 +37,8 @@ fn copy_demo(app: &TestApp) {
     for f in [
         "experiments/meudon-renovation-mairie-annexe.toml",
         "experiments/issy-cargo-bikes.toml",
-        "experiments/data/eemeter_uk_electricity_sample0_hourly.csv",
-        "experiments/data/eemeter_uk_temperature_sample0_hourly.csv",
+        "experiments/data/meudon_mairie_annexe_2025-2027_hourly.csv",
+        "experiments/data/meudon_temperature_tmy_2025-2027_hourly.csv",
         "hydroseine.toml",
         "data/pvlib_pvgis_tmy_45.000_8.000_2005_2023.csv",
         "data/hydroseine_ev_sessions_2025.csv",
@@ -81,6 +83,19 @@ fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
+/// The status of the demo renovation (1 April 2025 – 1 April 2027, Paris) by today's date.
+fn demo_status() -> (&'static str, &'static str) {
+    let end = chrono::NaiveDate::from_ymd_opt(2027, 4, 1).unwrap();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    if today < end {
+        ("running", "En cours")
+    } else {
+        ("finished", "Terminée")
+    }
+}
+
 #[test]
 fn the_programme_lists_the_demo_experiments_with_their_savings() {
     let app = spawn_app();
@@ -91,18 +106,19 @@ fn the_programme_lists_the_demo_experiments_with_their_savings() {
     assert_eq!(slugs(&list), vec![ISSY, MEUDON]);
     let meudon = &list["experiments"][1];
     assert_eq!(meudon["commune"], "Meudon-la-Forêt");
-    assert_eq!(meudon["status"], "finished");
-    assert_eq!(meudon["period"]["start"], "2021-04-01");
-    assert_eq!(meudon["period"]["end"], "2023-04-01");
+    assert_eq!(meudon["status"], demo_status().0);
+    assert_eq!(meudon["period"]["start"], "2025-04-01");
+    assert_eq!(meudon["period"]["end"], "2027-04-01");
     let s = &meudon["savings"];
-    // `quartier evaluate` on the same file: 215 ± 35 kWh of 1556 kWh (13.8 %), 90 %.
-    assert_eq!(f(&s["avoided_kwh"]).round(), 215.0);
-    assert_eq!(f(&s["uncertainty_kwh"]).round(), 35.0);
-    assert_eq!(f(&s["baseline_kwh"]).round(), 1556.0);
-    assert!((f(&s["savings_percent"]) - 13.8).abs() < 0.05, "{s}");
+    // `quartier evaluate` on the same file: 16,419 ± 1,693 kWh of 100,814 kWh (16.3 %), 90 %
+    // (the generator built in about 15,800 kWh of savings).
+    assert_eq!(f(&s["avoided_kwh"]).round(), 16419.0);
+    assert_eq!(f(&s["uncertainty_kwh"]).round(), 1693.0);
+    assert_eq!(f(&s["baseline_kwh"]).round(), 100814.0);
+    assert!((f(&s["savings_percent"]) - 16.3).abs() < 0.05, "{s}");
     assert!((f(&s["fsu"]) - f(&s["uncertainty_kwh"]) / f(&s["avoided_kwh"])).abs() < 1e-9);
     assert_eq!(s["confidence"], 0.9);
-    assert_eq!(s["meets_guideline14"], false);
+    assert_eq!(s["meets_guideline14"], true);
     let issy = &list["experiments"][0];
     assert_eq!(
         issy["district"],
@@ -120,18 +136,18 @@ fn an_experiment_has_monthly_baseline_metered_and_a_cumulative_band() {
     let v = r.json();
     let en = &v["energy"];
     assert_eq!(en["method"], "caltrack-hourly");
-    assert_eq!(en["reporting_period"]["start"], "2021-04-01");
+    assert_eq!(en["reporting_period"]["start"], "2026-04-01");
     assert!(
-        (f(&en["fit"]["cv_rmse"]) - 0.679).abs() < 0.001,
+        (f(&en["fit"]["cv_rmse"]) - 0.150).abs() < 0.001,
         "{}",
         en["fit"]
     );
-    assert!((f(&en["fit"]["r_squared"]) - 0.357).abs() < 0.001);
+    assert!((f(&en["fit"]["r_squared"]) - 0.959).abs() < 0.001);
     assert!(f(&en["fit"]["nmbe"]).abs() < 0.01);
-    assert_eq!(en["guideline14"]["cv_rmse_exceeded"], true);
+    assert_eq!(en["guideline14"]["cv_rmse_exceeded"], false);
     let monthly = en["monthly"].as_array().unwrap();
     assert_eq!(monthly.len(), 12);
-    assert_eq!(monthly[0]["month"], "2021-04");
+    assert_eq!(monthly[0]["month"], "2026-04");
     let total = f(&v["savings"]["avoided_kwh"]);
     let sum: f64 = monthly.iter().map(|m| f(&m["avoided_kwh"])).sum();
     assert!((sum - total).abs() < 1e-6);
@@ -150,13 +166,11 @@ fn an_experiment_has_monthly_baseline_metered_and_a_cumulative_band() {
     assert!(
         (f(&last["cumulative_uncertainty_kwh"]) - f(&v["savings"]["uncertainty_kwh"])).abs() < 1e-6
     );
-    assert!(
-        v["warnings"]
-            .as_array()
+    assert!(v["warnings"].as_array().unwrap().iter().any(|w| {
+        w.as_str()
             .unwrap()
-            .iter()
-            .any(|w| w.as_str().unwrap().contains("CV(RMSE)"))
-    );
+            .contains("The meter has no value for 54")
+    }));
     // A KPI experiment: its indicators against their targets.
     let v = admin.get(&format!("/api/v1/experiments/{ISSY}")).json();
     let km = &v["indicators"][0];
@@ -175,8 +189,8 @@ fn the_programme_table_has_24_months_across_communes() {
     let p = r.json();
     let months = p["months"].as_array().unwrap();
     assert_eq!(months.len(), 24);
-    assert_eq!(months[0], "2021-04");
-    assert_eq!(months[23], "2023-03");
+    assert_eq!(months[0], "2025-04");
+    assert_eq!(months[23], "2027-03");
     let rows = p["rows"].as_array().unwrap();
     let row = |name: &str| {
         rows.iter()
@@ -188,8 +202,9 @@ fn the_programme_table_has_24_months_across_communes() {
     assert_eq!(f(&row("van trips avoided")["total"]["value"]), 8840.0);
     let avoided = row("avoided energy");
     assert_eq!(avoided["commune"], "Meudon-la-Forêt");
-    assert_eq!(f(&avoided["total"]["value"]).round(), 215.0);
-    assert_eq!(f(&avoided["total"]["uncertainty"]).round(), 35.0);
+    assert_eq!(f(&avoided["total"]["value"]).round(), 16419.0);
+    // The evaluation's own Guideline 14 uncertainty, not the months' quadrature sum.
+    assert_eq!(f(&avoided["total"]["uncertainty"]).round(), 1693.0);
     // Avoided energy ends with the reporting period: 12 months, then empty cells.
     let cells = avoided["cells"].as_array().unwrap();
     assert_eq!(cells.iter().filter(|c| !c.is_null()).count(), 12);
@@ -197,13 +212,6 @@ fn the_programme_table_has_24_months_across_communes() {
     assert_eq!(balance["commune"], "Issy-les-Moulineaux");
     assert!(balance["source"].as_str().unwrap().contains("HydroSeine"));
     assert_eq!(f(&balance["total"]["value"]).round(), -1869743.0);
-    assert!(
-        p["notes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n.as_str().unwrap().contains("Mar 2022"))
-    );
 }
 
 #[test]
@@ -213,11 +221,15 @@ fn pages_show_the_table_the_charts_and_the_programme_in_both_languages() {
     let r = admin.get("/experiments?lang=fr");
     assert_eq!(r.status, 200);
     assert!(r.body.contains("Expérimentations"));
-    assert!(r.body.contains("Terminée"));
-    assert!(r.body.contains("215 ± 35 kWh"), "{}", r.body);
-    assert!(r.body.contains("13,8\u{a0}%"), "{}", r.body);
+    assert!(r.body.contains(demo_status().1));
+    assert!(
+        r.body.contains("16\u{202F}419 ± 1\u{202F}693 kWh"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("16,3\u{a0}%"), "{}", r.body);
     let r = admin.get("/experiments?lang=en");
-    assert!(r.body.contains("Avoided energy") && r.body.contains("13.8\u{a0}%"));
+    assert!(r.body.contains("Avoided energy") && r.body.contains("16.3\u{a0}%"));
 
     let r = admin.get(&format!("/experiments/{MEUDON}?lang=fr"));
     assert_eq!(r.status, 200);
@@ -231,36 +243,43 @@ fn pages_show_the_table_the_charts_and_the_programme_in_both_languages() {
         "Référence (modèle) et consommation mesurée",
         "Énergie évitée cumulée",
         "incertitude (90 %)",
-        "Non conforme Guideline 14",
-        "67,9\u{a0}%",
+        "Conforme Guideline 14",
+        "15,0\u{a0}%",
         "CV(RMSE) — NMBE",
     ] {
         assert!(r.body.contains(text), "page lacks {text:?}");
     }
-    // The 3 hours the sample misses at the baseline's start, said in the page's language.
+    // The meter's 54-hour outage in the baseline, said in the page's language, and where the
+    // data come from.
     assert!(
         r.body
-            .contains("Le compteur n&#39;a pas de valeur pour 3 pas sur 8"),
+            .contains("Le compteur n&#39;a pas de valeur pour 54 pas sur 8"),
         "{}",
         r.body
     );
+    assert!(r.body.contains("données générées"), "{}", r.body);
     let r = admin.get(&format!("/experiments/{MEUDON}?lang=en"));
     assert!(r.body.contains("Cumulative avoided energy"));
     assert!(r.body.contains("uncertainty band (90 %)"));
     assert!(
-        r.body.contains("The meter has no value for 3 of the 8") && !r.body.contains("Le compteur"),
+        r.body.contains("The meter has no value for 54 of the 8")
+            && !r.body.contains("Le compteur"),
         "{}",
         r.body
     );
 
     let r = admin.get("/programme?lang=en");
     assert_eq!(r.status, 200);
-    assert!(r.body.contains("<th>Apr 2021</th>") && r.body.contains("<th>Mar 2023</th>"));
+    assert!(r.body.contains("<th>Apr 2025</th>") && r.body.contains("<th>Mar 2027</th>"));
     let fr = admin.get("/programme?lang=fr");
-    assert!(fr.body.contains("<th>avr. 2021</th>"), "{}", fr.body);
+    assert!(fr.body.contains("<th>avr. 2025</th>"), "{}", fr.body);
     assert!(fr.body.contains("énergie évitée") && !fr.body.contains("avoided energy"));
     assert!(r.body.contains("58\u{202F}550"));
-    assert!(r.body.contains("215 ± 35"));
+    assert!(
+        r.body.contains("16\u{202F}419 ± 1\u{202F}693"),
+        "{}",
+        r.body
+    );
     let r = admin.get(&format!("/experiments/{ISSY}?lang=en"));
     assert!(r.body.contains("cargo-bike distance"));
     assert!(!r.body.contains("<svg"), "no energy evaluation, no chart");
@@ -365,7 +384,7 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
         examples().join("experiments/meudon-renovation-mairie-annexe.toml"),
     )
     .unwrap();
-    let missing = meudon.replace("eemeter_uk_electricity", "no_such_file");
+    let missing = meudon.replace("meudon_mairie_annexe_2025", "no_such_file");
     let r = admin.post_json(
         "/api/v1/experiments",
         &json!({ "toml": missing, "slug": "x" }),
@@ -429,7 +448,7 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
         );
     }
     let meter_outside = meudon.replace(
-        "data/eemeter_uk_electricity_sample0_hourly.csv",
+        "data/meudon_mairie_annexe_2025-2027_hourly.csv",
         "/etc/passwd",
     );
     let r = admin.post_json(
@@ -460,13 +479,13 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
     let v = admin.get("/api/v1/experiments/meudon-daily").json();
     assert_eq!(v["energy"]["method"], "caltrack-daily");
     assert!(f(&v["savings"]["baseline_kwh"]) > 0.0);
-    // What is missing, per period and series: the sample starts 3 hours into the baseline.
+    // What is missing, per period and series: the meter's 54-hour outage in November 2025.
     let missing = v["energy"]["missing_data"].as_array().unwrap();
     assert_eq!(missing.len(), 4);
     assert_eq!(missing[0]["period"], "baseline");
     assert_eq!(missing[0]["series"], "meter");
-    assert_eq!(missing[0]["missing_steps"], 3);
-    assert_eq!(missing[0]["gaps"][0]["steps"], 3);
+    assert_eq!(missing[0]["missing_steps"], 54);
+    assert_eq!(missing[0]["gaps"][0]["steps"], 54);
     assert_eq!(v["energy"]["adjustments"], json!([]));
     assert_eq!(v["energy"]["normalised"], Value::Null);
     assert_eq!(
@@ -488,7 +507,7 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(
         r.json()["slug"],
-        "renovation-energetique-de-la-mairie-annexe-donnees-de-demonstration"
+        "renovation-energetique-de-la-mairie-annexe-donnees-generees"
     );
 }
 
@@ -512,4 +531,33 @@ fn an_edited_experiment_file_is_evaluated_again() {
     let broken = admin.get(&format!("/api/v1/experiments/{MEUDON}")).json();
     assert_eq!(broken["status"], "invalid");
     assert!(!broken["problems"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_building_known_by_its_invoices_is_shown_per_invoice() {
+    let app = spawn_app();
+    let (admin, ..) = setup(&app);
+    let data = data_dir(&app);
+    for f in [
+        "experiments/meudon-renovation-creche.toml",
+        "experiments/data/meudon_creche_invoices_2025-2027.csv",
+    ] {
+        std::fs::copy(examples().join(f), data.join(f)).unwrap();
+    }
+    let v = admin
+        .get("/api/v1/experiments/meudon-renovation-creche")
+        .json();
+    assert_eq!(v["energy"]["method"], "caltrack-billing", "{v}");
+    // `quartier evaluate` on the same file: 4,139 ± 598 kWh (the generator built in 4,500).
+    assert_eq!(f(&v["savings"]["avoided_kwh"]).round(), 4139.0);
+    assert_eq!(f(&v["savings"]["uncertainty_kwh"]).round(), 598.0);
+    let fr = admin.get("/experiments/meudon-renovation-creche?lang=fr");
+    assert_eq!(fr.status, 200);
+    assert!(fr.body.contains("par facture"), "{}", fr.body);
+    let en = admin.get("/experiments/meudon-renovation-creche?lang=en");
+    assert!(
+        en.body.contains("per invoice") && !en.body.contains("par facture"),
+        "{}",
+        en.body
+    );
 }
