@@ -335,7 +335,11 @@ fn demo_evaluates_the_experiments_and_builds_the_programme() {
     ] {
         assert!(exp.join(f).is_file(), "{f} missing");
     }
-    // The generated data come with the page that says how they were made.
+    // Each report says where its data come from, and the generated data come with the page
+    // that says how they were made.
+    let report =
+        std::fs::read_to_string(exp.join("meudon-renovation-mairie-annexe/report.html")).unwrap();
+    assert!(report.contains("<b>Data:</b> Générées par tools/gen_demo_mairie_annexe.py"));
     let readme = std::fs::read_to_string(out.join("inputs/experiments/data/README.md")).unwrap();
     assert!(readme.contains("tools/gen_demo_mairie_annexe.py"));
     // Meudon's June against the operator's data the demo writes from its allocation, with one

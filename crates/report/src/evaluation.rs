@@ -600,6 +600,7 @@ pub fn evaluation_json(r: &ExperimentResults<'_>) -> String {
         "experiment": {
             "commune": e.commune,
             "title": e.title,
+            "data_source": e.data_source,
             "theme": e.theme.name(),
             "start": local(e.start),
             "end_exclusive": local(e.end),
@@ -1039,6 +1040,9 @@ pub fn evaluation_html(r: &ExperimentResults<'_>) -> String {
         local(e.start),
         local(e.end)
     );
+    if let Some(src) = &e.data_source {
+        let _ = write!(body, "<p class=\"note\"><b>Data:</b> {}</p>", escape(src));
+    }
     let warnings = all_warnings(r.input_warnings, r.energy.as_ref());
     if !warnings.is_empty() {
         body.push_str("<div class=\"warn\"><p><b>Read this first</b></p><ul>");

@@ -464,6 +464,7 @@ fn summary_json(entry: &Entry) -> Value {
     if let Some(e) = entry.experiment() {
         v["commune"] = json!(e.commune);
         v["title"] = json!(e.title);
+        v["data_source"] = json!(e.data_source);
         v["theme"] = json!(e.theme.name());
         v["period"] = json!({
             "start": local_date(e.start, e.timezone),
@@ -1073,6 +1074,14 @@ async fn page_read(
                 day(l, e.end, e.timezone),
                 status_label(&entry, l)
             );
+            if let Some(src) = &e.data_source {
+                let _ = write!(
+                    body,
+                    "<p class=note><b>{}</b> {}</p>",
+                    t(l, "exp_data_source"),
+                    esc(src)
+                );
+            }
             e.title.clone()
         }
         None => entry.slug.clone(),

@@ -453,6 +453,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("exp_date", "date", "date"),
     ("exp_energy_per_day", "énergie par jour", "energy per day"),
+    ("exp_data_source", "Données :", "Data:"),
     (
         "exp_chart_baseline_invoice",
         "Référence (modèle) et consommation facturée, par facture",

@@ -258,6 +258,12 @@ fn pages_show_the_table_the_charts_and_the_programme_in_both_languages() {
         r.body
     );
     assert!(r.body.contains("données générées"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("<b>Données :</b> Générées par tools/gen_demo_mairie_annexe.py"),
+        "{}",
+        r.body
+    );
     let r = admin.get(&format!("/experiments/{MEUDON}?lang=en"));
     assert!(r.body.contains("Cumulative avoided energy"));
     assert!(r.body.contains("uncertainty band (90 %)"));
