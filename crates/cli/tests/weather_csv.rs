@@ -124,3 +124,71 @@ fn a_weather_csv_hourly_or_at_ten_minutes_gives_the_pvgis_readers_pv() {
         assert!((x - pvgis).abs() > 1e-6 * pvgis, "{what}: not interpolated");
     }
 }
+
+#[test]
+fn gaps_in_a_weather_csv_are_errors_unless_the_file_says_to_interpolate_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let hourly = tmy_as_csv(dir.path(), 1);
+    // Three hours of 3 June 2025 lost by the station.
+    let text = std::fs::read_to_string(&hourly).unwrap();
+    let holed: String = text
+        .lines()
+        .filter(|l| {
+            !["2025-06-03T10", "2025-06-03T11", "2025-06-03T12"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let file = dir.path().join("holed.csv");
+    std::fs::write(&file, holed).unwrap();
+    let run = |name: &str, extra: &str| {
+        let sub = dir.path().join(name);
+        std::fs::create_dir(&sub).unwrap();
+        let district = hydroseine_with_time(
+            &sub,
+            "[time]\nstart = 2025-06-01\nend = 2025-06-08\nstep_minutes = 30",
+        );
+        let text = std::fs::read_to_string(&district).unwrap();
+        let start = text.find("[weather]").unwrap();
+        let end = start + text[start..].find("\n\n").unwrap();
+        std::fs::write(
+            &district,
+            format!(
+                "{}[weather]\nfile = \"{}\"\nformat = \"csv\"{extra}{}",
+                &text[..start],
+                file.display(),
+                &text[end..]
+            ),
+        )
+        .unwrap();
+        let out = sub.join("out");
+        common::quartier(&[
+            "simulate",
+            district.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+    };
+    let o = run("strict", "");
+    assert!(!o.status.success());
+    let err = common::stderr(&o);
+    assert!(err.contains("holed.csv"), "{err}");
+    let o = run("short", "\nmissing = \"interpolate\"\nmax_gap_steps = 2");
+    assert!(!o.status.success());
+    let err = common::stderr(&o);
+    assert!(
+        err.contains("3 missing step(s) from 2025-06-03 12:00")
+            && err.contains("max_gap_steps = 3 or more"),
+        "{err}"
+    );
+    let o = run("filled", "\nmissing = \"interpolate\"\nmax_gap_steps = 3");
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    // `exclude` is refused in a district, as for its curves.
+    let o = run("exclude", "\nmissing = \"exclude\"");
+    assert_eq!(o.status.code(), Some(3), "{}", common::stderr(&o));
+    assert!(
+        common::stderr(&o).contains("weather.missing: a simulation needs weather at every step")
+    );
+}

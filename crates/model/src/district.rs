@@ -93,6 +93,8 @@ pub struct WeatherSource {
     pub typical_year: bool,
     /// How the file is placed on a finer axis.
     pub subhourly: SubHourly,
+    /// How a CSV file's missing steps are treated (`Error` or `Interpolate`).
+    pub missing: MissingPolicy,
 }
 
 /// How a weather file coarser than the axis is placed on it (`subhourly` in the file).

@@ -246,7 +246,12 @@ impl Loader<'_> {
                 &src.path,
                 &quartier_timeseries::weather_csv::WeatherCsvOptions {
                     timezone: self.tz,
-                    fill: FillPolicy::None,
+                    fill: match src.missing {
+                        MissingPolicy::Interpolate { max_steps } => {
+                            FillPolicy::LinearUpTo(max_steps)
+                        }
+                        MissingPolicy::Error | MissingPolicy::Exclude => FillPolicy::None,
+                    },
                 },
             ),
             f => read_text(&src.path).and_then(|text| match f {
@@ -263,6 +268,34 @@ impl Loader<'_> {
                 return None;
             }
         };
+        // Runs longer than max_gap_steps stay missing: a simulation cannot run on them.
+        if let MissingPolicy::Interpolate { max_steps } = src.missing {
+            let fields = [
+                &w.ghi_w_m2,
+                &w.dni_w_m2,
+                &w.dhi_w_m2,
+                &w.temp_air_c,
+                &w.wind_speed_m_s,
+            ];
+            let first = (0..w.axis.len()).find(|&i| fields.iter().any(|f| f[i].is_nan()));
+            if let Some(first) = first {
+                let len = (first..w.axis.len())
+                    .take_while(|&i| fields.iter().any(|f| f[i].is_nan()))
+                    .count();
+                self.push(
+                    path,
+                    format!(
+                        "{}: {len} missing step(s) from {}, longer than max_gap_steps = {max_steps}",
+                        src.path.display(),
+                        local(w.axis.time(first), self.tz)
+                    ),
+                    Some(format!(
+                        "a file without such gaps, or max_gap_steps = {len} or more"
+                    )),
+                );
+                return None;
+            }
+        }
         report.weather_source = meta.source.clone();
         // The clear-sky index describes the sky where the data were taken: the file's own
         // coordinates when it has them (PVGIS, EPW), else the site's.

@@ -517,11 +517,36 @@ impl Parser {
             "hold" => SubHourly::Hold,
             _ => SubHourly::ClearSkyIndex,
         };
+        let missing = match self.missing_policy(&f, MissingPolicy::Error)? {
+            MissingPolicy::Exclude => {
+                self.err(
+                    f.span("missing"),
+                    &f.field_path("missing"),
+                    "a simulation needs weather at every step: it cannot leave steps out".into(),
+                    Some(
+                        "missing = \"error\", or \"interpolate\" with max_gap_steps = <steps>"
+                            .into(),
+                    ),
+                );
+                return None;
+            }
+            MissingPolicy::Interpolate { .. } if format != WeatherFormat::Csv => {
+                self.err(
+                    f.span("missing"),
+                    &f.field_path("missing"),
+                    "`missing` only applies to a CSV weather file (PVGIS and EPW files have every hour)".into(),
+                    Some("format = \"csv\", or no missing".into()),
+                );
+                return None;
+            }
+            other => other,
+        };
         Some(WeatherSource {
             path: f.path_val("file")?,
             format,
             typical_year,
             subhourly,
+            missing,
         })
     }
 

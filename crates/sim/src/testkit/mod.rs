@@ -15,7 +15,8 @@ use chrono::{TimeZone, Utc};
 use quartier_model::{
     Battery, CarbonSource, District, DistrictData, Electrolyser, EvCharging, EvSession, Fleet,
     FuelCell, Grid, HydrogenDemand, HydrogenDemandSource, HydrogenTank, ImportPrice, Load,
-    LoadSource, PvSource, PvSystem, Site, StandardProfile, SubHourly, WeatherFormat, WeatherSource,
+    LoadSource, MissingPolicy, PvSource, PvSystem, Site, StandardProfile, SubHourly, WeatherFormat,
+    WeatherSource,
 };
 use quartier_solar::PvSpec;
 use quartier_timeseries::{Axis, Quantity, Series, Step, Weather};
@@ -59,6 +60,7 @@ impl Case {
                 format: WeatherFormat::PvgisTmyCsv,
                 typical_year: true,
                 subhourly: SubHourly::default(),
+                missing: MissingPolicy::Error,
             },
             participants: vec![],
             loads: vec![],
