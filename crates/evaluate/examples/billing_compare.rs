@@ -126,12 +126,7 @@ fn run() -> Result<(), String> {
         let fit =
             fit_billing(&invoices, &temperature, baseline, &config).map_err(|e| e.to_string())?;
         let rows = fit
-            .predict_invoices(
-                &invoices,
-                &temperature,
-                reporting,
-                config.min_temperature_coverage,
-            )
+            .predict_invoices(&invoices, &temperature, reporting)
             .map_err(|e| e.to_string())?;
         let times = rows
             .iter()

@@ -29,10 +29,12 @@
 //! from the invoice's start, ignoring daylight saving). The savings uncertainty is ASHRAE
 //! Guideline 14's, as for the other methods, with the invoices as observations.
 
-use chrono::NaiveDate;
 use chrono_tz::Tz;
 use quartier_timeseries::{Series, local_midnight};
 
+pub use quartier_timeseries::invoices::Invoice;
+
+use crate::coverage::coverage;
 use crate::daily::select_model;
 use crate::data::{DailyData, SufficiencyCriteria, SufficiencyReport};
 
@@ -40,24 +42,6 @@ use crate::data::{DailyData, SufficiencyCriteria, SufficiencyReport};
 const BILLING_SHORTFALL_DAYS: f64 = 37.0;
 use crate::temperature::check_temperature;
 use crate::{CandidateCounts, DailyConfig, DailyModel, EvalError, FitMetrics, Period};
-
-/// One invoice: energy over local days `[start, end)`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Invoice {
-    /// First local day, inclusive.
-    pub start: NaiveDate,
-    /// Local day after the last one (exclusive).
-    pub end: NaiveDate,
-    /// Energy over the period, kWh.
-    pub kwh: f64,
-}
-
-impl Invoice {
-    /// Calendar days of the invoice.
-    pub fn days(&self) -> i64 {
-        (self.end - self.start).num_days()
-    }
-}
 
 /// The billing cycle, from the median invoice length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +131,9 @@ pub struct BillingFit {
     pub baseline: Period,
     /// The time zone of the days.
     pub tz: Tz,
+    /// Least share of an invoice's temperature intervals present for it to be predicted (the
+    /// configuration's).
+    pub min_temperature_coverage: f64,
 }
 
 /// The invoices lying wholly inside `period` (local days of `tz`), in order.
@@ -163,10 +150,12 @@ pub fn invoices_within(invoices: &[Invoice], period: Period, tz: Tz) -> Vec<Invo
         .collect()
 }
 
-/// The daily mean temperatures (°C, NaN when missing) of an invoice's days, and the share of
-/// its temperature intervals present.
+/// The daily mean temperatures (°C, NaN when missing) of an invoice's days, taken from `days`
+/// (the daily data of a period holding the invoice), and the share of its temperature
+/// intervals present.
 fn invoice_temperatures(
     invoice: &Invoice,
+    days: &DailyData,
     temperature: &Series,
     tz: Tz,
 ) -> Result<(Vec<f64>, f64), EvalError> {
@@ -174,21 +163,14 @@ fn invoice_temperatures(
         local_midnight(invoice.start, tz)?,
         local_midnight(invoice.end, tz)?,
     )?;
-    let data = DailyData::build(None, temperature, period, tz)?;
-    let step = i64::from(temperature.axis().step().minutes()) * 60;
-    let expected = ((period.end() - period.start()).num_seconds() + step - 1) / step;
-    let present = temperature
-        .axis()
-        .times()
-        .zip(temperature.values())
-        .filter(|(t, v)| *t >= period.start() && *t < period.end() && v.is_finite())
-        .count();
-    let coverage = if expected > 0 {
-        present as f64 / expected as f64
-    } else {
-        0.0
-    };
-    Ok((data.temperature_c, coverage))
+    let temps = days
+        .days
+        .iter()
+        .zip(&days.temperature_c)
+        .filter(|(d, _)| invoice.start <= **d && **d < invoice.end)
+        .map(|(_, t)| *t)
+        .collect();
+    Ok((temps, coverage(temperature, period, tz).fraction_valid()))
 }
 
 impl DailyModel {
@@ -238,10 +220,11 @@ pub fn fit_billing(
     } else {
         BillingCycle::Bimonthly
     };
+    let days = DailyData::build(None, temperature, baseline, tz)?;
     let mut rows = Vec::with_capacity(within.len());
     let mut temps_of = Vec::with_capacity(within.len());
     for inv in &within {
-        let (temps, coverage) = invoice_temperatures(inv, temperature, tz)?;
+        let (temps, coverage) = invoice_temperatures(inv, &days, temperature, tz)?;
         let used = if inv.days() < config.min_days {
             InvoiceUse::TooShort
         } else if inv.days() > cycle.max_days() {
@@ -265,7 +248,6 @@ pub fn fit_billing(
     }
     // Sufficiency on the baseline's days: a day counts for the meter when a used invoice
     // covers it.
-    let days = DailyData::build(None, temperature, baseline, tz)?;
     let meter_days: Vec<f64> = days
         .days
         .iter()
@@ -334,25 +316,26 @@ pub fn fit_billing(
         candidates,
         baseline,
         tz,
+        min_temperature_coverage: config.min_temperature_coverage,
     })
 }
 
 impl BillingFit {
     /// The invoices lying wholly inside `period`, each with the model's energy for it (NaN
-    /// when its temperatures cover less than `min_temperature_coverage` of it).
+    /// when its temperatures cover less than the fit's `min_temperature_coverage` of it).
     pub fn predict_invoices(
         &self,
         invoices: &[Invoice],
         temperature: &Series,
         period: Period,
-        min_temperature_coverage: f64,
     ) -> Result<Vec<InvoiceRow>, EvalError> {
         check_temperature(temperature, period)?;
+        let days = DailyData::build(None, temperature, period, self.tz)?;
         invoices_within(invoices, period, self.tz)
             .into_iter()
             .map(|inv| {
-                let (temps, coverage) = invoice_temperatures(&inv, temperature, self.tz)?;
-                let enough = coverage >= min_temperature_coverage;
+                let (temps, coverage) = invoice_temperatures(&inv, &days, temperature, self.tz)?;
+                let enough = coverage >= self.min_temperature_coverage;
                 Ok(InvoiceRow {
                     invoice: inv,
                     days_with_temperature: temps.iter().filter(|t| t.is_finite()).count(),
@@ -464,7 +447,7 @@ mod tests {
         }
         let reporting = Period::new(baseline.end(), start + Duration::days(720)).unwrap();
         let rows = fit
-            .predict_invoices(&invoices, &temperature, reporting, 0.9)
+            .predict_invoices(&invoices, &temperature, reporting)
             .unwrap();
         assert!(rows.len() >= 10);
         for r in &rows {

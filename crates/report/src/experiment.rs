@@ -160,12 +160,7 @@ impl Fit {
         Ok(match self {
             Fit::Billing(f) => match metered.and_then(|m| m.invoices.as_deref()) {
                 Some(invoices) => {
-                    let rows = f.predict_invoices(
-                        invoices,
-                        temperature,
-                        period,
-                        BillingConfig::default().min_temperature_coverage,
-                    )?;
+                    let rows = f.predict_invoices(invoices, temperature, period)?;
                     Observed {
                         times: rows
                             .iter()
@@ -339,14 +334,7 @@ fn read_meter_invoices(
         what: format!("meter \"{}\"", m.name),
         source,
     })?;
-    Ok(records
-        .into_iter()
-        .map(|r| Invoice {
-            start: r.start,
-            end: r.end,
-            kwh: r.kwh,
-        })
-        .collect())
+    Ok(records.into_iter().map(|r| r.invoice).collect())
 }
 
 /// Invoices as an hourly curve: each invoice's energy shared evenly over its hours (local days

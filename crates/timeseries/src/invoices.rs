@@ -56,17 +56,31 @@ impl Default for InvoiceOptions {
     }
 }
 
-/// One billing period as read: local days `[start, end)` (end exclusive) and its energy.
+/// One invoice: energy over local days `[start, end)` (end exclusive).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Invoice {
+    /// First local day, inclusive.
+    pub start: NaiveDate,
+    /// Local day after the last one (exclusive).
+    pub end: NaiveDate,
+    /// Energy over the period, kWh.
+    pub kwh: f64,
+}
+
+impl Invoice {
+    /// Calendar days of the invoice.
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days()
+    }
+}
+
+/// One billing period as read, with its line in the file.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InvoiceRecord {
     /// Line in the file (1-based).
     pub line: u64,
-    /// First local day.
-    pub start: NaiveDate,
-    /// Day after the last one.
-    pub end: NaiveDate,
-    /// Energy of the period, kWh.
-    pub kwh: f64,
+    /// The period and its energy.
+    pub invoice: Invoice,
 }
 
 /// Longest billing period accepted, days (a yearly invoice and a little more).
@@ -234,10 +248,10 @@ pub fn parse_invoices(
             continue;
         }
         if let Some(prev) = out.last()
-            && start < prev.end
+            && start < prev.invoice.end
         {
-            let one_day =
-                (prev.end - start).num_days() == 1 && options.period_end == PeriodEnd::Inclusive;
+            let one_day = (prev.invoice.end - start).num_days() == 1
+                && options.period_end == PeriodEnd::Inclusive;
             let hint = if one_day {
                 said(
                     " (each period ends on the next one's first day: set `period_end = \"exclusive\"` on this meter's invoices)",
@@ -251,13 +265,13 @@ pub fn parse_invoices(
                     format!(
                         "the period starting {start} overlaps the one on line {} (which runs to {}){}",
                         prev.line,
-                        prev.end - Duration::days(1),
+                        prev.invoice.end - Duration::days(1),
                         hint.en
                     ),
                     format!(
                         "la période commençant le {start} chevauche celle de la ligne {} (jusqu'au {}){}",
                         prev.line,
-                        prev.end - Duration::days(1),
+                        prev.invoice.end - Duration::days(1),
                         hint.fr.unwrap_or_default()
                     ),
                 ))
@@ -272,9 +286,7 @@ pub fn parse_invoices(
         }
         out.push(InvoiceRecord {
             line: row.line,
-            start,
-            end,
-            kwh,
+            invoice: Invoice { start, end, kwh },
         });
     }
     if out.is_empty() && diag.is_empty() {
@@ -301,8 +313,11 @@ mod tests {
         };
         let r = read(text, &options).unwrap();
         assert_eq!(r.len(), 2);
-        assert_eq!(r[0].end, NaiveDate::from_ymd_opt(2025, 2, 1).unwrap());
-        assert_eq!(r[0].kwh, 1250.5);
+        assert_eq!(
+            r[0].invoice.end,
+            NaiveDate::from_ymd_opt(2025, 2, 1).unwrap()
+        );
+        assert_eq!(r[0].invoice.kwh, 1250.5);
         assert_eq!(r[1].line, 3);
         let text = "start,end,kwh\n2025-01-01,2025-02-01,10\n2025-02-01,2025-03-01,9\n";
         let exclusive = InvoiceOptions {
@@ -310,7 +325,7 @@ mod tests {
             ..InvoiceOptions::default()
         };
         assert_eq!(
-            read(text, &exclusive).unwrap()[1].start.to_string(),
+            read(text, &exclusive).unwrap()[1].invoice.start.to_string(),
             "2025-02-01"
         );
         // Read as inclusive, the second period overlaps the first by a day: the message names

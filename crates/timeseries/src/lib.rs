@@ -35,7 +35,9 @@ pub use enedis_acc::{
 };
 pub use epw::{parse_epw, read_epw};
 pub use error::{ReadError, ReadErrors, Said, TimeError, said};
-pub use invoices::{InvoiceOptions, InvoiceRecord, PeriodEnd, parse_invoices, read_invoices};
+pub use invoices::{
+    Invoice, InvoiceOptions, InvoiceRecord, PeriodEnd, parse_invoices, read_invoices,
+};
 pub use pvgis::{
     parse_pvgis, parse_pvgis_hourly_csv, parse_pvgis_hourly_json, parse_pvgis_tmy_csv,
     parse_pvgis_tmy_json, read_pvgis,
