@@ -156,16 +156,7 @@ pub fn run(args: &PvArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("--step {minutes}"))?;
             // The clear-sky index is the sky's where the data were taken: the file's own
             // coordinates (PVGIS, EPW), whatever --lat and --lon say of the system.
-            let taken_at = Location {
-                latitude_deg: meta.latitude_deg,
-                longitude_deg: meta.longitude_deg,
-                altitude_m: meta.elevation_m,
-            };
-            let taken_at = if taken_at.validate().is_ok() {
-                taken_at
-            } else {
-                location
-            };
+            let taken_at = quartier_solar::taken_at(&meta, &location);
             quartier_solar::refine_weather(
                 &weather,
                 step,

@@ -299,19 +299,7 @@ impl Loader<'_> {
         report.weather_source = meta.source.clone();
         // The clear-sky index describes the sky where the data were taken: the file's own
         // coordinates when it has them (PVGIS, EPW), else the site's.
-        let taken_at = if meta.latitude_deg.is_finite() && meta.longitude_deg.is_finite() {
-            quartier_solar::Location {
-                latitude_deg: meta.latitude_deg,
-                longitude_deg: meta.longitude_deg,
-                altitude_m: if meta.elevation_m.is_finite() {
-                    meta.elevation_m
-                } else {
-                    self.site.altitude_m
-                },
-            }
-        } else {
-            self.site
-        };
+        let taken_at = quartier_solar::taken_at(&meta, &self.site);
         if src.typical_year {
             // A typical year coarser than the axis is refined on its own year first.
             let refined = match src.subhourly {

@@ -52,4 +52,4 @@ pub use position::{
     solar_positions,
 };
 pub use spec::{CellTemperature, Location, PvSpec, Transposition};
-pub use subhourly::{haurwitz_ghi_w_m2, refine_weather};
+pub use subhourly::{haurwitz_ghi_w_m2, refine_weather, taken_at};
