@@ -463,14 +463,45 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(!r.body.contains("root:"), "{}", r.body);
+    // The same for a meter's invoices.
+    let invoices_outside = meudon
+        .replace(
+            "curve = { file = \"data/meudon_mairie_annexe_2025-2027_hourly.csv\", column = \"energy_kwh\" }",
+            "invoices = { file = \"../../../../../../etc/passwd\" }",
+        )
+        .replace("method = \"hourly\"", "method = \"billing\"");
+    assert!(invoices_outside.contains("invoices = "));
+    let r = admin.post_json(
+        "/api/v1/experiments",
+        &json!({ "toml": invoices_outside, "slug": "invoices-outside" }),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("meters[0].invoices.file")
+            && r.body
+                .contains("not found in the folder this file may read"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("root:"), "{}", r.body);
+    assert!(
+        !data_dir(&app)
+            .join("experiments/invoices-outside.toml")
+            .exists()
+    );
     // Form bodies are refused (CSRF), organisers may not register.
     let r = admin.post_form("/api/v1/experiments", "toml=x");
     assert_eq!(r.status, 415);
     let r = org_hydro.post_json("/api/v1/experiments", &json!({ "toml": meudon }));
     assert_eq!(r.status, 403);
 
-    // The same renovation evaluated with the daily method.
-    let daily = meudon.replace("method = \"hourly\"", "method = \"daily\"");
+    // The same renovation evaluated with the daily method, its data source holding markup.
+    let daily = meudon
+        .replace("method = \"hourly\"", "method = \"daily\"")
+        .replace(
+            "data_source = \"Générées",
+            "data_source = \"Générées <script>alert(1)</script>",
+        );
     let r = admin.post_json(
         "/api/v1/experiments",
         &json!({ "toml": daily, "slug": "meudon-daily" }),
@@ -484,6 +515,10 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
     );
     let v = admin.get("/api/v1/experiments/meudon-daily").json();
     assert_eq!(v["energy"]["method"], "caltrack-daily");
+    // The file's own words are text, never markup, on the page.
+    assert!(v["data_source"].as_str().unwrap().starts_with("Générées"));
+    let page = admin.get("/experiments/meudon-daily?lang=en");
+    assert!(!page.body.contains("<script>"), "{}", page.body);
     assert!(f(&v["savings"]["baseline_kwh"]) > 0.0);
     // What is missing, per period and series: the meter's 54-hour outage in November 2025.
     let missing = v["energy"]["missing_data"].as_array().unwrap();
