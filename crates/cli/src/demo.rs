@@ -49,12 +49,25 @@ const FILES: &[Embedded] = &[
     embed!("data/meudon_ev_sessions_2025.csv"),
     embed!("data/hydroseine_ev_sessions_2025.csv"),
     embed!("data/README.md"),
+    embed!("experiments/issy-hydroseine.toml"),
+    embed!("experiments/meudon-asset-platform.toml"),
+    embed!("experiments/meudon-cargo-bikes.toml"),
+    embed!("experiments/meudon-energy-community.toml"),
+    embed!("experiments/meudon-ev-charging.toml"),
+    embed!("experiments/meudon-hybrid-vehicle.toml"),
+    embed!("experiments/meudon-pv-self-consumption.toml"),
     embed!("experiments/meudon-renovation-mairie-annexe.toml"),
-    embed!("experiments/meudon-renovation-creche.toml"),
-    embed!("experiments/issy-cargo-bikes.toml"),
     embed!("experiments/data/meudon_mairie_annexe_2025-2027_hourly.csv"),
     embed!("experiments/data/meudon_temperature_tmy_2025-2027_hourly.csv"),
-    embed!("experiments/data/meudon_creche_invoices_2025-2027.csv"),
+    embed!("experiments/data/programme/meudon-asset-platform_assets.csv"),
+    embed!("experiments/data/programme/meudon-asset-platform_interventions.csv"),
+    embed!("experiments/data/programme/meudon-cargo-bikes_km.csv"),
+    embed!("experiments/data/programme/meudon-cargo-bikes_trips.csv"),
+    embed!("experiments/data/programme/meudon-energy-community_members.csv"),
+    embed!("experiments/data/programme/meudon-ev-charging_sessions.csv"),
+    embed!("experiments/data/programme/meudon-hybrid-vehicle_km.csv"),
+    embed!("experiments/data/programme/meudon-hybrid-vehicle_wh-per-km.csv"),
+    embed!("experiments/data/programme/meudon-pv-self-consumption_kwp.csv"),
     embed!("experiments/data/README.md"),
 ];
 
@@ -126,9 +139,11 @@ pub fn run(args: &DemoArgs, ui: &Ui) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// Evaluates the demo experiments (the renovations of Meudon's mairie annexe and crèche on
-/// data generated from the district's model, Issy's cargo bikes) into `out/<experiment>/` and builds their 24-month programme
-/// table into `out/programme/`.
+/// Evaluates the demo programme's experiments (Meudon's seven and HydroSeine: the mairie
+/// annexe's renovation on data generated from the district's model, indicators computed from
+/// the districts' simulations, the laureates' illustrative ones) into `out/<experiment>/`, and
+/// builds their 24-month programme table and today's portfolio into `out/programme/` and the
+/// open data of the published ones into `out/open-data/`.
 fn experiments(dir: &Path, out: &Path, ui: &Ui) -> anyhow::Result<()> {
     let Some(built) = crate::programme::build(dir, None, 24, ui)? else {
         anyhow::bail!(
@@ -143,10 +158,18 @@ fn experiments(dir: &Path, out: &Path, ui: &Ui) -> anyhow::Result<()> {
         crate::evaluate::write(&out.join(&slug), ev)?;
         ui.say(&crate::evaluate::summary(ev));
     }
-    crate::programme::write(&out.join("programme"), &built.table, &built.notes)?;
-    ui.say(&crate::programme::summary(&built.table));
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    crate::programme::finish(
+        &built,
+        &out.join("programme"),
+        Some(&out.join("open-data")),
+        today,
+        ui,
+    )?;
     ui.say(&format!(
-        "experiments: report.html, kpis.json, savings.csv in {0}/<experiment>/, programme table in {0}/programme/",
+        "experiments: report.html, kpis.json, savings.csv in {0}/<experiment>/, programme table and portfolio in {0}/programme/, open data in {0}/open-data/",
         out.display()
     ));
     Ok(())

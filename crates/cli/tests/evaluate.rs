@@ -244,15 +244,19 @@ fn programme_table_has_24_months_totals_and_the_district_balance() {
         "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !out.join("../open-data").exists(),
+        "no open data unless asked"
+    );
     let csv = std::fs::read_to_string(out.join("programme.csv")).unwrap();
     let rows: Vec<Vec<String>> = csv
         .lines()
         .skip(1)
         .map(|l| l.split(',').map(str::to_owned).collect())
         .collect();
-    // Five indicators (two avoided energies, two KPIs, the district balance) × (24 months +
-    // total).
-    assert_eq!(rows.len(), 5 * 25);
+    // Sixteen indicators of the eight experiments (one avoided energy, eleven laureates' KPIs,
+    // four computed from the districts' simulations) × (24 months + total).
+    assert_eq!(rows.len(), 16 * 25);
     let months: Vec<&str> = rows
         .iter()
         .filter(|r| r[2] == "cargo-bike distance")
@@ -267,19 +271,33 @@ fn programme_table_has_24_months_totals_and_the_district_balance() {
             .unwrap_or_else(|| panic!("no total for {name}"))
             .clone()
     };
+    // The illustrative values of tools/gen_demo_programme.py, reported up to November 2026.
     let km = total("cargo-bike distance");
-    assert_eq!(km[5], "58550.000");
-    assert_eq!((km[7].as_str(), km[8].as_str()), ("60000.000", "false"));
-    let trips = total("van trips avoided");
-    assert_eq!(trips[8], "true");
-    // Avoided energy of each renovation: a total with its uncertainty, equal to the sum of the
+    assert_eq!(km[5], "45262.000");
+    assert_eq!((km[7].as_str(), km[8].as_str()), ("50000.000", "false"));
+    let members = total("members of the operation");
+    assert_eq!(
+        (members[5].as_str(), members[8].as_str()),
+        ("41.000", "true")
+    );
+    // Computed from the districts' simulations.
+    for name in [
+        "hydrogen produced",
+        "energy charged into the fleets",
+        "energy delivered to electric vehicles",
+        "PV production used in the district",
+    ] {
+        let t: f64 = total(name)[5].parse().unwrap();
+        assert!(t > 0.0, "{name}: {t}");
+    }
+    // Avoided energy of the renovation: a total with its uncertainty, equal to the sum of the
     // months.
     let titles: std::collections::BTreeSet<&str> = rows
         .iter()
         .filter(|r| r[2] == "avoided energy")
         .map(|r| r[1].as_str())
         .collect();
-    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert_eq!(titles.len(), 1, "{titles:?}");
     for title in titles {
         let energy: Vec<&Vec<String>> = rows
             .iter()
@@ -308,6 +326,100 @@ fn programme_table_has_24_months_totals_and_the_district_balance() {
 }
 
 #[test]
+fn the_portfolio_on_a_day_and_the_open_data_of_the_published_experiments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, open) = (tmp.path().join("programme"), tmp.path().join("open"));
+    let o = quartier(&[
+        "programme",
+        experiments().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--as-of",
+        "2026-12-07",
+        "--open-data",
+        open.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = stdout(&o);
+    assert!(said.contains("portfolio on 2026-12-07"), "{said}");
+    assert!(
+        said.contains("open data of 3 published experiment(s)"),
+        "{said}"
+    );
+    let portfolio = std::fs::read_to_string(out.join("portfolio.csv")).unwrap();
+    let standing = |id: &str| -> Vec<String> {
+        let line = portfolio
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap_or_else(|| panic!("{id} not in\n{portfolio}"));
+        let r: Vec<String> =
+            csv::Reader::from_reader(format!("a,b,c,d,e,f,g,h,i,j,k,l\n{line}\n").as_bytes())
+                .records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(String::from)
+                .collect();
+        r
+    };
+    assert_eq!(portfolio.lines().count(), 9, "{portfolio}");
+    // The EV laureate's October report is overdue (due on 15 November), and its monitoring
+    // phase, started late, is still open after its planned end.
+    let ev = standing("meudon-ev-charging");
+    assert_eq!((ev[5].as_str(), ev[8].as_str()), ("monitoring", "late"));
+    assert_eq!((ev[9].as_str(), ev[10].as_str()), ("2026-09", "2026-10"));
+    assert!(ev[11].contains("reports overdue: 2026-10"), "{}", ev[11]);
+    // The prototype's type approval is 160 days overdue and its distance far short.
+    let proto = standing("meudon-hybrid-vehicle");
+    assert_eq!(proto[8], "at-risk");
+    assert!(
+        proto[11]
+            .contains("milestone \"Homologation du prototype\" due 2026-06-30, 160 days overdue"),
+        "{}",
+        proto[11]
+    );
+    assert_eq!(standing("meudon-cargo-bikes")[8], "on-track");
+    assert_eq!(standing("issy-hydroseine")[8], "at-risk");
+    let csv = std::fs::read_to_string(open.join("indicators.csv")).unwrap();
+    assert!(csv.starts_with("experiment_id,commune,theme,experiment,indicator,unit,month,value,"));
+    let ids: std::collections::BTreeSet<&str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert_eq!(
+        ids.into_iter().collect::<Vec<_>>(),
+        vec![
+            "issy-hydroseine",
+            "meudon-cargo-bikes",
+            "meudon-renovation-mairie-annexe"
+        ]
+    );
+    for f in ["indicators.json", "dataset.jsonld"] {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(open.join(f)).unwrap()).unwrap();
+        assert!(v.is_object(), "{f}");
+    }
+    // A bad day is refused by the flag's parser, nothing written.
+    let o = quartier(&[
+        "programme",
+        experiments().to_str().unwrap(),
+        "--out",
+        tmp.path().join("x").to_str().unwrap(),
+        "--as-of",
+        "07/12/2026",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not a date (expected YYYY-MM-DD)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!tmp.path().join("x").exists());
+}
+
+#[test]
 fn schema_documents_the_experiment_file() {
     let o = quartier(&["schema"]);
     assert!(o.status.success());
@@ -327,11 +439,20 @@ fn demo_evaluates_the_experiments_and_builds_the_programme() {
         "meudon-renovation-mairie-annexe/savings.csv",
         "meudon-renovation-mairie-annexe/kpis.json",
         "meudon-renovation-mairie-annexe/report.html",
-        "meudon-renovation-creche/kpis.json",
-        "issy-cargo-bikes/kpis.json",
-        "issy-cargo-bikes/report.html",
+        "meudon-cargo-bikes/kpis.json",
+        "meudon-cargo-bikes/report.html",
+        "issy-hydroseine/kpis.json",
+        "meudon-asset-platform/kpis.json",
+        "meudon-energy-community/kpis.json",
+        "meudon-ev-charging/kpis.json",
+        "meudon-hybrid-vehicle/kpis.json",
+        "meudon-pv-self-consumption/kpis.json",
         "programme/programme.csv",
         "programme/programme.html",
+        "programme/portfolio.csv",
+        "open-data/indicators.csv",
+        "open-data/indicators.json",
+        "open-data/dataset.jsonld",
     ] {
         assert!(exp.join(f).is_file(), "{f} missing");
     }
@@ -617,7 +738,7 @@ fn normalised_savings_on_the_reporting_year_itself_give_back_the_models_sums() {
     assert!(html.contains("<h2>Normalised annual savings</h2>"));
     // Without an evaluation, a normal year is refused at its place.
     let (o, _) = evaluate_in(tmp.path(), "lonely", &|d| {
-        let text = std::fs::read_to_string(experiments().join("issy-cargo-bikes.toml")).unwrap();
+        let text = std::fs::read_to_string(experiments().join("issy-hydroseine.toml")).unwrap();
         let p = d.join("e.toml");
         std::fs::write(
             &p,

@@ -348,12 +348,17 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
     assert_shows(
         &b,
         &[
-            "Vélos-cargos pour la logistique du dernier kilomètre",
-            "Rénovation énergétique de la mairie annexe",
-            "Rénovation de la crèche municipale sur factures",
+            "Vélos-cargos des services municipaux",
+            "Transition énergétique des bâtiments publics",
+            "HydroSeine : quartier démonstrateur de la ville hydrogène",
+            "Recharge automatique mains libres des véhicules électriques",
         ],
     );
-    assert_eq!(b.count("a[href^=\"/experiments/\"]"), 3);
+    assert_eq!(
+        b.count("a[href^=\"/experiments/\"]"),
+        8,
+        "the seed's eight experiments"
+    );
     b.shot("serve-12-experiments");
 
     // One experiment: the avoided energy, its monthly and cumulative charts.
@@ -370,9 +375,37 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
     assert!(b.count("svg") >= 2, "two charts");
     b.shot("serve-13-experiment");
 
-    // The programme's monthly indicators.
+    // The portfolio: the seed's eight experiments, where each stands, on a laptop's width.
     b.go("/experiments?lang=en");
-    b.follow("a[href^=\"/programme\"]");
+    b.follow("main a[href^=\"/programme?\"]");
+    assert_shows(
+        &b,
+        &[
+            "Programme portfolio",
+            "HydroSeine : quartier démonstrateur de la ville hydrogène",
+            "Prototype de véhicule hybride électrique-humain",
+            "Communauté énergétique territoriale",
+            "Rule:",
+            "Indicators: definition and source",
+        ],
+    );
+    assert_eq!(
+        b.count("table.portfolio .badge"),
+        8,
+        "the seed's eight experiments"
+    );
+    assert_eq!(
+        b.script(
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth;"
+        ),
+        json!(true),
+        "the portfolio needs no horizontal scrolling at 1280 px"
+    );
+    assert!(b.count("section.chart svg") >= 1, "the timeline");
+    b.shot("serve-14-portfolio");
+
+    // The programme's monthly indicators.
+    b.follow("main a[href^=\"/programme/indicators\"]");
     assert_shows(
         &b,
         &[
@@ -381,7 +414,7 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
             "avoided energy",
         ],
     );
-    b.shot("serve-14-programme");
+    b.shot("serve-14b-programme-indicators");
 
     // A participant login for Meudon's school, through the API.
     let body = json!({"username": PARTICIPANT, "password": PARTICIPANT_PASSWORD,
@@ -476,6 +509,32 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
     assert_hides(&b, &["Vélos-cargos", "Rénovation"]);
     b.shot("serve-19-experiments-404");
 
+    // Signed out: the published results and the open data, nothing else.
+    b.go("/programme?lang=en");
+    b.follow("header form button");
+    b.go("/public/experiments?lang=en");
+    assert_shows(
+        &b,
+        &[
+            "Results of the experiments",
+            "Vélos-cargos des services municipaux",
+            "Open data",
+        ],
+    );
+    assert_hides(&b, &["Prototype de véhicule hybride"]);
+    b.follow("main a[href^=\"/public/experiments/meudon-cargo-bikes\"]");
+    assert_shows(
+        &b,
+        &[
+            "cargo-bike distance",
+            "Some values on this page are illustrative",
+        ],
+    );
+    assert!(b.count("section.chart svg") >= 2, "a chart per indicator");
+    b.shot("serve-20-public-experiment");
+    b.go("/programme?lang=en");
+    assert!(b.path().starts_with("/login"), "{}", b.path());
+
     println!(
         "server ready with both simulations in {:.1} s; whole test {:.1} s",
         ready.as_secs_f64(),
@@ -492,5 +551,5 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
         plain(&h2)
     );
     println!("screenshots in {}", shots.display());
-    assert!(Path::new(&shots.join("serve-19-experiments-404.png")).is_file());
+    assert!(Path::new(&shots.join("serve-20-public-experiment.png")).is_file());
 }

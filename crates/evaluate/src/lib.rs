@@ -78,9 +78,9 @@ pub use hourly::{
 };
 pub use metrics::FitMetrics;
 pub use programme::{
-    Aggregate, Cell, CumulativeAvoided, Direction, Indicator, Month, MonthlyBalance, ProgrammeRow,
-    ProgrammeTable, Target, TargetStatus, cumulative_avoided, monthly_balance, months_from,
-    next_month, programme_table, project_typical_year,
+    About, Aggregate, Cell, CumulativeAvoided, Direction, Indicator, MIN_PUBLISHED_PRIVATE_METERS,
+    Month, MonthlyBalance, ProgrammeRow, ProgrammeTable, Target, TargetStatus, cumulative_avoided,
+    monthly_balance, months_from, next_month, programme_table, project_typical_year,
 };
 pub use savings::{
     AvoidedEnergy, Granularity, Guideline14Check, SavingsConfig, SavingsReport, compute_savings,

@@ -28,6 +28,7 @@
 //!     target: Some(Target { value: 100.0, direction: Direction::AtLeast }),
 //!     monthly: vec![((2025, 1), Cell::exact(40.0)), ((2025, 2), Cell::exact(70.0))],
 //!     total_uncertainty: None,
+//!     about: Default::default(),
 //! };
 //! let table = programme_table(vec![km], (2025, 1), 3);
 //! assert_eq!(table.months, vec![(2025, 1), (2025, 2), (2025, 3)]);
@@ -135,6 +136,37 @@ pub struct Indicator {
     /// Guideline 14 total), taken as the row total's when the window holds every month:
     /// adding monthly uncertainties in quadrature overstates it when months differ in size.
     pub total_uncertainty: Option<f64>,
+    /// What the indicator is, how it was obtained, and what of it may be published.
+    pub about: About,
+}
+
+/// What an indicator is, beside its numbers: its definition, whether its values are made up,
+/// whether they are reported by the laureate, and how many private persons' meters they
+/// aggregate (what the open data may publish).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct About {
+    /// What is counted and how (empty when the source says nothing).
+    pub definition: String,
+    /// True when the values are made up (a demonstration).
+    pub illustrative: bool,
+    /// True when the laureate reports the values month by month (they can be overdue);
+    /// false when Quartier computes them.
+    pub reported: bool,
+    /// How many private persons' meters the values aggregate (`None`: none).
+    pub private_meters: Option<u32>,
+}
+
+/// Fewest private persons' meters an aggregate may hold to be published (the grid
+/// operator's and CNIL's rule for consumption data).
+pub const MIN_PUBLISHED_PRIVATE_METERS: u32 = 10;
+
+impl About {
+    /// True when the values may be published: they aggregate no private person's meter, or at
+    /// least [`MIN_PUBLISHED_PRIVATE_METERS`].
+    pub fn publishable(&self) -> bool {
+        self.private_meters
+            .is_none_or(|n| n == 0 || n >= MIN_PUBLISHED_PRIVATE_METERS)
+    }
 }
 
 impl Indicator {
@@ -172,6 +204,10 @@ impl Indicator {
                 .uncertainty_kwh
                 .is_finite()
                 .then_some(report.total.uncertainty_kwh),
+            about: About {
+                definition: "Energy the treated meter did not use: the baseline model's prediction on the reporting period's weather (with non-routine adjustments) minus the metered energy, per month; uncertainty after ASHRAE Guideline 14.".into(),
+                ..About::default()
+            },
         }
     }
 
@@ -199,6 +235,10 @@ impl Indicator {
                 .map(|b| (b.month, Cell::exact(b.production_kwh - b.consumption_kwh)))
                 .collect(),
             total_uncertainty: None,
+            about: About {
+                definition: "Local renewable production minus consumption at the district's meters, per month (storage and conversion losses counted as consumption); positive energy over a period when the total is at least 0.".into(),
+                ..About::default()
+            },
         }
     }
 }
@@ -456,6 +496,7 @@ mod tests {
                 ((2027, 1), Cell::exact(1000.0)),
             ],
             total_uncertainty: None,
+            about: About::default(),
         };
         let t = programme_table(vec![ind], (2025, 1), 24);
         assert_eq!(t.months.len(), 24);
@@ -497,6 +538,7 @@ mod tests {
                 ),
             ],
             total_uncertainty: total,
+            about: About::default(),
         };
         let total = |i, first| programme_table(vec![i], first, 24).rows[0].total.unwrap();
         assert_eq!(total(ind(Some(4.5)), (2025, 1)).uncertainty, Some(4.5));

@@ -31,6 +31,10 @@ use toml::de::DeTable;
 use crate::attributes::{self, Attribute, DefaultValue, Kind};
 use crate::diagnostic::{Diagnostics, SourceMap};
 use crate::district::{MissingPolicy, SeriesFile, SeriesFormat};
+use crate::lifecycle::{
+    ExperimentStatus, HOLDERS, MeterHolder, Milestone, PHASES, Phase, PhaseKind, STATUSES,
+    default_phases,
+};
 use crate::walk::{Fields, Schema, Style, Walker, whole_file};
 
 /// A calendar month `(year, month)` with the month in 1…12.
@@ -95,6 +99,8 @@ pub struct ExperimentMeter {
     pub role: MeterRole,
     /// Its data: a curve or invoices.
     pub data: MeterData,
+    /// Who holds it (what of its data may be published).
+    pub holder: MeterHolder,
 }
 
 /// What a meter's data are.
@@ -243,6 +249,13 @@ pub struct FreeKpi {
     pub aggregate: KpiAggregate,
     /// Monthly values in month order, one per month at most.
     pub monthly: Vec<(YearMonth, f64)>,
+    /// What is counted and how, for the portfolio, the public page and the open data.
+    pub definition: Option<String>,
+    /// True when the values are made up (a demo): every page and export says so.
+    pub illustrative: bool,
+    /// How many private persons' meters the values aggregate, when they come from such
+    /// meters (`None`: from none).
+    pub private_meters: Option<u32>,
 }
 
 /// A validated experiment.
@@ -258,6 +271,8 @@ pub struct Experiment {
     pub theme: Theme,
     /// District file whose positive-energy balance is reported, if any (absolute path).
     pub district: Option<PathBuf>,
+    /// What the programme computes from the district's simulation.
+    pub district_indicators: Vec<DistrictIndicator>,
     /// Time zone of local dates.
     pub timezone: Tz,
     /// Start of the experiment, UTC.
@@ -274,12 +289,66 @@ pub struct Experiment {
     pub kpis: Vec<FreeKpi>,
     /// Where the experiment's data come from, as the file says it (shown with its results).
     pub data_source: Option<String>,
+    /// What the experiment does, for its public page.
+    pub summary: Option<String>,
+    /// The laureate running it (a company or a public body).
+    pub lead: Option<String>,
+    /// What the programme team says of it.
+    pub status: ExperimentStatus,
+    /// When its results were published (public page, open data); `None`: not published.
+    pub published: Option<DateTime<Utc>>,
+    /// A month's report is due by this day of the next month (local).
+    pub reports_due_day: u32,
+    /// The four phases, in order.
+    pub phases: Vec<Phase>,
+    /// Milestones, in file order.
+    pub milestones: Vec<Milestone>,
 }
 
 impl Experiment {
     /// The meter called `name`.
     pub fn meter(&self, name: &str) -> Option<&ExperimentMeter> {
         self.meters.iter().find(|m| m.name == name)
+    }
+}
+
+/// Indicators computed from the district's simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DistrictIndicator {
+    /// Production − consumption (positive energy), kWh.
+    EnergyBalance,
+    /// PV production consumed within the district (not exported), kWh.
+    PvSelfConsumed,
+    /// Hydrogen produced by the electrolysers, kg.
+    HydrogenProduced,
+    /// Energy delivered to electric vehicles' charging sessions, kWh.
+    EvCharging,
+    /// Energy charged into the district's fleets (cargo bikes, municipal vehicles), kWh.
+    FleetCharging,
+}
+
+/// District indicator names as written in the file.
+pub const DISTRICT_INDICATORS: &[&str] = &[
+    "energy-balance",
+    "pv-self-consumed",
+    "hydrogen-produced",
+    "ev-charging",
+    "fleet-charging",
+];
+
+impl DistrictIndicator {
+    /// Every indicator, in the file's order of names.
+    pub const ALL: [DistrictIndicator; 5] = [
+        DistrictIndicator::EnergyBalance,
+        DistrictIndicator::PvSelfConsumed,
+        DistrictIndicator::HydrogenProduced,
+        DistrictIndicator::EvCharging,
+        DistrictIndicator::FleetCharging,
+    ];
+
+    /// The name written in the file.
+    pub fn name(self) -> &'static str {
+        DISTRICT_INDICATORS[self as usize]
     }
 }
 
@@ -337,6 +406,14 @@ pub static EXPERIMENT_COMPONENTS: &[(&str, &str)] = &[
         "Non-routine adjustments (IPMVP): energy the reporting period uses or saves for a reason outside the measure, added to the baseline of each day of their period.",
     ),
     (
+        "experiment.phases",
+        "The experiment's four phases (deployment, monitoring, evaluation, promotion), in that order, with planned and actual dates. Without them, the programme's usual plan applies: 6 months of deployment, 12 of monitoring, 3 of evaluation and 3 of promotion, scaled to the experiment's months.",
+    ),
+    (
+        "experiment.milestones",
+        "Milestones of the phases: what is due when, and when it was reached.",
+    ),
+    (
         "experiment.kpis",
         "Free KPIs of the experiment (non-energy themes), compared with a target.",
     ),
@@ -359,6 +436,7 @@ pub static EXPERIMENT_ATTRIBUTES: &[Attribute] = &[
     a("experiment", "data_source", Kind::String, "", Optional, N, N, "Where the experiment's data come from (measured by whom, generated by which script, declared by whom), shown on its page, in its report and in the API."),
     a("experiment", "theme", Kind::Enum(THEMES), "", Required, N, N, "Theme of the programme the experiment belongs to."),
     a("experiment", "district", Kind::Path, "", Optional, N, N, "District file (relative to the experiment file) whose positive-energy balance the programme reports, simulated with the rule controller."),
+    a("experiment", "district_indicators", Kind::EnumList(DISTRICT_INDICATORS), "", DefaultValue::StrList(&["energy-balance"]), N, N, "What the programme computes month by month from the district's simulation: `energy-balance` (production − consumption, kWh), `pv-self-consumed` (PV production used within the district, kWh), `hydrogen-produced` (kg), `ev-charging` (energy delivered to electric vehicles' charging sessions, kWh), `fleet-charging` (energy charged into the district's fleets, kWh)."),
     a("experiment", "timezone", Kind::Timezone, "", Str("Europe/Paris"), N, N, "IANA time zone of the local dates of this file and of days and months."),
     a("experiment", "start", Kind::DateTime, "", Required, N, N, "Start of the experiment (deployment), local date, inclusive."),
     a("experiment", "end", Kind::DateTime, "", Required, N, N, "End of the experiment's follow-up, local date, exclusive (24 months in the programme)."),
@@ -367,11 +445,30 @@ pub static EXPERIMENT_ATTRIBUTES: &[Attribute] = &[
     a("experiment", "normal_temperature", Kind::Table("experiment.temperature"), "", Rule("none: no normalised savings"), N, N, "A typical year's temperature (a PVGIS TMY, an EPW, or a year of your own), same attributes as [temperature]: with it, the normalised annual savings are the baseline model minus a model fitted on the reporting period, both on this year (CalTRACK's normalised metered energy savings), beside the avoided energy of the reporting period."),
     a("experiment", "evaluation", Kind::Table("experiment.evaluation"), "", Optional, N, N, "Savings evaluation (energy experiments)."),
     a("experiment", "kpis", Kind::Tables("experiment.kpis"), "", Rule("none"), N, N, "Free KPIs."),
+    a("experiment", "summary", Kind::String, "", Optional, N, N, "What the experiment does, in a few sentences, for its public page."),
+    a("experiment", "lead", Kind::String, "", Optional, N, N, "The laureate running the experiment: a company, an association or a public body (never a private person's name: it is published)."),
+    a("experiment", "status", Kind::Enum(STATUSES), "", Str("active"), N, N, "What the programme team says of the experiment: `active`, `suspended`, `stopped` (before its end) or `completed`."),
+    a("experiment", "published", Kind::DateTime, "", Rule("not published"), N, N, "Local date the programme team published the results: from then on, the experiment has a public page and its indicators are in the open data."),
+    a("experiment", "reports_due_day", Kind::Integer, "day", DefaultValue::Integer(15), attributes::inc(1.0), attributes::inc(28.0), "A month's indicators are due by this day of the next month; later, the report is overdue."),
+    a("experiment", "phases", Kind::Tables("experiment.phases"), "", Rule("the usual plan: 6, 12, 3 and 3 months"), N, N, "The four phases."),
+    a("experiment", "milestones", Kind::Tables("experiment.milestones"), "", Rule("none"), N, N, "Milestones."),
+    // ---- phases
+    a("experiment.phases", "name", Kind::Enum(PHASES), "", Required, N, N, "The phase."),
+    a("experiment.phases", "planned_start", Kind::DateTime, "", Required, N, N, "Planned start, local date, inclusive."),
+    a("experiment.phases", "planned_end", Kind::DateTime, "", Required, N, N, "Planned end, local date, exclusive."),
+    a("experiment.phases", "actual_start", Kind::DateTime, "", Rule("not started"), N, N, "When the phase actually started, local date."),
+    a("experiment.phases", "actual_end", Kind::DateTime, "", Rule("not ended"), N, N, "When the phase actually ended, local date, exclusive (needs actual_start)."),
+    // ---- milestones
+    a("experiment.milestones", "name", Kind::String, "", Required, N, N, "What is to be reached."),
+    a("experiment.milestones", "phase", Kind::Enum(PHASES), "", Required, N, N, "The phase it belongs to."),
+    a("experiment.milestones", "due", Kind::DateTime, "", Required, N, N, "When it is due, local date."),
+    a("experiment.milestones", "done", Kind::DateTime, "", Rule("not reached"), N, N, "When it was reached, local date."),
     // ---- meters
     a("experiment.meters", "name", Kind::String, "", Required, N, N, "Unique meter name."),
     a("experiment.meters", "role", Kind::Enum(METER_ROLES), "", Str("treated"), N, N, "`treated`: the consumption acted on; `reference`: a comparable consumption left unchanged; `pv`: local production."),
     a("experiment.meters", "curve", Kind::Table("series"), "", Rule("one of curve or invoices"), N, N, "The metered curve; CSV values are kWh per interval (after scale), Enedis exports are average W. Naive CSV timestamps are in the experiment's time zone unless `timezone` is given."),
     a("experiment.meters", "invoices", Kind::Table("experiment.meters.invoices"), "", Rule("one of curve or invoices"), N, N, "The meter's invoices (monthly or bimonthly kWh), for a building without a meter curve."),
+    a("experiment.meters", "holder", Kind::Enum(HOLDERS), "", Str("private-person"), N, N, "Who holds the meter: a `private-person`'s consumption is personal data, published only in aggregates of at least 10 meters; a `public-body`'s (a school, a town hall) or a `company`'s is not."),
     a("experiment.meters.invoices", "file", Kind::Path, "", Required, N, N, "The CSV (relative to the experiment file)."),
     a("experiment.meters.invoices", "start_column", Kind::String, "", Str("start"), N, N, "Header of the column holding each period's first day."),
     a("experiment.meters.invoices", "end_column", Kind::String, "", Str("end"), N, N, "Header of the column holding each period's end."),
@@ -408,6 +505,9 @@ pub static EXPERIMENT_ATTRIBUTES: &[Attribute] = &[
     a("experiment.kpis", "aggregate", Kind::Enum(AGGREGATES), "", Str("sum"), N, N, "How monthly values combine before comparison with the target."),
     a("experiment.kpis", "monthly", Kind::Tables("experiment.kpis.monthly"), "", Rule("one of monthly or file"), N, N, "Monthly values."),
     a("experiment.kpis", "file", Kind::Path, "", Rule("one of monthly or file"), N, N, "CSV with a header and two columns `month,value` (`2025-01,120`)."),
+    a("experiment.kpis", "definition", Kind::String, "", Optional, N, N, "What is counted and how (shown on the portfolio, the public page and in the open data)."),
+    a("experiment.kpis", "illustrative", Kind::Bool, "", DefaultValue::Bool(false), N, N, "True when the values are made up (a demonstration): every page and export labels them illustrative."),
+    a("experiment.kpis", "private_meters", Kind::Integer, "meters", Rule("none: not from private persons' meters"), attributes::inc(1.0), N, "How many private persons' meters the values aggregate; the open data publish the KPI only from 10."),
     // ---- kpis.monthly
     a("experiment.kpis.monthly", "month", Kind::String, "", Required, N, N, "The month, `YYYY-MM`."),
     a("experiment.kpis.monthly", "value", Kind::Float, "", Required, N, N, "The value of the month, in the KPI's unit."),
@@ -659,6 +759,27 @@ impl P {
             .collect();
         self.unique_names(&top, "kpis");
         let district = top.opt_path("district");
+        let status = top.str("status").map(|x| match x.as_str() {
+            "suspended" => ExperimentStatus::Suspended,
+            "stopped" => ExperimentStatus::Stopped,
+            "completed" => ExperimentStatus::Completed,
+            _ => ExperimentStatus::Active,
+        });
+        let published = if top.present("published") {
+            self.instant(&top, "published").map(Some)
+        } else {
+            Some(None)
+        };
+        let phases = self.phases(&top, period);
+        let milestones: Vec<Option<Milestone>> = top
+            .tables("milestones")
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, s))| {
+                let f = self.fields("experiment.milestones", &format!("milestones[{i}]"), t, s);
+                self.milestone(&f)
+            })
+            .collect();
         let (start, end) = period?;
         Some(Experiment {
             file: self.map.file().to_path_buf(),
@@ -666,6 +787,12 @@ impl P {
             title: top.str("title")?,
             theme: theme?,
             district: district?,
+            district_indicators: top
+                .strs("district_indicators")?
+                .iter()
+                .filter_map(|n| DISTRICT_INDICATORS.iter().position(|x| x == n))
+                .map(|i| DistrictIndicator::ALL[i])
+                .collect(),
             timezone: self.tz,
             start,
             end,
@@ -678,6 +805,148 @@ impl P {
             evaluation: evaluation.map_or(Some(None), |e| e.map(Some))?,
             kpis: kpis.into_iter().collect::<Option<_>>()?,
             data_source: top.opt_str("data_source")?,
+            summary: top.opt_str("summary")?,
+            lead: top.opt_str("lead")?,
+            status: status?,
+            published: published?,
+            reports_due_day: top.u32("reports_due_day")?,
+            phases: phases?,
+            milestones: milestones.into_iter().collect::<Option<_>>()?,
+        })
+    }
+
+    /// The `[[phases]]`: all four in order, or none (the usual plan over `period`).
+    fn phases(
+        &mut self,
+        top: &Fields<'_>,
+        period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Option<Vec<Phase>> {
+        let tables = top.tables("phases");
+        if !top.present("phases") {
+            let (start, end) = period?;
+            return Some(default_phases(start, end, self.tz));
+        }
+        let mut out: Vec<Option<(Phase, Range<usize>, String)>> = Vec::new();
+        for (i, (t, s)) in tables.into_iter().enumerate() {
+            let f = self.fields("experiment.phases", &format!("phases[{i}]"), t, s);
+            let kind = f.str("name").and_then(|n| PhaseKind::from_name(&n));
+            let planned = self.range(&f, "planned_start", "planned_end");
+            let actual_start = if f.present("actual_start") {
+                self.instant(&f, "actual_start").map(Some)
+            } else {
+                Some(None)
+            };
+            let actual_end = if f.present("actual_end") {
+                if !f.present("actual_start") {
+                    self.err(
+                        f.span("actual_end"),
+                        &f.field_path("actual_end"),
+                        "the phase ended but never started".into(),
+                        Some("actual_start with actual_end".into()),
+                    );
+                    None
+                } else {
+                    self.range(&f, "actual_start", "actual_end")
+                        .map(|(_, b)| Some(b))
+                }
+            } else {
+                Some(None)
+            };
+            let phase = (|| {
+                Some(Phase {
+                    kind: kind?,
+                    planned: planned?,
+                    actual_start: actual_start?,
+                    actual_end: actual_end?,
+                })
+            })();
+            out.push(phase.map(|p| (p, f.span("name"), f.field_path("name"))));
+        }
+        let out: Vec<(Phase, Range<usize>, String)> = out.into_iter().collect::<Option<_>>()?;
+        let mut ok = true;
+        for (i, (p, span, path)) in out.iter().enumerate() {
+            let want = PhaseKind::ALL.get(i).copied();
+            if want != Some(p.kind) {
+                self.err(
+                    span.clone(),
+                    path,
+                    match want {
+                        Some(w) => format!(
+                            "phase {} should be \"{}\", not \"{}\"",
+                            i + 1,
+                            w.name(),
+                            p.kind.name()
+                        ),
+                        None => format!("a fifth phase \"{}\"", p.kind.name()),
+                    }
+                    .to_string(),
+                    Some(
+                        "the four phases in order: deployment, monitoring, evaluation, promotion"
+                            .into(),
+                    ),
+                );
+                ok = false;
+                break;
+            }
+        }
+        if ok && out.len() < 4 {
+            let missing: Vec<&str> = PHASES[out.len()..].to_vec();
+            self.err(
+                top.span("phases"),
+                "phases",
+                format!(
+                    "{} of the four phases given; missing: {}",
+                    out.len(),
+                    missing.join(", ")
+                ),
+                Some(
+                    "the four phases in order: deployment, monitoring, evaluation, promotion"
+                        .into(),
+                ),
+            );
+            ok = false;
+        }
+        if ok {
+            for w in out.windows(2) {
+                if w[1].0.planned.0 < w[0].0.planned.1 {
+                    let tz = self.tz;
+                    let local =
+                        |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
+                    self.err(
+                        w[1].1.clone(),
+                        &w[1].2.replace(".name", ".planned_start"),
+                        format!(
+                            "{} is planned to start ({}) before {} ends ({})",
+                            w[1].0.kind.name(),
+                            local(w[1].0.planned.0),
+                            w[0].0.kind.name(),
+                            local(w[0].0.planned.1)
+                        ),
+                        Some(format!(
+                            "planned_start ≥ the planned_end of {}",
+                            w[0].0.kind.name()
+                        )),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then(|| out.into_iter().map(|(p, _, _)| p).collect())
+    }
+
+    fn milestone(&mut self, f: &Fields<'_>) -> Option<Milestone> {
+        let phase = f.str("phase").and_then(|n| PhaseKind::from_name(&n));
+        let due = self.instant(f, "due");
+        let done = if f.present("done") {
+            self.instant(f, "done").map(Some)
+        } else {
+            Some(None)
+        };
+        Some(Milestone {
+            name: f.str("name")?,
+            phase: phase?,
+            due: due?,
+            done: done?,
         })
     }
 
@@ -743,10 +1012,16 @@ impl P {
                 None
             }
         };
+        let holder = f.str("holder").map(|h| match h.as_str() {
+            "public-body" => MeterHolder::PublicBody,
+            "company" => MeterHolder::Company,
+            _ => MeterHolder::PrivatePerson,
+        });
         Some(ExperimentMeter {
             name: f.str("name")?,
             role: role?,
             data: data?,
+            holder: holder?,
         })
     }
 
@@ -1043,6 +1318,13 @@ impl P {
             direction: direction?,
             aggregate: aggregate?,
             monthly: monthly?,
+            definition: f.opt_str("definition")?,
+            illustrative: f.bool("illustrative")?,
+            private_meters: if f.present("private_meters") {
+                Some(Some(f.u32("private_meters")?))
+            } else {
+                Some(None)
+            }?,
         })
     }
 
@@ -1419,6 +1701,188 @@ monthly = [{ month = "2021-05", value = 40 }, { month = "2021-04", value = 30 }]
             };
             if !found {
                 failures.push(format!("{from} -> {to}:\n got: {err}\nwant: {want}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
+    const LIFE: &str = r#"commune = "Meudon-la-Forêt"
+title = "Bornes de recharge mains libres"
+theme = "mobility"
+lead = "Société de recharge"
+summary = "Recharge automatique."
+status = "active"
+published = 2026-10-01
+reports_due_day = 10
+start = 2025-04-01
+end = 2027-04-01
+
+[[meters]]
+name = "bornes"
+role = "treated"
+holder = "company"
+curve = { file = "m.csv" }
+
+[[phases]]
+name = "deployment"
+planned_start = 2025-04-01
+planned_end = 2025-10-01
+actual_start = 2025-04-15
+actual_end = 2025-11-01
+
+[[phases]]
+name = "monitoring"
+planned_start = 2025-10-01
+planned_end = 2026-10-01
+actual_start = 2025-11-01
+
+[[phases]]
+name = "evaluation"
+planned_start = 2026-10-01
+planned_end = 2027-01-01
+
+[[phases]]
+name = "promotion"
+planned_start = 2027-01-01
+planned_end = 2027-04-01
+
+[[milestones]]
+name = "Bornes installées"
+phase = "deployment"
+due = 2025-09-30
+done = 2025-10-20
+
+[[kpis]]
+name = "sessions"
+unit = "sessions"
+definition = "Charging sessions started without a card."
+illustrative = true
+private_meters = 12
+monthly = [{ month = "2025-05", value = 40 }]
+"#;
+
+    #[test]
+    fn phases_milestones_status_and_publication_are_read() {
+        let d = setup();
+        let (e, _) = parse_experiment(LIFE, &d.path().join("e.toml")).unwrap();
+        assert_eq!(e.status, ExperimentStatus::Active);
+        assert_eq!(e.lead.as_deref(), Some("Société de recharge"));
+        assert_eq!(e.reports_due_day, 10);
+        assert_eq!(
+            e.published.unwrap().to_rfc3339(),
+            "2026-09-30T22:00:00+00:00"
+        );
+        assert_eq!(e.phases.len(), 4);
+        assert_eq!(e.phases[1].kind, PhaseKind::Monitoring);
+        assert!(e.phases[1].actual_start.is_some() && e.phases[1].actual_end.is_none());
+        assert_eq!(e.milestones[0].phase, PhaseKind::Deployment);
+        assert!(e.milestones[0].done.is_some());
+        assert_eq!(e.meters[0].holder, MeterHolder::Company);
+        let k = &e.kpis[0];
+        assert!(k.illustrative);
+        assert_eq!(k.private_meters, Some(12));
+        assert_eq!(
+            k.definition.as_deref(),
+            Some("Charging sessions started without a card.")
+        );
+        assert_eq!(
+            e.district_indicators,
+            vec![DistrictIndicator::EnergyBalance]
+        );
+        // Without [[phases]]: the usual plan; without holder: a private person.
+        let (g, _) = parse_experiment(GOOD, &d.path().join("e.toml")).unwrap();
+        assert_eq!(g.phases.len(), 4);
+        assert_eq!(g.phases[0].planned.0, g.start);
+        assert_eq!(g.phases[3].planned.1, g.end);
+        assert_eq!(g.meters[0].holder, MeterHolder::PrivatePerson);
+        assert_eq!(g.status, ExperimentStatus::Active);
+        assert_eq!(g.published, None);
+    }
+
+    /// Each bad snippet of the lifecycle file → its located diagnostic.
+    #[test]
+    fn bad_lifecycle_snippets_give_located_diagnostics() {
+        let d = setup();
+        let file = d.path().join("e.toml");
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "status = \"active\"",
+                "status = \"paused\"",
+                "6:10: status: unknown value \"paused\" (expected one of \"active\"",
+            ),
+            (
+                "reports_due_day = 10",
+                "reports_due_day = 31",
+                "8:19: reports_due_day: 31 is out of range (expected 1 ≤ reports_due_day ≤ 28)",
+            ),
+            (
+                "holder = \"company\"",
+                "holder = \"person\"",
+                "15:10: meters[0].holder: unknown value \"person\"",
+            ),
+            (
+                "name = \"monitoring\"",
+                "name = \"evaluation\"",
+                "26:8: phases[1].name: phase 2 should be \"monitoring\", not \"evaluation\"",
+            ),
+            (
+                "planned_end = 2025-10-01\nactual_start = 2025-04-15",
+                "planned_end = 2025-03-01\nactual_start = 2025-04-15",
+                "21:15: phases[0].planned_end: the period is empty",
+            ),
+            (
+                "actual_start = 2025-04-15\nactual_end = 2025-11-01",
+                "actual_end = 2025-11-01",
+                "phases[0].actual_end: the phase ended but never started",
+            ),
+            (
+                "planned_start = 2026-10-01",
+                "planned_start = 2026-09-01",
+                "phases[2].planned_start: evaluation is planned to start (2026-09-01) before monitoring ends (2026-10-01)",
+            ),
+            (
+                "[[phases]]\nname = \"promotion\"\nplanned_start = 2027-01-01\nplanned_end = 2027-04-01\n",
+                "",
+                "phases: 3 of the four phases given; missing: promotion",
+            ),
+            (
+                "phase = \"deployment\"",
+                "phase = \"deploy\"",
+                "43:9: milestones[0].phase: unknown value \"deploy\"",
+            ),
+            (
+                "due = 2025-09-30",
+                "due = \"soon\"",
+                "milestones[0].due: wrong type",
+            ),
+            (
+                "private_meters = 12",
+                "private_meters = 0",
+                "52:18: kpis[0].private_meters: 0 is out of range",
+            ),
+            (
+                "illustrative = true",
+                "illustrative = \"yes\"",
+                "kpis[0].illustrative: wrong type",
+            ),
+            (
+                "theme = \"mobility\"",
+                "theme = \"mobility\"\ndistrict_indicators = [\"h2\"]",
+                "district_indicators",
+            ),
+        ];
+        let mut failures = Vec::new();
+        for (from, to, expected) in cases {
+            assert!(LIFE.contains(from), "{from}");
+            let text = LIFE.replacen(from, to, 1);
+            match parse_experiment(&text, &file) {
+                Ok(_) => failures.push(format!("{to:?}: accepted")),
+                Err(e) => {
+                    let got = e.to_string();
+                    if !got.contains(expected) {
+                        failures.push(format!("{to:?}: expected {expected:?}, got\n{got}"));
+                    }
+                }
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n\n"));

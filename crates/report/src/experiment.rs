@@ -12,15 +12,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, Utc};
 use quartier_evaluate::{
-    Aggregate, BillingConfig, BillingFit, Cell, DailyConfig, DailyFit, Direction, EvalError,
+    About, Aggregate, BillingConfig, BillingFit, Cell, DailyConfig, DailyFit, Direction, EvalError,
     FitMetrics, Granularity, HourlyConfig, HourlyFit, Indicator, Invoice, Month, MonthlyBalance,
     Period, ProgrammeTable, SavingsConfig, SavingsReport, Target, check_periods, fit_billing,
     fit_daily, fit_hourly, programme_table,
 };
 use quartier_model::{
     Adjustment, Experiment, ExperimentMeter, FreeKpi, InvoiceFile, KpiAggregate, KpiDirection,
-    MeterData, MeterRole, Method, MissingPolicy, SeriesFile, SeriesFormat, TemperatureFormat,
-    TemperatureSource,
+    MeterData, MeterHolder, MeterRole, Method, MissingPolicy, SeriesFile, SeriesFormat,
+    TemperatureFormat, TemperatureSource,
 };
 use quartier_timeseries::{
     Axis, CsvOptions, FillPolicy, IntervalLabel, InvoiceOptions, PeriodEnd, Quantity, ReadErrors,
@@ -476,7 +476,11 @@ fn free_kpi(e: &Experiment, k: &FreeKpi) -> Indicator {
         experiment: e.title.clone(),
         name: k.name.clone(),
         unit: k.unit.clone(),
-        source: "declared monthly values".into(),
+        source: if k.illustrative {
+            "illustrative values (made up for the demonstration)".into()
+        } else {
+            "reported monthly by the laureate".into()
+        },
         aggregate: match k.aggregate {
             KpiAggregate::Sum => Aggregate::Sum,
             KpiAggregate::Mean => Aggregate::Mean,
@@ -495,6 +499,12 @@ fn free_kpi(e: &Experiment, k: &FreeKpi) -> Indicator {
             .map(|(m, v)| (*m, Cell::exact(*v)))
             .collect(),
         total_uncertainty: None,
+        about: About {
+            definition: k.definition.clone().unwrap_or_default(),
+            illustrative: k.illustrative,
+            reported: true,
+            private_meters: k.private_meters,
+        },
     }
 }
 
@@ -544,6 +554,17 @@ fn metered_balance(e: &Experiment) -> Result<Option<Vec<MonthlyBalance>>, Experi
             })
             .collect(),
     ))
+}
+
+/// How many of the experiment's meters that `counted` selects are held by private persons
+/// (`None`: none).
+fn private_meters(e: &Experiment, counted: impl Fn(&ExperimentMeter) -> bool) -> Option<u32> {
+    let n = e
+        .meters
+        .iter()
+        .filter(|m| counted(m) && m.holder == MeterHolder::PrivatePerson)
+        .count() as u32;
+    (n > 0).then_some(n)
 }
 
 /// The method's name as the experiment file writes it.
@@ -767,12 +788,9 @@ pub fn evaluate_experiment(experiment: Experiment) -> Result<Evaluated, Experime
             method_name(spec.method),
             100.0 * spec.confidence
         );
-        indicators.push(Indicator::avoided_energy(
-            &e.commune,
-            &e.title,
-            &source,
-            &ev.savings,
-        ));
+        let mut avoided = Indicator::avoided_energy(&e.commune, &e.title, &source, &ev.savings);
+        avoided.about.private_meters = private_meters(e, |m| m.name == spec.meter);
+        indicators.push(avoided);
         let rep_end = month_of(spec.reporting.1 - chrono::Duration::seconds(1), e.timezone);
         if rep_end < month_of(e.end - chrono::Duration::seconds(1), e.timezone) {
             warnings.push(crate::Warning::ReportingEndsEarly {
@@ -785,12 +803,15 @@ pub fn evaluate_experiment(experiment: Experiment) -> Result<Evaluated, Experime
         indicators.push(free_kpi(e, k));
     }
     if let Some(balance) = metered_balance(e)? {
-        indicators.push(Indicator::energy_balance(
+        let mut ind = Indicator::energy_balance(
             &e.commune,
             &e.title,
             "metered: pv meters − treated meters",
             &balance,
-        ));
+        );
+        ind.about.private_meters =
+            private_meters(e, |m| matches!(m.role, MeterRole::Pv | MeterRole::Treated));
+        indicators.push(ind);
     }
     Ok(Evaluated {
         experiment,

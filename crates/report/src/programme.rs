@@ -14,8 +14,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use quartier_evaluate::{Indicator, Month, MonthlyBalance, monthly_balance, project_typical_year};
-use quartier_model::Diagnostics;
+use chrono::Datelike;
+use quartier_evaluate::{
+    About, Aggregate, Cell, Indicator, Month, MonthlyBalance, monthly_balance,
+};
+use quartier_model::{Diagnostics, DistrictIndicator, LoadSource};
 use quartier_sim::{Flows, RuleConfig, SimError};
 
 use crate::experiment::{Evaluated, experiment_months};
@@ -47,6 +50,29 @@ pub struct DistrictBalance {
     pub typical: bool,
     /// Production and consumption per local month, kWh.
     pub months: Vec<MonthlyBalance>,
+    /// The other monthly quantities of the simulation, per local month (same months).
+    pub other: Vec<DistrictMonth>,
+    /// How many loads are metered curves (each possibly a private person's meter).
+    pub metered_loads: u32,
+    /// Names and ids of the participants who are private persons (a household load), which
+    /// published text must never show.
+    pub private_names: Vec<String>,
+}
+
+/// A district's other monthly quantities.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DistrictMonth {
+    /// The month.
+    pub month: Month,
+    /// PV production used within the district (production after curtailment, minus what is
+    /// exported, at least 0), kWh.
+    pub pv_self_consumed_kwh: f64,
+    /// Hydrogen produced, kg.
+    pub h2_produced_kg: f64,
+    /// Energy delivered to electric vehicles' charging sessions, kWh.
+    pub ev_kwh: f64,
+    /// Energy charged into fleets, kWh.
+    pub fleet_kwh: f64,
 }
 
 impl DistrictBalance {
@@ -66,6 +92,26 @@ impl DistrictBalance {
             .map(|((p, i), e)| p + i - e)
             .collect();
         let months = monthly_balance(flows.axis.times(), &production, &consumption, tz);
+        let mut other: Vec<DistrictMonth> = Vec::new();
+        for (i, t) in flows.axis.times().enumerate() {
+            let l = t.with_timezone(&tz);
+            let month = (l.year(), l.month());
+            if other.last().is_none_or(|m| m.month != month) {
+                other.push(DistrictMonth {
+                    month,
+                    pv_self_consumed_kwh: 0.0,
+                    h2_produced_kg: 0.0,
+                    ev_kwh: 0.0,
+                    fleet_kwh: 0.0,
+                });
+            }
+            let m = other.last_mut().expect("pushed above");
+            let at = |v: &Vec<f64>| v.get(i).copied().filter(|x| x.is_finite()).unwrap_or(0.0);
+            m.pv_self_consumed_kwh += (at(&production) - at(&flows.export_kwh)).max(0.0);
+            m.h2_produced_kg += at(&flows.h2_produced_kg);
+            m.ev_kwh += at(&flows.ev_kwh);
+            m.fleet_kwh += at(&flows.fleet_kwh);
+        }
         let year_label = match (months.first(), months.last()) {
             (Some(a), Some(b)) => format!(
                 "{}-{:02}…{}-{:02}",
@@ -78,8 +124,149 @@ impl DistrictBalance {
             year_label,
             typical,
             months,
+            other,
+            metered_loads: 0,
+            private_names: Vec::new(),
         }
     }
+
+    /// What the district says of its meters' holders: how many loads are metered curves
+    /// (`metered_loads`) and who are private persons (`private_names`: the participants with
+    /// a household load, by name and id).
+    pub fn with_district(mut self, district: &quartier_model::District) -> Self {
+        self.metered_loads = district
+            .loads
+            .iter()
+            .filter(|l| matches!(l.source, LoadSource::Curve(_)))
+            .count() as u32;
+        self.private_names = district
+            .participants
+            .iter()
+            .filter(|p| {
+                district.loads.iter().any(|l| {
+                    l.participant.as_deref() == Some(p.id.as_str())
+                        && matches!(
+                            l.source,
+                            LoadSource::Profile {
+                                profile: quartier_model::StandardProfile::H25,
+                                ..
+                            }
+                        )
+                })
+            })
+            .flat_map(|p| [p.name.clone(), p.id.clone()])
+            .collect();
+        self
+    }
+
+    /// The monthly values of `which`.
+    fn series(&self, which: DistrictIndicator) -> Vec<(Month, f64)> {
+        match which {
+            DistrictIndicator::EnergyBalance => self
+                .months
+                .iter()
+                .map(|b| (b.month, b.production_kwh - b.consumption_kwh))
+                .collect(),
+            DistrictIndicator::PvSelfConsumed => self
+                .other
+                .iter()
+                .map(|m| (m.month, m.pv_self_consumed_kwh))
+                .collect(),
+            DistrictIndicator::HydrogenProduced => self
+                .other
+                .iter()
+                .map(|m| (m.month, m.h2_produced_kg))
+                .collect(),
+            DistrictIndicator::EvCharging => {
+                self.other.iter().map(|m| (m.month, m.ev_kwh)).collect()
+            }
+            DistrictIndicator::FleetCharging => {
+                self.other.iter().map(|m| (m.month, m.fleet_kwh)).collect()
+            }
+        }
+    }
+}
+
+/// The indicator `which` of a district's simulation over `months` (projected by calendar
+/// month from a typical year when `project`), or `None` when no month is simulated.
+fn district_indicator(
+    e: &quartier_model::Experiment,
+    b: &DistrictBalance,
+    which: DistrictIndicator,
+    months: &[Month],
+    project: bool,
+    source: &str,
+) -> Option<Indicator> {
+    let all = b.series(which);
+    let values: Vec<(Month, f64)> = if project {
+        months
+            .iter()
+            .filter_map(|m| {
+                let own = all.iter().find(|x| x.0 == *m);
+                own.or_else(|| all.iter().find(|x| x.0.1 == m.1))
+                    .map(|x| (*m, x.1))
+            })
+            .collect()
+    } else {
+        all.into_iter().filter(|x| months.contains(&x.0)).collect()
+    };
+    if values.is_empty() {
+        return None;
+    }
+    let (name, unit, definition) = match which {
+        DistrictIndicator::EnergyBalance => {
+            let balance: Vec<MonthlyBalance> = values
+                .iter()
+                .map(|(m, v)| MonthlyBalance {
+                    month: *m,
+                    production_kwh: v.max(0.0),
+                    consumption_kwh: (-v).max(0.0),
+                })
+                .collect();
+            let mut ind = Indicator::energy_balance(&e.commune, &e.title, source, &balance);
+            ind.about.private_meters = (b.metered_loads > 0).then_some(b.metered_loads);
+            return Some(ind);
+        }
+        DistrictIndicator::PvSelfConsumed => (
+            "PV production used in the district",
+            "kWh",
+            "PV production after curtailment minus what the district exports, per month (the self-consumed part of local PV).",
+        ),
+        DistrictIndicator::HydrogenProduced => (
+            "hydrogen produced",
+            "kg",
+            "Hydrogen produced by the district's electrolysers, per month.",
+        ),
+        DistrictIndicator::EvCharging => (
+            "energy delivered to electric vehicles",
+            "kWh",
+            "Energy delivered by the district's charge points to the vehicles of its charging sessions, per month.",
+        ),
+        DistrictIndicator::FleetCharging => (
+            "energy charged into the fleets",
+            "kWh",
+            "Energy charged into the district's fleets (cargo bikes, municipal vehicles) at their depots, per month.",
+        ),
+    };
+    Some(Indicator {
+        commune: e.commune.clone(),
+        experiment: e.title.clone(),
+        name: name.into(),
+        unit: unit.into(),
+        source: source.into(),
+        aggregate: Aggregate::Sum,
+        target: None,
+        monthly: values
+            .into_iter()
+            .map(|(m, v)| (m, Cell::exact(v)))
+            .collect(),
+        total_uncertainty: None,
+        about: About {
+            definition: definition.into(),
+            private_meters: (b.metered_loads > 0).then_some(b.metered_loads),
+            ..About::default()
+        },
+    })
 }
 
 /// Reads, loads and simulates the district file at `path` with the rule controller, and
@@ -101,7 +288,8 @@ pub fn simulate_district_balance(path: &Path) -> Result<DistrictBalance, Program
         district.weather.typical_year,
         &flows,
         district.site.timezone,
-    ))
+    )
+    .with_district(&district))
 }
 
 /// A note for the reader of the programme table: why an experiment's figures are missing or
@@ -181,14 +369,25 @@ impl std::fmt::Display for Note {
 /// `Ok(None)` from it means "no balance for this district" and adds a note.
 pub fn programme_indicators<E>(
     evaluated: &[Evaluated],
-    mut balance_of: impl FnMut(&Path) -> Result<Option<DistrictBalance>, E>,
+    balance_of: impl FnMut(&Path) -> Result<Option<DistrictBalance>, E>,
 ) -> Result<(Vec<Indicator>, Vec<Note>), E> {
+    let (each, notes) = indicators_by_experiment(evaluated, balance_of)?;
+    Ok((each.into_iter().flatten().collect(), notes))
+}
+
+/// Like [`programme_indicators`], each experiment's indicators apart (in the order of
+/// `evaluated`).
+pub fn indicators_by_experiment<E>(
+    evaluated: &[Evaluated],
+    mut balance_of: impl FnMut(&Path) -> Result<Option<DistrictBalance>, E>,
+) -> Result<(Vec<Vec<Indicator>>, Vec<Note>), E> {
     let mut cache: BTreeMap<PathBuf, Option<DistrictBalance>> = BTreeMap::new();
-    let mut out = Vec::new();
+    let mut each = Vec::new();
     let mut notes = Vec::new();
     for ev in evaluated {
         let e = &ev.experiment;
-        out.extend(ev.indicators.iter().cloned());
+        each.push(ev.indicators.clone());
+        let out = each.last_mut().expect("pushed above");
         let note = |what: NoteKind| Note {
             commune: e.commune.clone(),
             title: e.title.clone(),
@@ -210,36 +409,34 @@ pub fn programme_indicators<E>(
         let covered = months
             .iter()
             .all(|m| b.months.iter().any(|x| x.month == *m));
-        let (balance, source) = if covered || !b.typical {
-            (
-                b.months
-                    .iter()
-                    .filter(|x| months.contains(&x.month))
-                    .copied()
-                    .collect::<Vec<_>>(),
-                format!("simulated: {} (rule controller), export − import", b.name),
+        let project = !covered && b.typical;
+        let source = if project {
+            format!(
+                "simulated typical year of {} ({}), projected by calendar month",
+                b.name, b.year_label
             )
         } else {
-            (
-                project_typical_year(&b.months, &months),
-                format!(
-                    "simulated typical year of {} ({}), projected by calendar month; export − import",
-                    b.name, b.year_label
-                ),
-            )
+            format!("simulated: {} (rule controller)", b.name)
         };
-        if balance.is_empty() {
+        let mut any = false;
+        for &which in &e.district_indicators {
+            let source = match which {
+                DistrictIndicator::EnergyBalance => format!("{source}; export − import"),
+                _ => source.clone(),
+            };
+            if let Some(ind) = district_indicator(e, b, which, &months, project, &source) {
+                out.push(ind);
+                any = true;
+            }
+        }
+        if !any && !e.district_indicators.is_empty() {
             notes.push(note(NoteKind::OutsideMonths {
                 district: b.name.clone(),
                 period: b.year_label.clone(),
             }));
-            continue;
         }
-        out.push(Indicator::energy_balance(
-            &e.commune, &e.title, &source, &balance,
-        ));
     }
-    Ok((out, notes))
+    Ok((each, notes))
 }
 
 /// The programme's first month by default: the earliest experiment start.

@@ -248,6 +248,166 @@ impl Default for BarChart {
     }
 }
 
+/// A bar of a timeline row: from `from` to `to` in column units (a column is a month).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    /// Start, in columns from the first (fractions inside a column).
+    pub from: f64,
+    /// End (exclusive), in columns.
+    pub to: f64,
+    /// Index into [`Timeline::legend`] (its colour and meaning).
+    pub kind: usize,
+    /// A thin bar (what actually happened) over the thick planned ones.
+    pub thin: bool,
+}
+
+/// One row of a timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineRow {
+    /// Its label (cut to fit).
+    pub label: String,
+    /// Its bars.
+    pub spans: Vec<Span>,
+    /// Diamonds at a column position, with their tooltip (milestones).
+    pub marks: Vec<(f64, String)>,
+}
+
+/// A timeline (a Gantt chart over calendar columns).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// Title.
+    pub title: String,
+    /// Column labels (months), every one drawn as a grid line, every `label_every` labelled.
+    pub columns: Vec<String>,
+    /// How often a column is labelled.
+    pub label_every: usize,
+    /// Rows, top to bottom.
+    pub rows: Vec<TimelineRow>,
+    /// A vertical "today" line, in columns, with its label.
+    pub now: Option<(f64, String)>,
+    /// What each kind of bar means (colour from the palette by index), and what a thin bar
+    /// and a diamond mean.
+    pub legend: Vec<String>,
+    /// Width in SVG units.
+    pub width: f64,
+}
+
+/// A timeline as a standalone `<svg>`: row labels on the left, month columns, bars, diamonds,
+/// the "today" line and a legend below.
+pub fn timeline(t: &Timeline) -> String {
+    let label_w = 300.0;
+    let (top, row_h) = (40.0, 24.0);
+    let n = t.columns.len().max(1) as f64;
+    let plot_w = (t.width - label_w - 10.0).max(100.0);
+    let x = |c: f64| label_w + plot_w * (c.clamp(0.0, n) / n);
+    let legend_rows = t.legend.len().div_ceil(3).max(1) as f64;
+    let height = top + row_h * t.rows.len() as f64 + 26.0 + 18.0 * legend_rows;
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w:.0} {height:.0}\" role=\"img\" aria-label=\"{ti}\">\
+         <title>{ti}</title><text x=\"0\" y=\"14\" font-weight=\"600\">{ti}</text>",
+        w = t.width,
+        ti = escape(&t.title)
+    );
+    let bottom = top + row_h * t.rows.len() as f64;
+    for (i, c) in t.columns.iter().enumerate() {
+        let cx = x(i as f64);
+        let _ = write!(
+            o,
+            "<line x1=\"{cx:.1}\" y1=\"{:.1}\" x2=\"{cx:.1}\" y2=\"{bottom:.1}\" stroke=\"#e3e6ea\"/>",
+            top - 6.0
+        );
+        if t.label_every > 0 && i % t.label_every == 0 {
+            let _ = write!(
+                o,
+                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                cx + 2.0,
+                top - 10.0,
+                escape(c)
+            );
+        }
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        let y = top + row_h * r as f64;
+        let label: String = if row.label.chars().count() > 46 {
+            row.label.chars().take(45).collect::<String>() + "…"
+        } else {
+            row.label.clone()
+        };
+        let _ = write!(
+            o,
+            "<text x=\"0\" y=\"{:.1}\"><title>{}</title>{}</text>",
+            y + row_h * 0.65,
+            escape(&row.label),
+            escape(&label)
+        );
+        for s in row.spans.iter().filter(|s| s.to > s.from) {
+            let (h, dy) = if s.thin {
+                (4.0, row_h * 0.5 - 2.0)
+            } else {
+                (row_h * 0.6, row_h * 0.2)
+            };
+            let colour = if s.thin {
+                "#1d2433"
+            } else {
+                PALETTE[s.kind % PALETTE.len()]
+            };
+            let _ = write!(
+                o,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{colour}\"{}/>",
+                x(s.from),
+                y + dy,
+                (x(s.to) - x(s.from)).max(1.0),
+                if s.thin { "" } else { " fill-opacity=\"0.55\"" }
+            );
+        }
+        for (c, tip) in &row.marks {
+            let (mx, my) = (x(*c), y + row_h * 0.5);
+            let _ = write!(
+                o,
+                "<path d=\"M{:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}Z\" fill=\"#1d2433\"><title>{}</title></path>",
+                mx,
+                my - 5.0,
+                mx + 5.0,
+                my,
+                mx,
+                my + 5.0,
+                mx - 5.0,
+                my,
+                escape(tip)
+            );
+        }
+    }
+    if let Some((c, label)) = &t.now {
+        let nx = x(*c);
+        let _ = write!(
+            o,
+            "<line x1=\"{nx:.1}\" y1=\"{:.1}\" x2=\"{nx:.1}\" y2=\"{bottom:.1}\" stroke=\"#a40000\" stroke-width=\"2\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#a40000\">{}</text>",
+            top - 6.0,
+            nx + 3.0,
+            bottom + 14.0,
+            escape(label)
+        );
+    }
+    for (i, item) in t.legend.iter().enumerate() {
+        let lx = (i % 3) as f64 * (t.width / 3.0);
+        let ly = bottom + 30.0 + 18.0 * (i / 3) as f64;
+        let _ = write!(
+            o,
+            "<rect x=\"{lx:.1}\" y=\"{:.1}\" width=\"14\" height=\"10\" fill=\"{}\" fill-opacity=\"0.55\"/>\
+             <text x=\"{:.1}\" y=\"{ly:.1}\">{}</text>",
+            ly - 9.0,
+            PALETTE[i % PALETTE.len()],
+            lx + 18.0,
+            escape(item)
+        );
+    }
+    o.push_str("</svg>");
+    o
+}
+
 /// Escapes text for SVG/HTML content and attributes.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

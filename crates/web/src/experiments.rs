@@ -33,14 +33,17 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{Datelike, Utc};
-use quartier_evaluate::{Cell, Month, ProgrammeTable, cumulative_avoided, programme_table};
+use quartier_evaluate::{
+    Cell, Indicator, Month, ProgrammeTable, cumulative_avoided, programme_table,
+};
 use quartier_model::Experiment;
 use quartier_report::evaluation_charts::{ChartText, baseline_chart, cumulative_chart};
 use quartier_report::experiment::{
     Evaluated, evaluate_experiment, indicators_besides_energy, month_label, own_table,
 };
 use quartier_report::programme::{
-    Note, NoteKind, experiment_files, first_month, programme_indicators, simulate_district_balance,
+    Note, NoteKind, experiment_files, first_month, indicators_by_experiment,
+    simulate_district_balance,
 };
 use quartier_store::{DistrictRow, Role};
 use serde::Deserialize;
@@ -62,16 +65,31 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/experiments", get(api_list).post(api_create))
         .route("/api/v1/experiments/{slug}", get(api_read))
         .route("/api/v1/programme", get(api_programme))
+        .route("/api/v1/programme/portfolio", get(api_portfolio))
         .route("/experiments", get(page_list))
         .route("/experiments/{slug}", get(page_read))
-        .route("/programme", get(page_programme))
+        .route("/programme", get(crate::portfolio::page_portfolio))
+        .route(
+            "/programme/portfolio.csv",
+            get(crate::portfolio::portfolio_csv_file),
+        )
+        .route("/programme/indicators", get(page_programme))
+        .route(
+            "/public/experiments",
+            get(crate::portfolio::page_public_list),
+        )
+        .route(
+            "/public/experiments/{slug}",
+            get(crate::portfolio::page_public),
+        )
+        .route("/open-data/{file}", get(crate::portfolio::open_data_file))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Finding, evaluating and caching
 
 /// What reading one experiment file gave.
-enum Outcome {
+pub(crate) enum Outcome {
     /// The file does not parse: every problem, located.
     Invalid(Vec<InputProblem>),
     /// The file parses but its evaluation failed (missing data, too little baseline…).
@@ -81,9 +99,9 @@ enum Outcome {
 }
 
 /// One experiment file and its evaluation.
-struct Entry {
-    slug: String,
-    outcome: Outcome,
+pub(crate) struct Entry {
+    pub(crate) slug: String,
+    pub(crate) outcome: Outcome,
     /// `[site] name` of the district file the experiment names, if it reads.
     district_name: Option<String>,
     /// What the cached result depends on.
@@ -91,7 +109,7 @@ struct Entry {
 }
 
 impl Entry {
-    fn experiment(&self) -> Option<&Experiment> {
+    pub(crate) fn experiment(&self) -> Option<&Experiment> {
         match &self.outcome {
             Outcome::Invalid(_) => None,
             Outcome::Failed(e, _) => Some(e),
@@ -154,6 +172,23 @@ fn valid_slug(s: &str) -> bool {
 fn relative(msg: &str, data_dir: &Path) -> String {
     let msg = crate::districts::without_folder(msg, &experiments_dir(data_dir));
     crate::districts::without_folder(&msg, data_dir)
+}
+
+/// The evaluated experiment `slug` of the data folder, whoever asks (the public pages check
+/// that it is published). `None` when absent, invalid or failed.
+pub(crate) async fn entry_of(state: &AppState, slug: &str) -> Result<Option<Arc<Entry>>, ApiError> {
+    if !valid_slug(slug) {
+        return Ok(None);
+    }
+    let path = experiments_dir(&state.config.data_dir).join(format!("{slug}.toml"));
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let (dir, s) = (state.config.data_dir.clone(), slug.to_string());
+    let entry = tokio::task::spawn_blocking(move || load_entry(&dir, &s, &path))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(matches!(entry.outcome, Outcome::Evaluated(_)).then_some(entry))
 }
 
 /// Reads (or takes from the cache) the experiment at `path`. Blocking.
@@ -302,9 +337,14 @@ async fn visible_entry(
 }
 
 /// The programme built from every evaluated experiment, with notes.
-struct Programme {
-    table: ProgrammeTable,
-    notes: Vec<Note>,
+pub(crate) struct Programme {
+    pub(crate) table: ProgrammeTable,
+    pub(crate) notes: Vec<Note>,
+    /// Each evaluated experiment: its slug, the experiment, its indicators (its own and its
+    /// district's), in file order.
+    pub(crate) each: Vec<(String, Experiment, Vec<Indicator>)>,
+    /// The districts' private persons (never published).
+    pub(crate) private_names: Vec<String>,
 }
 
 type ProgrammeCache = Mutex<HashMap<PathBuf, (Vec<usize>, Arc<Programme>)>>;
@@ -325,13 +365,13 @@ fn build_programme(data_dir: &Path, entries: &[Arc<Entry>]) -> Arc<Programme> {
     {
         return p.clone();
     }
-    let evaluated: Vec<Evaluated> = entries
+    let (slugs, evaluated): (Vec<String>, Vec<Evaluated>) = entries
         .iter()
         .filter_map(|e| match &e.outcome {
-            Outcome::Evaluated(ev) => Some((**ev).clone()),
+            Outcome::Evaluated(ev) => Some((e.slug.clone(), (**ev).clone())),
             _ => None,
         })
-        .collect();
+        .unzip();
     // An invalid file has no commune or title: its page says what is wrong, the table has
     // no row for it.
     let mut notes: Vec<Note> = entries
@@ -347,12 +387,18 @@ fn build_programme(data_dir: &Path, entries: &[Arc<Entry>]) -> Arc<Programme> {
             Outcome::Invalid(_) | Outcome::Evaluated(_) => None,
         })
         .collect();
-    let (indicators, more) = match programme_indicators(&evaluated, |p| {
-        Ok::<_, std::convert::Infallible>(simulate_district_balance(p).ok())
+    let mut private_names = Vec::new();
+    let (each, more) = match indicators_by_experiment(&evaluated, |p| {
+        let b = simulate_district_balance(p).ok();
+        if let Some(b) = &b {
+            private_names.extend(b.private_names.iter().cloned());
+        }
+        Ok::<_, std::convert::Infallible>(b)
     }) {
         Ok(x) => x,
         Err(never) => match never {},
     };
+    let indicators: Vec<Indicator> = each.iter().flatten().cloned().collect();
     notes.extend(more.into_iter().map(|mut n| {
         if let NoteKind::NotSimulated { district } = &mut n.what {
             *district = relative(district, data_dir);
@@ -363,11 +409,38 @@ fn build_programme(data_dir: &Path, entries: &[Arc<Entry>]) -> Arc<Programme> {
     let p = Arc::new(Programme {
         table: programme_table(indicators, first, PROGRAMME_MONTHS),
         notes,
+        each: slugs
+            .into_iter()
+            .zip(evaluated)
+            .zip(each)
+            .map(|((slug, ev), inds)| (slug, ev.experiment, inds))
+            .collect(),
+        private_names,
     });
     if let Ok(mut map) = programme_cache().lock() {
         map.insert(data_dir.to_path_buf(), (key, p.clone()));
     }
     p
+}
+
+/// The programme of every experiment of the data folder (built or cached), and the slugs
+/// `user` sees (`None`: the public, who see no unpublished experiment and no table).
+pub(crate) async fn programme_for(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+) -> Result<(Arc<Programme>, Vec<String>), ApiError> {
+    let (all, visible) = match user {
+        Some(u) => all_and_visible_entries(state, u).await?,
+        None => {
+            let all = all_entries(state).await?;
+            (all, Vec::new())
+        }
+    };
+    let dir = state.config.data_dir.clone();
+    let p = tokio::task::spawn_blocking(move || build_programme(&dir, &all))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((p, visible.iter().map(|e| e.slug.clone()).collect()))
 }
 
 /// The programme table restricted to what `user` sees (all of it for the programme).
@@ -424,7 +497,7 @@ fn phase(e: &Experiment) -> &'static str {
     }
 }
 
-fn status(entry: &Entry) -> &'static str {
+pub(crate) fn status(entry: &Entry) -> &'static str {
     match &entry.outcome {
         Outcome::Invalid(_) => "invalid",
         Outcome::Failed(..) => "failed",
@@ -672,6 +745,18 @@ async fn api_programme(
     Ok(Json(programme_json(&table, &notes)))
 }
 
+/// `GET /api/v1/programme/portfolio?as_of=YYYY-MM-DD`: where each experiment the user sees
+/// stands on the day (today by default).
+async fn api_portfolio(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<crate::portfolio::PortfolioQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let day = q.day()?;
+    let rows = crate::portfolio::positions(&state, &user, day).await?;
+    Ok(Json(crate::portfolio::portfolio_json(&rows, day)))
+}
+
 /// The slug of a new experiment: its title in lower-case ASCII words joined by `-`.
 fn slug_of(title: &str) -> String {
     let mut s = String::new();
@@ -788,7 +873,7 @@ async fn api_create(
 // Pages
 
 /// A number in `lang` with a narrow space between thousands; `—` when not finite.
-fn n(x: f64, d: usize, lang: Lang) -> String {
+pub(crate) fn n(x: f64, d: usize, lang: Lang) -> String {
     signed(x, d, lang.point())
 }
 
@@ -802,13 +887,13 @@ fn pct(x: f64, lang: Lang) -> String {
 }
 
 /// The local day of instant `t` in the experiment's zone `tz`, as people write it.
-fn day(l: Lang, t: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+pub(crate) fn day(l: Lang, t: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     crate::i18n::day_label(l, t.with_timezone(&tz).date_naive())
 }
 
 /// An indicator's name in `l`: the two the programme computes itself are translated; the
 /// others are the names an experiment file gives its KPIs, shown as written.
-fn indicator_name(l: Lang, name: &str) -> String {
+pub(crate) fn indicator_name(l: Lang, name: &str) -> String {
     match name {
         "avoided energy" => t(l, "exp_ind_avoided").to_string(),
         "positive-energy balance (production − consumption)" => {
@@ -841,10 +926,12 @@ async fn page_list(
         .await
         .map_err(|e| cx.fail(e))?;
     let mut body = format!(
-        "<p><a href=\"/programme?lang={lc}\">{p}</a></p><section><table><tr><th>{c}</th><th>{e}</th>\
+        "<p><a href=\"/programme?lang={lc}\">{p}</a> · <a href=\"/programme/indicators?lang={lc}\">{m}</a></p>\
+         <section><table><tr><th>{c}</th><th>{e}</th>\
          <th>{per}</th><th>{st}</th><th>{av}</th><th>{sp}</th><th>{fsu}</th></tr>",
         lc = l.code(),
-        p = t(l, "exp_programme"),
+        p = t(l, "pf_title"),
+        m = t(l, "exp_programme"),
         c = t(l, "exp_commune"),
         e = t(l, "exp_experiment"),
         per = t(l, "exp_period"),
@@ -943,7 +1030,7 @@ fn card(value: &str, label: &str) -> String {
     format!("<div class=card><div class=v>{value}</div><div class=k>{label}</div></div>")
 }
 
-fn energy_html(body: &mut String, ev: &Evaluated, l: Lang) {
+pub(crate) fn energy_html(body: &mut String, ev: &Evaluated, l: Lang) {
     let Some(en) = &ev.energy else {
         return;
     };
@@ -1074,14 +1161,7 @@ async fn page_read(
                 day(l, e.end, e.timezone),
                 status_label(&entry, l)
             );
-            if let Some(src) = &e.data_source {
-                let _ = write!(
-                    body,
-                    "<p class=note><b>{}</b> {}</p>",
-                    t(l, "exp_data_source"),
-                    esc(src)
-                );
-            }
+            body.push_str(&data_source_html(l, e));
             e.title.clone()
         }
         None => entry.slug.clone(),
@@ -1160,7 +1240,18 @@ async fn page_read(
     Ok(Html(page(l, &title, Some(user), &body)))
 }
 
-fn cell_text(c: Option<Cell>, l: Lang) -> String {
+/// Where an experiment's data come from, as its file says it (empty when it says nothing).
+pub(crate) fn data_source_html(l: Lang, e: &Experiment) -> String {
+    e.data_source.as_ref().map_or(String::new(), |src| {
+        format!(
+            "<p class=note><b>{}</b> {}</p>",
+            t(l, "exp_data_source"),
+            esc(src)
+        )
+    })
+}
+
+pub(crate) fn cell_text(c: Option<Cell>, l: Lang) -> String {
     match c {
         None => "—".into(),
         Some(Cell {
@@ -1184,13 +1275,14 @@ async fn page_programme(
         .await
         .map_err(|e| cx.fail(e))?;
     let mut body = format!(
-        "<p><a href=\"/experiments?lang={}\">{}</a></p><section class=scroll><table>\
+        "<p><a href=\"/programme?lang={lc}\">{}</a> · <a href=\"/experiments?lang={lc}\">{}</a></p><section class=scroll><table>\
          <tr><th>{}</th><th>{}</th><th>{}</th>",
-        l.code(),
+        t(l, "pf_title"),
         t(l, "exp_experiments"),
         t(l, "exp_commune"),
         t(l, "exp_experiment"),
         t(l, "exp_indicator"),
+        lc = l.code(),
     );
     for m in &table.months {
         let _ = write!(body, "<th>{}</th>", l.month_label(&month_label(*m)));

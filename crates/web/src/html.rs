@@ -92,7 +92,14 @@ section{background:#fff;border-radius:6px;padding:10px 14px;margin:14px 0;box-sh
 table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #e3e6ea;text-align:left}\
 .err{color:#a40000}progress{width:400px;height:18px;accent-color:#2b7a3d}\
 button{padding:5px 12px}form.inline{margin:0}.scroll{overflow-x:auto}\
-svg text{font-size:11px;fill:#333}";
+svg text{font-size:11px;fill:#333}\
+.filters{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin:8px 0}\
+table.portfolio{width:100%}table.portfolio td{vertical-align:top;overflow-wrap:break-word}.nw{white-space:nowrap}\
+.badge{display:inline-block;padding:2px 8px;border-radius:10px;white-space:nowrap;font-weight:600}\
+.st-met{background:#d7efdc}.st-ok{background:#e3f0fa}.st-late{background:#fdecc8}.st-risk{background:#f9d3d0}.st-ns{background:#eceef1}\
+.tag{display:inline-block;font-size:.8em;padding:0 6px;border:1px solid #99a;border-radius:8px;margin-left:4px;color:#445}\
+ul.reasons{margin:4px 0 0 0;padding-left:18px;font-size:.85em;color:#445}\
+.chart svg{width:100%;height:auto}";
 
 /// The page frame: header with navigation (only the sections the user may open: participants
 /// have no experiments link) and logout form, then `body`.
@@ -109,9 +116,10 @@ pub(crate) fn page(lang: Lang, title: &str, user: Option<&CurrentUser>, body: &s
                 String::new()
             } else {
                 format!(
-                    "<a href=\"/experiments?lang={}\">{}</a>",
-                    lang.code(),
-                    t(lang, "exp_experiments")
+                    "<a href=\"/experiments?lang={l}\">{}</a><a href=\"/programme?lang={l}\">{}</a>",
+                    t(lang, "exp_experiments"),
+                    t(lang, "pf_title"),
+                    l = lang.code(),
                 )
             },
             audit = if u.user.role == Role::Programme {

@@ -32,6 +32,7 @@ mod page_support;
 mod pages;
 mod people;
 mod people_pages;
+mod portfolio;
 mod sizing;
 mod upload_page;
 

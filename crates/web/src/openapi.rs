@@ -53,6 +53,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/experiments"),
     ("get", "/api/v1/experiments/{slug}"),
     ("get", "/api/v1/programme"),
+    ("get", "/api/v1/programme/portfolio"),
     ("get", "/api/v1/users"),
     ("delete", "/api/v1/users/{username}"),
     ("put", "/api/v1/me/password"),

@@ -1,8 +1,8 @@
 //! Experiments and the programme overview, as the programme team, an organiser and a
-//! participant meet them: the demo experiments of `examples/experiments` (the mairie annexe's
-//! renovation on data generated from the Meudon district's model, 2025-2027, and Issy's cargo
-//! bikes) copied into the app's data folder (with the HydroSeine district Issy's experiment
-//! names).
+//! participant meet them: the demo programme of `examples/experiments` (Meudon's seven
+//! experiments, among them the mairie annexe's renovation on data generated from the Meudon
+//! district's model, 2025-2027, and the municipal cargo bikes; Issy's HydroSeine) copied into
+//! the app's data folder with the two districts they name.
 
 mod common;
 
@@ -12,7 +12,19 @@ use common::*;
 use serde_json::{Value, json};
 
 const MEUDON: &str = "meudon-renovation-mairie-annexe";
-const ISSY: &str = "issy-cargo-bikes";
+const ISSY: &str = "issy-hydroseine";
+const CARGO: &str = "meudon-cargo-bikes";
+/// The demo programme's experiments, in file order.
+const SEED: [&str; 8] = [
+    "issy-hydroseine",
+    "meudon-asset-platform",
+    "meudon-cargo-bikes",
+    "meudon-energy-community",
+    "meudon-ev-charging",
+    "meudon-hybrid-vehicle",
+    "meudon-pv-self-consumption",
+    "meudon-renovation-mairie-annexe",
+];
 /// A participant of the HydroSeine district (examples/hydroseine.toml).
 const HYDRO_PRM: &str = "30100000000001";
 
@@ -34,14 +46,23 @@ fn copy_demo(app: &TestApp) {
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(ex.join(from), &to).unwrap_or_else(|e| panic!("{from}: {e}"));
     };
+    for slug in SEED {
+        let f = format!("experiments/{slug}.toml");
+        copy(&f, &f);
+    }
+    for f in std::fs::read_dir(ex.join("experiments/data/programme")).unwrap() {
+        let name = f.unwrap().file_name().to_string_lossy().into_owned();
+        let f = format!("experiments/data/programme/{name}");
+        copy(&f, &f);
+    }
     for f in [
-        "experiments/meudon-renovation-mairie-annexe.toml",
-        "experiments/issy-cargo-bikes.toml",
         "experiments/data/meudon_mairie_annexe_2025-2027_hourly.csv",
         "experiments/data/meudon_temperature_tmy_2025-2027_hourly.csv",
         "hydroseine.toml",
+        "meudon-la-foret.toml",
         "data/pvlib_pvgis_tmy_45.000_8.000_2005_2023.csv",
         "data/hydroseine_ev_sessions_2025.csv",
+        "data/meudon_ev_sessions_2025.csv",
     ] {
         copy(f, f);
     }
@@ -103,8 +124,8 @@ fn the_programme_lists_the_demo_experiments_with_their_savings() {
     let r = admin.get("/api/v1/experiments");
     assert_eq!(r.status, 200, "{}", r.body);
     let list = r.json();
-    assert_eq!(slugs(&list), vec![ISSY, MEUDON]);
-    let meudon = &list["experiments"][1];
+    assert_eq!(slugs(&list), SEED);
+    let meudon = &list["experiments"][7];
     assert_eq!(meudon["commune"], "Meudon-la-Forêt");
     assert_eq!(meudon["status"], demo_status().0);
     assert_eq!(meudon["period"]["start"], "2025-04-01");
@@ -171,13 +192,18 @@ fn an_experiment_has_monthly_baseline_metered_and_a_cumulative_band() {
             .unwrap()
             .contains("The meter has no value for 54")
     }));
-    // A KPI experiment: its indicators against their targets.
-    let v = admin.get(&format!("/api/v1/experiments/{ISSY}")).json();
+    // A KPI experiment: its indicators against their targets (illustrative values of
+    // tools/gen_demo_programme.py), and the energy its bikes charge from the district's
+    // simulation.
+    let v = admin.get(&format!("/api/v1/experiments/{CARGO}")).json();
     let km = &v["indicators"][0];
     assert_eq!(km["name"], "cargo-bike distance");
-    assert_eq!(f(&km["total"]["value"]), 58550.0);
+    assert_eq!(f(&km["total"]["value"]), 45262.0);
     assert_eq!(km["target_met"], false);
-    assert_eq!(v["indicators"][1]["target_met"], true);
+    let v = admin
+        .get("/api/v1/experiments/meudon-energy-community")
+        .json();
+    assert_eq!(v["indicators"][0]["target_met"], true);
 }
 
 #[test]
@@ -198,8 +224,9 @@ fn the_programme_table_has_24_months_across_communes() {
             .unwrap_or_else(|| panic!("no row {name}: {p}"))
     };
     // The same numbers as `quartier programme examples/experiments`.
-    assert_eq!(f(&row("cargo-bike distance")["total"]["value"]), 58550.0);
-    assert_eq!(f(&row("van trips avoided")["total"]["value"]), 8840.0);
+    assert_eq!(f(&row("cargo-bike distance")["total"]["value"]), 45262.0);
+    assert_eq!(f(&row("van trips avoided")["total"]["value"]), 6776.0);
+    assert!(f(&row("hydrogen produced")["total"]["value"]) > 0.0);
     let avoided = row("avoided energy");
     assert_eq!(avoided["commune"], "Meudon-la-Forêt");
     assert_eq!(f(&avoided["total"]["value"]).round(), 16419.0);
@@ -274,19 +301,19 @@ fn pages_show_the_table_the_charts_and_the_programme_in_both_languages() {
         r.body
     );
 
-    let r = admin.get("/programme?lang=en");
+    let r = admin.get("/programme/indicators?lang=en");
     assert_eq!(r.status, 200);
     assert!(r.body.contains("<th>Apr 2025</th>") && r.body.contains("<th>Mar 2027</th>"));
-    let fr = admin.get("/programme?lang=fr");
+    let fr = admin.get("/programme/indicators?lang=fr");
     assert!(fr.body.contains("<th>avr. 2025</th>"), "{}", fr.body);
     assert!(fr.body.contains("énergie évitée") && !fr.body.contains("avoided energy"));
-    assert!(r.body.contains("58\u{202F}550"));
+    assert!(r.body.contains("45\u{202F}262"));
     assert!(
         r.body.contains("16\u{202F}419 ± 1\u{202F}693"),
         "{}",
         r.body
     );
-    let r = admin.get(&format!("/experiments/{ISSY}?lang=en"));
+    let r = admin.get(&format!("/experiments/{CARGO}?lang=en"));
     assert!(r.body.contains("cargo-bike distance"));
     assert!(!r.body.contains("<svg"), "no energy evaluation, no chart");
 }
@@ -520,10 +547,9 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
     assert_eq!(missing[0]["gaps"][0]["steps"], 54);
     assert_eq!(v["energy"]["adjustments"], json!([]));
     assert_eq!(v["energy"]["normalised"], Value::Null);
-    assert_eq!(
-        slugs(&admin.get("/api/v1/experiments").json()),
-        vec![ISSY, "meudon-daily", MEUDON]
-    );
+    let mut with_daily: Vec<&str> = SEED.to_vec();
+    with_daily.insert(3, "meudon-daily");
+    assert_eq!(slugs(&admin.get("/api/v1/experiments").json()), with_daily);
     // The slug is taken now; without one, the title gives it.
     let r = admin.post_json(
         "/api/v1/experiments",
@@ -539,7 +565,7 @@ fn registering_an_experiment_validates_it_like_a_district_upload() {
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(
         r.json()["slug"],
-        "renovation-energetique-de-la-mairie-annexe-donnees-generees"
+        "transition-energetique-des-batiments-publics-la-mairie-annexe-donnees-generees"
     );
 }
 
@@ -570,11 +596,17 @@ fn a_building_known_by_its_invoices_is_shown_per_invoice() {
     let app = spawn_app();
     let (admin, ..) = setup(&app);
     let data = data_dir(&app);
-    for f in [
-        "experiments/meudon-renovation-creche.toml",
-        "experiments/data/meudon_creche_invoices_2025-2027.csv",
+    for (from, to) in [
+        (
+            "caltrack-sample/meudon-renovation-creche.toml",
+            "experiments/meudon-renovation-creche.toml",
+        ),
+        (
+            "experiments/data/meudon_creche_invoices_2025-2027.csv",
+            "experiments/data/meudon_creche_invoices_2025-2027.csv",
+        ),
     ] {
-        std::fs::copy(examples().join(f), data.join(f)).unwrap();
+        std::fs::copy(examples().join(from), data.join(to)).unwrap();
     }
     let v = admin
         .get("/api/v1/experiments/meudon-renovation-creche")
@@ -592,4 +624,267 @@ fn a_building_known_by_its_invoices_is_shown_per_invoice() {
         "{}",
         en.body
     );
+}
+
+/// Reason texts of one experiment of the portfolio's JSON.
+fn reasons(p: &Value, slug: &str) -> Vec<String> {
+    experiment_of(p, slug)["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn experiment_of<'a>(p: &'a Value, slug: &str) -> &'a Value {
+    p["experiments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["slug"] == slug)
+        .unwrap_or_else(|| panic!("{slug} not in {p}"))
+}
+
+#[test]
+fn the_portfolio_says_where_each_experiment_stands_on_a_day() {
+    let app = spawn_app();
+    let (admin, org_hydro, _, part) = setup(&app);
+    let r = admin.get("/api/v1/programme/portfolio?as_of=2026-12-07");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let p = r.json();
+    assert_eq!(p["as_of"], "2026-12-07");
+    let slugs: Vec<&str> = p["experiments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, SEED);
+    // The same standings as `quartier programme --as-of 2026-12-07`.
+    for (slug, standing, phase) in [
+        ("issy-hydroseine", "at-risk", "evaluation"),
+        ("meudon-asset-platform", "late", "evaluation"),
+        ("meudon-cargo-bikes", "on-track", "evaluation"),
+        ("meudon-energy-community", "on-track", "evaluation"),
+        ("meudon-ev-charging", "late", "monitoring"),
+        ("meudon-hybrid-vehicle", "at-risk", "evaluation"),
+        ("meudon-pv-self-consumption", "late", "evaluation"),
+        ("meudon-renovation-mairie-annexe", "on-track", "evaluation"),
+    ] {
+        let e = experiment_of(&p, slug);
+        assert_eq!(
+            (e["standing"].as_str(), e["phase"].as_str()),
+            (Some(standing), Some(phase)),
+            "{slug}: {e}"
+        );
+        assert_eq!(
+            (e["month"].as_u64(), e["months"].as_u64()),
+            (Some(21), Some(24)),
+            "{slug}"
+        );
+    }
+    let ev = experiment_of(&p, "meudon-ev-charging");
+    assert_eq!(ev["last_report"], "2026-09");
+    assert_eq!(ev["overdue_reports"], json!(["2026-10"]));
+    assert!(
+        reasons(&p, "meudon-ev-charging")
+            .iter()
+            .any(|r| r == "reports overdue: 2026-10")
+    );
+    // A day before the October report was due, nothing was overdue.
+    let before = admin
+        .get("/api/v1/programme/portfolio?as_of=2026-11-15")
+        .json();
+    assert_eq!(
+        experiment_of(&before, "meudon-ev-charging")["overdue_reports"],
+        json!([])
+    );
+    // A bad day: 422 naming the setting.
+    let bad = admin.get("/api/v1/programme/portfolio?as_of=07/12/2026");
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("as_of=YYYY-MM-DD"), "{}", bad.body);
+
+    // The page: every experiment, its standing in words, the rule, the timeline, definitions.
+    let r = admin.get("/programme?lang=en&as_of=2026-12-07");
+    assert_eq!(r.status, 200, "{}", r.body);
+    for text in [
+        "Programme portfolio — 7 Dec 2026",
+        "HydroSeine : quartier démonstrateur de la ville hydrogène",
+        "Recharge automatique mains libres des véhicules électriques",
+        "reports overdue: 2026-10",
+        "milestone &quot;Homologation du prototype&quot; due 2026-06-30, 160 days overdue",
+        "Rule:",
+        "The experiments&#39; 24 months",
+        "Kilometres ridden by the municipal cargo bikes",
+        "illustrative",
+    ] {
+        assert!(r.body.contains(text), "page lacks {text:?}");
+    }
+    assert_eq!(r.body.matches("class=\"badge st-risk\"").count(), 2);
+    let svg_start = r.body.find("<svg").unwrap();
+    let svg_end = r.body[svg_start..].find("</svg>").unwrap() + svg_start + 6;
+    quartier_report::svg::check_well_formed(&r.body[svg_start..svg_end]).unwrap();
+    let fr = admin.get("/programme?lang=fr&as_of=2026-12-07");
+    for text in [
+        "Portefeuille du programme — 7 déc. 2026",
+        "rapports en retard : 2026-10",
+        "à risque",
+        "Règle :",
+    ] {
+        assert!(fr.body.contains(text), "French page lacks {text:?}");
+    }
+    // Filters: a commune, a phase.
+    let issy = admin.get("/programme?lang=en&as_of=2026-12-07&commune=Issy-les-Moulineaux");
+    assert!(issy.body.contains("HydroSeine") && !issy.body.contains("Vélos-cargos des services"));
+    let monitoring = admin.get("/programme?lang=en&as_of=2026-12-07&phase=monitoring");
+    assert!(
+        monitoring.body.contains("Recharge automatique")
+            && !monitoring.body.contains("Vélos-cargos des services")
+    );
+    // A bad day on the page: the problem, in the page's language.
+    let bad = admin.get("/programme?lang=fr&as_of=hier");
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("« hier » n&#39;a")
+            || bad.body.contains("n'est pas une date")
+            || bad.body.contains("n&#39;est pas une date"),
+        "{}",
+        bad.body
+    );
+
+    // The CSV export: a header and one row per experiment.
+    let csv = admin.get("/programme/portfolio.csv?as_of=2026-12-07");
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(
+        csv.body
+            .starts_with("experiment_id,commune,theme,experiment,status,phase,")
+    );
+    assert_eq!(csv.body.lines().count(), 9);
+
+    // An organiser sees their district's experiment only; a participant, nothing.
+    let mine = org_hydro
+        .get("/api/v1/programme/portfolio?as_of=2026-12-07")
+        .json();
+    let slugs: Vec<&str> = mine["experiments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, vec![ISSY]);
+    let page = org_hydro.get("/programme?lang=en");
+    assert!(
+        page.body.contains("HydroSeine") && !page.body.contains("Meudon"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        org_hydro
+            .get("/programme/portfolio.csv")
+            .body
+            .lines()
+            .count(),
+        2
+    );
+    for path in [
+        "/programme",
+        "/programme/portfolio.csv",
+        "/api/v1/programme/portfolio",
+        "/programme/indicators",
+    ] {
+        assert_eq!(part.get(path).status, 404, "{path}");
+    }
+    assert_eq!(app.client().get("/api/v1/programme/portfolio").status, 401);
+}
+
+#[test]
+fn published_results_and_open_data_are_public_and_nothing_else_is() {
+    let app = spawn_app();
+    setup(&app);
+    let anon = app.client();
+    // The demo publishes three experiments (on 1 October, 2 and 15 November 2026).
+    let list = anon.get("/public/experiments?lang=fr");
+    assert_eq!(list.status, 200, "{}", list.body);
+    for title in [
+        "Vélos-cargos des services municipaux",
+        "HydroSeine : quartier démonstrateur de la ville hydrogène",
+        "Transition énergétique des bâtiments publics",
+    ] {
+        assert!(list.body.contains(title), "{title}");
+    }
+    assert!(!list.body.contains("Prototype de véhicule hybride"));
+    assert!(!list.body.contains("logout") && !list.body.contains("/account"));
+    // An unpublished experiment is missing, like one that does not exist.
+    let hidden = anon.get("/public/experiments/meudon-hybrid-vehicle");
+    let missing = anon.get("/public/experiments/no-such-experiment");
+    assert_eq!((hidden.status, missing.status), (404, 404));
+    assert_eq!(hidden.body, missing.body);
+    assert_eq!(anon.get("/public/experiments/..%2Fetc").status, 404);
+    // A published one: its indicators, their charts, illustrative values labelled.
+    let cargo = anon.get(&format!("/public/experiments/{CARGO}?lang=en"));
+    assert_eq!(cargo.status, 200);
+    for text in [
+        "cargo-bike distance",
+        "illustrative",
+        "Some values on this page are illustrative",
+        "Kilometres ridden",
+    ] {
+        assert!(cargo.body.contains(text), "{text:?}");
+    }
+    assert!(
+        cargo.body.matches("<svg").count() >= 2,
+        "a chart per indicator"
+    );
+    // The renovation: the evaluation's verdict, charts and method.
+    let reno = anon.get(&format!("/public/experiments/{MEUDON}?lang=fr"));
+    assert_eq!(reno.status, 200);
+    for text in [
+        "Conforme Guideline 14",
+        "Énergie évitée cumulée",
+        "Méthode : référence de consommation CalTRACK",
+    ] {
+        assert!(reno.body.contains(text), "{text:?}");
+    }
+    // The open data, signed out, agreeing with their metadata.
+    let csv = anon.get("/open-data/indicators.csv");
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let meta = anon.get("/open-data/dataset.jsonld");
+    assert_eq!(meta.status, 200);
+    assert!(
+        meta.header("content-type")
+            .unwrap()
+            .starts_with("application/ld+json")
+    );
+    let meta = meta.json();
+    let dist = &meta["dcat:distribution"][0];
+    assert_eq!(dist["dcat:byteSize"]["@value"], csv.body.len().to_string());
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(csv.body.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(dist["spdx:checksum"]["spdx:checksumValue"], digest);
+    let ids: std::collections::BTreeSet<&str> = csv
+        .body
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert_eq!(
+        ids.into_iter().collect::<Vec<_>>(),
+        vec![ISSY, CARGO, MEUDON]
+    );
+    assert_eq!(
+        anon.get("/open-data/indicators.json").json()["experiments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(anon.get("/open-data/secrets.csv").status, 404);
+    // Signed out, the rest stays closed.
+    assert_eq!(anon.get("/programme").status, 303);
+    assert_eq!(anon.get(&format!("/experiments/{CARGO}")).status, 303);
 }
