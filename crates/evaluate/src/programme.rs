@@ -170,6 +170,15 @@ impl About {
 }
 
 impl Indicator {
+    /// Sets the value of `month` (a laureate's report replaces what the file said), keeping
+    /// the months in order.
+    pub fn set_month(&mut self, month: Month, value: f64) {
+        match self.monthly.binary_search_by_key(&month, |(m, _)| *m) {
+            Ok(i) => self.monthly[i].1 = Cell::exact(value),
+            Err(i) => self.monthly.insert(i, (month, Cell::exact(value))),
+        }
+    }
+
     /// Avoided energy per month from a savings report (kWh, uncertainty at the report's
     /// confidence). The target, if any, is an avoided energy in kWh.
     pub fn avoided_energy(

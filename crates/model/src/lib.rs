@@ -54,6 +54,7 @@ pub use sweep::{
 };
 mod experiment;
 mod lifecycle;
+mod reports;
 pub use experiment::{
     AGGREGATES, Adjustment, DIRECTIONS, DISTRICT_INDICATORS, DistrictIndicator, EXAMPLE_EXPERIMENT,
     EXPERIMENT_ATTRIBUTES, EXPERIMENT_COMPONENTS, EvaluationSpec, Experiment, ExperimentMeter,
@@ -66,3 +67,4 @@ pub use lifecycle::{
     DEFAULT_PHASE_MONTHS, ExperimentStatus, HOLDERS, MeterHolder, Milestone, PHASES, Phase,
     PhaseKind, STATUSES, default_phases,
 };
+pub use reports::{MAX_REPORT_BYTES, ReportRow, read_report};

@@ -216,19 +216,24 @@ impl Pool {
     /// Applies the migrations not yet recorded, in one transaction. On PostgreSQL an advisory
     /// lock serialises servers starting at once on the same database.
     pub(crate) fn migrate(&self) -> Result<(), StoreError> {
+        self.migrate_up_to(i64::MAX)
+    }
+
+    /// [`Pool::migrate`], up to version `last` (an upgrade's test starts from an older one).
+    pub(crate) fn migrate_up_to(&self, last: i64) -> Result<(), StoreError> {
         let is_postgres = matches!(self, Pool::Postgres(_));
         self.tx(|c| {
             if is_postgres {
                 c.execute("SELECT pg_advisory_xact_lock(7270000001)", &[])?;
             }
             c.apply_ddl(SCHEMA_MIGRATIONS)?;
-            for (version, name, sql) in crate::MIGRATIONS {
+            for (version, name, sql) in crate::MIGRATIONS.iter().filter(|m| m.0 <= last) {
                 let done = c.query_opt(
                     "SELECT version FROM schema_migrations WHERE version = ?1",
                     &params![*version],
                 )?;
                 if done.is_none() {
-                    c.apply_ddl(sql)?;
+                    c.apply_ddl(&for_back_end(sql, is_postgres))?;
                     c.execute(
                         "INSERT INTO schema_migrations (version, name, applied_at)
                          VALUES (?1, ?2, ?3)",
@@ -238,5 +243,114 @@ impl Pool {
             }
             Ok(())
         })
+    }
+}
+
+/// The statements of a migration for one back end. A migration is one text for both, except
+/// where a line `-- @sqlite` or `-- @postgres` starts statements for that back end alone, until
+/// `-- @both` (what a `CHECK` change or a table rebuild needs, which the two do differently).
+pub(crate) fn for_back_end(sql: &str, postgres: bool) -> String {
+    let mut keep = true;
+    let mut out = String::with_capacity(sql.len());
+    for line in sql.lines() {
+        match line.trim() {
+            "-- @sqlite" => keep = !postgres,
+            "-- @postgres" => keep = postgres,
+            "-- @both" => keep = true,
+            _ if keep => {
+                out.push_str(line);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database of version 8 with a user, their session and their job, upgraded to version 9
+    /// on each back end: nobody is logged out, no job loses its owner, and a laureate can be
+    /// recorded.
+    #[test]
+    fn the_programme_roles_upgrade_keeps_sessions_and_job_owners() {
+        for db in crate::testing::test_databases().unwrap_or_else(|e| panic!("{e}")) {
+            let pool = if db.backend() == "sqlite" {
+                Pool::Sqlite(crate::sqlite::Sqlite::open(db.url()).unwrap())
+            } else {
+                Pool::Postgres(Box::new(crate::postgres::Postgres::open(db.url()).unwrap()))
+            };
+            pool.migrate_up_to(8).unwrap();
+            let (ana, job) = pool
+                .tx(|c| {
+                    let ana = c
+                        .query_one(
+                            "INSERT INTO users (username, password_hash, role, created_at)
+                             VALUES ('ana', 'h', 'programme', 0) RETURNING id",
+                            &[],
+                        )?
+                        .int(0)?;
+                    c.execute(
+                        "INSERT INTO sessions (token_sha256, user_id, csrf_token, created_at, expires_at)
+                         VALUES ('t', ?1, 'c', 0, 99999999999)",
+                        &params![ana],
+                    )?;
+                    let job = c
+                        .query_one(
+                            "INSERT INTO jobs (kind, status, created_at, user_id)
+                             VALUES ('simulation', 'queued', 0, ?1) RETURNING id",
+                            &params![ana],
+                        )?
+                        .int(0)?;
+                    Ok((ana, job))
+                })
+                .unwrap();
+            let laureate = pool.migrate().and_then(|_| {
+                pool.tx(|c| {
+                    let kept = c
+                        .query_one(
+                            "SELECT COUNT(*) FROM sessions WHERE user_id = ?1",
+                            &params![ana],
+                        )?
+                        .int(0)?;
+                    let owner = c
+                        .query_one("SELECT user_id FROM jobs WHERE id = ?1", &params![job])?
+                        .opt_int(0)?;
+                    c.execute(
+                        "INSERT INTO users (username, password_hash, role, created_at, experiment)
+                         VALUES ('lea', 'h', 'laureate', 0, 'meudon-cargo-bikes')",
+                        &[],
+                    )?;
+                    Ok((kept, owner))
+                })
+            });
+            assert_eq!(laureate.unwrap(), (1, Some(ana)), "{}", db.backend());
+            let bad = pool.tx(|c| {
+                c.execute(
+                    "INSERT INTO users (username, password_hash, role, created_at)
+                     VALUES ('zed', 'h', 'king', 0)",
+                    &[],
+                )
+            });
+            assert!(bad.is_err(), "{}: the role is still checked", db.backend());
+        }
+    }
+
+    #[test]
+    fn a_migration_keeps_each_back_ends_own_statements() {
+        let sql =
+            "CREATE TABLE a (x INTEGER);\n-- @sqlite\nS1;\nS2;\n-- @postgres\nP1;\n-- @both\nB;\n";
+        assert_eq!(
+            for_back_end(sql, false),
+            "CREATE TABLE a (x INTEGER);\nS1;\nS2;\nB;\n"
+        );
+        assert_eq!(
+            for_back_end(sql, true),
+            "CREATE TABLE a (x INTEGER);\nP1;\nB;\n"
+        );
+        let plain = "CREATE TABLE b (y TEXT);\n";
+        assert_eq!(for_back_end(plain, true), plain);
     }
 }

@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "community",
         include_str!("../migrations/0008_community.sql"),
     ),
+    (
+        9,
+        "programme_roles",
+        include_str!("../migrations/0009_programme_roles.sql"),
+    ),
 ];
 
 /// Errors of the store. The text of database errors is for logs, not for clients; it never
@@ -236,6 +241,29 @@ impl Store {
         let name = username.to_string();
         self.with_conn(move |c| queries::user_by_name(c, &name))
             .await
+    }
+
+    /// Stores a laureate's monthly report on `experiment` (its slug): every value or none, a
+    /// month already reported replaced.
+    pub async fn put_reports(
+        &self,
+        experiment: &str,
+        values: Vec<ReportValue>,
+    ) -> Result<(), StoreError> {
+        let e = experiment.to_string();
+        self.in_tx(move |c| queries::put_reports(c, &e, &values))
+            .await
+    }
+
+    /// The reported values of `experiment`, by indicator and month.
+    pub async fn reports(&self, experiment: &str) -> Result<Vec<ReportValue>, StoreError> {
+        let e = experiment.to_string();
+        self.with_conn(move |c| queries::reports(c, &e)).await
+    }
+
+    /// Every reported value, with its experiment.
+    pub async fn all_reports(&self) -> Result<Vec<(String, ReportValue)>, StoreError> {
+        self.with_conn(queries::all_reports).await
     }
 
     /// Number of users.

@@ -23,22 +23,26 @@ pub(crate) fn applied_migrations(c: &mut dyn Conn) -> Result<Vec<i64>, StoreErro
 
 pub(crate) fn create_user(c: &mut dyn Conn, u: &NewUser) -> Result<i64, StoreError> {
     c.query_one(
-        "INSERT INTO users (username, password_hash, role, district_id, prm, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        "INSERT INTO users (username, password_hash, role, district_id, prm, created_at, experiment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         &params![
             &u.username,
             &u.password_hash,
             u.role.as_str(),
             u.district_id,
             u.prm.as_ref(),
-            u.created_at
+            u.created_at,
+            u.experiment.as_ref()
         ],
     )
     .map_err(|e| e.conflict_on(|| format!("user `{}`", u.username)))?
     .int(0)
 }
 
-/// Columns 0–5 of a user: id, username, password_hash, role, district_id, prm.
+/// The columns of a user, in the order [`user`] reads them (`u.` when joined).
+const USER_COLUMNS: &str = "id, username, password_hash, role, district_id, prm, experiment";
+
+/// Columns 0–6 of a user: [`USER_COLUMNS`].
 fn user(r: &mut Row) -> Result<User, StoreError> {
     Ok(User {
         id: r.int(0)?,
@@ -47,13 +51,13 @@ fn user(r: &mut Row) -> Result<User, StoreError> {
         role: r.text(3)?.parse().map_err(StoreError::Corrupt)?,
         district_id: r.opt_int(4)?,
         prm: r.opt_text(5)?,
+        experiment: r.opt_text(6)?,
     })
 }
 
 pub(crate) fn user_by_name(c: &mut dyn Conn, name: &str) -> Result<Option<User>, StoreError> {
     c.query_opt(
-        "SELECT id, username, password_hash, role, district_id, prm FROM users
-         WHERE lower(username) = lower(?1)",
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE lower(username) = lower(?1)"),
         &params![name],
     )?
     .map(|mut r| user(&mut r))
@@ -99,7 +103,7 @@ pub(crate) fn session(
     now: DateTime<Utc>,
 ) -> Result<Option<(Session, User)>, StoreError> {
     let Some(mut r) = c.query_opt(
-        "SELECT u.id, u.username, u.password_hash, u.role, u.district_id, u.prm,
+        "SELECT u.id, u.username, u.password_hash, u.role, u.district_id, u.prm, u.experiment,
                 s.csrf_token, s.expires_at
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_sha256 = ?1 AND s.expires_at > ?2",
@@ -109,8 +113,8 @@ pub(crate) fn session(
         return Ok(None);
     };
     let session = Session {
-        csrf_token: r.text(6)?,
-        expires_at: r.instant(7)?,
+        csrf_token: r.text(7)?,
+        expires_at: r.instant(8)?,
     };
     Ok(Some((session, user(&mut r)?)))
 }
@@ -820,12 +824,7 @@ pub(crate) fn district_users(c: &mut dyn Conn, id: i64) -> Result<Vec<User>, Sto
 /// The users matching `filter` (a `WHERE` clause or nothing), by name.
 fn users_where(c: &mut dyn Conn, filter: &str, args: &[Value]) -> Result<Vec<User>, StoreError> {
     let mut v = c
-        .query(
-            &format!(
-                "SELECT id, username, password_hash, role, district_id, prm FROM users {filter}"
-            ),
-            args,
-        )?
+        .query(&format!("SELECT {USER_COLUMNS} FROM users {filter}"), args)?
         .into_iter()
         .map(|mut r| user(&mut r))
         .collect::<Result<Vec<User>, StoreError>>()?;
@@ -1345,4 +1344,67 @@ pub(crate) fn invoice_document(
     )?
     .map(|mut r| Ok((invoice_row(&mut r)?, r.text(12)?)))
     .transpose()
+}
+
+/// Stores a laureate's report: every value or none (one transaction, the caller's); a month
+/// already reported is replaced.
+pub(crate) fn put_reports(
+    c: &mut dyn Conn,
+    experiment: &str,
+    values: &[ReportValue],
+) -> Result<(), StoreError> {
+    for v in values {
+        c.execute(
+            "INSERT INTO experiment_reports (experiment, indicator, month, value, uploaded_by, uploaded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (experiment, indicator, month) DO UPDATE SET
+                 value = excluded.value, uploaded_by = excluded.uploaded_by,
+                 uploaded_at = excluded.uploaded_at",
+            &params![
+                experiment,
+                &v.indicator,
+                &v.month,
+                v.value,
+                &v.uploaded_by,
+                v.uploaded_at
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every reported value of `experiment`, by indicator and month.
+pub(crate) fn reports(c: &mut dyn Conn, experiment: &str) -> Result<Vec<ReportValue>, StoreError> {
+    c.query(
+        "SELECT indicator, month, value, uploaded_by, uploaded_at FROM experiment_reports
+         WHERE experiment = ?1 ORDER BY indicator, month",
+        &params![experiment],
+    )?
+    .into_iter()
+    .map(|mut r| report_value(&mut r, 0))
+    .collect()
+}
+
+/// The columns `at`…`at + 4` of a report row: indicator, month, value, uploaded_by,
+/// uploaded_at.
+fn report_value(r: &mut Row, at: usize) -> Result<ReportValue, StoreError> {
+    Ok(ReportValue {
+        indicator: r.text(at)?,
+        month: r.text(at + 1)?,
+        value: r.real(at + 2)?,
+        uploaded_by: r.text(at + 3)?,
+        uploaded_at: r.instant(at + 4)?,
+    })
+}
+
+/// Every reported value, by experiment: (experiment, value).
+pub(crate) fn all_reports(c: &mut dyn Conn) -> Result<Vec<(String, ReportValue)>, StoreError> {
+    c.query(
+        "SELECT experiment, indicator, month, value, uploaded_by, uploaded_at
+         FROM experiment_reports ORDER BY experiment, indicator, month",
+        &[],
+    )?
+    .into_iter()
+    .map(|mut r| Ok((r.text(0)?, report_value(&mut r, 1)?)))
+    .collect()
 }

@@ -15,6 +15,9 @@ pub enum Role {
     Organiser,
     /// A participant: reads only their own curves.
     Participant,
+    /// A laureate: runs one experiment (`User::experiment`), reads it and reports its
+    /// indicators each month.
+    Laureate,
 }
 
 impl Role {
@@ -24,6 +27,7 @@ impl Role {
             Role::Programme => "programme",
             Role::Organiser => "organiser",
             Role::Participant => "participant",
+            Role::Laureate => "laureate",
         }
     }
 }
@@ -41,8 +45,9 @@ impl FromStr for Role {
             "programme" => Ok(Role::Programme),
             "organiser" => Ok(Role::Organiser),
             "participant" => Ok(Role::Participant),
+            "laureate" => Ok(Role::Laureate),
             other => Err(format!(
-                "unknown role `{other}` (expected programme, organiser or participant)"
+                "unknown role `{other}` (expected programme, organiser, participant or laureate)"
             )),
         }
     }
@@ -61,6 +66,8 @@ pub struct NewUser {
     pub district_id: Option<i64>,
     /// A participant's delivery point (PRM).
     pub prm: Option<String>,
+    /// A laureate's experiment (its slug).
+    pub experiment: Option<String>,
     /// Creation instant.
     pub created_at: DateTime<Utc>,
 }
@@ -80,6 +87,8 @@ pub struct User {
     pub district_id: Option<i64>,
     /// A participant's delivery point (PRM).
     pub prm: Option<String>,
+    /// A laureate's experiment (its slug).
+    pub experiment: Option<String>,
 }
 
 /// A session to record.
@@ -558,4 +567,19 @@ pub struct NewInvoice {
     pub document_fr: String,
     /// The printable document in English.
     pub document_en: String,
+}
+
+/// One value of a laureate's monthly report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportValue {
+    /// The indicator's name, as the experiment file gives it.
+    pub indicator: String,
+    /// The month, `YYYY-MM`.
+    pub month: String,
+    /// The value, in the indicator's unit.
+    pub value: f64,
+    /// Who uploaded it (a username).
+    pub uploaded_by: String,
+    /// When.
+    pub uploaded_at: DateTime<Utc>,
 }

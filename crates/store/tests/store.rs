@@ -38,14 +38,14 @@ async fn migrations_apply_once_and_reopen_keeps_data() {
         let store = open(&db).await;
         assert_eq!(
             store.applied_migrations().await.unwrap(),
-            vec![1, 2, 3, 4, 5, 6, 7, 8]
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9]
         );
         store.create_district(district("x", &[])).await.unwrap();
         drop(store);
         let again = open(&db).await;
         assert_eq!(
             again.applied_migrations().await.unwrap(),
-            vec![1, 2, 3, 4, 5, 6, 7, 8]
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9]
         );
         assert_eq!(
             again.districts().await.unwrap().len(),
@@ -94,6 +94,7 @@ async fn users_sessions_expire() {
             district_id: None,
             prm: Some("1".into()),
             created_at: now,
+            experiment: None,
         };
         let id = store
             .create_user(user("ana", Role::Participant))
@@ -664,6 +665,7 @@ async fn usernames_ignore_case() {
             district_id: None,
             prm: None,
             created_at: Utc::now(),
+            experiment: None,
         };
         store.create_user(user("ana")).await.unwrap();
         let r = store.create_user(user("Ana")).await;
@@ -691,6 +693,7 @@ async fn active_jobs_are_counted_and_identical_queued_jobs_found() {
                 district_id: Some(d),
                 prm: None,
                 created_at: Utc::now(),
+                experiment: None,
             })
             .await
             .unwrap();
@@ -777,6 +780,7 @@ async fn erasing_a_participant_leaves_nothing_of_them() {
             district_id: Some(district),
             prm: Some(prm.into()),
             created_at: Utc::now(),
+            experiment: None,
         };
         let uid = store.create_user(login("11", one)).await.unwrap();
         store
@@ -1116,5 +1120,66 @@ async fn community_versions_official_data_and_invoices_are_kept_per_district() {
         assert!(store.official_data(one).await.unwrap().is_empty());
         assert!(store.invoices(one, None).await.unwrap().is_empty());
         assert_eq!(store.invoices(two, None).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_laureates_report_replaces_the_months_it_repeats() {
+    for db in databases() {
+        let store = open(&db).await;
+        let at = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
+        let v = |indicator: &str, month: &str, value, by: &str| ReportValue {
+            indicator: indicator.into(),
+            month: month.into(),
+            value,
+            uploaded_by: by.into(),
+            uploaded_at: at,
+        };
+        store
+            .put_reports(
+                "cargo",
+                vec![
+                    v("km", "2026-10", 2900.0, "lea"),
+                    v("km", "2026-11", 2500.0, "lea"),
+                ],
+            )
+            .await
+            .unwrap();
+        store
+            .put_reports("cargo", vec![v("km", "2026-11", 2600.0, "admin")])
+            .await
+            .unwrap();
+        store
+            .put_reports("other", vec![v("km", "2026-11", 1.0, "x")])
+            .await
+            .unwrap();
+        let got = store.reports("cargo").await.unwrap();
+        assert_eq!(
+            got,
+            vec![
+                v("km", "2026-10", 2900.0, "lea"),
+                v("km", "2026-11", 2600.0, "admin")
+            ],
+            "{}",
+            db.backend()
+        );
+        assert_eq!(store.all_reports().await.unwrap().len(), 3);
+        let laureate = store
+            .create_user(NewUser {
+                username: "lea".into(),
+                password_hash: "h".into(),
+                role: Role::Laureate,
+                district_id: None,
+                prm: None,
+                created_at: at,
+                experiment: Some("cargo".into()),
+            })
+            .await
+            .unwrap();
+        let u = store.user_by_name("lea").await.unwrap().unwrap();
+        assert_eq!(
+            (u.id, u.role, u.experiment.as_deref()),
+            (laureate, Role::Laureate, Some("cargo"))
+        );
     }
 }

@@ -181,6 +181,9 @@ pub(crate) struct CreateUser {
     pub(crate) role: String,
     pub(crate) district_id: Option<i64>,
     pub(crate) prm: Option<String>,
+    /// A laureate's experiment (its slug).
+    #[serde(default)]
+    pub(crate) experiment: Option<String>,
 }
 
 async fn create_user(
@@ -207,16 +210,47 @@ pub(crate) async fn new_login(
     let allowed = match user.user.role {
         Role::Programme => true,
         Role::Organiser => role == Role::Participant && req.district_id == user.user.district_id,
-        Role::Participant => false,
+        Role::Participant | Role::Laureate => false,
     };
     if !allowed {
         return Err(ApiError::Forbidden);
     }
     let username = input::username(&req.username).map_err(|p| ApiError::Invalid(vec![p]))?;
     input::password(&req.password, &username).map_err(|p| ApiError::Invalid(vec![p]))?;
-    if role != Role::Programme && req.district_id.is_none() {
+    if matches!(role, Role::Organiser | Role::Participant) && req.district_id.is_none() {
         return Err(ApiError::BadRequest(
             "organisers and participants need a district_id".into(),
+        ));
+    }
+    // A laureate runs one experiment of the data folder, and nothing else.
+    let experiment = match (role, &req.experiment) {
+        (Role::Laureate, Some(slug)) => {
+            if crate::experiments::entry_of(state, slug).await?.is_none() {
+                return Err(ApiError::Invalid(vec![InputProblem::field(
+                    "experiment",
+                    format!(
+                        "no experiment `{slug}` (an evaluated experiment file of the data folder)"
+                    ),
+                    Some("the slug of an experiment, as /api/v1/experiments lists them".into()),
+                )]));
+            }
+            Some(slug.clone())
+        }
+        (Role::Laureate, None) => {
+            return Err(ApiError::BadRequest(
+                "a laureate needs an experiment (its slug)".into(),
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "only a laureate has an experiment".into(),
+            ));
+        }
+        (_, None) => None,
+    };
+    if role == Role::Laureate && (req.district_id.is_some() || req.prm.is_some()) {
+        return Err(ApiError::BadRequest(
+            "a laureate has an experiment, no district_id or prm".into(),
         ));
     }
     if let Some(d) = req.district_id
@@ -257,6 +291,7 @@ pub(crate) async fn new_login(
             role,
             district_id: req.district_id,
             prm: req.prm.clone(),
+            experiment,
             created_at: Utc::now(),
         })
         .await?;

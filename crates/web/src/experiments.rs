@@ -45,7 +45,7 @@ use quartier_report::programme::{
     Note, NoteKind, experiment_files, first_month, indicators_by_experiment,
     simulate_district_balance,
 };
-use quartier_store::{DistrictRow, Role};
+use quartier_store::{DistrictRow, ReportValue, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -191,6 +191,49 @@ pub(crate) async fn entry_of(state: &AppState, slug: &str) -> Result<Option<Arc<
     Ok(matches!(entry.outcome, Outcome::Evaluated(_)).then_some(entry))
 }
 
+/// Lays a laureate's reported values over the experiment's indicators: a reported month
+/// replaces what the file says of it (an indicator computed by Quartier is never replaced).
+pub(crate) fn overlay<'a>(ev: &mut Evaluated, reports: impl IntoIterator<Item = &'a ReportValue>) {
+    for r in reports {
+        let Some(month) = parse_month(&r.month) else {
+            continue;
+        };
+        if let Some(i) = ev
+            .indicators
+            .iter_mut()
+            .find(|i| i.about.reported && i.name == r.indicator)
+        {
+            i.set_month(month, r.value);
+        }
+    }
+}
+
+fn parse_month(s: &str) -> Option<Month> {
+    let (y, m) = s.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    (1..=12).contains(&m).then_some((y, m))
+}
+
+/// `entry` with its laureate's reports laid over its indicators (the entry itself when there
+/// are none).
+async fn with_reports(state: &AppState, entry: Arc<Entry>) -> Result<Arc<Entry>, ApiError> {
+    let Outcome::Evaluated(ev) = &entry.outcome else {
+        return Ok(entry);
+    };
+    let reports = state.store.reports(&entry.slug).await?;
+    if reports.is_empty() {
+        return Ok(entry);
+    }
+    let mut ev = (**ev).clone();
+    overlay(&mut ev, &reports);
+    Ok(Arc::new(Entry {
+        slug: entry.slug.clone(),
+        outcome: Outcome::Evaluated(Box::new(ev)),
+        district_name: entry.district_name.clone(),
+        fingerprint: entry.fingerprint.clone(),
+    }))
+}
+
 /// Reads (or takes from the cache) the experiment at `path`. Blocking.
 /// An experiment file of the server, every file it names confined to the data folder: a
 /// programme user may not make the server read (and quote) any other file.
@@ -278,6 +321,7 @@ fn sees(user: &CurrentUser, entry: &Entry, districts: &[DistrictRow]) -> bool {
     match user.user.role {
         Role::Programme => true,
         Role::Participant => false,
+        Role::Laureate => user.user.experiment.as_deref() == Some(entry.slug.as_str()),
         Role::Organiser => entry.district_name.as_ref().is_some_and(|name| {
             districts
                 .iter()
@@ -313,7 +357,7 @@ async fn visible_entries(
     Ok(all_and_visible_entries(state, user).await?.1)
 }
 
-async fn visible_entry(
+pub(crate) async fn visible_entry(
     state: &AppState,
     user: &CurrentUser,
     slug: &str,
@@ -333,7 +377,7 @@ async fn visible_entry(
     if !sees(user, &entry, &districts) {
         return Err(ApiError::NotFound);
     }
-    Ok(entry)
+    with_reports(state, entry).await
 }
 
 /// The programme built from every evaluated experiment, with notes.
@@ -347,7 +391,11 @@ pub(crate) struct Programme {
     pub(crate) private_names: Vec<String>,
 }
 
-type ProgrammeCache = Mutex<HashMap<PathBuf, (Vec<usize>, Arc<Programme>)>>;
+/// What a built programme depends on: the cached entries (the same Arcs mean the same inputs)
+/// and the laureates' reports.
+type ProgrammeKey = (Vec<usize>, Vec<(String, ReportValue)>);
+
+type ProgrammeCache = Mutex<HashMap<PathBuf, (ProgrammeKey, Arc<Programme>)>>;
 
 fn programme_cache() -> &'static ProgrammeCache {
     static C: OnceLock<ProgrammeCache> = OnceLock::new();
@@ -356,9 +404,16 @@ fn programme_cache() -> &'static ProgrammeCache {
 
 /// Builds (or takes from the cache) the programme of every experiment. Blocking: simulates
 /// the districts experiments name.
-fn build_programme(data_dir: &Path, entries: &[Arc<Entry>]) -> Arc<Programme> {
+fn build_programme(
+    data_dir: &Path,
+    entries: &[Arc<Entry>],
+    reports: Vec<(String, ReportValue)>,
+) -> Arc<Programme> {
     // The entries are cached themselves: the same Arcs mean the same inputs.
-    let key: Vec<usize> = entries.iter().map(|e| Arc::as_ptr(e) as usize).collect();
+    let key: ProgrammeKey = (
+        entries.iter().map(|e| Arc::as_ptr(e) as usize).collect(),
+        reports,
+    );
     if let Ok(map) = programme_cache().lock()
         && let Some((k, p)) = map.get(data_dir)
         && *k == key
@@ -368,7 +423,14 @@ fn build_programme(data_dir: &Path, entries: &[Arc<Entry>]) -> Arc<Programme> {
     let (slugs, evaluated): (Vec<String>, Vec<Evaluated>) = entries
         .iter()
         .filter_map(|e| match &e.outcome {
-            Outcome::Evaluated(ev) => Some((e.slug.clone(), (**ev).clone())),
+            Outcome::Evaluated(ev) => {
+                let mut ev = (**ev).clone();
+                overlay(
+                    &mut ev,
+                    key.1.iter().filter(|(s, _)| *s == e.slug).map(|(_, r)| r),
+                );
+                Some((e.slug.clone(), ev))
+            }
             _ => None,
         })
         .unzip();
@@ -437,7 +499,8 @@ pub(crate) async fn programme_for(
         }
     };
     let dir = state.config.data_dir.clone();
-    let p = tokio::task::spawn_blocking(move || build_programme(&dir, &all))
+    let reports = state.store.all_reports().await?;
+    let p = tokio::task::spawn_blocking(move || build_programme(&dir, &all, reports))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((p, visible.iter().map(|e| e.slug.clone()).collect()))
@@ -451,7 +514,8 @@ async fn visible_programme(
     // One read of the folder serves both the programme and the visibility filter.
     let (all, visible) = all_and_visible_entries(state, user).await?;
     let dir = state.config.data_dir.clone();
-    let p = tokio::task::spawn_blocking(move || build_programme(&dir, &all))
+    let reports = state.store.all_reports().await?;
+    let p = tokio::task::spawn_blocking(move || build_programme(&dir, &all, reports))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let shown: Vec<(String, String)> = visible
@@ -798,7 +862,7 @@ async fn api_create(
 ) -> Result<Response, ApiError> {
     match user.user.role {
         Role::Programme => {}
-        Role::Organiser => return Err(ApiError::Forbidden),
+        Role::Organiser | Role::Laureate => return Err(ApiError::Forbidden),
         Role::Participant => return Err(ApiError::NotFound),
     }
     let ct = headers
@@ -1162,6 +1226,20 @@ async fn page_read(
                 status_label(&entry, l)
             );
             body.push_str(&data_source_html(l, e));
+            let reports = match user.user.role {
+                Role::Programme => true,
+                Role::Laureate => user.user.experiment.as_deref() == Some(entry.slug.as_str()),
+                Role::Organiser | Role::Participant => false,
+            };
+            if reports {
+                let _ = write!(
+                    body,
+                    "<p><a id=reports-link href=\"/experiments/{}/reports?lang={}\">{}</a></p>",
+                    esc(&entry.slug),
+                    l.code(),
+                    t(l, "rep_title")
+                );
+            }
             e.title.clone()
         }
         None => entry.slug.clone(),

@@ -106,12 +106,20 @@ ul.reasons{margin:4px 0 0 0;padding-left:18px;font-size:.85em;color:#445}\
 pub(crate) fn page(lang: Lang, title: &str, user: Option<&CurrentUser>, body: &str) -> String {
     let nav = match user {
         Some(u) => format!(
-            "<a href=\"/districts?lang={l}\">{d}</a>{x}{audit}\
+            "{districts}{x}{audit}\
              <span class=sp></span><a id=account href=\"/account?lang={l}\">{n}</a>\
              <form method=post action=\"/logout\" class=inline><input type=hidden name=csrf \
              value=\"{c}\"><button>{o}</button></form>",
             l = lang.code(),
-            d = t(lang, "districts"),
+            districts = if u.user.role == Role::Laureate {
+                String::new()
+            } else {
+                format!(
+                    "<a href=\"/districts?lang={}\">{}</a>",
+                    lang.code(),
+                    t(lang, "districts")
+                )
+            },
             x = if u.user.role == Role::Participant {
                 String::new()
             } else {

@@ -33,6 +33,7 @@ mod pages;
 mod people;
 mod people_pages;
 mod portfolio;
+mod reports;
 mod sizing;
 mod upload_page;
 
@@ -197,6 +198,7 @@ impl Application {
                 role: Role::Programme,
                 district_id: None,
                 prm: None,
+                experiment: None,
                 created_at: chrono::Utc::now(),
             })
             .await?;
@@ -332,6 +334,7 @@ pub fn router(state: AppState) -> Router {
         .merge(community_cycle::routes())
         .merge(assets::routes())
         .merge(experiments::routes())
+        .merge(reports::routes())
         .merge(upload_page::routes())
         .merge(optimise::routes())
         .merge(sizing::routes())

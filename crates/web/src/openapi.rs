@@ -54,6 +54,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/experiments/{slug}"),
     ("get", "/api/v1/programme"),
     ("get", "/api/v1/programme/portfolio"),
+    ("get", "/api/v1/experiments/{slug}/reports"),
+    ("put", "/api/v1/experiments/{slug}/reports"),
     ("get", "/api/v1/users"),
     ("delete", "/api/v1/users/{username}"),
     ("put", "/api/v1/me/password"),

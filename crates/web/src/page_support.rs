@@ -325,6 +325,7 @@ mod tests {
                     role: Role::Organiser,
                     district_id: Some(1),
                     prm: None,
+                    experiment: None,
                 },
                 csrf_token: "token".into(),
                 token: "session".into(),

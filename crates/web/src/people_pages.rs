@@ -65,6 +65,7 @@ fn user_role_label(l: Lang, role: Role) -> &'static str {
             Role::Programme => "role_programme",
             Role::Organiser => "role_organiser",
             Role::Participant => "role_participant",
+            Role::Laureate => "role_laureate",
         },
     )
 }
@@ -367,6 +368,7 @@ async fn add_login_form(
             role: f.role,
             district_id: Some(id),
             prm: Some(f.prm).filter(|s| !s.is_empty()),
+            experiment: None,
         };
         api::new_login(&state, &p.user, req).await?;
         Ok(())

@@ -197,40 +197,44 @@ fn outcome_html(l: Lang, prm: &str, o: &Outcome) -> String {
             lc = l.code(),
             see = t(l, "see_curve"),
         ),
-        Outcome::Rejected(problems) => {
-            let rows: String = problems
-                .iter()
-                .map(|p| {
-                    format!(
-                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        p.line.map(|n| n.to_string()).unwrap_or_default(),
-                        esc(&crate::i18n::value_label(l, "field", &p.path)),
-                        said(l, p.french.as_ref().map(|f| f.0.as_str()), &p.message),
-                        said(
-                            l,
-                            p.french.as_ref().and_then(|f| f.1.as_deref()),
-                            p.expected.as_deref().unwrap_or("")
-                        ),
-                    )
-                })
-                .collect();
-            // The file reader words its findings in English: said so on a French page.
-            let note = if l == Lang::Fr && problems.iter().any(|p| p.french.is_none()) {
-                format!("<p class=note>{}</p>", t(l, "reader_in_english"))
-            } else {
-                String::new()
-            };
-            format!(
-                "<section id=upload-errors><p class=err>{msg}</p>{note}<table><tr><th>{li}</th>\
-                 <th>{fi}</th><th>{re}</th><th>{ex}</th></tr>{rows}</table></section>",
-                msg = t(l, "upload_rejected"),
-                li = t(l, "line"),
-                fi = t(l, "field"),
-                re = t(l, "reason"),
-                ex = t(l, "expected"),
-            )
-        }
+        Outcome::Rejected(problems) => problems_html(l, problems),
     }
+}
+
+/// A rejected file's problems: a message, then one row per problem (line, field, reason,
+/// expected) in the page's language where the reader said it, marked English otherwise.
+pub(crate) fn problems_html(l: Lang, problems: &[InputProblem]) -> String {
+    let rows: String = problems
+        .iter()
+        .map(|p| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                p.line.map(|n| n.to_string()).unwrap_or_default(),
+                esc(&crate::i18n::value_label(l, "field", &p.path)),
+                said(l, p.french.as_ref().map(|f| f.0.as_str()), &p.message),
+                said(
+                    l,
+                    p.french.as_ref().and_then(|f| f.1.as_deref()),
+                    p.expected.as_deref().unwrap_or("")
+                ),
+            )
+        })
+        .collect();
+    // The file reader words its findings in English: said so on a French page.
+    let note = if l == Lang::Fr && problems.iter().any(|p| p.french.is_none()) {
+        format!("<p class=note>{}</p>", t(l, "reader_in_english"))
+    } else {
+        String::new()
+    };
+    format!(
+        "<section id=upload-errors><p class=err>{msg}</p>{note}<table><tr><th>{li}</th>\
+         <th>{fi}</th><th>{re}</th><th>{ex}</th></tr>{rows}</table></section>",
+        msg = t(l, "upload_rejected"),
+        li = t(l, "line"),
+        fi = t(l, "field"),
+        re = t(l, "reason"),
+        ex = t(l, "expected"),
+    )
 }
 
 /// A cell of a problem: its French wording on a French page when there is one; otherwise the

@@ -888,3 +888,127 @@ fn published_results_and_open_data_are_public_and_nothing_else_is() {
     assert_eq!(anon.get("/programme").status, 303);
     assert_eq!(anon.get(&format!("/experiments/{CARGO}")).status, 303);
 }
+
+#[test]
+fn a_laureate_reports_their_experiment_and_sees_nothing_else() {
+    let app = spawn_app();
+    let (admin, org_hydro, ..) = setup(&app);
+    // The programme creates the laureate of the cargo bikes; an experiment is required, and must
+    // be one of the data folder's; an organiser creates no laureate.
+    let laureate = |experiment: Value| {
+        json!({"username": "velos", "password": USER_PASSWORD, "role": "laureate",
+               "experiment": experiment})
+    };
+    let r = admin.post_json("/api/v1/users", &laureate(Value::Null));
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("a laureate needs an experiment"));
+    let r = admin.post_json("/api/v1/users", &laureate(json!("no-such-experiment")));
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("no experiment `no-such-experiment`"));
+    assert_eq!(
+        org_hydro
+            .post_json("/api/v1/users", &laureate(json!(CARGO)))
+            .status,
+        403
+    );
+    let r = admin.post_json("/api/v1/users", &laureate(json!(CARGO)));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let velos = app.login("velos", USER_PASSWORD);
+
+    // Their experiment only: nothing of districts, people or other experiments.
+    assert_eq!(slugs(&velos.get("/api/v1/experiments").json()), vec![CARGO]);
+    assert_eq!(
+        velos.get(&format!("/api/v1/experiments/{MEUDON}")).status,
+        404
+    );
+    assert_eq!(
+        velos.get("/api/v1/districts").json()["districts"],
+        json!([])
+    );
+    assert_eq!(velos.get("/api/v1/users").status, 404);
+    let mine = velos
+        .get("/api/v1/programme/portfolio?as_of=2026-12-07")
+        .json();
+    assert_eq!(mine["experiments"].as_array().unwrap().len(), 1);
+    let home = velos.get("/");
+    assert_eq!(
+        home.header("location"),
+        Some(format!("/experiments/{CARGO}").as_str())
+    );
+    let page = velos.get(&format!("/experiments/{CARGO}?lang=fr"));
+    assert!(page.body.contains("id=reports-link"), "{}", page.body);
+    assert!(
+        !page.body.contains("href=\"/districts?"),
+        "no districts link for a laureate"
+    );
+
+    // A report with problems: every one located, nothing stored.
+    let path = format!("/api/v1/experiments/{CARGO}/reports");
+    let bad = velos.put_text(
+        &path,
+        "month,indicator,value\n2026-11,cargo-bike distance,2480\n2026-13,van trips avoided,400\n2026-10,cargo bike distance,1\n",
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let problems = bad.json()["errors"].as_array().unwrap().clone();
+    assert_eq!(problems.len(), 2, "{}", bad.body);
+    assert_eq!(problems[0]["line"], 3);
+    assert_eq!(problems[0]["path"], "month");
+    assert!(
+        problems[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean \"cargo-bike distance\"?")
+    );
+    assert_eq!(velos.get(&path).json()["reports"], json!([]));
+
+    // The report: November's distance replaced, stored whole, shown everywhere.
+    let before = f(
+        &admin.get(&format!("/api/v1/experiments/{CARGO}")).json()["indicators"][0]["total"]["value"],
+    );
+    let ok = velos.put_text(&path, "month;indicator;value\n2026-11;cargo-bike distance;2580,5\n2026-11;van trips avoided;400\n");
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.json()["stored"], 2);
+    let stored = admin.get(&path).json();
+    assert_eq!(stored["reports"][0]["uploaded_by"], "velos");
+    let after = f(
+        &admin.get(&format!("/api/v1/experiments/{CARGO}")).json()["indicators"][0]["total"]["value"],
+    );
+    // The generator's November was 2580 km; the laureate reports 2580.5.
+    assert!((after - before - 0.5).abs() < 1e-9, "{before} → {after}");
+    let table = admin.get("/api/v1/programme").json();
+    let km = table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "cargo-bike distance")
+        .unwrap();
+    assert!((f(&km["total"]["value"]) - after).abs() < 1e-9);
+    assert!(
+        app.client()
+            .get("/open-data/indicators.csv")
+            .body
+            .contains("2026-11,2580.5,")
+    );
+    let page = velos.get(&format!("/experiments/{CARGO}/reports?lang=en"));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Nov 2026") && page.body.contains("2\u{202F}580.50"),
+        "{}",
+        page.body
+    );
+
+    // Another experiment: missing for the laureate; an organiser who sees one does not report.
+    assert_eq!(
+        velos
+            .put_text(&format!("/api/v1/experiments/{MEUDON}/reports"), "x")
+            .status,
+        404
+    );
+    let denied = org_hydro.put_text(&format!("/api/v1/experiments/{ISSY}/reports"), "x");
+    assert_eq!(denied.status, 403, "{}", denied.body);
+    assert!(
+        denied
+            .body
+            .contains("only the experiment's laureate and the programme team")
+    );
+}
