@@ -82,6 +82,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "programme_roles",
         include_str!("../migrations/0009_programme_roles.sql"),
     ),
+    (10, "calls", include_str!("../migrations/0010_calls.sql")),
 ];
 
 /// Errors of the store. The text of database errors is for logs, not for clients; it never
@@ -264,6 +265,192 @@ impl Store {
     /// Every reported value, with its experiment.
     pub async fn all_reports(&self) -> Result<Vec<(String, ReportValue)>, StoreError> {
         self.with_conn(queries::all_reports).await
+    }
+
+    /// Records a call for applications; its id.
+    pub async fn create_call(&self, call: NewCall) -> Result<i64, StoreError> {
+        self.with_conn(move |c| queries::create_call(c, &call))
+            .await
+    }
+
+    /// Every call, newest first.
+    pub async fn calls(&self) -> Result<Vec<CallRow>, StoreError> {
+        self.with_conn(|c| queries::calls_where(c, "", &[])).await
+    }
+
+    /// The call `id`.
+    pub async fn call(&self, id: i64) -> Result<Option<CallRow>, StoreError> {
+        self.with_conn(move |c| {
+            Ok(queries::calls_where(c, "WHERE id = ?1", &db::params![id])?
+                .into_iter()
+                .next())
+        })
+        .await
+    }
+
+    /// Starts an application (a draft) of `applicant_id` to call `call_id`; its id.
+    pub async fn create_application(
+        &self,
+        call_id: i64,
+        applicant_id: i64,
+        form: String,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.with_conn(move |c| queries::create_application(c, call_id, applicant_id, &form, at))
+            .await
+    }
+
+    /// The application `id`.
+    pub async fn application(&self, id: i64) -> Result<Option<ApplicationRow>, StoreError> {
+        self.with_conn(move |c| {
+            Ok(
+                queries::applications_where(c, "WHERE id = ?1", &db::params![id])?
+                    .into_iter()
+                    .next(),
+            )
+        })
+        .await
+    }
+
+    /// The applications to call `call_id`, by id.
+    pub async fn applications_of_call(
+        &self,
+        call_id: i64,
+    ) -> Result<Vec<ApplicationRow>, StoreError> {
+        self.with_conn(move |c| {
+            queries::applications_where(c, "WHERE call_id = ?1", &db::params![call_id])
+        })
+        .await
+    }
+
+    /// The applications of applicant `user_id`, by id.
+    pub async fn applications_of(&self, user_id: i64) -> Result<Vec<ApplicationRow>, StoreError> {
+        self.with_conn(move |c| {
+            queries::applications_where(c, "WHERE applicant_id = ?1", &db::params![user_id])
+        })
+        .await
+    }
+
+    /// Replaces a draft's form; `false` once it is submitted.
+    pub async fn update_draft(
+        &self,
+        id: i64,
+        form: String,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.with_conn(move |c| queries::update_draft(c, id, &form, at))
+            .await
+    }
+
+    /// Submits a draft; `false` when it already was.
+    pub async fn submit_application(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.with_conn(move |c| queries::submit_application(c, id, at))
+            .await
+    }
+
+    /// Records the decision on a submitted application (and the experiment a selected one
+    /// became); `false` on a draft.
+    pub async fn decide_application(
+        &self,
+        id: i64,
+        decision: &str,
+        experiment: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let d = decision.to_string();
+        self.with_conn(move |c| queries::decide_application(c, id, &d, experiment.as_deref(), at))
+            .await
+    }
+
+    /// Attaches a document (its bytes as base64) to an application; its id.
+    pub async fn add_document(
+        &self,
+        application_id: i64,
+        name: String,
+        content_base64: String,
+        size_bytes: i64,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.with_conn(move |c| {
+            queries::add_document(c, application_id, &name, &content_base64, size_bytes, at)
+        })
+        .await
+    }
+
+    /// The documents of an application (without their bytes).
+    pub async fn documents(&self, application_id: i64) -> Result<Vec<DocumentRow>, StoreError> {
+        self.with_conn(move |c| queries::documents(c, application_id))
+            .await
+    }
+
+    /// A document's bytes (base64), when it belongs to the application.
+    pub async fn document_content(
+        &self,
+        application_id: i64,
+        id: i64,
+    ) -> Result<Option<String>, StoreError> {
+        self.with_conn(move |c| queries::document_content(c, application_id, id))
+            .await
+    }
+
+    /// Assigns reviewer `reviewer_id` to an application (once).
+    pub async fn assign_reviewer(
+        &self,
+        application_id: i64,
+        reviewer_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with_conn(move |c| queries::assign_reviewer(c, application_id, reviewer_id, at))
+            .await
+    }
+
+    /// Sends a review: a declared conflict, or the scores as the server writes them; `false`
+    /// when the reviewer is not assigned to the application.
+    pub async fn put_review(
+        &self,
+        application_id: i64,
+        reviewer_id: i64,
+        conflict: Option<String>,
+        scores: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.with_conn(move |c| {
+            queries::put_review(
+                c,
+                application_id,
+                reviewer_id,
+                conflict.as_deref(),
+                scores.as_deref(),
+                at,
+            )
+        })
+        .await
+    }
+
+    /// The reviews of an application (assigned, conflicts, scores), by reviewer.
+    pub async fn reviews_of_application(
+        &self,
+        application_id: i64,
+    ) -> Result<Vec<ReviewRow>, StoreError> {
+        self.with_conn(move |c| {
+            queries::reviews_where(
+                c,
+                "WHERE r.application_id = ?1",
+                &db::params![application_id],
+            )
+        })
+        .await
+    }
+
+    /// The reviews assigned to `reviewer_id`, by application.
+    pub async fn reviews_of_reviewer(
+        &self,
+        reviewer_id: i64,
+    ) -> Result<Vec<ReviewRow>, StoreError> {
+        self.with_conn(move |c| {
+            queries::reviews_where(c, "WHERE r.reviewer_id = ?1", &db::params![reviewer_id])
+        })
+        .await
     }
 
     /// Number of users.

@@ -1408,3 +1408,242 @@ pub(crate) fn all_reports(c: &mut dyn Conn) -> Result<Vec<(String, ReportValue)>
     .map(|mut r| Ok((r.text(0)?, report_value(&mut r, 1)?)))
     .collect()
 }
+
+pub(crate) fn create_call(c: &mut dyn Conn, call: &NewCall) -> Result<i64, StoreError> {
+    c.query_one(
+        "INSERT INTO calls (title, opens_at, closes_at, definition, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        &params![
+            &call.title,
+            call.opens_at,
+            call.closes_at,
+            &call.definition,
+            call.created_at
+        ],
+    )?
+    .int(0)
+}
+
+/// The calls matching `filter` (a `WHERE` clause or nothing), newest first.
+pub(crate) fn calls_where(
+    c: &mut dyn Conn,
+    filter: &str,
+    args: &[Value],
+) -> Result<Vec<CallRow>, StoreError> {
+    c.query(
+        &format!(
+            "SELECT id, title, opens_at, closes_at, definition FROM calls {filter} ORDER BY id DESC"
+        ),
+        args,
+    )?
+    .into_iter()
+    .map(|mut r| {
+        Ok(CallRow {
+            id: r.int(0)?,
+            title: r.text(1)?,
+            opens_at: r.instant(2)?,
+            closes_at: r.instant(3)?,
+            definition: r.text(4)?,
+        })
+    })
+    .collect()
+}
+
+const APPLICATION_COLUMNS: &str =
+    "id, call_id, applicant_id, form, updated_at, submitted_at, decision, decided_at, experiment";
+
+/// The applications matching `filter`, by id.
+pub(crate) fn applications_where(
+    c: &mut dyn Conn,
+    filter: &str,
+    args: &[Value],
+) -> Result<Vec<ApplicationRow>, StoreError> {
+    c.query(
+        &format!("SELECT {APPLICATION_COLUMNS} FROM applications {filter} ORDER BY id"),
+        args,
+    )?
+    .into_iter()
+    .map(|mut r| {
+        Ok(ApplicationRow {
+            id: r.int(0)?,
+            call_id: r.int(1)?,
+            applicant_id: r.opt_int(2)?,
+            form: r.text(3)?,
+            updated_at: r.instant(4)?,
+            submitted_at: r.opt_instant(5)?,
+            decision: r.opt_text(6)?,
+            decided_at: r.opt_instant(7)?,
+            experiment: r.opt_text(8)?,
+        })
+    })
+    .collect()
+}
+
+pub(crate) fn create_application(
+    c: &mut dyn Conn,
+    call_id: i64,
+    applicant_id: i64,
+    form: &str,
+    at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    c.query_one(
+        "INSERT INTO applications (call_id, applicant_id, form, updated_at)
+         VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        &params![call_id, applicant_id, form, at],
+    )?
+    .int(0)
+}
+
+/// Replaces a draft's form; `false` when the application is submitted (it never changes).
+pub(crate) fn update_draft(
+    c: &mut dyn Conn,
+    id: i64,
+    form: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    Ok(c.execute(
+        "UPDATE applications SET form = ?2, updated_at = ?3 WHERE id = ?1 AND submitted_at IS NULL",
+        &params![id, form, at],
+    )? == 1)
+}
+
+/// Marks a draft submitted; `false` when it already was.
+pub(crate) fn submit_application(
+    c: &mut dyn Conn,
+    id: i64,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    Ok(c.execute(
+        "UPDATE applications SET submitted_at = ?2, updated_at = ?2 WHERE id = ?1 AND submitted_at IS NULL",
+        &params![id, at],
+    )? == 1)
+}
+
+/// Records the programme team's decision on a submitted application; `false` when it is a
+/// draft.
+pub(crate) fn decide_application(
+    c: &mut dyn Conn,
+    id: i64,
+    decision: &str,
+    experiment: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    Ok(c.execute(
+        "UPDATE applications SET decision = ?2, experiment = ?3, decided_at = ?4
+         WHERE id = ?1 AND submitted_at IS NOT NULL",
+        &params![id, decision, experiment, at],
+    )? == 1)
+}
+
+pub(crate) fn add_document(
+    c: &mut dyn Conn,
+    application_id: i64,
+    name: &str,
+    bytes_base64: &str,
+    size: i64,
+    at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    c.query_one(
+        "INSERT INTO application_documents (application_id, name, size_bytes, content_base64, uploaded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        &params![application_id, name, size, bytes_base64, at],
+    )?
+    .int(0)
+}
+
+pub(crate) fn documents(
+    c: &mut dyn Conn,
+    application_id: i64,
+) -> Result<Vec<DocumentRow>, StoreError> {
+    c.query(
+        "SELECT id, application_id, name, size_bytes, uploaded_at FROM application_documents
+         WHERE application_id = ?1 ORDER BY id",
+        &params![application_id],
+    )?
+    .into_iter()
+    .map(|mut r| {
+        Ok(DocumentRow {
+            id: r.int(0)?,
+            application_id: r.int(1)?,
+            name: r.text(2)?,
+            size_bytes: r.int(3)?,
+            uploaded_at: r.instant(4)?,
+        })
+    })
+    .collect()
+}
+
+/// A document's bytes (base64) when it belongs to `application_id`.
+pub(crate) fn document_content(
+    c: &mut dyn Conn,
+    application_id: i64,
+    id: i64,
+) -> Result<Option<String>, StoreError> {
+    c.query_opt(
+        "SELECT content_base64 FROM application_documents WHERE application_id = ?1 AND id = ?2",
+        &params![application_id, id],
+    )?
+    .map(|mut r| r.text(0))
+    .transpose()
+}
+
+/// Assigns a reviewer; assigning twice keeps the first assignment.
+pub(crate) fn assign_reviewer(
+    c: &mut dyn Conn,
+    application_id: i64,
+    reviewer_id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO reviews (application_id, reviewer_id, assigned_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (application_id, reviewer_id) DO NOTHING",
+        &params![application_id, reviewer_id, at],
+    )?;
+    Ok(())
+}
+
+/// Sends a review (a conflict or scores); `false` when the reviewer is not assigned.
+pub(crate) fn put_review(
+    c: &mut dyn Conn,
+    application_id: i64,
+    reviewer_id: i64,
+    conflict: Option<&str>,
+    scores: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    Ok(c.execute(
+        "UPDATE reviews SET conflict = ?3, scores = ?4, submitted_at = ?5
+         WHERE application_id = ?1 AND reviewer_id = ?2",
+        &params![application_id, reviewer_id, conflict, scores, at],
+    )? == 1)
+}
+
+/// The reviews matching `filter` (over `reviews r`), with the reviewer's name.
+pub(crate) fn reviews_where(
+    c: &mut dyn Conn,
+    filter: &str,
+    args: &[Value],
+) -> Result<Vec<ReviewRow>, StoreError> {
+    c.query(
+        &format!(
+            "SELECT r.application_id, r.reviewer_id, u.username, r.assigned_at, r.conflict, r.scores,
+                    r.submitted_at
+             FROM reviews r JOIN users u ON u.id = r.reviewer_id {filter}
+             ORDER BY r.application_id, u.username"
+        ),
+        args,
+    )?
+    .into_iter()
+    .map(|mut r| {
+        Ok(ReviewRow {
+            application_id: r.int(0)?,
+            reviewer_id: r.int(1)?,
+            reviewer: r.text(2)?,
+            assigned_at: r.instant(3)?,
+            conflict: r.opt_text(4)?,
+            scores: r.opt_text(5)?,
+            submitted_at: r.opt_instant(6)?,
+        })
+    })
+    .collect()
+}

@@ -583,3 +583,90 @@ pub struct ReportValue {
     /// When.
     pub uploaded_at: DateTime<Utc>,
 }
+
+/// A call for applications to record.
+#[derive(Debug, Clone)]
+pub struct NewCall {
+    /// Its title.
+    pub title: String,
+    /// When applications open.
+    pub opens_at: DateTime<Utc>,
+    /// Its deadline.
+    pub closes_at: DateTime<Utc>,
+    /// The call as the server writes it (read back by the server).
+    pub definition: String,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRow {
+    /// Id.
+    pub id: i64,
+    /// Its title.
+    pub title: String,
+    /// When applications open.
+    pub opens_at: DateTime<Utc>,
+    /// Its deadline.
+    pub closes_at: DateTime<Utc>,
+    /// The call as the server wrote it.
+    pub definition: String,
+}
+
+/// A stored application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicationRow {
+    /// Id.
+    pub id: i64,
+    /// Its call.
+    pub call_id: i64,
+    /// Its applicant (`None` once their login is erased).
+    pub applicant_id: Option<i64>,
+    /// The form as the server wrote it.
+    pub form: String,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// When it was submitted (then it never changes).
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// The programme team's decision (`selected`, `waiting-list`, `rejected`).
+    pub decision: Option<String>,
+    /// When it was decided.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The experiment a selected application became (its slug).
+    pub experiment: Option<String>,
+}
+
+/// A document attached to an application (without its bytes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentRow {
+    /// Id.
+    pub id: i64,
+    /// Its application.
+    pub application_id: i64,
+    /// File name.
+    pub name: String,
+    /// Size, bytes.
+    pub size_bytes: i64,
+    /// When it was attached.
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A reviewer's review of an application: assigned, then a conflict or scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewRow {
+    /// The application.
+    pub application_id: i64,
+    /// The reviewer's user id.
+    pub reviewer_id: i64,
+    /// The reviewer's username.
+    pub reviewer: String,
+    /// When they were assigned.
+    pub assigned_at: DateTime<Utc>,
+    /// A declared conflict of interest, with its reason.
+    pub conflict: Option<String>,
+    /// Scores and comments as the server wrote them.
+    pub scores: Option<String>,
+    /// When the review was sent.
+    pub submitted_at: Option<DateTime<Utc>>,
+}

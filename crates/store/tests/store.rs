@@ -38,14 +38,14 @@ async fn migrations_apply_once_and_reopen_keeps_data() {
         let store = open(&db).await;
         assert_eq!(
             store.applied_migrations().await.unwrap(),
-            vec![1, 2, 3, 4, 5, 6, 7, 8, 9]
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
         );
         store.create_district(district("x", &[])).await.unwrap();
         drop(store);
         let again = open(&db).await;
         assert_eq!(
             again.applied_migrations().await.unwrap(),
-            vec![1, 2, 3, 4, 5, 6, 7, 8, 9]
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
         );
         assert_eq!(
             again.districts().await.unwrap().len(),
@@ -1181,5 +1181,143 @@ async fn a_laureates_report_replaces_the_months_it_repeats() {
             (u.id, u.role, u.experiment.as_deref()),
             (laureate, Role::Laureate, Some("cargo"))
         );
+    }
+}
+
+#[tokio::test]
+async fn a_call_its_applications_documents_reviews_and_decisions() {
+    for db in databases() {
+        let store = open(&db).await;
+        let b = db.backend();
+        let t = |d: u32| Utc.with_ymd_and_hms(2025, 1, d, 12, 0, 0).unwrap();
+        let login = |name: &str| NewUser {
+            username: name.into(),
+            password_hash: "h".into(),
+            role: Role::Programme,
+            district_id: None,
+            prm: None,
+            experiment: None,
+            created_at: t(1),
+        };
+        let (applicant, ana, bob) = (
+            store.create_user(login("startup")).await.unwrap(),
+            store.create_user(login("ana")).await.unwrap(),
+            store.create_user(login("bob")).await.unwrap(),
+        );
+        let call = store
+            .create_call(NewCall {
+                title: "Appel 2025".into(),
+                opens_at: t(1),
+                closes_at: t(31),
+                definition: "{\"title\":\"Appel 2025\"}".into(),
+                created_at: t(1),
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.calls().await.unwrap().len(), 1);
+        assert_eq!(
+            store.call(call).await.unwrap().unwrap().closes_at,
+            t(31),
+            "{b}"
+        );
+        let app = store
+            .create_application(call, applicant, "{\"title\":\"draft\"}".into(), t(2))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .update_draft(app, "{\"title\":\"v2\"}".into(), t(3))
+                .await
+                .unwrap()
+        );
+        // A draft is not decided; once submitted it never changes.
+        assert!(
+            !store
+                .decide_application(app, "selected", None, t(4))
+                .await
+                .unwrap()
+        );
+        assert!(store.submit_application(app, t(5)).await.unwrap());
+        assert!(!store.submit_application(app, t(6)).await.unwrap());
+        assert!(
+            !store
+                .update_draft(app, "{\"title\":\"late\"}".into(), t(7))
+                .await
+                .unwrap()
+        );
+        let row = store.application(app).await.unwrap().unwrap();
+        assert_eq!(
+            (row.form.as_str(), row.submitted_at),
+            ("{\"title\":\"v2\"}", Some(t(5))),
+            "{b}"
+        );
+        assert_eq!(store.applications_of(applicant).await.unwrap().len(), 1);
+        assert_eq!(store.applications_of_call(call).await.unwrap()[0].id, app);
+        // A document: its bytes read back only through its own application.
+        let doc = store
+            .add_document(app, "presentation.pdf".into(), "JVBERi0=".into(), 5, t(3))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.documents(app).await.unwrap()[0].name,
+            "presentation.pdf"
+        );
+        assert_eq!(
+            store.document_content(app, doc).await.unwrap().as_deref(),
+            Some("JVBERi0=")
+        );
+        assert_eq!(store.document_content(app + 1, doc).await.unwrap(), None);
+        // Two reviewers: one scores, one declares a conflict; an unassigned one sends nothing.
+        store.assign_reviewer(app, ana, t(8)).await.unwrap();
+        store.assign_reviewer(app, bob, t(8)).await.unwrap();
+        store.assign_reviewer(app, bob, t(9)).await.unwrap();
+        assert!(
+            store
+                .put_review(app, ana, None, Some("{\"impact\":4}".into()), t(10))
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .put_review(app, bob, Some("my former employer".into()), None, t(10))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .put_review(app, applicant, None, Some("{}".into()), t(10))
+                .await
+                .unwrap()
+        );
+        let reviews = store.reviews_of_application(app).await.unwrap();
+        assert_eq!(reviews.len(), 2, "{b}");
+        assert_eq!(
+            (reviews[0].reviewer.as_str(), reviews[0].scores.as_deref()),
+            ("ana", Some("{\"impact\":4}"))
+        );
+        assert_eq!(
+            (reviews[1].reviewer.as_str(), reviews[1].assigned_at),
+            ("bob", t(8))
+        );
+        assert_eq!(
+            store.reviews_of_reviewer(bob).await.unwrap()[0]
+                .conflict
+                .as_deref(),
+            Some("my former employer")
+        );
+        // The decision, and the experiment a selected application became.
+        assert!(
+            store
+                .decide_application(app, "selected", Some("meudon-cargo-bikes".into()), t(20))
+                .await
+                .unwrap()
+        );
+        let row = store.application(app).await.unwrap().unwrap();
+        assert_eq!(
+            (row.decision.as_deref(), row.experiment.as_deref()),
+            (Some("selected"), Some("meudon-cargo-bikes"))
+        );
+        let bad = store.decide_application(app, "maybe", None, t(21)).await;
+        assert!(bad.is_err(), "{b}: the decision is checked");
     }
 }
