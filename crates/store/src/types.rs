@@ -18,6 +18,10 @@ pub enum Role {
     /// A laureate: runs one experiment (`User::experiment`), reads it and reports its
     /// indicators each month.
     Laureate,
+    /// An applicant: answers the open calls for applications.
+    Applicant,
+    /// A reviewer: scores the applications assigned to them.
+    Reviewer,
 }
 
 impl Role {
@@ -28,6 +32,8 @@ impl Role {
             Role::Organiser => "organiser",
             Role::Participant => "participant",
             Role::Laureate => "laureate",
+            Role::Applicant => "applicant",
+            Role::Reviewer => "reviewer",
         }
     }
 }
@@ -46,8 +52,10 @@ impl FromStr for Role {
             "organiser" => Ok(Role::Organiser),
             "participant" => Ok(Role::Participant),
             "laureate" => Ok(Role::Laureate),
+            "applicant" => Ok(Role::Applicant),
+            "reviewer" => Ok(Role::Reviewer),
             other => Err(format!(
-                "unknown role `{other}` (expected programme, organiser, participant or laureate)"
+                "unknown role `{other}` (expected programme, organiser, participant, laureate, applicant or reviewer)"
             )),
         }
     }

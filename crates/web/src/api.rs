@@ -210,7 +210,7 @@ pub(crate) async fn new_login(
     let allowed = match user.user.role {
         Role::Programme => true,
         Role::Organiser => role == Role::Participant && req.district_id == user.user.district_id,
-        Role::Participant | Role::Laureate => false,
+        Role::Participant | Role::Laureate | Role::Applicant | Role::Reviewer => false,
     };
     if !allowed {
         return Err(ApiError::Forbidden);

@@ -321,7 +321,7 @@ impl CurrentUser {
         match self.user.role {
             Role::Programme => true,
             Role::Organiser | Role::Participant => self.user.district_id == Some(id),
-            Role::Laureate => false,
+            Role::Laureate | Role::Applicant | Role::Reviewer => false,
         }
     }
 
@@ -330,7 +330,7 @@ impl CurrentUser {
         match self.user.role {
             Role::Programme => true,
             Role::Organiser => self.user.district_id == Some(id),
-            Role::Participant | Role::Laureate => false,
+            Role::Participant | Role::Laureate | Role::Applicant | Role::Reviewer => false,
         }
     }
 
@@ -343,7 +343,7 @@ impl CurrentUser {
                 .district_id
                 .is_some_and(|d| districts.contains(&d)),
             Role::Participant => self.user.prm.as_deref() == Some(prm),
-            Role::Laureate => false,
+            Role::Laureate | Role::Applicant | Role::Reviewer => false,
         }
     }
 }

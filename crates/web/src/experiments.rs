@@ -320,7 +320,7 @@ async fn all_entries(state: &AppState) -> Result<Vec<Arc<Entry>>, ApiError> {
 fn sees(user: &CurrentUser, entry: &Entry, districts: &[DistrictRow]) -> bool {
     match user.user.role {
         Role::Programme => true,
-        Role::Participant => false,
+        Role::Participant | Role::Applicant | Role::Reviewer => false,
         Role::Laureate => user.user.experiment.as_deref() == Some(entry.slug.as_str()),
         Role::Organiser => entry.district_name.as_ref().is_some_and(|name| {
             districts
@@ -336,7 +336,10 @@ async fn all_and_visible_entries(
     state: &AppState,
     user: &CurrentUser,
 ) -> Result<(Vec<Arc<Entry>>, Vec<Arc<Entry>>), ApiError> {
-    if user.user.role == Role::Participant {
+    if matches!(
+        user.user.role,
+        Role::Participant | Role::Applicant | Role::Reviewer
+    ) {
         return Err(ApiError::NotFound);
     }
     let districts = state.store.districts().await?;
@@ -739,7 +742,7 @@ fn detail_json(entry: &Entry) -> Value {
                     "unit": i.unit,
                     "source": i.source,
                     "total": cell_json(r.total),
-                    "target": r.status.map(|s| s.target.value),
+                    "target": i.target.map(|t| t.value),
                     "target_met": r.status.map(|s| s.met),
                     "monthly": table.months.iter().zip(&r.cells).map(|(m, c)| json!({
                         "month": month_label(*m),
@@ -771,7 +774,7 @@ fn programme_json(table: &ProgrammeTable, notes: &[Note]) -> Value {
                 "source": i.source,
                 "cells": r.cells.iter().map(|c| cell_json(*c)).collect::<Vec<_>>(),
                 "total": cell_json(r.total),
-                "target": r.status.map(|s| s.target.value),
+                "target": i.target.map(|t| t.value),
                 "target_met": r.status.map(|s| s.met),
             })
         }).collect::<Vec<_>>(),
@@ -863,7 +866,7 @@ async fn api_create(
     match user.user.role {
         Role::Programme => {}
         Role::Organiser | Role::Laureate => return Err(ApiError::Forbidden),
-        Role::Participant => return Err(ApiError::NotFound),
+        Role::Participant | Role::Applicant | Role::Reviewer => return Err(ApiError::NotFound),
     }
     let ct = headers
         .get(header::CONTENT_TYPE)
@@ -911,26 +914,63 @@ async fn api_create(
                 None,
             )]));
         }
-        std::fs::create_dir_all(&dir).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let path = dir.join(format!("{slug}.toml"));
-        // `create_new`: never replace an experiment, even when two uploads race.
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => {
-                    ApiError::Conflict(format!("experiment {slug} already exists"))
-                }
-                _ => ApiError::Internal(e.to_string()),
-            })?;
-        std::io::Write::write_all(&mut f, text.as_bytes())
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(load_entry(&data_dir, &slug, &path))
+        write_experiment_file(&data_dir, &slug, &text)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
     Ok((StatusCode::CREATED, Json(summary_json(&created))).into_response())
+}
+
+/// Writes a new experiment file `slug` (never replacing one, even when two writers race) and
+/// reads it. Blocking.
+fn write_experiment_file(data_dir: &Path, slug: &str, text: &str) -> Result<Arc<Entry>, ApiError> {
+    let dir = experiments_dir(data_dir);
+    std::fs::create_dir_all(&dir).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let path = dir.join(format!("{slug}.toml"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                ApiError::Conflict(format!("experiment {slug} already exists"))
+            }
+            _ => ApiError::Internal(e.to_string()),
+        })?;
+    std::io::Write::write_all(&mut f, text.as_bytes())
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(load_entry(data_dir, slug, &path))
+}
+
+/// The slug of a new experiment: `wanted` when it is one, else made from it as from a title.
+pub(crate) fn new_experiment_slug(wanted: &str) -> Result<String, ApiError> {
+    Ok(if valid_slug(wanted) {
+        wanted.to_string()
+    } else {
+        slug_of(wanted)
+    })
+}
+
+/// Writes experiment `slug` (text checked by the experiment parser first, its files confined
+/// to the data folder): what a selected application becomes.
+pub(crate) async fn write_new_experiment(
+    state: &AppState,
+    slug: &str,
+    text: &str,
+) -> Result<(), ApiError> {
+    let (data_dir, slug, text) = (
+        state.config.data_dir.clone(),
+        slug.to_string(),
+        text.to_string(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let probe = experiments_dir(&data_dir).join(format!("{slug}.toml"));
+        parse_confined(&text, &probe, &data_dir)
+            .map_err(|d| ApiError::Invalid(problems(&d, &experiments_dir(&data_dir))))?;
+        write_experiment_file(&data_dir, &slug, &text).map(|_| ())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1229,7 +1269,7 @@ async fn page_read(
             let reports = match user.user.role {
                 Role::Programme => true,
                 Role::Laureate => user.user.experiment.as_deref() == Some(entry.slug.as_str()),
-                Role::Organiser | Role::Participant => false,
+                Role::Organiser | Role::Participant | Role::Applicant | Role::Reviewer => false,
             };
             if reports {
                 let _ = write!(

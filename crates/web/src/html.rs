@@ -111,7 +111,10 @@ pub(crate) fn page(lang: Lang, title: &str, user: Option<&CurrentUser>, body: &s
              <form method=post action=\"/logout\" class=inline><input type=hidden name=csrf \
              value=\"{c}\"><button>{o}</button></form>",
             l = lang.code(),
-            districts = if u.user.role == Role::Laureate {
+            districts = if matches!(
+                u.user.role,
+                Role::Laureate | Role::Applicant | Role::Reviewer
+            ) {
                 String::new()
             } else {
                 format!(
@@ -120,7 +123,10 @@ pub(crate) fn page(lang: Lang, title: &str, user: Option<&CurrentUser>, body: &s
                     t(lang, "districts")
                 )
             },
-            x = if u.user.role == Role::Participant {
+            x = if matches!(
+                u.user.role,
+                Role::Participant | Role::Applicant | Role::Reviewer
+            ) {
                 String::new()
             } else {
                 format!(

@@ -1120,6 +1120,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("role_organiser", "organisateur", "organiser"),
     ("role_participant", "participant", "participant"),
     ("role_laureate", "lauréat", "laureate"),
+    ("role_applicant", "candidat", "applicant"),
+    ("role_reviewer", "évaluateur", "reviewer"),
     ("rep_title", "Rapports mensuels", "Monthly reports"),
     (
         "rep_upload",

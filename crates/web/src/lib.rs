@@ -14,6 +14,7 @@
 mod api;
 mod assets;
 pub mod auth;
+mod calls;
 mod community;
 mod community_cycle;
 pub mod config;
@@ -335,6 +336,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes())
         .merge(experiments::routes())
         .merge(reports::routes())
+        .merge(calls::routes())
         .merge(upload_page::routes())
         .merge(optimise::routes())
         .merge(sizing::routes())

@@ -55,6 +55,7 @@ async fn home(MaybeUser(u): MaybeUser) -> Redirect {
         None => Redirect::to("/login"),
         Some(u) => match (u.user.role, &u.user.prm) {
             (Role::Participant, Some(prm)) => Redirect::to(&format!("/participants/{prm}")),
+            (Role::Applicant | Role::Reviewer, _) => Redirect::to("/account"),
             (Role::Laureate, _) => Redirect::to(&format!(
                 "/experiments/{}",
                 u.user.experiment.as_deref().unwrap_or_default()

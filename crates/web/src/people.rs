@@ -48,7 +48,7 @@ pub(crate) fn manages_user(me: &CurrentUser, u: &User) -> bool {
     match me.user.role {
         Role::Programme => true,
         Role::Organiser => u.role == Role::Participant && u.district_id == me.user.district_id,
-        Role::Participant | Role::Laureate => false,
+        Role::Participant | Role::Laureate | Role::Applicant | Role::Reviewer => false,
     }
 }
 
@@ -66,7 +66,10 @@ async fn list_users(
     State(state): State<AppState>,
     me: CurrentUser,
 ) -> Result<Json<Value>, ApiError> {
-    if matches!(me.user.role, Role::Participant | Role::Laureate) {
+    if matches!(
+        me.user.role,
+        Role::Participant | Role::Laureate | Role::Applicant | Role::Reviewer
+    ) {
         return Err(ApiError::NotFound);
     }
     // An organiser's users are all in their district: no need to read everyone's.

@@ -66,6 +66,8 @@ fn user_role_label(l: Lang, role: Role) -> &'static str {
             Role::Organiser => "role_organiser",
             Role::Participant => "role_participant",
             Role::Laureate => "role_laureate",
+            Role::Applicant => "role_applicant",
+            Role::Reviewer => "role_reviewer",
         },
     )
 }

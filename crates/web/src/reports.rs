@@ -54,7 +54,7 @@ async fn reportable(
     let allowed = match user.user.role {
         Role::Programme => true,
         Role::Laureate => user.user.experiment.as_deref() == Some(slug),
-        Role::Organiser | Role::Participant => false,
+        Role::Organiser | Role::Participant | Role::Applicant | Role::Reviewer => false,
     };
     if !allowed {
         return Err(ApiError::ForbiddenBecause(
