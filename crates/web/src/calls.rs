@@ -494,7 +494,7 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError>
 // ---------------------------------------------------------------------------------------------
 // Calls
 
-async fn create_call(
+pub(crate) async fn create_call(
     State(state): State<AppState>,
     user: CurrentUser,
     body: Bytes,
@@ -520,7 +520,7 @@ async fn create_call(
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
-async fn list_calls(
+pub(crate) async fn list_calls(
     State(state): State<AppState>,
     _user: CurrentUser,
 ) -> Result<Json<Value>, ApiError> {
@@ -533,7 +533,7 @@ async fn list_calls(
     Ok(Json(json!({ "calls": out })))
 }
 
-async fn read_call(
+pub(crate) async fn read_call(
     State(state): State<AppState>,
     _user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
@@ -551,7 +551,7 @@ struct NewApplicant {
 }
 
 /// `POST /api/v1/applicants`: anyone creates an applicant's account.
-async fn create_applicant(
+pub(crate) async fn create_applicant(
     State(state): State<AppState>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -601,7 +601,7 @@ fn application_json(a: &ApplicationRow, form: &FormWire, extra: Value) -> Value 
     v
 }
 
-async fn create_application(
+pub(crate) async fn create_application(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(call_id): UrlPath<i64>,
@@ -628,7 +628,7 @@ async fn create_application(
     ))
 }
 
-async fn list_applications(
+pub(crate) async fn list_applications(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Json<Value>, ApiError> {
@@ -684,7 +684,7 @@ fn review_json(r: &ReviewRow, call: &Call) -> Value {
     })
 }
 
-async fn read_application(
+pub(crate) async fn read_application(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
@@ -716,7 +716,7 @@ async fn read_application(
     )))
 }
 
-async fn update_application(
+pub(crate) async fn update_application(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
@@ -734,11 +734,11 @@ async fn update_application(
 }
 
 #[derive(Deserialize)]
-struct DocumentQuery {
-    name: Option<String>,
+pub(crate) struct DocumentQuery {
+    pub(crate) name: Option<String>,
 }
 
-async fn add_document(
+pub(crate) async fn add_document(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
@@ -783,7 +783,7 @@ async fn add_document(
     ))
 }
 
-async fn read_document(
+pub(crate) async fn read_document(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath((id, doc)): UrlPath<(i64, i64)>,
@@ -811,7 +811,7 @@ async fn read_document(
     Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response())
 }
 
-async fn submit(
+pub(crate) async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
@@ -850,7 +850,7 @@ struct Assign {
     username: String,
 }
 
-async fn assign_reviewer(
+pub(crate) async fn assign_reviewer(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
@@ -887,7 +887,7 @@ async fn assign_reviewer(
     ))
 }
 
-async fn put_review(
+pub(crate) async fn put_review(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,
@@ -927,7 +927,7 @@ async fn put_review(
     })))
 }
 
-async fn ranking(
+pub(crate) async fn ranking(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(call_id): UrlPath<i64>,
@@ -1042,7 +1042,7 @@ fn toml_string(s: &str) -> String {
     o
 }
 
-async fn decide(
+pub(crate) async fn decide(
     State(state): State<AppState>,
     user: CurrentUser,
     UrlPath(id): UrlPath<i64>,

@@ -66,6 +66,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/experiments/{slug}", get(api_read))
         .route("/api/v1/programme", get(api_programme))
         .route("/api/v1/programme/portfolio", get(api_portfolio))
+        .route(
+            "/api/v1/experiments/{slug}/publication",
+            axum::routing::post(api_publish),
+        )
+        .route(
+            "/experiments/{slug}/publish",
+            axum::routing::post(page_publish),
+        )
         .route("/experiments", get(page_list))
         .route("/experiments/{slug}", get(page_read))
         .route("/programme", get(crate::portfolio::page_portfolio))
@@ -942,6 +950,87 @@ fn write_experiment_file(data_dir: &Path, slug: &str, text: &str) -> Result<Arc<
     Ok(load_entry(data_dir, slug, &path))
 }
 
+/// Publishes experiment `slug` today (Paris): its file gains `published = <date>` (comments
+/// and order kept), checked by the parser, written whole (a temporary file renamed). Blocking.
+fn publish_file(data_dir: &Path, slug: &str) -> Result<Arc<Entry>, ApiError> {
+    let path = experiments_dir(data_dir).join(format!("{slug}.toml"));
+    let text = std::fs::read_to_string(&path).map_err(|_| ApiError::NotFound)?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| ApiError::Internal(format!("{slug}: {e}")))?;
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    doc["published"] = toml_edit::value(toml_edit::Datetime {
+        date: Some(toml_edit::Date {
+            year: today.year() as u16,
+            month: today.month() as u8,
+            day: today.day() as u8,
+        }),
+        time: None,
+        offset: None,
+    });
+    let new = doc.to_string();
+    parse_confined(&new, &path, data_dir)
+        .map_err(|d| ApiError::Invalid(problems(&d, &experiments_dir(data_dir))))?;
+    let tmp = path.with_extension("toml.publishing");
+    std::fs::write(&tmp, &new).map_err(|e| ApiError::Internal(e.to_string()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(load_entry(data_dir, slug, &path))
+}
+
+async fn publish(state: &AppState, user: &CurrentUser, slug: &str) -> Result<Arc<Entry>, ApiError> {
+    if user.user.role != Role::Programme {
+        visible_entry(state, user, slug).await?;
+        return Err(ApiError::ForbiddenBecause(
+            "only the programme team publishes an experiment's results".into(),
+        ));
+    }
+    let entry = visible_entry(state, user, slug).await?;
+    if entry.experiment().is_none() {
+        return Err(ApiError::Conflict(
+            "the experiment file has problems: it is not published".into(),
+        ));
+    }
+    let (dir, s) = (state.config.data_dir.clone(), slug.to_string());
+    tokio::task::spawn_blocking(move || publish_file(&dir, &s))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+/// `POST /api/v1/experiments/{slug}/publication`: the programme team publishes the results
+/// (public page, open data) from today.
+async fn api_publish(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(slug): UrlPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let entry = publish(&state, &user, &slug).await?;
+    Ok(Json(summary_json(&entry)))
+}
+
+/// `POST /experiments/{slug}/publish`: the same from the experiment's page.
+async fn page_publish(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    UrlPath(slug): UrlPath<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    axum::extract::Form(f): axum::extract::Form<crate::page_support::CsrfForm>,
+) -> Result<Response, PageError> {
+    let l = q.pick(&headers);
+    let cx = PageContext::signed_in(u.0, l)?;
+    let work = async {
+        crate::page_support::check_csrf(&cx.user, &f.csrf)?;
+        publish(&state, &cx.user, &slug).await?;
+        Ok(
+            axum::response::Redirect::to(&format!("/experiments/{slug}?lang={}", l.code()))
+                .into_response(),
+        )
+    };
+    cx.respond(work.await)
+}
+
 /// The slug of a new experiment: `wanted` when it is one, else made from it as from a title.
 pub(crate) fn new_experiment_slug(wanted: &str) -> Result<String, ApiError> {
     Ok(if valid_slug(wanted) {
@@ -1271,6 +1360,28 @@ async fn page_read(
                 Role::Laureate => user.user.experiment.as_deref() == Some(entry.slug.as_str()),
                 Role::Organiser | Role::Participant | Role::Applicant | Role::Reviewer => false,
             };
+            if user.user.role == Role::Programme {
+                let _ = match e.published {
+                    Some(d) => write!(
+                        body,
+                        "<p>{} {} — <a href=\"/public/experiments/{s}?lang={lc}\">{}</a></p>",
+                        t(l, "exp_published_on"),
+                        day(l, d, e.timezone),
+                        t(l, "pf_public"),
+                        s = esc(&entry.slug),
+                        lc = l.code(),
+                    ),
+                    None => write!(
+                        body,
+                        "<form id=publish-form method=post action=\"/experiments/{}/publish?lang={}\" class=inline>\
+                         <input type=hidden name=csrf value=\"{}\"><button>{}</button></form>",
+                        esc(&entry.slug),
+                        l.code(),
+                        esc(&user.csrf_token),
+                        t(l, "exp_publish")
+                    ),
+                };
+            }
             if reports {
                 let _ = write!(
                     body,

@@ -106,7 +106,7 @@ ul.reasons{margin:4px 0 0 0;padding-left:18px;font-size:.85em;color:#445}\
 pub(crate) fn page(lang: Lang, title: &str, user: Option<&CurrentUser>, body: &str) -> String {
     let nav = match user {
         Some(u) => format!(
-            "{districts}{x}{audit}\
+            "{districts}{x}{calls}{audit}\
              <span class=sp></span><a id=account href=\"/account?lang={l}\">{n}</a>\
              <form method=post action=\"/logout\" class=inline><input type=hidden name=csrf \
              value=\"{c}\"><button>{o}</button></form>",
@@ -135,6 +135,18 @@ pub(crate) fn page(lang: Lang, title: &str, user: Option<&CurrentUser>, body: &s
                     t(lang, "pf_title"),
                     l = lang.code(),
                 )
+            },
+            calls = if matches!(
+                u.user.role,
+                Role::Programme | Role::Applicant | Role::Reviewer
+            ) {
+                format!(
+                    "<a href=\"/calls?lang={}\">{}</a>",
+                    lang.code(),
+                    t(lang, "calls")
+                )
+            } else {
+                String::new()
             },
             audit = if u.user.role == Role::Programme {
                 format!(

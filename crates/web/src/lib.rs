@@ -15,6 +15,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod calls;
+mod calls_pages;
 mod community;
 mod community_cycle;
 pub mod config;
@@ -337,6 +338,7 @@ pub fn router(state: AppState) -> Router {
         .merge(experiments::routes())
         .merge(reports::routes())
         .merge(calls::routes())
+        .merge(calls_pages::routes())
         .merge(upload_page::routes())
         .merge(optimise::routes())
         .merge(sizing::routes())

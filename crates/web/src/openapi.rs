@@ -54,6 +54,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/experiments/{slug}"),
     ("get", "/api/v1/programme"),
     ("get", "/api/v1/programme/portfolio"),
+    ("post", "/api/v1/experiments/{slug}/publication"),
     ("get", "/api/v1/experiments/{slug}/reports"),
     ("put", "/api/v1/experiments/{slug}/reports"),
     ("post", "/api/v1/calls"),

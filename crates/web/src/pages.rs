@@ -55,7 +55,7 @@ async fn home(MaybeUser(u): MaybeUser) -> Redirect {
         None => Redirect::to("/login"),
         Some(u) => match (u.user.role, &u.user.prm) {
             (Role::Participant, Some(prm)) => Redirect::to(&format!("/participants/{prm}")),
-            (Role::Applicant | Role::Reviewer, _) => Redirect::to("/account"),
+            (Role::Applicant | Role::Reviewer, _) => Redirect::to("/calls"),
             (Role::Laureate, _) => Redirect::to(&format!(
                 "/experiments/{}",
                 u.user.experiment.as_deref().unwrap_or_default()
@@ -79,8 +79,10 @@ async fn login_form(Query(q): Query<PageQuery>, headers: HeaderMap) -> Result<Re
         "{msg}<section><form method=post action=\"/login?lang={lc}\"><input type=hidden name=csrf value=\"{token}\">\
          <p><label>{u}<br><input name=username autocomplete=username required></label></p>\
          <p><label>{p}<br><input name=password type=password autocomplete=current-password required></label></p>\
-         <button>{li}</button></form></section>",
+         <button>{li}</button></form></section><p><a href=\"/signup?lang={lc}\">{su}</a> · <a href=\"/public/experiments?lang={lc}\">{pu}</a></p>",
         lc = l.code(),
+        su = t(l, "signup"),
+        pu = t(l, "pub_title"),
         u = t(l, "username"),
         p = t(l, "password"),
         li = t(l, "login"),

@@ -1,0 +1,752 @@
+//! The pages of the calls for applications (no JavaScript): an applicant's sign-up, the calls,
+//! an application as each role sees it (the applicant's form, documents and submission; a
+//! reviewer's scoring or conflict; the programme team's reviewers, reviews and decision), and
+//! the ranking. Each form is turned into the API's JSON and handled by [`crate::calls`]'s own
+//! handler, so a page and the API check and store the same way; a refused form shows every
+//! problem in the page's language.
+
+use std::fmt::Write as _;
+
+use axum::body::Bytes;
+use axum::extract::{Form, Multipart, Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use quartier_store::Role;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::{self, MaybeUser};
+use crate::calls;
+use crate::error::{ApiError, InputProblem};
+use crate::html::{esc, page};
+use crate::i18n::{Lang, t, value_label};
+use crate::page_support::{LangQuery, PageContext, PageError, check_csrf};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/signup", get(signup_form).post(signup_submit))
+        .route("/calls", get(calls_page))
+        .route("/calls/{id}/apply", post(apply))
+        .route("/calls/{id}/ranking", get(ranking_page))
+        .route("/applications", get(applications_page))
+        .route("/applications/{id}", get(application_page))
+        .route("/applications/{id}/save", post(save))
+        .route("/applications/{id}/document", post(document))
+        .route("/applications/{id}/submit", post(submit))
+        .route("/applications/{id}/reviewers", post(assign))
+        .route("/applications/{id}/review", post(review))
+        .route("/applications/{id}/decision", post(decide))
+}
+
+/// A form's fields, in order (repeated names kept).
+type Fields = Vec<(String, String)>;
+
+fn get_field<'a>(f: &'a Fields, name: &str) -> &'a str {
+    f.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn problems_html(l: Lang, ps: &[InputProblem]) -> String {
+    let mut o = format!(
+        "<section id=form-errors><p class=err>{}</p><ul>",
+        t(l, "form_rejected")
+    );
+    for p in ps {
+        let (msg, exp) = match (&p.french, l) {
+            (Some((m, e)), Lang::Fr) => (m.clone(), e.clone().or(p.expected.clone())),
+            _ => (p.message.clone(), p.expected.clone()),
+        };
+        let _ = write!(
+            o,
+            "<li><b>{}</b> — {}{}</li>",
+            esc(&p.path),
+            esc(&msg),
+            exp.map_or(String::new(), |e| format!(
+                " ({} {})",
+                t(l, "expected_word"),
+                esc(&e)
+            ))
+        );
+    }
+    o.push_str("</ul></section>");
+    o
+}
+
+/// The outcome of a form: back to the application (or `to`) when it went through; the
+/// application page with the problems when it was refused.
+async fn after(
+    state: &AppState,
+    p: &PageContext,
+    id: i64,
+    r: Result<(), ApiError>,
+) -> Result<Response, ApiError> {
+    match r {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/applications/{id}?lang={}", p.lang.code())).into_response())
+        }
+        Err(ApiError::Invalid(ps)) => draw_application(state, p, id, Some(&ps)).await,
+        Err(e) => Err(e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-up
+
+const SIGNUP_CSRF: &str = "quartier_signup_csrf";
+
+async fn signup_form(
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let l = q.pick(&headers);
+    let token = auth::random_token()?;
+    let body = format!(
+        "<p>{hint}</p><section><form method=post action=\"/signup?lang={lc}\"><input type=hidden name=csrf value=\"{token}\">\
+         <p><label>{u}<br><input name=username autocomplete=username required></label></p>\
+         <p><label>{p}<br><input name=password type=password minlength=10 autocomplete=new-password required></label></p>\
+         <button>{b}</button></form></section>",
+        hint = t(l, "signup_hint"),
+        lc = l.code(),
+        u = t(l, "username"),
+        p = t(l, "password"),
+        b = t(l, "signup"),
+    );
+    let cookie =
+        format!("{SIGNUP_CSRF}={token}; Path=/signup; HttpOnly; SameSite=Strict; Max-Age=3600");
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Html(page(l, t(l, "signup"), None, &body)),
+    )
+        .into_response())
+}
+
+async fn signup_submit(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    let l = q.pick(&headers);
+    if auth::cookie(&headers, SIGNUP_CSRF).as_deref() != Some(get_field(&f, "csrf")) {
+        return Err(ApiError::Forbidden.into());
+    }
+    let body =
+        json!({"username": get_field(&f, "username"), "password": get_field(&f, "password")});
+    match calls::create_applicant(State(state), Bytes::from(body.to_string())).await {
+        Ok(_) => Ok(Redirect::to(&format!("/login?lang={}", l.code())).into_response()),
+        Err(ApiError::Invalid(ps)) => {
+            Ok(Html(page(l, t(l, "signup"), None, &problems_html(l, &ps))).into_response())
+        }
+        Err(ApiError::Conflict(_)) => {
+            let ps = [InputProblem::field(
+                "username",
+                "this username is taken".into(),
+                Some("another username".into()),
+            )
+            .fr(
+                "ce nom d'utilisateur est pris",
+                Some("un autre nom d'utilisateur".into()),
+            )];
+            Ok(Html(page(l, t(l, "signup"), None, &problems_html(l, &ps))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls and applications
+
+async fn calls_page(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u.0, q.pick(&headers))?;
+    let work = async {
+        let Json(v) = calls::list_calls(State(state.clone()), p.user.clone()).await?;
+        let l = p.lang;
+        let lc = l.code();
+        let mut body = format!(
+            "<p><a href=\"/applications?lang={lc}\">{}</a></p><section><table class=portfolio><tr><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
+            t(l, "applications"),
+            t(l, "call"),
+            t(l, "call_dates"),
+            t(l, "status")
+        );
+        for c in v["calls"].as_array().into_iter().flatten() {
+            let id = c["id"].as_i64().unwrap_or_default();
+            let open = c["open"].as_bool().unwrap_or(false);
+            let action = match p.user.user.role {
+                Role::Applicant if open => format!(
+                    "<form method=post action=\"/calls/{id}/apply?lang={lc}\" class=inline><input type=hidden name=csrf value=\"{}\"><button>{}</button></form>",
+                    esc(&p.user.csrf_token),
+                    t(l, "apply")
+                ),
+                Role::Programme => format!(
+                    "<a href=\"/calls/{id}/ranking?lang={lc}\">{}</a>",
+                    t(l, "ranking")
+                ),
+                _ => String::new(),
+            };
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{} → {}</td><td>{}</td><td>{action}</td></tr>",
+                esc(c["title"].as_str().unwrap_or("")),
+                esc(&c["opens"].as_str().unwrap_or("")
+                    [..10.min(c["opens"].as_str().unwrap_or("").len())]),
+                esc(&c["closes"].as_str().unwrap_or("")
+                    [..10.min(c["closes"].as_str().unwrap_or("").len())]),
+                t(l, if open { "call_open" } else { "call_closed" })
+            );
+        }
+        body.push_str("</table></section>");
+        Ok(p.render(t(l, "calls"), &body))
+    };
+    p.respond(work.await)
+}
+
+async fn apply(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    UrlPath(call_id): UrlPath<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u.0, q.pick(&headers))?;
+    let work = async {
+        check_csrf(&p.user, get_field(&f, "csrf"))?;
+        let (_, Json(v)) = calls::create_application(
+            State(state.clone()),
+            p.user.clone(),
+            UrlPath(call_id),
+            Bytes::from_static(b"{}"),
+        )
+        .await?;
+        let id = v["id"].as_i64().unwrap_or_default();
+        Ok(Redirect::to(&format!("/applications/{id}?lang={}", p.lang.code())).into_response())
+    };
+    p.respond(work.await)
+}
+
+async fn applications_page(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u.0, q.pick(&headers))?;
+    let work = async {
+        let Json(v) = calls::list_applications(State(state.clone()), p.user.clone()).await?;
+        let l = p.lang;
+        let mut body = format!(
+            "<section><table class=portfolio><tr><th>#</th><th>{}</th><th>{}</th></tr>",
+            t(l, "exp_experiment"),
+            t(l, "status")
+        );
+        for a in v["applications"].as_array().into_iter().flatten() {
+            let id = a["id"].as_i64().unwrap_or_default();
+            let title = a["form"]["title"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("—");
+            let _ = write!(
+                body,
+                "<tr><td>{id}</td><td><a href=\"/applications/{id}?lang={}\">{}</a></td><td>{}</td></tr>",
+                l.code(),
+                esc(title),
+                esc(&value_label(
+                    l,
+                    "app_status",
+                    a["status"].as_str().unwrap_or("")
+                ))
+            );
+        }
+        body.push_str("</table></section>");
+        Ok(p.render(t(l, "applications"), &body))
+    };
+    p.respond(work.await)
+}
+
+fn input(name: &str, label: &str, value: &str, kind: &str) -> String {
+    format!(
+        "<p><label>{label}<br><input name={name} type={kind} value=\"{}\"></label></p>",
+        esc(value)
+    )
+}
+
+/// The application page for `p`'s user, with `problems` of the form just refused.
+async fn draw_application(
+    state: &AppState,
+    p: &PageContext,
+    id: i64,
+    problems: Option<&[InputProblem]>,
+) -> Result<Response, ApiError> {
+    let Json(a) =
+        calls::read_application(State(state.clone()), p.user.clone(), UrlPath(id)).await?;
+    let call_id = a["call_id"].as_i64().unwrap_or_default();
+    let Json(call) =
+        calls::read_call(State(state.clone()), p.user.clone(), UrlPath(call_id)).await?;
+    let def = &call["definition"];
+    let l = p.lang;
+    let lc = l.code();
+    let csrf = format!(
+        "<input type=hidden name=csrf value=\"{}\">",
+        esc(&p.user.csrf_token)
+    );
+    let form = &a["form"];
+    let status = a["status"].as_str().unwrap_or("");
+    let mut body = format!(
+        "<p><a href=\"/applications?lang={lc}\">{}</a></p><p><b>{}</b> — {} <span class=\"badge st-ok\" id=app-status>{}</span></p>",
+        t(l, "applications"),
+        esc(call["title"].as_str().unwrap_or("")),
+        t(l, "status"),
+        esc(&value_label(l, "app_status", status)),
+    );
+    if let Some(e) = a["experiment"].as_str() {
+        let _ = write!(
+            body,
+            "<p>{} <a href=\"/experiments/{e}?lang={lc}\">{e}</a></p>",
+            t(l, "became_experiment")
+        );
+    }
+    if let Some(ps) = problems {
+        body.push_str(&problems_html(l, ps));
+    }
+    let role = p.user.user.role;
+    let draft = status == "draft" && call["open"].as_bool() == Some(true);
+    if role == Role::Applicant && draft {
+        let kpis = form["kpis"].as_array().cloned().unwrap_or_default();
+        let mut kpi_rows = String::new();
+        for i in 0..3 {
+            let k = kpis.get(i).cloned().unwrap_or(Value::Null);
+            let _ = write!(
+                kpi_rows,
+                "<tr><td><input name=kpi_name value=\"{}\"></td><td><input name=kpi_unit value=\"{}\"></td><td><input name=kpi_target value=\"{}\"></td></tr>",
+                esc(k["name"].as_str().unwrap_or("")),
+                esc(k["unit"].as_str().unwrap_or("")),
+                k["target"]
+                    .as_f64()
+                    .map_or(String::new(), |x| x.to_string())
+            );
+        }
+        let mut themes = String::new();
+        for th in def["themes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            let sel = if form["theme"].as_str() == Some(th) {
+                " selected"
+            } else {
+                ""
+            };
+            let _ = write!(
+                themes,
+                "<option value=\"{th}\"{sel}>{}</option>",
+                esc(&value_label(l, "theme", th))
+            );
+        }
+        let mut answers = String::new();
+        for qn in def["questions"].as_array().into_iter().flatten() {
+            let key = qn["key"].as_str().unwrap_or("");
+            let _ = write!(
+                answers,
+                "<p><label>{}<br><textarea name=\"answer_{}\" rows=4 cols=80>{}</textarea></label></p>",
+                esc(qn["text"].as_str().unwrap_or("")),
+                esc(key),
+                esc(form["answers"][key].as_str().unwrap_or(""))
+            );
+        }
+        let _ = write!(
+            body,
+            "<section><h2>{h}</h2><form id=application-form method=post action=\"/applications/{id}/save?lang={lc}\">{csrf}\
+             {title}{commune}<p><label>{th}<br><select name=theme>{themes}</select></label></p>\
+             <p><label>{su}<br><textarea name=summary rows=4 cols=80>{summary}</textarea></label></p>\
+             {budget}{start}{months}<table><tr><th>{kn}</th><th>{ku}</th><th>{kt}</th></tr>{kpi_rows}</table>{answers}\
+             <button>{save}</button></form></section>",
+            h = t(l, "app_form"),
+            title = input(
+                "title",
+                t(l, "exp_experiment"),
+                form["title"].as_str().unwrap_or(""),
+                "text"
+            ),
+            commune = input(
+                "commune",
+                t(l, "exp_commune"),
+                form["commune"].as_str().unwrap_or(""),
+                "text"
+            ),
+            th = t(l, "pf_theme"),
+            su = t(l, "app_summary"),
+            summary = esc(form["summary"].as_str().unwrap_or("")),
+            budget = input(
+                "budget_eur",
+                t(l, "app_budget"),
+                form["budget_eur"].as_str().unwrap_or(""),
+                "text"
+            ),
+            start = input(
+                "start",
+                t(l, "app_start"),
+                form["start"].as_str().unwrap_or(""),
+                "date"
+            ),
+            months = input(
+                "months",
+                t(l, "app_months"),
+                &form["months"].as_u64().unwrap_or(24).to_string(),
+                "number"
+            ),
+            kn = t(l, "exp_indicator"),
+            ku = t(l, "app_unit"),
+            kt = t(l, "exp_target"),
+            save = t(l, "app_save"),
+        );
+        let _ = write!(
+            body,
+            "<section><h2>{d}</h2><form id=document-form method=post enctype=\"multipart/form-data\" action=\"/applications/{id}/document?lang={lc}\">{csrf}\
+             <input type=file name=file accept=\".pdf,application/pdf\" required> <button>{attach}</button></form>\
+             <form id=submit-form method=post action=\"/applications/{id}/submit?lang={lc}\">{csrf}<p>{hint}</p><button>{submit}</button></form></section>",
+            d = t(l, "app_documents"),
+            attach = t(l, "app_attach"),
+            hint = t(l, "app_submit_hint"),
+            submit = t(l, "app_submit")
+        );
+    } else {
+        let _ = write!(
+            body,
+            "<section><h2>{}</h2><p><b>{}</b> — {} — {}</p><p>{}</p></section>",
+            t(l, "app_form"),
+            esc(form["title"].as_str().unwrap_or("")),
+            esc(form["commune"].as_str().unwrap_or("")),
+            esc(&value_label(
+                l,
+                "theme",
+                form["theme"].as_str().unwrap_or("")
+            )),
+            esc(form["summary"].as_str().unwrap_or(""))
+        );
+    }
+    let docs = a["documents"].as_array().cloned().unwrap_or_default();
+    if !docs.is_empty() {
+        body.push_str("<section><ul id=documents>");
+        for d in &docs {
+            let _ = write!(
+                body,
+                "<li><a href=\"/api/v1/applications/{id}/documents/{}\">{}</a> ({} o)</li>",
+                d["id"],
+                esc(d["name"].as_str().unwrap_or("")),
+                d["size_bytes"]
+            );
+        }
+        body.push_str("</ul></section>");
+    }
+    if role == Role::Reviewer && a["decision"].is_null() {
+        let mut scores = String::new();
+        for c in def["criteria"].as_array().into_iter().flatten() {
+            let key = c["key"].as_str().unwrap_or("");
+            let options: String = (0..=5)
+                .map(|s| format!("<option value=\"{s}\">{s}</option>"))
+                .collect();
+            let _ = write!(
+                scores,
+                "<tr><td>{} ({} %)</td><td><select name=\"score_{k}\">{options}</select></td><td><input name=\"comment_{k}\" size=40></td></tr>",
+                esc(c["text"].as_str().unwrap_or("")),
+                c["weight_percent"],
+                k = esc(key)
+            );
+        }
+        let _ = write!(
+            body,
+            "<section><h2>{h}</h2><form id=review-form method=post action=\"/applications/{id}/review?lang={lc}\">{csrf}<table>{scores}</table><button>{send}</button></form>\
+             <form id=conflict-form method=post action=\"/applications/{id}/review?lang={lc}\">{csrf}<p><label>{cl}<br><input name=conflict size=60 required></label></p><button>{cb}</button></form></section>",
+            h = t(l, "rev_title"),
+            send = t(l, "rev_send"),
+            cl = t(l, "rev_conflict"),
+            cb = t(l, "rev_declare")
+        );
+    }
+    let reviews = a["reviews"].as_array().cloned().unwrap_or_default();
+    if !reviews.is_empty() {
+        let _ = write!(
+            body,
+            "<section><h2>{}</h2><table id=reviews><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+            t(l, "rev_reviews"),
+            t(l, "rev_reviewer"),
+            t(l, "rev_total"),
+            t(l, "rev_conflict_short")
+        );
+        for r in &reviews {
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(r["reviewer"].as_str().unwrap_or("")),
+                r["total"]
+                    .as_f64()
+                    .map_or("—".into(), |x| crate::experiments::n(x, 1, l)),
+                esc(r["conflict"].as_str().unwrap_or("—"))
+            );
+        }
+        body.push_str("</table></section>");
+    }
+    if role == Role::Programme && status != "draft" {
+        let _ = write!(
+            body,
+            "<section><h2>{h}</h2><form id=assign-form method=post action=\"/applications/{id}/reviewers?lang={lc}\">{csrf}<label>{u} <input name=username required></label> <button>{a}</button></form>\
+             <form id=decision-form method=post action=\"/applications/{id}/decision?lang={lc}\">{csrf}<label>{d} <select name=decision>\
+             <option value=selected>{s}</option><option value=waiting-list>{w}</option><option value=rejected>{r}</option></select></label> \
+             <label>{e} <input name=experiment></label> <button>{dec}</button></form></section>",
+            h = t(l, "app_programme"),
+            u = t(l, "rev_reviewer"),
+            a = t(l, "app_assign"),
+            d = t(l, "app_decision"),
+            s = esc(&value_label(l, "app_status", "selected")),
+            w = esc(&value_label(l, "app_status", "waiting-list")),
+            r = esc(&value_label(l, "app_status", "rejected")),
+            e = t(l, "app_experiment_slug"),
+            dec = t(l, "app_decide")
+        );
+    }
+    let title = format!("{} #{id}", t(l, "application"));
+    let page = p.render(&title, &body);
+    Ok(if problems.is_some() {
+        (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+    } else {
+        page
+    })
+}
+
+async fn application_page(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u.0, q.pick(&headers))?;
+    p.respond(draw_application(&state, &p, id, None).await)
+}
+
+/// The applicant's form as the API's JSON.
+fn form_json(f: &Fields) -> Value {
+    let all = |name: &str| -> Vec<&str> {
+        f.iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    let (names, units, targets) = (all("kpi_name"), all("kpi_unit"), all("kpi_target"));
+    let kpis: Vec<Value> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !n.trim().is_empty())
+        .map(|(i, n)| {
+            let target = targets.get(i).and_then(|t| t.trim().replace(',', ".").parse::<f64>().ok());
+            json!({"name": n.trim(), "unit": units.get(i).map_or("", |u| u.trim()),
+                   "target": target.unwrap_or(f64::NAN).is_finite().then_some(target).flatten().unwrap_or(0.0)})
+        })
+        .collect();
+    let answers: serde_json::Map<String, Value> = f
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("answer_").map(|k| (k.to_string(), json!(v))))
+        .filter(|(_, v)| v.as_str().is_some_and(|s| !s.trim().is_empty()))
+        .collect();
+    json!({
+        "title": get_field(f, "title"), "commune": get_field(f, "commune"), "theme": get_field(f, "theme"),
+        "summary": get_field(f, "summary"), "kpis": kpis, "budget_eur": get_field(f, "budget_eur"),
+        "start": get_field(f, "start"), "months": get_field(f, "months").trim().parse::<u32>().unwrap_or(0),
+        "answers": answers,
+    })
+}
+
+macro_rules! form_handler {
+    ($name:ident, |$state:ident, $p:ident, $id:ident, $f:ident| $body:expr) => {
+        async fn $name(
+            State($state): State<AppState>,
+            u: MaybeUser,
+            UrlPath($id): UrlPath<i64>,
+            Query(q): Query<LangQuery>,
+            headers: HeaderMap,
+            Form($f): Form<Fields>,
+        ) -> Result<Response, PageError> {
+            let $p = PageContext::signed_in(u.0, q.pick(&headers))?;
+            let work = async {
+                check_csrf(&$p.user, get_field(&$f, "csrf"))?;
+                let r: Result<(), ApiError> = $body.await;
+                after(&$state, &$p, $id, r).await
+            };
+            $p.respond(work.await)
+        }
+    };
+}
+
+fn body_of(v: Value) -> Bytes {
+    Bytes::from(v.to_string())
+}
+
+form_handler!(save, |state, p, id, f| async {
+    calls::update_application(
+        State(state.clone()),
+        p.user.clone(),
+        UrlPath(id),
+        body_of(form_json(&f)),
+    )
+    .await
+    .map(|_| ())
+});
+
+form_handler!(submit, |state, p, id, f| async {
+    calls::submit(State(state.clone()), p.user.clone(), UrlPath(id))
+        .await
+        .map(|_| ())
+});
+
+form_handler!(assign, |state, p, id, f| async {
+    calls::assign_reviewer(
+        State(state.clone()),
+        p.user.clone(),
+        UrlPath(id),
+        body_of(json!({"username": get_field(&f, "username").trim()})),
+    )
+    .await
+    .map(|_| ())
+});
+
+form_handler!(review, |state, p, id, f| async {
+    let body = if !get_field(&f, "conflict").trim().is_empty() {
+        json!({"conflict": get_field(&f, "conflict").trim()})
+    } else {
+        let scores: serde_json::Map<String, Value> = f
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((
+                    k.strip_prefix("score_")?.to_string(),
+                    json!(v.parse::<u8>().ok()?),
+                ))
+            })
+            .collect();
+        let comments: serde_json::Map<String, Value> = f
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("comment_")?.to_string(), json!(v))))
+            .filter(|(_, v)| v.as_str().is_some_and(|s| !s.trim().is_empty()))
+            .collect();
+        json!({"scores": scores, "comments": comments})
+    };
+    calls::put_review(
+        State(state.clone()),
+        p.user.clone(),
+        UrlPath(id),
+        body_of(body),
+    )
+    .await
+    .map(|_| ())
+});
+
+form_handler!(decide, |state, p, id, f| async {
+    let experiment = Some(get_field(&f, "experiment").trim()).filter(|s| !s.is_empty());
+    calls::decide(
+        State(state.clone()),
+        p.user.clone(),
+        UrlPath(id),
+        body_of(json!({"decision": get_field(&f, "decision"), "experiment": experiment})),
+    )
+    .await
+    .map(|_| ())
+});
+
+async fn document(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    UrlPath(id): UrlPath<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    mut m: Multipart,
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u.0, q.pick(&headers))?;
+    let work = async {
+        let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+        let bad = |e: axum::extract::multipart::MultipartError| {
+            ApiError::BadRequest(format!("the form could not be read: {}", e.body_text()))
+        };
+        while let Some(field) = m.next_field().await.map_err(bad)? {
+            match field.name().unwrap_or_default() {
+                "csrf" => csrf = field.text().await.map_err(bad)?,
+                "file" => {
+                    name = field.file_name().unwrap_or("document.pdf").to_string();
+                    bytes = field.bytes().await.map_err(bad)?.to_vec();
+                }
+                _ => {}
+            }
+        }
+        check_csrf(&p.user, &csrf)?;
+        let r = calls::add_document(
+            State(state.clone()),
+            p.user.clone(),
+            UrlPath(id),
+            Query(calls::DocumentQuery { name: Some(name) }),
+            Bytes::from(bytes),
+        )
+        .await
+        .map(|_| ());
+        after(&state, &p, id, r).await
+    };
+    p.respond(work.await)
+}
+
+async fn ranking_page(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    UrlPath(call_id): UrlPath<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u.0, q.pick(&headers))?;
+    let work = async {
+        let Json(v) =
+            calls::ranking(State(state.clone()), p.user.clone(), UrlPath(call_id)).await?;
+        let l = p.lang;
+        let mut body = format!(
+            "<section><p>{}</p><table id=ranking class=portfolio><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            t(l, "rank_hint"),
+            t(l, "application"),
+            t(l, "rev_total"),
+            t(l, "rev_reviews"),
+            t(l, "rev_conflict_short"),
+            t(l, "rank_spread"),
+            t(l, "status")
+        );
+        for r in v["ranking"].as_array().into_iter().flatten() {
+            let id = r["application"].as_i64().unwrap_or_default();
+            let num = |x: &Value| {
+                x.as_f64()
+                    .map_or("—".into(), |x| crate::experiments::n(x, 1, l))
+            };
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td><a href=\"/applications/{id}?lang={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                r["rank"],
+                l.code(),
+                esc(r["title"].as_str().unwrap_or("")),
+                num(&r["score"]),
+                r["reviews"],
+                r["conflicts"],
+                num(&r["spread"]),
+                esc(&value_label(
+                    l,
+                    "app_status",
+                    r["status"].as_str().unwrap_or("")
+                ))
+            );
+        }
+        body.push_str("</table></section>");
+        Ok(p.render(t(l, "ranking"), &body))
+    };
+    p.respond(work.await)
+}
