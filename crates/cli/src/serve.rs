@@ -137,6 +137,14 @@ async fn load_demo(
             ui.say(&format!("simulating {name} (job {job})"));
         }
     }
+    if let Some(call) = quartier_web::seed_demo_call(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo's call for applications: {e}"))?
+    {
+        ui.say(&format!(
+            "loaded the demo's call for applications (id {call}): three applications, two reviewers, the selection"
+        ));
+    }
     store.mark_setup_done(DEMO_STEP, chrono::Utc::now()).await?;
     Ok(())
 }

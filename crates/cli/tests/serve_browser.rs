@@ -416,6 +416,28 @@ fn a_fresh_server_shows_every_dashboard_page_to_the_programme_and_to_a_participa
     );
     b.shot("serve-14b-programme-indicators");
 
+    // The seed's call for applications: closed, its three applications ranked and decided.
+    b.go("/calls?lang=en");
+    assert_shows(
+        &b,
+        &[
+            "Quartiers Métropolitains d'Innovation — appel à expérimentations 2025",
+            "closed",
+        ],
+    );
+    b.follow("main a[href$=\"/ranking?lang=en\"]");
+    assert_shows(
+        &b,
+        &[
+            "Vélos-cargos des services municipaux",
+            "Trottinettes en libre-service",
+            "selected",
+            "rejected",
+        ],
+    );
+    assert_eq!(b.count("#ranking tr"), 4, "a header and three applications");
+    b.shot("serve-14c-call-ranking");
+
     // A participant login for Meudon's school, through the API.
     let body = json!({"username": PARTICIPANT, "password": PARTICIPANT_PASSWORD,
                       "role": "participant", "district_id": 1, "prm": PRM})

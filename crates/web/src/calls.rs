@@ -1090,6 +1090,218 @@ pub(crate) async fn decide(
     })))
 }
 
+/// A one-page PDF standing for the demo applications' presentations.
+const DEMO_PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// The demo's call, as of the seed: the Métropole's call for 2025 experiments
+/// ([`quartier_programme::Call::example`], closed on 31 January 2025), three applications with
+/// their presentation, two reviewers' scores, and the selection: the municipal cargo bikes and
+/// the hands-free EV charging became the demo experiments `meudon-cargo-bikes` and
+/// `meudon-ev-charging`; the scooters were not selected. The demo's people have no usable
+/// password (a random one, never shown): they are data, not logins. Returns the call's id;
+/// nothing is added when a call exists already.
+pub async fn seed_demo_call(state: &AppState) -> Result<Option<i64>, ApiError> {
+    if !state.store.calls().await?.is_empty() {
+        return Ok(None);
+    }
+    let call = Call::example();
+    let wire = CallWire {
+        title: call.title.clone(),
+        themes: call.themes.iter().map(|t| t.name().to_string()).collect(),
+        opens: call.opens.to_rfc3339(),
+        closes: call.closes.to_rfc3339(),
+        eligibility: EligibilityWire {
+            communes: call.eligibility.communes.clone(),
+            max_budget_eur: call.eligibility.max_budget_eur.map(|d| d.to_string()),
+            max_months: call.eligibility.max_months,
+            min_kpis: call.eligibility.min_kpis,
+            min_documents: call.eligibility.min_documents,
+        },
+        questions: call
+            .questions
+            .iter()
+            .map(|q| QuestionWire {
+                key: q.key.clone(),
+                text: q.text.clone(),
+                required: q.required,
+                max_chars: q.max_chars,
+            })
+            .collect(),
+        criteria: call
+            .criteria
+            .iter()
+            .map(|c| CriterionWire {
+                key: c.key.clone(),
+                text: c.text.clone(),
+                weight_percent: c.weight_percent,
+            })
+            .collect(),
+    };
+    let at = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(call.opens)
+    };
+    let store = &state.store;
+    let call_id = store
+        .create_call(NewCall {
+            title: call.title.clone(),
+            opens_at: call.opens,
+            closes_at: call.closes,
+            definition: serde_json::to_string(&wire)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            created_at: call.opens,
+        })
+        .await?;
+    let person = |name: &str, role: Role| {
+        let name = name.to_string();
+        async move {
+            let secret = auth::random_token()?;
+            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&secret))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))??;
+            Ok::<i64, ApiError>(
+                state
+                    .store
+                    .create_user(NewUser {
+                        username: name,
+                        password_hash: hash,
+                        role,
+                        district_id: None,
+                        prm: None,
+                        experiment: None,
+                        created_at: at("2024-10-02T09:00:00+02:00"),
+                    })
+                    .await?,
+            )
+        }
+    };
+    let reviewers = [
+        person("relecteur-ademe-demo", Role::Reviewer).await?,
+        person("relectrice-metropole-demo", Role::Reviewer).await?,
+    ];
+    // (applicant, title, commune, theme, KPI, unit, target, budget, scores of each reviewer
+    // for innovation, impact, feasibility, decision, experiment)
+    let demo = [
+        (
+            "velos-services-demo",
+            "Vélos-cargos des services municipaux",
+            "Meudon-la-Forêt",
+            "mobility",
+            "cargo-bike distance",
+            "km",
+            50_000.0,
+            "120000",
+            [[4, 4, 5], [4, 5, 4]],
+            "selected",
+            Some("meudon-cargo-bikes"),
+        ),
+        (
+            "recharge-auto-demo",
+            "Recharge automatique mains libres des véhicules électriques",
+            "Meudon-la-Forêt",
+            "mobility",
+            "hands-free charging sessions",
+            "sessions",
+            10_000.0,
+            "240000",
+            [[5, 3, 3], [4, 4, 3]],
+            "selected",
+            Some("meudon-ev-charging"),
+        ),
+        (
+            "trottinettes-demo",
+            "Trottinettes en libre-service",
+            "Issy-les-Moulineaux",
+            "mobility",
+            "trips",
+            "trips",
+            30_000.0,
+            "90000",
+            [[2, 2, 4], [1, 2, 3]],
+            "rejected",
+            None,
+        ),
+    ];
+    for (who, title, commune, theme, kpi, unit, target, budget, scores, decision, experiment) in
+        demo
+    {
+        let applicant = person(who, Role::Applicant).await?;
+        let form = FormWire {
+            title: title.into(),
+            commune: commune.into(),
+            district: None,
+            theme: theme.into(),
+            summary: format!("{title} (candidature de démonstration)."),
+            kpis: vec![KpiWire {
+                name: kpi.into(),
+                unit: unit.into(),
+                target,
+                direction: "at-least".into(),
+            }],
+            budget_eur: budget.into(),
+            start: "2025-04-01".into(),
+            months: 24,
+            answers: [(
+                "innovation".to_string(),
+                "Voir la présentation jointe.".to_string(),
+            )]
+            .into_iter()
+            .collect(),
+        };
+        let text = serde_json::to_string(&form).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let id = store
+            .create_application(call_id, applicant, text, at("2025-01-10T10:00:00+01:00"))
+            .await?;
+        store
+            .add_document(
+                id,
+                "presentation.pdf".into(),
+                base64::engine::general_purpose::STANDARD.encode(DEMO_PDF),
+                DEMO_PDF.len() as i64,
+                at("2025-01-10T10:05:00+01:00"),
+            )
+            .await?;
+        store
+            .submit_application(id, at("2025-01-20T16:00:00+01:00"))
+            .await?;
+        for (reviewer, s) in reviewers.iter().zip(scores) {
+            store
+                .assign_reviewer(id, *reviewer, at("2025-02-03T09:00:00+01:00"))
+                .await?;
+            let review = ReviewWire {
+                conflict: None,
+                scores: ["innovation", "impact", "feasibility"]
+                    .iter()
+                    .map(|k| k.to_string())
+                    .zip(s)
+                    .collect(),
+                comments: BTreeMap::new(),
+            };
+            let text =
+                serde_json::to_string(&review).map_err(|e| ApiError::Internal(e.to_string()))?;
+            store
+                .put_review(
+                    id,
+                    *reviewer,
+                    None,
+                    Some(text),
+                    at("2025-02-14T18:00:00+01:00"),
+                )
+                .await?;
+        }
+        store
+            .decide_application(
+                id,
+                decision,
+                experiment.map(str::to_string),
+                at("2025-03-03T10:00:00+01:00"),
+            )
+            .await?;
+    }
+    Ok(Some(call_id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/signup", get(signup_form).post(signup_submit))
         .route("/calls", get(calls_page))
+        .route("/public/calls", get(public_calls))
         .route("/calls/{id}/apply", post(apply))
         .route("/calls/{id}/ranking", get(ranking_page))
         .route("/applications", get(applications_page))
@@ -207,6 +208,82 @@ async fn calls_page(
         Ok(p.render(t(l, "calls"), &body))
     };
     p.respond(work.await)
+}
+
+/// `GET /public/calls`: the open calls, signed out: their dates, themes, rules, questions and
+/// scoring grid, and the way to apply.
+async fn public_calls(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Html<String>, PageError> {
+    let l = q.pick(&headers);
+    let lc = l.code();
+    let now = chrono::Utc::now();
+    let mut body = String::new();
+    for row in state.store.calls().await? {
+        if !(row.opens_at <= now && now < row.closes_at) {
+            continue;
+        }
+        let Ok(def) = serde_json::from_str::<Value>(&row.definition) else {
+            continue;
+        };
+        let list = |v: &Value, f: &dyn Fn(&Value) -> String| -> String {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .map(|x| format!("<li>{}</li>", f(x)))
+                .collect()
+        };
+        let e = &def["eligibility"];
+        let _ = write!(
+            body,
+            "<section class=call><h2>{title}</h2><p>{dates} {opens} → {closes} (UTC)</p>             <p><b>{th}</b> {themes}</p><h3>{rules}</h3><ul><li>{cl} {communes}</li><li>{bl} {budget} €</li><li>{ml} {months}</li><li>{kl} {kpis}</li></ul>             <h3>{questions_h}</h3><ul>{questions}</ul><h3>{grid_h}</h3><ul>{criteria}</ul>             <p><a href=\"/signup?lang={lc}\">{signup}</a></p></section>",
+            title = esc(&row.title),
+            dates = t(l, "call_dates"),
+            opens = row.opens_at.format("%Y-%m-%d %H:%M"),
+            closes = row.closes_at.format("%Y-%m-%d %H:%M"),
+            th = t(l, "pf_theme"),
+            themes = def["themes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|x| esc(&value_label(l, "theme", x)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            rules = t(l, "call_rules"),
+            cl = t(l, "call_communes"),
+            communes = esc(&e["communes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")),
+            bl = t(l, "call_budget"),
+            budget = esc(e["max_budget_eur"].as_str().unwrap_or("—")),
+            ml = t(l, "call_months"),
+            months = e["max_months"],
+            kl = t(l, "call_kpis"),
+            kpis = e["min_kpis"],
+            questions_h = t(l, "call_questions"),
+            questions = list(&def["questions"], &|x| esc(x["text"]
+                .as_str()
+                .unwrap_or(""))),
+            grid_h = t(l, "call_grid"),
+            criteria = list(&def["criteria"], &|x| format!(
+                "{} — {} %",
+                esc(x["text"].as_str().unwrap_or("")),
+                x["weight_percent"]
+            )),
+            signup = t(l, "signup"),
+        );
+    }
+    if body.is_empty() {
+        let _ = write!(body, "<p>{}</p>", t(l, "call_none_open"));
+    }
+    Ok(Html(page(l, t(l, "calls"), None, &body)))
 }
 
 async fn apply(
@@ -667,24 +744,16 @@ async fn document(
     UrlPath(id): UrlPath<i64>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
-    mut m: Multipart,
+    m: Multipart,
 ) -> Result<Response, PageError> {
     let p = PageContext::signed_in(u.0, q.pick(&headers))?;
     let work = async {
-        let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
-        let bad = |e: axum::extract::multipart::MultipartError| {
-            ApiError::BadRequest(format!("the form could not be read: {}", e.body_text()))
+        let (csrf, name, bytes) = crate::page_support::read_file_form(m).await?;
+        let name = if name.is_empty() {
+            "document.pdf".to_string()
+        } else {
+            name
         };
-        while let Some(field) = m.next_field().await.map_err(bad)? {
-            match field.name().unwrap_or_default() {
-                "csrf" => csrf = field.text().await.map_err(bad)?,
-                "file" => {
-                    name = field.file_name().unwrap_or("document.pdf").to_string();
-                    bytes = field.bytes().await.map_err(bad)?.to_vec();
-                }
-                _ => {}
-            }
-        }
         check_csrf(&p.user, &csrf)?;
         let r = calls::add_document(
             State(state.clone()),

@@ -1218,6 +1218,30 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Score: the mean of the reviewers' weighted scores, without those who declared a conflict; spread: the highest minus the lowest.",
     ),
     ("rank_spread", "Écart", "Spread"),
+    ("call_rules", "Conditions", "Rules"),
+    ("call_communes", "Communes :", "Communes:"),
+    ("call_budget", "Budget maximal :", "Largest budget:"),
+    (
+        "call_months",
+        "Durée maximale (mois) :",
+        "Longest experiment (months):",
+    ),
+    (
+        "call_kpis",
+        "Indicateurs avec objectif, au moins :",
+        "KPIs with a target, at least:",
+    ),
+    (
+        "call_questions",
+        "Questions du dossier",
+        "Questions of the form",
+    ),
+    ("call_grid", "Grille d'évaluation", "Scoring grid"),
+    (
+        "call_none_open",
+        "Aucun appel n'est ouvert.",
+        "No call is open.",
+    ),
     (
         "exp_publish",
         "Publier les résultats",

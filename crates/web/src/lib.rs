@@ -52,6 +52,7 @@ use quartier_store::{NewUser, Role, Store};
 use tokio::net::TcpListener;
 
 pub use assets::seed_assets;
+pub use calls::seed_demo_call;
 pub use community::{AttachedCommunity, allocate_community, attach_community, community_folder};
 pub use config::{Config, ConfigError, Secret};
 pub use districts::{CreatedDistrict, DistrictUpload, create_district};

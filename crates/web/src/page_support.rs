@@ -310,6 +310,28 @@ fn error_page(status: StatusCode, detail: &str) -> Response {
     (status, Html(page(Lang::Fr, &title, None, &body))).into_response()
 }
 
+/// A form that sends one file (`multipart/form-data`): its CSRF token, the file's name as the
+/// browser gave it, and its bytes.
+pub(crate) async fn read_file_form(
+    mut m: axum::extract::Multipart,
+) -> Result<(String, String, Vec<u8>), ApiError> {
+    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        ApiError::BadRequest(format!("the form could not be read: {}", e.body_text()))
+    };
+    while let Some(field) = m.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.map_err(bad)?,
+            "file" => {
+                name = field.file_name().unwrap_or_default().to_string();
+                bytes = field.bytes().await.map_err(bad)?.to_vec();
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, name, bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

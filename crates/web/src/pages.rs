@@ -79,7 +79,8 @@ async fn login_form(Query(q): Query<PageQuery>, headers: HeaderMap) -> Result<Re
         "{msg}<section><form method=post action=\"/login?lang={lc}\"><input type=hidden name=csrf value=\"{token}\">\
          <p><label>{u}<br><input name=username autocomplete=username required></label></p>\
          <p><label>{p}<br><input name=password type=password autocomplete=current-password required></label></p>\
-         <button>{li}</button></form></section><p><a href=\"/signup?lang={lc}\">{su}</a> · <a href=\"/public/experiments?lang={lc}\">{pu}</a></p>",
+         <button>{li}</button></form></section><p><a href=\"/public/calls?lang={lc}\">{ca}</a> · <a href=\"/signup?lang={lc}\">{su}</a> · <a href=\"/public/experiments?lang={lc}\">{pu}</a></p>",
+        ca = t(l, "calls"),
         lc = l.code(),
         su = t(l, "signup"),
         pu = t(l, "pub_title"),

@@ -245,21 +245,11 @@ async fn page_submit(
     UrlPath(slug): UrlPath<String>,
     Query(q): Query<LangQuery>,
     headers: axum::http::HeaderMap,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, PageError> {
     let p = PageContext::signed_in(u.0, q.pick(&headers))?;
     let work = async {
-        let (mut csrf, mut file) = (String::new(), Vec::new());
-        let bad = |e: axum::extract::multipart::MultipartError| {
-            ApiError::BadRequest(format!("the form could not be read: {}", e.body_text()))
-        };
-        while let Some(field) = form.next_field().await.map_err(bad)? {
-            match field.name().unwrap_or_default() {
-                "csrf" => csrf = field.text().await.map_err(bad)?,
-                "file" => file = field.bytes().await.map_err(bad)?.to_vec(),
-                _ => {}
-            }
-        }
+        let (csrf, _, file) = crate::page_support::read_file_form(form).await?;
         check_csrf(&p.user, &csrf)?;
         let entry = reportable(&state, &p.user, &slug).await?;
         let outcome = match store_report(&state, &p.user, &entry, &file).await {

@@ -98,8 +98,15 @@ fn a_call_to_open_data_through_the_pages() {
     let driver = Driver::start();
     let b = Browser::open(&driver, app.addr, screenshot_dir());
 
-    // An applicant signs up, signs in and lands on the calls.
-    b.go("/signup?lang=fr");
+    // Signed out, the open call is public; an applicant signs up from it, signs in and lands
+    // on the calls.
+    b.go("/public/calls?lang=fr");
+    assert!(
+        text(&b).contains("Appel à expérimentations 2025") && text(&b).contains("Impact — 60 %"),
+        "{}",
+        text(&b)
+    );
+    b.follow("main a[href^=\"/signup\"]");
     b.type_into("input[name=username]", "velos-sas");
     b.type_into("input[name=password]", USER_PASSWORD);
     b.follow("form button");
