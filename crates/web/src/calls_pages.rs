@@ -30,6 +30,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/calls", get(calls_page))
         .route("/public/calls", get(public_calls))
         .route("/calls/{id}/apply", post(apply))
+        .route("/calls/new", post(new_call))
         .route("/calls/{id}/ranking", get(ranking_page))
         .route("/applications", get(applications_page))
         .route("/applications/{id}", get(application_page))
@@ -197,15 +198,160 @@ async fn calls_page(
                 body,
                 "<tr><td>{}</td><td>{} → {}</td><td>{}</td><td>{action}</td></tr>",
                 esc(c["title"].as_str().unwrap_or("")),
-                esc(&c["opens"].as_str().unwrap_or("")
-                    [..10.min(c["opens"].as_str().unwrap_or("").len())]),
-                esc(&c["closes"].as_str().unwrap_or("")
-                    [..10.min(c["closes"].as_str().unwrap_or("").len())]),
+                esc(c["opens"].as_str().and_then(|d| d.get(..10)).unwrap_or("")),
+                esc(c["closes"].as_str().and_then(|d| d.get(..10)).unwrap_or("")),
                 t(l, if open { "call_open" } else { "call_closed" })
             );
         }
         body.push_str("</table></section>");
+        if p.user.user.role == Role::Programme {
+            body.push_str(&new_call_form(&p));
+        }
         Ok(p.render(t(l, "calls"), &body))
+    };
+    p.respond(work.await)
+}
+
+/// The programme team's form for a new call: its title, themes, dates (Paris time), rules, up
+/// to three questions and four weighted criteria.
+fn new_call_form(p: &PageContext) -> String {
+    let l = p.lang;
+    let themes: String = quartier_model::THEMES
+        .iter()
+        .map(|th| {
+            format!(
+                "<label><input type=checkbox name=theme value=\"{th}\"> {}</label> ",
+                esc(&value_label(l, "theme", th))
+            )
+        })
+        .collect();
+    let questions: String = (0..3)
+        .map(|i| {
+            format!(
+                "<tr><td><input name=q_key size=12></td><td><input name=q_text size=50></td>\
+                 <td><input type=checkbox name=q_required value=\"{i}\"></td></tr>"
+            )
+        })
+        .collect();
+    let criteria: String = (0..4)
+        .map(|_| {
+            "<tr><td><input name=c_key size=12></td><td><input name=c_text size=50></td>\
+             <td><input name=c_weight type=number min=0 max=100></td></tr>"
+                .to_string()
+        })
+        .collect();
+    format!(
+        "<section><h2>{h}</h2><form id=call-form method=post action=\"/calls/new?lang={lc}\">\
+         <input type=hidden name=csrf value=\"{csrf}\">\
+         <p><label>{ti}<br><input name=title size=80 required></label></p><p>{themes}</p>\
+         <p><label>{op} <input type=datetime-local name=opens required></label> \
+         <label>{cl} <input type=datetime-local name=closes required></label> (Europe/Paris)</p>\
+         <p><label>{co}<br><input name=communes size=80></label></p>\
+         <p><label>{bu} <input name=max_budget_eur size=10></label> \
+         <label>{mo} <input name=max_months type=number value=24 min=1 max=24></label> \
+         <label>{kp} <input name=min_kpis type=number value=1 min=0></label> \
+         <label>{dc} <input name=min_documents type=number value=1 min=0></label></p>\
+         <table><tr><th>{qk}</th><th>{qt}</th><th>{qr}</th></tr>{questions}</table>\
+         <table><tr><th>{qk}</th><th>{ct}</th><th>{cw}</th></tr>{criteria}</table>\
+         <button>{open}</button></form></section>",
+        h = t(l, "call_new"),
+        lc = l.code(),
+        csrf = esc(&p.user.csrf_token),
+        ti = t(l, "call"),
+        op = t(l, "call_opens"),
+        cl = t(l, "call_closes"),
+        co = t(l, "call_communes_field"),
+        bu = t(l, "call_budget"),
+        mo = t(l, "call_months"),
+        kp = t(l, "call_kpis"),
+        dc = t(l, "call_documents"),
+        qk = t(l, "call_key"),
+        qt = t(l, "call_questions"),
+        qr = t(l, "call_required"),
+        ct = t(l, "call_grid"),
+        cw = t(l, "call_weight"),
+        open = t(l, "call_open_button"),
+    )
+}
+
+/// A local date-time of the form (`2025-01-31T23:59`, Paris) as RFC 3339; as typed when it
+/// does not read (the API then says what is wrong with it).
+fn paris_rfc3339(s: &str) -> String {
+    use chrono::TimeZone;
+    chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|n| chrono_tz::Europe::Paris.from_local_datetime(&n).earliest())
+        .map_or_else(|| s.to_string(), |t| t.to_rfc3339())
+}
+
+/// `POST /calls/new`: the programme team opens a call from the form.
+async fn new_call(
+    State(state): State<AppState>,
+    u: MaybeUser,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Result<Response, PageError> {
+    let p = PageContext::signed_in(u.0, q.pick(&headers))?;
+    let work = async {
+        check_csrf(&p.user, get_field(&f, "csrf"))?;
+        let all = |name: &str| -> Vec<String> {
+            f.iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.trim().to_string())
+                .collect()
+        };
+        let required = all("q_required");
+        let questions: Vec<Value> = all("q_key")
+            .into_iter()
+            .zip(all("q_text"))
+            .enumerate()
+            .filter(|(_, (k, _))| !k.is_empty())
+            .map(|(i, (key, text))| {
+                json!({"key": key, "text": text, "required": required.contains(&i.to_string())})
+            })
+            .collect();
+        let criteria: Vec<Value> = all("c_key")
+            .into_iter()
+            .zip(all("c_text"))
+            .zip(all("c_weight"))
+            .filter(|((k, _), _)| !k.is_empty())
+            .map(|((key, text), w)| {
+                json!({"key": key, "text": text, "weight_percent": w.parse::<u32>().unwrap_or(0)})
+            })
+            .collect();
+        let number =
+            |name: &str, default: u64| get_field(&f, name).trim().parse::<u64>().unwrap_or(default);
+        let budget = get_field(&f, "max_budget_eur").trim();
+        let communes: Vec<&str> = get_field(&f, "communes")
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        let body = json!({
+            "title": get_field(&f, "title").trim(),
+            "themes": all("theme"),
+            "opens": paris_rfc3339(get_field(&f, "opens")),
+            "closes": paris_rfc3339(get_field(&f, "closes")),
+            "eligibility": {
+                "communes": communes,
+                "max_budget_eur": (!budget.is_empty()).then_some(budget),
+                "max_months": number("max_months", 24),
+                "min_kpis": number("min_kpis", 1),
+                "min_documents": number("min_documents", 1),
+            },
+            "questions": questions,
+            "criteria": criteria,
+        });
+        match calls::create_call(State(state.clone()), p.user.clone(), body_of(body)).await {
+            Ok(_) => Ok(Redirect::to(&format!("/calls?lang={}", p.lang.code())).into_response()),
+            Err(ApiError::Invalid(ps)) => {
+                let body = problems_html(p.lang, &ps) + &new_call_form(&p);
+                let page = p.render(t(p.lang, "calls"), &body);
+                Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            }
+            Err(e) => Err(e),
+        }
     };
     p.respond(work.await)
 }
@@ -459,6 +605,11 @@ async fn draw_application(
                 t(l, "exp_commune"),
                 form["commune"].as_str().unwrap_or(""),
                 "text"
+            ) + &input(
+                "district",
+                t(l, "app_district"),
+                form["district"].as_str().unwrap_or(""),
+                "text"
             ),
             th = t(l, "pf_theme"),
             su = t(l, "app_summary"),
@@ -637,6 +788,7 @@ fn form_json(f: &Fields) -> Value {
         .collect();
     json!({
         "title": get_field(f, "title"), "commune": get_field(f, "commune"), "theme": get_field(f, "theme"),
+        "district": Some(get_field(f, "district").trim()).filter(|d| !d.is_empty()),
         "summary": get_field(f, "summary"), "kpis": kpis, "budget_eur": get_field(f, "budget_eur"),
         "start": get_field(f, "start"), "months": get_field(f, "months").trim().parse::<u32>().unwrap_or(0),
         "answers": answers,

@@ -1242,6 +1242,28 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Aucun appel n'est ouvert.",
         "No call is open.",
     ),
+    ("call_new", "Ouvrir un appel", "Open a call"),
+    ("call_opens", "Ouverture", "Opens"),
+    ("call_closes", "Clôture", "Closes"),
+    (
+        "call_communes_field",
+        "Communes (séparées par des virgules ; vide : toutes)",
+        "Communes (comma-separated; empty: any)",
+    ),
+    (
+        "call_documents",
+        "Documents PDF, au moins :",
+        "PDF documents, at least:",
+    ),
+    ("call_key", "Clé", "Key"),
+    ("call_required", "Obligatoire", "Required"),
+    ("call_weight", "Poids (%)", "Weight (%)"),
+    ("call_open_button", "Ouvrir l'appel", "Open the call"),
+    (
+        "app_district",
+        "Quartier (facultatif)",
+        "District (optional)",
+    ),
     (
         "exp_publish",
         "Publier les résultats",

@@ -58,22 +58,7 @@ fn a_call_to_open_data_through_the_pages() {
         let m = (d.year() * 12 + d.month0() as i32) - 1;
         format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
     };
-    // The programme opens a call (through the API) and creates two reviewers.
-    let r = admin.post_json(
-        "/api/v1/calls",
-        &json!({
-            "title": "Appel à expérimentations 2025",
-            "themes": ["energy", "mobility"],
-            "opens": (now - Duration::days(1)).to_rfc3339(),
-            "closes": (now + Duration::days(30)).to_rfc3339(),
-            "eligibility": {"communes": ["Meudon-la-Forêt"], "max_budget_eur": "300000"},
-            "questions": [{"key": "innovation", "text": "En quoi est-ce innovant ?", "required": true}],
-            "criteria": [{"key": "innovation", "text": "Innovation", "weight_percent": 40},
-                         {"key": "impact", "text": "Impact", "weight_percent": 60}]
-        }),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let call = r.json()["id"].as_i64().unwrap();
+    // The programme creates two reviewers (the call is opened below, through its page).
     for name in ["ana", "bob"] {
         let r = admin.post_json(
             "/api/v1/users",
@@ -97,6 +82,61 @@ fn a_call_to_open_data_through_the_pages() {
 
     let driver = Driver::start();
     let b = Browser::open(&driver, app.addr, screenshot_dir());
+
+    // The programme opens the call through its page (Paris times), a first try with weights
+    // that do not add up refused with the problem.
+    b.login("admin", ADMIN_PASSWORD);
+    b.follow("form button");
+    let local = |t: chrono::DateTime<Utc>| {
+        t.with_timezone(&chrono_tz::Europe::Paris)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let fill = |weight: &str| {
+        b.go("/calls?lang=en");
+        b.type_into(
+            "#call-form input[name=title]",
+            "Appel à expérimentations 2025",
+        );
+        b.click("#call-form input[name=theme][value=energy]");
+        b.click("#call-form input[name=theme][value=mobility]");
+        set(
+            &b,
+            "#call-form input[name=opens]",
+            &local(now - Duration::days(1)),
+        );
+        set(
+            &b,
+            "#call-form input[name=closes]",
+            &local(now + Duration::days(30)),
+        );
+        b.type_into("#call-form input[name=communes]", "Meudon-la-Forêt");
+        b.type_into("#call-form input[name=max_budget_eur]", "300000");
+        b.type_into("#call-form input[name=q_key]", "innovation");
+        b.type_into("#call-form input[name=q_text]", "En quoi est-ce innovant ?");
+        b.click("#call-form input[name=q_required][value=\"0\"]");
+        b.script(&format!(
+            "var k = document.querySelectorAll('#call-form input[name=c_key]'); \
+             var x = document.querySelectorAll('#call-form input[name=c_text]'); \
+             var w = document.querySelectorAll('#call-form input[name=c_weight]'); \
+             k[0].value = 'innovation'; x[0].value = 'Innovation'; w[0].value = '40'; \
+             k[1].value = 'impact'; x[1].value = 'Impact'; w[1].value = '{weight}'; return null;"
+        ));
+        b.follow("#call-form button");
+    };
+    fill("50");
+    assert!(
+        text(&b).contains("criteria") && text(&b).contains("90 %"),
+        "{}",
+        text(&b)
+    );
+    fill("60");
+    assert!(b.path().starts_with("/calls"), "{}", b.path());
+    b.shot("path-00-call-opened");
+    logout(&b);
+    let call = admin.get("/api/v1/calls").json()["calls"][0]["id"]
+        .as_i64()
+        .unwrap();
 
     // Signed out, the open call is public; an applicant signs up from it, signs in and lands
     // on the calls.
