@@ -555,13 +555,7 @@ pub fn kept_document_pdf(kept: &str) -> Result<Vec<u8>, serde_json::Error> {
     Ok(crate::printable::Doc::from_json(kept)?.pdf())
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+use crate::csv_out::csv_field;
 
 /// `invoices.csv`: one row per invoice (number, dates, customer, period, totals).
 pub fn invoices_csv(invoices: &[Invoice]) -> String {

@@ -86,6 +86,16 @@ fn format_value(v: f64) -> String {
     }
 }
 
+/// A CSV field: quoted (inner quotes doubled) when it holds a separator (`,` or `;`), a quote
+/// or a line break; as it is otherwise. The one quoting rule of every CSV this crate writes.
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', ';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};

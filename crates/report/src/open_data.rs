@@ -195,13 +195,7 @@ fn aggregate_name(a: Aggregate) -> &'static str {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+use crate::csv_out::csv_field;
 
 /// A value to the thousandth (a watt-hour of a kWh, a gram of a kg): what a month's figure
 /// can honestly carry.

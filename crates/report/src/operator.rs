@@ -102,13 +102,7 @@ pub fn official_export(
     files
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r', ';']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+use crate::csv_out::csv_field;
 
 /// The coefficient file of `month` (local) in the operator's layout, and the energy lost to
 /// flooring the coefficients that month, kWh.

@@ -413,13 +413,7 @@ fn target_reason(
 /// `portfolio.csv`: one row per experiment (id, commune, theme, title, the programme team's
 /// status, phase, month of months, standing, last report, overdue months, reasons in English).
 pub fn portfolio_csv(rows: &[(&str, &Experiment, &Position)]) -> String {
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    let field = crate::csv_out::csv_field;
     let month = |m: &Month| format!("{}-{:02}", m.0, m.1);
     let mut out = String::from(
         "experiment_id,commune,theme,experiment,status,phase,month,months,standing,last_report,overdue_reports,reasons\n",
