@@ -638,8 +638,9 @@ struct P {
 
 crate::walk::deref_walker!(P);
 
-/// Parses `YYYY-MM`.
-fn parse_month(s: &str) -> Option<YearMonth> {
+/// Parses a calendar month written `YYYY-MM` (blanks around it ignored): the one reading of a
+/// month of the experiment file, a KPI file and a laureate's report.
+pub fn parse_month(s: &str) -> Option<YearMonth> {
     let (y, m) = s.trim().split_once('-')?;
     if y.len() != 4 || m.len() != 2 {
         return None;

@@ -61,7 +61,7 @@ pub use experiment::{
     ExperimentOptions, FreeKpi, InvoiceFile, KpiAggregate, KpiDirection, METER_ROLES, METHODS,
     MeterData, MeterRole, Method, PERIOD_ENDS, TEMPERATURE_FORMATS, TEMPERATURE_UNITS, THEMES,
     TemperatureFormat, TemperatureSource, Theme, YearMonth, experiment_schema_markdown, month_of,
-    parse_experiment, parse_experiment_in, read_experiment,
+    parse_experiment, parse_experiment_in, parse_month, read_experiment,
 };
 pub use lifecycle::{
     DEFAULT_PHASE_MONTHS, ExperimentStatus, HOLDERS, MeterHolder, Milestone, PHASES, Phase,

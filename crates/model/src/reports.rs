@@ -21,7 +21,7 @@
 
 use quartier_timeseries::{ReadError, ReadErrors, said};
 
-use crate::experiment::{Experiment, YearMonth, month_of};
+use crate::experiment::{Experiment, YearMonth, month_of, parse_month};
 
 /// One value of a report.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,15 +38,6 @@ pub struct ReportRow {
 
 /// Largest report read, bytes (24 months × a few dozen indicators fit in far less).
 pub const MAX_REPORT_BYTES: usize = 1024 * 1024;
-
-fn month(s: &str) -> Option<YearMonth> {
-    let (y, m) = s.trim().split_once('-')?;
-    if y.len() != 4 || m.len() != 2 {
-        return None;
-    }
-    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
-    (1..=12).contains(&m).then_some((y, m))
-}
 
 /// Reads a laureate's report on `e`, uploaded in the month `today` (a month after it is
 /// refused: it has not begun).
@@ -142,7 +133,7 @@ pub fn read_report(
         }
         let get = |c: usize| rec.get(c).unwrap_or("").to_string();
         let (m, ind, v) = (get(mc), get(ic), get(vc));
-        let parsed_month = match month(&m) {
+        let parsed_month = match parse_month(&m) {
             None => {
                 problems.push(
                     err(

@@ -385,7 +385,8 @@ fn stored_form(row: &ApplicationRow) -> Result<FormWire, ApiError> {
         .map_err(|e| ApiError::Internal(format!("application {}: {e}", row.id)))
 }
 
-fn is_open(call: &CallRow, now: DateTime<Utc>) -> bool {
+/// True while the call takes applications.
+pub(crate) fn is_open(call: &CallRow, now: DateTime<Utc>) -> bool {
     call.opens_at <= now && now < call.closes_at
 }
 

@@ -368,7 +368,7 @@ async fn public_calls(
     let now = chrono::Utc::now();
     let mut body = String::new();
     for row in state.store.calls().await? {
-        if !(row.opens_at <= now && now < row.closes_at) {
+        if !calls::is_open(&row, now) {
             continue;
         }
         let Ok(def) = serde_json::from_str::<Value>(&row.definition) else {

@@ -203,7 +203,7 @@ pub(crate) async fn entry_of(state: &AppState, slug: &str) -> Result<Option<Arc<
 /// replaces what the file says of it (an indicator computed by Quartier is never replaced).
 pub(crate) fn overlay<'a>(ev: &mut Evaluated, reports: impl IntoIterator<Item = &'a ReportValue>) {
     for r in reports {
-        let Some(month) = parse_month(&r.month) else {
+        let Some(month) = quartier_model::parse_month(&r.month) else {
             continue;
         };
         if let Some(i) = ev
@@ -214,12 +214,6 @@ pub(crate) fn overlay<'a>(ev: &mut Evaluated, reports: impl IntoIterator<Item = 
             i.set_month(month, r.value);
         }
     }
-}
-
-fn parse_month(s: &str) -> Option<Month> {
-    let (y, m) = s.split_once('-')?;
-    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
-    (1..=12).contains(&m).then_some((y, m))
 }
 
 /// `entry` with its laureate's reports laid over its indicators (the entry itself when there
