@@ -80,7 +80,7 @@ pub use metrics::FitMetrics;
 pub use programme::{
     About, Aggregate, Cell, CumulativeAvoided, Direction, Indicator, MIN_PUBLISHED_PRIVATE_METERS,
     Month, MonthlyBalance, ProgrammeRow, ProgrammeTable, Target, TargetStatus, cumulative_avoided,
-    monthly_balance, months_from, next_month, programme_table, project_typical_year,
+    monthly_balance, months_from, next_month, programme_table, project_by_calendar_month,
 };
 pub use savings::{
     AvoidedEnergy, Granularity, Guideline14Check, SavingsConfig, SavingsReport, compute_savings,

@@ -293,18 +293,20 @@ pub fn monthly_balance(
     out
 }
 
-/// Maps a simulated typical year onto `months` by calendar month: each month takes the
-/// balance of the simulated month with the same month of the year (months the simulation
-/// covers itself keep their own values). Use only when the simulation is a typical year
-/// (typical weather, standard profiles): it is a projection, and its source must say so.
-pub fn project_typical_year(balance: &[MonthlyBalance], months: &[Month]) -> Vec<MonthlyBalance> {
+/// Maps a simulated typical year's monthly values onto `months` by calendar month: each month
+/// takes the value of the simulated month with the same month of the year (months the
+/// simulation covers itself keep their own values). Use only when the simulation is a typical
+/// year (typical weather, standard profiles): it is a projection, and its source must say so.
+pub fn project_by_calendar_month<T: Copy>(
+    values: &[(Month, T)],
+    months: &[Month],
+) -> Vec<(Month, T)> {
     months
         .iter()
         .filter_map(|m| {
-            let own = balance.iter().find(|b| b.month == *m);
-            let same = || balance.iter().find(|b| b.month.1 == m.1);
-            own.or_else(same)
-                .map(|b| MonthlyBalance { month: *m, ..*b })
+            let own = values.iter().find(|(k, _)| k == m);
+            own.or_else(|| values.iter().find(|(k, _)| k.1 == m.1))
+                .map(|(_, v)| (*m, *v))
         })
         .collect()
 }
@@ -340,6 +342,13 @@ pub struct ProgrammeTable {
     pub months: Vec<Month>,
     /// Rows, in the order of the indicators given.
     pub rows: Vec<ProgrammeRow>,
+}
+
+impl Aggregate {
+    /// The months' `cells` combined this way (`None` without a cell), as a row's total.
+    pub fn of(self, cells: &[Cell]) -> Option<Cell> {
+        aggregate(cells, self)
+    }
 }
 
 fn aggregate(cells: &[Cell], how: Aggregate) -> Option<Cell> {
@@ -588,17 +597,12 @@ mod tests {
 
     #[test]
     fn typical_year_projection_keeps_own_months() {
-        let year: Vec<MonthlyBalance> = (1..=12)
-            .map(|m| MonthlyBalance {
-                month: (2025, m),
-                production_kwh: f64::from(m),
-                consumption_kwh: 0.0,
-            })
-            .collect();
-        let p = project_typical_year(&year, &months_from((2024, 12), 3));
-        assert_eq!(p.len(), 3);
-        assert_eq!((p[0].month, p[0].production_kwh), ((2024, 12), 12.0));
-        assert_eq!((p[1].month, p[1].production_kwh), ((2025, 1), 1.0));
+        let year: Vec<(Month, f64)> = (1..=12).map(|m| ((2025, m), f64::from(m))).collect();
+        let p = project_by_calendar_month(&year, &months_from((2024, 12), 3));
+        assert_eq!(
+            p,
+            vec![((2024, 12), 12.0), ((2025, 1), 1.0), ((2025, 2), 2.0)]
+        );
     }
 
     #[test]

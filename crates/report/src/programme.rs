@@ -199,14 +199,7 @@ fn district_indicator(
 ) -> Option<Indicator> {
     let all = b.series(which);
     let values: Vec<(Month, f64)> = if project {
-        months
-            .iter()
-            .filter_map(|m| {
-                let own = all.iter().find(|x| x.0 == *m);
-                own.or_else(|| all.iter().find(|x| x.0.1 == m.1))
-                    .map(|x| (*m, x.1))
-            })
-            .collect()
+        quartier_evaluate::project_by_calendar_month(&all, months)
     } else {
         all.into_iter().filter(|x| months.contains(&x.0)).collect()
     };

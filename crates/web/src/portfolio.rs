@@ -592,13 +592,7 @@ pub(crate) async fn page_public(
             .filter(|(m, _)| *m < now_month)
             .map(|(_, c)| *c)
             .collect();
-        let total = match i.aggregate {
-            quartier_evaluate::Aggregate::Sum => Some(so_far.iter().map(|c| c.value).sum::<f64>()),
-            quartier_evaluate::Aggregate::Mean if !so_far.is_empty() => {
-                Some(so_far.iter().map(|c| c.value).sum::<f64>() / so_far.len() as f64)
-            }
-            _ => so_far.last().map(|c| c.value),
-        };
+        let total = i.aggregate.of(&so_far);
         let _ = write!(
             body,
             "<tr><td>{}{}</td><td>{} {}</td><td>{}</td><td>{}<br><span class=note>{}</span></td></tr>",
@@ -608,7 +602,7 @@ pub(crate) async fn page_public(
             } else {
                 String::new()
             },
-            cell_text(total.map(quartier_evaluate::Cell::exact), l),
+            cell_text(total, l),
             esc(&i.unit),
             i.target.map_or("—".into(), |tg| n(tg.value, 0, l)),
             crate::page_support::in_english(l, &i.about.definition),
