@@ -551,14 +551,34 @@ struct NewApplicant {
     password: String,
 }
 
+/// The throttle's key for sign-ups (one per client address, whatever the username).
+const SIGNUP_KEY: &str = "sign-up";
+
 /// `POST /api/v1/applicants`: anyone creates an applicant's account.
+///
+/// Each sign-up that reaches the password hash counts against the client address
+/// (`Config::signups_per_hour`); past it, 429 with how long to wait.
 pub(crate) async fn create_applicant(
     State(state): State<AppState>,
+    client: auth::Client,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let req: NewApplicant = json_body(&body)?;
     let username = input::username(&req.username).map_err(|p| ApiError::Invalid(vec![p]))?;
     input::password(&req.password, &username).map_err(|p| ApiError::Invalid(vec![p]))?;
+    state
+        .signups
+        .check(SIGNUP_KEY, client.ip)
+        .map_err(|wait| ApiError::TooMany {
+            message: "too many accounts created from this address in the last hour \
+                      (the server's signups_per_hour)"
+                .into(),
+            message_fr: "trop de comptes créés depuis cette adresse dans l'heure \
+                         (signups_per_hour du serveur)"
+                .into(),
+            retry_after: wait,
+        })?;
+    state.signups.failed(SIGNUP_KEY, client.ip);
     let pw = req.password.clone();
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
         .await

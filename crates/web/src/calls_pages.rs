@@ -127,6 +127,7 @@ async fn signup_form(
 
 async fn signup_submit(
     State(state): State<AppState>,
+    client: auth::Client,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
     Form(f): Form<Fields>,
@@ -137,7 +138,7 @@ async fn signup_submit(
     }
     let body =
         json!({"username": get_field(&f, "username"), "password": get_field(&f, "password")});
-    match calls::create_applicant(State(state), Bytes::from(body.to_string())).await {
+    match calls::create_applicant(State(state), client, Bytes::from(body.to_string())).await {
         Ok(_) => Ok(Redirect::to(&format!("/login?lang={}", l.code())).into_response()),
         Err(ApiError::Invalid(ps)) => {
             Ok(Html(page(l, t(l, "signup"), None, &problems_html(l, &ps))).into_response())

@@ -94,6 +94,10 @@ pub struct Config {
     pub login_window_seconds: u64,
     /// The longest wait imposed between two login attempts, seconds.
     pub login_max_delay_seconds: u64,
+    /// Accounts one client address may create per hour at `/signup` (or
+    /// `POST /api/v1/applicants`) before each further sign-up waits (1 s, doubling up to an
+    /// hour): each sign-up costs the server a slow password hash.
+    pub signups_per_hour: u32,
     /// Mark the session cookie `Secure` always; it is also marked so on any request a trusted
     /// proxy forwarded as HTTPS (`X-Forwarded-Proto: https`).
     pub secure_cookies: bool,
@@ -124,6 +128,7 @@ impl Default for Config {
             login_attempts: 5,
             login_window_seconds: 15 * 60,
             login_max_delay_seconds: 15 * 60,
+            signups_per_hour: 10,
             secure_cookies: false,
             trusted_proxies: Vec::new(),
             max_jobs_per_user: 4,

@@ -70,6 +70,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Failed-login delays.
     pub throttle: Arc<auth::LoginThrottle>,
+    /// Sign-up delays per client address (`Config::signups_per_hour`).
+    pub signups: Arc<auth::LoginThrottle>,
     /// One simulation at a time (the machine is small).
     pub job_slots: Arc<tokio::sync::Semaphore>,
     /// Job admissions one at a time (the queue's bounds are counted, then a job created).
@@ -138,6 +140,11 @@ impl Application {
                 config.login_attempts,
                 Duration::from_secs(config.login_window_seconds),
                 Duration::from_secs(config.login_max_delay_seconds),
+            )),
+            signups: Arc::new(auth::LoginThrottle::new(
+                config.signups_per_hour,
+                Duration::from_secs(3600),
+                Duration::from_secs(3600),
             )),
             config: Arc::new(config),
             job_slots: Arc::new(tokio::sync::Semaphore::new(1)),

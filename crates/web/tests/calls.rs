@@ -392,3 +392,26 @@ fn after_the_deadline_nothing_is_submitted() {
     );
     let _ = a;
 }
+
+#[test]
+fn sign_ups_from_one_address_are_throttled() {
+    // Each sign-up costs a slow password hash: past the hour's allowance, an address waits.
+    let app = spawn_app_with(|c| c.signups_per_hour = 2);
+    let sign_up = |name: &str| {
+        app.client().post_json(
+            "/api/v1/applicants",
+            &json!({"username": name, "password": USER_PASSWORD}),
+        )
+    };
+    assert_eq!(sign_up("first-sas").status, 201);
+    assert_eq!(sign_up("second-sas").status, 201);
+    let r = sign_up("third-sas");
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.body.contains("retry in"), "{}", r.body);
+    // A refused form costs no hash and counts nothing: it still says what was wrong.
+    let r = app.client().post_json(
+        "/api/v1/applicants",
+        &json!({"username": "x", "password": "short"}),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+}
