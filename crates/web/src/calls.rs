@@ -1010,11 +1010,59 @@ struct DecisionWire {
     /// The new experiment's slug (a selected application); from its title when absent.
     #[serde(default)]
     experiment: Option<String>,
+    /// The server district the experiment runs on (a selected application); when absent, the
+    /// district whose name is the one the application gives, if any.
+    #[serde(default)]
+    district_id: Option<i64>,
+}
+
+/// Same name for a person: case, surrounding and repeated spaces aside.
+fn same_name(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
+/// The district a selected application's experiment runs on: `wanted` (an id the programme
+/// team chose) or the server district named as the application names it. `Ok(None)` when the
+/// application names none of the server's districts.
+async fn decided_district(
+    state: &AppState,
+    wanted: Option<i64>,
+    named: Option<&str>,
+) -> Result<Option<quartier_store::DistrictRow>, ApiError> {
+    if let Some(id) = wanted {
+        return match state.store.district(id).await? {
+            Some(d) => Ok(Some(d)),
+            None => Err(field(
+                "district_id",
+                format!("the server has no district {id}"),
+                "the id of one of the server's districts (GET /api/v1/districts), or nothing",
+            )),
+        };
+    }
+    let Some(named) = named.filter(|n| !n.trim().is_empty()) else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .districts()
+        .await?
+        .into_iter()
+        .find(|d| same_name(&d.name, named)))
 }
 
 /// The experiment file a selected application becomes: its commune, district, theme, dates,
 /// KPIs and targets (no value yet: the laureate reports them).
-fn experiment_toml(form: &FormWire, app: &Application) -> String {
+///
+/// `district` is the experiment's `district` line (a path from the experiments' folder) when
+/// the experiment runs on one of the server's districts; otherwise a comment says which
+/// district the application named.
+fn experiment_toml(form: &FormWire, app: &Application, district: Option<&str>) -> String {
     let q = |s: &str| toml_string(s);
     let end = app
         .start
@@ -1030,6 +1078,15 @@ fn experiment_toml(form: &FormWire, app: &Application) -> String {
         app.start,
         end,
     );
+    match (district, form.district.as_deref().map(str::trim)) {
+        (Some(file), _) => t.push_str(&format!("district = {}\n", q(file))),
+        (None, Some(named)) if !named.is_empty() => t.push_str(&format!(
+            "# The application names the district {}, which is not one of the server's districts:\n\
+             # add `district = \"../<its file>.toml\"` once it is.\n",
+            q(named)
+        )),
+        _ => {}
+    }
     for k in &app.kpis {
         t.push_str(&format!(
             "\n[[kpis]]\nname = {}\nunit = {}\ntarget = {}\ndirection = {}\nmonthly = []\n",
@@ -1086,14 +1143,19 @@ pub(crate) async fn decide(
     if a.submitted_at.is_none() {
         return Err(ApiError::Conflict("a draft is not decided".into()));
     }
-    let mut experiment = None;
+    let (mut experiment, mut district) = (None, None);
     if decision == Decision::Selected {
         let form = stored_form(&a)?;
         let app = form.to_application(Vec::new()).map_err(problems)?;
         let slug = crate::experiments::new_experiment_slug(
             req.experiment.as_deref().unwrap_or(&app.title),
         )?;
-        let text = experiment_toml(&form, &app);
+        district = decided_district(&state, req.district_id, form.district.as_deref()).await?;
+        let file = match &district {
+            Some(d) => Some(crate::experiments::district_file(&state, d).await?),
+            None => None,
+        };
+        let text = experiment_toml(&form, &app, file.as_deref());
         crate::experiments::write_new_experiment(&state, &slug, &text).await?;
         experiment = Some(slug);
     }
@@ -1108,6 +1170,7 @@ pub(crate) async fn decide(
         "application": id,
         "decision": decision.name(),
         "experiment": experiment,
+        "district": district.map(|d| json!({"id": d.id, "name": d.name})),
     })))
 }
 
@@ -1343,10 +1406,15 @@ mod tests {
             budget_eur: "120000".into(),
             start: "2025-04-01".into(),
             months: 24,
+            district: Some("Quartier \"Nord\"".into()),
             ..FormWire::default()
         };
         let app = form.to_application(Vec::new()).unwrap();
-        let text = experiment_toml(&form, &app);
+        let text = experiment_toml(&form, &app, None);
+        assert!(
+            text.contains("# The application names the district \"Quartier \\\"Nord\\\"\""),
+            "{text}"
+        );
         let (e, _) =
             quartier_model::parse_experiment(&text, std::path::Path::new("x.toml")).unwrap();
         assert_eq!(e.title, "Vélos \"cargo\"");

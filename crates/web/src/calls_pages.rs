@@ -731,8 +731,10 @@ async fn draw_application(
             "<section><h2>{h}</h2><form id=assign-form method=post action=\"/applications/{id}/reviewers?lang={lc}\">{csrf}<label>{u} <input name=username required></label> <button>{a}</button></form>\
              <form id=decision-form method=post action=\"/applications/{id}/decision?lang={lc}\">{csrf}<label>{d} <select name=decision>\
              <option value=selected>{s}</option><option value=waiting-list>{w}</option><option value=rejected>{r}</option></select></label> \
-             <label>{e} <input name=experiment></label> <button>{dec}</button></form></section>",
+             <label>{e} <input name=experiment></label> <label>{dl} <select name=district_id>{dopts}</select></label> <button>{dec}</button></form></section>",
             h = t(l, "app_programme"),
+            dl = t(l, "app_district_run"),
+            dopts = district_options(state, l, form["district"].as_str()).await?,
             u = t(l, "rev_reviewer"),
             a = t(l, "app_assign"),
             d = t(l, "app_decision"),
@@ -750,6 +752,27 @@ async fn draw_application(
     } else {
         page
     })
+}
+
+/// The decision form's district choices: the one the application names (when the server
+/// has it) first, then every district of the server, then none.
+async fn district_options(
+    state: &AppState,
+    l: Lang,
+    named: Option<&str>,
+) -> Result<String, ApiError> {
+    let districts = state.store.districts().await?;
+    let mut out = format!(
+        "<option value=\"\">{}</option>",
+        esc(&match named.filter(|n| !n.trim().is_empty()) {
+            Some(n) => format!("{} {n}", t(l, "app_district_named")),
+            None => t(l, "app_district_none").to_string(),
+        })
+    );
+    for d in districts {
+        let _ = write!(out, "<option value={}>{}</option>", d.id, esc(&d.name));
+    }
+    Ok(out)
 }
 
 async fn application_page(
@@ -885,7 +908,11 @@ form_handler!(decide, |state, p, id, f| async {
         State(state.clone()),
         p.user.clone(),
         UrlPath(id),
-        body_of(json!({"decision": get_field(&f, "decision"), "experiment": experiment})),
+        body_of(json!({
+            "decision": get_field(&f, "decision"),
+            "experiment": experiment,
+            "district_id": get_field(&f, "district_id").trim().parse::<i64>().ok(),
+        })),
     )
     .await
     .map(|_| ())

@@ -967,10 +967,18 @@ fn publish_file(data_dir: &Path, slug: &str) -> Result<Arc<Entry>, ApiError> {
     let new = doc.to_string();
     parse_confined(&new, &path, data_dir)
         .map_err(|d| ApiError::Invalid(problems(&d, &experiments_dir(data_dir))))?;
-    let tmp = path.with_extension("toml.publishing");
-    std::fs::write(&tmp, &new).map_err(|e| ApiError::Internal(e.to_string()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| ApiError::Internal(e.to_string()))?;
+    write_whole(&path, new.as_bytes())?;
     Ok(load_entry(data_dir, slug, &path))
+}
+
+/// Writes `path` whole: a temporary file beside it, renamed over it (a reader sees the old
+/// text or the new, never half). Blocking.
+pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".writing");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
+    std::fs::rename(&tmp, path).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 async fn publish(state: &AppState, user: &CurrentUser, slug: &str) -> Result<Arc<Entry>, ApiError> {
@@ -1034,6 +1042,40 @@ pub(crate) fn new_experiment_slug(wanted: &str) -> Result<String, ApiError> {
     })
 }
 
+/// The file of server district `d` as an experiment names it (`../<file>.toml`, from the
+/// experiments' folder): a district file at the top of the data folder whose `[site] name` is
+/// the district's, else `district-<id>.toml` written there from the stored district (its
+/// relative paths resolve from the data folder, as when it was uploaded).
+pub(crate) async fn district_file(state: &AppState, d: &DistrictRow) -> Result<String, ApiError> {
+    let (data_dir, d) = (state.config.data_dir.clone(), d.clone());
+    tokio::task::spawn_blocking(move || {
+        let named = |path: &Path| {
+            let text = std::fs::read_to_string(path).ok()?;
+            let doc: toml_edit::DocumentMut = text.parse().ok()?;
+            doc.get("site")?
+                .get("name")?
+                .as_str()
+                .map(|n| n.trim() == d.name.trim())
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&data_dir)
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+            .collect();
+        files.sort();
+        if let Some(f) = files.iter().find(|p| named(p) == Some(true))
+            && let Some(name) = f.file_name().and_then(|n| n.to_str())
+        {
+            return Ok(format!("../{name}"));
+        }
+        let name = format!("district-{}.toml", d.id);
+        write_whole(&data_dir.join(&name), d.source_toml.as_bytes())?;
+        Ok(format!("../{name}"))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
 /// Writes experiment `slug` (text checked by the experiment parser first, its files confined
 /// to the data folder): what a selected application becomes.
 pub(crate) async fn write_new_experiment(
@@ -1047,6 +1089,10 @@ pub(crate) async fn write_new_experiment(
         text.to_string(),
     );
     tokio::task::spawn_blocking(move || {
+        // The folder exists before the text is checked: the district it names is found from
+        // there (`../…`).
+        std::fs::create_dir_all(experiments_dir(&data_dir))
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
         let probe = experiments_dir(&data_dir).join(format!("{slug}.toml"));
         parse_confined(&text, &probe, &data_dir)
             .map_err(|d| ApiError::Invalid(problems(&d, &experiments_dir(&data_dir))))?;

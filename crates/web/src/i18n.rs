@@ -1211,6 +1211,21 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Identifiant de l'expérimentation",
         "Experiment id",
     ),
+    (
+        "app_district_run",
+        "Quartier où elle se déroule",
+        "District it runs on",
+    ),
+    (
+        "app_district_named",
+        "Celui que nomme la candidature, si le serveur l'a :",
+        "The one the application names, if the server has it:",
+    ),
+    (
+        "app_district_none",
+        "Aucun (la candidature n'en nomme pas)",
+        "None (the application names none)",
+    ),
     ("app_decide", "Décider", "Decide"),
     (
         "rank_hint",

@@ -26,7 +26,7 @@ fn call(opens: chrono::DateTime<Utc>, closes: chrono::DateTime<Utc>) -> Value {
 
 fn form(title: &str, budget: &str) -> Value {
     json!({
-        "title": title, "commune": "Meudon-la-Forêt", "theme": "mobility",
+        "title": title, "commune": "Meudon-la-Forêt", "district": "Meudon  centre", "theme": "mobility",
         "summary": "Douze vélos-cargos pour les services municipaux.",
         "kpis": [{"name": "cargo-bike distance", "unit": "km", "target": 50000}],
         "budget_eur": budget, "start": "2025-04-01", "months": 24,
@@ -280,13 +280,28 @@ fn a_call_from_its_opening_to_a_selected_experiment() {
         403
     );
 
-    // The decision: a selected, b on the waiting list; a becomes an experiment.
+    // The decision: a selected, b on the waiting list; a becomes an experiment, on the
+    // server's district the application names (its name written another way).
+    let district = admin.create_district(&small_district("Meudon Centre", &["30000000000007"]));
+    let r = admin.post_json(
+        &format!("/api/v1/applications/{a}/decision"),
+        &json!({"decision": "selected", "district_id": 999_999}),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["path"], "district_id");
     let r = admin.post_json(
         &format!("/api/v1/applications/{a}/decision"),
         &json!({"decision": "selected", "experiment": "meudon-velos-cargos-2025"}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["experiment"], "meudon-velos-cargos-2025");
+    assert_eq!(r.json()["district"]["id"], district);
+    // Its organiser sees it, on that district.
+    admin.create_user("orga-centre", "organiser", district, None);
+    let orga = app.login("orga-centre", USER_PASSWORD);
+    let seen = orga.get("/api/v1/experiments/meudon-velos-cargos-2025");
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    assert_eq!(seen.json()["district"], "Meudon Centre");
     assert_eq!(
         admin
             .post_json(
