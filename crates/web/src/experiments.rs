@@ -945,9 +945,9 @@ fn write_experiment_file(data_dir: &Path, slug: &str, text: &str) -> Result<Arc<
 }
 
 /// Publishes experiment `slug` today (Paris): its file gains `published = <date>` (comments
-/// and order kept), checked by the parser, written whole (a temporary file renamed). Blocking.
+/// and order kept), checked by the parser, written whole (see [`check_and_write`]). Blocking.
 fn publish_file(data_dir: &Path, slug: &str) -> Result<Arc<Entry>, ApiError> {
-    let path = experiments_dir(data_dir).join(format!("{slug}.toml"));
+    let path = experiment_path(data_dir, slug);
     let text = std::fs::read_to_string(&path).map_err(|_| ApiError::NotFound)?;
     let mut doc: toml_edit::DocumentMut = text
         .parse()
@@ -955,20 +955,41 @@ fn publish_file(data_dir: &Path, slug: &str) -> Result<Arc<Entry>, ApiError> {
     let today = Utc::now()
         .with_timezone(&chrono_tz::Europe::Paris)
         .date_naive();
-    doc["published"] = toml_edit::value(toml_edit::Datetime {
+    doc["published"] = toml_day(today);
+    check_and_write(data_dir, slug, &path, &doc.to_string())
+}
+
+/// The file of experiment `slug`.
+pub(crate) fn experiment_path(data_dir: &Path, slug: &str) -> PathBuf {
+    experiments_dir(data_dir).join(format!("{slug}.toml"))
+}
+
+/// A local day as a TOML date, as the experiment files write them.
+pub(crate) fn toml_day(d: chrono::NaiveDate) -> toml_edit::Item {
+    toml_edit::value(toml_edit::Datetime {
         date: Some(toml_edit::Date {
-            year: today.year() as u16,
-            month: today.month() as u8,
-            day: today.day() as u8,
+            year: u16::try_from(d.year()).unwrap_or_default(),
+            month: d.month() as u8,
+            day: d.day() as u8,
         }),
         time: None,
         offset: None,
-    });
-    let new = doc.to_string();
-    parse_confined(&new, &path, data_dir)
+    })
+}
+
+/// Experiment `slug`'s file changed to `new`: checked by the parser as a whole (its problems,
+/// located, and nothing written) then written whole ([`write_whole`]). The entry as it now
+/// reads. Blocking.
+pub(crate) fn check_and_write(
+    data_dir: &Path,
+    slug: &str,
+    path: &Path,
+    new: &str,
+) -> Result<Arc<Entry>, ApiError> {
+    parse_confined(new, path, data_dir)
         .map_err(|d| ApiError::Invalid(problems(&d, &experiments_dir(data_dir))))?;
-    write_whole(&path, new.as_bytes())?;
-    Ok(load_entry(data_dir, slug, &path))
+    write_whole(path, new.as_bytes())?;
+    Ok(load_entry(data_dir, slug, path))
 }
 
 /// Writes `path` whole: a temporary file beside it, renamed over it (a reader sees the old
@@ -1421,6 +1442,15 @@ async fn page_read(
                         t(l, "exp_publish")
                     ),
                 };
+            }
+            if user.user.role == Role::Programme {
+                let _ = write!(
+                    body,
+                    "<p><a id=follow-up-link href=\"/experiments/{}/follow-up?lang={}\">{}</a></p>",
+                    esc(&entry.slug),
+                    l.code(),
+                    t(l, "fu_link")
+                );
             }
             if reports {
                 let _ = write!(

@@ -22,6 +22,7 @@ pub mod config;
 mod districts;
 pub mod error;
 mod experiments;
+mod follow_up;
 mod hardening;
 mod html;
 mod i18n;
@@ -345,6 +346,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::routes())
         .merge(experiments::routes())
         .merge(reports::routes())
+        .merge(follow_up::routes())
         .merge(calls::routes())
         .merge(calls_pages::routes())
         .merge(upload_page::routes())

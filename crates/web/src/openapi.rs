@@ -57,6 +57,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/experiments/{slug}/publication"),
     ("get", "/api/v1/experiments/{slug}/reports"),
     ("put", "/api/v1/experiments/{slug}/reports"),
+    ("put", "/api/v1/experiments/{slug}/follow-up"),
     ("post", "/api/v1/calls"),
     ("get", "/api/v1/calls"),
     ("get", "/api/v1/calls/{id}"),

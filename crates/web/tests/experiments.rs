@@ -1012,3 +1012,149 @@ fn a_laureate_reports_their_experiment_and_sees_nothing_else() {
             .contains("only the experiment's laureate and the programme team")
     );
 }
+
+#[test]
+fn the_programme_team_sets_status_phases_and_milestones() {
+    let app = spawn_app();
+    let (admin, org_hydro, org_other, _) = setup(&app);
+    const EV: &str = "meudon-ev-charging";
+    let api = format!("/api/v1/experiments/{EV}/follow-up");
+    let file = data_dir(&app).join(format!("experiments/{EV}.toml"));
+    let before = std::fs::read_to_string(&file).unwrap();
+    let reasons_now = |c: &Client| {
+        let p = c.get("/api/v1/programme/portfolio?as_of=2026-12-07").json();
+        (
+            experiment_of(&p, EV)["phase"].as_str().unwrap().to_string(),
+            reasons(&p, EV),
+        )
+    };
+    let (phase, why) = reasons_now(&admin);
+    assert_eq!(phase, "monitoring");
+    assert!(
+        why.iter()
+            .any(|r| r == "monitoring phase still open, planned to end 2026-10-01"),
+        "{why:?}"
+    );
+
+    // Only the programme team: an organiser who sees it gets 403, one who does not 404.
+    let change = json!({"status": "suspended"});
+    let put = |c: &Client, body: &Value| {
+        c.request(
+            "PUT",
+            &api,
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        )
+    };
+    assert_eq!(put(&org_other, &change).status, 404);
+    let r = put(&org_hydro, &json!({}));
+    assert!(r.status == 403 || r.status == 404, "{}", r.body);
+
+    // A change the file's own rules refuse (an actual end before its start): located, nothing
+    // written.
+    let r = put(
+        &admin,
+        &json!({"phases": [{"name": "monitoring", "actual_start": "2025-11-01", "actual_end": "2025-10-01"}]}),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("phases[1]"), "{}", r.body);
+    let r = put(
+        &admin,
+        &json!({"status": "paused", "milestones": [{"name": "x"}]}),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    let paths: Vec<String> = r.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths, ["status", "milestones[0].due"]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+
+    // Monitoring ended, evaluation started, a milestone added: the portfolio follows.
+    let r = put(
+        &admin,
+        &json!({
+            "phases": [
+                {"name": "monitoring", "actual_start": "2025-11-01", "actual_end": "2026-11-02"},
+                {"name": "evaluation", "actual_start": "2026-11-02"}
+            ],
+            "milestones": [{"name": "Bilan intermédiaire remis", "phase": "evaluation", "due": "2027-01-15"}]
+        }),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json()["follow_up"]["phases"][2]["actual_start"],
+        "2026-11-02"
+    );
+    let (phase, why) = reasons_now(&admin);
+    assert_eq!(phase, "evaluation");
+    assert!(
+        !why.iter().any(|r| r.contains("phase still open")),
+        "{why:?}"
+    );
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        after.starts_with(before.lines().next().unwrap()),
+        "comments kept"
+    );
+    assert!(
+        after.contains("name = \"Bilan intermédiaire remis\""),
+        "{after}"
+    );
+
+    // The same from the dashboard: the form, then the status set through it.
+    let page = admin.get(&format!("/experiments/{EV}?lang=en"));
+    assert!(page.body.contains("id=follow-up-link"), "{}", page.body);
+    let form = admin.get(&format!("/experiments/{EV}/follow-up?lang=en"));
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(
+        form.body
+            .contains("name=evaluation_actual_start value=\"2026-11-02\"")
+    );
+    let form_of = |fields: &[(&str, &str)]| {
+        let mut all = vec![("csrf", admin.csrf.clone().unwrap())];
+        all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        all.iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let r = admin.post_form(
+        &format!("/experiments/{EV}/follow-up?lang=en"),
+        &form_of(&[
+            ("status", "completed"),
+            ("monitoring_actual_start", "2025-11-01"),
+            ("monitoring_actual_end", "2026-11-02"),
+            ("evaluation_actual_start", "2026-11-02"),
+            ("m0_name", "Bornes installées et raccordées"),
+            ("m0_done", "2025-10-24"),
+        ]),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let p = admin
+        .get("/api/v1/programme/portfolio?as_of=2026-12-07")
+        .json();
+    assert_eq!(experiment_of(&p, EV)["status"], "completed");
+    // A form with a bad date says so on the page, in the page's language.
+    let r = admin.post_form(
+        &format!("/experiments/{EV}/follow-up?lang=fr"),
+        &form_of(&[
+            ("status", "active"),
+            ("monitoring_actual_end", "2026-31-01"),
+        ]),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("pas une date"), "{}", r.body);
+}
+
+/// `s` percent-encoded for a form body.
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
