@@ -67,4 +67,4 @@ pub use lifecycle::{
     DEFAULT_PHASE_MONTHS, ExperimentStatus, HOLDERS, MeterHolder, Milestone, PHASES, Phase,
     PhaseKind, STATUSES, default_phases,
 };
-pub use reports::{MAX_REPORT_BYTES, ReportRow, read_report};
+pub use reports::{MAX_REPORT_BYTES, MonthProblem, ReportRow, read_report, report_month};

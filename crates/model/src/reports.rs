@@ -39,6 +39,49 @@ pub struct ReportRow {
 /// Largest report read, bytes (24 months × a few dozen indicators fit in far less).
 pub const MAX_REPORT_BYTES: usize = 1024 * 1024;
 
+/// Why a month cannot be reported on an experiment, in English and French, with what is
+/// expected when it does not read as a month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthProblem {
+    /// What is wrong, in English.
+    pub en: String,
+    /// The same in French.
+    pub fr: String,
+    /// What is expected (English, French), when `YYYY-MM` was not written.
+    pub expected: Option<(&'static str, &'static str)>,
+}
+
+/// Month `m` (`YYYY-MM`) as one a laureate may report on `e` in month `today`: within the
+/// experiment, and begun.
+pub fn report_month(m: &str, e: &Experiment, today: YearMonth) -> Result<YearMonth, MonthProblem> {
+    let first = month_of(e.start, e.timezone);
+    let last = month_of(e.end - chrono::Duration::seconds(1), e.timezone);
+    match parse_month(m) {
+        None => Err(MonthProblem {
+            en: format!("{m:?} is not a month"),
+            fr: format!("« {m} » n'est pas un mois"),
+            expected: Some(("YYYY-MM, e.g. 2026-11", "AAAA-MM, par exemple 2026-11")),
+        }),
+        Some(x) if x < first || x > last => Err(MonthProblem {
+            en: format!(
+                "{m} is outside the experiment ({}-{:02} to {}-{:02})",
+                first.0, first.1, last.0, last.1
+            ),
+            fr: format!(
+                "{m} est hors de l'expérimentation ({}-{:02} à {}-{:02})",
+                first.0, first.1, last.0, last.1
+            ),
+            expected: None,
+        }),
+        Some(x) if x > today => Err(MonthProblem {
+            en: format!("{m} has not begun: a month is reported once it has"),
+            fr: format!("{m} n'a pas commencé : un mois se déclare une fois commencé"),
+            expected: None,
+        }),
+        Some(x) => Ok(x),
+    }
+}
+
 /// Reads a laureate's report on `e`, uploaded in the month `today` (a month after it is
 /// refused: it has not begun).
 pub fn read_report(
@@ -106,11 +149,6 @@ pub fn read_report(
             )),
         ]));
     };
-    let months = {
-        let first = month_of(e.start, e.timezone);
-        let last = month_of(e.end - chrono::Duration::seconds(1), e.timezone);
-        (first, last)
-    };
     let reported: Vec<&str> = e.kpis.iter().map(|k| k.name.as_str()).collect();
     let mut problems = Vec::new();
     let mut rows: Vec<ReportRow> = Vec::new();
@@ -133,53 +171,17 @@ pub fn read_report(
         }
         let get = |c: usize| rec.get(c).unwrap_or("").to_string();
         let (m, ind, v) = (get(mc), get(ic), get(vc));
-        let parsed_month = match parse_month(&m) {
-            None => {
-                problems.push(
-                    err(
-                        line,
-                        "month",
-                        format!("{m:?} is not a month"),
-                        format!("« {m} » n'est pas un mois"),
-                    )
-                    .expected_said(said(
-                        "YYYY-MM, e.g. 2026-11",
-                        "AAAA-MM, par exemple 2026-11",
-                    )),
-                );
+        let parsed_month = match report_month(&m, e, today) {
+            Ok(x) => Some(x),
+            Err(p) => {
+                let mut r = err(line, "month", p.en, p.fr);
+                r = match p.expected {
+                    Some((en, fr)) => r.expected_said(said(en, fr)),
+                    None => r.timestamp(m.clone()),
+                };
+                problems.push(r);
                 None
             }
-            Some(x) if x < months.0 || x > months.1 => {
-                problems.push(
-                    err(
-                        line,
-                        "month",
-                        format!(
-                            "{m} is outside the experiment ({}-{:02} to {}-{:02})",
-                            months.0.0, months.0.1, months.1.0, months.1.1
-                        ),
-                        format!(
-                            "{m} est hors de l'expérimentation ({}-{:02} à {}-{:02})",
-                            months.0.0, months.0.1, months.1.0, months.1.1
-                        ),
-                    )
-                    .timestamp(m.clone()),
-                );
-                None
-            }
-            Some(x) if x > today => {
-                problems.push(
-                    err(
-                        line,
-                        "month",
-                        format!("{m} has not begun: a month is reported once it has"),
-                        format!("{m} n'a pas commencé : un mois se déclare une fois commencé"),
-                    )
-                    .timestamp(m.clone()),
-                );
-                None
-            }
-            Some(x) => Some(x),
         };
         let indicator = if reported.contains(&ind.as_str()) {
             Some(ind.clone())

@@ -543,20 +543,28 @@ pub fn check_submission(call: &Call, app: &Application, now: DateTime<Utc>) -> V
     out
 }
 
-/// True when `bytes` are a PDF (its header), within [`MAX_DOCUMENT_BYTES`].
-pub fn check_document(name: &str, bytes: &[u8]) -> Option<Problem> {
-    if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Some(problem(
-            "document",
+/// The problem of `field` when file `name` is larger than [`MAX_DOCUMENT_BYTES`]; `what` is
+/// the kind of file expected (English, French).
+fn too_large(field: &str, name: &str, bytes: &[u8], what: (&str, &str)) -> Option<Problem> {
+    (bytes.len() > MAX_DOCUMENT_BYTES).then(|| {
+        problem(
+            field,
             (
                 format!("{name} is {} bytes", bytes.len()),
-                "a PDF of at most 10 MiB",
+                &format!("{} of at most 10 MiB", what.0),
             ),
             (
                 format!("{name} fait {} octets", bytes.len()),
-                "un PDF de 10 Mio au plus",
+                &format!("{} de 10 Mio au plus", what.1),
             ),
-        ));
+        )
+    })
+}
+
+/// True when `bytes` are a PDF (its header), within [`MAX_DOCUMENT_BYTES`].
+pub fn check_document(name: &str, bytes: &[u8]) -> Option<Problem> {
+    if let Some(p) = too_large("document", name, bytes, ("a PDF", "un PDF")) {
+        return Some(p);
     }
     if !bytes.starts_with(b"%PDF-") {
         return Some(problem(
@@ -572,6 +580,43 @@ pub fn check_document(name: &str, bytes: &[u8]) -> Option<Problem> {
         ));
     }
     None
+}
+
+/// Pieces of evidence a laureate may attach to one month of their report.
+pub const MAX_EVIDENCE_PER_MONTH: usize = 10;
+
+/// The media types evidence may have, told by their first bytes: a PDF, a PNG or a JPEG image
+/// (a scanned invoice, a meter's photo, an installation report).
+const EVIDENCE_KINDS: [(&[u8], &str); 3] = [
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+];
+
+/// The media type of evidence `name` (`application/pdf`, `image/png` or `image/jpeg`, told
+/// by its first bytes, whatever its name says), or why it is refused: empty, larger than
+/// [`MAX_DOCUMENT_BYTES`], or another kind of file.
+pub fn check_evidence(name: &str, bytes: &[u8]) -> Result<&'static str, Problem> {
+    if let Some(p) = too_large("file", name, bytes, ("a file", "un fichier")) {
+        return Err(p);
+    }
+    EVIDENCE_KINDS
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, media)| *media)
+        .ok_or_else(|| {
+            problem(
+                "file",
+                (
+                    format!("{name} is not a PDF, PNG or JPEG file"),
+                    "a PDF, a PNG or a JPEG image",
+                ),
+                (
+                    format!("{name} n'est ni un PDF, ni une image PNG ou JPEG"),
+                    "un PDF, une image PNG ou JPEG",
+                ),
+            )
+        })
 }
 
 /// Every problem of a review of an application to `call`: a declared conflict needs a reason
@@ -943,6 +988,25 @@ mod tests {
 
     #[test]
     fn documents_are_bounded_pdfs() {
+        assert_eq!(
+            check_evidence("a.pdf", b"%PDF-1.7\n"),
+            Ok("application/pdf")
+        );
+        assert_eq!(
+            check_evidence("meter.jpg", b"\xff\xd8\xff\xe0..."),
+            Ok("image/jpeg")
+        );
+        assert_eq!(
+            check_evidence("meter.png", b"\x89PNG\r\n\x1a\n..."),
+            Ok("image/png")
+        );
+        assert_eq!(check_evidence("x.pdf", b"").unwrap_err().field, "file");
+        assert!(
+            check_evidence("a.exe", b"MZ")
+                .unwrap_err()
+                .message
+                .contains("not a PDF, PNG or JPEG")
+        );
         assert_eq!(check_document("a.pdf", b"%PDF-1.7\n..."), None);
         assert_eq!(
             check_document("a.pdf", b"<html>").unwrap().field,

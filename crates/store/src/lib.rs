@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0009_programme_roles.sql"),
     ),
     (10, "calls", include_str!("../migrations/0010_calls.sql")),
+    (
+        11,
+        "report_evidence",
+        include_str!("../migrations/0011_report_evidence.sql"),
+    ),
 ];
 
 /// Errors of the store. The text of database errors is for logs, not for clients; it never
@@ -260,6 +265,28 @@ impl Store {
     pub async fn reports(&self, experiment: &str) -> Result<Vec<ReportValue>, StoreError> {
         let e = experiment.to_string();
         self.with_conn(move |c| queries::reports(c, &e)).await
+    }
+
+    /// Attaches evidence to month `month` of `experiment`'s reports; its id.
+    pub async fn add_evidence(&self, e: NewEvidence) -> Result<i64, StoreError> {
+        self.with_conn(move |c| queries::add_evidence(c, &e)).await
+    }
+
+    /// The evidence attached to `experiment`'s reports (without its bytes), by month then id.
+    pub async fn evidence(&self, experiment: &str) -> Result<Vec<EvidenceRow>, StoreError> {
+        let e = experiment.to_string();
+        self.with_conn(move |c| queries::evidence(c, &e)).await
+    }
+
+    /// One piece of evidence with its bytes (base64), when it belongs to `experiment`.
+    pub async fn evidence_content(
+        &self,
+        experiment: &str,
+        id: i64,
+    ) -> Result<Option<(EvidenceRow, String)>, StoreError> {
+        let e = experiment.to_string();
+        self.with_conn(move |c| queries::evidence_content(c, &e, id))
+            .await
     }
 
     /// Every reported value, with its experiment.

@@ -1573,6 +1573,67 @@ pub(crate) fn documents(
     .collect()
 }
 
+pub(crate) fn add_evidence(c: &mut dyn Conn, e: &NewEvidence) -> Result<i64, StoreError> {
+    c.query_one(
+        "INSERT INTO report_evidence (experiment, month, name, media_type, size_bytes, content_base64, uploaded_by, uploaded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        &params![
+            e.experiment.as_str(),
+            e.month.as_str(),
+            e.name.as_str(),
+            e.media_type.as_str(),
+            e.size_bytes,
+            e.content_base64.as_str(),
+            e.uploaded_by.as_str(),
+            e.uploaded_at
+        ],
+    )?
+    .int(0)
+}
+
+const EVIDENCE_COLUMNS: &str = "id, month, name, media_type, size_bytes, uploaded_by, uploaded_at";
+
+fn evidence_row(r: &mut Row) -> Result<EvidenceRow, StoreError> {
+    Ok(EvidenceRow {
+        id: r.int(0)?,
+        month: r.text(1)?,
+        name: r.text(2)?,
+        media_type: r.text(3)?,
+        size_bytes: r.int(4)?,
+        uploaded_by: r.text(5)?,
+        uploaded_at: r.instant(6)?,
+    })
+}
+
+pub(crate) fn evidence(c: &mut dyn Conn, experiment: &str) -> Result<Vec<EvidenceRow>, StoreError> {
+    c.query(
+        &format!(
+            "SELECT {EVIDENCE_COLUMNS} FROM report_evidence WHERE experiment = ?1 ORDER BY month, id"
+        ),
+        &params![experiment],
+    )?
+    .into_iter()
+    .map(|mut r| evidence_row(&mut r))
+    .collect()
+}
+
+pub(crate) fn evidence_content(
+    c: &mut dyn Conn,
+    experiment: &str,
+    id: i64,
+) -> Result<Option<(EvidenceRow, String)>, StoreError> {
+    c.query(
+        &format!(
+            "SELECT {EVIDENCE_COLUMNS}, content_base64 FROM report_evidence WHERE experiment = ?1 AND id = ?2"
+        ),
+        &params![experiment, id],
+    )?
+    .into_iter()
+    .next()
+    .map(|mut r| Ok((evidence_row(&mut r)?, r.text(7)?)))
+    .transpose()
+}
+
 /// A document's bytes (base64) when it belongs to `application_id`.
 pub(crate) fn document_content(
     c: &mut dyn Conn,

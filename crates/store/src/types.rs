@@ -645,6 +645,46 @@ pub struct ApplicationRow {
     pub experiment: Option<String>,
 }
 
+/// Evidence to attach to a month of an experiment's reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvidence {
+    /// The experiment (its slug).
+    pub experiment: String,
+    /// The month it backs, `YYYY-MM`.
+    pub month: String,
+    /// File name.
+    pub name: String,
+    /// Media type (`application/pdf`, `image/png`, `image/jpeg`).
+    pub media_type: String,
+    /// The bytes, base64.
+    pub content_base64: String,
+    /// Size, bytes.
+    pub size_bytes: i64,
+    /// Who attached it.
+    pub uploaded_by: String,
+    /// When.
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// Evidence attached to a month of an experiment's reports (without its bytes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceRow {
+    /// Id.
+    pub id: i64,
+    /// The month it backs, `YYYY-MM`.
+    pub month: String,
+    /// File name.
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Size, bytes.
+    pub size_bytes: i64,
+    /// Who attached it.
+    pub uploaded_by: String,
+    /// When.
+    pub uploaded_at: DateTime<Utc>,
+}
+
 /// A document attached to an application (without its bytes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentRow {

@@ -38,14 +38,14 @@ async fn migrations_apply_once_and_reopen_keeps_data() {
         let store = open(&db).await;
         assert_eq!(
             store.applied_migrations().await.unwrap(),
-            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
         );
         store.create_district(district("x", &[])).await.unwrap();
         drop(store);
         let again = open(&db).await;
         assert_eq!(
             again.applied_migrations().await.unwrap(),
-            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
         );
         assert_eq!(
             again.districts().await.unwrap().len(),
@@ -1319,5 +1319,61 @@ async fn a_call_its_applications_documents_reviews_and_decisions() {
         );
         let bad = store.decide_application(app, "maybe", None, t(21)).await;
         assert!(bad.is_err(), "{b}: the decision is checked");
+    }
+}
+
+#[tokio::test]
+async fn evidence_is_kept_per_experiment_and_month() {
+    for db in databases() {
+        let store = open(&db).await;
+        let b = db.backend();
+        let at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+        let ev = |experiment: &str, month: &str, name: &str| NewEvidence {
+            experiment: experiment.into(),
+            month: month.into(),
+            name: name.into(),
+            media_type: "application/pdf".into(),
+            content_base64: "JVBERi0xLjQK".into(),
+            size_bytes: 9,
+            uploaded_by: "lea".into(),
+            uploaded_at: at,
+        };
+        let late = store
+            .add_evidence(ev("cargo", "2026-11", "releve.pdf"))
+            .await
+            .unwrap();
+        let early = store
+            .add_evidence(ev("cargo", "2026-10", "facture.pdf"))
+            .await
+            .unwrap();
+        let other = store
+            .add_evidence(ev("other", "2026-11", "x.pdf"))
+            .await
+            .unwrap();
+        let got = store.evidence("cargo").await.unwrap();
+        assert_eq!(
+            got.iter().map(|e| e.id).collect::<Vec<_>>(),
+            vec![early, late],
+            "{b}"
+        );
+        assert_eq!(got[0].uploaded_at, at, "{b}");
+        let (row, bytes) = store
+            .evidence_content("cargo", late)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.name.as_str(), bytes.as_str()),
+            ("releve.pdf", "JVBERi0xLjQK")
+        );
+        // Another experiment's evidence is not found through this one.
+        assert!(
+            store
+                .evidence_content("cargo", other)
+                .await
+                .unwrap()
+                .is_none(),
+            "{b}"
+        );
     }
 }

@@ -178,14 +178,12 @@ struct ReviewWire {
 }
 
 fn problems(ps: Vec<Problem>) -> ApiError {
-    ApiError::Invalid(
-        ps.into_iter()
-            .map(|p| {
-                InputProblem::field(p.field, p.message, Some(p.expected))
-                    .fr(p.message_fr, Some(p.expected_fr))
-            })
-            .collect(),
-    )
+    ApiError::Invalid(ps.into_iter().map(input_problem).collect())
+}
+
+/// A programme rule's problem as the API and the pages say it, in both languages.
+pub(crate) fn input_problem(p: Problem) -> InputProblem {
+    InputProblem::field(p.field, p.message, Some(p.expected)).fr(p.message_fr, Some(p.expected_fr))
 }
 
 fn field(path: &str, message: String, expected: &str) -> ApiError {

@@ -928,7 +928,12 @@ async fn document(
 ) -> Result<Response, PageError> {
     let p = PageContext::signed_in(u.0, q.pick(&headers))?;
     let work = async {
-        let (csrf, name, bytes) = crate::page_support::read_file_form(m).await?;
+        let crate::page_support::FileForm {
+            csrf,
+            file_name: name,
+            bytes,
+            ..
+        } = crate::page_support::read_file_form(m).await?;
         let name = if name.is_empty() {
             "document.pdf".to_string()
         } else {

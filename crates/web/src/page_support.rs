@@ -310,26 +310,52 @@ fn error_page(status: StatusCode, detail: &str) -> Response {
     (status, Html(page(Lang::Fr, &title, None, &body))).into_response()
 }
 
-/// A form that sends one file (`multipart/form-data`): its CSRF token, the file's name as the
-/// browser gave it, and its bytes.
-pub(crate) async fn read_file_form(
-    mut m: axum::extract::Multipart,
-) -> Result<(String, String, Vec<u8>), ApiError> {
-    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+/// A `multipart/form-data` form with one file: its CSRF token, the file's name and bytes, and
+/// its other fields (text).
+pub(crate) struct FileForm {
+    pub(crate) csrf: String,
+    pub(crate) file_name: String,
+    pub(crate) bytes: Vec<u8>,
+    fields: Vec<(String, String)>,
+}
+
+impl FileForm {
+    /// Text field `name`, empty when absent.
+    pub(crate) fn field(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads a form of `csrf`, `file` and text fields (at most 20 of them).
+pub(crate) async fn read_file_form(mut m: axum::extract::Multipart) -> Result<FileForm, ApiError> {
+    let mut f = FileForm {
+        csrf: String::new(),
+        file_name: String::new(),
+        bytes: Vec::new(),
+        fields: Vec::new(),
+    };
     let bad = |e: axum::extract::multipart::MultipartError| {
         ApiError::BadRequest(format!("the form could not be read: {}", e.body_text()))
     };
     while let Some(field) = m.next_field().await.map_err(bad)? {
-        match field.name().unwrap_or_default() {
-            "csrf" => csrf = field.text().await.map_err(bad)?,
+        match field.name().unwrap_or_default().to_string().as_str() {
+            "csrf" => f.csrf = field.text().await.map_err(bad)?,
             "file" => {
-                name = field.file_name().unwrap_or_default().to_string();
-                bytes = field.bytes().await.map_err(bad)?.to_vec();
+                f.file_name = field.file_name().unwrap_or_default().to_string();
+                f.bytes = field.bytes().await.map_err(bad)?.to_vec();
+            }
+            name if f.fields.len() < 20 => {
+                let name = name.to_string();
+                f.fields.push((name, field.text().await.map_err(bad)?));
             }
             _ => {}
         }
     }
-    Ok((csrf, name, bytes))
+    Ok(f)
 }
 
 #[cfg(test)]

@@ -11,6 +11,16 @@
 //! - `GET /experiments/{slug}/reports`: the form and the stored values; `POST` with
 //!   `multipart/form-data` (`csrf`, `file`).
 //!
+//! Evidence backs a month of the report (a scanned invoice, a meter's photo, an installation
+//! report: a PDF, PNG or JPEG of at most 10 MiB, at most 10 a month, its kind told by its first
+//! bytes). It is kept by the server and never published.
+//!
+//! - `POST /api/v1/experiments/{slug}/evidence?month=YYYY-MM&name=<file name>` (the file as the
+//!   body), `GET /api/v1/experiments/{slug}/evidence` (what is attached) and
+//!   `GET /api/v1/experiments/{slug}/evidence/{id}` (the file).
+//! - The reports page's second form (`csrf`, `kind=evidence`, `month`, `file`), posted to
+//!   `/experiments/{slug}/reports` like the first.
+//!
 //! Who: the experiment's laureate and the programme team. An organiser who sees the experiment
 //! gets 403 with what to do; anyone who does not see it, 404 like a missing one.
 
@@ -22,8 +32,10 @@ use axum::body::Bytes;
 use axum::extract::{Multipart, Path as UrlPath, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use base64::Engine as _;
 use chrono::Utc;
-use quartier_store::{ReportValue, Role};
+use quartier_programme::{MAX_EVIDENCE_PER_MONTH, check_evidence};
+use quartier_store::{EvidenceRow, NewEvidence, ReportValue, Role};
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -41,6 +53,14 @@ pub(crate) fn routes() -> Router<AppState> {
             get(api_read).put(api_put),
         )
         .route("/experiments/{slug}/reports", get(page).post(page_submit))
+        .route(
+            "/api/v1/experiments/{slug}/evidence",
+            get(api_evidence).post(api_add_evidence),
+        )
+        .route(
+            "/api/v1/experiments/{slug}/evidence/{id}",
+            get(api_evidence_file),
+        )
 }
 
 /// The experiment `slug` if `user` may report on it: seen (else 404) and its laureate or the
@@ -64,6 +84,17 @@ async fn reportable(
     Ok(entry)
 }
 
+/// The experiment of `entry` and the month it is now in its time zone (the latest month a
+/// laureate may report).
+fn experiment_today(entry: &Entry) -> Result<(&quartier_model::Experiment, (i32, u32)), ApiError> {
+    let e = entry.experiment().ok_or(ApiError::NotFound)?;
+    let now = Utc::now().with_timezone(&e.timezone);
+    Ok((
+        e,
+        (chrono::Datelike::year(&now), chrono::Datelike::month(&now)),
+    ))
+}
+
 /// Reads `bytes` as a report on `entry` and stores it whole; the values stored.
 async fn store_report(
     state: &AppState,
@@ -71,14 +102,7 @@ async fn store_report(
     entry: &Entry,
     bytes: &[u8],
 ) -> Result<Vec<ReportValue>, ApiError> {
-    let Some(e) = entry.experiment() else {
-        return Err(ApiError::NotFound);
-    };
-    let today = Utc::now().with_timezone(&e.timezone);
-    let month = (
-        chrono::Datelike::year(&today),
-        chrono::Datelike::month(&today),
-    );
+    let (e, month) = experiment_today(entry)?;
     let rows = quartier_model::read_report(bytes, e, month)
         .map_err(|errs| ApiError::Invalid(crate::api::read_problems(&errs)))?;
     let now = Utc::now();
@@ -109,6 +133,183 @@ fn values_json(values: &[ReportValue]) -> Value {
             }))
             .collect::<Vec<_>>()
     )
+}
+
+/// A file name as given: trimmed, at most 120 characters, no slash.
+fn file_name(name: Option<&str>) -> Result<String, ApiError> {
+    name.map(str::trim)
+        .filter(|n| !n.is_empty() && n.chars().count() <= 120 && !n.contains(['/', '\\']))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            ApiError::Invalid(vec![
+                InputProblem::field(
+                    "name",
+                    "the file has no usable name".into(),
+                    Some("?name=<file name>, at most 120 characters, no slash".into()),
+                )
+                .fr(
+                    "le fichier n'a pas de nom utilisable",
+                    Some(
+                        "?name=<nom du fichier>, 120 caractères au plus, sans barre oblique".into(),
+                    ),
+                ),
+            ])
+        })
+}
+
+/// Attaches `bytes` (file `name`) to month `month` of `entry`'s reports, after every check:
+/// the month one the laureate may report, the file a PDF, PNG or JPEG within bounds, fewer
+/// than [`MAX_EVIDENCE_PER_MONTH`] for the month.
+async fn add_evidence(
+    state: &AppState,
+    user: &CurrentUser,
+    entry: &Entry,
+    month: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<EvidenceRow, ApiError> {
+    let (e, today) = experiment_today(entry)?;
+    let mut problems = Vec::new();
+    let month = match quartier_model::report_month(month, e, today) {
+        Ok((y, m)) => Some(format!("{y}-{m:02}")),
+        Err(p) => {
+            let expected = p.expected.map(|(en, _)| en.to_string());
+            let fr_expected = p.expected.map(|(_, fr)| fr.to_string());
+            problems.push(InputProblem::field("month", p.en, expected).fr(p.fr, fr_expected));
+            None
+        }
+    };
+    let media = match check_evidence(name, bytes) {
+        Ok(m) => Some(m),
+        Err(p) => {
+            problems.push(crate::calls::input_problem(p));
+            None
+        }
+    };
+    let (Some(month), Some(media)) = (month, media) else {
+        return Err(ApiError::Invalid(problems));
+    };
+    let stored = state.store.evidence(&entry.slug).await?;
+    if stored.iter().filter(|x| x.month == month).count() >= MAX_EVIDENCE_PER_MONTH {
+        return Err(ApiError::Conflict(format!(
+            "{month} already has {MAX_EVIDENCE_PER_MONTH} pieces of evidence, the most a month holds"
+        )));
+    }
+    let row = NewEvidence {
+        experiment: entry.slug.clone(),
+        month: month.clone(),
+        name: name.to_string(),
+        media_type: media.to_string(),
+        content_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        size_bytes: bytes.len() as i64,
+        uploaded_by: user.user.username.clone(),
+        uploaded_at: Utc::now(),
+    };
+    let id = state.store.add_evidence(row.clone()).await?;
+    Ok(EvidenceRow {
+        id,
+        month,
+        name: row.name,
+        media_type: row.media_type,
+        size_bytes: row.size_bytes,
+        uploaded_by: row.uploaded_by,
+        uploaded_at: row.uploaded_at,
+    })
+}
+
+fn evidence_json(slug: &str, x: &EvidenceRow) -> Value {
+    json!({
+        "id": x.id,
+        "month": x.month,
+        "name": x.name,
+        "media_type": x.media_type,
+        "size_bytes": x.size_bytes,
+        "uploaded_by": x.uploaded_by,
+        "uploaded_at": x.uploaded_at.to_rfc3339(),
+        "href": format!("/api/v1/experiments/{slug}/evidence/{}", x.id),
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct EvidenceQuery {
+    month: Option<String>,
+    name: Option<String>,
+}
+
+/// `POST /api/v1/experiments/{slug}/evidence?month=…&name=…`: the file as the body.
+async fn api_add_evidence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(slug): UrlPath<String>,
+    Query(q): Query<EvidenceQuery>,
+    body: Bytes,
+) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
+    let entry = reportable(&state, &user, &slug).await?;
+    let name = file_name(q.name.as_deref())?;
+    let row = add_evidence(
+        &state,
+        &user,
+        &entry,
+        q.month.as_deref().unwrap_or(""),
+        &name,
+        &body,
+    )
+    .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(evidence_json(&slug, &row)),
+    ))
+}
+
+/// `GET /api/v1/experiments/{slug}/evidence`.
+async fn api_evidence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath(slug): UrlPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    reportable(&state, &user, &slug).await?;
+    let rows = state.store.evidence(&slug).await?;
+    Ok(Json(json!({
+        "experiment": slug,
+        "evidence": rows.iter().map(|x| evidence_json(&slug, x)).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /api/v1/experiments/{slug}/evidence/{id}`: the file, as an attachment.
+async fn api_evidence_file(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    UrlPath((slug, id)): UrlPath<(String, i64)>,
+) -> Result<Response, ApiError> {
+    reportable(&state, &user, &slug).await?;
+    let (row, content) = state
+        .store
+        .evidence_content(&slug, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // The name as an RFC 5987 parameter: any character survives, nothing breaks the header.
+    let encoded: String = row
+        .name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, row.media_type),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/experiments/{slug}/reports`.
@@ -219,6 +420,41 @@ async fn draw(
         let _ = write!(body, "<tr><td colspan=4>{}</td></tr>", t(l, "rep_none"));
     }
     body.push_str("</table></section>");
+    let evidence = state.store.evidence(slug).await?;
+    let _ = write!(
+        body,
+        "<section id=evidence><h2>{h}</h2><p>{hint}</p>\
+         <form id=evidence-form method=post enctype=\"multipart/form-data\" action=\"/experiments/{s}/reports?lang={lc}\">\
+         <input type=hidden name=csrf value=\"{c}\"><input type=hidden name=kind value=evidence><label>{m} <input type=month name=month required></label> \
+         <label>{f} <input type=file name=file accept=\".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg\" required></label> \
+         <button>{send}</button></form><table id=evidence-list><tr><th>{m}</th><th>{f}</th><th>{by}</th></tr>",
+        h = t(l, "ev_title"),
+        hint = t(l, "ev_hint"),
+        s = esc(slug),
+        c = esc(&p.user.csrf_token),
+        m = t(l, "exp_month"),
+        f = t(l, "rep_file"),
+        send = t(l, "ev_send"),
+        by = t(l, "ev_by"),
+    );
+    for x in &evidence {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td><a href=\"/api/v1/experiments/{}/evidence/{}\">{}</a> ({} {})</td><td>{} — {}</td></tr>",
+            l.month_label(&x.month),
+            esc(slug),
+            x.id,
+            esc(&x.name),
+            crate::experiments::n(x.size_bytes as f64 / 1024.0, 0, l),
+            t(l, "ev_kib"),
+            esc(&x.uploaded_by),
+            crate::i18n::instant_label(l, x.uploaded_at),
+        );
+    }
+    if evidence.is_empty() {
+        let _ = write!(body, "<tr><td colspan=3>{}</td></tr>", t(l, "ev_none"));
+    }
+    body.push_str("</table></section>");
     Ok(p.render(&format!("{} — {title}", t(l, "rep_title")), &body))
 }
 
@@ -238,7 +474,9 @@ async fn page(
     p.respond(work.await)
 }
 
-/// `POST /experiments/{slug}/reports`: the form's file.
+/// `POST /experiments/{slug}/reports`: a report's file, or evidence (`kind=evidence`, with its
+/// `month`), through the API's own checks. A report is shown stored on the page; evidence
+/// returns to the page's list.
 async fn page_submit(
     State(state): State<AppState>,
     u: MaybeUser,
@@ -247,15 +485,36 @@ async fn page_submit(
     headers: axum::http::HeaderMap,
     form: Multipart,
 ) -> Result<Response, PageError> {
-    let p = PageContext::signed_in(u.0, q.pick(&headers))?;
+    let l = q.pick(&headers);
+    let p = PageContext::signed_in(u.0, l)?;
     let work = async {
-        let (csrf, _, file) = crate::page_support::read_file_form(form).await?;
-        check_csrf(&p.user, &csrf)?;
+        let f = crate::page_support::read_file_form(form).await?;
+        check_csrf(&p.user, &f.csrf)?;
         let entry = reportable(&state, &p.user, &slug).await?;
-        let outcome = match store_report(&state, &p.user, &entry, &file).await {
-            Ok(v) => Ok(v.len()),
-            Err(ApiError::Invalid(problems)) => Err(problems),
-            Err(e) => return Err(e),
+        let outcome = if f.field("kind") == "evidence" {
+            let added = match file_name(Some(&f.file_name)) {
+                Ok(name) => {
+                    add_evidence(&state, &p.user, &entry, &f.field("month"), &name, &f.bytes).await
+                }
+                Err(e) => Err(e),
+            };
+            match added {
+                Ok(_) => {
+                    return Ok(axum::response::Redirect::to(&format!(
+                        "/experiments/{slug}/reports?lang={}#evidence",
+                        l.code()
+                    ))
+                    .into_response());
+                }
+                Err(ApiError::Invalid(problems)) => Err(problems),
+                Err(e) => return Err(e),
+            }
+        } else {
+            match store_report(&state, &p.user, &entry, &f.bytes).await {
+                Ok(v) => Ok(v.len()),
+                Err(ApiError::Invalid(problems)) => Err(problems),
+                Err(e) => return Err(e),
+            }
         };
         let failed = outcome.is_err();
         let page = draw(&state, &p, &entry, Some(outcome)).await?;

@@ -350,12 +350,7 @@ fn condition_changes_and_maintenance_move_the_next_replacement() {
             &json!({"performed_on": "2025-13-01", "kind": "repair", "cost_eur": -5}),
         );
         assert_eq!(r.status, 422, "{}", r.body);
-        let paths: Vec<String> = r.json()["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["path"].as_str().unwrap().to_string())
-            .collect();
+        let paths = error_paths(&r);
         assert_eq!(paths, ["performed_on", "kind", "cost_eur"]);
         let r = s.organiser.post_json(
             &url,

@@ -53,12 +53,7 @@ fn a_call_from_its_opening_to_a_selected_experiment() {
     bad["criteria"][0]["weight_percent"] = json!(10);
     let r = admin.post_json("/api/v1/calls", &bad);
     assert_eq!(r.status, 422, "{}", r.body);
-    let paths: Vec<String> = r.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["path"].as_str().unwrap().to_string())
-        .collect();
+    let paths = error_paths(&r);
     assert_eq!(paths, vec!["closes", "criteria"]);
     let call_id = id(&admin.post_json(
         "/api/v1/calls",
@@ -107,12 +102,7 @@ fn a_call_from_its_opening_to_a_selected_experiment() {
         b"{}",
     );
     assert_eq!(r.status, 422, "{}", r.body);
-    let paths: Vec<String> = r.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["path"].as_str().unwrap().to_string())
-        .collect();
+    let paths = error_paths(&r);
     assert_eq!(paths, vec!["budget_eur", "documents"]);
     // Not a PDF: refused; a PDF: attached; then the fixed draft is submitted.
     let r = velos.request(

@@ -1011,6 +1011,64 @@ fn a_laureate_reports_their_experiment_and_sees_nothing_else() {
             .body
             .contains("only the experiment's laureate and the programme team")
     );
+
+    // Evidence backs a month: a PDF kept, told by its bytes; anything else refused, located.
+    let ev = format!("/api/v1/experiments/{CARGO}/evidence");
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let attach = |c: &Client, query: &str, body: &[u8]| {
+        c.request(
+            "POST",
+            &format!("{ev}?{query}"),
+            Some("application/octet-stream"),
+            body,
+        )
+    };
+    let r = attach(&velos, "month=2026-11&name=rel%C3%A8ve%20novembre.pdf", pdf);
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["media_type"], "application/pdf");
+    let href = r.json()["href"].as_str().unwrap().to_string();
+    let r = attach(&velos, "month=2027-02&name=x.exe", b"MZ\x90\x00");
+    assert_eq!(r.status, 422, "{}", r.body);
+    let paths = error_paths(&r);
+    assert_eq!(paths, ["month", "file"], "{}", r.body);
+    assert!(r.body.contains("has not begun"), "{}", r.body);
+    assert_eq!(attach(&velos, "month=2026-11", pdf).status, 422);
+    let list = admin.get(&ev).json();
+    assert_eq!(list["evidence"].as_array().unwrap().len(), 1);
+    assert_eq!(list["evidence"][0]["uploaded_by"], "velos");
+    let file = velos.get(&href);
+    assert_eq!(file.status, 200);
+    assert_eq!(file.header("content-type"), Some("application/pdf"));
+    assert!(
+        file.header("content-disposition")
+            .unwrap()
+            .contains("rel%C3%A8ve%20novembre.pdf")
+    );
+    assert!(file.body.starts_with("%PDF-1.4"));
+    // Nobody else reads it: an organiser who sees the experiment 403, the public 401.
+    let org_meudon = {
+        let meudon = std::fs::read_to_string(examples().join("meudon-la-foret.toml")).unwrap();
+        let r = admin.post_json(
+            "/api/v1/districts",
+            &json!({"toml": meudon, "share_meters": true}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.json()["id"].as_i64().unwrap();
+        admin.create_user("org-meudon", "organiser", id, None);
+        app.login("org-meudon", USER_PASSWORD)
+    };
+    assert_eq!(
+        org_meudon
+            .get(&format!("/api/v1/experiments/{CARGO}"))
+            .status,
+        200
+    );
+    assert_eq!(org_meudon.get(&href).status, 403);
+    assert_eq!(org_hydro.get(&href).status, 404);
+    assert_eq!(app.client().get(&href).status, 401);
+    // The reports page lists it.
+    let page = velos.get(&format!("/experiments/{CARGO}/reports?lang=fr"));
+    assert!(page.body.contains("relève novembre.pdf"), "{}", page.body);
 }
 
 #[test]
@@ -1063,12 +1121,7 @@ fn the_programme_team_sets_status_phases_and_milestones() {
         &json!({"status": "paused", "milestones": [{"name": "x"}]}),
     );
     assert_eq!(r.status, 422, "{}", r.body);
-    let paths: Vec<String> = r.json()["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["path"].as_str().unwrap().to_string())
-        .collect();
+    let paths = error_paths(&r);
     assert_eq!(paths, ["status", "milestones[0].due"]);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
 

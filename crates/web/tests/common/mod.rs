@@ -201,6 +201,18 @@ pub fn parse(raw: &[u8]) -> Resp {
     quartier_testdata::http::parse(raw).expect("a complete response")
 }
 
+/// The `path` of each problem of a 422 answer, in order.
+pub fn error_paths(r: &Resp) -> Vec<String> {
+    r.json()["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["path"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The password of every login the tests create (the admin's is [`ADMIN_PASSWORD`]).
 pub const USER_PASSWORD: &str = "long-password-1";
 
