@@ -257,6 +257,11 @@ fn a_call_to_open_data_through_the_pages() {
     b.follow("#report button");
     assert!(text(&b).contains("1 values stored"), "{}", text(&b));
     b.shot("path-06-report");
+    // Evidence for the month: the presentation stands for an invoice.
+    set(&b, "#evidence-form input[name=month]", &last_month);
+    b.type_into("#evidence-form input[type=file]", pdf.to_str().unwrap());
+    b.follow("#evidence-form button");
+    assert!(b.text().contains("presentation.pdf"), "{}", b.text());
     logout(&b);
 
     // The portfolio shows it, without horizontal scrolling; the programme publishes it.
@@ -271,7 +276,32 @@ fn a_call_to_open_data_through_the_pages() {
         Value::Bool(true)
     );
     b.shot("path-07-portfolio");
+    // The programme team records the deployment's actual start and a milestone.
     b.go(&format!("/experiments/{SLUG}?lang=en"));
+    b.follow("#follow-up-link");
+    set(
+        &b,
+        "input[name=deployment_actual_start]",
+        &start.to_string(),
+    );
+    b.type_into("input[name=new_name]", "Vélos livrés");
+    set(&b, "input[name=new_due]", &start.to_string());
+    set(&b, "input[name=new_done]", &start.to_string());
+    b.follow("#follow-up button");
+    assert!(
+        b.path().starts_with(&format!("/experiments/{SLUG}")),
+        "{}",
+        b.text()
+    );
+    let f = admin.get("/api/v1/programme/portfolio").json()["experiments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["slug"] == SLUG)
+        .cloned()
+        .unwrap();
+    assert_eq!(f["phases"][0]["actual_start"], start.to_string());
+    assert_eq!(f["milestones"][0]["name"], "Vélos livrés");
     b.follow("#publish-form button");
     assert!(text(&b).contains("Results published on"), "{}", text(&b));
     logout(&b);
