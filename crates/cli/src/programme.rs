@@ -74,6 +74,9 @@ fn district_balance(path: &Path, ui: &Ui) -> anyhow::Result<Option<DistrictBalan
     };
     let name = loaded.district.site.name.clone();
     let sim = simulate(&loaded, ui, &name)?;
+    // Each member's meter curve, for a community whose curves are simulated from it.
+    let inputs = quartier_sim::assemble(&loaded.district, &loaded.data)
+        .with_context(|| format!("{name}: assembling the simulation's inputs"))?;
     Ok(Some(
         DistrictBalance::from_flows(
             &name,
@@ -81,7 +84,8 @@ fn district_balance(path: &Path, ui: &Ui) -> anyhow::Result<Option<DistrictBalan
             &sim.flows,
             loaded.district.site.timezone,
         )
-        .with_district(&loaded.district),
+        .with_district(&loaded.district)
+        .with_members(&inputs, &sim.flows),
     ))
 }
 

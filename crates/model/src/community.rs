@@ -277,6 +277,10 @@ pub struct CommunityOptions<'a> {
     pub confine_files: bool,
     /// Where `stored = true` curves come from; without it such a curve is an error.
     pub stored_curves: Option<&'a dyn StoredCurves>,
+    /// Every member's curve from the caller, in place of the files and stored curves the file
+    /// names (the programme derives them from a simulation of the community's district, for
+    /// the months before any meter data); discharge curves are then left out.
+    pub simulated: Option<&'a dyn StoredCurves>,
 }
 
 /// Told `(curves read, curves to read)` as member curve files are read, for a progress bar
@@ -338,6 +342,9 @@ static COMMUNITY: Schema = Schema {
 
 struct P {
     w: Walker,
+    /// Every curve comes from the caller ([`CommunityOptions::simulated`]): the files the
+    /// curves name are not looked for.
+    simulated: bool,
 }
 
 crate::walk::deref_walker!(P);
@@ -628,6 +635,13 @@ impl P {
     }
 
     fn curve(&mut self, path: &str, t: &DeTable<'_>, s: Range<usize>) -> Option<CurveSpec> {
+        if self.simulated {
+            return Some(CurveSpec {
+                path: path.to_owned(),
+                source: CurveSource::Stored,
+                scale: 1.0,
+            });
+        }
         let f = self.fields("curve", path, t, s);
         let stored = f.bool("stored")?;
         let scale = f.num("scale")?;
@@ -944,7 +958,12 @@ fn parse_community_with(
     options: &CommunityOptions<'_>,
     progress: Option<CurveProgress<'_>>,
 ) -> Result<LoadedCommunity, Diagnostics> {
-    let (mut p, spec) = read_spec(text, path, options.confine_files);
+    let (mut p, spec) = read_spec(
+        text,
+        path,
+        options.confine_files,
+        options.simulated.is_some(),
+    );
     let Some(mut spec) = spec else {
         return Err(fail(p));
     };
@@ -992,7 +1011,27 @@ fn parse_community_with(
         .parent()
         .unwrap_or_else(|| Path::new(""))
         .join("invoice-ledger.csv");
-    match build(&mut p, spec, options.stored_curves, progress) {
+    let mut dropped = Vec::new();
+    let stored = match options.simulated {
+        Some(sim) => {
+            for m in &mut spec.members {
+                m.curve.source = CurveSource::Stored;
+                m.curve.scale = 1.0;
+                if m.discharge.take().is_some() {
+                    dropped.push(m.id.clone());
+                }
+            }
+            Some(sim)
+        }
+        None => options.stored_curves,
+    };
+    let built = build(&mut p, spec, stored, progress).map(|mut loaded| {
+        loaded.warnings.extend(dropped.iter().map(|id| {
+            format!("member {id}: its discharge curve is left out of the simulated curves")
+        }));
+        loaded
+    });
+    match built {
         Some(mut loaded) if p.diags.is_empty() => {
             if let Some(inv) = &mut loaded.invoicing
                 && inv.ledger.as_os_str().is_empty()
@@ -1007,10 +1046,11 @@ fn parse_community_with(
 
 /// The community file's text walked against its attribute table (files confined to its
 /// folder when `confined`): the parser with what it found, and the spec when the text is TOML.
-fn read_spec(text: &str, path: &Path, confined: bool) -> (P, Option<Spec>) {
+fn read_spec(text: &str, path: &Path, confined: bool, simulated: bool) -> (P, Option<Spec>) {
     let (doc, errors) = DeTable::parse_recoverable(text);
     let mut p = P {
         w: Walker::new(&COMMUNITY, path, text),
+        simulated,
     };
     p.w.confined = confined;
     p.w.syntax_errors(&errors);
@@ -1040,7 +1080,7 @@ fn fail(mut p: P) -> Diagnostics {
 /// bound, key and price rule of the file itself (a sweep checks each of its scenarios so
 /// before any runs; the curves are read when one runs).
 pub fn check_community(text: &str, path: &Path) -> Result<(), Diagnostics> {
-    let (p, spec) = read_spec(text, path, false);
+    let (p, spec) = read_spec(text, path, false, false);
     match spec {
         Some(_) if p.diags.is_empty() => Ok(()),
         _ => Err(fail(p)),

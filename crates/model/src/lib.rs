@@ -56,12 +56,13 @@ mod experiment;
 mod lifecycle;
 mod reports;
 pub use experiment::{
-    AGGREGATES, Adjustment, DIRECTIONS, DISTRICT_INDICATORS, DistrictIndicator, EXAMPLE_EXPERIMENT,
-    EXPERIMENT_ATTRIBUTES, EXPERIMENT_COMPONENTS, EvaluationSpec, Experiment, ExperimentMeter,
-    ExperimentOptions, FreeKpi, InvoiceFile, KpiAggregate, KpiDirection, METER_ROLES, METHODS,
-    MeterData, MeterRole, Method, PERIOD_ENDS, TEMPERATURE_FORMATS, TEMPERATURE_UNITS, THEMES,
-    TemperatureFormat, TemperatureSource, Theme, YearMonth, experiment_schema_markdown, month_of,
-    parse_experiment, parse_experiment_in, parse_month, read_experiment,
+    AGGREGATES, Adjustment, COMMUNITY_CURVES, CommunityCurves, DIRECTIONS, DISTRICT_INDICATORS,
+    DistrictIndicator, EXAMPLE_EXPERIMENT, EXPERIMENT_ATTRIBUTES, EXPERIMENT_COMPONENTS,
+    EvaluationSpec, Experiment, ExperimentMeter, ExperimentOptions, FreeKpi, InvoiceFile,
+    KpiAggregate, KpiDirection, METER_ROLES, METHODS, MeterData, MeterRole, Method, PERIOD_ENDS,
+    TEMPERATURE_FORMATS, TEMPERATURE_UNITS, THEMES, TemperatureFormat, TemperatureSource, Theme,
+    YearMonth, experiment_schema_markdown, month_of, parse_experiment, parse_experiment_in,
+    parse_month, read_experiment,
 };
 pub use lifecycle::{
     DEFAULT_PHASE_MONTHS, ExperimentStatus, HOLDERS, MeterHolder, Milestone, PHASES, Phase,

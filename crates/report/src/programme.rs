@@ -18,7 +18,9 @@ use chrono::Datelike;
 use quartier_evaluate::{
     About, Aggregate, Cell, Indicator, Month, MonthlyBalance, monthly_balance,
 };
-use quartier_model::{Diagnostics, DistrictIndicator, LoadSource};
+use quartier_model::{CommunityCurves, Diagnostics, DistrictIndicator, LoadSource};
+
+use crate::community::MemberCurves;
 use quartier_sim::{Flows, RuleConfig, SimError};
 
 use crate::experiment::{Evaluated, experiment_months};
@@ -57,6 +59,9 @@ pub struct DistrictBalance {
     /// Names and ids of the participants who are private persons (a household load), which
     /// published text must never show.
     pub private_names: Vec<String>,
+    /// Each member's meter curve in the simulation (a community's simulated curves), when the
+    /// caller derived them ([`DistrictBalance::with_members`]).
+    pub members: Option<MemberCurves>,
 }
 
 /// A district's other monthly quantities.
@@ -127,7 +132,15 @@ impl DistrictBalance {
             other,
             metered_loads: 0,
             private_names: Vec::new(),
+            members: None,
         }
+    }
+
+    /// With each member's meter curve derived from the simulation (see
+    /// [`crate::community::member_curves`]), for communities whose curves are simulated.
+    pub fn with_members(mut self, inputs: &quartier_sim::Inputs<'_>, flows: &Flows) -> Self {
+        self.members = Some(crate::community::member_curves(inputs, flows));
+        self
     }
 
     /// What the district says of its meters' holders: how many loads are metered curves
@@ -183,6 +196,8 @@ impl DistrictBalance {
             DistrictIndicator::FleetCharging => {
                 self.other.iter().map(|m| (m.month, m.fleet_kwh)).collect()
             }
+            // From the community's allocation ([`community_share`]), not the district's.
+            DistrictIndicator::CommunityShared => Vec::new(),
         }
     }
 }
@@ -197,15 +212,7 @@ fn district_indicator(
     project: bool,
     source: &str,
 ) -> Option<Indicator> {
-    let all = b.series(which);
-    let values: Vec<(Month, f64)> = if project {
-        quartier_evaluate::project_by_calendar_month(&all, months)
-    } else {
-        all.into_iter().filter(|x| months.contains(&x.0)).collect()
-    };
-    if values.is_empty() {
-        return None;
-    }
+    let values = lay_on(b.series(which), months, project)?;
     let (name, unit, definition) = match which {
         DistrictIndicator::EnergyBalance => {
             let balance: Vec<MonthlyBalance> = values
@@ -240,12 +247,42 @@ fn district_indicator(
             "kWh",
             "Energy charged into the district's fleets (cargo bikes, municipal vehicles) at their depots, per month.",
         ),
+        DistrictIndicator::CommunityShared => return None,
     };
-    Some(Indicator {
+    Some(sum_indicator(
+        e,
+        values,
+        (name, unit, definition),
+        source,
+        b.metered_loads,
+    ))
+}
+
+/// The monthly values `all` on the experiment's `months`: projected by calendar month from a
+/// typical year when `project`, else the months simulated or allocated; `None` when none is.
+fn lay_on(all: Vec<(Month, f64)>, months: &[Month], project: bool) -> Option<Vec<(Month, f64)>> {
+    let values: Vec<(Month, f64)> = if project {
+        quartier_evaluate::project_by_calendar_month(&all, months)
+    } else {
+        all.into_iter().filter(|x| months.contains(&x.0)).collect()
+    };
+    (!values.is_empty()).then_some(values)
+}
+
+/// An indicator Quartier computes, summed over months: `what` is its name, unit and
+/// definition; `private_meters` the private persons' meters it aggregates.
+fn sum_indicator(
+    e: &quartier_model::Experiment,
+    values: Vec<(Month, f64)>,
+    what: (&str, &str, &str),
+    source: &str,
+    private_meters: u32,
+) -> Indicator {
+    Indicator {
         commune: e.commune.clone(),
         experiment: e.title.clone(),
-        name: name.into(),
-        unit: unit.into(),
+        name: what.0.into(),
+        unit: what.1.into(),
         source: source.into(),
         aggregate: Aggregate::Sum,
         target: None,
@@ -255,11 +292,11 @@ fn district_indicator(
             .collect(),
         total_uncertainty: None,
         about: About {
-            definition: definition.into(),
-            private_meters: (b.metered_loads > 0).then_some(b.metered_loads),
+            definition: what.2.into(),
+            private_meters: (private_meters > 0).then_some(private_meters),
             ..About::default()
         },
-    })
+    }
 }
 
 /// Reads, loads and simulates the district file at `path` with the rule controller, and
@@ -282,7 +319,140 @@ pub fn simulate_district_balance(path: &Path) -> Result<DistrictBalance, Program
         &flows,
         district.site.timezone,
     )
-    .with_district(&district))
+    .with_district(&district)
+    .with_members(&inputs, &flows))
+}
+
+/// A collective self-consumption operation's allocation, per local month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommunityShare {
+    /// The operation's name.
+    pub name: String,
+    /// Per local month: (month, energy allocated to consumers kWh, production kWh).
+    pub months: Vec<(Month, f64, f64)>,
+    /// Consumers that may be private persons (category `private`: a household or a private
+    /// company): the meters the shared energy aggregates.
+    pub private_meters: u32,
+    /// The curves were simulated from the district (its typical year, when `typical`).
+    pub simulated: bool,
+}
+
+/// Each member's simulated meter curve as the community reader asks for it.
+struct SimulatedCurves<'a>(&'a MemberCurves);
+
+impl quartier_model::StoredCurves for SimulatedCurves<'_> {
+    fn stored_curve(
+        &self,
+        id: &quartier_share::MemberId,
+    ) -> Result<quartier_timeseries::Series, String> {
+        let c = self.0;
+        let Some((_, kwh)) = c.curves.iter().find(|(k, _)| k == id.as_str()) else {
+            return Err("the district's simulation has no participant or PV system by this id \
+                        (a consumer is known by its participant id, a producer by its PV system's name)"
+                .into());
+        };
+        let start = *c
+            .times
+            .first()
+            .ok_or("the district's simulation is empty")?;
+        let minutes = c.times.get(1).map_or(60, |t| (*t - start).num_minutes());
+        let step = u32::try_from(minutes)
+            .ok()
+            .and_then(|m| quartier_timeseries::Step::from_minutes(m).ok())
+            .ok_or("the district's simulation step is not a whole number of minutes")?;
+        let axis =
+            quartier_timeseries::Axis::new(start, step, kwh.len()).map_err(|e| e.to_string())?;
+        quartier_timeseries::Series::new(
+            axis,
+            quartier_timeseries::Quantity::EnergyKwh,
+            kwh.clone(),
+        )
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// Why a community's allocation could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum CommunityShareError {
+    /// The community file is invalid, or its curves do not load.
+    #[error("{0}")]
+    Community(Diagnostics),
+    /// Allocating or settling failed.
+    #[error("{0}")]
+    Allocation(Box<crate::community::ScenarioError>),
+}
+
+/// Allocates the community file at `path` with its own key and sums the allocation per local
+/// month. Its curves are its own, or `simulated` (each member's curve from a district's
+/// simulation) when given. Every file the community names must lie in its folder.
+pub fn community_share(
+    path: &Path,
+    simulated: Option<&MemberCurves>,
+) -> Result<CommunityShare, CommunityShareError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CommunityShareError::Community(quartier_model::whole_file(
+            path,
+            format!("cannot read the community file: {e}"),
+            None,
+        ))
+    })?;
+    let sim = simulated.map(SimulatedCurves);
+    let options = quartier_model::CommunityOptions {
+        confine_files: true,
+        simulated: sim.as_ref().map(|s| s as &dyn quartier_model::StoredCurves),
+        ..quartier_model::CommunityOptions::default()
+    };
+    let loaded = quartier_model::parse_community_in(&text, path, &options)
+        .map_err(CommunityShareError::Community)?;
+    let s = crate::community::scenario(&loaded, &loaded.key)
+        .map_err(|e| CommunityShareError::Allocation(Box::new(e)))?;
+    let run = crate::community::CommunityRun::new(&loaded, &s);
+    let months = run
+        .monthly
+        .iter()
+        .filter_map(|t| {
+            let m = quartier_model::parse_month(run.months.get(t.month)?)?;
+            Some((m, t.allocated_kwh, t.production_kwh))
+        })
+        .collect();
+    let private_meters = loaded
+        .community
+        .members()
+        .iter()
+        .filter(|m| {
+            m.role != quartier_share::Role::Producer
+                && m.category == quartier_share::Category::Private
+        })
+        .count() as u32;
+    Ok(CommunityShare {
+        name: loaded.name,
+        months,
+        private_meters,
+        simulated: simulated.is_some(),
+    })
+}
+
+/// The `community-shared` indicator of `e` from its community's allocation `c` over `months`
+/// (projected by calendar month when `project`), or `None` when no month is allocated.
+fn community_indicator(
+    e: &quartier_model::Experiment,
+    c: &CommunityShare,
+    months: &[Month],
+    project: bool,
+    source: &str,
+) -> Option<Indicator> {
+    let all: Vec<(Month, f64)> = c.months.iter().map(|(m, a, _)| (*m, *a)).collect();
+    Some(sum_indicator(
+        e,
+        lay_on(all, months, project)?,
+        (
+            "energy shared in the community",
+            "kWh",
+            "Energy the operation's allocation key shares with its consumers, per month: their collective self-consumption, allocated step by step as the grid operator does (never more than a consumer's consumption, never more than the production).",
+        ),
+        source,
+        c.private_meters,
+    ))
 }
 
 /// A note for the reader of the programme table: why an experiment's figures are missing or
@@ -316,6 +486,14 @@ pub enum NoteKind {
         /// The period simulated (`2025`, `typical year`).
         period: String,
     },
+    /// The community the experiment names could not be allocated (`community`: as the file
+    /// names it; `detail`: why, in English).
+    NotAllocated {
+        /// The community file.
+        community: String,
+        /// Why.
+        detail: String,
+    },
     /// The experiment could not be evaluated; `detail` is the technical reason (English).
     Failed {
         /// Why.
@@ -335,6 +513,12 @@ impl Note {
             (NoteKind::NotSimulated { district }, false) => {
                 format!("the district {district} could not be simulated; no balance is shown.")
             }
+            (NoteKind::NotAllocated { community, detail }, true) => format!(
+                "la communauté {community} n'a pas pu être répartie ({detail}) ; son autoconsommation collective n'est pas montrée."
+            ),
+            (NoteKind::NotAllocated { community, detail }, false) => format!(
+                "the community {community} could not be allocated ({detail}); its collective self-consumption is not shown."
+            ),
             (NoteKind::OutsideMonths { district, period }, true) => format!(
                 "le quartier {district} est simulé sur {period}, hors des mois de l'expérimentation ; aucun bilan n'est montré."
             ),
@@ -375,6 +559,8 @@ pub fn indicators_by_experiment<E>(
     mut balance_of: impl FnMut(&Path) -> Result<Option<DistrictBalance>, E>,
 ) -> Result<(Vec<Vec<Indicator>>, Vec<Note>), E> {
     let mut cache: BTreeMap<PathBuf, Option<DistrictBalance>> = BTreeMap::new();
+    let mut shares: BTreeMap<(PathBuf, Option<PathBuf>), Result<CommunityShare, String>> =
+        BTreeMap::new();
     let mut each = Vec::new();
     let mut notes = Vec::new();
     for ev in evaluated {
@@ -387,46 +573,124 @@ pub fn indicators_by_experiment<E>(
             what,
         };
         notes.extend(ev.warnings.iter().cloned().map(NoteKind::Warning).map(note));
-        let Some(path) = &e.district else { continue };
-        if !cache.contains_key(path) {
-            let b = balance_of(path)?;
-            cache.insert(path.clone(), b);
-        }
-        let Some(Some(b)) = cache.get(path) else {
-            notes.push(note(NoteKind::NotSimulated {
-                district: path.display().to_string(),
-            }));
-            continue;
-        };
         let months = experiment_months(e);
-        let covered = months
-            .iter()
-            .all(|m| b.months.iter().any(|x| x.month == *m));
-        let project = !covered && b.typical;
-        let source = if project {
-            format!(
-                "simulated typical year of {} ({}), projected by calendar month",
-                b.name, b.year_label
-            )
-        } else {
-            format!("simulated: {} (rule controller)", b.name)
+        let balance = match &e.district {
+            Some(path) => {
+                if !cache.contains_key(path) {
+                    let b = balance_of(path)?;
+                    cache.insert(path.clone(), b);
+                }
+                match cache.get(path) {
+                    Some(Some(b)) => Some(b),
+                    _ => {
+                        notes.push(note(NoteKind::NotSimulated {
+                            district: path.display().to_string(),
+                        }));
+                        None
+                    }
+                }
+            }
+            None => None,
         };
-        let mut any = false;
-        for &which in &e.district_indicators {
-            let source = match which {
-                DistrictIndicator::EnergyBalance => format!("{source}; export − import"),
-                _ => source.clone(),
+        if let Some(b) = balance {
+            let covered = months
+                .iter()
+                .all(|m| b.months.iter().any(|x| x.month == *m));
+            let project = !covered && b.typical;
+            let source = if project {
+                format!(
+                    "simulated typical year of {} ({}), projected by calendar month",
+                    b.name, b.year_label
+                )
+            } else {
+                format!("simulated: {} (rule controller)", b.name)
             };
-            if let Some(ind) = district_indicator(e, b, which, &months, project, &source) {
-                out.push(ind);
-                any = true;
+            let mut any = false;
+            let wanted: Vec<DistrictIndicator> = e
+                .district_indicators
+                .iter()
+                .copied()
+                .filter(|w| *w != DistrictIndicator::CommunityShared)
+                .collect();
+            for &which in &wanted {
+                let source = match which {
+                    DistrictIndicator::EnergyBalance => format!("{source}; export − import"),
+                    _ => source.clone(),
+                };
+                if let Some(ind) = district_indicator(e, b, which, &months, project, &source) {
+                    out.push(ind);
+                    any = true;
+                }
+            }
+            if !any && !wanted.is_empty() {
+                notes.push(note(NoteKind::OutsideMonths {
+                    district: b.name.clone(),
+                    period: b.year_label.clone(),
+                }));
             }
         }
-        if !any && !e.district_indicators.is_empty() {
-            notes.push(note(NoteKind::OutsideMonths {
-                district: b.name.clone(),
-                period: b.year_label.clone(),
-            }));
+        // The community's self-consumption, from its allocation.
+        let (Some(community), true) = (
+            &e.community,
+            e.district_indicators
+                .contains(&DistrictIndicator::CommunityShared),
+        ) else {
+            continue;
+        };
+        let simulated = e.community_curves == CommunityCurves::Simulated;
+        if simulated && balance.is_none() {
+            continue; // the district's note says why
+        }
+        let key = (community.clone(), e.district.clone().filter(|_| simulated));
+        let share = shares.entry(key).or_insert_with(|| {
+            let curves = balance
+                .filter(|_| simulated)
+                .and_then(|b| b.members.as_ref());
+            if simulated && curves.is_none() {
+                return Err("the district's members' curves were not derived".into());
+            }
+            community_share(community, curves).map_err(|err| err.to_string())
+        });
+        let share = match share {
+            Ok(c) => c,
+            Err(detail) => {
+                notes.push(note(NoteKind::NotAllocated {
+                    community: community.display().to_string(),
+                    detail: detail.clone(),
+                }));
+                continue;
+            }
+        };
+        let typical = simulated && balance.is_some_and(|b| b.typical);
+        let covered = months
+            .iter()
+            .all(|m| share.months.iter().any(|x| x.0 == *m));
+        let project = !covered && typical;
+        let source = match (simulated, project) {
+            (true, true) => format!(
+                "allocation of {} on its members' curves simulated from {} (typical year), projected by calendar month",
+                share.name,
+                balance.map_or("", |b| b.name.as_str())
+            ),
+            (true, false) => format!(
+                "allocation of {} on its members' curves simulated from {}",
+                share.name,
+                balance.map_or("", |b| b.name.as_str())
+            ),
+            (false, _) => format!("allocation of {} on its members' meter curves", share.name),
+        };
+        match community_indicator(e, share, &months, project, &source) {
+            Some(ind) => out.push(ind),
+            None => {
+                let period = match (share.months.first(), share.months.last()) {
+                    (Some(a), Some(b)) => format!("{}-{:02}…{}-{:02}", a.0.0, a.0.1, b.0.0, b.0.1),
+                    _ => String::new(),
+                };
+                notes.push(note(NoteKind::NotAllocated {
+                    community: community.display().to_string(),
+                    detail: format!("its curves cover {period}, outside the experiment's months"),
+                }));
+            }
         }
     }
     Ok((each, notes))

@@ -167,6 +167,7 @@ pub(crate) fn parse_and_load(
     let options = quartier_model::CommunityOptions {
         confine_files: true,
         stored_curves: Some(stored),
+        ..quartier_model::CommunityOptions::default()
     };
     let loaded = quartier_model::parse_community_in(
         text,

@@ -144,6 +144,7 @@ fn fingerprint(text: &str, e: Option<&Experiment>) -> Fingerprint {
         inputs.extend(e.meters.iter().map(|m| m.data.path().to_path_buf()));
         inputs.extend(e.temperature.iter().map(|t| t.path.clone()));
         inputs.extend(e.district.iter().cloned());
+        inputs.extend(e.community.iter().cloned());
     }
     Fingerprint {
         text: text.to_string(),
@@ -1145,7 +1146,7 @@ pub(crate) fn day(l: Lang, t: chrono::DateTime<Utc>, tz: chrono_tz::Tz) -> Strin
     crate::i18n::day_label(l, t.with_timezone(&tz).date_naive())
 }
 
-/// An indicator's name in `l`: the two the programme computes itself are translated; the
+/// An indicator's name in `l`: those the programme computes itself are translated; the
 /// others are the names an experiment file gives its KPIs, shown as written.
 pub(crate) fn indicator_name(l: Lang, name: &str) -> String {
     match name {
@@ -1153,6 +1154,11 @@ pub(crate) fn indicator_name(l: Lang, name: &str) -> String {
         "positive-energy balance (production − consumption)" => {
             t(l, "exp_ind_balance").to_string()
         }
+        "PV production used in the district" => t(l, "exp_ind_pv_used").to_string(),
+        "hydrogen produced" => t(l, "exp_ind_h2").to_string(),
+        "energy delivered to electric vehicles" => t(l, "exp_ind_ev").to_string(),
+        "energy charged into the fleets" => t(l, "exp_ind_fleet").to_string(),
+        "energy shared in the community" => t(l, "exp_ind_shared").to_string(),
         other => other.to_string(),
     }
 }

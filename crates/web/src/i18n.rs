@@ -468,6 +468,27 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Économie circulaire",
         "Circular economy",
     ),
+    (
+        "exp_ind_pv_used",
+        "production PV consommée dans le quartier",
+        "PV production used in the district",
+    ),
+    ("exp_ind_h2", "hydrogène produit", "hydrogen produced"),
+    (
+        "exp_ind_ev",
+        "énergie délivrée aux véhicules électriques",
+        "energy delivered to electric vehicles",
+    ),
+    (
+        "exp_ind_fleet",
+        "énergie chargée dans les flottes",
+        "energy charged into the fleets",
+    ),
+    (
+        "exp_ind_shared",
+        "énergie partagée dans la communauté",
+        "energy shared in the community",
+    ),
     ("ev_title", "Justificatifs", "Evidence"),
     (
         "ev_hint",

@@ -60,6 +60,7 @@ fn copy_demo(app: &TestApp) {
         "experiments/data/meudon_temperature_tmy_2025-2027_hourly.csv",
         "hydroseine.toml",
         "meudon-la-foret.toml",
+        "meudon-community.toml",
         "data/pvlib_pvgis_tmy_45.000_8.000_2005_2023.csv",
         "data/hydroseine_ev_sessions_2025.csv",
         "data/meudon_ev_sessions_2025.csv",
@@ -239,6 +240,16 @@ fn the_programme_table_has_24_months_across_communes() {
     assert_eq!(balance["commune"], "Issy-les-Moulineaux");
     assert!(balance["source"].as_str().unwrap().contains("HydroSeine"));
     assert_eq!(f(&balance["total"]["value"]).round(), -1869743.0);
+    // The energy community's self-consumption comes from its allocation.
+    let shared = row("energy shared in the community");
+    assert!(
+        shared["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("allocation of Communauté d'énergie de Meudon-la-Forêt"),
+        "{shared}"
+    );
+    assert_eq!(f(&shared["total"]["value"]).round(), 419655.0);
 }
 
 #[test]
