@@ -497,7 +497,9 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("ev_send", "Joindre", "Attach"),
     ("ev_by", "Joint par", "Attached by"),
+    ("ev_bytes", "octets", "bytes"),
     ("ev_kib", "Kio", "KiB"),
+    ("ev_mib", "Mio", "MiB"),
     (
         "ev_none",
         "Aucun justificatif joint.",

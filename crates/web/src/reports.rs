@@ -341,6 +341,26 @@ async fn api_put(
     })))
 }
 
+/// A file's size for people: bytes, KiB or MiB, in `l`.
+fn size_label(l: crate::i18n::Lang, bytes: i64) -> String {
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} {}", t(l, "ev_bytes"))
+    } else if bytes < 1024 * 1024 {
+        format!(
+            "{} {}",
+            crate::experiments::n(b / 1024.0, 0, l),
+            t(l, "ev_kib")
+        )
+    } else {
+        format!(
+            "{} {}",
+            crate::experiments::n(b / (1024.0 * 1024.0), 1, l),
+            t(l, "ev_mib")
+        )
+    }
+}
+
 /// The page: what is stored, month by month, and the form.
 async fn draw(
     state: &AppState,
@@ -440,13 +460,12 @@ async fn draw(
     for x in &evidence {
         let _ = write!(
             body,
-            "<tr><td>{}</td><td><a href=\"/api/v1/experiments/{}/evidence/{}\">{}</a> ({} {})</td><td>{} — {}</td></tr>",
+            "<tr><td>{}</td><td><a href=\"/api/v1/experiments/{}/evidence/{}\">{}</a> ({})</td><td>{} — {}</td></tr>",
             l.month_label(&x.month),
             esc(slug),
             x.id,
             esc(&x.name),
-            crate::experiments::n(x.size_bytes as f64 / 1024.0, 0, l),
-            t(l, "ev_kib"),
+            size_label(l, x.size_bytes),
             esc(&x.uploaded_by),
             crate::i18n::instant_label(l, x.uploaded_at),
         );

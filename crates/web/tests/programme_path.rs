@@ -262,6 +262,7 @@ fn a_call_to_open_data_through_the_pages() {
     b.type_into("#evidence-form input[type=file]", pdf.to_str().unwrap());
     b.follow("#evidence-form button");
     assert!(b.text().contains("presentation.pdf"), "{}", b.text());
+    b.shot("path-06b-evidence");
     logout(&b);
 
     // The portfolio shows it, without horizontal scrolling; the programme publishes it.
@@ -287,6 +288,7 @@ fn a_call_to_open_data_through_the_pages() {
     b.type_into("input[name=new_name]", "Vélos livrés");
     set(&b, "input[name=new_due]", &start.to_string());
     set(&b, "input[name=new_done]", &start.to_string());
+    b.shot("path-07b-follow-up");
     b.follow("#follow-up button");
     assert!(
         b.path().starts_with(&format!("/experiments/{SLUG}")),
