@@ -1061,7 +1061,8 @@ async fn decided_district(
 /// the experiment runs on one of the server's districts; otherwise a comment says which
 /// district the application named.
 fn experiment_toml(form: &FormWire, app: &Application, district: Option<&str>) -> String {
-    let q = |s: &str| toml_string(s);
+    // A TOML string as toml_edit writes it (quotes, escapes).
+    let q = |s: &str| toml_edit::Value::from(s).to_string();
     let end = app
         .start
         .checked_add_months(chrono::Months::new(app.months))
@@ -1081,7 +1082,8 @@ fn experiment_toml(form: &FormWire, app: &Application, district: Option<&str>) -
         (None, Some(named)) if !named.is_empty() => t.push_str(&format!(
             "# The application names the district {}, which is not one of the server's districts:\n\
              # add `district = \"../<its file>.toml\"` once it is.\n",
-            q(named)
+            // On one line: a comment ends at the line's end, and the rest would be read.
+            q(&named.split(char::is_control).collect::<Vec<_>>().join(" "))
         )),
         _ => {}
     }
@@ -1098,24 +1100,6 @@ fn experiment_toml(form: &FormWire, app: &Application, district: Option<&str>) -
         ));
     }
     t
-}
-
-/// A TOML basic string.
-fn toml_string(s: &str) -> String {
-    let mut o = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
-            c if c.is_control() => o.push_str(&format!("\\u{:04X}", c as u32)),
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
 }
 
 pub(crate) async fn decide(
@@ -1404,18 +1388,22 @@ mod tests {
             budget_eur: "120000".into(),
             start: "2025-04-01".into(),
             months: 24,
-            district: Some("Quartier \"Nord\"".into()),
+            district: Some("Quartier \"Nord\"\ntheme = \"energy\"".into()),
             ..FormWire::default()
         };
         let app = form.to_application(Vec::new()).unwrap();
         let text = experiment_toml(&form, &app, None);
         assert!(
-            text.contains("# The application names the district \"Quartier \\\"Nord\\\"\""),
+            text.contains(
+                "# The application names the district 'Quartier \"Nord\" theme = \"energy\"'"
+            ),
             "{text}"
         );
         let (e, _) =
             quartier_model::parse_experiment(&text, std::path::Path::new("x.toml")).unwrap();
         assert_eq!(e.title, "Vélos \"cargo\"");
+        // The district's line break stayed in the comment.
+        assert_eq!(e.theme.name(), "mobility");
         assert_eq!(e.kpis[0].target, Some(50000.0));
         assert!(e.kpis[0].monthly.is_empty());
         assert_eq!(e.phases.len(), 4);
