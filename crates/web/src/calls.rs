@@ -765,19 +765,7 @@ pub(crate) async fn add_document(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     own_draft(&state, &user, id).await?;
-    let name = q
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && n.chars().count() <= 120 && !n.contains(['/', '\\']))
-        .ok_or_else(|| {
-            field(
-                "name",
-                "the document has no usable name".into(),
-                "?name=<file name>.pdf, at most 120 characters, no slash",
-            )
-        })?
-        .to_string();
+    let name = input::file_name(q.name.as_deref()).map_err(|p| ApiError::Invalid(vec![p]))?;
     if let Some(p) = check_document(&name, &body) {
         return Err(problems(vec![p]));
     }

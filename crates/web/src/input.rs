@@ -128,6 +128,30 @@ pub(crate) fn password(password: &str, username: &str) -> Result<(), InputProble
     Ok(())
 }
 
+/// The name of an uploaded file as its uploader gave it (`?name=` or the form's file name):
+/// trimmed, 1 to 120 characters, no slash or backslash (never a path), no control character.
+pub(crate) fn file_name(name: Option<&str>) -> Result<String, InputProblem> {
+    name.map(str::trim)
+        .filter(|n| {
+            !n.is_empty()
+                && n.chars().count() <= 120
+                && !n.contains(['/', '\\'])
+                && !n.chars().any(char::is_control)
+        })
+        .map(str::to_string)
+        .ok_or_else(|| {
+            InputProblem::field(
+                "name",
+                "the file has no usable name".into(),
+                Some("?name=<file name>, 1 to 120 characters, no slash".into()),
+            )
+            .fr(
+                "le fichier n'a pas de nom utilisable",
+                Some("?name=<nom du fichier>, 1 à 120 caractères, sans barre oblique".into()),
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +204,20 @@ mod tests {
         let p = display_name("name", &long).unwrap_err();
         assert!(p.message.len() < 200, "{}", p.message.len());
         assert!(display_name("name", "a\u{7}b").is_err());
+    }
+
+    #[test]
+    fn an_uploaded_file_name_is_never_a_path() {
+        assert_eq!(file_name(Some(" relevé.pdf ")).unwrap(), "relevé.pdf");
+        for bad in [
+            None,
+            Some(""),
+            Some("../x.pdf"),
+            Some("a\\b.pdf"),
+            Some("a\nb.pdf"),
+        ] {
+            assert!(file_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(file_name(Some(&"x".repeat(121))).is_err());
     }
 }

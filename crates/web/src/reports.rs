@@ -135,28 +135,6 @@ fn values_json(values: &[ReportValue]) -> Value {
     )
 }
 
-/// A file name as given: trimmed, at most 120 characters, no slash.
-fn file_name(name: Option<&str>) -> Result<String, ApiError> {
-    name.map(str::trim)
-        .filter(|n| !n.is_empty() && n.chars().count() <= 120 && !n.contains(['/', '\\']))
-        .map(str::to_string)
-        .ok_or_else(|| {
-            ApiError::Invalid(vec![
-                InputProblem::field(
-                    "name",
-                    "the file has no usable name".into(),
-                    Some("?name=<file name>, at most 120 characters, no slash".into()),
-                )
-                .fr(
-                    "le fichier n'a pas de nom utilisable",
-                    Some(
-                        "?name=<nom du fichier>, 120 caractères au plus, sans barre oblique".into(),
-                    ),
-                ),
-            ])
-        })
-}
-
 /// Attaches `bytes` (file `name`) to month `month` of `entry`'s reports, after every check:
 /// the month one the laureate may report, the file a PDF, PNG or JPEG within bounds, fewer
 /// than [`MAX_EVIDENCE_PER_MONTH`] for the month.
@@ -245,7 +223,8 @@ async fn api_add_evidence(
     body: Bytes,
 ) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
     let entry = reportable(&state, &user, &slug).await?;
-    let name = file_name(q.name.as_deref())?;
+    let name =
+        crate::input::file_name(q.name.as_deref()).map_err(|p| ApiError::Invalid(vec![p]))?;
     let row = add_evidence(
         &state,
         &user,
@@ -275,6 +254,12 @@ async fn api_evidence(
     })))
 }
 
+/// What an RFC 5987 `filename*` escapes: all but letters, digits and `.`, `-`, `_`.
+const RFC5987_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'_');
+
 /// `GET /api/v1/experiments/{slug}/evidence/{id}`: the file, as an attachment.
 async fn api_evidence_file(
     State(state): State<AppState>,
@@ -291,14 +276,7 @@ async fn api_evidence_file(
         .decode(content)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     // The name as an RFC 5987 parameter: any character survives, nothing breaks the header.
-    let encoded: String = row
-        .name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(&row.name, RFC5987_ESCAPED);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, row.media_type),
@@ -511,11 +489,11 @@ async fn page_submit(
         check_csrf(&p.user, &f.csrf)?;
         let entry = reportable(&state, &p.user, &slug).await?;
         let outcome = if f.field("kind") == "evidence" {
-            let added = match file_name(Some(&f.file_name)) {
+            let added = match crate::input::file_name(Some(&f.file_name)) {
                 Ok(name) => {
                     add_evidence(&state, &p.user, &entry, &f.field("month"), &name, &f.bytes).await
                 }
-                Err(e) => Err(e),
+                Err(p) => Err(ApiError::Invalid(vec![p])),
             };
             match added {
                 Ok(_) => {

@@ -1181,7 +1181,12 @@ fn the_programme_team_sets_status_phases_and_milestones() {
         let mut all = vec![("csrf", admin.csrf.clone().unwrap())];
         all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
         all.iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+                )
+            })
             .collect::<Vec<_>>()
             .join("&")
     };
@@ -1211,14 +1216,4 @@ fn the_programme_team_sets_status_phases_and_milestones() {
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("pas une date"), "{}", r.body);
-}
-
-/// `s` percent-encoded for a form body.
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
