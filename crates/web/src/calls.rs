@@ -1003,7 +1003,7 @@ struct DecisionWire {
 }
 
 /// Same name for a person: case, surrounding and repeated spaces aside.
-fn same_name(a: &str, b: &str) -> bool {
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
     let norm = |s: &str| {
         s.split_whitespace()
             .collect::<Vec<_>>()

@@ -43,13 +43,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// A form's fields, in order (repeated names kept).
-type Fields = Vec<(String, String)>;
-
-fn get_field<'a>(f: &'a Fields, name: &str) -> &'a str {
-    f.iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
+use crate::page_support::{FormFields as Fields, form_field as get_field};
 
 fn problems_html(l: Lang, ps: &[InputProblem]) -> String {
     let mut o = format!(

@@ -946,23 +946,44 @@ fn write_experiment_file(data_dir: &Path, slug: &str, text: &str) -> Result<Arc<
 }
 
 /// Publishes experiment `slug` today (Paris): its file gains `published = <date>` (comments
-/// and order kept), checked by the parser, written whole (see [`check_and_write`]). Blocking.
-fn publish_file(data_dir: &Path, slug: &str) -> Result<Arc<Entry>, ApiError> {
-    let path = experiment_path(data_dir, slug);
-    let text = std::fs::read_to_string(&path).map_err(|_| ApiError::NotFound)?;
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| ApiError::Internal(format!("{slug}: {e}")))?;
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Europe::Paris)
-        .date_naive();
-    doc["published"] = toml_day(today);
-    check_and_write(data_dir, slug, &path, &doc.to_string())
+/// and order kept), through [`edit_experiment_file`].
+async fn publish_file(state: &AppState, slug: &str) -> Result<Arc<Entry>, ApiError> {
+    edit_experiment_file(state, slug, |text| {
+        let mut doc: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e| ApiError::Internal(format!("the experiment file: {e}")))?;
+        let today = Utc::now()
+            .with_timezone(&chrono_tz::Europe::Paris)
+            .date_naive();
+        doc["published"] = toml_day(today);
+        Ok(doc.to_string())
+    })
+    .await
 }
 
-/// The file of experiment `slug`.
-pub(crate) fn experiment_path(data_dir: &Path, slug: &str) -> PathBuf {
-    experiments_dir(data_dir).join(format!("{slug}.toml"))
+/// Changes experiment `slug`'s file by `change` (its text → the new text): read, changed,
+/// checked by the parser as a whole (its problems, located, and nothing written) and written
+/// whole ([`write_whole`]), one change at a time so that two never overwrite each other. The
+/// entry as it now reads.
+pub(crate) async fn edit_experiment_file(
+    state: &AppState,
+    slug: &str,
+    change: impl FnOnce(&str) -> Result<String, ApiError> + Send + 'static,
+) -> Result<Arc<Entry>, ApiError> {
+    static EDITS: Mutex<()> = Mutex::new(());
+    let (data_dir, slug) = (state.config.data_dir.clone(), slug.to_string());
+    tokio::task::spawn_blocking(move || {
+        let _one_at_a_time = EDITS.lock().unwrap_or_else(|p| p.into_inner());
+        let path = experiments_dir(&data_dir).join(format!("{slug}.toml"));
+        let text = std::fs::read_to_string(&path).map_err(|_| ApiError::NotFound)?;
+        let new = change(&text)?;
+        parse_confined(&new, &path, &data_dir)
+            .map_err(|d| ApiError::Invalid(problems(&d, &experiments_dir(&data_dir))))?;
+        write_whole(&path, new.as_bytes())?;
+        Ok(load_entry(&data_dir, &slug, &path))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 /// A local day as a TOML date, as the experiment files write them.
@@ -976,21 +997,6 @@ pub(crate) fn toml_day(d: chrono::NaiveDate) -> toml_edit::Item {
         time: None,
         offset: None,
     })
-}
-
-/// Experiment `slug`'s file changed to `new`: checked by the parser as a whole (its problems,
-/// located, and nothing written) then written whole ([`write_whole`]). The entry as it now
-/// reads. Blocking.
-pub(crate) fn check_and_write(
-    data_dir: &Path,
-    slug: &str,
-    path: &Path,
-    new: &str,
-) -> Result<Arc<Entry>, ApiError> {
-    parse_confined(new, path, data_dir)
-        .map_err(|d| ApiError::Invalid(problems(&d, &experiments_dir(data_dir))))?;
-    write_whole(path, new.as_bytes())?;
-    Ok(load_entry(data_dir, slug, path))
 }
 
 /// Writes `path` whole: a temporary file beside it, renamed over it (a reader sees the old
@@ -1016,10 +1022,7 @@ async fn publish(state: &AppState, user: &CurrentUser, slug: &str) -> Result<Arc
             "the experiment file has problems: it is not published".into(),
         ));
     }
-    let (dir, s) = (state.config.data_dir.clone(), slug.to_string());
-    tokio::task::spawn_blocking(move || publish_file(&dir, &s))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+    publish_file(state, slug).await
 }
 
 /// `POST /api/v1/experiments/{slug}/publication`: the programme team publishes the results
@@ -1077,7 +1080,7 @@ pub(crate) async fn district_file(state: &AppState, d: &DistrictRow) -> Result<S
             doc.get("site")?
                 .get("name")?
                 .as_str()
-                .map(|n| n.trim() == d.name.trim())
+                .map(|n| crate::calls::same_name(n, &d.name))
         };
         let mut files: Vec<PathBuf> = std::fs::read_dir(&data_dir)
             .map_err(|e| ApiError::Internal(e.to_string()))?

@@ -17,7 +17,6 @@
 //! Who: the programme team. Anyone else who sees the experiment gets 403; who does not, 404.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Json;
@@ -37,10 +36,10 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{ApiError, InputProblem};
-use crate::experiments::{Entry, visible_entry};
+use crate::experiments::{Entry, toml_day, visible_entry};
 use crate::html::esc;
 use crate::i18n::{Lang, t};
-use crate::page_support::{LangQuery, PageContext, PageError, check_csrf};
+use crate::page_support::{FormFields, LangQuery, PageContext, PageError, check_csrf, form_field};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -94,6 +93,9 @@ struct MilestoneChange {
 /// The longest milestone name.
 const MAX_MILESTONE_CHARS: usize = 200;
 
+/// Milestones one change may name (an experiment has a handful).
+const MAX_MILESTONES_PER_CHANGE: usize = 100;
+
 /// A problem of `path`: what is wrong and what is expected, in English then in French.
 fn problem(path: String, en: (String, &str), fr: (String, &str)) -> InputProblem {
     InputProblem::field(&path, en.0, Some(en.1.into())).fr(fr.0, Some(fr.1.into()))
@@ -127,10 +129,6 @@ fn maybe_day(path: String, s: &Option<String>, out: &mut Vec<InputProblem>) -> O
         .and_then(|s| day(path, s, out))
 }
 
-fn toml_day(d: NaiveDate) -> toml_edit::Item {
-    crate::experiments::toml_day(d)
-}
-
 /// `t` as the local day a file writes.
 fn local_day(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
     t.with_timezone(&tz).date_naive()
@@ -151,6 +149,27 @@ fn set_day(table: &mut toml_edit::Table, key: &str, day: Option<NaiveDate>) {
 /// `change` applied to the experiment file's `text` (read as `e`): the new text, or every
 /// problem of the change itself (the file's own checks come after).
 fn apply(text: &str, e: &Experiment, change: &FollowUp) -> Result<String, Vec<InputProblem>> {
+    if change.phases.len() > PHASES.len() || change.milestones.len() > MAX_MILESTONES_PER_CHANGE {
+        return Err(vec![problem(
+            "milestones".into(),
+            (
+                format!(
+                    "{} phases and {} milestones in one change",
+                    change.phases.len(),
+                    change.milestones.len()
+                ),
+                "at most 4 phases and 100 milestones",
+            ),
+            (
+                format!(
+                    "{} phases et {} jalons en une modification",
+                    change.phases.len(),
+                    change.milestones.len()
+                ),
+                "4 phases et 100 jalons au plus",
+            ),
+        )]);
+    }
     let mut out = Vec::new();
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|err| {
         vec![problem(
@@ -371,30 +390,23 @@ async fn followed(
     Ok(entry)
 }
 
-/// Applies `change` to experiment `slug`'s file: checked whole, written whole. The entry as
-/// it now reads.
-pub(crate) async fn change_follow_up(
+/// Applies `change` to the file of `entry` (one the user may follow, [`followed`]): checked
+/// whole, written whole ([`crate::experiments::edit_experiment_file`]). The entry as it now
+/// reads.
+async fn change_follow_up(
     state: &AppState,
-    user: &CurrentUser,
-    slug: &str,
+    entry: &Entry,
     change: FollowUp,
 ) -> Result<Arc<Entry>, ApiError> {
-    let entry = followed(state, user, slug).await?;
-    let Some(e) = entry.experiment() else {
+    let Some(e) = entry.experiment().cloned() else {
         return Err(ApiError::Conflict(
             "the experiment file has problems: fix them in the file first".into(),
         ));
     };
-    let e = e.clone();
-    let (data_dir, slug) = (state.config.data_dir.clone(), slug.to_string());
-    tokio::task::spawn_blocking(move || {
-        let path: PathBuf = crate::experiments::experiment_path(&data_dir, &slug);
-        let text = std::fs::read_to_string(&path).map_err(|_| ApiError::NotFound)?;
-        let new = apply(&text, &e, &change).map_err(ApiError::Invalid)?;
-        crate::experiments::check_and_write(&data_dir, &slug, &path, &new)
+    crate::experiments::edit_experiment_file(state, &entry.slug, move |text| {
+        apply(text, &e, &change).map_err(ApiError::Invalid)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 /// What the API answers: the follow-up as it now stands.
@@ -442,7 +454,8 @@ async fn api_put(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let change = json_body(&body)?;
-    let entry = change_follow_up(&state, &user, &slug, change).await?;
+    let entry = followed(&state, &user, &slug).await?;
+    let entry = change_follow_up(&state, &entry, change).await?;
     let e = entry.experiment().ok_or(ApiError::NotFound)?;
     Ok(Json(
         json!({ "experiment": slug, "follow_up": follow_up_json(e) }),
@@ -572,13 +585,7 @@ async fn page(
 
 /// The change a submitted form asks for: every field of the form, as the API takes it.
 fn form_change(f: &[(String, String)]) -> (String, FollowUp) {
-    let get = |k: &str| {
-        f.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let opt = |k: &str| Some(get(k)).filter(|v| !v.trim().is_empty());
+    let opt = |k: &str| Some(form_field(f, k).to_string()).filter(|v| !v.trim().is_empty());
     let phases = PHASES
         .iter()
         .filter(|k| f.iter().any(|(n, _)| n.starts_with(&format!("{k}_"))))
@@ -612,7 +619,7 @@ fn form_change(f: &[(String, String)]) -> (String, FollowUp) {
         });
     }
     (
-        get("csrf"),
+        form_field(f, "csrf").to_string(),
         FollowUp {
             status: opt("status"),
             phases,
@@ -628,27 +635,25 @@ async fn page_submit(
     UrlPath(slug): UrlPath<String>,
     Query(q): Query<LangQuery>,
     headers: axum::http::HeaderMap,
-    axum::extract::Form(f): axum::extract::Form<Vec<(String, String)>>,
+    axum::extract::Form(f): axum::extract::Form<FormFields>,
 ) -> Result<Response, PageError> {
     let l: Lang = q.pick(&headers);
     let p = PageContext::signed_in(u.0, l)?;
     let work = async {
         let (csrf, change) = form_change(&f);
         check_csrf(&p.user, &csrf)?;
-        match change_follow_up(&state, &p.user, &slug, change).await {
+        let entry = followed(&state, &p.user, &slug).await?;
+        match change_follow_up(&state, &entry, change).await {
             Ok(_) => Ok(axum::response::Redirect::to(&format!(
                 "/experiments/{slug}?lang={}",
                 l.code()
             ))
             .into_response()),
-            Err(ApiError::Invalid(problems)) => {
-                let entry = followed(&state, &p.user, &slug).await?;
-                Ok((
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    draw(&p, &entry, Some(&problems)),
-                )
-                    .into_response())
-            }
+            Err(ApiError::Invalid(problems)) => Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                draw(&p, &entry, Some(&problems)),
+            )
+                .into_response()),
             Err(e) => Err(e),
         }
     };
@@ -702,6 +707,22 @@ mod tests {
         assert!(e.milestones.is_empty());
         assert!(e.phases[1].actual_end.is_some());
         assert!(e.phases[0].actual_start.is_some());
+    }
+
+    #[test]
+    fn a_change_is_bounded() {
+        let e = read(FILE);
+        let many: Vec<Value> = (0..101)
+            .map(|i| json!({"name": format!("m{i}"), "phase": "deployment", "due": "2025-05-01"}))
+            .collect();
+        let change: FollowUp = serde_json::from_value(json!({ "milestones": many })).unwrap();
+        let ps = apply(FILE, &e, &change).unwrap_err();
+        assert_eq!(ps.len(), 1);
+        assert!(
+            ps[0].message.contains("101 milestones"),
+            "{}",
+            ps[0].message
+        );
     }
 
     #[test]

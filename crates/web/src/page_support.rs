@@ -321,13 +321,19 @@ pub(crate) struct FileForm {
 
 impl FileForm {
     /// Text field `name`, empty when absent.
-    pub(crate) fn field(&self, name: &str) -> String {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+    pub(crate) fn field(&self, name: &str) -> &str {
+        form_field(&self.fields, name)
     }
+}
+
+/// A form's fields as sent, in order (`application/x-www-form-urlencoded`).
+pub(crate) type FormFields = Vec<(String, String)>;
+
+/// Field `name` of a form, empty when absent (the first when repeated).
+pub(crate) fn form_field<'a>(f: &'a [(String, String)], name: &str) -> &'a str {
+    f.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
 }
 
 /// Reads a form of `csrf`, `file` and text fields (at most 20 of them).

@@ -491,7 +491,7 @@ async fn page_submit(
         let outcome = if f.field("kind") == "evidence" {
             let added = match crate::input::file_name(Some(&f.file_name)) {
                 Ok(name) => {
-                    add_evidence(&state, &p.user, &entry, &f.field("month"), &name, &f.bytes).await
+                    add_evidence(&state, &p.user, &entry, f.field("month"), &name, &f.bytes).await
                 }
                 Err(p) => Err(ApiError::Invalid(vec![p])),
             };

@@ -1168,6 +1168,28 @@ fn the_programme_team_sets_status_phases_and_milestones() {
         "{after}"
     );
 
+    // Changes sent at once are made one after the other: none overwrites another.
+    std::thread::scope(|scope| {
+        for i in 0..6 {
+            let admin = &admin;
+            let put = &put;
+            scope.spawn(move || {
+                let r = put(
+                    admin,
+                    &json!({"milestones": [{"name": format!("Atelier {i}"), "phase": "evaluation", "due": "2027-01-20"}]}),
+                );
+                assert_eq!(r.status, 200, "{}", r.body);
+            });
+        }
+    });
+    let after = std::fs::read_to_string(&file).unwrap();
+    for i in 0..6 {
+        assert!(
+            after.contains(&format!("name = \"Atelier {i}\"")),
+            "{after}"
+        );
+    }
+
     // The same from the dashboard: the form, then the status set through it.
     let page = admin.get(&format!("/experiments/{EV}?lang=en"));
     assert!(page.body.contains("id=follow-up-link"), "{}", page.body);
