@@ -25,6 +25,8 @@ mod clarabel;
 mod highs;
 mod model;
 
+#[cfg(test)]
+pub(crate) use clarabel::solve as solve_with_clarabel;
 pub use clarabel::{Clarabel, IntegerColumns};
 #[cfg(feature = "highs")]
 pub use highs::{Highs, HighsMethod};
