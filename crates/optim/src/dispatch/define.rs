@@ -81,7 +81,107 @@ pub(crate) fn build(
     let blocks = define_recipe(&mut m, inputs, config, &Layout::default(), |m| {
         define_batteries(m, inputs, config)
     })?;
+    presolve_grid(&mut m, &blocks);
     Ok((m, blocks))
+}
+
+/// Leaves out of the dispatch LP, step by step, the grid columns and limits that no optimum
+/// needs. The step's balance row reads `import + unserved − export − curtailed = need`, where
+/// `need` (the load and what the other columns draw, less what they supply) lies within
+/// `[need_min, need_max]` over their bounds. With `c` each column's cost:
+///
+/// 1. **unserved energy is fixed at 0** when `need_max ≤ import limit`, `c_u > c_i`,
+///    `c_u + c_e > 0` and `c_u + c_c > 0`: a kWh unserved could always be imported instead,
+///    or exported or curtailed less, at a lower cost;
+/// 2. **curtailment is fixed at 0** when `−need_min ≤ export limit`, `c_c ≥ c_e`,
+///    `c_i + c_c > 0` (and `c_u + c_c > 0` while unserved energy is possible): the surplus
+///    always fits the export, which earns at least what curtailing does;
+/// 3. **the import limit is dropped** when `need_max ≤ import limit`, `c_i + c_e > 0` (and
+///    `c_i + c_c > 0` while curtailment is possible): an import above `need_max` would be
+///    exported or curtailed at once, at a loss, so no optimum reaches the limit;
+/// 4. **the export limit is dropped** when `−need_min ≤ export limit`, `c_i + c_e > 0` (and
+///    `c_u + c_e > 0` while unserved energy is possible), for the same reason.
+///
+/// Each keeps the optimal value (and 3 and 4 every optimum: none reaches a limit dropped),
+/// and the back ends leave a fixed column out. On the year of quarter-hours of
+/// `bench/pypsa`, clarabel's problem loses one column and up to four rows per step. Only for
+/// the dispatch: sizing puts the import under a capacity it decides, which this argument
+/// does not cover; a grid column that appears in any other row (the positive-energy row,
+/// for one) is left alone, and so is every step whose other columns have an infinite bound
+/// in the direction that matters.
+pub(crate) fn presolve_grid(m: &mut Model, b: &Blocks) {
+    // Rows each column appears in (a grid column in its balance row alone, or the step is
+    // left alone).
+    let mut uses = vec![0u32; m.num_vars()];
+    for r in 0..m.num_rows() {
+        for &c in m.row_entries(r).map_or(&[][..], |(cols, _)| cols) {
+            uses[c] += 1;
+        }
+    }
+    let mut changes: Vec<(Var, f64, f64)> = Vec::new();
+    for t in 0..b.unserved.len() {
+        let grid = (
+            b.import.get(t),
+            b.export.get(t),
+            b.unserved.get(t),
+            b.curtailed.get(t),
+        );
+        let (Some(i), Some(e), Some(u), Some(c)) = grid else {
+            continue;
+        };
+        let r = b.balance_first_row + t;
+        let (Some((cols, coefs)), Some(&rhs)) = (m.row_entries(r), m.rhs_values().get(r)) else {
+            continue;
+        };
+        let mine = [i, e, u, c];
+        let signs = [1.0, -1.0, 1.0, -1.0];
+        let in_row = mine.iter().zip(signs).all(|(v, sign)| {
+            uses[v.index()] == 1
+                && m.bounds(*v).0 == 0.0
+                && cols
+                    .iter()
+                    .zip(coefs)
+                    .any(|(&col, &a)| col == v.index() && a == sign)
+        });
+        if !in_row {
+            continue;
+        }
+        let (lower, upper) = (m.lower_bounds(), m.upper_bounds());
+        let (mut need_min, mut need_max) = (rhs, rhs);
+        for (&col, &a) in cols.iter().zip(coefs) {
+            if mine.iter().any(|v| v.index() == col) {
+                continue;
+            }
+            let (x, y) = (a * lower[col], a * upper[col]);
+            need_max -= x.min(y);
+            need_min -= x.max(y);
+        }
+        let costs = m.costs();
+        let cost = |v: Var| costs[v.index()];
+        let (ci, ce, cu, cc) = (cost(i), cost(e), cost(u), cost(c));
+        let (imp, exp) = (m.bounds(i).1, m.bounds(e).1);
+        let mut u_live = m.bounds(u).1 > 0.0;
+        let mut c_live = m.bounds(c).1 > 0.0;
+        let fits_import = need_max.is_finite() && need_max <= imp;
+        let fits_export = need_min.is_finite() && -need_min <= exp;
+        if u_live && fits_import && cu > ci && cu + ce > 0.0 && (!c_live || cu + cc > 0.0) {
+            changes.push((u, 0.0, 0.0));
+            u_live = false;
+        }
+        if c_live && fits_export && cc >= ce && ci + cc > 0.0 && (!u_live || cu + cc > 0.0) {
+            changes.push((c, 0.0, 0.0));
+            c_live = false;
+        }
+        if fits_import && imp.is_finite() && ci + ce > 0.0 && (!c_live || ci + cc > 0.0) {
+            changes.push((i, 0.0, f64::INFINITY));
+        }
+        if fits_export && exp.is_finite() && ci + ce > 0.0 && (!u_live || cu + ce > 0.0) {
+            changes.push((e, 0.0, f64::INFINITY));
+        }
+    }
+    for (v, lo, hi) in changes {
+        m.set_bounds(v, lo, hi);
+    }
 }
 
 /// The dispatch recipe into `m`: grid, PV, batteries (by `batteries`, so that sizing can
@@ -660,6 +760,99 @@ pub(crate) fn define_objective(
     if let Some((served, _)) = &b.hydrogen {
         for t in 0..served.len() {
             m.add_cost(served.at(t), -voll_h2 * layout.weight(t));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use quartier_sim::testkit::Case;
+    use quartier_sim::testkit::random::{StandingLoss, build as random_case, shapes};
+
+    use super::*;
+    use crate::lp::solve_with_clarabel as solve;
+
+    /// The dispatch model without the grid presolve.
+    fn unreduced(inputs: &Inputs<'_>, config: &DispatchConfig) -> Model {
+        let mut m = Model::new();
+        define_recipe(&mut m, inputs, config, &Layout::default(), |m| {
+            define_batteries(m, inputs, config)
+        })
+        .unwrap();
+        m
+    }
+
+    #[test]
+    fn the_grid_presolve_leaves_out_what_no_optimum_needs_and_keeps_the_rest() {
+        // 100 kWh of import and of export per hour; 150 kWh of load at the last step.
+        let mut case = Case::new(60, 4, 100.0, 100.0);
+        case.load("hall", vec![1.0, 2.0, 50.0, 150.0])
+            .pv("roof", vec![0.0, 10.0, 0.0, 0.0]);
+        let inputs = case.inputs();
+        let config = DispatchConfig::default();
+        let (m, b) = build(&inputs, &config).unwrap();
+        for t in 0..3 {
+            assert_eq!(m.bounds(b.unserved.at(t)), (0.0, 0.0), "step {t}");
+            assert_eq!(m.bounds(b.import.at(t)), (0.0, f64::INFINITY), "step {t}");
+        }
+        // The last step may need unserved energy: it and the import limit stay.
+        assert_eq!(m.bounds(b.unserved.at(3)), (0.0, f64::INFINITY));
+        assert_eq!(m.bounds(b.import.at(3)), (0.0, 100.0));
+        // The surplus always fits the export, which earns 0.1 EUR/kWh: no curtailment, and
+        // no export limit.
+        assert_eq!(m.bounds(b.curtailed.at(1)), (0.0, 0.0));
+        for t in 0..4 {
+            assert_eq!(m.bounds(b.export.at(t)), (0.0, f64::INFINITY), "step {t}");
+        }
+        let (reduced, full) = (solve(&m), solve(&unreduced(&inputs, &config)));
+        let (x, y) = (reduced.objective.unwrap(), full.objective.unwrap());
+        assert!((x - y).abs() <= 1e-7 * y.abs(), "{x} vs {y}");
+        assert!((reduced.primal[b.unserved.at(3).index()] - 50.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_negative_export_price_keeps_curtailment() {
+        // Exporting costs 0.05 EUR/kWh: curtailing the surplus is cheaper, and stays possible.
+        let mut case = Case::new(60, 2, 100.0, 100.0);
+        case.load("hall", vec![1.0, 1.0])
+            .pv("roof", vec![10.0, 10.0]);
+        case.district.grid.export_price_eur_per_kwh = -0.05;
+        let inputs = case.inputs();
+        let (m, b) = build(&inputs, &DispatchConfig::default()).unwrap();
+        let o = solve(&m);
+        for t in 0..2 {
+            assert_eq!(m.bounds(b.curtailed.at(t)), (0.0, 10.0));
+            assert!((o.primal[b.curtailed.at(t).index()] - 9.0).abs() < 1e-6);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        /// On random districts (import limits large or tight, grid charging or not) the
+        /// presolved model has the optimum of the full one, and its optimum keeps every
+        /// limit the presolve left out.
+        #[test]
+        fn the_grid_presolve_keeps_the_optimum(s in shapes()) {
+            let case = random_case(&s, StandingLoss::None);
+            let inputs = case.inputs();
+            let config = DispatchConfig::default();
+            let full = unreduced(&inputs, &config);
+            let (reduced, _) = build(&inputs, &config).unwrap();
+            let (a, b) = (solve(&full), solve(&reduced));
+            prop_assert_eq!(a.termination, b.termination);
+            if let (Some(x), Some(y)) = (a.objective, b.objective) {
+                prop_assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "{} vs {}", x, y);
+                for (j, v) in b.primal.iter().enumerate() {
+                    let (lo, hi) = full.bounds(Var(j));
+                    let tol = 1e-6 * (1.0 + lo.abs().max(if hi.is_finite() { hi.abs() } else { 0.0 }));
+                    prop_assert!(
+                        *v >= lo - tol && *v <= hi + tol,
+                        "{} = {} outside [{}, {}]", full.var_name(Var(j)), v, lo, hi
+                    );
+                }
+            }
         }
     }
 }
