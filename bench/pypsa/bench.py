@@ -166,7 +166,8 @@ def main() -> int:
     for problem, e in results.items():
         for solver, q in e["quartier"].items():
             print(
-                f"| {problem} | Quartier ({solver}) | {q['vars']} × {q['rows']} | {q['build_seconds']:.2f} | "
+                f"| {problem} | Quartier ({solver}) | {q['vars']} × {q['rows']} "
+                f"(the solver sees {q.get('solver_cols', '?')} × {q.get('solver_rows', '?')}) | {q['build_seconds']:.2f} | "
                 f"{q['solve_seconds']:.2f} | {q['process_wall_seconds']:.2f} | {q['peak_mb']:.0f} | "
                 f"{q['objective']:.4f} |"
             )

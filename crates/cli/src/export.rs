@@ -103,7 +103,7 @@ fn pypsa(args: &PypsaArgs, ui: &Ui) -> anyhow::Result<Outcome> {
         let solver = args.solver.solver()?;
         let t = Instant::now();
         let mut capacities = String::from("null");
-        let (objective, build, solve, vars, rows) = match &sizing {
+        let (objective, build, report, vars, rows) = match &sizing {
             Some(cfg) => {
                 let s = quartier_optim::sizing::size(&inputs, cfg, solver.as_ref())
                     .with_context(|| format!("{name}: sizing"))?;
@@ -126,7 +126,7 @@ fn pypsa(args: &PypsaArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 (
                     s.raw_objective,
                     s.build_seconds,
-                    s.report.solve_seconds,
+                    s.report.clone(),
                     s.size.vars,
                     s.size.rows,
                 )
@@ -140,16 +140,20 @@ fn pypsa(args: &PypsaArgs, ui: &Ui) -> anyhow::Result<Outcome> {
                 (
                     d.raw_objective,
                     d.build_seconds,
-                    d.report.solve_seconds,
+                    d.report.clone(),
                     d.size.vars,
                     d.size.rows,
                 )
             }
         };
         let wall = t.elapsed().as_secs_f64();
+        let solve = report.solve_seconds;
+        // The problem the solver itself saw (clarabel: bounds as rows, fixed columns out).
+        let (solver_cols, solver_rows) = (report.solver_cols, report.solver_rows);
         let json = format!(
             "{{\"district\": {}, \"problem\": {}, \"steps\": {}, \"objective\": {}, \
-             \"solver\": {}, \"vars\": {vars}, \"rows\": {rows}, \"build_seconds\": {}, \
+             \"solver\": {}, \"vars\": {vars}, \"rows\": {rows}, \"solver_cols\": {solver_cols}, \
+             \"solver_rows\": {solver_rows}, \"build_seconds\": {}, \
              \"solve_seconds\": {}, \"wall_seconds\": {}, \"capacities\": {capacities}}}\n",
             string(&name),
             string(if sizing.is_some() {
