@@ -143,11 +143,14 @@ pub(crate) fn file_name(name: Option<&str>) -> Result<String, InputProblem> {
             InputProblem::field(
                 "name",
                 "the file has no usable name".into(),
-                Some("?name=<file name>, 1 to 120 characters, no slash".into()),
+                Some("?name=<file name>, 1 to 120 characters, no slash or control character".into()),
             )
             .fr(
                 "le fichier n'a pas de nom utilisable",
-                Some("?name=<nom du fichier>, 1 à 120 caractères, sans barre oblique".into()),
+                Some(
+                    "?name=<nom du fichier>, 1 à 120 caractères, sans barre oblique ni caractère de contrôle"
+                        .into(),
+                ),
             )
         })
 }
